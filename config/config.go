@@ -58,7 +58,7 @@ func Load() (Settings, error) {
 }
 
 func kind(typeName string) string {
-	switch typeName {
+	switch strings.TrimPrefix(typeName, "time.") {
 	case "Duration":
 		return "duration (such as 30s or 2m)"
 	case "int":

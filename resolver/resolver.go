@@ -362,11 +362,27 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 	found := res.(map[string]result)
 	for _, f := range todo {
 		got := found[f.key]
+		if got.err != nil && got.err.code == CodeNotFound && f.ref.Partition != "" && !strings.HasPrefix(f.ref.Name, "/") {
+			got = r.getSlashed(ctx, region, f)
+		}
 		f.secret, f.err, f.took = got.secret, got.err, took
 		if got.err == nil {
 			r.cache.Set(f.key, got.secret)
 		}
 	}
+}
+
+// getSlashed looks a parameter up again as "/NAME". The ARN of a top-level
+// parameter, arn:...:parameter/NAME, does not say whether its name is
+// NAME or /NAME; NAME is tried first.
+func (r *Resolver) getSlashed(ctx context.Context, region string, f *fetch) result {
+	g := *f
+	g.ref.Name = "/" + f.ref.Name
+	found, err := r.getParameters(ctx, region, []*fetch{&g})
+	if err != nil {
+		return result{err: classify(err)}
+	}
+	return found[g.key]
 }
 
 type result struct {
