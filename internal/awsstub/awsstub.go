@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +40,8 @@ const (
 	MaxBatchSecrets  = 20
 	MaxGetParameters = 10
 )
+
+var requestIDs atomic.Uint64
 
 // Options configures a Server.
 type Options struct {
@@ -257,7 +260,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = &apiError{400, "UnknownOperationException", "awsstub does not implement " + strconv.Quote(op)}
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("awsstub-%d", time.Now().UnixNano()))
+	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("a5570b00-0000-4000-8000-%012x", requestIDs.Add(1)))
 	if err != nil {
 		ae, ok := err.(*apiError)
 		if !ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -141,7 +142,7 @@ func TestBatchGetSecretValue(t *testing.T) {
 	if got, want := errorCode(err), "InvalidParameterException"; got != want {
 		t.Errorf("%d ids: got %q, want %q", len(ids), got, want)
 	}
-	if got, want := s.Counts(), map[string]int{awsstub.OpBatchGetSecretValue: 3}; !equalMaps(got, want) {
+	if got, want := s.Counts(), map[string]int{awsstub.OpBatchGetSecretValue: 3}; !maps.Equal(got, want) {
 		t.Errorf("Counts = %v, want %v", got, want)
 	}
 }
@@ -250,16 +251,4 @@ func TestParallel(t *testing.T) {
 	if got := s.MaxInFlight(); got != n {
 		t.Errorf("MaxInFlight = %d, want %d", got, n)
 	}
-}
-
-func equalMaps(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

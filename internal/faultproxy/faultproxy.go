@@ -42,7 +42,7 @@ const (
 	Throttle                 // HTTP 400 ThrottlingException
 	Internal                 // HTTP 500 InternalServiceError
 	Unavailable              // HTTP 503 ServiceUnavailable
-	Reset                    // close the connection with RST, before any response byte
+	ConnReset                // close the connection with RST, before any response byte
 )
 
 // Denial is the error answered for a chosen secret or parameter.
@@ -223,7 +223,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fault = rule.Script[st.Requests-1]
 	case limited:
 	case roll < rule.Reset:
-		fault = Reset
+		fault = ConnReset
 	case roll < rule.Reset+rule.Throttle:
 		fault = Throttle
 	case roll < rule.Reset+rule.Throttle+rule.Internal:
@@ -239,7 +239,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.Internal++
 	case fault == Unavailable:
 		st.Unavailable++
-	case fault == Reset:
+	case fault == ConnReset:
 		st.Resets++
 	case limited:
 		st.RateLimited++
@@ -265,7 +265,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch {
-	case fault == Reset:
+	case fault == ConnReset:
 		resetConn(w)
 	case fault == Throttle || fault == None && limited:
 		writeError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")

@@ -145,7 +145,7 @@ func TestFaultKinds(t *testing.T) {
 func TestReset(t *testing.T) {
 	b := backend(t)
 	p := proxy(t, b.URL(), faultproxy.Config{Ops: map[string]faultproxy.Rule{
-		opGet: {Script: []faultproxy.Fault{faultproxy.Reset, faultproxy.Reset}},
+		opGet: {Script: []faultproxy.Fault{faultproxy.ConnReset, faultproxy.ConnReset}},
 	}})
 	sm := secretsmanager.NewFromConfig(sdkConfig(p.URL()))
 
