@@ -206,7 +206,7 @@ func (s *Server) Counts() map[string]int {
 }
 
 // MaxInFlight returns the largest number of requests that were being served
-// at the same time since the server started or was last Reset.
+// at the same time since Start or the last ResetCounts.
 func (s *Server) MaxInFlight() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
