@@ -139,7 +139,7 @@ func TestResolveBatchesParameters(t *testing.T) {
 func TestResolveRegionsAndDedup(t *testing.T) {
 	f := &fakeAWS{
 		secrets: map[string]string{
-			"us-east-1/db":  `{"user":"u","password":"p"}`,
+			"us-east-1/db": `{"user":"u","password":"p"}`,
 			"us-west-2/arn:aws:secretsmanager:us-west-2:123456789012:secret:db": `{"user":"w"}`,
 		},
 		params: map[string]string{"us-east-1//a": "east", "eu-west-1//app/a": "west"},
