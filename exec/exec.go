@@ -123,3 +123,29 @@ func Exec(args, env []string) error {
 	}
 	return &Error{Name: path, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
 }
+
+// Merge returns base with the entries of over added, an entry of over
+// replacing the one of the same name in base, in place.
+func Merge(base, over []string) []string {
+	set := make(map[string]string, len(over))
+	var order []string
+	for _, kv := range over {
+		name, v, _ := strings.Cut(kv, "=")
+		if _, dup := set[name]; !dup {
+			order = append(order, name)
+		}
+		set[name] = v
+	}
+	out := Environ(base, set, nil)
+	have := make(map[string]bool, len(out))
+	for _, kv := range out {
+		name, _, _ := strings.Cut(kv, "=")
+		have[name] = true
+	}
+	for _, name := range order {
+		if !have[name] {
+			out = append(out, name+"="+set[name])
+		}
+	}
+	return out
+}
