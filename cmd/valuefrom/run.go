@@ -94,7 +94,7 @@ func entrypoint(ctx context.Context, s config.Settings, args, environ []string, 
 	if err != nil {
 		return err
 	}
-	values, err := resolve(ctx, s, reqs, environ, log)
+	values, err := resolve(ctx, s, nil, reqs, environ, log)
 	if err != nil {
 		return err
 	}
@@ -105,8 +105,21 @@ func entrypoint(ctx context.Context, s config.Settings, args, environ []string, 
 	return exec.Exec(args, env)
 }
 
+// awsFlags are the flags of the subcommands that a developer runs with
+// their own AWS identity.
+type awsFlags struct{ profile, region string }
+
+// addAWSFlags defines --profile and --region on fs.
+func addAWSFlags(fs *flag.FlagSet) *awsFlags {
+	var a awsFlags
+	fs.StringVar(&a.profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE, or the SDK's default chain)")
+	fs.StringVar(&a.region, "region", "", "default AWS region (default: AWS_REGION, the profile's, or the ECS or EC2 metadata)")
+	return &a
+}
+
 // resolve resolves reqs under the settings' deadline, and logs a summary.
-func resolve(ctx context.Context, s config.Settings, reqs []resolver.Request, environ []string, log *slog.Logger) ([]resolver.Value, error) {
+// a may be nil: the SDK's defaults then apply.
+func resolve(ctx context.Context, s config.Settings, a *awsFlags, reqs []resolver.Request, environ []string, log *slog.Logger) ([]resolver.Value, error) {
 	for _, name := range config.Unknown(environ) {
 		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name)
 	}
@@ -117,7 +130,11 @@ func resolve(ctx context.Context, s config.Settings, reqs []resolver.Request, en
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	cfg, err := resolver.LoadAWSConfig(ctx, resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency})
+	opts := resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency}
+	if a != nil {
+		opts.Profile, opts.Region = a.profile, a.region
+	}
+	cfg, err := resolver.LoadAWSConfig(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
