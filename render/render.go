@@ -195,6 +195,12 @@ func updateDir(dir string, vars []envfmt.Var, o Options) error {
 	if err != nil {
 		return err
 	}
+	for _, v := range vars {
+		// A rename over a directory would fail after others were done.
+		if fi, err := os.Lstat(filepath.Join(dir, v.Name)); err == nil && fi.IsDir() {
+			return fmt.Errorf("%s is a directory, where %s's file would go", filepath.Join(dir, v.Name), v.Name)
+		}
+	}
 	pending := make([]*secretfile.Pending, 0, len(vars))
 	abort := func() {
 		for _, p := range pending {
