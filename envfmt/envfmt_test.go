@@ -2,7 +2,6 @@ package envfmt_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/envfmt"
+	"github.com/valuefrom/valuefrom/internal/dotenvtest"
 )
 
 // tricky are values that break naive quoting.
@@ -62,52 +62,6 @@ func TestShellRoundTrip(t *testing.T) {
 	}
 }
 
-// parseDotenv reads the dotenv form exactly as the package comment
-// documents it, and rejects anything else.
-func parseDotenv(data string) (map[string]string, error) {
-	m := map[string]string{}
-	if data == "" {
-		return m, nil
-	}
-	if !strings.HasSuffix(data, "\n") {
-		return nil, errors.New("no final newline")
-	}
-	for i, line := range strings.Split(strings.TrimSuffix(data, "\n"), "\n") {
-		name, rest, ok := strings.Cut(line, "=")
-		if !ok || !envfmt.IsIdentifier(name) || len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
-			return nil, fmt.Errorf("line %d: not NAME=\"VALUE\"", i+1)
-		}
-		body := rest[1 : len(rest)-1]
-		var b strings.Builder
-		for j := 0; j < len(body); j++ {
-			c := body[j]
-			switch {
-			case c == '"' || c == '\r':
-				return nil, fmt.Errorf("line %d: unescaped %q", i+1, c)
-			case c != '\\':
-				b.WriteByte(c)
-				continue
-			}
-			j++
-			if j == len(body) {
-				return nil, fmt.Errorf("line %d: backslash at the end", i+1)
-			}
-			switch body[j] {
-			case '\\', '"', '$':
-				b.WriteByte(body[j])
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			default:
-				return nil, fmt.Errorf("line %d: unknown escape \\%c", i+1, body[j])
-			}
-		}
-		m[name] = b.String()
-	}
-	return m, nil
-}
-
 func TestDotenvRoundTrip(t *testing.T) {
 	data, err := envfmt.Encode(envfmt.Dotenv, trickyVars())
 	if err != nil {
@@ -116,7 +70,7 @@ func TestDotenvRoundTrip(t *testing.T) {
 	if n := strings.Count(string(data), "\n"); n != len(tricky) {
 		t.Errorf("%d lines, want one per variable (%d)", n, len(tricky))
 	}
-	got, err := parseDotenv(string(data))
+	got, err := dotenvtest.Parse(string(data))
 	if err != nil {
 		t.Fatalf("parsing the output: %v\n%s", err, data)
 	}

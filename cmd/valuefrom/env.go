@@ -66,7 +66,7 @@ func envCmd(ctx context.Context, s config.Settings, args, environ []string, stdo
 	a := addAWSFlags(fs)
 	format := fs.String("format", string(envfmt.Shell), "shell, dotenv or json")
 	force := fs.Bool("force", false, "print to a terminal too")
-	if err := parseFlags(fs, args, s, envUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, &s, envUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

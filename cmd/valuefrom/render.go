@@ -76,7 +76,7 @@ func renderCmd(ctx context.Context, s config.Settings, args, environ []string, s
 	out := fs.String("out", "", "the file or directory to write")
 	format := fs.String("format", string(envfmt.Dotenv), "dotenv, json, shell or files")
 	group := fs.String("group", "", "group to own the files")
-	if err := parseFlags(fs, args, s, renderUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, &s, renderUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

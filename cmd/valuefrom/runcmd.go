@@ -48,7 +48,7 @@ func runCmd(ctx context.Context, s config.Settings, args, environ []string, stdo
 	fs := newFlagSet("run", &s)
 	td := addTaskDefFlags(fs)
 	a := addAWSFlags(fs)
-	if err := parseFlags(fs, args, s, runUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, &s, runUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -71,7 +71,7 @@ func newFlagSet(name string, s *config.Settings) *flag.FlagSet {
 
 // parseFlags parses a subcommand's flags, prints help on -h, and checks the
 // settings as the flags left them.
-func parseFlags(fs *flag.FlagSet, args []string, s config.Settings, help string, stdout io.Writer) error {
+func parseFlags(fs *flag.FlagSet, args []string, s *config.Settings, help string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, help)
