@@ -46,11 +46,30 @@ func TempDir(base string) (string, error) {
 
 // Write writes data to path atomically with mode perm: readers see the old
 // file or the new one, never a part. The directory must exist.
-func Write(path string, data []byte, perm fs.FileMode) (err error) {
+func Write(path string, data []byte, perm fs.FileMode) error {
+	p, err := Prepare(path, data, perm, -1)
+	if err != nil {
+		return err
+	}
+	return p.Commit()
+}
+
+// A Pending is a file written in full and synced under a temporary name in
+// its target's directory, waiting to be renamed over the target. Preparing
+// every file of a set before committing any lets a failure leave all the
+// targets as they were.
+type Pending struct {
+	tmp, path string
+}
+
+// Prepare writes data to a temporary file next to path, with group gid
+// (unless gid is negative) and mode perm, and syncs it. Commit renames it
+// over path; Abort removes it. The directory must exist.
+func Prepare(path string, data []byte, perm fs.FileMode, gid int) (_ *Pending, err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".valuefrom-*.tmp")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -59,22 +78,36 @@ func Write(path string, data []byte, perm fs.FileMode) (err error) {
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	if gid >= 0 {
+		if err := f.Chown(-1, gid); err != nil {
+			return nil, fmt.Errorf("writing %s: setting group %d: %w", path, gid, err)
+		}
 	}
 	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(dir)
+	return &Pending{tmp: f.Name(), path: path}, nil
 }
+
+// Commit renames the file over its target and makes the rename durable.
+func (p *Pending) Commit() error {
+	if err := os.Rename(p.tmp, p.path); err != nil {
+		os.Remove(p.tmp)
+		return fmt.Errorf("writing %s: %w", p.path, err)
+	}
+	return syncDir(filepath.Dir(p.path))
+}
+
+// Abort removes the temporary file; the target is left as it was.
+func (p *Pending) Abort() { os.Remove(p.tmp) }
 
 // syncDir makes a rename in dir durable.
 func syncDir(dir string) error {

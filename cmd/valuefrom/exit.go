@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"syscall"
 
+	"github.com/valuefrom/valuefrom/envfmt"
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/render"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
@@ -20,7 +22,7 @@ const (
 	exitUsage        = 2   // a bad flag, argument or VALUEFROM_* setting
 	exitSyntax       = 3   // a value starts like a reference but does not parse
 	exitResolve      = 4   // a reference could not be resolved
-	exitOutput       = 5   // a value could not be written to its file
+	exitOutput       = 5   // a value could not be written: to its file, rendered, or in a format
 	exitNotExec      = 126 // the command was found but cannot be executed
 	exitNotFound     = 127 // the command was not found
 	exitSignalOffset = 128 // interrupted by a signal: 128 + its number
@@ -33,6 +35,15 @@ func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+// hintError is an error that brings its own hint line.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
 
 // signalError is an error caused by a signal cancelling the work.
 type signalError struct {
@@ -49,6 +60,8 @@ func exitCode(err error) int {
 		sig   *signalError
 		errs  resolver.Errors
 		file  *exec.FileError
+		out   *render.Error
+		fmtv  *envfmt.VarError
 	)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -62,7 +75,7 @@ func exitCode(err error) int {
 			return exitSyntax
 		}
 		return exitResolve
-	case errors.As(err, &file):
+	case errors.As(err, &file), errors.As(err, &out), errors.As(err, &fmtv):
 		return exitOutput
 	case errors.Is(err, exec.ErrNotFound):
 		return exitNotFound
@@ -94,7 +107,10 @@ func exit(stderr io.Writer, environ []string, err error) int {
 			return code
 		}
 		fmt.Fprintf(stderr, "valuefrom: error: %v\n", err)
-		if code == exitUsage {
+		var h *hintError
+		if errors.As(err, &h) {
+			fmt.Fprintf(stderr, "valuefrom: hint: %s\n", h.hint)
+		} else if code == exitUsage {
 			fmt.Fprintf(stderr, "valuefrom: hint: run valuefrom -h for usage\n")
 		}
 		return code

@@ -22,7 +22,11 @@ type command func(ctx context.Context, s config.Settings, args, environ []string
 
 // commands are the subcommands. A first argument that names one runs it,
 // unless "--" comes first: `valuefrom -- run` execs a program called run.
-var commands = map[string]command{}
+var commands = map[string]command{
+	"run":    runCmd,    // runcmd.go: the entrypoint on a laptop, with a task definition
+	"env":    envCmd,    // env.go: print the resolved variables
+	"render": renderCmd, // render.go: write the resolved variables to files, then exit
+}
 
 // run is valuefrom without the process: it parses args, reads settings from
 // environ, and execs the command or runs a subcommand.
@@ -57,7 +61,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if cmd, ok := commands[rest[0]]; ok && !dashed {
 		return cmd(ctx, s, rest[1:], environ, stdout, stderr)
 	}
-	return entrypoint(ctx, s, rest, environ, stderr)
+	return entrypoint(ctx, s, nil, rest, environ, stderr)
 }
 
 // settingsFlags defines the flags that override VALUEFROM_* settings, with
@@ -86,15 +90,15 @@ func newLogger(s config.Settings, stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, opts))
 }
 
-// entrypoint resolves the references in environ and execs args with them.
-func entrypoint(ctx context.Context, s config.Settings, args, environ []string, stderr io.Writer) error {
+// entrypoint resolves the references in environ and execs args with them:
+// the path of the entrypoint and of valuefrom run alike. a may be nil.
+func entrypoint(ctx context.Context, s config.Settings, a *awsFlags, args, environ []string, stderr io.Writer) error {
 	log := newLogger(s, stderr)
-	skip := func(name string) bool { return config.IsSetting(name) || slices.Contains(s.Ignore, name) }
-	reqs, err := resolver.Find(environ, skip)
+	reqs, err := references(s, environ)
 	if err != nil {
 		return err
 	}
-	values, err := resolve(ctx, s, nil, reqs, environ, log)
+	values, err := resolve(ctx, s, a, reqs, environ, log)
 	if err != nil {
 		return err
 	}
@@ -103,6 +107,13 @@ func entrypoint(ctx context.Context, s config.Settings, args, environ []string, 
 		return err
 	}
 	return exec.Exec(args, env)
+}
+
+// references finds the references in environ, skipping the settings and
+// the ignored variables.
+func references(s config.Settings, environ []string) ([]resolver.Request, error) {
+	skip := func(name string) bool { return config.IsSetting(name) || slices.Contains(s.Ignore, name) }
+	return resolver.Find(environ, skip)
 }
 
 // awsFlags are the flags of the subcommands that a developer runs with

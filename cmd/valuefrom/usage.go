@@ -12,6 +12,13 @@ references in its environment, then replaces itself with COMMAND.
 Usage:
   valuefrom [flags] [--] COMMAND [ARGS...]
   valuefrom --version
+  valuefrom SUBCOMMAND [flags] ...
+
+Commands (valuefrom SUBCOMMAND -h for each one's flags and exit codes):
+  run      run COMMAND with a task definition's variables and your AWS identity
+  env      print the resolved variables as shell, dotenv or json; not to a terminal
+  render   write the resolved variables to a file or directory, then exit
+  A COMMAND named like a subcommand runs after "--": valuefrom -- env
 
 In a Dockerfile:
   ENTRYPOINT ["/usr/local/bin/valuefrom", "--"]
@@ -62,7 +69,7 @@ Exit codes:
   2    usage: a bad flag, argument or VALUEFROM_* setting, or no region
   3    a value starts like a reference but does not parse
   4    a reference could not be resolved (each failing variable is named)
-  5    a value could not be written to its file
+  5    a value could not be written: to its _FILE file, or by env or render
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
   128+N  interrupted by signal N while resolving (130 for SIGINT, 143 for SIGTERM)

@@ -1,0 +1,215 @@
+// Package envfmt owns writing resolved variables in the forms other
+// programs read them in: shell assignments for eval, a dotenv file for
+// .env loaders, and a JSON object. It decides which variables of an
+// environment are written (Select), how each format quotes a value, which
+// names and values a format cannot carry, and whether a writer is a
+// terminal, where secret values must not go by accident.
+//
+// The formats, exactly:
+//
+//	shell   export NAME='VALUE'
+//	        one line per variable (more when VALUE holds newlines); VALUE
+//	        is single-quoted, each ' in it written as '\'' ; every other
+//	        byte, newlines included, is literal. Safe for eval in any
+//	        POSIX shell.
+//	dotenv  NAME="VALUE"
+//	        one line per variable; in VALUE, \ is written \\, " is \",
+//	        $ is \$, a newline is \n and a carriage return \r; every other
+//	        character is literal. VALUE must be UTF-8.
+//	json    {"NAME": "VALUE", ...}: one object, keys sorted, values as
+//	        JSON strings; VALUE must be UTF-8.
+//
+// In every format the variables come sorted by name, and NAME must be a
+// shell identifier ([A-Za-z_][A-Za-z0-9_]*) except in json. A value that a
+// format cannot carry is an error naming the variable, never a silent
+// change: nothing is written.
+//
+// What reads the dotenv form: godotenv and docker compose's env_file read
+// every escape above. python-dotenv reads \\, \", \n and \r but keeps \$ as
+// it is; Node's dotenv reads \n and \r only. docker run --env-file reads no
+// quotes or escapes at all and cannot carry a newline: give it values
+// without quotes, backslashes, $ or newlines, or use json or shell.
+package envfmt
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// A Format is one of the forms Encode writes.
+type Format string
+
+// The formats. See the package comment for their exact grammar.
+const (
+	Shell  Format = "shell"
+	Dotenv Format = "dotenv"
+	JSON   Format = "json"
+)
+
+// Formats lists the formats, in the order help texts name them.
+var Formats = []Format{Shell, Dotenv, JSON}
+
+// ParseFormat returns the format called name.
+func ParseFormat(name string) (Format, error) {
+	if f := Format(name); slices.Contains(Formats, f) {
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q: want shell, dotenv or json", name)
+}
+
+// A Var is a variable to write.
+type Var struct {
+	Name  string
+	Value string
+}
+
+// A VarError is a variable that a format cannot carry. It names the
+// variable, never the value.
+type VarError struct {
+	Var    string
+	Format Format
+	Reason string
+}
+
+func (e *VarError) Error() string {
+	return fmt.Sprintf("%s: cannot be written as %s: %s", e.Var, e.Format, e.Reason)
+}
+
+// Select returns the variables of environ ("NAME=VALUE" entries) for which
+// want reports true, the last entry winning when a name repeats, sorted by
+// name.
+func Select(environ []string, want func(name string) bool) []Var {
+	byName := map[string]string{}
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if ok && want(name) {
+			byName[name] = value
+		}
+	}
+	vars := make([]Var, 0, len(byName))
+	for name, value := range byName {
+		vars = append(vars, Var{Name: name, Value: value})
+	}
+	slices.SortFunc(vars, func(a, b Var) int { return strings.Compare(a.Name, b.Name) })
+	return vars
+}
+
+// Check reports the first variable that f cannot carry, as a *VarError.
+func Check(f Format, vars []Var) error {
+	for _, v := range vars {
+		if reason := check(f, v); reason != "" {
+			return &VarError{Var: v.Name, Format: f, Reason: reason}
+		}
+	}
+	return nil
+}
+
+func check(f Format, v Var) string {
+	if f != JSON && !IsIdentifier(v.Name) {
+		return "the name is not a shell identifier ([A-Za-z_][A-Za-z0-9_]*)"
+	}
+	if f == JSON && v.Name == "" {
+		return "the name is empty"
+	}
+	if strings.IndexByte(v.Value, 0) >= 0 {
+		return "the value holds a NUL byte"
+	}
+	if f != Shell && !utf8.ValidString(v.Value) {
+		return "the value is not UTF-8 text"
+	}
+	return ""
+}
+
+// IsIdentifier reports whether name is a shell identifier:
+// [A-Za-z_][A-Za-z0-9_]*.
+func IsIdentifier(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i, c := range name {
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Encode returns vars in format f, in the order given. It writes nothing
+// when a variable cannot be carried (see Check).
+func Encode(f Format, vars []Var) ([]byte, error) {
+	if err := Check(f, vars); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	switch f {
+	case Shell:
+		for _, v := range vars {
+			fmt.Fprintf(&b, "export %s=%s\n", v.Name, ShellQuote(v.Value))
+		}
+	case Dotenv:
+		for _, v := range vars {
+			fmt.Fprintf(&b, "%s=%s\n", v.Name, DotenvQuote(v.Value))
+		}
+	case JSON:
+		obj := make(map[string]string, len(vars))
+		for _, v := range vars {
+			obj[v.Name] = v.Value
+		}
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(obj); err != nil {
+			return nil, fmt.Errorf("encoding JSON: %w", err) // not reached: values are checked
+		}
+	default:
+		return nil, fmt.Errorf("unknown format %q", f)
+	}
+	return b.Bytes(), nil
+}
+
+// Write encodes vars in format f to w (see Encode).
+func Write(w io.Writer, f Format, vars []Var) error {
+	data, err := Encode(f, vars)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// ShellQuote returns s single-quoted for a POSIX shell.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+var dotenvEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "\n", `\n`, "\r", `\r`)
+
+// DotenvQuote returns s double-quoted with the escapes of the dotenv
+// format.
+func DotenvQuote(s string) string {
+	return `"` + dotenvEscaper.Replace(s) + `"`
+}
+
+// IsTerminal reports whether w is a terminal: a character device other
+// than /dev/null.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
+}
