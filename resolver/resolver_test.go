@@ -375,3 +375,30 @@ func TestFullJitterBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveParametersFirst(t *testing.T) {
+	f := &fakeAWS{secrets: map[string]string{}, params: map[string]string{}}
+	var kv []string
+	for i := range 3 {
+		f.secrets[fmt.Sprintf("us-east-1/s%d", i)] = "v"
+		kv = append(kv, fmt.Sprintf("S%d", i), fmt.Sprintf("secretsmanager:s%d", i))
+	}
+	for i := range 12 {
+		f.params[fmt.Sprintf("us-east-1//p/%02d", i)] = "v"
+		kv = append(kv, fmt.Sprintf("P%02d", i), fmt.Sprintf("ssm:/p/%02d", i))
+	}
+	r := newFakeResolver(f)
+	r.cfg.Concurrency = 1 // calls run in the order they were started
+	if _, err := r.Resolve(context.Background(), requests(t, kv...)); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.calls["us-east-1"]
+	if len(calls) != 5 {
+		t.Fatalf("%d calls, want 5 (2 GetParameters, 3 GetSecretValue): %q", len(calls), calls)
+	}
+	for i, c := range calls {
+		if want := i < 2; strings.HasPrefix(c, "GetParameters ") != want {
+			t.Errorf("call %d is %q: want the GetParameters batches before the secrets", i, c)
+		}
+	}
+}
