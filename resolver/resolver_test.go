@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -399,6 +400,33 @@ func TestResolveParametersFirst(t *testing.T) {
 	for i, c := range calls {
 		if want := i < 2; strings.HasPrefix(c, "GetParameters ") != want {
 			t.Errorf("call %d is %q: want the GetParameters batches before the secrets", i, c)
+		}
+	}
+}
+
+func TestNewRetryerMode(t *testing.T) {
+	tests := []struct {
+		mode     aws.RetryMode
+		adaptive bool
+	}{
+		{"", false},
+		{aws.RetryModeStandard, false},
+		{aws.RetryModeAdaptive, true},
+	}
+	for _, tt := range tests {
+		r := NewRetryerMode(7, tt.mode)
+		if _, ok := r.(*retry.AdaptiveMode); ok != tt.adaptive {
+			t.Errorf("mode %q: got %T, adaptive = %v, want %v", tt.mode, r, ok, tt.adaptive)
+		}
+		if got := r.MaxAttempts(); got != 7 {
+			t.Errorf("mode %q: MaxAttempts = %d, want 7", tt.mode, got)
+		}
+		// valuefrom's retry quota is off in both modes: a thousand
+		// failed attempts still leave a token for the next retry.
+		for range 1000 {
+			if _, err := r.GetRetryToken(context.Background(), errors.New("boom")); err != nil {
+				t.Fatalf("mode %q: retry quota ran out: %v", tt.mode, err)
+			}
 		}
 	}
 }

@@ -117,7 +117,8 @@ func resolve(ctx context.Context, s config.Settings, reqs []resolver.Request, en
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	cfg, err := resolver.LoadAWSConfig(ctx, resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency})
+	cfg, err := resolver.LoadAWSConfig(ctx, resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency,
+		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE")})
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
