@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -109,26 +110,41 @@ func Unknown(environ []string) []string {
 	return unknown
 }
 
-func keys() []string {
-	var ks []string
-	envconfig.Usagef(strings.TrimSuffix(Prefix, "_"), &Settings{}, writerFunc(func(p []byte) (int, error) {
-		ks = append(ks, strings.Fields(string(p))...)
-		return len(p), nil
-	}), "{{range .}}{{usage_key .}} {{end}}")
-	return ks
+// settings lists the settings from Settings' struct tags, in order.
+//
+// It reads the tags itself rather than through envconfig.Usagef: that uses
+// text/template, which calls reflect.Value.MethodByName, and that alone
+// makes the linker keep every exported method of every type, the SDK
+// clients' hundreds of operations among them (+5 MB of binary).
+func settings() []setting {
+	t := reflect.TypeFor[Settings]()
+	out := make([]setting, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		out = append(out, setting{key: Prefix + f.Tag.Get("envconfig"), def: f.Tag.Get("default"), desc: f.Tag.Get("desc")})
+	}
+	return out
 }
 
-type writerFunc func([]byte) (int, error)
+type setting struct{ key, def, desc string }
 
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+func keys() []string {
+	var ks []string
+	for _, s := range settings() {
+		ks = append(ks, s.key)
+	}
+	return ks
+}
 
 // Usage writes a table of the settings: name, default, description.
 func Usage(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	err := envconfig.Usagef(strings.TrimSuffix(Prefix, "_"), &Settings{}, tw,
-		"{{range .}}  {{usage_key .}}\t{{if usage_default .}}{{usage_default .}}{{else}}-{{end}}\t{{usage_description .}}\n{{end}}")
-	if err != nil {
-		return err
+	for _, s := range settings() {
+		def := s.def
+		if def == "" {
+			def = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.key, def, s.desc)
 	}
 	return tw.Flush()
 }
