@@ -443,3 +443,18 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 	}
 	t.Logf("%d references, calls: %v", len(refs), got)
 }
+
+// TestBinarySize guards the 12 MiB target for the stripped release binary.
+// The likeliest way to lose it is a dependency that calls
+// reflect.Value.MethodByName (text/template does), which makes the linker
+// keep every exported method of the AWS clients.
+func TestBinarySize(t *testing.T) {
+	const limit = 12 << 20
+	fi, err := os.Stat(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() >= limit {
+		t.Errorf("stripped binary is %.1f MiB, want under 12 MiB: look for text/template or reflect.Value.MethodByName with go build -ldflags=-dumpdep", float64(fi.Size())/(1<<20))
+	}
+}
