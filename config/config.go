@@ -27,16 +27,17 @@ const Prefix = "VALUEFROM_"
 //     32 calls in flight covers 150 references (100 SSM names in 10 calls,
 //     50 secrets) in two round trips, while staying far below Secrets
 //     Manager's GetSecretValue quota (10,000/s) on a fleet start.
-//   - MaxAttempts 10 with backoff from 100 ms, capped at 5 s, full jitter:
-//     enough to ride out a fleet start that throttles SSM (about 40
-//     GetParameters calls per second per account and region) for several
-//     seconds, while the deadline still bounds the whole.
+//   - MaxAttempts 30 with backoff from 100 ms, capped at 5 s, full jitter:
+//     the deadline, not the count, should end the retries. In the fleet
+//     simulation (BENCHMARKS.md: 200 tasks, SSM at 40 calls/s) 10 attempts
+//     failed a task on throttling after 21 s, with 39 s of deadline left;
+//     30 attempts of up to 5 s reach about the 60 s deadline.
 //   - Timeout 60 s: long enough for a large fleet start under throttling;
 //     short enough that a task with no route to AWS fails, and ECS
 //     replaces it, within a minute rather than hanging.
 type Settings struct {
 	Concurrency int           `envconfig:"CONCURRENCY" default:"32" desc:"API calls in flight at once (1-1000)"`
-	MaxAttempts int           `envconfig:"MAX_ATTEMPTS" default:"10" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
+	MaxAttempts int           `envconfig:"MAX_ATTEMPTS" default:"30" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
 	Timeout     time.Duration `envconfig:"TIMEOUT" default:"60s" desc:"deadline for resolving every reference, as a Go duration (1s-1h)"`
 	Ignore      []string      `envconfig:"IGNORE" desc:"comma-separated names of variables to pass through untouched"`
 	FilesDir    string        `envconfig:"FILES_DIR" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`

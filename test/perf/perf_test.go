@@ -264,15 +264,17 @@ func cliLoop(endpoint string, n int) (time.Duration, error) {
 	for _, kv := range r {
 		k, v, _ := strings.Cut(kv, "=")
 		if name, ok := strings.CutPrefix(v, "ssm:"); ok {
-			fmt.Fprintf(&sh, "export %s=\"$(aws ssm get-parameters --names %s --with-decryption --query 'Parameters[0].Value' --output text)\"\n", k, name)
+			fmt.Fprintf(&sh, "%s=\"$(aws --endpoint-url \"$EP\" ssm get-parameters --names %s --with-decryption --query 'Parameters[0].Value' --output text)\"; export %s\n", k, name, k)
 		} else {
 			id := strings.TrimPrefix(v, "secretsmanager:")
-			fmt.Fprintf(&sh, "export %s=\"$(aws secretsmanager get-secret-value --secret-id %s --query SecretString --output text)\"\n", k, id)
+			fmt.Fprintf(&sh, "%s=\"$(aws --endpoint-url \"$EP\" secretsmanager get-secret-value --secret-id %s --query SecretString --output text)\"; export %s\n", k, id, k)
 		}
 	}
 	sh.WriteString("exec date +%s%N\n")
 	cmd := exec.Command("/bin/sh", "-c", sh.String())
-	cmd.Env = append(awsEnv(endpoint), "HOME="+os.TempDir())
+	// aws CLI v1 ignores AWS_ENDPOINT_URL; the assignment apart from the
+	// export lets set -e see a failed call.
+	cmd.Env = append(awsEnv(endpoint), "HOME="+os.TempDir(), "EP="+endpoint)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
