@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -29,16 +31,17 @@ const Prefix = "VALUEFROM_"
 //     32 calls in flight covers 150 references (100 SSM names in 10 calls,
 //     50 secrets) in two round trips, while staying far below Secrets
 //     Manager's GetSecretValue quota (10,000/s) on a fleet start.
-//   - MaxAttempts 10 with backoff from 100 ms, capped at 5 s, full jitter:
-//     enough to ride out a fleet start that throttles SSM (about 40
-//     GetParameters calls per second per account and region) for several
-//     seconds, while the deadline still bounds the whole.
+//   - MaxAttempts 30 with backoff from 100 ms, capped at 5 s, full jitter:
+//     the deadline, not the count, should end the retries. In the fleet
+//     simulation (BENCHMARKS.md: 200 tasks, SSM at 40 calls/s) 10 attempts
+//     failed a task on throttling after 21 s, with 39 s of deadline left;
+//     30 attempts of up to 5 s reach about the 60 s deadline.
 //   - Timeout 60 s: long enough for a large fleet start under throttling;
 //     short enough that a task with no route to AWS fails, and ECS
 //     replaces it, within a minute rather than hanging.
 type Settings struct {
 	Concurrency int           `split_words:"true" default:"32" desc:"API calls in flight at once (1-1000)"`
-	MaxAttempts int           `split_words:"true" default:"10" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
+	MaxAttempts int           `split_words:"true" default:"30" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
 	Timeout     time.Duration `split_words:"true" default:"60s" desc:"deadline for resolving every reference, as a Go duration (1s-1h)"`
 	Ignore      []string      `split_words:"true" desc:"comma-separated names of variables to pass through untouched"`
 	FilesDir    string        `split_words:"true" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
@@ -112,26 +115,54 @@ func Unknown(environ []string) []string {
 	return unknown
 }
 
-func keys() []string {
-	var ks []string
-	envconfig.Usagef(strings.TrimSuffix(Prefix, "_"), &Settings{}, writerFunc(func(p []byte) (int, error) {
-		ks = append(ks, strings.Fields(string(p))...)
-		return len(p), nil
-	}), "{{range .}}{{usage_key .}} {{end}}")
-	return ks
+// settings lists the settings from Settings' struct tags, in order.
+//
+// It reads the tags itself rather than through envconfig.Usagef: that uses
+// text/template, which calls reflect.Value.MethodByName, and that alone
+// makes the linker keep every exported method of every type, the SDK
+// clients' hundreds of operations among them (+5 MB of binary).
+func settings() []setting {
+	t := reflect.TypeFor[Settings]()
+	out := make([]setting, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		out = append(out, setting{key: Prefix + snake(f.Name), def: f.Tag.Get("default"), desc: f.Tag.Get("desc")})
+	}
+	return out
 }
 
-type writerFunc func([]byte) (int, error)
+type setting struct{ key, def, desc string }
 
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+// snake turns a field name into its variable's name as envconfig's
+// split_words does for the names used here: MaxAttempts is MAX_ATTEMPTS.
+func snake(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && unicode.IsUpper(r) && !unicode.IsUpper(rune(name[i-1])) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+func keys() []string {
+	var ks []string
+	for _, s := range settings() {
+		ks = append(ks, s.key)
+	}
+	return ks
+}
 
 // Usage writes a table of the settings: name, default, description.
 func Usage(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	err := envconfig.Usagef(strings.TrimSuffix(Prefix, "_"), &Settings{}, tw,
-		"{{range .}}  {{usage_key .}}\t{{if usage_default .}}{{usage_default .}}{{else}}-{{end}}\t{{usage_description .}}\n{{end}}")
-	if err != nil {
-		return err
+	for _, s := range settings() {
+		def := s.def
+		if def == "" {
+			def = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.key, def, s.desc)
 	}
 	return tw.Flush()
 }

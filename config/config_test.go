@@ -48,7 +48,7 @@ func cleanEnv(t *testing.T) {
 func defaults() config.Settings {
 	return config.Settings{
 		Concurrency: 32,
-		MaxAttempts: 10,
+		MaxAttempts: 30,
 		Timeout:     60 * time.Second,
 		LogFormat:   "text",
 		LogLevel:    "info",
@@ -289,7 +289,7 @@ func TestUsage(t *testing.T) {
 	}
 	defaults := map[string]string{
 		"VALUEFROM_CONCURRENCY":  "32",
-		"VALUEFROM_MAX_ATTEMPTS": "10",
+		"VALUEFROM_MAX_ATTEMPTS": "30",
 		"VALUEFROM_TIMEOUT":      "60s",
 		"VALUEFROM_IGNORE":       "-",
 		"VALUEFROM_FILES_DIR":    "-",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,10 @@ type AWSOptions struct {
 	Profile     string // a shared-config profile, when set
 	MaxAttempts int    // per API call, counting the first
 	Concurrency int    // calls in flight at once; sizes the connection pool
+	// RetryMode is the SDK's retry mode, as AWS_RETRY_MODE names it:
+	// "adaptive" adds the SDK's client-side rate limiting, which slows each
+	// client down after throttling answers; anything else is "standard".
+	RetryMode string
 }
 
 // Backoff bounds for retries. A starting task has a fixed set of calls to
@@ -42,7 +47,7 @@ const (
 func LoadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
 	conns := max(o.Concurrency, 10)
 	opts := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() aws.Retryer { return NewRetryer(o.MaxAttempts) }),
+		config.WithRetryer(func() aws.Retryer { return NewRetryerMode(o.MaxAttempts, aws.RetryMode(strings.ToLower(o.RetryMode))) }),
 		// AWS_CA_BUNDLE needs a client the SDK can still configure.
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 			t.MaxIdleConns = conns * 2
@@ -61,14 +66,28 @@ func LoadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
 // NewRetryer returns the SDK's standard retryer with valuefrom's backoff
 // and no client-side retry quota.
 func NewRetryer(maxAttempts int) aws.Retryer {
-	return retry.NewStandard(func(so *retry.StandardOptions) {
+	return NewRetryerMode(maxAttempts, aws.RetryModeStandard)
+}
+
+// NewRetryerMode is NewRetryer in the given retry mode: with
+// aws.RetryModeAdaptive, the SDK's adaptive retryer, whose client-side
+// token bucket slows the client's requests after throttling answers, with
+// the same attempts, backoff and no retry quota.
+func NewRetryerMode(maxAttempts int, mode aws.RetryMode) aws.Retryer {
+	standard := func(so *retry.StandardOptions) {
 		if maxAttempts > 0 {
 			so.MaxAttempts = maxAttempts
 		}
 		so.MaxBackoff = backoffMax
 		so.Backoff = fullJitter{base: backoffBase, max: backoffMax}
 		so.RateLimiter = ratelimit.None
-	})
+	}
+	if mode == aws.RetryModeAdaptive {
+		return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+			ao.StandardOptions = append(ao.StandardOptions, standard)
+		})
+	}
+	return retry.NewStandard(standard)
 }
 
 // fullJitter waits a random time in [0, min(max, base·2^(attempt-1))).

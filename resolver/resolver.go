@@ -13,6 +13,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -183,8 +185,21 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error)
 	// Every call runs to its end even when another fails, so the error
 	// can name every failing variable: the goroutines record their
 	// errors and return nil. ctx's deadline still stops them all.
+	//
+	// Parameter batches start first: each carries up to ten references,
+	// and SSM's quota is the one a fleet start exhausts, so their retries
+	// are the long pole. Queued behind the secrets, they would start a
+	// round trip late whenever there are more calls than Concurrency.
 	var g errgroup.Group
 	g.SetLimit(max(r.cfg.Concurrency, 1))
+	for _, region := range slices.Sorted(maps.Keys(paramsByRegion)) {
+		for _, batch := range batchParameters(paramsByRegion[region]) {
+			g.Go(func() error {
+				r.getParameterBatch(ctx, region, batch)
+				return nil
+			})
+		}
+	}
 	for _, f := range secrets {
 		g.Go(func() error {
 			start := time.Now()
@@ -197,14 +212,6 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error)
 			}
 			return nil
 		})
-	}
-	for region, params := range paramsByRegion {
-		for _, batch := range batchParameters(params) {
-			g.Go(func() error {
-				r.getParameterBatch(ctx, region, batch)
-				return nil
-			})
-		}
 	}
 	g.Wait()
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -371,6 +372,60 @@ func TestFullJitterBounds(t *testing.T) {
 			d, _ := j.BackoffDelay(attempt, nil)
 			if d < 0 || d >= ceil {
 				t.Fatalf("attempt %d: delay %v outside [0, %v)", attempt, d, ceil)
+			}
+		}
+	}
+}
+
+func TestResolveParametersFirst(t *testing.T) {
+	f := &fakeAWS{secrets: map[string]string{}, params: map[string]string{}}
+	var kv []string
+	for i := range 3 {
+		f.secrets[fmt.Sprintf("us-east-1/s%d", i)] = "v"
+		kv = append(kv, fmt.Sprintf("S%d", i), fmt.Sprintf("secretsmanager:s%d", i))
+	}
+	for i := range 12 {
+		f.params[fmt.Sprintf("us-east-1//p/%02d", i)] = "v"
+		kv = append(kv, fmt.Sprintf("P%02d", i), fmt.Sprintf("ssm:/p/%02d", i))
+	}
+	r := newFakeResolver(f)
+	r.cfg.Concurrency = 1 // calls run in the order they were started
+	if _, err := r.Resolve(context.Background(), requests(t, kv...)); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.calls["us-east-1"]
+	if len(calls) != 5 {
+		t.Fatalf("%d calls, want 5 (2 GetParameters, 3 GetSecretValue): %q", len(calls), calls)
+	}
+	for i, c := range calls {
+		if want := i < 2; strings.HasPrefix(c, "GetParameters ") != want {
+			t.Errorf("call %d is %q: want the GetParameters batches before the secrets", i, c)
+		}
+	}
+}
+
+func TestNewRetryerMode(t *testing.T) {
+	tests := []struct {
+		mode     aws.RetryMode
+		adaptive bool
+	}{
+		{"", false},
+		{aws.RetryModeStandard, false},
+		{aws.RetryModeAdaptive, true},
+	}
+	for _, tt := range tests {
+		r := NewRetryerMode(7, tt.mode)
+		if _, ok := r.(*retry.AdaptiveMode); ok != tt.adaptive {
+			t.Errorf("mode %q: got %T, adaptive = %v, want %v", tt.mode, r, ok, tt.adaptive)
+		}
+		if got := r.MaxAttempts(); got != 7 {
+			t.Errorf("mode %q: MaxAttempts = %d, want 7", tt.mode, got)
+		}
+		// valuefrom's retry quota is off in both modes: a thousand
+		// failed attempts still leave a token for the next retry.
+		for range 1000 {
+			if _, err := r.GetRetryToken(context.Background(), errors.New("boom")); err != nil {
+				t.Fatalf("mode %q: retry quota ran out: %v", tt.mode, err)
 			}
 		}
 	}

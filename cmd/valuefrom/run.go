@@ -141,7 +141,8 @@ func resolve(ctx context.Context, s config.Settings, a *awsFlags, reqs []resolve
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	opts := resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency}
+	opts := resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency,
+		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE")}
 	if a != nil {
 		opts.Profile, opts.Region = a.profile, a.region
 	}
