@@ -1,0 +1,150 @@
+// Package cache owns the memo of fetched values: one fetch per key however
+// many callers ask at once (singleflight), entries that expire after a TTL,
+// a bound on how many entries are kept, and the serving of a stale value
+// for a bounded grace period when a refresh fails.
+//
+// The entrypoint uses it as a per-run memo (no TTL); the sidecar server uses
+// it with a TTL. Keys are strings; values are whatever the caller fetches.
+package cache
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Options configure a Cache. The zero value is a memo whose entries never
+// expire and whose size is unbounded.
+type Options struct {
+	// TTL is how long an entry is fresh. Zero means forever.
+	TTL time.Duration
+	// Stale is how long past its TTL an entry may still be served when a
+	// refresh fails. Zero means never.
+	Stale time.Duration
+	// MaxEntries bounds the number of entries; the least recently used
+	// entry is evicted first. Zero means no bound.
+	MaxEntries int
+	// OnStale, if set, is called when a stale entry is served because
+	// its refresh failed with err.
+	OnStale func(key string, err error)
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// A Cache memoises values of type V by key. It is safe for concurrent use.
+type Cache[V any] struct {
+	opts  Options
+	group singleflight.Group
+
+	mu    sync.Mutex
+	items map[string]*list.Element // of *entry[V]
+	lru   list.List                // front: most recently used
+}
+
+type entry[V any] struct {
+	key     string
+	value   V
+	fetched time.Time
+}
+
+// New returns an empty cache.
+func New[V any](opts Options) *Cache[V] {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Cache[V]{opts: opts, items: make(map[string]*list.Element)}
+}
+
+// Get returns the value for key, calling fetch when there is no fresh
+// entry. Concurrent calls for one key share a single fetch, which runs with
+// the context of the caller that started it; each caller stops waiting when
+// its own ctx is done. When fetch fails and the entry is stale by no more
+// than Options.Stale, the stale value is returned with a nil error.
+func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Context) (V, error)) (V, error) {
+	if v, ok := c.lookup(key, c.opts.TTL); ok {
+		return v, nil
+	}
+	ch := c.group.DoChan(key, func() (any, error) {
+		v, err := fetch(ctx)
+		if err == nil {
+			c.Set(key, v)
+		}
+		return v, err
+	})
+	var zero V
+	select {
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case res := <-ch:
+		if res.Err != nil {
+			if v, ok := c.stale(key); ok {
+				if c.opts.OnStale != nil {
+					c.opts.OnStale(key, res.Err)
+				}
+				return v, nil
+			}
+			return zero, res.Err
+		}
+		return res.Val.(V), nil
+	}
+}
+
+// Lookup returns the fresh value for key, if there is one.
+func (c *Cache[V]) Lookup(key string) (V, bool) {
+	return c.lookup(key, c.opts.TTL)
+}
+
+// Set stores value under key, fresh from now.
+func (c *Cache[V]) Set(key string, value V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := &entry[V]{key: key, value: value, fetched: c.opts.Now()}
+	if el, ok := c.items[key]; ok {
+		el.Value = e
+		c.lru.MoveToFront(el)
+		return
+	}
+	c.items[key] = c.lru.PushFront(e)
+	for c.opts.MaxEntries > 0 && c.lru.Len() > c.opts.MaxEntries {
+		oldest := c.lru.Back()
+		c.lru.Remove(oldest)
+		delete(c.items, oldest.Value.(*entry[V]).key)
+	}
+}
+
+// Len returns the number of entries, fresh or not.
+func (c *Cache[V]) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+// lookup returns the value for key if it was fetched no longer than maxAge
+// ago (any age when the TTL is zero).
+func (c *Cache[V]) lookup(key string, maxAge time.Duration) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var zero V
+	el, ok := c.items[key]
+	if !ok {
+		return zero, false
+	}
+	e := el.Value.(*entry[V])
+	if c.opts.TTL > 0 && c.opts.Now().Sub(e.fetched) >= maxAge {
+		return zero, false
+	}
+	c.lru.MoveToFront(el)
+	return e.value, true
+}
+
+// stale returns the value for key if it is within the stale grace period.
+func (c *Cache[V]) stale(key string) (V, bool) {
+	if c.opts.Stale <= 0 {
+		var zero V
+		return zero, false
+	}
+	return c.lookup(key, c.opts.TTL+c.opts.Stale)
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"syscall"
+
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+// Exit codes. After a successful exec the exit code is the command's own.
+const (
+	exitOK           = 0
+	exitInternal     = 1   // an unexpected error
+	exitUsage        = 2   // a bad flag, argument or VALUEFROM_* setting
+	exitSyntax       = 3   // a value starts like a reference but does not parse
+	exitResolve      = 4   // a reference could not be resolved
+	exitOutput       = 5   // a value could not be written to its file
+	exitNotExec      = 126 // the command was found but cannot be executed
+	exitNotFound     = 127 // the command was not found
+	exitSignalOffset = 128 // interrupted by a signal: 128 + its number
+)
+
+// usageError is a bad flag, argument or setting.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+// signalError is an error caused by a signal cancelling the work.
+type signalError struct {
+	sig syscall.Signal
+	err error
+}
+
+func (e *signalError) Error() string { return fmt.Sprintf("interrupted by %v", e.sig) }
+
+// exitCode maps an error returned by run to the process's exit code.
+func exitCode(err error) int {
+	var (
+		usage *usageError
+		sig   *signalError
+		errs  resolver.Errors
+		file  *exec.FileError
+	)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &sig):
+		return exitSignalOffset + int(sig.sig)
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.As(err, &errs):
+		if len(errs) > 0 && errs[0].Code == resolver.CodeSyntax {
+			return exitSyntax
+		}
+		return exitResolve
+	case errors.As(err, &file):
+		return exitOutput
+	case errors.Is(err, exec.ErrNotFound):
+		return exitNotFound
+	case errors.Is(err, exec.ErrNotExecutable):
+		return exitNotExec
+	}
+	return exitInternal
+}
+
+// exit reports err on stderr and returns the exit code for it.
+//
+// The rules of what valuefrom prints: every line on stderr starts with
+// "valuefrom: " so that it can be found in a container's log; an error is
+// "valuefrom: error: " and what to do about it "valuefrom: hint: "; one
+// error line per failing variable, naming the variable and the reference,
+// never the value. With VALUEFROM_LOG_FORMAT=json each error is instead one
+// JSON object per line.
+func exit(stderr io.Writer, environ []string, err error) int {
+	code := exitCode(err)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return code
+	}
+	jsonFormat := exec.Getenv(environ, "VALUEFROM_LOG_FORMAT") == "json"
+	var errs resolver.Errors
+	if !errors.As(err, &errs) {
+		if jsonFormat {
+			line, _ := json.Marshal(map[string]any{"level": "ERROR", "msg": err.Error(), "exit_code": code})
+			fmt.Fprintf(stderr, "%s\n", line)
+			return code
+		}
+		fmt.Fprintf(stderr, "valuefrom: error: %v\n", err)
+		if code == exitUsage {
+			fmt.Fprintf(stderr, "valuefrom: hint: run valuefrom -h for usage\n")
+		}
+		return code
+	}
+	if jsonFormat {
+		log := slog.New(slog.NewJSONHandler(stderr, nil))
+		for _, e := range errs {
+			log.Error("reference failed", "var", e.Var, "ref", e.Ref.String(), "code", e.Code,
+				"request_id", e.RequestID, "error", e.Error(), "hint", e.Hint, "exit_code", code)
+		}
+		return code
+	}
+	for _, e := range errs {
+		fmt.Fprintf(stderr, "valuefrom: error: %v\n", e)
+		if e.Hint != "" {
+			fmt.Fprintf(stderr, "valuefrom: hint: %s\n", e.Hint)
+		}
+	}
+	what := "could not be resolved"
+	if code == exitSyntax {
+		what = "could not be parsed"
+	}
+	fmt.Fprintf(stderr, "valuefrom: error: %d %s %s; the command was not started\n", len(errs), plural(len(errs), "reference", "references"), what)
+	return code
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

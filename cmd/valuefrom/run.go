@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/valuefrom/valuefrom/config"
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+// A command is a subcommand of valuefrom, such as check or render. It gets
+// the arguments after its name.
+type command func(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error
+
+// commands are the subcommands. A first argument that names one runs it,
+// unless "--" comes first: `valuefrom -- run` execs a program called run.
+var commands = map[string]command{}
+
+// run is valuefrom without the process: it parses args, reads settings from
+// environ, and execs the command or runs a subcommand.
+func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	s, err := config.Load()
+	if err != nil {
+		return &usageError{err}
+	}
+	fs := flag.NewFlagSet("valuefrom", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	settingsFlags(fs, &s)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return err
+		}
+		return &usageError{err}
+	}
+	if *showVersion {
+		printVersion(stdout)
+		return nil
+	}
+	if err := s.Validate(); err != nil {
+		return &usageError{err}
+	}
+	rest := fs.Args()
+	dashed := len(args) > len(rest) && args[len(args)-len(rest)-1] == "--"
+	if len(rest) == 0 {
+		return usagef("no command given: valuefrom [flags] [--] COMMAND [ARGS...]")
+	}
+	if cmd, ok := commands[rest[0]]; ok && !dashed {
+		return cmd(ctx, s, rest[1:], environ, stdout, stderr)
+	}
+	return entrypoint(ctx, s, rest, environ, stderr)
+}
+
+// settingsFlags defines the flags that override VALUEFROM_* settings, with
+// the settings' values as their defaults.
+func settingsFlags(fs *flag.FlagSet, s *config.Settings) {
+	fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "API calls in flight at once (VALUEFROM_CONCURRENCY)")
+	fs.IntVar(&s.MaxAttempts, "max-attempts", s.MaxAttempts, "attempts per API call (VALUEFROM_MAX_ATTEMPTS)")
+	fs.DurationVar(&s.Timeout, "timeout", s.Timeout, "deadline for resolving every reference (VALUEFROM_TIMEOUT)")
+	fs.Func("ignore", "comma-separated variables to pass through untouched (VALUEFROM_IGNORE)", func(v string) error {
+		s.Ignore = strings.Split(v, ",")
+		return nil
+	})
+	fs.StringVar(&s.FilesDir, "files-dir", s.FilesDir, "directory for _FILE values (VALUEFROM_FILES_DIR)")
+	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "text or json (VALUEFROM_LOG_FORMAT)")
+	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
+}
+
+// newLogger returns the logger the settings ask for, on stderr.
+func newLogger(s config.Settings, stderr io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(s.LogLevel)) // validated already
+	opts := &slog.HandlerOptions{Level: level}
+	if s.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
+}
+
+// entrypoint resolves the references in environ and execs args with them.
+func entrypoint(ctx context.Context, s config.Settings, args, environ []string, stderr io.Writer) error {
+	log := newLogger(s, stderr)
+	skip := func(name string) bool { return config.IsSetting(name) || slices.Contains(s.Ignore, name) }
+	reqs, err := resolver.Find(environ, skip)
+	if err != nil {
+		return err
+	}
+	values, err := resolve(ctx, s, nil, reqs, environ, log)
+	if err != nil {
+		return err
+	}
+	env, err := exec.Environment(environ, values, s.FilesDir, config.IsSetting)
+	if err != nil {
+		return err
+	}
+	return exec.Exec(args, env)
+}
+
+// awsFlags are the flags of the subcommands that a developer runs with
+// their own AWS identity.
+type awsFlags struct{ profile, region string }
+
+// addAWSFlags defines --profile and --region on fs.
+func addAWSFlags(fs *flag.FlagSet) *awsFlags {
+	var a awsFlags
+	fs.StringVar(&a.profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE, or the SDK's default chain)")
+	fs.StringVar(&a.region, "region", "", "default AWS region (default: AWS_REGION, the profile's, or the ECS or EC2 metadata)")
+	return &a
+}
+
+// resolve resolves reqs under the settings' deadline, and logs a summary.
+// a may be nil: the SDK's defaults then apply.
+func resolve(ctx context.Context, s config.Settings, a *awsFlags, reqs []resolver.Request, environ []string, log *slog.Logger) ([]resolver.Value, error) {
+	for _, name := range config.Unknown(environ) {
+		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name)
+	}
+	if len(reqs) == 0 {
+		log.Debug("no references in the environment")
+		return nil, nil
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	defer cancel()
+	opts := resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency}
+	if a != nil {
+		opts.Profile, opts.Region = a.profile, a.region
+	}
+	cfg, err := resolver.LoadAWSConfig(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" && slices.ContainsFunc(reqs, func(r resolver.Request) bool { return r.Ref.Region == "" }) {
+		getenv := func(k string) string { return exec.Getenv(environ, k) }
+		if cfg.Region, err = resolver.FindRegion(ctx, cfg, getenv); err != nil {
+			return nil, &usageError{err}
+		}
+	}
+	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: s.Concurrency, Logger: log})
+	values, err := r.Resolve(ctx, reqs)
+	counts := map[resolver.Service]int{}
+	for _, req := range reqs {
+		counts[req.Ref.Service]++
+	}
+	log.Info("resolved references", "ok", err == nil, "secretsmanager", counts[resolver.SecretsManager],
+		"ssm", counts[resolver.SSM], "api_calls", r.Calls(), "duration", time.Since(start).Round(time.Millisecond))
+	return values, err
+}

@@ -1,0 +1,134 @@
+// Package config owns valuefrom's own settings: the VALUEFROM_* variables,
+// their defaults and documentation, and the checks that span them. Flags
+// of the same meaning, defined in cmd, override them.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Prefix starts the name of every setting. Variables with it are removed
+// from the child's environment.
+const Prefix = "VALUEFROM_"
+
+// Settings are valuefrom's own settings.
+//
+// The defaults, and why:
+//   - Concurrency 32: a start resolves tens to a few hundred references;
+//     32 calls in flight covers 150 references (100 SSM names in 10 calls,
+//     50 secrets) in two round trips, while staying far below Secrets
+//     Manager's GetSecretValue quota (10,000/s) on a fleet start.
+//   - MaxAttempts 10 with backoff from 100 ms, capped at 5 s, full jitter:
+//     enough to ride out a fleet start that throttles SSM (about 40
+//     GetParameters calls per second per account and region) for several
+//     seconds, while the deadline still bounds the whole.
+//   - Timeout 60 s: long enough for a large fleet start under throttling;
+//     short enough that a task with no route to AWS fails, and ECS
+//     replaces it, within a minute rather than hanging.
+type Settings struct {
+	Concurrency int           `envconfig:"CONCURRENCY" default:"32" desc:"API calls in flight at once (1-1000)"`
+	MaxAttempts int           `envconfig:"MAX_ATTEMPTS" default:"10" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
+	Timeout     time.Duration `envconfig:"TIMEOUT" default:"60s" desc:"deadline for resolving every reference, as a Go duration (1s-1h)"`
+	Ignore      []string      `envconfig:"IGNORE" desc:"comma-separated names of variables to pass through untouched"`
+	FilesDir    string        `envconfig:"FILES_DIR" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
+	LogFormat   string        `envconfig:"LOG_FORMAT" default:"text" desc:"log and error format on stderr: text or json"`
+	LogLevel    string        `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error; no level ever logs a value"`
+}
+
+// Load reads the settings from the environment of the process. Its errors
+// name the variable, never its value.
+func Load() (Settings, error) {
+	var s Settings
+	if err := envconfig.Process(strings.TrimSuffix(Prefix, "_"), &s); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return s, fmt.Errorf("%s: not a valid %s", pe.KeyName, kind(pe.TypeName))
+		}
+		return s, err
+	}
+	return s, nil
+}
+
+func kind(typeName string) string {
+	switch strings.TrimPrefix(typeName, "time.") {
+	case "Duration":
+		return "duration (such as 30s or 2m)"
+	case "int":
+		return "whole number"
+	}
+	return typeName
+}
+
+// Validate checks the settings, after flags have been applied. Its errors
+// name the variable and the flag.
+func (s Settings) Validate() error {
+	var errs []error
+	if s.Concurrency < 1 || s.Concurrency > 1000 {
+		errs = append(errs, fmt.Errorf("VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000, not %d", s.Concurrency))
+	}
+	if s.MaxAttempts < 1 || s.MaxAttempts > 100 {
+		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_ATTEMPTS (--max-attempts) must be from 1 to 100, not %d", s.MaxAttempts))
+	}
+	if s.Timeout < time.Second || s.Timeout > time.Hour {
+		errs = append(errs, fmt.Errorf("VALUEFROM_TIMEOUT (--timeout) must be from 1s to 1h, not %v", s.Timeout))
+	}
+	if s.LogFormat != "text" && s.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("VALUEFROM_LOG_FORMAT (--log-format) must be text or json, not %q", s.LogFormat))
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel) {
+		errs = append(errs, fmt.Errorf("VALUEFROM_LOG_LEVEL (--log-level) must be debug, info, warn or error, not %q", s.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// IsSetting reports whether name is one of valuefrom's own variables.
+func IsSetting(name string) bool { return strings.HasPrefix(name, Prefix) }
+
+// Unknown returns the VALUEFROM_* names in environ that are not settings,
+// most likely misspelt.
+func Unknown(environ []string) []string {
+	known := make(map[string]bool)
+	for _, k := range keys() {
+		known[k] = true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if IsSetting(name) && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	return unknown
+}
+
+func keys() []string {
+	var ks []string
+	envconfig.Usagef(strings.TrimSuffix(Prefix, "_"), &Settings{}, writerFunc(func(p []byte) (int, error) {
+		ks = append(ks, strings.Fields(string(p))...)
+		return len(p), nil
+	}), "{{range .}}{{usage_key .}} {{end}}")
+	return ks
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// Usage writes a table of the settings: name, default, description.
+func Usage(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	err := envconfig.Usagef(strings.TrimSuffix(Prefix, "_"), &Settings{}, tw,
+		"{{range .}}  {{usage_key .}}\t{{if usage_default .}}{{usage_default .}}{{else}}-{{end}}\t{{usage_description .}}\n{{end}}")
+	if err != nil {
+		return err
+	}
+	return tw.Flush()
+}

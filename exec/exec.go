@@ -1,0 +1,151 @@
+// Package exec owns the last step of the entrypoint: building the child's
+// environment from the resolved values, finding the command in the PATH of
+// that environment, and replacing valuefrom with it, so that the command
+// becomes PID 1 and receives signals directly.
+package exec
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Environ returns environ with the values in set replacing those of the
+// same names and the variables for which drop reports true removed. The
+// order of environ is kept, and so is every other entry, byte for byte.
+func Environ(environ []string, set map[string]string, drop func(name string) bool) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, _, ok := strings.Cut(kv, "=")
+		if drop != nil && drop(name) {
+			continue
+		}
+		if v, replace := set[name]; ok && replace {
+			kv = name + "=" + v
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// Getenv returns the value of name in environ, the last one when it is set
+// more than once, as the shell and os.Getenv do.
+func Getenv(environ []string, name string) string {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(environ[i], name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// ErrNotFound is returned by LookPath when no executable file is found.
+var ErrNotFound = errors.New("command not found")
+
+// ErrNotExecutable is returned by LookPath and Exec when the file is found
+// but cannot be executed.
+var ErrNotExecutable = errors.New("command not executable")
+
+// An Error is a failure to find or start the command.
+type Error struct {
+	Name string // the command as given
+	Err  error  // ErrNotFound or ErrNotExecutable, wrapping the cause
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %v", e.Name, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// LookPath finds the command name as a shell would, in path (a PATH value)
+// when name has no slash. Like os/exec, it does not run a command found
+// through a relative PATH entry such as "." or an empty one.
+func LookPath(name, path string) (string, error) {
+	if name == "" {
+		return "", &Error{Name: name, Err: ErrNotFound}
+	}
+	if strings.Contains(name, "/") {
+		return name, checkExecutable(name)
+	}
+	var firstErr error
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" || !filepath.IsAbs(dir) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		err := checkExecutable(p)
+		if err == nil {
+			return p, nil
+		}
+		if firstErr == nil && errors.Is(err, ErrNotExecutable) {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return "", firstErr
+	}
+	return "", &Error{Name: name, Err: fmt.Errorf("%w in PATH %q", ErrNotFound, path)}
+}
+
+func checkExecutable(p string) error {
+	fi, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &Error{Name: p, Err: ErrNotFound}
+	case err != nil:
+		return &Error{Name: p, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
+	case fi.IsDir():
+		return &Error{Name: p, Err: fmt.Errorf("%w: is a directory", ErrNotExecutable)}
+	case fi.Mode()&0o111 == 0:
+		return &Error{Name: p, Err: fmt.Errorf("%w: permission denied", ErrNotExecutable)}
+	}
+	return nil
+}
+
+// Exec finds args[0] in the PATH of env and replaces the current process
+// with it. It returns only on failure.
+func Exec(args, env []string) error {
+	if len(args) == 0 {
+		return &Error{Err: ErrNotFound}
+	}
+	path, err := LookPath(args[0], Getenv(env, "PATH"))
+	if err != nil {
+		return err
+	}
+	err = syscall.Exec(path, args, env)
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		return &Error{Name: path, Err: fmt.Errorf("%w: %v (a script's interpreter may be missing)", ErrNotFound, err)}
+	case errors.Is(err, syscall.E2BIG):
+		return &Error{Name: path, Err: fmt.Errorf("%w: %v: the environment is too large; put large values in files with the _FILE suffix", ErrNotExecutable, err)}
+	}
+	return &Error{Name: path, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
+}
+
+// Merge returns base with the entries of over added, an entry of over
+// replacing the one of the same name in base, in place.
+func Merge(base, over []string) []string {
+	set := make(map[string]string, len(over))
+	var order []string
+	for _, kv := range over {
+		name, v, _ := strings.Cut(kv, "=")
+		if _, dup := set[name]; !dup {
+			order = append(order, name)
+		}
+		set[name] = v
+	}
+	out := Environ(base, set, nil)
+	have := make(map[string]bool, len(out))
+	for _, kv := range out {
+		name, _, _ := strings.Cut(kv, "=")
+		have[name] = true
+	}
+	for _, name := range order {
+		if !have[name] {
+			out = append(out, name+"="+set[name])
+		}
+	}
+	return out
+}

@@ -1,0 +1,61 @@
+package exec
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/valuefrom/valuefrom/resolver"
+	"github.com/valuefrom/valuefrom/secretfile"
+)
+
+// A FileError is a failure to write a _FILE variable's value.
+type FileError struct {
+	Var string
+	Err error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Var, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Environment builds the child's environment: environ with each resolved
+// variable set to its value, except that the value of a variable whose
+// name ends in _FILE is written to a private file (mode 0400) named after
+// the variable without the suffix, in filesDir, and the variable set to
+// the file's path. When filesDir is empty, a new private directory is made
+// (see secretfile.TempDir). Variables for which drop reports true are
+// removed.
+func Environment(environ []string, values []resolver.Value, filesDir string, drop func(string) bool) ([]string, error) {
+	set := make(map[string]string, len(values))
+	dir := ""
+	for _, v := range values {
+		if !strings.HasSuffix(v.Var, resolver.FileSuffix) {
+			set[v.Var] = string(v.Value)
+			continue
+		}
+		if dir == "" {
+			var err error
+			if filesDir != "" {
+				dir, err = filesDir, secretfile.Dir(filesDir)
+			} else {
+				dir, err = secretfile.TempDir("")
+			}
+			if err != nil {
+				return nil, &FileError{Var: v.Var, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
+			}
+		}
+		name := strings.TrimSuffix(v.Var, resolver.FileSuffix)
+		if name == "" {
+			name = v.Var
+		}
+		path, err := filepath.Abs(filepath.Join(dir, name))
+		if err == nil {
+			err = secretfile.Write(path, v.Value, 0o400)
+		}
+		if err != nil {
+			return nil, &FileError{Var: v.Var, Err: err}
+		}
+		set[v.Var] = path
+	}
+	return Environ(environ, set, drop), nil
+}

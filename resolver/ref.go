@@ -1,0 +1,272 @@
+package resolver
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Service is the AWS service a reference points into.
+type Service string
+
+// The services a reference can name.
+const (
+	SecretsManager Service = "secretsmanager"
+	SSM            Service = "ssm"
+)
+
+// A Ref is a parsed reference to a Secrets Manager secret or an SSM parameter.
+//
+// The grammar, compatible with the valueFrom field of ECS task definitions:
+//
+//	arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID]
+//	arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]
+//	secretsmanager:NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID]
+//	ssm:NAME[:SELECTOR]
+//
+// The short forms have no region: they resolve in the default region.
+type Ref struct {
+	Service   Service
+	Partition string // empty for short forms
+	Region    string // empty for short forms
+	Account   string // empty for short forms
+
+	// Name is the secret's name, or its name with the six-character
+	// suffix AWS adds, or the parameter's name (with its leading "/" when
+	// it is part of a hierarchy).
+	Name string
+
+	// Secrets Manager only.
+	JSONKey      string
+	VersionStage string
+	VersionID    string
+
+	// SSM only: a version number or a label.
+	Selector string
+
+	raw string
+}
+
+// ErrNotReference is returned by Parse for a value that does not start like
+// a reference at all.
+var ErrNotReference = errors.New("not a reference")
+
+// A SyntaxError says why a value that starts like a reference does not
+// parse. It never includes the value itself beyond the reference.
+type SyntaxError struct {
+	Ref    string
+	Reason string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("malformed reference %q: %s", e.Ref, e.Reason)
+}
+
+var (
+	partitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	// Secret names: 1-512 of ASCII letters, digits and /_+=.@-
+	secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	// Parameter names: letters, digits and .-_/ ; at most 2048 with the path.
+	paramNameRE = regexp.MustCompile(`^/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+	// Labels: letters, digits, ., -, _; at most 100; not starting with a digit.
+	// A selector of digits only is a version.
+	selectorRE = regexp.MustCompile(`^([0-9]{1,19}|[A-Za-z._-][A-Za-z0-9._-]{0,99})$`)
+)
+
+// IsReference reports whether s starts like a reference, so that it must
+// parse, rather than being an ordinary value passed through untouched.
+//
+// The "arn:" prefix and the service name are matched without regard to
+// case, so that a mistyped "ARN:aws:ssm:..." is an error rather than a
+// literal ARN handed to the application as its password. Other ARNs, such
+// as a KMS key's or an S3 bucket's, are not references.
+func IsReference(s string) bool {
+	if strings.HasPrefix(s, "ssm:") || strings.HasPrefix(s, "secretsmanager:") {
+		return true
+	}
+	if len(s) < 4 || !strings.EqualFold(s[:4], "arn:") {
+		return false
+	}
+	f := strings.SplitN(s, ":", 7)
+	if len(f) < 3 {
+		return false
+	}
+	switch strings.ToLower(f[2]) {
+	case "secretsmanager":
+		return true
+	case "ssm":
+		return len(f) >= 6 && strings.HasPrefix(strings.ToLower(f[5]), "parameter")
+	}
+	return false
+}
+
+// Parse parses a reference. It makes no network call. A value for which
+// IsReference is false yields ErrNotReference; one that starts like a
+// reference but does not parse yields a *SyntaxError.
+func Parse(s string) (Ref, error) {
+	if !IsReference(s) {
+		return Ref{}, ErrNotReference
+	}
+	bad := func(format string, a ...any) (Ref, error) {
+		return Ref{}, &SyntaxError{Ref: s, Reason: fmt.Sprintf(format, a...)}
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return bad("contains white space or a control character")
+	}
+
+	switch {
+	case strings.HasPrefix(s, "ssm:"):
+		r, reason := parseParameter(strings.TrimPrefix(s, "ssm:"))
+		if reason != "" {
+			return bad("%s", reason)
+		}
+		r.raw = s
+		return r, nil
+	case strings.HasPrefix(s, "secretsmanager:"):
+		r, reason := parseSecret(strings.Split(strings.TrimPrefix(s, "secretsmanager:"), ":"))
+		if reason != "" {
+			return bad("%s", reason)
+		}
+		r.raw = s
+		return r, nil
+	}
+
+	// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
+	f := strings.Split(s, ":")
+	if f[0] != "arn" {
+		return bad(`an ARN starts with "arn:" in lower case`)
+	}
+	if len(f) < 6 {
+		return bad("an ARN has at least six colon-separated fields")
+	}
+	partition, service, region, account := f[1], f[2], f[3], f[4]
+	if service != string(SecretsManager) && service != string(SSM) {
+		return bad("service %q must be secretsmanager or ssm, in lower case", service)
+	}
+	if !partitionRE.MatchString(partition) {
+		return bad("partition %q is not an AWS partition such as aws, aws-cn or aws-us-gov", partition)
+	}
+	if !regionRE.MatchString(region) {
+		return bad("region %q is not a region such as us-east-1", region)
+	}
+	if !accountRE.MatchString(account) {
+		return bad("account %q is not a 12-digit account ID", account)
+	}
+
+	var r Ref
+	var reason string
+	if service == string(SecretsManager) {
+		if f[5] != "secret" {
+			return bad(`a Secrets Manager ARN has "secret" as its resource type`)
+		}
+		r, reason = parseSecret(f[6:])
+	} else {
+		res := strings.Join(f[5:], ":")
+		name, ok := strings.CutPrefix(res, "parameter/")
+		if !ok {
+			return bad(`an SSM ARN has a resource of the form "parameter/NAME"`)
+		}
+		// The ARN of /app/db ends in parameter/app/db; of db, in parameter/db.
+		if strings.Contains(strings.SplitN(name, ":", 2)[0], "/") {
+			name = "/" + name
+		}
+		r, reason = parseParameter(name)
+	}
+	if reason != "" {
+		return bad("%s", reason)
+	}
+	r.Partition, r.Region, r.Account, r.raw = partition, region, account, s
+	return r, nil
+}
+
+// parseSecret parses NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID], given split
+// on colons. It returns a reason when the fields do not parse.
+func parseSecret(f []string) (Ref, string) {
+	switch {
+	case len(f) == 0 || f[0] == "":
+		return Ref{}, "the secret name is empty"
+	case len(f) == 2 || len(f) == 3:
+		return Ref{}, "after the secret name come exactly three fields, JSON_KEY:VERSION_STAGE:VERSION_ID, any of them empty (as in NAME:password::)"
+	case len(f) > 4:
+		return Ref{}, "too many fields: after the secret name come at most JSON_KEY:VERSION_STAGE:VERSION_ID"
+	case !secretNameRE.MatchString(f[0]):
+		return Ref{}, fmt.Sprintf("secret name %q may hold only letters, digits and /_+=.@- (at most 512)", f[0])
+	}
+	r := Ref{Service: SecretsManager, Name: f[0]}
+	if len(f) == 4 {
+		r.JSONKey, r.VersionStage, r.VersionID = f[1], f[2], f[3]
+	}
+	if len(r.VersionStage) > 256 {
+		return Ref{}, "the version stage is longer than 256 characters"
+	}
+	if r.VersionID != "" && (len(r.VersionID) < 32 || len(r.VersionID) > 64) {
+		return Ref{}, fmt.Sprintf("version id %q is not 32 to 64 characters long", r.VersionID)
+	}
+	return r, ""
+}
+
+// parseParameter parses NAME[:SELECTOR].
+func parseParameter(s string) (Ref, string) {
+	name, selector, hasSelector := strings.Cut(s, ":")
+	switch {
+	case name == "":
+		return Ref{}, "the parameter name is empty"
+	case len(name) > 2048:
+		return Ref{}, "the parameter name is longer than 2048 characters"
+	case !paramNameRE.MatchString(name):
+		return Ref{}, fmt.Sprintf("parameter name %q may hold only letters, digits and ._-, in /-separated parts", name)
+	case hasSelector && selector == "":
+		return Ref{}, "the selector after the parameter name is empty: give a version or a label, or no colon"
+	case hasSelector && !selectorRE.MatchString(selector):
+		return Ref{}, fmt.Sprintf("selector %q is neither a version number nor a label (letters, digits and ._-, not starting with a digit)", selector)
+	}
+	return Ref{Service: SSM, Name: name, Selector: selector}, ""
+}
+
+// String returns the reference as it was written.
+func (r Ref) String() string { return r.raw }
+
+// ID returns what identifies the secret or parameter to AWS: for a secret
+// given by ARN, the ARN without the JSON key and version fields; otherwise
+// the name.
+func (r Ref) ID() string {
+	if r.Service == SecretsManager && r.Partition != "" {
+		return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", r.Partition, r.Region, r.Account, r.Name)
+	}
+	return r.Name
+}
+
+// ARN returns the ARN of the secret or parameter, using region and account
+// where the reference has none. A secret given without its six-character
+// suffix gets the wildcard "-??????", as IAM policies need.
+func (r Ref) ARN(partition, region, account string) string {
+	if r.Partition != "" {
+		partition, region, account = r.Partition, r.Region, r.Account
+	}
+	if r.Service == SSM {
+		return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", partition, region, account, strings.TrimPrefix(r.Name, "/"))
+	}
+	name := r.Name
+	if !hasSecretSuffix(name) {
+		name += "-??????"
+	}
+	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", partition, region, account, name)
+}
+
+// hasSecretSuffix reports whether name ends in the "-" and six random
+// characters that AWS appends to a secret's name in its ARN.
+func hasSecretSuffix(name string) bool {
+	i := len(name) - 7
+	if i < 1 || name[i] != '-' {
+		return false
+	}
+	for _, c := range name[i+1:] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,183 @@
+package resolver
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	const sm = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+	const ps = "arn:aws:ssm:eu-west-1:123456789012:parameter/"
+	tests := []struct {
+		name string
+		in   string
+		want Ref // raw is filled in from in
+	}{
+		{"secret full ARN", sm + "db-AbCdEf", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db-AbCdEf"}},
+		{"secret partial ARN", sm + "db", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db"}},
+		{"secret path name", sm + "prod/app/db", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "prod/app/db"}},
+		{"secret JSON key", sm + "db-AbCdEf:password::", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db-AbCdEf", JSONKey: "password"}},
+		{"secret stage", sm + "db::AWSPREVIOUS:", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db", VersionStage: "AWSPREVIOUS"}},
+		{"secret all fields", sm + "db:k:AWSCURRENT:0f90742f-17e1-4293-b0de-c1e57f25fa22", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db", JSONKey: "k", VersionStage: "AWSCURRENT", VersionID: "0f90742f-17e1-4293-b0de-c1e57f25fa22"}},
+		{"secret three empty fields", sm + "db:::", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db"}},
+		{"secret aws-cn", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-cn", Region: "cn-north-1", Account: "123456789012", Name: "db"}},
+		{"secret aws-us-gov", "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-us-gov", Region: "us-gov-west-1", Account: "123456789012", Name: "db"}},
+		{"secret iso partition", "arn:aws-iso-b:secretsmanager:us-isob-east-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-iso-b", Region: "us-isob-east-1", Account: "123456789012", Name: "db"}},
+		{"parameter hierarchy", ps + "app/db", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "/app/db"}},
+		{"parameter top level", ps + "db", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "db"}},
+		{"parameter version", ps + "app/db:3", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "/app/db", Selector: "3"}},
+		{"parameter label", ps + "app/db:prod", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "/app/db", Selector: "prod"}},
+		{"short ssm", "ssm:/app/db", Ref{Service: SSM, Name: "/app/db"}},
+		{"short ssm bare", "ssm:db", Ref{Service: SSM, Name: "db"}},
+		{"short ssm version", "ssm:/app/db:12", Ref{Service: SSM, Name: "/app/db", Selector: "12"}},
+		{"short ssm label", "ssm:/app/db:blue-1", Ref{Service: SSM, Name: "/app/db", Selector: "blue-1"}},
+		{"short secret", "secretsmanager:db", Ref{Service: SecretsManager, Name: "db"}},
+		{"short secret key", "secretsmanager:db:password::", Ref{Service: SecretsManager, Name: "db", JSONKey: "password"}},
+		{"short secret stage", "secretsmanager:db::AWSPENDING:", Ref{Service: SecretsManager, Name: "db", VersionStage: "AWSPENDING"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(tt.in)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			tt.want.raw = tt.in
+			if got != tt.want {
+				t.Errorf("Parse(%q)\n got %+v\nwant %+v", tt.in, got, tt.want)
+			}
+			if got.String() != tt.in {
+				t.Errorf("String() = %q, want %q", got.String(), tt.in)
+			}
+		})
+	}
+}
+
+func TestParseMalformed(t *testing.T) {
+	const sm = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+	tests := []struct{ name, in, reason string }{
+		{"one extra field", sm + "db:password", "exactly three fields"},
+		{"two extra fields", sm + "db:password:", "exactly three fields"},
+		{"four extra fields", sm + "db:a:b:c:d", "too many fields"},
+		{"empty secret name", sm, "secret name is empty"},
+		{"empty secret name with fields", sm + ":k::", "secret name is empty"},
+		{"bad secret name", sm + "db#1", "may hold only"},
+		{"short version id", sm + "db:::abc", "32 to 64"},
+		{"uppercase ARN", "ARN:aws:secretsmanager:us-east-1:123456789012:secret:db", "lower case"},
+		{"uppercase service", "arn:aws:SecretsManager:us-east-1:123456789012:secret:db", "lower case"},
+		{"bad partition", "arn:amazon:secretsmanager:us-east-1:123456789012:secret:db", "partition"},
+		{"empty partition", "arn::secretsmanager:us-east-1:123456789012:secret:db", "partition"},
+		{"bad region", "arn:aws:secretsmanager:useast1:123456789012:secret:db", "region"},
+		{"empty region", "arn:aws:secretsmanager::123456789012:secret:db", "region"},
+		{"short account", "arn:aws:secretsmanager:us-east-1:12345:secret:db", "account"},
+		{"letters in account", "arn:aws:secretsmanager:us-east-1:12345678901a:secret:db", "account"},
+		{"wrong resource type", "arn:aws:secretsmanager:us-east-1:123456789012:secrets:db", "resource type"},
+		{"too few fields", "arn:aws:secretsmanager:us-east-1", "six"},
+		{"trailing space", sm + "db ", "white space"},
+		{"inner space", "ssm:/app/ db", "white space"},
+		{"newline", "ssm:/app/db\n", "white space"},
+		{"tab", "secretsmanager:\tdb", "white space"},
+		{"empty ssm name", "ssm:", "parameter name is empty"},
+		{"empty selector", "ssm:/app/db:", "selector"},
+		{"bad selector", "ssm:/app/db:a:b", "selector"},
+		{"label starting with digit", "ssm:/app/db:1abc", "selector"},
+		{"double slash", "ssm://app/db", "parameter name"},
+		{"trailing slash", "ssm:/app/", "parameter name"},
+		{"parameter ARN no name", "arn:aws:ssm:us-east-1:123456789012:parameter/", "parameter name is empty"},
+		{"parameter ARN no slash", "arn:aws:ssm:us-east-1:123456789012:parameterdb", `parameter/NAME`},
+		{"empty short secret", "secretsmanager:", "secret name is empty"},
+		{"short secret one field", "secretsmanager:db:k", "exactly three fields"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !IsReference(tt.in) {
+				t.Fatalf("IsReference(%q) = false, want true: a malformed reference must fail, not pass through", tt.in)
+			}
+			_, err := Parse(tt.in)
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) error = %v, want a *SyntaxError", tt.in, err)
+			}
+			if !strings.Contains(se.Reason, tt.reason) {
+				t.Errorf("Parse(%q) reason = %q, want it to mention %q", tt.in, se.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestIsReference(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", false},
+		{"hello", false},
+		{"postgres://user:pw@host/db", false},
+		{"arn:aws:kms:us-east-1:123456789012:key/abc", false},
+		{"arn:aws:s3:::bucket", false},
+		{"arn:aws:ssm:us-east-1:123456789012:document/run", false},
+		{" ssm:/app/db", false},
+		{"SSM:/app/db", false},
+		{"ssm:/app/db", true},
+		{"secretsmanager:db", true},
+		{"arn:aws:ssm:us-east-1:123456789012:parameter/x", true},
+		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:x", true},
+		{"Arn:aws:secretsmanager:us-east-1:123456789012:secret:x", true},
+	}
+	for _, tt := range tests {
+		if got := IsReference(tt.in); got != tt.want {
+			t.Errorf("IsReference(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+	if _, err := Parse("plain value"); !errors.Is(err, ErrNotReference) {
+		t.Errorf("Parse(plain value) error = %v, want ErrNotReference", err)
+	}
+}
+
+func TestRefARN(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ssm:/app/db", "arn:aws:ssm:us-east-1:111122223333:parameter/app/db"},
+		{"ssm:db:3", "arn:aws:ssm:us-east-1:111122223333:parameter/db"},
+		{"secretsmanager:db", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-??????"},
+		{"secretsmanager:db-AbCdEf", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"},
+		{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db:k::", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-??????"},
+		{"arn:aws:ssm:eu-west-1:123456789012:parameter/app/db:prod", "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db"},
+	}
+	for _, tt := range tests {
+		r, err := Parse(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.ARN("aws", "us-east-1", "111122223333"); got != tt.want {
+			t.Errorf("Parse(%q).ARN() = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzParse checks that Parse never panics, that what parses round-trips
+// through String, and that every parsed reference has a name and service.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password:AWSCURRENT:0f90742f-17e1-4293-b0de-c1e57f25fa22",
+		"arn:aws:ssm:us-east-1:123456789012:parameter/app/db:3",
+		"ssm:/a/b:label", "secretsmanager:db::AWSPREVIOUS:", "ARN:aws:ssm:x", "arn:aws:ssm:us-east-1:123456789012:parameter",
+		"secretsmanager:", "ssm::", "arn:::::",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := Parse(s)
+		if err != nil {
+			if IsReference(s) != !errors.Is(err, ErrNotReference) {
+				t.Fatalf("Parse error %v disagrees with IsReference", err)
+			}
+			return
+		}
+		if r.String() != s || r.Name == "" || (r.Service != SSM && r.Service != SecretsManager) {
+			t.Fatalf("Parse(%q) = %+v", s, r)
+		}
+		if r.Service == SSM && (r.JSONKey != "" || r.VersionID != "") {
+			t.Fatalf("Parse(%q): SSM reference with secret fields", s)
+		}
+	})
+}

@@ -1,0 +1,74 @@
+package resolver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+)
+
+// ErrNoRegion says no default region could be found.
+var ErrNoRegion = errors.New("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or use full ARNs, which carry their region")
+
+// metadataTimeout bounds each look-up of the region in metadata services,
+// which on a laptop do not answer at all.
+const metadataTimeout = 2 * time.Second
+
+// FindRegion returns the default region when the SDK configuration has
+// none, as in containers on ECS on EC2, which do not set AWS_REGION: from
+// the ECS task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), then from
+// the EC2 instance metadata service (unless AWS_EC2_METADATA_DISABLED is
+// true). It returns ErrNoRegion when neither answers.
+func FindRegion(ctx context.Context, cfg aws.Config, getenv func(string) string) (string, error) {
+	if cfg.Region != "" {
+		return cfg.Region, nil
+	}
+	if uri := getenv("ECS_CONTAINER_METADATA_URI_V4"); uri != "" {
+		if region, err := ecsRegion(ctx, uri); err == nil {
+			return region, nil
+		}
+	}
+	if !strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
+		ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
+		defer cancel()
+		out, err := imds.NewFromConfig(cfg).GetRegion(ctx, &imds.GetRegionInput{})
+		if err == nil && out.Region != "" {
+			return out.Region, nil
+		}
+	}
+	return "", ErrNoRegion
+}
+
+// ecsRegion reads the region from the task ARN in the ECS task metadata.
+func ecsRegion(ctx context.Context, uri string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(uri, "/")+"/task", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("task metadata: %s", resp.Status)
+	}
+	var task struct{ TaskARN string }
+	if err := json.NewDecoder(resp.Body).Decode(&task); err != nil {
+		return "", fmt.Errorf("task metadata: %w", err)
+	}
+	// arn:aws:ecs:REGION:ACCOUNT:task/...
+	f := strings.Split(task.TaskARN, ":")
+	if len(f) < 6 || !regionRE.MatchString(f[3]) {
+		return "", fmt.Errorf("task metadata: no region in task ARN %q", task.TaskARN)
+	}
+	return f[3], nil
+}

@@ -1,0 +1,63 @@
+package resolver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// render turns a fetched secret into the request's value: the whole value,
+// or the JSON key the reference selects. Its errors never quote the value:
+// the JSON decoder's messages can hold a piece of it.
+func render(req Request, s Secret) ([]byte, *Error) {
+	if req.Ref.JSONKey == "" {
+		if s.String != nil {
+			return []byte(*s.String), nil
+		}
+		if !req.ToFile && bytes.IndexByte(s.Binary, 0) >= 0 {
+			return nil, &Error{Code: CodeBinary, Err: fmt.Errorf("the binary secret holds NUL bytes, which an environment variable cannot")}
+		}
+		return s.Binary, nil
+	}
+	if s.String == nil {
+		return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("cannot select JSON key %q of a binary secret", req.Ref.JSONKey)}
+	}
+	v, err := JSONField([]byte(*s.String), req.Ref.JSONKey)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// JSONField returns the value of a top-level key of a JSON object, as an
+// environment variable holds it: a string as its text; a number exactly as
+// written (1000000 stays 1000000); true or false; null as empty; an object
+// or array as compact JSON.
+func JSONField(doc []byte, key string) ([]byte, *Error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &obj); err != nil || obj == nil {
+		return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("cannot select JSON key %q: the value is not a JSON object", key)}
+	}
+	raw, ok := obj[key]
+	if !ok {
+		return nil, &Error{Code: CodeJSONKey, Err: fmt.Errorf("JSON key %q is not in the secret", key)}
+	}
+	raw = bytes.TrimSpace(raw)
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("JSON key %q holds a string that does not decode", key)}
+		}
+		return []byte(s), nil
+	case 'n':
+		return []byte{}, nil
+	case '{', '[':
+		var b bytes.Buffer
+		if err := json.Compact(&b, raw); err != nil {
+			return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("JSON key %q holds a value that does not compact", key)}
+		}
+		return b.Bytes(), nil
+	}
+	return raw, nil // a number or a boolean, as written
+}

@@ -1,0 +1,106 @@
+package resolver
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestJSONField(t *testing.T) {
+	doc := `{"s":"p@ss=w:rd\n","num":1000000,"float":1.50,"exp":1e+06,"big":123456789012345678901234567890,
+		"t":true,"f":false,"null":null,"obj":{ "a" : [1, 2 ,"x"] },"arr":[ ],"uni":"h\u00e9llo ☃","Case":"upper"}`
+	tests := []struct{ key, want string }{
+		{"s", "p@ss=w:rd\n"},
+		{"num", "1000000"},
+		{"float", "1.50"},
+		{"exp", "1e+06"},
+		{"big", "123456789012345678901234567890"},
+		{"t", "true"},
+		{"f", "false"},
+		{"null", ""},
+		{"obj", `{"a":[1,2,"x"]}`},
+		{"arr", `[]`},
+		{"uni", "héllo ☃"},
+		{"Case", "upper"},
+	}
+	for _, tt := range tests {
+		got, err := JSONField([]byte(doc), tt.key)
+		if err != nil {
+			t.Errorf("JSONField(%q): %v", tt.key, err)
+			continue
+		}
+		if string(got) != tt.want {
+			t.Errorf("JSONField(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestJSONFieldErrors(t *testing.T) {
+	const canary = "canary-4c1d"
+	tests := []struct{ name, doc, key, code string }{
+		{"missing key", `{"a":"` + canary + `"}`, "b", CodeJSONKey},
+		{"key is case-sensitive", `{"user":"` + canary + `"}`, "User", CodeJSONKey},
+		{"not JSON", canary + `{`, "a", CodeNotJSONObject},
+		{"array", `["` + canary + `"]`, "a", CodeNotJSONObject},
+		{"string", `"` + canary + `"`, "a", CodeNotJSONObject},
+		{"null document", `null`, "a", CodeNotJSONObject},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := JSONField([]byte(tt.doc), tt.key)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if err.Code != tt.code {
+				t.Errorf("code = %q, want %q", err.Code, tt.code)
+			}
+			if strings.Contains(err.Error(), canary) {
+				t.Error("error message leaks the secret value")
+			}
+			if !strings.Contains(err.Error(), tt.key) {
+				t.Errorf("error %q does not name the key %q", err.Error(), tt.key)
+			}
+		})
+	}
+}
+
+func TestRenderBinary(t *testing.T) {
+	ref, _ := Parse("secretsmanager:bin")
+	keyed, _ := Parse("secretsmanager:bin:k::")
+	tests := []struct {
+		name   string
+		req    Request
+		binary []byte
+		want   string
+		code   string
+	}{
+		{"bytes without NUL", Request{Var: "B", Ref: ref}, []byte{0xff, 'a', '\n'}, "\xffa\n", ""},
+		{"NUL to env", Request{Var: "B", Ref: ref}, []byte{'a', 0, 'b'}, "", CodeBinary},
+		{"NUL to file", Request{Var: "B_FILE", Ref: ref, ToFile: true}, []byte{'a', 0, 'b'}, "a\x00b", ""},
+		{"JSON key of binary", Request{Var: "B", Ref: keyed}, []byte(`{"k":1}`), "", CodeNotJSONObject},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := render(tt.req, Secret{Binary: tt.binary})
+			if tt.code != "" {
+				if err == nil || err.Code != tt.code {
+					t.Fatalf("render error = %v, want code %s", err, tt.code)
+				}
+				if tt.code == CodeBinary && !strings.Contains(hint(err, ""), "_FILE") {
+					t.Errorf("hint %q does not suggest the _FILE form", hint(err, ""))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("render = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	var e *Error = &Error{Err: errors.New("x")}
+	if !errors.Is(e, e.Err) {
+		t.Error("Error does not unwrap")
+	}
+}

@@ -1,0 +1,450 @@
+// Package resolver owns what a reference means and how it is fetched: the
+// reference grammar (Parse), the AWS calls that fetch secrets and
+// parameters (one client per region, SSM names batched ten to a call,
+// duplicates fetched once, calls run concurrently under a bound), the
+// rendering of a fetched value (JSON keys, binary values) and the errors
+// and hints that say why a reference failed.
+//
+// It never logs, returns or formats a value except as the result of
+// Resolve.
+package resolver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/valuefrom/valuefrom/cache"
+)
+
+// MaxParametersPerCall is the most names GetParameters takes in one call.
+const MaxParametersPerCall = 10
+
+// secretsAPI is the part of the Secrets Manager client the resolver uses.
+type secretsAPI interface {
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// parametersAPI is the part of the SSM client the resolver uses.
+type parametersAPI interface {
+	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
+}
+
+// Config configures a Resolver.
+type Config struct {
+	// AWS is the SDK configuration every client shares: credentials,
+	// retryer, endpoints. Its Region is the default region, used by
+	// short-form references.
+	AWS aws.Config
+	// Concurrency bounds the API calls in flight at once. Zero means 1.
+	Concurrency int
+	// Cache memoises fetched values; nil means a memo for this Resolver's
+	// lifetime, with no expiry.
+	Cache *cache.Cache[Secret]
+	// Logger receives a debug line per reference; nil discards.
+	Logger *slog.Logger
+}
+
+// A Secret is what one fetch returned: a secret's version, or a parameter.
+type Secret struct {
+	String    *string // the SecretString or the parameter's value
+	Binary    []byte  // the SecretBinary
+	VersionID string  // the secret's version id, or the parameter's version
+	ARN       string
+	RequestID string
+}
+
+// Resolver fetches what references name. It is safe for concurrent use.
+type Resolver struct {
+	cfg     Config
+	log     *slog.Logger
+	cache   *cache.Cache[Secret]
+	batches singleflight.Group
+	calls   atomic.Int64
+
+	newSecrets    func(region string) secretsAPI
+	newParameters func(region string) parametersAPI
+
+	mu         sync.Mutex
+	secrets    map[string]secretsAPI
+	parameters map[string]parametersAPI
+}
+
+// New returns a Resolver. Clients are made per region on first use and
+// share cfg.AWS's credentials.
+func New(cfg Config) *Resolver {
+	r := &Resolver{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		cache:      cfg.Cache,
+		secrets:    make(map[string]secretsAPI),
+		parameters: make(map[string]parametersAPI),
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.cache == nil {
+		r.cache = cache.New[Secret](cache.Options{})
+	}
+	r.newSecrets = func(region string) secretsAPI {
+		return secretsmanager.NewFromConfig(cfg.AWS, func(o *secretsmanager.Options) { o.Region = region })
+	}
+	r.newParameters = func(region string) parametersAPI {
+		return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
+	}
+	return r
+}
+
+// Calls returns how many API calls the Resolver has made, not counting
+// the SDK's retries.
+func (r *Resolver) Calls() int64 { return r.calls.Load() }
+
+// A Request asks for one variable's reference.
+type Request struct {
+	Var string
+	Ref Ref
+	// ToFile says the value goes to a file, where binary bytes are fine.
+	ToFile bool
+}
+
+// A Value is a resolved reference.
+type Value struct {
+	Var       string
+	Ref       Ref
+	Value     []byte
+	VersionID string
+}
+
+// fetch is one distinct call's worth of work: a secret version, or a
+// parameter with its selector, in a region.
+type fetch struct {
+	key    string
+	region string
+	ref    Ref
+	secret Secret
+	err    *fetchError
+	took   time.Duration
+}
+
+// Resolve fetches every request's reference and renders its value. It
+// fetches each distinct secret version and parameter once, batches
+// parameters per region, and runs the calls concurrently. It tries every
+// request even when some fail, so that the error names them all: it
+// returns the values in request order, or Errors with one *Error per
+// failed variable and no values.
+func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error) {
+	fetches := make(map[string]*fetch)
+	keys := make([]string, len(reqs))
+	var errs Errors
+	for i, req := range reqs {
+		region := req.Ref.Region
+		if region == "" {
+			region = r.cfg.AWS.Region
+		}
+		if region == "" {
+			errs = append(errs, &Error{Var: req.Var, Ref: req.Ref, Code: CodeNoRegion,
+				Err: fmt.Errorf("no default region for a short-form reference"), Hint: hint(&Error{Code: CodeNoRegion}, "")})
+			continue
+		}
+		k := fetchKey(region, req.Ref)
+		keys[i] = k
+		if fetches[k] == nil {
+			fetches[k] = &fetch{key: k, region: region, ref: req.Ref}
+		}
+	}
+	if errs != nil {
+		return nil, errs
+	}
+
+	var secrets []*fetch
+	paramsByRegion := make(map[string][]*fetch)
+	for _, f := range fetches {
+		if f.ref.Service == SecretsManager {
+			secrets = append(secrets, f)
+		} else {
+			paramsByRegion[f.region] = append(paramsByRegion[f.region], f)
+		}
+	}
+
+	// Every call runs to its end even when another fails, so the error
+	// can name every failing variable: the goroutines record their
+	// errors and return nil. ctx's deadline still stops them all.
+	var g errgroup.Group
+	g.SetLimit(max(r.cfg.Concurrency, 1))
+	for _, f := range secrets {
+		g.Go(func() error {
+			start := time.Now()
+			s, err := r.cache.Get(ctx, f.key, func(ctx context.Context) (Secret, error) {
+				return r.getSecret(ctx, f.region, f.ref)
+			})
+			f.secret, f.took = s, time.Since(start)
+			if err != nil {
+				f.err = classify(err)
+			}
+			return nil
+		})
+	}
+	for region, params := range paramsByRegion {
+		for _, batch := range batchParameters(params) {
+			g.Go(func() error {
+				r.getParameterBatch(ctx, region, batch)
+				return nil
+			})
+		}
+	}
+	g.Wait()
+
+	values := make([]Value, 0, len(reqs))
+	for i, req := range reqs {
+		f := fetches[keys[i]]
+		if f.err != nil {
+			errs = append(errs, r.newError(req, f.region, f.err))
+			continue
+		}
+		v, err := render(req, f.secret)
+		if err != nil {
+			err.Var, err.Ref = req.Var, req.Ref
+			err.Hint = hint(err, req.Ref.ARN("aws", f.region, "ACCOUNT"))
+			errs = append(errs, err)
+			continue
+		}
+		r.log.Debug("resolved", "var", req.Var, "ref", req.Ref.String(), "version_id", f.secret.VersionID,
+			"duration", f.took.Round(time.Microsecond), "request_id", f.secret.RequestID)
+		values = append(values, Value{Var: req.Var, Ref: req.Ref, Value: v, VersionID: f.secret.VersionID})
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return values, nil
+}
+
+func (r *Resolver) newError(req Request, region string, fe *fetchError) *Error {
+	ref := req.Ref
+	if ref.Region == "" {
+		ref.Region = region
+	}
+	e := &Error{Var: req.Var, Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
+	e.Ref.raw = req.Ref.raw
+	e.Hint = hint(e, ref.ARN("aws", region, "ACCOUNT"))
+	return e
+}
+
+// fetchKey identifies one distinct fetch.
+func fetchKey(region string, ref Ref) string {
+	if ref.Service == SecretsManager {
+		return strings.Join([]string{"secretsmanager", region, ref.ID(), ref.VersionStage, ref.VersionID}, "\x00")
+	}
+	return strings.Join([]string{"ssm", region, strings.TrimPrefix(ref.Name, "/"), ref.Selector}, "\x00")
+}
+
+func (r *Resolver) secretsClient(region string) secretsAPI {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.secrets[region]
+	if !ok {
+		c = r.newSecrets(region)
+		r.secrets[region] = c
+	}
+	return c
+}
+
+func (r *Resolver) parametersClient(region string) parametersAPI {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.parameters[region]
+	if !ok {
+		c = r.newParameters(region)
+		r.parameters[region] = c
+	}
+	return c
+}
+
+func (r *Resolver) getSecret(ctx context.Context, region string, ref Ref) (Secret, error) {
+	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(ref.ID())}
+	if ref.VersionStage != "" {
+		in.VersionStage = aws.String(ref.VersionStage)
+	}
+	if ref.VersionID != "" {
+		in.VersionId = aws.String(ref.VersionID)
+	}
+	r.calls.Add(1)
+	out, err := r.secretsClient(region).GetSecretValue(ctx, in)
+	if err != nil {
+		return Secret{}, err
+	}
+	return Secret{
+		String:    out.SecretString,
+		Binary:    out.SecretBinary,
+		VersionID: aws.ToString(out.VersionId),
+		ARN:       aws.ToString(out.ARN),
+		RequestID: requestID(out.ResultMetadata),
+	}, nil
+}
+
+// batchParameters splits a region's parameters into GetParameters calls of
+// at most ten names, never putting one name in a call twice: a response
+// may omit Selector, so within a call a name must say which it was.
+func batchParameters(params []*fetch) [][]*fetch {
+	sort.Slice(params, func(i, j int) bool { return params[i].key < params[j].key })
+	var batches [][]*fetch
+	var names []map[string]bool
+next:
+	for _, p := range params {
+		name := strings.TrimPrefix(p.ref.Name, "/")
+		for i, b := range batches {
+			if len(b) < MaxParametersPerCall && !names[i][name] {
+				batches[i] = append(b, p)
+				names[i][name] = true
+				continue next
+			}
+		}
+		batches = append(batches, []*fetch{p})
+		names = append(names, map[string]bool{name: true})
+	}
+	return batches
+}
+
+// getParameterBatch fetches a batch of parameters with one GetParameters
+// call, through the cache, and records each one's result or error. When
+// the call fails as a whole for a reason one name can cause (access denied
+// on one parameter, its KMS key), it asks again one name at a time, so
+// that the error lands on the variables at fault.
+func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch []*fetch) {
+	var todo []*fetch
+	for _, f := range batch {
+		if s, ok := r.cache.Lookup(f.key); ok {
+			f.secret = s
+		} else {
+			todo = append(todo, f)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	keys := make([]string, len(todo))
+	for i, f := range todo {
+		keys[i] = f.key
+	}
+	start := time.Now()
+	// Concurrent Resolve calls asking for the same batch share one call.
+	res, err, _ := r.batches.Do(strings.Join(keys, "\x01"), func() (any, error) {
+		return r.getParameters(ctx, region, todo)
+	})
+	took := time.Since(start)
+	if err != nil {
+		fe := classify(err)
+		if len(todo) > 1 && fe.code != CodeTimeout && fe.code != CodeCanceled && fe.code != CodeNetwork &&
+			fe.code != CodeCredentials && !strings.Contains(fe.code, "Throttl") {
+			for _, f := range todo {
+				r.getParameterBatch(ctx, region, []*fetch{f})
+			}
+			return
+		}
+		for _, f := range todo {
+			f.err, f.took = fe, took
+		}
+		return
+	}
+	found := res.(map[string]result)
+	for _, f := range todo {
+		got := found[f.key]
+		if got.err != nil && got.err.code == CodeNotFound && f.ref.Partition != "" && !strings.HasPrefix(f.ref.Name, "/") {
+			got = r.getSlashed(ctx, region, f)
+		}
+		f.secret, f.err, f.took = got.secret, got.err, took
+		if got.err == nil {
+			r.cache.Set(f.key, got.secret)
+		}
+	}
+}
+
+// getSlashed looks a parameter up again as "/NAME". The ARN of a top-level
+// parameter, arn:...:parameter/NAME, does not say whether its name is
+// NAME or /NAME; NAME is tried first.
+func (r *Resolver) getSlashed(ctx context.Context, region string, f *fetch) result {
+	g := *f
+	g.ref.Name = "/" + f.ref.Name
+	found, err := r.getParameters(ctx, region, []*fetch{&g})
+	if err != nil {
+		return result{err: classify(err)}
+	}
+	return found[g.key]
+}
+
+type result struct {
+	secret Secret
+	err    *fetchError
+}
+
+// getParameters makes one GetParameters call and maps its answer back to
+// the fetches by name, since responses may omit Selector.
+func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fetch) (map[string]result, error) {
+	names := make([]string, len(batch))
+	for i, f := range batch {
+		names[i] = f.ref.Name
+		if f.ref.Selector != "" {
+			names[i] += ":" + f.ref.Selector
+		}
+	}
+	r.calls.Add(1)
+	out, err := r.parametersClient(region).GetParameters(ctx, &ssm.GetParametersInput{
+		Names:          names,
+		WithDecryption: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	reqID := requestID(out.ResultMetadata)
+	invalid := make(map[string]bool)
+	for _, n := range out.InvalidParameters {
+		invalid[n] = true
+	}
+	found := make(map[string]result, len(batch))
+	for i, f := range batch {
+		if invalid[names[i]] {
+			found[f.key] = result{err: &fetchError{code: CodeNotFound, requestID: reqID,
+				err: fmt.Errorf("GetParameters listed %s among InvalidParameters: no such parameter, version or label", names[i])}}
+			continue
+		}
+		found[f.key] = result{err: &fetchError{code: CodeInternal, requestID: reqID,
+			err: fmt.Errorf("GetParameters answered without %s", names[i])}}
+		for _, p := range out.Parameters {
+			if strings.TrimPrefix(aws.ToString(p.Name), "/") != strings.TrimPrefix(f.ref.Name, "/") {
+				continue
+			}
+			if sel := aws.ToString(p.Selector); sel != "" && sel != ":"+f.ref.Selector && f.ref.Selector != "" {
+				continue
+			}
+			if _, err := strconv.Atoi(f.ref.Selector); err == nil && strconv.FormatInt(p.Version, 10) != f.ref.Selector {
+				continue
+			}
+			found[f.key] = result{secret: Secret{
+				String:    p.Value,
+				VersionID: strconv.FormatInt(p.Version, 10),
+				ARN:       aws.ToString(p.ARN),
+				RequestID: reqID,
+			}}
+			break
+		}
+	}
+	return found, nil
+}
+
+func requestID(md middleware.Metadata) string {
+	id, _ := awsmiddleware.GetRequestIDMetadata(md)
+	return id
+}

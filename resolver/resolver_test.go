@@ -1,0 +1,377 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
+)
+
+// fakeAWS answers GetSecretValue and GetParameters from memory and records
+// the calls, per region.
+type fakeAWS struct {
+	mu       sync.Mutex
+	secrets  map[string]string   // region/secret-id -> value
+	params   map[string]string   // region/name[:selector] -> value
+	deny     map[string]bool     // names whose presence in a call fails it
+	calls    map[string][]string // region -> "op ids..."
+	noSelect bool                // omit Selector, as moto does
+}
+
+func (f *fakeAWS) record(region, call string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls == nil {
+		f.calls = make(map[string][]string)
+	}
+	f.calls[region] = append(f.calls[region], call)
+}
+
+type fakeSecrets struct {
+	*fakeAWS
+	region string
+}
+
+func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	id := aws.ToString(in.SecretId)
+	f.record(f.region, "GetSecretValue "+id)
+	if f.deny[id] {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}
+	}
+	v, ok := f.secrets[f.region+"/"+id]
+	if !ok {
+		return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}
+	}
+	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v), VersionId: aws.String("v-" + id)}, nil
+}
+
+type fakeParams struct {
+	*fakeAWS
+	region string
+}
+
+func (f fakeParams) GetParameters(_ context.Context, in *ssm.GetParametersInput, _ ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
+	f.record(f.region, "GetParameters "+strings.Join(in.Names, " "))
+	if len(in.Names) > MaxParametersPerCall {
+		return nil, &smithy.GenericAPIError{Code: "ValidationException", Message: "too many names"}
+	}
+	if !aws.ToBool(in.WithDecryption) {
+		return nil, errors.New("WithDecryption not set")
+	}
+	out := &ssm.GetParametersOutput{}
+	for _, n := range in.Names {
+		if f.deny[n] {
+			return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: ssm:GetParameters on " + n}
+		}
+		v, ok := f.params[f.region+"/"+n]
+		if !ok {
+			out.InvalidParameters = append(out.InvalidParameters, n)
+			continue
+		}
+		name, sel, _ := strings.Cut(n, ":")
+		p := ssmtypes.Parameter{Name: aws.String(name), Value: aws.String(v), Version: 1}
+		if sel != "" && !f.noSelect {
+			p.Selector = aws.String(":" + sel)
+		}
+		out.Parameters = append(out.Parameters, p)
+	}
+	return out, nil
+}
+
+func newFakeResolver(f *fakeAWS) *Resolver {
+	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4})
+	r.newSecrets = func(region string) secretsAPI { return fakeSecrets{f, region} }
+	r.newParameters = func(region string) parametersAPI { return fakeParams{f, region} }
+	return r
+}
+
+func requests(t *testing.T, kv ...string) []Request {
+	t.Helper()
+	var reqs []Request
+	for i := 0; i < len(kv); i += 2 {
+		ref, err := Parse(kv[i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, Request{Var: kv[i], Ref: ref})
+	}
+	return reqs
+}
+
+func TestResolveBatchesParameters(t *testing.T) {
+	f := &fakeAWS{params: map[string]string{}}
+	var kv []string
+	for i := range 11 {
+		f.params[fmt.Sprintf("us-east-1//p/%02d", i)] = fmt.Sprint("value", i)
+		kv = append(kv, fmt.Sprintf("P%02d", i), fmt.Sprintf("ssm:/p/%02d", i))
+	}
+	r := newFakeResolver(f)
+	values, err := r.Resolve(context.Background(), requests(t, kv...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.calls["us-east-1"]); got != 2 {
+		t.Errorf("11 names in one region made %d GetParameters calls, want 2: %q", got, f.calls)
+	}
+	if r.Calls() != 2 {
+		t.Errorf("Calls() = %d, want 2", r.Calls())
+	}
+	for i, v := range values {
+		if want := fmt.Sprint("value", i); string(v.Value) != want || v.Var != fmt.Sprintf("P%02d", i) {
+			t.Errorf("value %d = %s=%q, want P%02d=%q", i, v.Var, v.Value, i, want)
+		}
+	}
+}
+
+func TestResolveRegionsAndDedup(t *testing.T) {
+	f := &fakeAWS{
+		secrets: map[string]string{
+			"us-east-1/db": `{"user":"u","password":"p"}`,
+			"us-west-2/arn:aws:secretsmanager:us-west-2:123456789012:secret:db": `{"user":"w"}`,
+		},
+		params: map[string]string{"us-east-1//a": "east", "eu-west-1//app/a": "west"},
+	}
+	r := newFakeResolver(f)
+	reqs := requests(t,
+		"USER", "secretsmanager:db:user::",
+		"PASS", "secretsmanager:db:password::",
+		"WHOLE", "secretsmanager:db",
+		"WEST_USER", "arn:aws:secretsmanager:us-west-2:123456789012:secret:db:user::",
+		"A1", "ssm:/a",
+		"A2", "ssm:/a",
+		"A3", "arn:aws:ssm:eu-west-1:123456789012:parameter/app/a",
+	)
+	values, err := r.Resolve(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range values {
+		got[v.Var] = string(v.Value)
+	}
+	want := map[string]string{"USER": "u", "PASS": "p", "WHOLE": `{"user":"u","password":"p"}`, "WEST_USER": "w", "A1": "east", "A2": "east", "A3": "west"}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+	wantCalls := map[string][]string{
+		"us-east-1": {"GetParameters /a", "GetSecretValue db"},
+		"us-west-2": {"GetSecretValue arn:aws:secretsmanager:us-west-2:123456789012:secret:db"},
+		"eu-west-1": {"GetParameters /app/a"},
+	}
+	for region, w := range wantCalls {
+		calls := slices.Clone(f.calls[region])
+		slices.Sort(calls)
+		if !slices.Equal(calls, w) {
+			t.Errorf("calls in %s = %q, want %q", region, calls, w)
+		}
+	}
+}
+
+func TestResolveSameNameTwoSelectors(t *testing.T) {
+	// Without Selector in the response, two selectors of one name must
+	// not share a call, or their values could be swapped.
+	f := &fakeAWS{noSelect: true, params: map[string]string{"us-east-1//a:1": "one", "us-east-1//a:blue": "blue", "us-east-1//a": "current"}}
+	r := newFakeResolver(f)
+	values, err := r.Resolve(context.Background(), requests(t, "V1", "ssm:/a:1", "BLUE", "ssm:/a:blue", "CUR", "ssm:/a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"one", "blue", "current"}
+	for i, v := range values {
+		if string(v.Value) != want[i] {
+			t.Errorf("%s = %q, want %q", v.Var, v.Value, want[i])
+		}
+	}
+	for _, c := range f.calls["us-east-1"] {
+		if strings.Count(c, "/a") > 1 {
+			t.Errorf("one call asked for /a twice: %q", c)
+		}
+	}
+}
+
+func TestResolveErrorsNameEveryVariable(t *testing.T) {
+	f := &fakeAWS{
+		secrets: map[string]string{"us-east-1/ok": "fine"},
+		params:  map[string]string{"us-east-1//good": "g", "us-east-1//other": "o"},
+		deny:    map[string]bool{"/denied": true, "locked": true},
+	}
+	r := newFakeResolver(f)
+	reqs := requests(t,
+		"OK", "secretsmanager:ok",
+		"MISSING_SECRET", "secretsmanager:nope",
+		"LOCKED", "secretsmanager:locked",
+		"GOOD", "ssm:/good",
+		"DENIED", "ssm:/denied",
+		"OTHER", "ssm:/other",
+		"MISSING_PARAM", "ssm:/nope",
+		"BAD_KEY", "secretsmanager:ok:k::",
+	)
+	values, err := r.Resolve(context.Background(), reqs)
+	if values != nil {
+		t.Errorf("got values alongside errors: fail closed means none")
+	}
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("error %v is not Errors", err)
+	}
+	got := map[string]string{}
+	for _, e := range errs {
+		got[e.Var] = e.Code
+		if e.Hint == "" {
+			t.Errorf("%s: no hint", e.Var)
+		}
+	}
+	want := map[string]string{
+		"MISSING_SECRET": "ResourceNotFoundException",
+		"LOCKED":         "AccessDeniedException",
+		"DENIED":         "AccessDeniedException",
+		"MISSING_PARAM":  CodeNotFound,
+		"BAD_KEY":        CodeNotJSONObject,
+	}
+	if len(got) != len(want) {
+		t.Errorf("failed variables = %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s code = %q, want %q", k, got[k], w)
+		}
+	}
+	for _, e := range errs {
+		if e.Var == "DENIED" && !strings.Contains(e.Hint, "ssm:GetParameters on arn:aws:ssm:us-east-1:") {
+			t.Errorf("DENIED hint = %q, want it to name the permission and ARN", e.Hint)
+		}
+		if e.Var == "LOCKED" && !strings.Contains(e.Hint, "secretsmanager:GetSecretValue") {
+			t.Errorf("LOCKED hint = %q, want it to name the permission", e.Hint)
+		}
+	}
+}
+
+func TestResolveTopLevelParameterARN(t *testing.T) {
+	// parameter/top may name "top" or "/top": "top" is tried first.
+	f := &fakeAWS{params: map[string]string{"us-east-1/plain": "p", "us-east-1//slashed": "s"}}
+	r := newFakeResolver(f)
+	values, err := r.Resolve(context.Background(), requests(t,
+		"P", "arn:aws:ssm:us-east-1:123456789012:parameter/plain",
+		"S", "arn:aws:ssm:us-east-1:123456789012:parameter/slashed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(values[0].Value) != "p" || string(values[1].Value) != "s" {
+		t.Errorf("values = %q, %q, want p, s", values[0].Value, values[1].Value)
+	}
+	want := []string{"GetParameters plain slashed", "GetParameters /slashed"}
+	if !slices.Equal(f.calls["us-east-1"], want) {
+		t.Errorf("calls = %q, want %q", f.calls["us-east-1"], want)
+	}
+}
+
+func TestResolveNoRegion(t *testing.T) {
+	r := newFakeResolver(&fakeAWS{})
+	r.cfg.AWS.Region = ""
+	_, err := r.Resolve(context.Background(), requests(t, "A", "ssm:/a"))
+	var errs Errors
+	if !errors.As(err, &errs) || errs[0].Code != CodeNoRegion {
+		t.Fatalf("error = %v, want NoRegion", err)
+	}
+}
+
+func TestHintsForKMS(t *testing.T) {
+	ref, _ := Parse("secretsmanager:db")
+	tests := []struct{ code, msg, want string }{
+		{"DecryptionFailure", "key is disabled", "enabled again"},
+		{"KMSInvalidStateException", "pending deletion", "cancel-key-deletion"},
+		{"AccessDeniedException", "Access to KMS is not allowed", "kms:Decrypt"},
+		{"AccessDeniedException", "not authorized to perform: kms:Decrypt", "kms:Decrypt"},
+		{"InvalidKeyId", "key disabled", "enabled again"},
+	}
+	for _, tt := range tests {
+		e := &Error{Ref: ref, Code: tt.code, Err: &smithy.GenericAPIError{Code: tt.code, Message: tt.msg}}
+		if got := hint(e, "arn"); !strings.Contains(got, tt.want) {
+			t.Errorf("hint(%s, %q) = %q, want it to mention %q", tt.code, tt.msg, got, tt.want)
+		}
+	}
+}
+
+// TestRetries checks the retry policy itself, through the real SDK against
+// an HTTP server: a 500, a throttle, then success makes three attempts; a
+// non-retryable error makes one.
+func TestRetries(t *testing.T) {
+	var attempts atomic.Int32
+	answers := []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) { w.WriteHeader(500) },
+		func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(400)
+			io.WriteString(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+		},
+		func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			io.WriteString(w, `{"Name":"db","SecretString":"ok","VersionId":"v1"}`)
+		},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(attempts.Add(1)) - 1
+		answers[min(n, len(answers)-1)](w)
+	}))
+	defer srv.Close()
+
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  aws.AnonymousCredentials{},
+		BaseEndpoint: aws.String(srv.URL),
+		Retryer:      func() aws.Retryer { return NewRetryer(5) },
+	}
+	r := New(Config{AWS: cfg, Concurrency: 1})
+	values, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(values[0].Value) != "ok" {
+		t.Errorf("value = %q, want ok", values[0].Value)
+	}
+	if got := attempts.Load(); got != 3 {
+		t.Errorf("attempts = %d, want 3 (500, throttle, success)", got)
+	}
+
+	attempts.Store(0)
+	answers = []func(w http.ResponseWriter){func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(400)
+		io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"no"}`)
+	}}
+	r = New(Config{AWS: cfg, Concurrency: 1})
+	if _, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db")); err == nil {
+		t.Fatal("no error for ResourceNotFoundException")
+	}
+	if got := attempts.Load(); got != 1 {
+		t.Errorf("attempts for a non-retryable error = %d, want 1", got)
+	}
+}
+
+func TestFullJitterBounds(t *testing.T) {
+	j := fullJitter{base: backoffBase, max: backoffMax}
+	for attempt := 1; attempt <= 40; attempt++ {
+		ceil := min(backoffMax, backoffBase<<min(attempt-1, 20))
+		for range 50 {
+			d, _ := j.BackoffDelay(attempt, nil)
+			if d < 0 || d >= ceil {
+				t.Fatalf("attempt %d: delay %v outside [0, %v)", attempt, d, ceil)
+			}
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package taskdef
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseShapes(t *testing.T) {
+	register := `{"family":"web","containerDefinitions":[{"name":"app","environment":[{"name":"A","value":"1"}],"secrets":[{"name":"S","valueFrom":"db"}]}]}`
+	single := `{"name":"app","image":"x","environment":[{"name":"A","value":"1"}],"secrets":[{"name":"S","valueFrom":"db"}]}`
+	describe := `{"taskDefinition":{"containerDefinitions":[{"name":"app","environment":[{"name":"A","value":"1"}],"secrets":[{"name":"S","valueFrom":"db"}]}]}}`
+	want := []string{"A=1", "S=ssm:db"}
+	for name, doc := range map[string]string{"register": register, "single": single, "describe": describe} {
+		c, err := Parse([]byte(doc), "")
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := c.Environ(); !slices.Equal(got, want) || c.Name != "app" {
+			t.Errorf("%s: container %q Environ() = %q, want app %q", name, c.Name, got, want)
+		}
+	}
+}
+
+func TestLoadChoosesContainerAndPrecedence(t *testing.T) {
+	c, err := Load("testdata/describe.json", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"MODE=production",
+		"DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:db:password::",
+		"API_KEY=ssm:/app/api-key",
+		"TOKEN=arn:aws:ssm:us-east-1:123456789012:parameter/app/token",
+	}
+	if got := c.Environ(); !slices.Equal(got, want) {
+		t.Errorf("Environ() =\n%q\nwant\n%q", got, want)
+	}
+	s, err := Load("testdata/describe.json", "sidecar")
+	if err != nil || !slices.Equal(s.Environ(), []string{"X=1"}) {
+		t.Errorf("sidecar: %v %q", err, s.Environ())
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, doc, container, want string }{
+		{"several containers", `{"containerDefinitions":[{"name":"a"},{"name":"b"}]}`, "", "has 2 containers (a, b): choose one with --container"},
+		{"missing container", `{"containerDefinitions":[{"name":"a"},{"name":"b"}]}`, "c", `no container named "c": the task definition has a, b`},
+		{"bad JSON", "{\n  \"containerDefinitions\": [\n    {\"name\": \"a\",}\n  ]\n}", "", "line 3, column 18"},
+		{"wrong type", "{\"containerDefinitions\": {\"name\": \"a\"}}", "", "line 1, column"},
+		{"empty", `{}`, "", "no container definitions"},
+		{"secret without valueFrom", `{"name":"a","secrets":[{"name":"S"}]}`, "", "secrets[0] needs both name and valueFrom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc), tt.container)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReference(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"db", "ssm:db"},
+		{"/app/db", "ssm:/app/db"},
+		{"arn:aws:ssm:us-east-1:123456789012:parameter/app/db", "arn:aws:ssm:us-east-1:123456789012:parameter/app/db"},
+		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"},
+	}
+	for _, tt := range tests {
+		if got := Reference(tt.in); got != tt.want {
+			t.Errorf("Reference(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
