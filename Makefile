@@ -1,8 +1,10 @@
-# Build targets for valuefrom.
+# The README's commands: `make demo` runs valuefrom against a local AWS
+# emulator; `make test` runs every check and the whole test suite.
 #
-# `make build` is the one definition of how the binary is built: static
-# (CGO_ENABLED=0), reproducible (-trimpath), stripped (-s -w) and stamped
-# with VERSION and COMMIT. The Dockerfile's builder stage runs it too.
+# Build targets. `make build` is the one definition of how the binary is
+# built: static (CGO_ENABLED=0), reproducible (-trimpath), stripped (-s -w)
+# and stamped with VERSION and COMMIT. The Dockerfile's builder stage runs
+# it too.
 #
 #   make build                 bin/valuefrom for this machine (GOOS/GOARCH
 #                              from the environment are honoured)
@@ -21,7 +23,13 @@ PLATFORMS := linux/amd64 linux/arm64
 
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build cross image clean
+.PHONY: demo test build cross image clean
+
+demo:
+	./scripts/demo
+
+test:
+	./scripts/test
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/valuefrom

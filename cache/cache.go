@@ -59,16 +59,22 @@ func New[V any](opts Options) *Cache[V] {
 }
 
 // Get returns the value for key, calling fetch when there is no fresh
-// entry. Concurrent calls for one key share a single fetch, which runs with
-// the context of the caller that started it; each caller stops waiting when
-// its own ctx is done. When fetch fails and the entry is stale by no more
+// entry. Concurrent calls for one key share a single fetch; each caller
+// stops waiting when its own ctx is done. The fetch runs with the values and
+// deadline of the caller that started it, but not its cancellation, so that
+// one caller going away does not fail the others. When fetch fails and the entry is stale by no more
 // than Options.Stale, the stale value is returned with a nil error.
 func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Context) (V, error)) (V, error) {
 	if v, ok := c.lookup(key, c.opts.TTL); ok {
 		return v, nil
 	}
 	ch := c.group.DoChan(key, func() (any, error) {
-		v, err := fetch(ctx)
+		if v, ok := c.lookup(key, c.opts.TTL); ok {
+			return v, nil // fetched by a call that finished just now
+		}
+		fctx, cancel := fetchContext(ctx)
+		defer cancel()
+		v, err := fetch(fctx)
 		if err == nil {
 			c.Set(key, v)
 		}
@@ -147,4 +153,13 @@ func (c *Cache[V]) stale(key string) (V, bool) {
 		return zero, false
 	}
 	return c.lookup(key, c.opts.TTL+c.opts.Stale)
+}
+
+// fetchContext is ctx without its cancellation but with its deadline.
+func fetchContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	detached := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(detached, deadline)
+	}
+	return detached, func() {}
 }

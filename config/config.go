@@ -19,7 +19,10 @@ import (
 // from the child's environment.
 const Prefix = "VALUEFROM_"
 
-// Settings are valuefrom's own settings.
+// Settings are valuefrom's own settings. Each field is read from
+// VALUEFROM_ and the field's name in upper snake case (split_words). No
+// field has an envconfig tag: with one, envconfig falls back to the bare
+// name, and the application's own TIMEOUT or IGNORE would be read as ours.
 //
 // The defaults, and why:
 //   - Concurrency 32: a start resolves tens to a few hundred references;
@@ -34,13 +37,13 @@ const Prefix = "VALUEFROM_"
 //     short enough that a task with no route to AWS fails, and ECS
 //     replaces it, within a minute rather than hanging.
 type Settings struct {
-	Concurrency int           `envconfig:"CONCURRENCY" default:"32" desc:"API calls in flight at once (1-1000)"`
-	MaxAttempts int           `envconfig:"MAX_ATTEMPTS" default:"10" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
-	Timeout     time.Duration `envconfig:"TIMEOUT" default:"60s" desc:"deadline for resolving every reference, as a Go duration (1s-1h)"`
-	Ignore      []string      `envconfig:"IGNORE" desc:"comma-separated names of variables to pass through untouched"`
-	FilesDir    string        `envconfig:"FILES_DIR" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
-	LogFormat   string        `envconfig:"LOG_FORMAT" default:"text" desc:"log and error format on stderr: text or json"`
-	LogLevel    string        `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error; no level ever logs a value"`
+	Concurrency int           `split_words:"true" default:"32" desc:"API calls in flight at once (1-1000)"`
+	MaxAttempts int           `split_words:"true" default:"10" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
+	Timeout     time.Duration `split_words:"true" default:"60s" desc:"deadline for resolving every reference, as a Go duration (1s-1h)"`
+	Ignore      []string      `split_words:"true" desc:"comma-separated names of variables to pass through untouched"`
+	FilesDir    string        `split_words:"true" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
+	LogFormat   string        `split_words:"true" default:"text" desc:"log and error format on stderr: text or json"`
+	LogLevel    string        `split_words:"true" default:"info" desc:"debug, info, warn or error; no level ever logs a value"`
 }
 
 // Load reads the settings from the environment of the process. Its errors

@@ -92,7 +92,7 @@ func LookPath(name, path string) (string, error) {
 func checkExecutable(p string) error {
 	fi, err := os.Stat(p)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return &Error{Name: p, Err: ErrNotFound}
 	case err != nil:
 		return &Error{Name: p, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
@@ -107,8 +107,8 @@ func checkExecutable(p string) error {
 // Exec finds args[0] in the PATH of env and replaces the current process
 // with it. It returns only on failure.
 func Exec(args, env []string) error {
-	if len(args) == 0 {
-		return &Error{Err: ErrNotFound}
+	if len(args) == 0 || args[0] == "" {
+		return &Error{Name: `""`, Err: ErrNotFound}
 	}
 	path, err := LookPath(args[0], Getenv(env, "PATH"))
 	if err != nil {

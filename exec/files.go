@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -28,6 +29,14 @@ func (e *FileError) Unwrap() error { return e.Err }
 func Environment(environ []string, values []resolver.Value, filesDir string, drop func(string) bool) ([]string, error) {
 	set := make(map[string]string, len(values))
 	dir := ""
+	// A directory made here holds nothing else: on failure, remove it
+	// with whatever was written to it.
+	cleanup := func(err error) error {
+		if filesDir == "" && dir != "" {
+			os.RemoveAll(dir)
+		}
+		return err
+	}
 	for _, v := range values {
 		if !strings.HasSuffix(v.Var, resolver.FileSuffix) {
 			set[v.Var] = string(v.Value)
@@ -48,12 +57,15 @@ func Environment(environ []string, values []resolver.Value, filesDir string, dro
 		if name == "" {
 			name = v.Var
 		}
+		if filepath.Base(name) != name || name == "." || name == ".." {
+			return nil, cleanup(&FileError{Var: v.Var, Err: fmt.Errorf("the name would place the file outside %s", dir)})
+		}
 		path, err := filepath.Abs(filepath.Join(dir, name))
 		if err == nil {
 			err = secretfile.Write(path, v.Value, 0o400)
 		}
 		if err != nil {
-			return nil, &FileError{Var: v.Var, Err: err}
+			return nil, cleanup(&FileError{Var: v.Var, Err: err})
 		}
 		set[v.Var] = path
 	}

@@ -47,11 +47,8 @@ func TempDir(base string) (string, error) {
 // Write writes data to path atomically with mode perm: readers see the old
 // file or the new one, never a part. The directory must exist.
 func Write(path string, data []byte, perm fs.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-")
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".valuefrom-*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

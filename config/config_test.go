@@ -1,0 +1,319 @@
+package config_test
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valuefrom/valuefrom/config"
+)
+
+// settingNames are every setting, as documented.
+var settingNames = []string{
+	"VALUEFROM_CONCURRENCY",
+	"VALUEFROM_MAX_ATTEMPTS",
+	"VALUEFROM_TIMEOUT",
+	"VALUEFROM_IGNORE",
+	"VALUEFROM_FILES_DIR",
+	"VALUEFROM_LOG_FORMAT",
+	"VALUEFROM_LOG_LEVEL",
+}
+
+// unsetenv removes key from the environment for the rest of the test.
+func unsetenv(t *testing.T, key string) {
+	t.Helper()
+	t.Setenv(key, "") // restores the old value at cleanup
+	if err := os.Unsetenv(key); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cleanEnv unsets every setting, and the same names without the prefix.
+func cleanEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, config.Prefix) {
+			unsetenv(t, name)
+		}
+	}
+	for _, name := range settingNames {
+		unsetenv(t, strings.TrimPrefix(name, config.Prefix))
+	}
+}
+
+func defaults() config.Settings {
+	return config.Settings{
+		Concurrency: 32,
+		MaxAttempts: 10,
+		Timeout:     60 * time.Second,
+		LogFormat:   "text",
+		LogLevel:    "info",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	cleanEnv(t)
+	got, err := config.Load()
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if want := defaults(); !equal(got, want) {
+		t.Errorf("Load() = %+v, want %+v", got, want)
+	}
+	if err := got.Validate(); err != nil {
+		t.Errorf("defaults do not validate: %v", err)
+	}
+}
+
+func equal(a, b config.Settings) bool {
+	return a.Concurrency == b.Concurrency &&
+		a.MaxAttempts == b.MaxAttempts &&
+		a.Timeout == b.Timeout &&
+		slices.Equal(a.Ignore, b.Ignore) &&
+		a.FilesDir == b.FilesDir &&
+		a.LogFormat == b.LogFormat &&
+		a.LogLevel == b.LogLevel
+}
+
+func TestLoadReadsEachSetting(t *testing.T) {
+	tests := []struct {
+		key   string
+		value string
+		want  func(*config.Settings)
+	}{
+		{"VALUEFROM_CONCURRENCY", "7", func(s *config.Settings) { s.Concurrency = 7 }},
+		{"VALUEFROM_MAX_ATTEMPTS", "3", func(s *config.Settings) { s.MaxAttempts = 3 }},
+		{"VALUEFROM_TIMEOUT", "2m30s", func(s *config.Settings) { s.Timeout = 150 * time.Second }},
+		{"VALUEFROM_IGNORE", "A,B_FILE,C", func(s *config.Settings) { s.Ignore = []string{"A", "B_FILE", "C"} }},
+		{"VALUEFROM_FILES_DIR", "/run/secrets", func(s *config.Settings) { s.FilesDir = "/run/secrets" }},
+		{"VALUEFROM_LOG_FORMAT", "json", func(s *config.Settings) { s.LogFormat = "json" }},
+		{"VALUEFROM_LOG_LEVEL", "debug", func(s *config.Settings) { s.LogLevel = "debug" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			cleanEnv(t)
+			t.Setenv(tt.key, tt.value)
+			got, err := config.Load()
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			want := defaults()
+			tt.want(&want)
+			if !equal(got, want) {
+				t.Errorf("Load() with %s=%s = %+v, want %+v", tt.key, tt.value, got, want)
+			}
+		})
+	}
+	if len(tests) != len(settingNames) {
+		t.Errorf("tested %d settings, want all %d", len(tests), len(settingNames))
+	}
+}
+
+// TestLoadIgnoresUnprefixedNames: the application's own TIMEOUT or
+// LOG_LEVEL are not valuefrom's settings.
+func TestLoadIgnoresUnprefixedNames(t *testing.T) {
+	tests := []struct {
+		key   string
+		value string
+	}{
+		{"CONCURRENCY", "7"},
+		{"MAX_ATTEMPTS", "3"},
+		{"TIMEOUT", "30"}, // an app's timeout in seconds
+		{"IGNORE", "DB_PASSWORD"},
+		{"FILES_DIR", "/app/files"},
+		{"LOG_FORMAT", "logfmt"},
+		{"LOG_LEVEL", "DEBUG"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			cleanEnv(t)
+			t.Setenv(tt.key, tt.value)
+			got, err := config.Load()
+			if err != nil {
+				t.Fatalf("Load with only %s set: %v", tt.key, err)
+			}
+			if want := defaults(); !equal(got, want) {
+				t.Errorf("Load() with %s=%s = %+v, want the defaults %+v", tt.key, tt.value, got, want)
+			}
+		})
+	}
+}
+
+func TestLoadError(t *testing.T) {
+	const canary = "canary-secret-123"
+	tests := []struct {
+		key      string
+		wantKind string
+	}{
+		{"VALUEFROM_TIMEOUT", "duration (such as 30s or 2m)"},
+		{"VALUEFROM_CONCURRENCY", "whole number"},
+		{"VALUEFROM_MAX_ATTEMPTS", "whole number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			cleanEnv(t)
+			t.Setenv(tt.key, canary)
+			_, err := config.Load()
+			if err == nil {
+				t.Fatalf("Load with a bad %s succeeded, want an error", tt.key)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, canary) {
+				t.Fatalf("value leaked in the error for %s", tt.key)
+			}
+			if !strings.Contains(msg, tt.key) {
+				t.Errorf("error %q does not name %s", msg, tt.key)
+			}
+			if !strings.Contains(msg, tt.wantKind) {
+				t.Errorf("error %q does not say it wants a %s", msg, tt.wantKind)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*config.Settings)
+		want   []string // in the error; none means valid
+	}{
+		{"defaults", func(*config.Settings) {}, nil},
+		{"lowest values", func(s *config.Settings) { s.Concurrency, s.MaxAttempts, s.Timeout = 1, 1, time.Second }, nil},
+		{"highest values", func(s *config.Settings) { s.Concurrency, s.MaxAttempts, s.Timeout = 1000, 100, time.Hour }, nil},
+		{"json warn", func(s *config.Settings) { s.LogFormat, s.LogLevel = "json", "warn" }, nil},
+		{"concurrency zero", func(s *config.Settings) { s.Concurrency = 0 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
+		{"concurrency too high", func(s *config.Settings) { s.Concurrency = 1001 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
+		{"concurrency negative", func(s *config.Settings) { s.Concurrency = -1 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
+		{"attempts zero", func(s *config.Settings) { s.MaxAttempts = 0 }, []string{"VALUEFROM_MAX_ATTEMPTS", "--max-attempts"}},
+		{"attempts too high", func(s *config.Settings) { s.MaxAttempts = 101 }, []string{"VALUEFROM_MAX_ATTEMPTS", "--max-attempts"}},
+		{"timeout too short", func(s *config.Settings) { s.Timeout = time.Second - 1 }, []string{"VALUEFROM_TIMEOUT", "--timeout"}},
+		{"timeout too long", func(s *config.Settings) { s.Timeout = time.Hour + 1 }, []string{"VALUEFROM_TIMEOUT", "--timeout"}},
+		{"log format", func(s *config.Settings) { s.LogFormat = "xml" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
+		{"log format case", func(s *config.Settings) { s.LogFormat = "JSON" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
+		{"log level", func(s *config.Settings) { s.LogLevel = "trace" }, []string{"VALUEFROM_LOG_LEVEL", "--log-level"}},
+		{"every error at once", func(s *config.Settings) {
+			*s = config.Settings{}
+		}, []string{"VALUEFROM_CONCURRENCY", "VALUEFROM_MAX_ATTEMPTS", "VALUEFROM_TIMEOUT", "VALUEFROM_LOG_FORMAT", "VALUEFROM_LOG_LEVEL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := defaults()
+			tt.change(&s)
+			err := s.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Errorf("Validate: %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate succeeded, want an error naming %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Validate error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestIsSetting(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"VALUEFROM_TIMEOUT", true},
+		{"VALUEFROM_TIMOUT", true},
+		{"VALUEFROM_", true},
+		{"VALUEFROM", false},
+		{"valuefrom_timeout", false},
+		{"MY_VALUEFROM_X", false},
+		{"PATH", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := config.IsSetting(tt.name); got != tt.want {
+				t.Errorf("IsSetting(%q) = %v, want %v", tt.name, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnknown(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    []string
+	}{
+		{"none", []string{"PATH=/bin", "HOME=/root"}, nil},
+		{"known settings only", func() []string {
+			var env []string
+			for _, n := range settingNames {
+				env = append(env, n+"=x")
+			}
+			return env
+		}(), nil},
+		{
+			"misspelt names in order",
+			[]string{"VALUEFROM_TIMOUT=5s", "PATH=/bin", "VALUEFROM_TIMEOUT=5s", "VALUEFROM_CONCURENCY=4", "VALUEFROM_LOGLEVEL=debug"},
+			[]string{"VALUEFROM_TIMOUT", "VALUEFROM_CONCURENCY", "VALUEFROM_LOGLEVEL"},
+		},
+		{"lower case is not a setting", []string{"valuefrom_timout=1"}, nil},
+		{"unprefixed names are not reported", []string{"TIMEOUT=1", "IGNORE=x"}, nil},
+		{"entry without equals", []string{"VALUEFROM_BOGUS"}, []string{"VALUEFROM_BOGUS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := config.Unknown(tt.environ); !slices.Equal(got, tt.want) {
+				t.Errorf("Unknown = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var buf bytes.Buffer
+	if err := config.Usage(&buf); err != nil {
+		t.Fatalf("Usage: %v", err)
+	}
+	out := buf.String()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(settingNames) {
+		t.Errorf("Usage has %d lines, want %d:\n%s", len(lines), len(settingNames), out)
+	}
+	defaults := map[string]string{
+		"VALUEFROM_CONCURRENCY":  "32",
+		"VALUEFROM_MAX_ATTEMPTS": "10",
+		"VALUEFROM_TIMEOUT":      "60s",
+		"VALUEFROM_IGNORE":       "-",
+		"VALUEFROM_FILES_DIR":    "-",
+		"VALUEFROM_LOG_FORMAT":   "text",
+		"VALUEFROM_LOG_LEVEL":    "info",
+	}
+	for _, name := range settingNames {
+		t.Run(name, func(t *testing.T) {
+			var line string
+			for _, l := range lines {
+				if f := strings.Fields(l); len(f) > 0 && f[0] == name {
+					line = l
+				}
+			}
+			if line == "" {
+				t.Fatalf("Usage does not list %s:\n%s", name, out)
+			}
+			f := strings.Fields(line)
+			if len(f) < 3 {
+				t.Fatalf("Usage line %q: want name, default and description", line)
+			}
+			if got, want := f[1], defaults[name]; got != want {
+				t.Errorf("Usage default for %s = %q, want %q", name, got, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,247 @@
+package exec_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+// canary is a secret value that must never appear in an error.
+const canary = "canary-7f3a9"
+
+func TestEnvironmentFiles(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	const filesDir = "secrets" // relative: the variable must still hold an absolute path
+	cert := []byte("-----BEGIN-----\x00\x01\xff\nbinary\r\n\x00")
+	environ := []string{
+		"PATH=/bin",
+		"TLS_CERT_FILE=sm://cert",
+		"VALUEFROM_FILES_DIR=secrets",
+		"DB_PASSWORD=ssm:/db",
+		"EMPTY_FILE=ssm:/empty",
+	}
+	values := []resolver.Value{
+		{Var: "TLS_CERT_FILE", Value: cert},
+		{Var: "DB_PASSWORD", Value: []byte("plain-value")},
+		{Var: "EMPTY_FILE", Value: []byte{}},
+	}
+	got, err := exec.Environment(environ, values, filesDir, dropSettings)
+	if err != nil {
+		t.Fatalf("Environment: %v", err)
+	}
+
+	dir := filepath.Join(root, filesDir)
+	certPath := filepath.Join(dir, "TLS_CERT")
+	emptyPath := filepath.Join(dir, "EMPTY")
+	want := []string{
+		"PATH=/bin",
+		"TLS_CERT_FILE=" + certPath,
+		"DB_PASSWORD=plain-value",
+		"EMPTY_FILE=" + emptyPath,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Environment = %q, want %q", got, want)
+	}
+
+	files := []struct {
+		name string
+		path string
+		want []byte
+	}{
+		{"binary with NUL bytes", certPath, cert},
+		{"empty", emptyPath, []byte{}},
+	}
+	for _, f := range files {
+		t.Run(f.name, func(t *testing.T) {
+			if !filepath.IsAbs(f.path) {
+				t.Errorf("path %q is not absolute", f.path)
+			}
+			content, err := os.ReadFile(f.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(content, f.want) {
+				t.Errorf("content = %q, want %q", content, f.want)
+			}
+			fi, err := os.Stat(f.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fi.Mode(); got != 0o400 {
+				t.Errorf("mode = %v, want %v", got, os.FileMode(0o400))
+			}
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if wantNames := []string{"EMPTY", "TLS_CERT"}; !slices.Equal(names, wantNames) {
+		t.Errorf("files in %s = %q, want %q", dir, names, wantNames)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o700 {
+		t.Errorf("created files dir mode = %v, want %v", got, os.FileMode(0o700))
+	}
+}
+
+func TestEnvironmentRewrite(t *testing.T) {
+	// A restarted container writes the same files again over read-only ones.
+	dir := t.TempDir()
+	for _, v := range []string{"first", "second"} {
+		got, err := exec.Environment([]string{"K_FILE=ref"}, []resolver.Value{{Var: "K_FILE", Value: []byte(v)}}, dir, nil)
+		if err != nil {
+			t.Fatalf("Environment with %q: %v", v, err)
+		}
+		path := filepath.Join(dir, "K")
+		if want := []string{"K_FILE=" + path}; !slices.Equal(got, want) {
+			t.Errorf("Environment = %q, want %q", got, want)
+		}
+		content, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(content) != v {
+			t.Errorf("content = %q, want %q", content, v)
+		}
+	}
+}
+
+func TestEnvironmentTempDir(t *testing.T) {
+	environ := []string{"A_FILE=ref", "B_FILE=ref"}
+	values := []resolver.Value{
+		{Var: "A_FILE", Value: []byte("a")},
+		{Var: "B_FILE", Value: []byte("b")},
+	}
+	got, err := exec.Environment(environ, values, "", nil)
+	if err != nil {
+		t.Fatalf("Environment: %v", err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Environment = %q, want 2 entries", got)
+	}
+	pathA := strings.TrimPrefix(got[0], "A_FILE=")
+	pathB := strings.TrimPrefix(got[1], "B_FILE=")
+	dir := filepath.Dir(pathA)
+	if strings.HasPrefix(filepath.Base(dir), "valuefrom-") {
+		t.Cleanup(func() { os.RemoveAll(dir) })
+	}
+	if want := filepath.Join(dir, "A"); pathA != want {
+		t.Errorf("A_FILE = %q, want %q", pathA, want)
+	}
+	if want := filepath.Join(dir, "B"); pathB != want {
+		t.Errorf("B_FILE = %q, want %q (one directory for every file)", pathB, want)
+	}
+	if !strings.HasPrefix(filepath.Base(dir), "valuefrom-") {
+		t.Errorf("files dir = %q, want a new valuefrom-* directory", dir)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode(); got != os.ModeDir|0o700 {
+		t.Errorf("files dir mode = %v, want %v", got, os.ModeDir|0o700)
+	}
+	for path, want := range map[string]string{pathA: "a", pathB: "b"} {
+		content, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(content) != want {
+			t.Errorf("%s content = %q, want %q", path, content, want)
+		}
+	}
+}
+
+func TestEnvironmentNoFilesNoDir(t *testing.T) {
+	// Without _FILE values, nothing is written: an unusable files dir
+	// does not matter.
+	file := filepath.Join(t.TempDir(), "afile")
+	writeFile(t, file, "", 0o644)
+	got, err := exec.Environment([]string{"A=ref"}, []resolver.Value{{Var: "A", Value: []byte("v")}}, filepath.Join(file, "sub"), nil)
+	if err != nil {
+		t.Fatalf("Environment: %v", err)
+	}
+	if want := []string{"A=v"}; !slices.Equal(got, want) {
+		t.Errorf("Environment = %q, want %q", got, want)
+	}
+}
+
+func TestEnvironmentFileError(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "afile")
+	writeFile(t, file, "", 0o644)
+	existingDir := filepath.Join(root, "dir")
+	mkdir(t, existingDir)
+	mkdir(t, filepath.Join(existingDir, "DB_PASSWORD")) // the target is a directory
+
+	tests := []struct {
+		name     string
+		filesDir string
+	}{
+		{"files dir under a regular file", filepath.Join(file, "secrets")},
+		{"files dir is a regular file", file},
+		{"target is a directory", existingDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := []resolver.Value{
+				{Var: "PLAIN", Value: []byte(canary)},
+				{Var: "DB_PASSWORD_FILE", Value: []byte(canary)},
+			}
+			got, err := exec.Environment([]string{"PLAIN=ref", "DB_PASSWORD_FILE=ref"}, values, tt.filesDir, nil)
+			if got != nil {
+				t.Errorf("Environment returned %d entries with an error, want nil", len(got))
+			}
+			var fe *exec.FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Environment err = %T, want *exec.FileError", err)
+			}
+			if fe.Var != "DB_PASSWORD_FILE" {
+				t.Errorf("FileError.Var = %q, want %q", fe.Var, "DB_PASSWORD_FILE")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, canary) {
+				t.Fatalf("value leaked in the error message")
+			}
+			if !strings.Contains(msg, "DB_PASSWORD_FILE") {
+				t.Errorf("error does not name the variable DB_PASSWORD_FILE: %q", msg)
+			}
+		})
+	}
+}
+
+// TestEnvironmentFileStaysInDir: the file for a _FILE variable is "in
+// filesDir" whatever the variable's name; a name with a slash must not
+// write elsewhere.
+func TestEnvironmentFileStaysInDir(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "secrets")
+	mkdir(t, dir)
+	got, err := exec.Environment([]string{"../escaped_FILE=ref"}, []resolver.Value{{Var: "../escaped_FILE", Value: []byte("x")}}, dir, nil)
+	if _, serr := os.Stat(filepath.Join(root, "escaped")); serr == nil {
+		t.Errorf("Environment wrote %s, outside the files dir %s", filepath.Join(root, "escaped"), dir)
+	}
+	if err == nil {
+		for _, kv := range got {
+			_, path, _ := strings.Cut(kv, "=")
+			if filepath.Dir(path) != dir {
+				t.Errorf("file path %q is not in the files dir %q", path, dir)
+			}
+		}
+	}
+}
