@@ -1,10 +1,55 @@
 # The README's commands: `make demo` runs valuefrom against a local AWS
 # emulator; `make test` runs every check and the whole test suite.
+#
+# Build targets. `make build` is the one definition of how the binary is
+# built: static (CGO_ENABLED=0), reproducible (-trimpath), stripped (-s -w)
+# and stamped with VERSION and COMMIT. The Dockerfile's builder stage runs
+# it too.
+#
+#   make build                 bin/valuefrom for this machine (GOOS/GOARCH
+#                              from the environment are honoured)
+#   make cross                 dist/valuefrom-linux-{amd64,arm64}; prints
+#                              both sizes and fails unless both are static
+#   make image                 the FROM scratch image, with $(CONTAINER)
+#   make clean
 
-.PHONY: demo test
+GO        ?= go
+CONTAINER ?= docker
+BIN       ?= bin/valuefrom
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+IMAGE     ?= valuefrom:$(or $(VERSION),dev)
+PLATFORMS := linux/amd64 linux/arm64
+
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+.PHONY: demo test build cross image clean
 
 demo:
 	./scripts/demo
 
 test:
 	./scripts/test
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/valuefrom
+
+cross:
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; \
+		GOOS=$$os GOARCH=$$arch $(MAKE) --no-print-directory build BIN=dist/valuefrom-$$os-$$arch; \
+	done
+	@set -e; for p in $(PLATFORMS); do \
+		f=dist/valuefrom-$${p%/*}-$${p#*/}; \
+		size=$$(stat -c %s $$f); \
+		printf '%-26s %9d bytes (%s MiB)\n' $$f $$size $$(awk "BEGIN{printf \"%.1f\", $$size/1048576}"); \
+		printf '  file: %s\n' "$$(file -b $$f)"; \
+		printf '  ldd:  %s\n' "$$(ldd $$f 2>&1 | tr -d '\t')"; \
+		file -b $$f | grep -q 'statically linked' || { echo "$$f is not statically linked" >&2; exit 1; }; \
+	done
+
+image:
+	$(CONTAINER) build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
+
+clean:
+	rm -rf bin dist
