@@ -45,13 +45,16 @@ type hintError struct {
 func (e *hintError) Error() string { return e.err.Error() }
 func (e *hintError) Unwrap() error { return e.err }
 
-// signalError is an error caused by a signal cancelling the work.
-type signalError struct {
-	sig syscall.Signal
-	err error
-}
+// signalError is the cause of work cancelled by a signal.
+type signalError struct{ sig syscall.Signal }
 
-func (e *signalError) Error() string { return fmt.Sprintf("interrupted by %v", e.sig) }
+func (e *signalError) Error() string {
+	name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[e.sig]
+	if name == "" {
+		name = e.sig.String()
+	}
+	return fmt.Sprintf("interrupted by %s; the command was not started", name)
+}
 
 // exitCode maps an error returned by run to the process's exit code.
 func exitCode(err error) int {

@@ -13,16 +13,20 @@ import (
 )
 
 func main() {
-	ctx, cancel := context.WithCancel(context.Background())
+	// valuefrom may be PID 1 while it resolves, where signals without a
+	// handler are ignored: stop on SIGINT and SIGTERM, and exit 128+N.
+	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	var caught os.Signal
-	go func() { caught = <-sigs; cancel() }()
+	go func() {
+		sig := <-sigs
+		cancel(&signalError{sig: sig.(syscall.Signal)})
+	}()
 
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	signal.Stop(sigs)
-	if err != nil && ctx.Err() != nil && caught != nil {
-		err = &signalError{sig: caught.(syscall.Signal), err: err}
+	if sig, ok := context.Cause(ctx).(*signalError); ok && err != nil {
+		err = sig
 	}
 	os.Exit(exit(os.Stderr, os.Environ(), err))
 }

@@ -106,6 +106,11 @@ func entrypoint(ctx context.Context, s config.Settings, a *awsFlags, args, envir
 	if err != nil {
 		return err
 	}
+	// A SIGTERM that came after the last call but before the exec was
+	// taken by valuefrom's handler, not the command's: honour it here.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return exec.Exec(args, env)
 }
 
