@@ -13,6 +13,10 @@ Usage:
   valuefrom [flags] [--] COMMAND [ARGS...]
   valuefrom --version
 
+Commands:
+  serve                serve secrets to the task's other containers over HTTP on
+                       127.0.0.1:2773, as the Secrets Manager Agent does (serve -h)
+
 In a Dockerfile:
   ENTRYPOINT ["/usr/local/bin/valuefrom", "--"]
   CMD ["app", "--port", "8080"]
