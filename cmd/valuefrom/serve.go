@@ -31,6 +31,10 @@ up to --stale longer while AWS fails transiently. SIGTERM stops it: it
 refuses new connections, lets requests in flight finish (up to 10s) and
 exits 0.
 
+IAM: the task role needs secretsmanager:GetSecretValue, ssm:GetParameter
+(one name per request, as the Lambda extension calls it) and kms:Decrypt on
+customer-managed keys.
+
 Flags:
 `
 
