@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 
 // awsConfig points the SDK at url, with one attempt per call so that an
 // injected failure is not retried away.
-func awsConfig(t *testing.T, url string) aws.Config {
+func awsConfig(t testing.TB, url string) aws.Config {
 	cfg := (&mototest.Server{URL: url}).Config(t, "us-east-1")
 	cfg.Retryer = func() aws.Retryer { return resolver.NewRetryer(1) }
 	return cfg
