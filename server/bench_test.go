@@ -107,4 +107,3 @@ func benchCachedReads(b *testing.B, clients, secrets int) {
 	b.ReportMetric(float64(calls), "aws-calls")
 	b.ReportMetric(0, "ns/op")
 }
-
