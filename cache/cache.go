@@ -24,6 +24,10 @@ type Options struct {
 	// Stale is how long past its TTL an entry may still be served when a
 	// refresh fails. Zero means never.
 	Stale time.Duration
+	// ServeStale, if set, says which refresh errors a stale entry may
+	// cover; the others are returned although a stale entry exists. Nil
+	// means every error.
+	ServeStale func(err error) bool
 	// MaxEntries bounds the number of entries; the least recently used
 	// entry is evicted first. Zero means no bound.
 	MaxEntries int
@@ -62,8 +66,9 @@ func New[V any](opts Options) *Cache[V] {
 // entry. Concurrent calls for one key share a single fetch; each caller
 // stops waiting when its own ctx is done. The fetch runs with the values and
 // deadline of the caller that started it, but not its cancellation, so that
-// one caller going away does not fail the others. When fetch fails and the entry is stale by no more
-// than Options.Stale, the stale value is returned with a nil error.
+// one caller going away does not fail the others. When fetch fails, with an
+// error Options.ServeStale accepts, and the entry is stale by no more than
+// Options.Stale, the stale value is returned with a nil error.
 func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Context) (V, error)) (V, error) {
 	if v, ok := c.lookup(key, c.opts.TTL); ok {
 		return v, nil
@@ -86,6 +91,9 @@ func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Conte
 		return zero, ctx.Err()
 	case res := <-ch:
 		if res.Err != nil {
+			if c.opts.ServeStale != nil && !c.opts.ServeStale(res.Err) {
+				return zero, res.Err
+			}
 			if v, ok := c.stale(key); ok {
 				if c.opts.OnStale != nil {
 					c.opts.OnStale(key, res.Err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"reflect"
 	"slices"
 	"strings"
@@ -47,6 +48,15 @@ type Settings struct {
 	FilesDir    string        `split_words:"true" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
 	LogFormat   string        `split_words:"true" default:"text" desc:"log and error format on stderr: text or json"`
 	LogLevel    string        `split_words:"true" default:"info" desc:"debug, info, warn or error; no level ever logs a value"`
+
+	// valuefrom serve; see the server package for the defaults' reasons.
+	Token      string        `split_words:"true" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
+	TokenFile  string        `split_words:"true" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
+	Listen     string        `split_words:"true" default:"127.0.0.1:2773" desc:"serve: HOST:PORT to listen on; a non-loopback host is logged as a warning"`
+	TTL        time.Duration `split_words:"true" default:"300s" desc:"serve: how long a fetched value is served before it is fetched again (0s-1h; 0s: every request asks AWS)"`
+	Stale      time.Duration `split_words:"true" default:"15m" desc:"serve: how long past its TTL a value is still served while AWS fails transiently (0s-24h)"`
+	MaxEntries int           `split_words:"true" default:"1000" desc:"serve: values kept in the cache, least recently used dropped first (1-100000)"`
+	MaxConns   int           `split_words:"true" default:"800" desc:"serve: requests handled at once; more get HTTP 429 (1-10000)"`
 }
 
 // Load reads the settings from the environment of the process. Its errors
@@ -91,6 +101,24 @@ func (s Settings) Validate() error {
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel) {
 		errs = append(errs, fmt.Errorf("VALUEFROM_LOG_LEVEL (--log-level) must be debug, info, warn or error, not %q", s.LogLevel))
+	}
+	if s.Token != "" && s.TokenFile != "" {
+		errs = append(errs, errors.New("VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set: set one"))
+	}
+	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("VALUEFROM_LISTEN (--listen) must be HOST:PORT, such as 127.0.0.1:2773, not %q", s.Listen))
+	}
+	if s.TTL < 0 || s.TTL > time.Hour {
+		errs = append(errs, fmt.Errorf("VALUEFROM_TTL (--ttl) must be from 0s to 1h, not %v", s.TTL))
+	}
+	if s.Stale < 0 || s.Stale > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("VALUEFROM_STALE (--stale) must be from 0s to 24h, not %v", s.Stale))
+	}
+	if s.MaxEntries < 1 || s.MaxEntries > 100000 {
+		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_ENTRIES (--max-entries) must be from 1 to 100000, not %d", s.MaxEntries))
+	}
+	if s.MaxConns < 1 || s.MaxConns > 10000 {
+		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_CONNS (--max-conns) must be from 1 to 10000, not %d", s.MaxConns))
 	}
 	return errors.Join(errs...)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kelseyhightower/envconfig"
+
 	"github.com/valuefrom/valuefrom/config"
 )
 
@@ -20,6 +22,13 @@ var settingNames = []string{
 	"VALUEFROM_FILES_DIR",
 	"VALUEFROM_LOG_FORMAT",
 	"VALUEFROM_LOG_LEVEL",
+	"VALUEFROM_TOKEN",
+	"VALUEFROM_TOKEN_FILE",
+	"VALUEFROM_LISTEN",
+	"VALUEFROM_TTL",
+	"VALUEFROM_STALE",
+	"VALUEFROM_MAX_ENTRIES",
+	"VALUEFROM_MAX_CONNS",
 }
 
 // unsetenv removes key from the environment for the rest of the test.
@@ -52,6 +61,11 @@ func defaults() config.Settings {
 		Timeout:     60 * time.Second,
 		LogFormat:   "text",
 		LogLevel:    "info",
+		Listen:      "127.0.0.1:2773",
+		TTL:         300 * time.Second,
+		Stale:       15 * time.Minute,
+		MaxEntries:  1000,
+		MaxConns:    800,
 	}
 }
 
@@ -92,6 +106,13 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_FILES_DIR", "/run/secrets", func(s *config.Settings) { s.FilesDir = "/run/secrets" }},
 		{"VALUEFROM_LOG_FORMAT", "json", func(s *config.Settings) { s.LogFormat = "json" }},
 		{"VALUEFROM_LOG_LEVEL", "debug", func(s *config.Settings) { s.LogLevel = "debug" }},
+		{"VALUEFROM_TOKEN", "tok", func(s *config.Settings) { s.Token = "tok" }},
+		{"VALUEFROM_TOKEN_FILE", "/run/token", func(s *config.Settings) { s.TokenFile = "/run/token" }},
+		{"VALUEFROM_LISTEN", "127.0.0.1:9999", func(s *config.Settings) { s.Listen = "127.0.0.1:9999" }},
+		{"VALUEFROM_TTL", "1m", func(s *config.Settings) { s.TTL = time.Minute }},
+		{"VALUEFROM_STALE", "1h", func(s *config.Settings) { s.Stale = time.Hour }},
+		{"VALUEFROM_MAX_ENTRIES", "5", func(s *config.Settings) { s.MaxEntries = 5 }},
+		{"VALUEFROM_MAX_CONNS", "6", func(s *config.Settings) { s.MaxConns = 6 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -295,6 +316,13 @@ func TestUsage(t *testing.T) {
 		"VALUEFROM_FILES_DIR":    "-",
 		"VALUEFROM_LOG_FORMAT":   "text",
 		"VALUEFROM_LOG_LEVEL":    "info",
+		"VALUEFROM_TOKEN":        "-",
+		"VALUEFROM_TOKEN_FILE":   "-",
+		"VALUEFROM_LISTEN":       "127.0.0.1:2773",
+		"VALUEFROM_TTL":          "300s",
+		"VALUEFROM_STALE":        "15m",
+		"VALUEFROM_MAX_ENTRIES":  "1000",
+		"VALUEFROM_MAX_CONNS":    "800",
 	}
 	for _, name := range settingNames {
 		t.Run(name, func(t *testing.T) {
@@ -315,5 +343,26 @@ func TestUsage(t *testing.T) {
 				t.Errorf("Usage default for %s = %q, want %q", name, got, want)
 			}
 		})
+	}
+}
+
+// TestKeysMatchEnvconfig checks that the names the help lists are the
+// names envconfig reads, for every field.
+func TestKeysMatchEnvconfig(t *testing.T) {
+	var want bytes.Buffer
+	if err := envconfig.Usagef("VALUEFROM", &config.Settings{}, &want, "{{range .}}{{usage_key .}}\n{{end}}"); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := config.Usage(&got); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range strings.Fields(want.String()) {
+		if !strings.Contains(got.String(), "  "+key+" ") {
+			t.Errorf("Usage does not list %s, the name envconfig reads", key)
+		}
+		if u := config.Unknown([]string{key + "=x"}); len(u) != 0 {
+			t.Errorf("Unknown calls %s unknown", key)
+		}
 	}
 }

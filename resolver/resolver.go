@@ -68,6 +68,17 @@ type Secret struct {
 	VersionID string  // the secret's version id, or the parameter's version
 	ARN       string
 	RequestID string
+
+	// Metadata, filled by GetSecret and GetParameter only.
+	Name          string
+	VersionStages []string  // the secret version's staging labels
+	CreatedDate   time.Time // the secret version's creation time
+	Version       int64     // the parameter's version
+	Type          string    // the parameter's type: String, StringList or SecureString
+	DataType      string    // the parameter's data type, such as text
+	Selector      string    // the parameter's :VERSION or :LABEL, when asked for
+	SourceResult  string    // the parameter's source, for /aws/reference/secretsmanager/ names
+	LastModified  time.Time // the parameter's last change
 }
 
 // Resolver fetches what references name. It is safe for concurrent use.

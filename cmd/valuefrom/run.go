@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"run":    runCmd,    // runcmd.go: the entrypoint on a laptop, with a task definition
 	"env":    envCmd,    // env.go: print the resolved variables
 	"render": renderCmd, // render.go: write the resolved variables to files, then exit
+	"serve":  serve,     // serve.go: the sidecar server for the task's other containers
 }
 
 // run is valuefrom without the process: it parses args, reads settings from

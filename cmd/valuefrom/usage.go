@@ -20,6 +20,10 @@ Commands (valuefrom SUBCOMMAND -h for each one's flags and exit codes):
   render   write the resolved variables to a file or directory, then exit
   A COMMAND named like a subcommand runs after "--": valuefrom -- env
 
+Commands:
+  serve                serve secrets to the task's other containers over HTTP on
+                       127.0.0.1:2773, as the Secrets Manager Agent does (serve -h)
+
 In a Dockerfile:
   ENTRYPOINT ["/usr/local/bin/valuefrom", "--"]
   CMD ["app", "--port", "8080"]

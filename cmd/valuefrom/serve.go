@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/valuefrom/valuefrom/config"
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/resolver"
+	"github.com/valuefrom/valuefrom/server"
+)
+
+const serveUsage = `Usage: valuefrom serve [flags]
+
+Serves secrets and parameters over HTTP to the other containers of the
+task, answering the API of the AWS Secrets Manager Agent and of the AWS
+Parameters and Secrets Lambda Extension:
+
+  GET /secretsmanager/get?secretId=ID[&versionId=V][&versionStage=S][&refreshNow=true]
+  GET /v1/ID
+  GET /systemsmanager/parameters/get?name=NAME[&version=N|&label=L][&withDecryption=true]
+  GET /ping, /healthz (no token needed)
+
+Every other request needs the header X-Aws-Parameters-Secrets-Token set to
+the token from VALUEFROM_TOKEN, VALUEFROM_TOKEN_FILE or AWS_TOKEN; without a
+token valuefrom serve does not start. Values are cached for --ttl and served
+up to --stale longer while AWS fails transiently. SIGTERM stops it: it
+refuses new connections, lets requests in flight finish (up to 10s) and
+exits 0.
+
+IAM: the task role needs secretsmanager:GetSecretValue, ssm:GetParameter
+(one name per request, as the Lambda extension calls it) and kms:Decrypt on
+customer-managed keys.
+
+Flags:
+`
+
+// serve runs the sidecar server until ctx is done.
+func serve(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("valuefrom serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&s.Listen, "listen", s.Listen, "HOST:PORT to listen on (VALUEFROM_LISTEN)")
+	fs.DurationVar(&s.TTL, "ttl", s.TTL, "how long a value is served before it is fetched again (VALUEFROM_TTL)")
+	fs.DurationVar(&s.Stale, "stale", s.Stale, "grace past the TTL while AWS fails transiently (VALUEFROM_STALE)")
+	fs.IntVar(&s.MaxEntries, "max-entries", s.MaxEntries, "values kept in the cache (VALUEFROM_MAX_ENTRIES)")
+	fs.IntVar(&s.MaxConns, "max-conns", s.MaxConns, "requests handled at once (VALUEFROM_MAX_CONNS)")
+	a := addAWSFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			io.WriteString(stdout, serveUsage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return err
+		}
+		return &usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("valuefrom serve takes no arguments, got %q", fs.Arg(0))
+	}
+	if err := s.Validate(); err != nil {
+		return &usageError{err}
+	}
+	log := newLogger(s, stderr)
+	for _, name := range config.Unknown(environ) {
+		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name)
+	}
+	token, err := server.LoadToken(s.Token, s.TokenFile, exec.Getenv(environ, "AWS_TOKEN"))
+	if err != nil {
+		return &usageError{err}
+	}
+	cfg, err := resolver.LoadAWSConfig(ctx, resolver.AWSOptions{Region: a.region, Profile: a.profile,
+		MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency})
+	if err != nil {
+		return fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		getenv := func(k string) string { return exec.Getenv(environ, k) }
+		if cfg.Region, err = resolver.FindRegion(ctx, cfg, getenv); err != nil {
+			return &usageError{err}
+		}
+	}
+	srv, err := server.New(server.Config{AWS: cfg, Token: token, TTL: s.TTL, Stale: s.Stale,
+		MaxEntries: s.MaxEntries, MaxConns: s.MaxConns, Timeout: s.Timeout, Logger: log})
+	if err != nil {
+		return &usageError{err}
+	}
+	ln, err := server.Listen(s.Listen, log)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.Listen, err)
+	}
+	err = server.Serve(ctx, ln, srv, server.ShutdownGrace, log)
+	log.Info("served", "api_calls", srv.Calls())
+	return err
+}

@@ -1,0 +1,164 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
+)
+
+// This file serves one secret or parameter at a time, with its metadata,
+// as the sidecar server answers them: the AWS error comes back as the SDK
+// returned it, so that its code and HTTP status can be passed on.
+
+// parameterAPI is the part of the SSM client GetParameter uses.
+type parameterAPI interface {
+	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}
+
+// SecretQuery names one version of one secret, as GetSecretValue takes it.
+type SecretQuery struct {
+	ID           string // a name, or a partial or full ARN, whose region is then used
+	VersionID    string
+	VersionStage string
+}
+
+// ParameterQuery names one parameter, as GetParameter takes it.
+type ParameterQuery struct {
+	Name    string // a name or ARN, with an optional :VERSION or :LABEL
+	Decrypt bool   // decrypt a SecureString; otherwise its ciphertext is returned
+}
+
+// GetOptions say how GetSecret and GetParameter use the cache.
+type GetOptions struct {
+	// Refresh skips a cached entry and replaces it when the call succeeds.
+	Refresh bool
+	// Timeout bounds the AWS call, retries included. Zero means no bound.
+	Timeout time.Duration
+}
+
+// GetSecret returns one secret version with its metadata, through the
+// cache: concurrent calls for one version share one GetSecretValue call.
+//
+// The AWS call runs detached from ctx, bounded by o.Timeout, so that a
+// caller that gives up does not fail the others waiting on the same call;
+// ctx bounds only how long this caller waits.
+func (r *Resolver) GetSecret(ctx context.Context, q SecretQuery, o GetOptions) (Secret, error) {
+	region := regionOf(q.ID, r.cfg.AWS.Region)
+	key := strings.Join([]string{"get", "secretsmanager", region, q.ID, q.VersionStage, q.VersionID}, "\x00")
+	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
+		in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(q.ID)}
+		if q.VersionStage != "" {
+			in.VersionStage = aws.String(q.VersionStage)
+		}
+		if q.VersionID != "" {
+			in.VersionId = aws.String(q.VersionID)
+		}
+		out, err := r.secretsClient(region).GetSecretValue(ctx, in)
+		if err != nil {
+			return Secret{}, err
+		}
+		return Secret{
+			String:        out.SecretString,
+			Binary:        out.SecretBinary,
+			VersionID:     aws.ToString(out.VersionId),
+			ARN:           aws.ToString(out.ARN),
+			RequestID:     requestID(out.ResultMetadata),
+			Name:          aws.ToString(out.Name),
+			VersionStages: out.VersionStages,
+			CreatedDate:   aws.ToTime(out.CreatedDate),
+		}, nil
+	})
+}
+
+// GetParameter returns one parameter with its metadata through the cache,
+// as GetSecret does, with one GetParameter call.
+func (r *Resolver) GetParameter(ctx context.Context, q ParameterQuery, o GetOptions) (Secret, error) {
+	region := regionOf(q.Name, r.cfg.AWS.Region)
+	key := strings.Join([]string{"get", "ssm", region, q.Name, strconv.FormatBool(q.Decrypt)}, "\x00")
+	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
+		c, ok := r.parametersClient(region).(parameterAPI)
+		if !ok {
+			return Secret{}, errors.New("the SSM client has no GetParameter")
+		}
+		out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(q.Name), WithDecryption: aws.Bool(q.Decrypt)})
+		if err != nil {
+			return Secret{}, err
+		}
+		p := out.Parameter
+		if p == nil {
+			return Secret{}, fmt.Errorf("GetParameter answered without a parameter")
+		}
+		return Secret{
+			String:       p.Value,
+			VersionID:    strconv.FormatInt(p.Version, 10),
+			ARN:          aws.ToString(p.ARN),
+			RequestID:    requestID(out.ResultMetadata),
+			Name:         aws.ToString(p.Name),
+			Version:      p.Version,
+			Type:         string(p.Type),
+			DataType:     aws.ToString(p.DataType),
+			Selector:     aws.ToString(p.Selector),
+			SourceResult: aws.ToString(p.SourceResult),
+			LastModified: aws.ToTime(p.LastModifiedDate),
+		}, nil
+	})
+}
+
+func (r *Resolver) getOne(ctx context.Context, key string, o GetOptions, call func(context.Context) (Secret, error)) (Secret, error) {
+	fetch := func(ctx context.Context) (Secret, error) {
+		ctx = context.WithoutCancel(ctx)
+		if o.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+			defer cancel()
+		}
+		r.calls.Add(1)
+		return call(ctx)
+	}
+	if !o.Refresh {
+		return r.cache.Get(ctx, key, fetch)
+	}
+	s, err := fetch(ctx)
+	if err == nil {
+		r.cache.Set(key, s)
+	}
+	return s, err
+}
+
+// regionOf returns the region of id when it is an ARN that names one, and
+// def otherwise.
+func regionOf(id, def string) string {
+	if a, err := arn.Parse(id); err == nil && a.Region != "" {
+		return a.Region
+	}
+	return def
+}
+
+// Transient reports whether err may pass by itself, so that a cached value
+// is better served than the error: a timeout, a connection failure,
+// throttling once the retries ran out, or a 5xx answer. Denials, missing
+// secrets and KMS failures are not transient: they say the value should
+// no longer be served.
+func Transient(err error) bool {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+		return true
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		code := api.ErrorCode()
+		return strings.Contains(code, "Throttl") || code == "TooManyRequestsException" ||
+			code == "RequestLimitExceeded" || api.ErrorFault() == smithy.FaultServer
+	}
+	return !errors.Is(err, context.Canceled)
+}

@@ -1,0 +1,692 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/valuefrom/valuefrom/internal/faultproxy"
+	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+const token = "test-token-6b1e0c2f9a7d4e3b"
+
+// Canary values: if one shows up in a log, a value leaked. Failure
+// messages never print them.
+const (
+	canaryString = "canary-serve-string-4f1a"
+	canaryBinary = "canary-serve-binary-8c2d"
+	canaryOld    = "canary-serve-old-2b7e"
+	canaryParam  = "canary-serve-param-5e9c"
+)
+
+// fixture is moto seeded with the secrets and parameters the tests read.
+type fixture struct {
+	moto        *mototest.Server
+	sm          *secretsmanager.Client
+	ssm         *ssm.Client
+	prevVersion string // "rotated"'s previous version id
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	moto := mototest.Start(t)
+	f := &fixture{moto: moto, sm: secretsmanager.NewFromConfig(moto.Config(t, "us-east-1")), ssm: ssm.NewFromConfig(moto.Config(t, "us-east-1"))}
+	ctx := context.Background()
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/db"), SecretString: aws.String(canaryString)}))
+	must(f.sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("bin"), SecretBinary: []byte("\x00\xff" + canaryBinary)}))
+	first, err := f.sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("rotated"), SecretString: aws.String(canaryOld)})
+	must(first, err)
+	f.prevVersion = aws.ToString(first.VersionId)
+	must(f.sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("rotated"), SecretString: aws.String("new-value")}))
+	must(f.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/url"), Type: ssmtypes.ParameterTypeString, Value: aws.String("https://example.com/?a=b")}))
+	must(f.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/token"), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String("v1-" + canaryParam)}))
+	must(f.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/token"), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String("v2-" + canaryParam), Overwrite: aws.Bool(true)}))
+	must(f.ssm.LabelParameterVersion(ctx, &ssm.LabelParameterVersionInput{Name: aws.String("/app/token"), ParameterVersion: aws.Int64(1), Labels: []string{"stable"}}))
+	return f
+}
+
+// awsConfig points the SDK at url, with one attempt per call so that an
+// injected failure is not retried away.
+func awsConfig(t testing.TB, url string) aws.Config {
+	cfg := (&mototest.Server{URL: url}).Config(t, "us-east-1")
+	cfg.Retryer = func() aws.Retryer { return resolver.NewRetryer(1) }
+	return cfg
+}
+
+// clock is a settable time for the cache.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncBuffer is a log sink that tests can read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// testServer is a Server behind a real HTTP listener.
+type testServer struct {
+	*Server
+	url   string
+	clock *clock
+	log   *syncBuffer
+}
+
+func startServer(t *testing.T, cfg Config) *testServer {
+	t.Helper()
+	ts := &testServer{clock: &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, log: &syncBuffer{}}
+	cfg.Token = token
+	cfg.Now = ts.clock.Now
+	cfg.Logger = slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Server = s
+	hs := httptest.NewServer(s)
+	t.Cleanup(hs.Close)
+	ts.url = hs.URL
+	t.Cleanup(func() { assertNoCanary(t, "the server's log", ts.log.String()) })
+	return ts
+}
+
+func assertNoCanary(t *testing.T, where, s string) {
+	t.Helper()
+	for _, c := range []string{canaryString, canaryBinary, canaryOld, canaryParam, token} {
+		if strings.Contains(s, c) {
+			t.Errorf("a secret value or the token leaked into %s", where)
+		}
+	}
+}
+
+// response is one answer of the server.
+type response struct {
+	status int
+	body   string
+	header http.Header
+}
+
+// do sends a request with the token, unless header says otherwise.
+func (ts *testServer) do(t *testing.T, method, path string, header map[string]string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+	for k, v := range header {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, body: string(b), header: resp.Header}
+}
+
+func (ts *testServer) get(t *testing.T, path string) response {
+	t.Helper()
+	return ts.do(t, http.MethodGet, path, nil)
+}
+
+// decode decodes a JSON object answer, failing without printing it.
+func decode(t *testing.T, r response) map[string]any {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d, want 200; body: %s", r.status, redact(r.body))
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %v", err)
+	}
+	return m
+}
+
+// redact hides canaries in a body that goes into a failure message.
+func redact(s string) string {
+	for _, c := range []string{canaryString, canaryBinary, canaryOld, canaryParam} {
+		s = strings.ReplaceAll(s, c, "<value>")
+	}
+	return s
+}
+
+func keysOf(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+var epochFrac = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// TestServer runs the end-to-end tests against one moto, in an order
+// where no test changes what a later one reads.
+func TestServer(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		name string
+		test func(*testing.T, *fixture)
+	}{
+		{"SecretShape", testSecretShape},
+		{"ParameterShape", testParameterShape},
+		{"StatusCodes", testStatusCodes},
+		{"Singleflight", testSingleflight},
+		{"TTL", testTTL},
+		{"TTLZeroAndMaxEntries", testTTLZeroAndMaxEntries},
+		{"StaleOnError", testStaleOnError},
+	} {
+		t.Run(tt.name, func(t *testing.T) { tt.test(t, f) })
+	}
+}
+
+func testSecretShape(t *testing.T, f *fixture) {
+	ts := startServer(t, Config{AWS: awsConfig(t, f.moto.URL), TTL: time.Minute})
+	want, err := f.sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := ts.get(t, "/secretsmanager/get?secretId=app%2Fdb")
+	m := decode(t, r)
+	if got := strings.Join(keysOf(m), ","); len(m) != 6 {
+		t.Errorf("keys %s, want ARN, Name, VersionId, SecretString, VersionStages, CreatedDate", got)
+	}
+	order := []string{`"ARN"`, `"Name"`, `"VersionId"`, `"SecretString"`, `"VersionStages"`, `"CreatedDate"`}
+	for i := 1; i < len(order); i++ {
+		if strings.Index(r.body, order[i-1]) > strings.Index(r.body, order[i]) {
+			t.Errorf("%s comes after %s; the agent writes %v", order[i-1], order[i], order)
+		}
+	}
+	checks := []struct {
+		key  string
+		want any
+	}{
+		{"ARN", aws.ToString(want.ARN)},
+		{"Name", "app/db"},
+		{"VersionId", aws.ToString(want.VersionId)},
+		{"VersionStages", []any{"AWSCURRENT"}},
+	}
+	for _, c := range checks {
+		if got := m[c.key]; fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s = %v, want %v", c.key, got, c.want)
+		}
+	}
+	if m["SecretString"] != canaryString {
+		t.Error("SecretString is not the secret's value (value not shown)")
+	}
+	created, ok := m["CreatedDate"].(string)
+	if !ok || !epochFrac.MatchString(created) {
+		t.Errorf("CreatedDate = %#v, want a string of epoch seconds such as \"1569534789.046\"", m["CreatedDate"])
+	}
+	if wantCreated := *epochSeconds(aws.ToTime(want.CreatedDate)); created != wantCreated {
+		t.Errorf("CreatedDate = %q, want %q", created, wantCreated)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+
+	if path := ts.get(t, "/v1/app/db"); path.body != r.body {
+		t.Errorf("the path form answers %s, the query form %s", redact(path.body), redact(r.body))
+	}
+
+	bin := decode(t, ts.get(t, "/secretsmanager/get?secretId=bin"))
+	if _, ok := bin["SecretString"]; ok {
+		t.Error("a binary secret's answer has a SecretString key; the agent leaves it out")
+	}
+	if b, err := base64.StdEncoding.DecodeString(fmt.Sprint(bin["SecretBinary"])); err != nil || string(b) != "\x00\xff"+canaryBinary {
+		t.Errorf("SecretBinary is not the secret's bytes in standard base64 (err %v; value not shown)", err)
+	}
+
+	versions := []struct{ path, want string }{
+		{"/secretsmanager/get?secretId=rotated", "new-value"},
+		{"/secretsmanager/get?secretId=rotated&versionStage=AWSPREVIOUS", canaryOld},
+		{"/secretsmanager/get?secretId=rotated&versionId=" + f.prevVersion, canaryOld},
+		{"/v1/rotated?versionStage=AWSPREVIOUS", canaryOld},
+		{"/secretsmanager/get?secretId=" + url.QueryEscape(aws.ToString(want.ARN)), canaryString},
+	}
+	for _, v := range versions {
+		if got := decode(t, ts.get(t, v.path)); got["SecretString"] != v.want {
+			t.Errorf("%s: wrong SecretString (values not shown)", v.path)
+		}
+	}
+}
+
+func TestEpochSeconds(t *testing.T) {
+	tests := []struct {
+		t    time.Time
+		want string
+	}{
+		{time.UnixMilli(1569534789046), "1569534789.046"},
+		{time.Unix(1569534789, 0), "1569534789"},
+		{time.UnixMilli(1569534789500), "1569534789.5"},
+	}
+	for _, tt := range tests {
+		if got := *epochSeconds(tt.t); got != tt.want {
+			t.Errorf("epochSeconds(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+	if got := epochSeconds(time.Time{}); got != nil {
+		t.Errorf("epochSeconds(zero) = %q, want nil (null)", *got)
+	}
+}
+
+func testParameterShape(t *testing.T, f *fixture) {
+	ts := startServer(t, Config{AWS: awsConfig(t, f.moto.URL), TTL: time.Minute})
+
+	r := ts.get(t, "/systemsmanager/parameters/get?name=%2Fapp%2Furl")
+	m := decode(t, r)
+	if _, ok := m["ResultMetadata"].(map[string]any); !ok || len(m) != 2 {
+		t.Errorf("top-level keys %v, want Parameter and ResultMetadata ({})", keysOf(m))
+	}
+	p, _ := m["Parameter"].(map[string]any)
+	wantKeys := []string{"ARN", "DataType", "LastModifiedDate", "Name", "Selector", "SourceResult", "Type", "Value", "Version"}
+	for _, k := range wantKeys {
+		if _, ok := p[k]; !ok {
+			t.Errorf("Parameter has no %s key; the extension writes absent fields as null", k)
+		}
+	}
+	if p["Selector"] != nil || p["SourceResult"] != nil {
+		t.Errorf("Selector %v, SourceResult %v, want null", p["Selector"], p["SourceResult"])
+	}
+	// The extension's answer is the SDK's output; so it must decode into it.
+	var out ssm.GetParameterOutput
+	if err := json.Unmarshal([]byte(r.body), &out); err != nil || out.Parameter == nil {
+		t.Fatalf("decoding into ssm.GetParameterOutput: %v", err)
+	}
+	got := out.Parameter
+	if aws.ToString(got.Name) != "/app/url" || aws.ToString(got.Value) != "https://example.com/?a=b" ||
+		got.Type != ssmtypes.ParameterTypeString || got.Version != 1 ||
+		aws.ToString(got.ARN) != "arn:aws:ssm:us-east-1:123456789012:parameter/app/url" || got.LastModifiedDate == nil {
+		t.Errorf("Parameter = %s", redact(r.body))
+	}
+	if lm, _ := p["LastModifiedDate"].(string); !strings.HasSuffix(lm, "Z") || !strings.Contains(lm, "T") {
+		t.Errorf("LastModifiedDate = %q, want ISO 8601 in UTC", lm)
+	}
+
+	values := []struct{ path, want string }{
+		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true", "v2-" + canaryParam},
+		{"/systemsmanager/parameters/get/?name=/app/token&withDecryption=TRUE", "v2-" + canaryParam},
+		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true&version=1", "v1-" + canaryParam},
+		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true&label=stable", "v1-" + canaryParam},
+	}
+	for _, v := range values {
+		p, _ := decode(t, ts.get(t, v.path))["Parameter"].(map[string]any)
+		if p["Value"] != v.want {
+			t.Errorf("%s: wrong Value (values not shown)", v.path)
+		}
+	}
+	enc, _ := decode(t, ts.get(t, "/systemsmanager/parameters/get?name=/app/token"))["Parameter"].(map[string]any)
+	if v, _ := enc["Value"].(string); v == "v2-"+canaryParam {
+		t.Error("without withDecryption=true a SecureString came back decrypted")
+	}
+}
+
+func testStatusCodes(t *testing.T, f *fixture) {
+	// AccessDenied comes from the proxy: moto's denials are not JSON.
+	backend, _ := url.Parse(f.moto.URL)
+	proxy := faultproxy.New(backend, faultproxy.Config{Deny: map[string]faultproxy.Denial{"denied": faultproxy.AccessDenied}})
+	if err := proxy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	ts := startServer(t, Config{AWS: awsConfig(t, proxy.URL()), TTL: time.Minute})
+
+	const ok = "/secretsmanager/get?secretId=app/db"
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		header map[string]string
+		status int
+		body   string // exact, or for JSON the __type
+	}{
+		{"no token", "GET", ok, map[string]string{"X-Aws-Parameters-Secrets-Token": ""}, 403, "Bad Token"},
+		{"wrong token", "GET", ok, map[string]string{"X-Aws-Parameters-Secrets-Token": "nope"}, 403, "Bad Token"},
+		{"token prefix", "GET", ok, map[string]string{"X-Aws-Parameters-Secrets-Token": token[:10]}, 403, "Bad Token"},
+		{"token plus more", "GET", ok, map[string]string{"X-Aws-Parameters-Secrets-Token": token + "x"}, 403, "Bad Token"},
+		{"token lower-case header", "GET", ok, map[string]string{"X-Aws-Parameters-Secrets-Token": "", "x-aws-parameters-secrets-token": token}, 200, ""},
+		{"X-Vault-Token", "GET", ok, map[string]string{"X-Aws-Parameters-Secrets-Token": "", "X-Vault-Token": token}, 200, ""},
+		{"X-Forwarded-For", "GET", ok, map[string]string{"X-Forwarded-For": "10.0.0.1"}, 400, "Forwarded"},
+		{"X-Forwarded-For without token", "GET", ok, map[string]string{"X-Forwarded-For": "10.0.0.1", "X-Aws-Parameters-Secrets-Token": ""}, 400, "Forwarded"},
+		{"unknown path without token", "GET", "/nope", map[string]string{"X-Aws-Parameters-Secrets-Token": ""}, 403, "Bad Token"},
+		{"unknown path", "GET", "/nope", nil, 404, "Not found"},
+		{"POST", "POST", ok, nil, 405, "Not allowed"},
+		{"POST without token", "POST", ok, map[string]string{"X-Aws-Parameters-Secrets-Token": ""}, 403, "Bad Token"},
+		{"ping", "GET", "/ping", map[string]string{"X-Aws-Parameters-Secrets-Token": ""}, 200, "healthy"},
+		{"healthz", "GET", "/healthz", map[string]string{"X-Aws-Parameters-Secrets-Token": ""}, 200, "healthy"},
+		{"POST ping", "POST", "/ping", nil, 405, "Not allowed"},
+		{"missing secretId", "GET", "/secretsmanager/get", nil, 400, "missing parameter secretId"},
+		{"empty secretId", "GET", "/secretsmanager/get?secretId=", nil, 400, "missing parameter secretId"},
+		{"unknown parameter", "GET", ok + "&foo=1", nil, 400, "unknown parameter: foo"},
+		{"bad refreshNow", "GET", ok + "&refreshNow=maybe", nil, 400, "invalid refreshNow value"},
+		{"malformed query", "GET", ok + "&a=%zz", nil, 400, "malformed query"},
+		{"missing name", "GET", "/systemsmanager/parameters/get", nil, 400, "missing parameter name"},
+		{"version and label", "GET", "/systemsmanager/parameters/get?name=/app/token&version=1&label=stable", nil, 400, "version and label are exclusive: give one"},
+		{"bad withDecryption", "GET", "/systemsmanager/parameters/get?name=/app/url&withDecryption=yes", nil, 400, "invalid withDecryption value"},
+		{"secret not found", "GET", "/secretsmanager/get?secretId=missing", nil, 0, "ResourceNotFoundException"},
+		{"version not found", "GET", "/secretsmanager/get?secretId=app/db&versionStage=NOPE", nil, 0, "ResourceNotFoundException"},
+		{"parameter not found", "GET", "/systemsmanager/parameters/get?name=/missing", nil, 0, "ParameterNotFound"},
+		{"access denied", "GET", "/secretsmanager/get?secretId=denied", nil, 400, "AccessDeniedException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ts.do(t, tt.method, tt.path, tt.header)
+			if tt.status == 0 { // AWS's own status: moto's differ from AWS's 400
+				if r.status < 400 || r.status > 499 {
+					t.Errorf("status %d, want AWS's 4xx", r.status)
+				}
+			} else if r.status != tt.status {
+				t.Errorf("status %d, want %d; body %s", r.status, tt.status, redact(r.body))
+			}
+			switch {
+			case tt.body == "":
+			case strings.HasSuffix(tt.body, "Exception") || tt.body == "ParameterNotFound":
+				var e struct {
+					Type    string `json:"__type"`
+					Message string `json:"message"`
+				}
+				if err := json.Unmarshal([]byte(r.body), &e); err != nil || e.Type != tt.body || e.Message == "" {
+					t.Errorf("body %s, want {\"__type\":%q,\"message\":...}", redact(r.body), tt.body)
+				}
+			case r.body != tt.body:
+				t.Errorf("body %q, want %q", redact(r.body), tt.body)
+			}
+		})
+	}
+	if !strings.Contains(ts.log.String(), "AccessDeniedException") {
+		t.Error("the log does not say why a request failed")
+	}
+}
+
+// gateProxy forwards to moto, counts the calls per X-Amz-Target, and can
+// hold calls until released or answer an error instead.
+type gateProxy struct {
+	url   string
+	mu    sync.Mutex
+	calls map[string]int
+	hold  chan struct{} // when not nil, calls wait until it is closed
+	fault atomic.Value  // string: "", "unavailable" or "denied"
+}
+
+func startGateProxy(t *testing.T, backend string) *gateProxy {
+	t.Helper()
+	u, _ := url.Parse(backend)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	g := &gateProxy{calls: map[string]int{}}
+	g.fault.Store("")
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		g.calls[r.Header.Get("X-Amz-Target")]++
+		hold := g.hold
+		g.mu.Unlock()
+		if hold != nil {
+			<-hold
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		switch g.fault.Load() {
+		case "unavailable":
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"__type":"ServiceUnavailable","message":"The service is unavailable."}`)
+		case "denied":
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"__type":"AccessDeniedException","message":"not authorized to perform: secretsmanager:GetSecretValue"}`)
+		default:
+			rp.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	g.url = hs.URL
+	return g
+}
+
+func (g *gateProxy) count(target string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.calls[target]
+}
+
+const getSecretValue = "secretsmanager.GetSecretValue"
+
+func testSingleflight(t *testing.T, f *fixture) {
+	g := startGateProxy(t, f.moto.URL)
+	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: time.Minute})
+	release := make(chan struct{})
+	g.hold = release
+
+	const clients = 100
+	var wg sync.WaitGroup
+	answers := make([]response, clients)
+	tr := &http.Transport{MaxIdleConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	for i := range clients {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", ts.url+"/secretsmanager/get?secretId=app/db", nil)
+			req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			answers[i] = response{status: resp.StatusCode, body: string(b)}
+		})
+	}
+	// Release AWS only once every request is waiting in the server.
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for ts.inflight.Load() < clients {
+		select {
+		case <-deadline:
+			t.Fatalf("only %d of %d requests reached the server", ts.inflight.Load(), clients)
+		case <-tick.C:
+		}
+	}
+	close(release)
+	wg.Wait()
+
+	if got := g.count(getSecretValue); got != 1 {
+		t.Errorf("%d concurrent requests made %d GetSecretValue calls, want 1", clients, got)
+	}
+	for i, a := range answers {
+		if a.status != 200 || a.body != answers[0].body {
+			t.Errorf("request %d: status %d, or a body unlike the others", i, a.status)
+		}
+	}
+}
+
+func testTTL(t *testing.T, f *fixture) {
+	g := startGateProxy(t, f.moto.URL)
+	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: 300 * time.Second})
+	const path = "/secretsmanager/get?secretId=rotated"
+	step := func(wantCalls int, wantValue string) {
+		t.Helper()
+		if got := decode(t, ts.get(t, path)); got["SecretString"] != wantValue {
+			t.Errorf("after %d calls: wrong value (values not shown)", wantCalls)
+		}
+		if got := g.count(getSecretValue); got != wantCalls {
+			t.Errorf("GetSecretValue calls %d, want %d", got, wantCalls)
+		}
+	}
+	step(1, "new-value")
+	_, err := f.sm.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{SecretId: aws.String("rotated"), SecretString: aws.String("newer-value")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.clock.Advance(299 * time.Second)
+	step(1, "new-value") // still fresh: served from the cache
+	ts.clock.Advance(time.Second)
+	step(2, "newer-value") // expired: fetched again
+	step(2, "newer-value")
+	if r := decode(t, ts.get(t, path+"&refreshNow=true")); r["SecretString"] != "newer-value" || g.count(getSecretValue) != 3 {
+		t.Errorf("refreshNow=true made %d calls in all, want 3", g.count(getSecretValue))
+	}
+}
+
+func testTTLZeroAndMaxEntries(t *testing.T, f *fixture) {
+	g := startGateProxy(t, f.moto.URL)
+	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: time.Hour, MaxEntries: 1})
+	for _, id := range []string{"app/db", "rotated", "app/db"} {
+		ts.get(t, "/secretsmanager/get?secretId="+id)
+	}
+	if got := g.count(getSecretValue); got != 3 {
+		t.Errorf("MaxEntries 1, three requests for A, B, A: %d calls, want 3 (A evicted by B)", got)
+	}
+
+	g0 := startGateProxy(t, f.moto.URL)
+	s, err := New(Config{AWS: awsConfig(t, g0.url), Token: token, TTL: 0}) // the real clock
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	zero := &testServer{Server: s, url: hs.URL}
+	zero.get(t, "/secretsmanager/get?secretId=app/db")
+	zero.get(t, "/secretsmanager/get?secretId=app/db")
+	if got := g0.count(getSecretValue); got != 2 {
+		t.Errorf("TTL 0, two requests: %d calls, want 2", got)
+	}
+}
+
+func testStaleOnError(t *testing.T, f *fixture) {
+	g := startGateProxy(t, f.moto.URL)
+	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: 10 * time.Second, Stale: time.Minute})
+	const path = "/secretsmanager/get?secretId=app/db"
+	if got := decode(t, ts.get(t, path)); got["SecretString"] != canaryString {
+		t.Fatal("wrong first value (not shown)")
+	}
+
+	g.fault.Store("unavailable")
+	ts.clock.Advance(11 * time.Second) // expired, within the grace
+	if got := decode(t, ts.get(t, path)); got["SecretString"] != canaryString {
+		t.Error("a transient failure within the grace did not serve the cached value")
+	}
+	if calls := g.count(getSecretValue); calls != 2 {
+		t.Errorf("%d calls, want 2: the expired entry must be refreshed", calls)
+	}
+	if log := ts.log.String(); !strings.Contains(log, "serving the cached value") || !strings.Contains(log, "ServiceUnavailable") {
+		t.Errorf("serving a stale value was not logged with its cause:\n%s", redact(log))
+	}
+
+	ts.clock.Advance(60 * time.Second) // 71 s: past TTL + grace
+	r := ts.get(t, path)
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, `"__type":"ServiceUnavailable"`) {
+		t.Errorf("past the grace: status %d body %s, want AWS's 503 ServiceUnavailable", r.status, redact(r.body))
+	}
+
+	// A denial is no transient failure: the cached value must not cover it.
+	g.fault.Store("")
+	decode(t, ts.get(t, path))
+	g.fault.Store("denied")
+	ts.clock.Advance(11 * time.Second)
+	r = ts.get(t, path)
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "AccessDeniedException") {
+		t.Errorf("denied within the grace: status %d body %s, want 400 AccessDeniedException", r.status, redact(r.body))
+	}
+}
+
+func TestLoadToken(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/token"
+	if err := os.WriteFile(file, []byte("  "+token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := dir + "/empty"
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	tests := []struct {
+		name                  string
+		value, file, awsToken string
+		want, errWant         string
+	}{
+		{"value", token, "", "other", token, ""},
+		{"value file://", "file://" + file, "", "", token, ""},
+		{"file", "", file, "other", token, ""},
+		{"AWS_TOKEN", "", "", token, token, ""},
+		{"AWS_TOKEN file://", "", "", "file://" + file, token, ""},
+		{"none", "", "", "", "", "no token: set VALUEFROM_TOKEN"},
+		{"missing file", "", dir + "/nope", "", "", "VALUEFROM_TOKEN_FILE: reading the token file"},
+		{"empty file", "", empty, "", "", "VALUEFROM_TOKEN_FILE: the token file " + empty + " is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadToken(tt.value, tt.file, tt.awsToken)
+			if got != tt.want {
+				t.Errorf("token %q, want %q", got, tt.want)
+			}
+			if tt.errWant == "" && err != nil || tt.errWant != "" && (err == nil || !strings.Contains(err.Error(), tt.errWant)) {
+				t.Errorf("error %v, want one containing %q", err, tt.errWant)
+			}
+		})
+	}
+	if _, err := New(Config{}); err != ErrNoToken {
+		t.Errorf("New without a token: %v, want ErrNoToken", err)
+	}
+}
