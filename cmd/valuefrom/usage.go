@@ -18,11 +18,9 @@ Commands (valuefrom SUBCOMMAND -h for each one's flags and exit codes):
   run      run COMMAND with a task definition's variables and your AWS identity
   env      print the resolved variables as shell, dotenv or json; not to a terminal
   render   write the resolved variables to a file or directory, then exit
+  serve    answer the task's other containers over HTTP on 127.0.0.1:2773,
+           as the Secrets Manager Agent does
   A COMMAND named like a subcommand runs after "--": valuefrom -- env
-
-Commands:
-  serve                serve secrets to the task's other containers over HTTP on
-                       127.0.0.1:2773, as the Secrets Manager Agent does (serve -h)
 
 In a Dockerfile:
   ENTRYPOINT ["/usr/local/bin/valuefrom", "--"]
