@@ -22,7 +22,10 @@ type command func(ctx context.Context, s config.Settings, args, environ []string
 
 // commands are the subcommands. A first argument that names one runs it,
 // unless "--" comes first: `valuefrom -- run` execs a program called run.
-var commands = map[string]command{}
+var commands = map[string]command{
+	"check":  check,
+	"policy": policy,
+}
 
 // run is valuefrom without the process: it parses args, reads settings from
 // environ, and execs the command or runs a subcommand.

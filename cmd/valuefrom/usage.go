@@ -11,6 +11,7 @@ references in its environment, then replaces itself with COMMAND.
 
 Usage:
   valuefrom [flags] [--] COMMAND [ARGS...]
+  valuefrom [flags] SUBCOMMAND [SUBCOMMAND FLAGS]
   valuefrom --version
 
 In a Dockerfile:
@@ -34,6 +35,10 @@ References:
   JSON_KEY selects a top-level key of a JSON secret; VERSION_STAGE (such as
   AWSPREVIOUS) and VERSION_ID pick a version. The default region is
   AWS_REGION, else the ECS task metadata, else the EC2 instance metadata.
+
+Commands (each has its own -h):
+  check    examine every reference, its KMS key and rotation; print no value
+  policy   print the least-privilege IAM policy the task role needs
 
 Flags:
   --concurrency N      API calls in flight at once (VALUEFROM_CONCURRENCY)
@@ -63,6 +68,8 @@ Exit codes:
   3    a value starts like a reference but does not parse
   4    a reference could not be resolved (each failing variable is named)
   5    a value could not be written to its file
+  6    check: warnings but no failure; policy: written, with warnings
+  7    check: at least one reference would not resolve
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
   128+N  interrupted by signal N while resolving (130 for SIGINT, 143 for SIGTERM)
