@@ -23,6 +23,8 @@ const (
 	exitSyntax       = 3   // a value starts like a reference but does not parse
 	exitResolve      = 4   // a reference could not be resolved
 	exitOutput       = 5   // a value could not be written: to its file, rendered, or in a format
+	exitWarnings     = 6   // check: warnings but no failure; policy: written, with warnings
+	exitFailures     = 7   // check: at least one reference would not resolve
 	exitNotExec      = 126 // the command was found but cannot be executed
 	exitNotFound     = 127 // the command was not found
 	exitSignalOffset = 128 // interrupted by a signal: 128 + its number
@@ -35,6 +37,23 @@ func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+// checkError is the outcome of check or policy when not every row is ok.
+type checkError struct {
+	fail bool   // some reference would not resolve
+	n    int    // the rows that fail, or else that warn
+	what string // "policy" for policy's warnings
+}
+
+func (e *checkError) Error() string {
+	switch {
+	case e.what == "policy":
+		return fmt.Sprintf("%d %s: the policy may be incomplete", e.n, plural(e.n, "warning", "warnings"))
+	case e.fail:
+		return fmt.Sprintf("%d %s would not resolve", e.n, plural(e.n, "reference", "references"))
+	}
+	return fmt.Sprintf("%d %s with warnings", e.n, plural(e.n, "reference", "references"))
+}
 
 // hintError is an error that brings its own hint line.
 type hintError struct {
@@ -65,6 +84,7 @@ func exitCode(err error) int {
 		file  *exec.FileError
 		out   *render.Error
 		fmtv  *envfmt.VarError
+		check *checkError
 	)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -80,6 +100,10 @@ func exitCode(err error) int {
 		return exitResolve
 	case errors.As(err, &file), errors.As(err, &out), errors.As(err, &fmtv):
 		return exitOutput
+	case errors.As(err, &check) && check.fail:
+		return exitFailures
+	case errors.As(err, &check):
+		return exitWarnings
 	case errors.Is(err, exec.ErrNotFound):
 		return exitNotFound
 	case errors.Is(err, exec.ErrNotExecutable):
@@ -109,7 +133,11 @@ func exit(stderr io.Writer, environ []string, err error) int {
 			fmt.Fprintf(stderr, "%s\n", line)
 			return code
 		}
-		fmt.Fprintf(stderr, "valuefrom: error: %v\n", err)
+		level := "error"
+		if code == exitWarnings {
+			level = "warning"
+		}
+		fmt.Fprintf(stderr, "valuefrom: %s: %v\n", level, err)
 		var h *hintError
 		if errors.As(err, &h) {
 			fmt.Fprintf(stderr, "valuefrom: hint: %s\n", h.hint)

@@ -27,6 +27,8 @@ var commands = map[string]command{
 	"env":    envCmd,    // env.go: print the resolved variables
 	"render": renderCmd, // render.go: write the resolved variables to files, then exit
 	"serve":  serve,     // serve.go: the sidecar server for the task's other containers
+	"check":  check,     // check.go: examine every reference, print no value
+	"policy": policy,    // policy.go: print the least-privilege IAM policy
 }
 
 // run is valuefrom without the process: it parses args, reads settings from

@@ -11,8 +11,8 @@ references in its environment, then replaces itself with COMMAND.
 
 Usage:
   valuefrom [flags] [--] COMMAND [ARGS...]
-  valuefrom --version
   valuefrom SUBCOMMAND [flags] ...
+  valuefrom --version
 
 Commands (valuefrom SUBCOMMAND -h for each one's flags and exit codes):
   run      run COMMAND with a task definition's variables and your AWS identity
@@ -20,6 +20,8 @@ Commands (valuefrom SUBCOMMAND -h for each one's flags and exit codes):
   render   write the resolved variables to a file or directory, then exit
   serve    answer the task's other containers over HTTP on 127.0.0.1:2773,
            as the Secrets Manager Agent does
+  check    examine every reference, its KMS key and rotation; print no value
+  policy   print the least-privilege IAM policy the task role needs
   A COMMAND named like a subcommand runs after "--": valuefrom -- env
 
 In a Dockerfile:
@@ -72,6 +74,8 @@ Exit codes:
   3    a value starts like a reference but does not parse
   4    a reference could not be resolved (each failing variable is named)
   5    a value could not be written: to its _FILE file, or by env or render
+  6    check: warnings but no failure; policy: written, with warnings
+  7    check: at least one reference would not resolve
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
   128+N  interrupted by signal N while resolving (130 for SIGINT, 143 for SIGTERM)

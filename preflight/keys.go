@@ -1,0 +1,114 @@
+package preflight
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// keyAt is a KMS key as named by a secret or parameter, and the region to
+// ask about it in.
+type keyAt struct{ region, id string }
+
+// keyFacts is what KMS said about one key.
+type keyFacts struct {
+	at        keyAt
+	meta      *kmstypes.KeyMetadata // nil when DescribeKey failed
+	notFound  bool
+	rotation  Status
+	unchecked []string
+}
+
+// describeKey asks KMS for the key's metadata and rotation status.
+func (c *Checker) describeKey(ctx context.Context, k *keyFacts) {
+	k.rotation = Unknown
+	cl := c.keysClient(k.at.region)
+	out, err := cl.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.at.id)})
+	if err != nil {
+		code := errorCode(err)
+		switch {
+		case code == "NotFoundException":
+			k.notFound = true
+		case isDenied(code):
+			k.unchecked = append(k.unchecked, deniedf("kms:DescribeKey", code, "the state of key "+k.at.id))
+		default:
+			k.unchecked = append(k.unchecked, deniedf("kms:DescribeKey", code, errorMessage(err)))
+		}
+		return
+	}
+	k.meta = out.KeyMetadata
+	if k.meta.KeySpec != kmstypes.KeySpecSymmetricDefault || k.meta.Origin == kmstypes.OriginTypeExternal {
+		k.rotation = NotApplicable
+		return
+	}
+	rot, err := cl.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: k.meta.Arn})
+	switch {
+	case err == nil:
+		k.rotation = No
+		if rot.KeyRotationEnabled {
+			k.rotation = Yes
+		}
+	case isDenied(errorCode(err)):
+		k.unchecked = append(k.unchecked, deniedf("kms:GetKeyRotationStatus", errorCode(err), "whether key "+k.at.id+" rotates"))
+	default:
+		// Keys in some states and stores have no rotation status.
+		k.rotation = Unknown
+	}
+}
+
+// managed reports whether the key is AWS-managed. An alias under
+// alias/aws/ always names one.
+func (k *keyFacts) managed() string {
+	switch {
+	case isAWSManaged(k.at.id):
+		return "aws"
+	case k.meta == nil:
+		return "unknown"
+	case k.meta.KeyManager == kmstypes.KeyManagerTypeAws:
+		return "aws"
+	}
+	return "customer"
+}
+
+// summary is the key as a row reports it.
+func (k *keyFacts) summary() *Key {
+	key := &Key{ID: k.at.id, Manager: k.managed(), State: "unknown", Rotation: k.rotation}
+	if k.notFound {
+		key.State = "NotFound"
+		return key
+	}
+	if k.meta == nil {
+		return key
+	}
+	key.ARN = aws.ToString(k.meta.Arn)
+	key.State = string(k.meta.KeyState)
+	if k.meta.DeletionDate != nil {
+		d := k.meta.DeletionDate.UTC().Truncate(time.Second)
+		key.DeletionDate = &d
+	}
+	if aws.ToBool(k.meta.MultiRegion) && k.meta.MultiRegionConfiguration != nil {
+		key.MultiRegion = strings.ToLower(string(k.meta.MultiRegionConfiguration.MultiRegionKeyType))
+	}
+	return key
+}
+
+// arn returns the key's ARN for an IAM policy: KMS's answer, else the
+// ARN or key id as the secret or parameter named it. It returns "" when
+// only an alias is known, which IAM cannot use to grant kms:Decrypt.
+func (k *keyFacts) arn(partition, account string) string {
+	if k.meta != nil && k.meta.Arn != nil {
+		return *k.meta.Arn
+	}
+	id := k.at.id
+	switch {
+	case strings.HasPrefix(id, "arn:") && strings.Contains(id, ":key/"):
+		return id
+	case strings.HasPrefix(id, "arn:"), strings.HasPrefix(id, "alias/"), account == "":
+		return ""
+	}
+	return "arn:" + partition + ":kms:" + k.at.region + ":" + account + ":key/" + id
+}

@@ -1,0 +1,127 @@
+package preflight
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the report as indented JSON (see Report and Row for
+// the schema).
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// WriteTable writes the report as a table, a row per variable, followed
+// by each warning and failure with its hint.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tREGION\tEXISTS\tVERSION\tJSON KEY\tKMS KEY\tKEY STATE\tKEY ROTATION\tSECRET ROTATION\tVERDICT")
+	for _, row := range r.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Var, dash(row.Region),
+			cell(row.Exists), cell(row.Version), cell(row.JSONKey),
+			keyCell(row), keyStateCell(row.KMS), keyRotationCell(row.KMS), rotationCell(row), row.Verdict)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, row := range r.Rows {
+		for _, p := range row.Problems {
+			fmt.Fprintf(w, "\n%s: %s: %s %s: %s\n", row.Var, p.Verdict, row.Ref, p.Code, p.Message)
+			if p.Hint != "" {
+				fmt.Fprintf(w, "  hint: %s\n", p.Hint)
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n%d %s: %d ok, %d warning, %d fail\n", len(r.Rows), plural(len(r.Rows), "reference", "references"),
+		r.Summary.OK, r.Summary.Warning, r.Summary.Fail)
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func cell(s Status) string {
+	switch s {
+	case NotApplicable:
+		return "-"
+	case Unknown:
+		return "?"
+	}
+	return string(s)
+}
+
+func keyCell(row Row) string {
+	switch {
+	case row.KMS != nil:
+		id := strings.TrimPrefix(row.KMS.ID, "alias/")
+		if i := strings.Index(id, ":key/"); i >= 0 {
+			id = id[i+1:]
+		}
+		return id
+	case row.Service == "ssm" && row.Type != "" && row.Type != "SecureString":
+		return "none (" + row.Type + ")"
+	case !row.Parses || row.Exists == No:
+		return "-"
+	}
+	return "?"
+}
+
+func keyStateCell(k *Key) string {
+	if k == nil {
+		return "-"
+	}
+	s := k.State
+	if s == "unknown" {
+		s = "?"
+	}
+	if k.DeletionDate != nil {
+		s += " " + day(*k.DeletionDate)
+	}
+	if k.Manager != "unknown" {
+		s += " (" + k.Manager
+		if k.MultiRegion != "" {
+			s += ", MRK " + k.MultiRegion
+		}
+		s += ")"
+	}
+	return s
+}
+
+func keyRotationCell(k *Key) string {
+	if k == nil {
+		return "-"
+	}
+	return cell(k.Rotation)
+}
+
+func rotationCell(row Row) string {
+	rot := row.Rotation
+	switch {
+	case rot == nil && row.Service == "secretsmanager" && row.Exists != No:
+		return "?"
+	case rot == nil:
+		return "-"
+	case !rot.Enabled:
+		return "off"
+	case rot.NextRotation != nil:
+		return "on, next " + day(*rot.NextRotation)
+	}
+	return "on"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,139 @@
+package preflight
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+// A Policy is an IAM policy document, ready for aws iam put-role-policy.
+type Policy struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// A Statement is one statement of a Policy. Its resources are sorted.
+type Statement struct {
+	Sid       string                         `json:"Sid"`
+	Effect    string                         `json:"Effect"`
+	Action    string                         `json:"Action"`
+	Resource  []string                       `json:"Resource"`
+	Condition map[string]map[string][]string `json:"Condition,omitempty"`
+}
+
+// The statement ids, in the order statements appear.
+const (
+	SidSecrets           = "ReadSecrets"
+	SidParameters        = "ReadParameters"
+	SidDecryptSecrets    = "DecryptSecrets"
+	SidDecryptParameters = "DecryptParameters"
+)
+
+// WriteJSON writes the policy as indented JSON.
+func (p *Policy) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
+
+// Policy returns the least-privilege IAM policy the task role needs to
+// resolve reqs: secretsmanager:GetSecretValue on each secret (a name
+// without its six-character suffix gets the "-??????" wildcard),
+// ssm:GetParameters on each parameter, and kms:Decrypt on each
+// customer-managed key that protects one, restricted by kms:ViaService to
+// the service and region that use it. AWS-managed keys need no statement.
+// Statements come in a fixed order with sorted resources, so the output
+// diffs well.
+//
+// To find the keys it calls DescribeSecret, DescribeParameters and
+// kms:DescribeKey; it reads no value. The notes say what it could not
+// find out, each needing a look by hand.
+func (c *Checker) Policy(ctx context.Context, reqs []resolver.Request) (*Policy, []string, error) {
+	partition, account := partitionOf(c.cfg.AWS.Region), c.cfg.Account
+	if account == "" && slices.ContainsFunc(reqs, func(r resolver.Request) bool { return r.Ref.Partition == "" }) {
+		out, err := c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("finding the account of short-form references with sts:GetCallerIdentity (or pass --account): %w", err)
+		}
+		account = aws.ToString(out.Account)
+		if f := strings.Split(aws.ToString(out.Arn), ":"); len(f) > 2 {
+			partition = f[1]
+		}
+	}
+
+	rows := make([]*row, len(reqs))
+	for i, req := range reqs {
+		region := req.Ref.Region
+		if region == "" {
+			region = c.cfg.AWS.Region
+		}
+		rows[i] = &row{ref: req.Ref, Row: Row{Var: req.Var, Ref: req.Ref.String(), Parses: true, Service: string(req.Ref.Service), Region: region}}
+	}
+	c.examine(ctx, rows, false)
+
+	resources := map[string]map[string]bool{} // sid → resources
+	via := map[string]map[string]bool{}       // sid → kms:ViaService values
+	add := func(m map[string]map[string]bool, sid, v string) {
+		if m[sid] == nil {
+			m[sid] = map[string]bool{}
+		}
+		m[sid][v] = true
+	}
+	var notes []string
+	for _, r := range rows {
+		if r.hasCode(resolver.CodeNoRegion) {
+			return nil, nil, fmt.Errorf("%s: %s: %w", r.Var, r.Ref, resolver.ErrNoRegion)
+		}
+		readSid, decryptSid := SidParameters, SidDecryptParameters
+		if r.ref.Service == resolver.SecretsManager {
+			readSid, decryptSid = SidSecrets, SidDecryptSecrets
+		}
+		add(resources, readSid, r.ref.ARN(partition, r.Region, account))
+		if r.Exists == No {
+			notes = append(notes, fmt.Sprintf("%s: %s does not exist in %s; the policy names it anyway", r.Var, r.Ref, r.Region))
+			continue
+		}
+		for _, u := range r.Unchecked {
+			notes = append(notes, fmt.Sprintf("%s: could not check %s; if a customer-managed KMS key protects it, add kms:Decrypt on that key", r.Var, u))
+		}
+		if r.key == nil || r.key.managed() == "aws" {
+			continue
+		}
+		arn := r.key.arn(partitionOf(r.key.at.region), account)
+		if arn == "" {
+			notes = append(notes, fmt.Sprintf("%s: could not find the ARN of KMS key %s; add kms:Decrypt on it by hand", r.Var, r.key.at.id))
+			continue
+		}
+		add(resources, decryptSid, arn)
+		add(via, decryptSid, fmt.Sprintf("%s.%s.%s", r.ref.Service, r.Region, dnsSuffix(partitionOf(r.Region))))
+	}
+
+	p := &Policy{Version: "2012-10-17"}
+	actions := map[string]string{
+		SidSecrets:           "secretsmanager:GetSecretValue",
+		SidParameters:        "ssm:GetParameters",
+		SidDecryptSecrets:    "kms:Decrypt",
+		SidDecryptParameters: "kms:Decrypt",
+	}
+	for _, sid := range []string{SidSecrets, SidParameters, SidDecryptSecrets, SidDecryptParameters} {
+		if len(resources[sid]) == 0 {
+			continue
+		}
+		st := Statement{Sid: sid, Effect: "Allow", Action: actions[sid], Resource: sortedKeys(resources[sid])}
+		if v := via[sid]; len(v) > 0 {
+			st.Condition = map[string]map[string][]string{"StringEquals": {"kms:ViaService": sortedKeys(v)}}
+		}
+		p.Statement = append(p.Statement, st)
+	}
+	slices.Sort(notes)
+	return p, notes, nil
+}

@@ -1,0 +1,328 @@
+// Package preflight owns the checks an operator runs before a deployment:
+// for every reference, whether it will resolve when a task starts (it
+// parses; the secret or parameter exists in its region; the version,
+// stage or label exists; the JSON key is present), which KMS key protects
+// it and that key's state, and the secret's rotation, with a verdict and a
+// hint per row. It also owns the least-privilege IAM policy that exactly
+// these references need.
+//
+// Checking reads each secret and parameter once, as the task would, to
+// prove that it decrypts and to find a JSON key; it never returns, logs
+// or formats a value. A denied metadata call (DescribeSecret,
+// DescribeParameters, kms:DescribeKey, kms:GetKeyRotationStatus) is
+// recorded as what could not be checked, and the check goes on.
+package preflight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+// The AWS-managed keys that protect secrets and SecureString parameters
+// for which no customer-managed key is set.
+const (
+	SecretsManagerKey = "alias/aws/secretsmanager"
+	SSMKey            = "alias/aws/ssm"
+)
+
+// secretsAPI is the part of the Secrets Manager client preflight uses.
+type secretsAPI interface {
+	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// parametersAPI is the part of the SSM client preflight uses.
+type parametersAPI interface {
+	DescribeParameters(context.Context, *ssm.DescribeParametersInput, ...func(*ssm.Options)) (*ssm.DescribeParametersOutput, error)
+	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
+}
+
+// keysAPI is the part of the KMS client preflight uses.
+type keysAPI interface {
+	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyRotationStatus(context.Context, *kms.GetKeyRotationStatusInput, ...func(*kms.Options)) (*kms.GetKeyRotationStatusOutput, error)
+}
+
+// identityAPI is the part of the STS client preflight uses.
+type identityAPI interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Config configures a Checker.
+type Config struct {
+	// AWS is the SDK configuration every client shares. Its Region is the
+	// default region, used by short-form references.
+	AWS aws.Config
+	// Concurrency bounds the references checked at once. Zero means 1.
+	Concurrency int
+	// RotationWindow, when positive, makes a secret whose rotation is due
+	// within it a warning: a cache with this TTL would serve the old value
+	// after the rotation.
+	RotationWindow time.Duration
+	// Account is the account of short-form references in the policy;
+	// empty means STS GetCallerIdentity's.
+	Account string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Checker checks references and writes policies. It is safe for
+// concurrent use.
+type Checker struct {
+	cfg Config
+
+	newSecrets    func(region string) secretsAPI
+	newParameters func(region string) parametersAPI
+	newKeys       func(region string) keysAPI
+	newIdentity   func(region string) identityAPI
+
+	mu         sync.Mutex
+	secrets    map[string]secretsAPI
+	parameters map[string]parametersAPI
+	keys       map[string]keysAPI
+}
+
+// New returns a Checker. Clients are made per region on first use.
+func New(cfg Config) *Checker {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Checker{
+		cfg: cfg,
+		newSecrets: func(region string) secretsAPI {
+			return secretsmanager.NewFromConfig(cfg.AWS, func(o *secretsmanager.Options) { o.Region = region })
+		},
+		newParameters: func(region string) parametersAPI {
+			return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
+		},
+		newKeys: func(region string) keysAPI {
+			return kms.NewFromConfig(cfg.AWS, func(o *kms.Options) { o.Region = region })
+		},
+		newIdentity: func(region string) identityAPI {
+			return sts.NewFromConfig(cfg.AWS, func(o *sts.Options) { o.Region = region })
+		},
+		secrets:    map[string]secretsAPI{},
+		parameters: map[string]parametersAPI{},
+		keys:       map[string]keysAPI{},
+	}
+}
+
+func client[T any](c *Checker, m map[string]T, region string, mk func(string) T) T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl, ok := m[region]
+	if !ok {
+		cl = mk(region)
+		m[region] = cl
+	}
+	return cl
+}
+
+func (c *Checker) secretsClient(region string) secretsAPI {
+	return client(c, c.secrets, region, c.newSecrets)
+}
+
+func (c *Checker) parametersClient(region string) parametersAPI {
+	return client(c, c.parameters, region, c.newParameters)
+}
+
+func (c *Checker) keysClient(region string) keysAPI {
+	return client(c, c.keys, region, c.newKeys)
+}
+
+// Check examines the reference of every variable in environ (NAME=VALUE
+// entries) whose value starts like one, skipping the names for which skip
+// reports true, and returns a row per variable, in order. Only a
+// cancelled ctx stops it early; every other failure is in a row.
+func (c *Checker) Check(ctx context.Context, environ []string, skip func(string) bool) *Report {
+	rows := c.rows(environ, skip)
+	c.examine(ctx, rows, true)
+	for _, r := range rows {
+		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
+	}
+	rep := &Report{Schema: Schema, Rows: make([]Row, len(rows))}
+	for i, r := range rows {
+		rep.Rows[i] = r.Row
+		switch r.Verdict {
+		case OK:
+			rep.Summary.OK++
+		case Warning:
+			rep.Summary.Warning++
+		case Fail:
+			rep.Summary.Fail++
+		}
+	}
+	return rep
+}
+
+// row is a Row with what the checks found along the way.
+type row struct {
+	Row
+	ref      resolver.Ref
+	keyID    string // the KMS key as the secret or parameter names it; "" for none
+	keyIDSet bool   // whether the metadata said which key (or that the default applies)
+	key      *keyFacts
+}
+
+// rows turns environ into rows, one per reference, parsing each on its own
+// so that one malformed reference does not hide the others.
+func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
+	var rows []*row
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		reqs, err := resolver.Find([]string{kv}, skip)
+		var errs resolver.Errors
+		switch {
+		case errors.As(err, &errs) && len(errs) > 0:
+			r := &row{Row: Row{Var: name, Ref: value, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
+			r.problem(Fail, errs[0].Code, errs[0].Err.Error(), errs[0].Hint)
+			rows = append(rows, r)
+		case len(reqs) == 1:
+			ref := reqs[0].Ref
+			region := ref.Region
+			if region == "" {
+				region = c.cfg.AWS.Region
+			}
+			r := &row{ref: ref, Row: Row{Var: name, Ref: ref.String(), Parses: true, Service: string(ref.Service),
+				Region: region, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
+			if ref.VersionStage != "" || ref.VersionID != "" || ref.Selector != "" {
+				r.Version = Unknown
+			}
+			if ref.JSONKey != "" {
+				r.JSONKey = Unknown
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// examine makes the calls for every row that parses: the secret's or
+// parameter's metadata, the value itself when read is set, then each
+// distinct KMS key's metadata.
+func (c *Checker) examine(ctx context.Context, rows []*row, read bool) {
+	var g errgroup.Group
+	g.SetLimit(max(c.cfg.Concurrency, 1))
+	for _, r := range rows {
+		if !r.Parses {
+			continue
+		}
+		if r.Region == "" {
+			r.problem(Fail, resolver.CodeNoRegion, "no default region for a short-form reference",
+				"set AWS_REGION or pass --region, or use a full ARN, which carries its region")
+			continue
+		}
+		g.Go(func() error {
+			if r.ref.Service == resolver.SecretsManager {
+				c.checkSecret(ctx, r, read)
+			} else {
+				c.checkParameter(ctx, r, read)
+			}
+			return nil
+		})
+	}
+	g.Wait()
+
+	keys := map[keyAt]*keyFacts{}
+	for _, r := range rows {
+		if r.keyID == "" {
+			continue
+		}
+		at := keyAt{region: keyRegion(r.keyID, r.Region), id: r.keyID}
+		if keys[at] == nil {
+			keys[at] = &keyFacts{at: at}
+		}
+		r.key = keys[at]
+	}
+	for _, k := range keys {
+		g.Go(func() error {
+			c.describeKey(ctx, k)
+			return nil
+		})
+	}
+	g.Wait()
+	for _, r := range rows {
+		if r.key != nil {
+			r.KMS = r.key.summary()
+			r.Unchecked = append(r.Unchecked, r.key.unchecked...)
+		}
+	}
+}
+
+// keyRegion is the region to ask KMS about id in: the ARN's, or the
+// region of the secret or parameter it protects.
+func keyRegion(id, region string) string {
+	if f := strings.Split(id, ":"); len(f) >= 6 && f[0] == "arn" && f[3] != "" {
+		return f[3]
+	}
+	return region
+}
+
+// isAWSManaged reports whether id names one of the AWS-managed keys by
+// alias.
+func isAWSManaged(id string) bool {
+	if f := strings.Split(id, ":"); len(f) >= 6 && f[0] == "arn" {
+		id = f[5]
+	}
+	return strings.HasPrefix(id, "alias/aws/")
+}
+
+// partitionOf returns the partition of region.
+func partitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	}
+	return "aws"
+}
+
+// dnsSuffix returns the DNS suffix of partition's service endpoints.
+func dnsSuffix(partition string) string {
+	switch partition {
+	case "aws-cn":
+		return "amazonaws.com.cn"
+	case "aws-iso":
+		return "c2s.ic.gov"
+	case "aws-iso-b":
+		return "sc2s.sgov.gov"
+	}
+	return "amazonaws.com"
+}
+
+// sortedKeys returns m's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// day formats t as a date an operator reads, in UTC.
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// deniedf says what a denied call left unchecked.
+func deniedf(action, code, what string) string {
+	return fmt.Sprintf("%s (%s): %s", action, code, what)
+}
