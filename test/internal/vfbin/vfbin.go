@@ -12,8 +12,9 @@ import (
 	"strings"
 )
 
-// Build compiles cmd/valuefrom into dir as a release build is compiled
-// (static, trimmed, stripped) and returns the binary's path.
+// Build compiles cmd/valuefrom into dir with `make build`, the one
+// definition of a release build (static, trimmed, stripped), and returns
+// the binary's path.
 func Build(dir string) (string, error) {
 	return BuildFor(dir, runtime.GOOS, runtime.GOARCH)
 }
@@ -25,9 +26,9 @@ func BuildFor(dir, goos, goarch string) (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, "valuefrom-"+goos+"-"+goarch)
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./cmd/valuefrom")
+	cmd := exec.Command("make", "--no-print-directory", "build", "BIN="+bin)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building valuefrom: %v\n%s", err, out)
 	}
