@@ -1,6 +1,3 @@
-// Command valuefrom resolves the AWS Secrets Manager and SSM Parameter
-// Store references in its environment, then replaces itself with the
-// command it was given. Run `valuefrom -h` for the manual, or see doc.go.
 package main
 
 import (

@@ -1,0 +1,86 @@
+// Command valuefrom gets secrets into containers on AWS. As a container's
+// entrypoint it resolves every AWS Secrets Manager and SSM Parameter Store
+// reference in its environment, then replaces itself with the command:
+//
+//	ENTRYPOINT ["/usr/local/bin/valuefrom", "--"]
+//	CMD ["/app/server"]
+//
+// If any reference fails, the command never starts; each failing variable
+// is named with its reference, the AWS error code and request id, and a
+// hint. No value ever reaches a log line or an error.
+//
+// # Usage
+//
+//	valuefrom [flags] [--] COMMAND [ARGS...]
+//	valuefrom SUBCOMMAND [flags] ...
+//	valuefrom --version
+//
+// Subcommands, each with its own -h:
+//
+//	run     run COMMAND with a task definition's variables and your AWS identity
+//	env     print the resolved variables as shell, dotenv or json; not to a terminal
+//	render  write the resolved variables to a file or directory, then exit
+//	serve   answer the Secrets Manager Agent's HTTP API on 127.0.0.1:2773
+//	check   examine every reference, its KMS key and rotation; print no value
+//	policy  print the least-privilege IAM policy the task role needs
+//
+// A first argument that names a subcommand runs it unless "--" comes
+// first: `valuefrom -- env` execs the program env.
+//
+// # References
+//
+//	arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID]
+//	arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:VERSION|:LABEL]
+//	secretsmanager:NAME[:JSON_KEY:VERSION_STAGE:VERSION_ID]   (default region)
+//	ssm:NAME[:VERSION|:LABEL]                                 (default region)
+//
+// After a secret's NAME come none or exactly three fields, any of them
+// empty. A value that starts like a reference but does not parse is an
+// error, never passed through. A variable named X_FILE gets its value in a
+// private file (0400, in a 0700 directory) and is set to the file's path.
+// The grammar is package resolver's; see its Ref type.
+//
+// # Settings
+//
+// Each setting is an environment variable, overridden by the flag of the
+// same meaning. VALUEFROM_* variables never reach the command.
+//
+//	VALUEFROM_CONCURRENCY   32              --concurrency   API calls in flight at once
+//	VALUEFROM_MAX_ATTEMPTS  30              --max-attempts  attempts per API call, counting the first
+//	VALUEFROM_TIMEOUT       60s             --timeout       deadline for resolving every reference
+//	VALUEFROM_IGNORE        (none)          --ignore        variables to pass through untouched
+//	VALUEFROM_FILES_DIR     (new, /dev/shm) --files-dir     directory for _FILE values
+//	VALUEFROM_LOG_FORMAT    text            --log-format    text or json
+//	VALUEFROM_LOG_LEVEL     info            --log-level     debug, info, warn or error
+//	VALUEFROM_TOKEN         (none)                          serve: the clients' token, or file:///PATH
+//	VALUEFROM_TOKEN_FILE    (none)                          serve: a file holding the token
+//	VALUEFROM_LISTEN        127.0.0.1:2773  serve --listen  serve: HOST:PORT
+//	VALUEFROM_TTL           300s            serve --ttl     serve: how long a value is cached
+//	VALUEFROM_STALE         15m             serve --stale   serve: stale grace while AWS fails
+//	VALUEFROM_MAX_ENTRIES   1000            serve --max-entries  serve: cache size
+//	VALUEFROM_MAX_CONNS     800             serve --max-conns    serve: requests at once
+//
+// The reasons for the defaults are in package config. AWS credentials and
+// the default region come from the SDK's standard chain; without a region,
+// from the ECS task metadata, then the EC2 instance metadata.
+//
+// # Exit codes
+//
+//	0      success; after the exec, the command's own exit code
+//	1      an unexpected internal error
+//	2      usage: a bad flag, argument or setting; no command; no region
+//	3      a value starts like a reference but does not parse
+//	4      a reference could not be resolved
+//	5      a value could not be written: to its _FILE file, or by env or render
+//	6      check: warnings but no failure; policy: written, with warnings
+//	7      check: at least one reference would not resolve
+//	126    the command was found but cannot be executed
+//	127    the command was not found
+//	128+N  interrupted by signal N while resolving (143 for SIGTERM)
+//
+// # Output
+//
+// Every line valuefrom writes to stderr starts with "valuefrom: " (errors
+// "valuefrom: error: ", then "valuefrom: hint: ") or is a log/slog record;
+// VALUEFROM_LOG_FORMAT=json makes both JSON.
+package main
