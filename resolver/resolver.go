@@ -292,12 +292,18 @@ func (r *Resolver) parametersClient(region string) parametersAPI {
 }
 
 func (r *Resolver) getSecret(ctx context.Context, region string, ref Ref) (Secret, error) {
-	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(ref.ID())}
-	if ref.VersionStage != "" {
-		in.VersionStage = aws.String(ref.VersionStage)
+	return r.getSecretValue(ctx, region, ref.ID(), ref.VersionStage, ref.VersionID)
+}
+
+// getSecretValue makes one GetSecretValue call, asking for the stage and
+// the version id when given (both, when both are).
+func (r *Resolver) getSecretValue(ctx context.Context, region, id, stage, versionID string) (Secret, error) {
+	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)}
+	if stage != "" {
+		in.VersionStage = aws.String(stage)
 	}
-	if ref.VersionID != "" {
-		in.VersionId = aws.String(ref.VersionID)
+	if versionID != "" {
+		in.VersionId = aws.String(versionID)
 	}
 	r.calls.Add(1)
 	out, err := r.secretsClient(region).GetSecretValue(ctx, in)
@@ -305,11 +311,14 @@ func (r *Resolver) getSecret(ctx context.Context, region string, ref Ref) (Secre
 		return Secret{}, err
 	}
 	return Secret{
-		String:    out.SecretString,
-		Binary:    out.SecretBinary,
-		VersionID: aws.ToString(out.VersionId),
-		ARN:       aws.ToString(out.ARN),
-		RequestID: requestID(out.ResultMetadata),
+		String:        out.SecretString,
+		Binary:        out.SecretBinary,
+		VersionID:     aws.ToString(out.VersionId),
+		ARN:           aws.ToString(out.ARN),
+		RequestID:     requestID(out.ResultMetadata),
+		Name:          aws.ToString(out.Name),
+		VersionStages: out.VersionStages,
+		CreatedDate:   aws.ToTime(out.CreatedDate),
 	}, nil
 }
 

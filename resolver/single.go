@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 )
@@ -56,27 +55,7 @@ func (r *Resolver) GetSecret(ctx context.Context, q SecretQuery, o GetOptions) (
 	region := regionOf(q.ID, r.cfg.AWS.Region)
 	key := strings.Join([]string{"get", "secretsmanager", region, q.ID, q.VersionStage, q.VersionID}, "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
-		in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(q.ID)}
-		if q.VersionStage != "" {
-			in.VersionStage = aws.String(q.VersionStage)
-		}
-		if q.VersionID != "" {
-			in.VersionId = aws.String(q.VersionID)
-		}
-		out, err := r.secretsClient(region).GetSecretValue(ctx, in)
-		if err != nil {
-			return Secret{}, err
-		}
-		return Secret{
-			String:        out.SecretString,
-			Binary:        out.SecretBinary,
-			VersionID:     aws.ToString(out.VersionId),
-			ARN:           aws.ToString(out.ARN),
-			RequestID:     requestID(out.ResultMetadata),
-			Name:          aws.ToString(out.Name),
-			VersionStages: out.VersionStages,
-			CreatedDate:   aws.ToTime(out.CreatedDate),
-		}, nil
+		return r.getSecretValue(ctx, region, q.ID, q.VersionStage, q.VersionID)
 	})
 }
 
@@ -90,6 +69,7 @@ func (r *Resolver) GetParameter(ctx context.Context, q ParameterQuery, o GetOpti
 		if !ok {
 			return Secret{}, errors.New("the SSM client has no GetParameter")
 		}
+		r.calls.Add(1)
 		out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(q.Name), WithDecryption: aws.Bool(q.Decrypt)})
 		if err != nil {
 			return Secret{}, err
@@ -122,7 +102,6 @@ func (r *Resolver) getOne(ctx context.Context, key string, o GetOptions, call fu
 			ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 			defer cancel()
 		}
-		r.calls.Add(1)
 		return call(ctx)
 	}
 	if !o.Refresh {

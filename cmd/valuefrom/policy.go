@@ -44,7 +44,7 @@ func policy(ctx context.Context, s config.Settings, args, environ []string, stdo
 	fs := flag.NewFlagSet("policy", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	a := addAWSFlags(fs)
-	src := addSourceFlags(fs)
+	td := addTaskDefFlags(fs)
 	account := fs.String("account", "", "account of short-form references")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -59,11 +59,11 @@ func policy(ctx context.Context, s config.Settings, args, environ []string, stdo
 	if *account != "" && !accountRE.MatchString(*account) {
 		return usagef("policy: --account must be a 12-digit account ID, not %q", *account)
 	}
-	vars, err := src.environ(environ)
+	vars, err := td.vars(&s, environ)
 	if err != nil {
 		return err
 	}
-	reqs, err := resolver.Find(vars, skipFunc(s))
+	reqs, err := references(s, vars)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func policy(ctx context.Context, s config.Settings, args, environ []string, stdo
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	cfg, err := checkAWSConfig(ctx, s, a, environ)
+	cfg, err := awsConfig(ctx, s, a, environ, true)
 	if err != nil {
 		return err
 	}

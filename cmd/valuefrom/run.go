@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/valuefrom/valuefrom/config"
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/resolver"
@@ -120,8 +122,33 @@ func entrypoint(ctx context.Context, s config.Settings, a *awsFlags, args, envir
 // references finds the references in environ, skipping the settings and
 // the ignored variables.
 func references(s config.Settings, environ []string) ([]resolver.Request, error) {
-	skip := func(name string) bool { return config.IsSetting(name) || slices.Contains(s.Ignore, name) }
-	return resolver.Find(environ, skip)
+	return resolver.Find(environ, skip(s))
+}
+
+// skip reports the variables that are never references: valuefrom's own
+// settings and the ignored ones.
+func skip(s config.Settings) func(string) bool {
+	return func(name string) bool { return config.IsSetting(name) || slices.Contains(s.Ignore, name) }
+}
+
+// awsConfig loads the SDK configuration for the settings and flags (a may
+// be nil). When it has no region and needRegion is set, it looks in the ECS
+// task and EC2 instance metadata; Region stays empty if neither answers.
+func awsConfig(ctx context.Context, s config.Settings, a *awsFlags, environ []string, needRegion bool) (aws.Config, error) {
+	opts := resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency,
+		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE")}
+	if a != nil {
+		opts.Profile, opts.Region = a.profile, a.region
+	}
+	cfg, err := resolver.LoadAWSConfig(ctx, opts)
+	if err != nil {
+		return cfg, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" && needRegion {
+		getenv := func(k string) string { return exec.Getenv(environ, k) }
+		cfg.Region, _ = resolver.FindRegion(ctx, cfg, getenv)
+	}
+	return cfg, nil
 }
 
 // awsFlags are the flags of the subcommands that a developer runs with
@@ -149,20 +176,13 @@ func resolve(ctx context.Context, s config.Settings, a *awsFlags, reqs []resolve
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	opts := resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency,
-		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE")}
-	if a != nil {
-		opts.Profile, opts.Region = a.profile, a.region
-	}
-	cfg, err := resolver.LoadAWSConfig(ctx, opts)
+	short := slices.ContainsFunc(reqs, func(r resolver.Request) bool { return r.Ref.Region == "" })
+	cfg, err := awsConfig(ctx, s, a, environ, short)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
-	if cfg.Region == "" && slices.ContainsFunc(reqs, func(r resolver.Request) bool { return r.Ref.Region == "" }) {
-		getenv := func(k string) string { return exec.Getenv(environ, k) }
-		if cfg.Region, err = resolver.FindRegion(ctx, cfg, getenv); err != nil {
-			return nil, &usageError{err}
-		}
+	if short && cfg.Region == "" {
+		return nil, &usageError{resolver.ErrNoRegion}
 	}
 	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: s.Concurrency, Logger: log})
 	values, err := r.Resolve(ctx, reqs)

@@ -95,6 +95,16 @@ func addTaskDefFlags(fs *flag.FlagSet) *taskDefFlags {
 	return &t
 }
 
+// vars returns the variables to look for references in: with --task-def
+// the container's alone, else environ.
+func (t *taskDefFlags) vars(s *config.Settings, environ []string) ([]string, error) {
+	if t.path != "" {
+		environ = nil
+	}
+	vars, _, err := t.load(s, environ)
+	return vars, err
+}
+
 // load lays the chosen container's variables over environ and returns the
 // result, with the names the task definition set. Without --task-def it
 // returns environ as it is. The container's VALUEFROM_IGNORE adds to

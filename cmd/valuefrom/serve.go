@@ -71,16 +71,12 @@ func serve(ctx context.Context, s config.Settings, args, environ []string, stdou
 	if err != nil {
 		return &usageError{err}
 	}
-	cfg, err := resolver.LoadAWSConfig(ctx, resolver.AWSOptions{Region: a.region, Profile: a.profile,
-		MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency})
+	cfg, err := awsConfig(ctx, s, a, environ, true)
 	if err != nil {
-		return fmt.Errorf("loading AWS configuration: %w", err)
+		return err
 	}
 	if cfg.Region == "" {
-		getenv := func(k string) string { return exec.Getenv(environ, k) }
-		if cfg.Region, err = resolver.FindRegion(ctx, cfg, getenv); err != nil {
-			return &usageError{err}
-		}
+		return &usageError{resolver.ErrNoRegion}
 	}
 	srv, err := server.New(server.Config{AWS: cfg, Token: token, TTL: s.TTL, Stale: s.Stale,
 		MaxEntries: s.MaxEntries, MaxConns: s.MaxConns, Timeout: s.Timeout, Logger: log})
