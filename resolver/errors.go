@@ -34,6 +34,10 @@ const (
 	CodeCredentials   = "NoCredentials"    // no credentials could be found
 	CodeNoRegion      = "NoRegion"         // a short form needs a default region
 	CodeInternal      = "UnexpectedAnswer" // AWS's answer did not hold what was asked
+
+	// codeOtherAccount marks an answer by name that came from another
+	// account than the reference's ARN names; the ARN is asked next.
+	codeOtherAccount = "OtherAccount"
 )
 
 func (e *Error) Error() string {

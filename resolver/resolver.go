@@ -266,7 +266,7 @@ func fetchKey(region string, ref Ref) string {
 	if ref.Service == SecretsManager {
 		return strings.Join([]string{"secretsmanager", region, ref.ID(), ref.VersionStage, ref.VersionID}, "\x00")
 	}
-	return strings.Join([]string{"ssm", region, strings.TrimPrefix(ref.Name, "/"), ref.Selector}, "\x00")
+	return strings.Join([]string{"ssm", region, ref.Partition, ref.Account, strings.TrimPrefix(ref.Name, "/"), ref.Selector}, "\x00")
 }
 
 func (r *Resolver) secretsClient(region string) secretsAPI {
@@ -389,8 +389,8 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 	found := res.(map[string]result)
 	for _, f := range todo {
 		got := found[f.key]
-		if got.err != nil && got.err.code == CodeNotFound && f.ref.Partition != "" && !strings.HasPrefix(f.ref.Name, "/") {
-			got = r.getSlashed(ctx, region, f)
+		if got.err != nil && (got.err.code == CodeNotFound || got.err.code == codeOtherAccount) && f.ref.Partition != "" {
+			got = r.getByARN(ctx, region, f)
 		}
 		f.secret, f.err, f.took = got.secret, got.err, took
 		if got.err == nil {
@@ -399,17 +399,32 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 	}
 }
 
-// getSlashed looks a parameter up again as "/NAME". The ARN of a top-level
-// parameter, arn:...:parameter/NAME, does not say whether its name is
-// NAME or /NAME; NAME is tried first.
-func (r *Resolver) getSlashed(ctx context.Context, region string, f *fetch) result {
-	g := *f
-	g.ref.Name = "/" + f.ref.Name
-	found, err := r.getParameters(ctx, region, []*fetch{&g})
+// getByARN asks for a parameter by its full ARN. A reference by ARN is
+// first asked by name, batched; that finds the caller's own parameters.
+// A parameter shared from another account can only be read by ARN, and the
+// ARN also settles whether arn:...:parameter/NAME means NAME or /NAME.
+func (r *Resolver) getByARN(ctx context.Context, region string, f *fetch) result {
+	arn := f.ref.ARN("", "", "")
+	name := arn
+	if f.ref.Selector != "" {
+		name += ":" + f.ref.Selector
+	}
+	r.calls.Add(1)
+	out, err := r.parametersClient(region).GetParameters(ctx, &ssm.GetParametersInput{
+		Names:          []string{name},
+		WithDecryption: aws.Bool(true),
+	})
 	if err != nil {
 		return result{err: classify(err)}
 	}
-	return found[g.key]
+	reqID := requestID(out.ResultMetadata)
+	for _, p := range out.Parameters {
+		if aws.ToString(p.ARN) == arn {
+			return result{secret: Secret{String: p.Value, VersionID: strconv.FormatInt(p.Version, 10), ARN: arn, RequestID: reqID}}
+		}
+	}
+	return result{err: &fetchError{code: CodeNotFound, requestID: reqID,
+		err: fmt.Errorf("GetParameters found no parameter %s, by name or by ARN", name)}}
 }
 
 type result struct {
@@ -451,6 +466,13 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 			err: fmt.Errorf("GetParameters answered without %s", names[i])}}
 		for _, p := range out.Parameters {
 			if strings.TrimPrefix(aws.ToString(p.Name), "/") != strings.TrimPrefix(f.ref.Name, "/") {
+				continue
+			}
+			if f.ref.Account != "" && aws.ToString(p.ARN) != f.ref.ARN("", "", "") {
+				// The caller's own parameter of that name, not the
+				// ARN's: never hand it over in its place.
+				found[f.key] = result{err: &fetchError{code: codeOtherAccount, requestID: reqID,
+					err: fmt.Errorf("GetParameters answered %s from another account or partition", names[i])}}
 				continue
 			}
 			if sel := aws.ToString(p.Selector); sel != "" && sel != ":"+f.ref.Selector && f.ref.Selector != "" {

@@ -83,7 +83,15 @@ func (f fakeParams) GetParameters(_ context.Context, in *ssm.GetParametersInput,
 			continue
 		}
 		name, sel, _ := strings.Cut(n, ":")
-		p := ssmtypes.Parameter{Name: aws.String(name), Value: aws.String(v), Version: 1}
+		arn := "arn:aws:ssm:" + f.region + ":123456789012:parameter/" + strings.TrimPrefix(name, "/")
+		if strings.HasPrefix(n, "arn:") { // asked by ARN: the ARN and selector after it
+			i := strings.LastIndex(n, ":")
+			name, sel, arn = n, "", n
+			if !strings.Contains(n[i:], "/") && strings.Count(n, ":") > 5 {
+				name, sel, arn = n[:i], n[i+1:], n[:i]
+			}
+		}
+		p := ssmtypes.Parameter{Name: aws.String(name), Value: aws.String(v), Version: 1, ARN: aws.String(arn)}
 		if sel != "" && !f.noSelect {
 			p.Selector = aws.String(":" + sel)
 		}
@@ -262,22 +270,52 @@ func TestResolveErrorsNameEveryVariable(t *testing.T) {
 	}
 }
 
-func TestResolveTopLevelParameterARN(t *testing.T) {
-	// parameter/top may name "top" or "/top": "top" is tried first.
-	f := &fakeAWS{params: map[string]string{"us-east-1/plain": "p", "us-east-1//slashed": "s"}}
+func TestResolveParameterARNs(t *testing.T) {
+	// Asked by name first, in one batch; by ARN when the name is not
+	// found, or when the answer is the caller's own parameter of that
+	// name rather than the other account's the ARN names.
+	const theirs = "arn:aws:ssm:us-east-1:999999999999:parameter/shared"
+	f := &fakeAWS{params: map[string]string{
+		"us-east-1/plain":     "p",
+		"us-east-1//shared":   "ours",
+		"us-east-1/" + theirs: "theirs",
+		"us-east-1/arn:aws:ssm:us-east-1:123456789012:parameter/slashed": "s",
+	}}
 	r := newFakeResolver(f)
 	values, err := r.Resolve(context.Background(), requests(t,
 		"P", "arn:aws:ssm:us-east-1:123456789012:parameter/plain",
+		"SHARED", theirs,
 		"S", "arn:aws:ssm:us-east-1:123456789012:parameter/slashed"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(values[0].Value) != "p" || string(values[1].Value) != "s" {
-		t.Errorf("values = %q, %q, want p, s", values[0].Value, values[1].Value)
+	want := []string{"p", "theirs", "s"}
+	for i, v := range values {
+		if string(v.Value) != want[i] {
+			t.Errorf("%s = %q, want %q", v.Var, v.Value, want[i])
+		}
 	}
-	want := []string{"GetParameters plain slashed", "GetParameters /slashed"}
-	if !slices.Equal(f.calls["us-east-1"], want) {
-		t.Errorf("calls = %q, want %q", f.calls["us-east-1"], want)
+	calls := slices.Clone(f.calls["us-east-1"])
+	slices.Sort(calls)
+	wantCalls := []string{
+		"GetParameters arn:aws:ssm:us-east-1:123456789012:parameter/slashed",
+		"GetParameters " + theirs,
+		"GetParameters plain slashed shared",
+	}
+	if !slices.Equal(calls, wantCalls) {
+		t.Errorf("calls =\n%q\nwant\n%q", calls, wantCalls)
+	}
+}
+
+func TestResolveOtherAccountNeverServesOwn(t *testing.T) {
+	// The other account's parameter does not exist (or is not shared):
+	// the caller's own parameter of that name must not stand in for it.
+	f := &fakeAWS{params: map[string]string{"us-east-1//app/key": "local"}}
+	r := newFakeResolver(f)
+	_, err := r.Resolve(context.Background(), requests(t, "K", "arn:aws:ssm:us-east-1:999999999999:parameter/app/key"))
+	var errs Errors
+	if !errors.As(err, &errs) || errs[0].Code != CodeNotFound {
+		t.Fatalf("error = %v, want NotFound for the other account's parameter", err)
 	}
 }
 

@@ -284,6 +284,9 @@ func TestEndToEnd(t *testing.T) {
 			"NOT_JSON=secretsmanager:plain:key::",
 			"NO_PARAM=ssm:/app/missing",
 			"NO_VERSION=ssm:/app/token:9",
+			// Another account's parameter of a name this account also has:
+			// never the local one in its place.
+			"OTHER_ACCOUNT=arn:aws:ssm:us-east-1:999999999999:parameter/app/token",
 		)
 		r := runValuefrom(t, env, "--", "touch", marker)
 		if r.code != exitResolve {
@@ -291,12 +294,13 @@ func TestEndToEnd(t *testing.T) {
 		}
 		assertNotRan(t, marker)
 		for v, code := range map[string]string{
-			"MISSING":      "ResourceNotFoundException",
-			"WRONG_REGION": "ResourceNotFoundException",
-			"NO_KEY":       "JSONKeyNotFound",
-			"NOT_JSON":     "NotJSONObject",
-			"NO_PARAM":     "NotFound",
-			"NO_VERSION":   "NotFound",
+			"MISSING":       "ResourceNotFoundException",
+			"WRONG_REGION":  "ResourceNotFoundException",
+			"NO_KEY":        "JSONKeyNotFound",
+			"NOT_JSON":      "NotJSONObject",
+			"NO_PARAM":      "NotFound",
+			"NO_VERSION":    "NotFound",
+			"OTHER_ACCOUNT": "NotFound",
 		} {
 			if !strings.Contains(r.stderr, "valuefrom: error: "+v+": ") || !strings.Contains(r.stderr, code) {
 				t.Errorf("stderr does not name %s with %s:\n%s", v, code, r.stderr)
@@ -308,7 +312,7 @@ func TestEndToEnd(t *testing.T) {
 		if !strings.Contains(r.stderr, "looked in eu-west-1") {
 			t.Errorf("no region hint for WRONG_REGION:\n%s", r.stderr)
 		}
-		if !strings.Contains(r.stderr, "6 references could not be resolved; the command was not started") {
+		if !strings.Contains(r.stderr, "7 references could not be resolved; the command was not started") {
 			t.Errorf("no closing line:\n%s", r.stderr)
 		}
 		assertNoCanary(t, "stderr", r.stderr)
