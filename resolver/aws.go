@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"net/http"
@@ -24,7 +25,18 @@ type AWSOptions struct {
 	// "adaptive" adds the SDK's client-side rate limiting, which slows each
 	// client down after throttling answers; anything else is "standard".
 	RetryMode string
+	// AttemptTimeout bounds each attempt's wait for AWS's answer; zero
+	// means DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
 }
+
+// DefaultAttemptTimeout is how long one attempt waits for the answer's
+// headers before it is retried. AWS answers these calls in tens of
+// milliseconds; a connection that stays silent for seconds is dead (a
+// NAT or firewall dropped it while it sat in the pool), and waiting on it
+// would spend the whole VALUEFROM_TIMEOUT on one attempt that a retry on
+// a new connection would win at once.
+const DefaultAttemptTimeout = 10 * time.Second
 
 // Backoff bounds for retries. A starting task has a fixed set of calls to
 // make under a deadline, so it retries sooner than the SDK's default (up to
@@ -52,6 +64,7 @@ func LoadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 			t.MaxIdleConns = conns * 2
 			t.MaxIdleConnsPerHost = conns
+			t.ResponseHeaderTimeout = cmp.Or(o.AttemptTimeout, DefaultAttemptTimeout)
 		})),
 	}
 	if o.Region != "" {
