@@ -34,7 +34,7 @@ func Find(environ []string, skip func(name string) bool) ([]Request, error) {
 			if errors.As(err, &se) {
 				err = errors.New(se.Reason)
 			}
-			errs = append(errs, &Error{Var: name, Ref: Ref{raw: value}, Code: CodeSyntax, Err: err,
+			errs = append(errs, &Error{Var: name, Ref: Ref{raw: quotable(value)}, Code: CodeSyntax, Err: err,
 				Hint: "see `valuefrom -h` for the reference forms, or list the variable in VALUEFROM_IGNORE to pass it through as it is"})
 			continue
 		}

@@ -63,6 +63,25 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("malformed reference %q: %s", e.Ref, e.Reason)
 }
 
+// maxQuoted bounds how much of a malformed value an error quotes.
+const maxQuoted = 200
+
+// quotable returns what an error may show of a value that starts like a
+// reference but does not parse: the part before the first white space or
+// control character, at most maxQuoted bytes, and how much was left out.
+// What follows a space may be anything, a password included.
+func quotable(s string) string {
+	end := strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f })
+	if end < 0 {
+		end = len(s)
+	}
+	end = min(end, maxQuoted)
+	if end == len(s) {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d more bytes not shown)", s[:end], len(s)-end)
+}
+
 var (
 	partitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -81,12 +100,13 @@ var (
 // IsReference reports whether s starts like a reference, so that it must
 // parse, rather than being an ordinary value passed through untouched.
 //
-// The "arn:" prefix and the service name are matched without regard to
-// case, so that a mistyped "ARN:aws:ssm:..." is an error rather than a
-// literal ARN handed to the application as its password. Other ARNs, such
+// The prefixes ("arn:", the service, "ssm:", "secretsmanager:") are
+// matched without regard to case, so that a mistyped "ARN:aws:ssm:..." or
+// "SSM:/app/db" is an error rather than a literal handed to the
+// application as its password. Other ARNs, such
 // as a KMS key's or an S3 bucket's, are not references.
 func IsReference(s string) bool {
-	if strings.HasPrefix(s, "ssm:") || strings.HasPrefix(s, "secretsmanager:") {
+	if hasPrefixFold(s, "ssm:") || hasPrefixFold(s, "secretsmanager:") {
 		return true
 	}
 	if len(s) < 4 || !strings.EqualFold(s[:4], "arn:") {
@@ -113,12 +133,16 @@ func Parse(s string) (Ref, error) {
 		return Ref{}, ErrNotReference
 	}
 	bad := func(format string, a ...any) (Ref, error) {
-		return Ref{}, &SyntaxError{Ref: s, Reason: fmt.Sprintf(format, a...)}
+		return Ref{}, &SyntaxError{Ref: quotable(s), Reason: fmt.Sprintf(format, a...)}
 	}
 	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return bad("contains white space or a control character")
 	}
 
+	if (hasPrefixFold(s, "ssm:") && !strings.HasPrefix(s, "ssm:")) ||
+		(hasPrefixFold(s, "secretsmanager:") && !strings.HasPrefix(s, "secretsmanager:")) {
+		return bad(`the short forms start "ssm:" or "secretsmanager:", in lower case`)
+	}
 	switch {
 	case strings.HasPrefix(s, "ssm:"):
 		r, reason := parseParameter(strings.TrimPrefix(s, "ssm:"))
@@ -146,16 +170,16 @@ func Parse(s string) (Ref, error) {
 	}
 	partition, service, region, account := f[1], f[2], f[3], f[4]
 	if service != string(SecretsManager) && service != string(SSM) {
-		return bad("service %q must be secretsmanager or ssm, in lower case", service)
+		return bad("service %q must be secretsmanager or ssm, in lower case", quotable(service))
 	}
 	if !partitionRE.MatchString(partition) {
-		return bad("partition %q is not an AWS partition such as aws, aws-cn or aws-us-gov", partition)
+		return bad("partition %q is not an AWS partition such as aws, aws-cn or aws-us-gov", quotable(partition))
 	}
 	if !regionRE.MatchString(region) {
-		return bad("region %q is not a region such as us-east-1", region)
+		return bad("region %q is not a region such as us-east-1", quotable(region))
 	}
 	if !accountRE.MatchString(account) {
-		return bad("account %q is not a 12-digit account ID", account)
+		return bad("account %q is not a 12-digit account ID", quotable(account))
 	}
 
 	var r Ref
@@ -195,7 +219,7 @@ func parseSecret(f []string) (Ref, string) {
 	case len(f) > 4:
 		return Ref{}, "too many fields: after the secret name come at most JSON_KEY:VERSION_STAGE:VERSION_ID"
 	case len(f[0]) > 512 || !secretNameRE.MatchString(f[0]):
-		return Ref{}, fmt.Sprintf("secret name %q may hold only letters, digits and /_+=.@- (at most 512)", f[0])
+		return Ref{}, fmt.Sprintf("secret name %q may hold only letters, digits and /_+=.@- (at most 512)", quotable(f[0]))
 	}
 	r := Ref{Service: SecretsManager, Name: f[0]}
 	if len(f) == 4 {
@@ -205,7 +229,7 @@ func parseSecret(f []string) (Ref, string) {
 		return Ref{}, "the version stage is longer than 256 characters"
 	}
 	if r.VersionID != "" && (len(r.VersionID) < 32 || len(r.VersionID) > 64) {
-		return Ref{}, fmt.Sprintf("version id %q is not 32 to 64 characters long", r.VersionID)
+		return Ref{}, fmt.Sprintf("version id %q is not 32 to 64 characters long", quotable(r.VersionID))
 	}
 	return r, ""
 }
@@ -219,11 +243,11 @@ func parseParameter(s string) (Ref, string) {
 	case len(name) > 2048:
 		return Ref{}, "the parameter name is longer than 2048 characters"
 	case !paramNameRE.MatchString(name):
-		return Ref{}, fmt.Sprintf("parameter name %q may hold only letters, digits and ._-, in /-separated parts", name)
+		return Ref{}, fmt.Sprintf("parameter name %q may hold only letters, digits and ._-, in /-separated parts", quotable(name))
 	case hasSelector && selector == "":
 		return Ref{}, "the selector after the parameter name is empty: give a version or a label, or no colon"
 	case hasSelector && (len(selector) > 100 || !selectorRE.MatchString(selector)):
-		return Ref{}, fmt.Sprintf("selector %q is neither a version number nor a label (letters, digits and ._-, not starting with a digit)", selector)
+		return Ref{}, fmt.Sprintf("selector %q is neither a version number nor a label (letters, digits and ._-, not starting with a digit)", quotable(selector))
 	}
 	return Ref{Service: SSM, Name: name, Selector: selector}, ""
 }
@@ -271,4 +295,8 @@ func hasSecretSuffix(name string) bool {
 		}
 	}
 	return true
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

@@ -91,6 +91,8 @@ func TestParseMalformed(t *testing.T) {
 		{"parameter ARN no slash", "arn:aws:ssm:us-east-1:123456789012:parameterdb", `parameter/NAME`},
 		{"empty short secret", "secretsmanager:", "secret name is empty"},
 		{"short secret one field", "secretsmanager:db:k", "exactly three fields"},
+		{"uppercase short ssm", "SSM:/app/db", "lower case"},
+		{"mixed-case short secret", "SecretsManager:db", "lower case"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +123,8 @@ func TestIsReference(t *testing.T) {
 		{"arn:aws:s3:::bucket", false},
 		{"arn:aws:ssm:us-east-1:123456789012:document/run", false},
 		{" ssm:/app/db", false},
-		{"SSM:/app/db", false},
+		{"SSM:/app/db", true},
+		{"SecretsManager:db", true},
 		{"ssm:/app/db", true},
 		{"secretsmanager:db", true},
 		{"arn:aws:ssm:us-east-1:123456789012:parameter/x", true},
@@ -184,4 +187,31 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q): SSM reference with secret fields", s)
 		}
 	})
+}
+
+// TestSyntaxErrorQuotesOnlyTheReference: what follows white space in a
+// value that starts like a reference may be a password; errors leave it out.
+func TestSyntaxErrorQuotesOnlyTheReference(t *testing.T) {
+	const canary = "hunter2-canary"
+	for _, in := range []string{
+		"ssm:/app/key " + canary,
+		"secretsmanager:db\n" + canary,
+		"arn:aws:ssm:us-east-1:123456789012:parameter/x\t" + canary,
+		"ssm:/" + strings.Repeat("a", 300) + "#" + canary,
+	} {
+		_, err := Parse(in)
+		if err == nil {
+			t.Fatalf("Parse accepted a malformed reference")
+		}
+		if strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("a value leaked into the error")
+		}
+		if !strings.Contains(err.Error(), "not shown") {
+			t.Errorf("error %q does not say part was left out", err.Error()[:60])
+		}
+		reqs, err := Find([]string{"X=" + in}, nil)
+		if reqs != nil || err == nil || strings.Contains(err.Error(), canary) {
+			t.Errorf("Find: a value leaked, or no error")
+		}
+	}
 }

@@ -10,12 +10,18 @@ import (
 // or the JSON key the reference selects. Its errors never quote the value:
 // the JSON decoder's messages can hold a piece of it.
 func render(req Request, s Secret) ([]byte, *Error) {
+	v, err := value(req, s)
+	if err == nil && !req.ToFile && bytes.IndexByte(v, 0) >= 0 {
+		return nil, &Error{Code: CodeBinary, Err: fmt.Errorf("the value holds NUL bytes, which an environment variable cannot")}
+	}
+	return v, err
+}
+
+// value is the whole value, or the JSON key the reference selects.
+func value(req Request, s Secret) ([]byte, *Error) {
 	if req.Ref.JSONKey == "" {
 		if s.String != nil {
 			return []byte(*s.String), nil
-		}
-		if !req.ToFile && bytes.IndexByte(s.Binary, 0) >= 0 {
-			return nil, &Error{Code: CodeBinary, Err: fmt.Errorf("the binary secret holds NUL bytes, which an environment variable cannot")}
 		}
 		return s.Binary, nil
 	}

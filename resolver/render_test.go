@@ -99,6 +99,13 @@ func TestRenderBinary(t *testing.T) {
 			}
 		})
 	}
+	nul := "a\x00b"
+	if _, err := render(Request{Var: "S", Ref: ref}, Secret{String: &nul}); err == nil || err.Code != CodeBinary {
+		t.Errorf("a string with a NUL byte for the environment: error %v, want %s", err, CodeBinary)
+	}
+	if v, err := render(Request{Var: "S_FILE", Ref: ref, ToFile: true}, Secret{String: &nul}); err != nil || string(v) != nul {
+		t.Errorf("a string with a NUL byte for a file: %v", err)
+	}
 	var e *Error = &Error{Err: errors.New("x")}
 	if !errors.Is(e, e.Err) {
 		t.Error("Error does not unwrap")
