@@ -274,7 +274,9 @@ func cliLoop(endpoint string, n int) (time.Duration, error) {
 	cmd := exec.Command("/bin/sh", "-c", sh.String())
 	// aws CLI v1 ignores AWS_ENDPOINT_URL; the assignment apart from the
 	// export lets set -e see a failed call.
-	cmd.Env = append(awsEnv(endpoint), "HOME="+os.TempDir(), "EP="+endpoint)
+	// The CLI is a Python program (here behind pyenv's shims), which
+	// needs the caller's PATH and HOME to start.
+	cmd.Env = append(awsEnv(endpoint), "PATH="+os.Getenv("PATH"), "HOME="+os.Getenv("HOME"), "EP="+endpoint)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
