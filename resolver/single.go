@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ type GetOptions struct {
 // caller that gives up does not fail the others waiting on the same call;
 // ctx bounds only how long this caller waits.
 func (r *Resolver) GetSecret(ctx context.Context, q SecretQuery, o GetOptions) (Secret, error) {
+	if err := CheckID(q.ID); err != nil {
+		return Secret{}, err
+	}
 	region := regionOf(q.ID, r.cfg.AWS.Region)
 	key := strings.Join([]string{"get", "secretsmanager", region, q.ID, q.VersionStage, q.VersionID}, "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
@@ -62,6 +66,9 @@ func (r *Resolver) GetSecret(ctx context.Context, q SecretQuery, o GetOptions) (
 // GetParameter returns one parameter with its metadata through the cache,
 // as GetSecret does, with one GetParameter call.
 func (r *Resolver) GetParameter(ctx context.Context, q ParameterQuery, o GetOptions) (Secret, error) {
+	if err := CheckID(q.Name); err != nil {
+		return Secret{}, err
+	}
 	region := regionOf(q.Name, r.cfg.AWS.Region)
 	key := strings.Join([]string{"get", "ssm", region, q.Name, strconv.FormatBool(q.Decrypt)}, "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
@@ -114,6 +121,16 @@ func (r *Resolver) getOne(ctx context.Context, key string, o GetOptions, call fu
 	return s, err
 }
 
+// CheckID checks a secret id or parameter name as the server takes it
+// from a client: an ARN must name a region of the form us-east-1, so that
+// a client cannot make the resolver build clients for arbitrary hosts.
+func CheckID(id string) error {
+	if a, err := arn.Parse(id); err == nil && a.Region != "" && !regionRE.MatchString(a.Region) {
+		return fmt.Errorf("the ARN's region %q is not a region such as us-east-1", quotable(a.Region))
+	}
+	return nil
+}
+
 // regionOf returns the region of id when it is an ARN that names one, and
 // def otherwise.
 func regionOf(id, def string) string {
@@ -139,5 +156,6 @@ func Transient(err error) bool {
 		return strings.Contains(code, "Throttl") || code == "TooManyRequestsException" ||
 			code == "RequestLimitExceeded" || api.ErrorFault() == smithy.FaultServer
 	}
-	return !errors.Is(err, context.Canceled)
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne)
 }

@@ -3,7 +3,9 @@ package resolver
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"syscall"
 	"testing"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -26,7 +28,8 @@ func TestTransient(t *testing.T) {
 		{"500 without code", withStatus(500, errors.New("boom")), true},
 		{"throttled", withStatus(400, api("ThrottlingException")), true},
 		{"timeout", context.DeadlineExceeded, true},
-		{"connection refused", errors.New("dial tcp: connection refused"), true},
+		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
+		{"no credentials", errors.New("failed to retrieve credentials"), false},
 		{"access denied", withStatus(400, api("AccessDeniedException")), false},
 		{"not found", withStatus(400, api("ResourceNotFoundException")), false},
 		{"KMS", withStatus(400, api("DecryptionFailure")), false},

@@ -348,6 +348,9 @@ func (s *Server) secret(r *http.Request, id string) (any, string, error) {
 			return nil, "", textError(http.StatusBadRequest, "missing parameter secretId")
 		}
 	}
+	if err := resolver.CheckID(id); err != nil {
+		return nil, id, textError(http.StatusBadRequest, err.Error())
+	}
 	refresh, err := parseBool("refreshNow", q["refreshNow"])
 	if err != nil {
 		return nil, id, err
@@ -415,6 +418,9 @@ func (s *Server) parameter(r *http.Request) (any, string, error) {
 		name += ":" + q["version"]
 	case q["label"] != "":
 		name += ":" + q["label"]
+	}
+	if err := resolver.CheckID(name); err != nil {
+		return nil, name, textError(http.StatusBadRequest, err.Error())
 	}
 	decrypt, err := parseBool("withDecryption", q["withDecryption"])
 	if err != nil {

@@ -167,11 +167,16 @@ func (ts *testServer) do(t *testing.T, method, path string, header map[string]st
 		t.Fatal(err)
 	}
 	req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+	// Deletions first, then the headers, as written: a key that is not in
+	// canonical form goes on the wire as it is.
 	for k, v := range header {
 		if v == "" {
 			req.Header.Del(k)
-		} else {
-			req.Header.Set(k, v)
+		}
+	}
+	for k, v := range header {
+		if v != "" {
+			req.Header[k] = []string{v}
 		}
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -433,6 +438,8 @@ func testStatusCodes(t *testing.T, f *fixture) {
 		{"version not found", "GET", "/secretsmanager/get?secretId=app/db&versionStage=NOPE", nil, 0, "ResourceNotFoundException"},
 		{"parameter not found", "GET", "/systemsmanager/parameters/get?name=/missing", nil, 0, "ParameterNotFound"},
 		{"access denied", "GET", "/secretsmanager/get?secretId=denied", nil, 400, "AccessDeniedException"},
+		{"bad region in secret ARN", "GET", "/secretsmanager/get?secretId=arn:aws:secretsmanager:evil.example:123456789012:secret:x", nil, 400, `the ARN's region "evil.example" is not a region such as us-east-1`},
+		{"bad region in parameter ARN", "GET", "/systemsmanager/parameters/get?name=arn:aws:ssm:x-y:123456789012:parameter/x", nil, 400, `the ARN's region "x-y" is not a region such as us-east-1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -674,6 +681,8 @@ func TestLoadToken(t *testing.T) {
 		{"none", "", "", "", "", "no token: set VALUEFROM_TOKEN"},
 		{"missing file", "", dir + "/nope", "", "", "VALUEFROM_TOKEN_FILE: reading the token file"},
 		{"empty file", "", empty, "", "", "VALUEFROM_TOKEN_FILE: the token file " + empty + " is empty"},
+		{"reference", "secretsmanager:sidecar-token", "", "", "", "VALUEFROM_TOKEN holds a reference, not a token"},
+		{"ARN in AWS_TOKEN", "", "", "arn:aws:ssm:us-east-1:123456789012:parameter/t", "", "AWS_TOKEN holds a reference"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

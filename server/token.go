@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/valuefrom/valuefrom/resolver"
 )
 
 // ErrNoToken says no token was configured: the server refuses to start
@@ -38,6 +40,11 @@ func LoadToken(value, file, awsToken string) (string, error) {
 		if v == "" {
 			return "", fmt.Errorf("%s: the token file %s is empty", name, path)
 		}
+	}
+	// A reference is public: anyone who can read the task definition
+	// could present it. valuefrom does not resolve its own settings.
+	if resolver.IsReference(v) {
+		return "", fmt.Errorf("%s holds a reference, not a token: give the token itself, through ECS secrets or a file", name)
 	}
 	return v, nil
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"io"
 
 	"github.com/valuefrom/valuefrom/config"
@@ -27,6 +25,9 @@ Flags:
   --ttl D             warn when a secret's rotation is due within D, such as a cache's TTL (default off)
   --profile NAME      AWS shared-config profile
   --region REGION     default AWS region, for short-form references
+  --concurrency, --max-attempts, --timeout, --ignore, --log-format,
+  --log-level: as for valuefrom itself (see valuefrom -h)
+  -h, --help          print this help and exit
 
 Exit codes: 0 every row ok, 6 warnings but no failure, 7 at least one failure,
 2 usage, 1 an unexpected error.
@@ -34,18 +35,13 @@ Exit codes: 0 every row ok, 6 warnings but no failure, 7 at least one failure,
 
 // check runs `valuefrom check`.
 func check(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("check", &s)
 	a := addAWSFlags(fs)
 	td := addTaskDefFlags(fs)
 	format := fs.String("format", "table", "table or json")
 	ttl := fs.Duration("ttl", 0, "warn when a secret's rotation is due within this long")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			io.WriteString(stdout, checkUsage)
-			return err
-		}
-		return usagef("check: %v", err)
+	if err := parseFlags(fs, args, &s, checkUsage, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("check: unexpected argument %q", fs.Arg(0))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -32,6 +31,9 @@ Flags:
   --account ID        account of short-form references (default: sts:GetCallerIdentity's)
   --profile NAME      AWS shared-config profile
   --region REGION     default AWS region, for short-form references
+  --concurrency, --max-attempts, --timeout, --ignore, --log-format,
+  --log-level: as for valuefrom itself (see valuefrom -h)
+  -h, --help          print this help and exit
 
 Exit codes: 0 done, 6 done with warnings, 2 usage, 3 a reference does not
 parse, 1 an unexpected error.
@@ -41,17 +43,12 @@ var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 // policy runs `valuefrom policy`.
 func policy(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("policy", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("policy", &s)
 	a := addAWSFlags(fs)
 	td := addTaskDefFlags(fs)
 	account := fs.String("account", "", "account of short-form references")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			io.WriteString(stdout, policyUsage)
-			return err
-		}
-		return usagef("policy: %v", err)
+	if err := parseFlags(fs, args, &s, policyUsage, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("policy: unexpected argument %q", fs.Arg(0))

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -36,32 +34,46 @@ IAM: the task role needs secretsmanager:GetSecretValue, ssm:GetParameter
 customer-managed keys.
 
 Flags:
+  --listen HOST:PORT  address to listen on (VALUEFROM_LISTEN, default 127.0.0.1:2773);
+                      a non-loopback address is logged as a warning
+  --ttl D             how long a value is served before it is fetched again
+                      (VALUEFROM_TTL, default 300s; 0s: every request asks AWS)
+  --stale D           grace past the TTL while AWS fails transiently
+                      (VALUEFROM_STALE, default 15m; 0s: none)
+  --max-entries N     values kept in the cache (VALUEFROM_MAX_ENTRIES, default 1000)
+  --max-conns N       requests handled at once; more get 429 (VALUEFROM_MAX_CONNS, default 800)
+  --profile P         AWS shared-config profile
+  --region R          default AWS region, for names that are not ARNs
+  --concurrency, --max-attempts, --timeout, --log-format, --log-level:
+                      as for valuefrom itself (see valuefrom -h); --timeout
+                      bounds each AWS call
+  -h, --help          print this help and exit
+
+The token: VALUEFROM_TOKEN (the token, or file:///PATH), else
+VALUEFROM_TOKEN_FILE (a file, trimmed), else AWS_TOKEN as the Secrets
+Manager Agent reads it; setting both VALUEFROM_TOKEN and
+VALUEFROM_TOKEN_FILE is an error.
+
+Exit codes: 0 stopped by SIGTERM or SIGINT with every request finished;
+2 usage: a bad flag or setting, no token, no region; 1 the address cannot
+be listened on, or another unexpected error; 143 (SIGTERM) or 130 (SIGINT)
+when requests were still running 10s after the signal.
 `
 
 // serve runs the sidecar server until ctx is done.
 func serve(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("valuefrom serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("serve", &s)
 	fs.StringVar(&s.Listen, "listen", s.Listen, "HOST:PORT to listen on (VALUEFROM_LISTEN)")
 	fs.DurationVar(&s.TTL, "ttl", s.TTL, "how long a value is served before it is fetched again (VALUEFROM_TTL)")
 	fs.DurationVar(&s.Stale, "stale", s.Stale, "grace past the TTL while AWS fails transiently (VALUEFROM_STALE)")
 	fs.IntVar(&s.MaxEntries, "max-entries", s.MaxEntries, "values kept in the cache (VALUEFROM_MAX_ENTRIES)")
 	fs.IntVar(&s.MaxConns, "max-conns", s.MaxConns, "requests handled at once (VALUEFROM_MAX_CONNS)")
 	a := addAWSFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			io.WriteString(stdout, serveUsage)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return err
-		}
-		return &usageError{err}
+	if err := parseFlags(fs, args, &s, serveUsage, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("valuefrom serve takes no arguments, got %q", fs.Arg(0))
-	}
-	if err := s.Validate(); err != nil {
-		return &usageError{err}
 	}
 	log := newLogger(s, stderr)
 	for _, name := range config.Unknown(environ) {
