@@ -468,3 +468,19 @@ func TestNewRetryerMode(t *testing.T) {
 		}
 	}
 }
+
+func TestHintARNPartition(t *testing.T) {
+	f := &fakeAWS{deny: map[string]bool{"/a": true, "b": true}}
+	r := newFakeResolver(f)
+	r.cfg.AWS.Region = "cn-north-1"
+	_, err := r.Resolve(context.Background(), requests(t, "A", "ssm:/a", "B", "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/b"))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 2 {
+		t.Fatalf("error = %v, want two", err)
+	}
+	for i, want := range []string{"arn:aws-cn:ssm:cn-north-1:", "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/b"} {
+		if !strings.Contains(errs[i].Hint, want) {
+			t.Errorf("%s (%s) hint %q does not name %s", errs[i].Var, errs[i].Code, errs[i].Hint, want)
+		}
+	}
+}

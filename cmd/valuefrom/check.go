@@ -34,13 +34,13 @@ Exit codes: 0 every row ok, 6 warnings but no failure, 7 at least one failure,
 `
 
 // check runs `valuefrom check`.
-func check(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", &s)
+func check(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("check", s)
 	a := addAWSFlags(fs)
 	td := addTaskDefFlags(fs)
 	format := fs.String("format", "table", "table or json")
 	ttl := fs.Duration("ttl", 0, "warn when a secret's rotation is due within this long")
-	if err := parseFlags(fs, args, &s, checkUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, s, checkUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -52,18 +52,18 @@ func check(ctx context.Context, s config.Settings, args, environ []string, stdou
 	if *ttl < 0 {
 		return usagef("check: --ttl must not be negative")
 	}
-	vars, err := td.vars(&s, environ)
+	vars, err := td.vars(s, environ)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	cfg, err := awsConfig(ctx, s, a, environ, true)
+	cfg, err := awsConfig(ctx, *s, a, environ, true)
 	if err != nil {
 		return err
 	}
 	c := preflight.New(preflight.Config{AWS: cfg, Concurrency: s.Concurrency, RotationWindow: *ttl})
-	rep := c.Check(ctx, vars, skip(s))
+	rep := c.Check(ctx, vars, skip(*s))
 	if *format == "json" {
 		err = rep.WriteJSON(stdout)
 	} else {

@@ -60,13 +60,13 @@ Exit codes:
 `
 
 // envCmd is valuefrom env: print the resolved variables.
-func envCmd(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("env", &s)
+func envCmd(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("env", s)
 	td := addTaskDefFlags(fs)
 	a := addAWSFlags(fs)
 	format := fs.String("format", string(envfmt.Shell), "shell, dotenv or json")
 	force := fs.Bool("force", false, "print to a terminal too")
-	if err := parseFlags(fs, args, &s, envUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, s, envUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -76,11 +76,11 @@ func envCmd(ctx context.Context, s config.Settings, args, environ []string, stdo
 	if err != nil {
 		return usagef("--format: %v", err)
 	}
-	environ, own, err := td.load(&s, environ)
+	environ, own, err := td.load(s, environ)
 	if err != nil {
 		return err
 	}
-	reqs, err := references(s, environ)
+	reqs, err := references(*s, environ)
 	if err != nil {
 		return err
 	}
@@ -90,8 +90,8 @@ func envCmd(ctx context.Context, s config.Settings, args, environ []string, stdo
 			hint: `redirect or pipe the output (> .env, | jq, eval "$(valuefrom env ...)"), or pass --force`,
 		}}
 	}
-	log := newLogger(s, stderr)
-	values, err := resolve(ctx, s, a, reqs, environ, log)
+	log := newLogger(*s, stderr)
+	values, err := resolve(ctx, *s, a, reqs, environ, log)
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,27 @@ func (e *signalError) Error() string {
 	return fmt.Sprintf("interrupted by %s; the command was not started", name)
 }
 
+// reportError carries what exit needs to report an error that run knows
+// and the environment does not say: --log-format json, and what was left
+// undone ("the command was not started" unless said otherwise).
+type reportError struct {
+	err     error
+	json    bool
+	outcome string
+}
+
+func (e *reportError) Error() string { return e.err.Error() }
+func (e *reportError) Unwrap() error { return e.err }
+
+// outcomes say what a subcommand left undone when references failed.
+var outcomes = map[string]string{
+	"env":    "nothing was printed",
+	"render": "nothing was written",
+	"policy": "no policy was printed",
+	"check":  "nothing was checked",
+	"serve":  "the server was not started",
+}
+
 // exitCode maps an error returned by run to the process's exit code.
 func exitCode(err error) int {
 	var (
@@ -125,7 +146,9 @@ func exit(stderr io.Writer, environ []string, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return code
 	}
-	jsonFormat := exec.Getenv(environ, "VALUEFROM_LOG_FORMAT") == "json"
+	rep := &reportError{outcome: "the command was not started"}
+	errors.As(err, &rep)
+	jsonFormat := rep.json || exec.Getenv(environ, "VALUEFROM_LOG_FORMAT") == "json"
 	var errs resolver.Errors
 	if !errors.As(err, &errs) {
 		if jsonFormat {
@@ -164,7 +187,7 @@ func exit(stderr io.Writer, environ []string, err error) int {
 	if code == exitSyntax {
 		what = "could not be parsed"
 	}
-	fmt.Fprintf(stderr, "valuefrom: error: %d %s %s; the command was not started\n", len(errs), plural(len(errs), "reference", "references"), what)
+	fmt.Fprintf(stderr, "valuefrom: error: %d %s %s; %s\n", len(errs), plural(len(errs), "reference", "references"), what, rep.outcome)
 	return code
 }
 

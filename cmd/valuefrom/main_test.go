@@ -327,7 +327,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("ignore", func(t *testing.T) {
-		env := append(moto.Env(), "VALUEFROM_IGNORE=KEEP,ALSO", "KEEP=ssm:not/a/reference here", "ALSO=secretsmanager:x:y", "URL=ssm:/app/url")
+		env := append(moto.Env(), "VALUEFROM_IGNORE=KEEP, ALSO", "KEEP=ssm:not/a/reference here", "ALSO=secretsmanager:x:y", "URL=ssm:/app/url")
 		r := runValuefrom(t, env, "--", "env", "-0")
 		got := environOf(r.stdout)
 		if r.code != 0 || got["KEEP"] != "ssm:not/a/reference here" || got["ALSO"] != "secretsmanager:x:y" || got["URL"] != "https://example.com/?a=b&c=d" {

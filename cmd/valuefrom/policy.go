@@ -42,12 +42,12 @@ parse, 1 an unexpected error.
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 // policy runs `valuefrom policy`.
-func policy(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("policy", &s)
+func policy(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("policy", s)
 	a := addAWSFlags(fs)
 	td := addTaskDefFlags(fs)
 	account := fs.String("account", "", "account of short-form references")
-	if err := parseFlags(fs, args, &s, policyUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, s, policyUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -56,11 +56,11 @@ func policy(ctx context.Context, s config.Settings, args, environ []string, stdo
 	if *account != "" && !accountRE.MatchString(*account) {
 		return usagef("policy: --account must be a 12-digit account ID, not %q", *account)
 	}
-	vars, err := td.vars(&s, environ)
+	vars, err := td.vars(s, environ)
 	if err != nil {
 		return err
 	}
-	reqs, err := references(s, vars)
+	reqs, err := references(*s, vars)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func policy(ctx context.Context, s config.Settings, args, environ []string, stdo
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	cfg, err := awsConfig(ctx, s, a, environ, true)
+	cfg, err := awsConfig(ctx, *s, a, environ, true)
 	if err != nil {
 		return err
 	}

@@ -69,14 +69,14 @@ Exit codes:
 `
 
 // renderCmd is valuefrom render: write the resolved variables, then exit.
-func renderCmd(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("render", &s)
+func renderCmd(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("render", s)
 	td := addTaskDefFlags(fs)
 	a := addAWSFlags(fs)
 	out := fs.String("out", "", "the file or directory to write")
 	format := fs.String("format", string(envfmt.Dotenv), "dotenv, json, shell or files")
 	group := fs.String("group", "", "group to own the files")
-	if err := parseFlags(fs, args, &s, renderUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, s, renderUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -92,18 +92,18 @@ func renderCmd(ctx context.Context, s config.Settings, args, environ []string, s
 	if err != nil {
 		return err
 	}
-	environ, own, err := td.load(&s, environ)
+	environ, own, err := td.load(s, environ)
 	if err != nil {
 		return err
 	}
-	reqs, err := references(s, environ)
+	reqs, err := references(*s, environ)
 	if err != nil {
 		return err
 	}
 	for i := range reqs {
 		reqs[i].ToFile = *format == render.Files // only a file of its own can hold any byte
 	}
-	values, err := resolve(ctx, s, a, reqs, environ, newLogger(s, stderr))
+	values, err := resolve(ctx, *s, a, reqs, environ, newLogger(*s, stderr))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -20,7 +21,7 @@ import (
 
 // A command is a subcommand of valuefrom, such as check or render. It gets
 // the arguments after its name.
-type command func(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error
+type command func(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error
 
 // commands are the subcommands. A first argument that names one runs it,
 // unless "--" comes first: `valuefrom -- run` execs a program called run.
@@ -63,10 +64,17 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if len(rest) == 0 {
 		return usagef("no command given: valuefrom [flags] [--] COMMAND [ARGS...]")
 	}
+	outcome := "the command was not started"
 	if cmd, ok := commands[rest[0]]; ok && !dashed {
-		return cmd(ctx, s, rest[1:], environ, stdout, stderr)
+		err = cmd(ctx, &s, rest[1:], environ, stdout, stderr)
+		outcome = cmp.Or(outcomes[rest[0]], outcome)
+	} else {
+		err = entrypoint(ctx, s, nil, rest, environ, stderr)
 	}
-	return entrypoint(ctx, s, nil, rest, environ, stderr)
+	if err != nil {
+		return &reportError{err: err, json: s.LogFormat == "json", outcome: outcome}
+	}
+	return nil
 }
 
 // settingsFlags defines the flags that override VALUEFROM_* settings, with
@@ -99,6 +107,14 @@ func newLogger(s config.Settings, stderr io.Writer) *slog.Logger {
 // the path of the entrypoint and of valuefrom run alike. a may be nil.
 func entrypoint(ctx context.Context, s config.Settings, a *awsFlags, args, environ []string, stderr io.Writer) error {
 	log := newLogger(s, stderr)
+	// Find the command first: a mistyped name costs no AWS call, and no
+	// secret file is written for a command that cannot start. (A PATH
+	// that is itself a reference is only known after resolving.)
+	if path := exec.Getenv(environ, "PATH"); !resolver.IsReference(path) {
+		if _, err := exec.LookPath(args[0], path); err != nil {
+			return err
+		}
+	}
 	reqs, err := references(s, environ)
 	if err != nil {
 		return err
@@ -128,7 +144,9 @@ func references(s config.Settings, environ []string) ([]resolver.Request, error)
 // skip reports the variables that are never references: valuefrom's own
 // settings and the ignored ones.
 func skip(s config.Settings) func(string) bool {
-	return func(name string) bool { return config.IsSetting(name) || slices.Contains(s.Ignore, name) }
+	return func(name string) bool {
+		return config.IsSetting(name) || slices.ContainsFunc(s.Ignore, func(n string) bool { return strings.TrimSpace(n) == name })
+	}
 }
 
 // awsConfig loads the SDK configuration for the settings and flags (a may

@@ -44,21 +44,21 @@ container, and for no COMMAND.
 `
 
 // runCmd is valuefrom run: the entrypoint on a laptop.
-func runCmd(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", &s)
+func runCmd(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", s)
 	td := addTaskDefFlags(fs)
 	a := addAWSFlags(fs)
-	if err := parseFlags(fs, args, &s, runUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, s, runUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("no command given: valuefrom run [--task-def FILE] [flags] [--] COMMAND [ARGS...]")
 	}
-	environ, _, err := td.load(&s, environ)
+	environ, _, err := td.load(s, environ)
 	if err != nil {
 		return err
 	}
-	return entrypoint(ctx, s, a, fs.Args(), environ, stderr)
+	return entrypoint(ctx, *s, a, fs.Args(), environ, stderr)
 }
 
 // newFlagSet returns a flag set for a subcommand, with the settings flags.

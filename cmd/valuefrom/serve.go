@@ -61,21 +61,21 @@ when requests were still running 10s after the signal.
 `
 
 // serve runs the sidecar server until ctx is done.
-func serve(ctx context.Context, s config.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", &s)
+func serve(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", s)
 	fs.StringVar(&s.Listen, "listen", s.Listen, "HOST:PORT to listen on (VALUEFROM_LISTEN)")
 	fs.DurationVar(&s.TTL, "ttl", s.TTL, "how long a value is served before it is fetched again (VALUEFROM_TTL)")
 	fs.DurationVar(&s.Stale, "stale", s.Stale, "grace past the TTL while AWS fails transiently (VALUEFROM_STALE)")
 	fs.IntVar(&s.MaxEntries, "max-entries", s.MaxEntries, "values kept in the cache (VALUEFROM_MAX_ENTRIES)")
 	fs.IntVar(&s.MaxConns, "max-conns", s.MaxConns, "requests handled at once (VALUEFROM_MAX_CONNS)")
 	a := addAWSFlags(fs)
-	if err := parseFlags(fs, args, &s, serveUsage, stdout); err != nil {
+	if err := parseFlags(fs, args, s, serveUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("valuefrom serve takes no arguments, got %q", fs.Arg(0))
 	}
-	log := newLogger(s, stderr)
+	log := newLogger(*s, stderr)
 	for _, name := range config.Unknown(environ) {
 		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name)
 	}
@@ -83,7 +83,7 @@ func serve(ctx context.Context, s config.Settings, args, environ []string, stdou
 	if err != nil {
 		return &usageError{err}
 	}
-	cfg, err := awsConfig(ctx, s, a, environ, true)
+	cfg, err := awsConfig(ctx, *s, a, environ, true)
 	if err != nil {
 		return err
 	}
