@@ -318,7 +318,7 @@ func TestLocal(t *testing.T) {
 			{"failing reference", failing, []string{"--out", out}, exitResolve, "MISSING: secretsmanager:does-not-exist"},
 			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, exitResolve, "MISSING"},
 			{"binary secret as dotenv", append(moto.Env(), "BLOB=secretsmanager:binary"), []string{"--out", out}, exitResolve, "BLOB"},
-			{"missing parent", append(moto.Env(), "A=ssm:/app/url"), []string{"--out", filepath.Join(dir, "no", "app.env")}, exitOutput, "no such file or directory"},
+			{"missing parent", append(moto.Env(), "A=ssm:/app/url"), []string{"--out", filepath.Join(dir, "no", "app.env")}, exitUsage, "its parent directory " + filepath.Join(dir, "no") + " does not exist"},
 			{"out is a directory", append(moto.Env(), "A=ssm:/app/url"), []string{"--out", dir}, exitOutput, "is a directory"},
 			{"no --out", moto.Env(), nil, exitUsage, "--out is required"},
 			{"bad format", moto.Env(), []string{"--out", out, "--format", "yaml"}, exitUsage, `unknown format "yaml"`},

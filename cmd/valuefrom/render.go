@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"os/user"
+	"path/filepath"
 	"strconv"
 
 	"github.com/valuefrom/valuefrom/config"
@@ -92,6 +94,10 @@ func renderCmd(ctx context.Context, s *config.Settings, args, environ []string, 
 	if err != nil {
 		return err
 	}
+	// Before any AWS call: the directory that will hold --out.
+	if fi, err := os.Stat(filepath.Dir(filepath.Clean(*out))); err != nil || !fi.IsDir() {
+		return usagef("--out %s: its parent directory %s does not exist", *out, filepath.Dir(filepath.Clean(*out)))
+	}
 	environ, own, err := td.load(s, environ)
 	if err != nil {
 		return err
@@ -130,7 +136,7 @@ func lookupGroup(name string) (int, error) {
 	}
 	g, err := user.LookupGroup(name)
 	if err != nil {
-		return 0, usagef("--group: %v", err)
+		return 0, usagef("--group %s: no such group", name)
 	}
 	gid, err := strconv.Atoi(g.Gid)
 	if err != nil {

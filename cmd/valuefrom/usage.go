@@ -44,7 +44,8 @@ References:
   NAME come none or exactly three fields, any of them empty (NAME:password::).
   JSON_KEY selects a top-level key of a JSON secret; VERSION_STAGE (such as
   AWSPREVIOUS) and VERSION_ID pick a version. The default region is
-  AWS_REGION, else the ECS task metadata, else the EC2 instance metadata.
+  AWS_REGION (or AWS_DEFAULT_REGION, or the profile's), else the ECS task
+  metadata, else the EC2 instance metadata.
 
 Flags:
   --concurrency N      API calls in flight at once (VALUEFROM_CONCURRENCY)
@@ -70,7 +71,7 @@ ssm:GetParameters, and kms:Decrypt on customer-managed keys.
 Exit codes:
   0    success (after exec, COMMAND's own exit code)
   1    unexpected internal error
-  2    usage: a bad flag, argument or VALUEFROM_* setting, or no region
+  2    usage: a bad flag, argument or VALUEFROM_* setting; no command; no region
   3    a value starts like a reference but does not parse
   4    a reference could not be resolved (each failing variable is named)
   5    a value could not be written: to its _FILE file, or by env or render
