@@ -478,15 +478,21 @@ func TestTimeout(t *testing.T) {
 func TestSignalWhileResolving(t *testing.T) {
 	url, accepted := hangingAWS(t)
 	cmd := exec.Command(binary, "--", "true")
-	cmd.Env = []string{"AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1", "A=ssm:/a"}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1", "A=ssm:/a"}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	<-accepted // valuefrom is waiting on AWS
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	select {
+	case <-accepted: // valuefrom is waiting on AWS
+	case <-exited:
+		t.Fatalf("valuefrom exited before calling AWS: exit code %d; stderr:\n%s", cmd.ProcessState.ExitCode(), stderr.String())
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
+	<-exited
 	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGTERM) {
 		t.Errorf("exit code %d, want %d; stderr:\n%s", code, 128+int(syscall.SIGTERM), stderr.String())
 	}
