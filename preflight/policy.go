@@ -58,7 +58,7 @@ func (p *Policy) WriteJSON(w io.Writer) error {
 // kms:DescribeKey; it reads no value. The notes say what it could not
 // find out, each needing a look by hand.
 func (c *Checker) Policy(ctx context.Context, reqs []resolver.Request) (*Policy, []string, error) {
-	partition, account := partitionOf(c.cfg.AWS.Region), c.cfg.Account
+	partition, account := resolver.PartitionOf(c.cfg.AWS.Region), c.cfg.Account
 	if account == "" && slices.ContainsFunc(reqs, func(r resolver.Request) bool { return r.Ref.Partition == "" }) {
 		out, err := c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -108,13 +108,13 @@ func (c *Checker) Policy(ctx context.Context, reqs []resolver.Request) (*Policy,
 		if r.key == nil || r.key.managed() == "aws" {
 			continue
 		}
-		arn := r.key.arn(partitionOf(r.key.at.region), account)
+		arn := r.key.arn(resolver.PartitionOf(r.key.at.region), account)
 		if arn == "" {
 			notes = append(notes, fmt.Sprintf("%s: could not find the ARN of KMS key %s; add kms:Decrypt on it by hand", r.Var, r.key.at.id))
 			continue
 		}
 		add(resources, decryptSid, arn)
-		add(via, decryptSid, fmt.Sprintf("%s.%s.%s", r.ref.Service, r.Region, dnsSuffix(partitionOf(r.Region))))
+		add(via, decryptSid, fmt.Sprintf("%s.%s.%s", r.ref.Service, r.Region, dnsSuffix(resolver.PartitionOf(r.Region))))
 	}
 
 	p := &Policy{Version: "2012-10-17"}

@@ -281,21 +281,6 @@ func isAWSManaged(id string) bool {
 	return strings.HasPrefix(id, "alias/aws/")
 }
 
-// partitionOf returns the partition of region.
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
-}
-
 // dnsSuffix returns the DNS suffix of partition's service endpoints.
 func dnsSuffix(partition string) string {
 	switch partition {

@@ -244,7 +244,7 @@ func (r *row) policyARN() string {
 	if r.ref.Partition != "" {
 		return r.ref.ARN("", "", "")
 	}
-	return r.ref.ARN(partitionOf(r.Region), r.Region, "ACCOUNT")
+	return r.ref.ARN(resolver.PartitionOf(r.Region), r.Region, "ACCOUNT")
 }
 
 func nonEmpty(s string) *string {

@@ -301,9 +301,9 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// partitionOf returns the partition a region belongs to, for ARNs in
-// hints about short-form references, which name none.
-func partitionOf(region string) string {
+// PartitionOf returns the partition a region belongs to, for the ARNs of
+// short-form references, which name none.
+func PartitionOf(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

@@ -236,7 +236,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error)
 		v, err := render(req, f.secret)
 		if err != nil {
 			err.Var, err.Ref = req.Var, req.Ref
-			err.Hint = hint(err, req.Ref.ARN(partitionOf(f.region), f.region, "ACCOUNT"))
+			err.Hint = hint(err, req.Ref.ARN(PartitionOf(f.region), f.region, "ACCOUNT"))
 			errs = append(errs, err)
 			continue
 		}
@@ -257,7 +257,7 @@ func (r *Resolver) newError(req Request, region string, fe *fetchError) *Error {
 	}
 	e := &Error{Var: req.Var, Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
 	e.Ref.raw = req.Ref.raw
-	e.Hint = hint(e, ref.ARN(partitionOf(region), region, "ACCOUNT"))
+	e.Hint = hint(e, ref.ARN(PartitionOf(region), region, "ACCOUNT"))
 	return e
 }
 

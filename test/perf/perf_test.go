@@ -34,27 +34,14 @@ import (
 	"github.com/valuefrom/valuefrom/test/internal/vfbin"
 )
 
-var binary, binDir string
+var binary string
 
 func TestMain(m *testing.M) {
 	if os.Getenv("VALUEFROM_PERF") == "" {
 		fmt.Println("test/perf: skipped; set VALUEFROM_PERF=1 to run the benchmarks and the fleet simulation")
 		os.Exit(0)
 	}
-	var err error
-	binDir, err = os.MkdirTemp("", "valuefrom-perf-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary, err = vfbin.Build(binDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(binDir)
-	os.Exit(code)
+	vfbin.Main(m, &binary)
 }
 
 func awsEnv(endpoint string) []string {

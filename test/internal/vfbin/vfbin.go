@@ -10,7 +10,25 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"testing"
 )
+
+// Main is a TestMain for packages that run the binary: it builds it into a
+// temporary directory, sets *binary to its path, runs the tests, removes
+// the directory and exits with the tests' code.
+func Main(m *testing.M, binary *string) {
+	dir, err := os.MkdirTemp("", "valuefrom-test-")
+	if err == nil {
+		*binary, err = Build(dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // Build compiles cmd/valuefrom into dir with `make build`, the one
 // definition of a release build (static, trimmed, stripped), and returns
