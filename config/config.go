@@ -143,6 +143,39 @@ func Unknown(environ []string) []string {
 	return unknown
 }
 
+// Closest returns the setting whose name is nearest to name, for a hint
+// about a misspelt one, or "" when none is close.
+func Closest(name string) string {
+	best, bestDist := "", 4 // more than three edits away is no typo
+	for _, k := range keys() {
+		if d := distance(name, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // settings lists the settings from Settings' struct tags, in order.
 //
 // It reads the tags itself rather than through envconfig.Usagef: that uses

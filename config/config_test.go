@@ -366,3 +366,18 @@ func TestKeysMatchEnvconfig(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"VALUEFROM_TIMEOUTS", "VALUEFROM_TIMEOUT"},
+		{"VALUEFROM_MAXATTEMPTS", "VALUEFROM_MAX_ATTEMPTS"},
+		{"VALUEFROM_FILE_DIR", "VALUEFROM_FILES_DIR"},
+		{"VALUEFROM_LOGLEVEL", "VALUEFROM_LOG_LEVEL"},
+		{"VALUEFROM_SOMETHING_ELSE", ""},
+	}
+	for _, tt := range tests {
+		if got := config.Closest(tt.in); got != tt.want {
+			t.Errorf("Closest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -152,8 +151,7 @@ func exit(stderr io.Writer, environ []string, err error) int {
 	var errs resolver.Errors
 	if !errors.As(err, &errs) {
 		if jsonFormat {
-			line, _ := json.Marshal(map[string]any{"level": "ERROR", "msg": err.Error(), "exit_code": code})
-			fmt.Fprintf(stderr, "%s\n", line)
+			slog.New(slog.NewJSONHandler(stderr, nil)).Error(err.Error(), "exit_code", code)
 			return code
 		}
 		level := "error"

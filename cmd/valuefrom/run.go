@@ -92,6 +92,13 @@ func settingsFlags(fs *flag.FlagSet, s *config.Settings) {
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
 }
 
+// warnUnknown warns about VALUEFROM_* variables that are no setting.
+func warnUnknown(log *slog.Logger, environ []string) {
+	for _, name := range config.Unknown(environ) {
+		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name, "did_you_mean", config.Closest(name))
+	}
+}
+
 // newLogger returns the logger the settings ask for, on stderr.
 func newLogger(s config.Settings, stderr io.Writer) *slog.Logger {
 	var level slog.Level
@@ -184,9 +191,7 @@ func addAWSFlags(fs *flag.FlagSet) *awsFlags {
 // resolve resolves reqs under the settings' deadline, and logs a summary.
 // a may be nil: the SDK's defaults then apply.
 func resolve(ctx context.Context, s config.Settings, a *awsFlags, reqs []resolver.Request, environ []string, log *slog.Logger) ([]resolver.Value, error) {
-	for _, name := range config.Unknown(environ) {
-		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name)
-	}
+	warnUnknown(log, environ)
 	if len(reqs) == 0 {
 		log.Debug("no references in the environment")
 		return nil, nil

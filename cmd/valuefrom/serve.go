@@ -76,9 +76,7 @@ func serve(ctx context.Context, s *config.Settings, args, environ []string, stdo
 		return usagef("valuefrom serve takes no arguments, got %q", fs.Arg(0))
 	}
 	log := newLogger(*s, stderr)
-	for _, name := range config.Unknown(environ) {
-		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name)
-	}
+	warnUnknown(log, environ)
 	token, err := server.LoadToken(s.Token, s.TokenFile, exec.Getenv(environ, "AWS_TOKEN"))
 	if err != nil {
 		return &usageError{err}
