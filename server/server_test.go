@@ -239,6 +239,7 @@ func TestServer(t *testing.T) {
 		{"ParameterShape", testParameterShape},
 		{"StatusCodes", testStatusCodes},
 		{"Singleflight", testSingleflight},
+		{"RequestLimit", testRequestLimit},
 		{"TTL", testTTL},
 		{"TTLZeroAndMaxEntries", testTTLZeroAndMaxEntries},
 		{"StaleOnError", testStaleOnError},
@@ -566,6 +567,59 @@ func testSingleflight(t *testing.T, f *fixture) {
 	for i, a := range answers {
 		if a.status != 200 || a.body != answers[0].body {
 			t.Errorf("request %d: status %d, or a body unlike the others", i, a.status)
+		}
+	}
+}
+
+// testRequestLimit: with MaxConns requests in flight, one more gets 429
+// before its token is even looked at, a health check still passes, and
+// the requests in flight finish.
+func testRequestLimit(t *testing.T, f *fixture) {
+	g := startGateProxy(t, f.moto.URL)
+	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: time.Minute, MaxConns: 2})
+	release := make(chan struct{})
+	g.hold = release
+
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i := range statuses {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", ts.url+"/secretsmanager/get?secretId=app/db", nil)
+			req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for ts.inflight.Load() < 2 {
+		select {
+		case <-deadline:
+			close(release)
+			t.Fatalf("only %d of 2 requests reached the server", ts.inflight.Load())
+		case <-tick.C:
+		}
+	}
+	over := ts.do(t, "GET", "/secretsmanager/get?secretId=app/db", map[string]string{"X-Aws-Parameters-Secrets-Token": ""})
+	ping := ts.do(t, "GET", "/ping", nil)
+	close(release)
+	wg.Wait()
+
+	if over.status != http.StatusTooManyRequests || over.body != "Connection limit exceeded" {
+		t.Errorf("request over the limit: status %d body %q, want 429 Connection limit exceeded", over.status, redact(over.body))
+	}
+	if ping.status != http.StatusOK {
+		t.Errorf("health check at the limit: status %d, want 200", ping.status)
+	}
+	for i, st := range statuses {
+		if st != http.StatusOK {
+			t.Errorf("request %d in flight: status %d, want 200", i, st)
 		}
 	}
 }
