@@ -1,13 +1,15 @@
 package exec
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/valuefrom/valuefrom/internal/secretfile"
 	"github.com/valuefrom/valuefrom/resolver"
-	"github.com/valuefrom/valuefrom/secretfile"
 )
 
 // A FileError is a failure to write a _FILE variable's value.
@@ -38,7 +40,7 @@ func Environment(environ []string, values []resolver.Value, filesDir string, dro
 		return err
 	}
 	for _, v := range values {
-		if !strings.HasSuffix(v.Var, resolver.FileSuffix) {
+		if !strings.HasSuffix(v.Var, reference.FileSuffix) {
 			set[v.Var] = string(v.Value)
 			continue
 		}
@@ -53,7 +55,7 @@ func Environment(environ []string, values []resolver.Value, filesDir string, dro
 				return nil, &FileError{Var: v.Var, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
 		}
-		name := strings.TrimSuffix(v.Var, resolver.FileSuffix)
+		name := strings.TrimSuffix(v.Var, reference.FileSuffix)
 		if name == "" {
 			name = v.Var
 		}

@@ -1,6 +1,8 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +17,7 @@ import (
 // names the variable and the reference, never the value.
 type Error struct {
 	Var       string // the environment variable
-	Ref       Ref
+	Ref       reference.Ref
 	Code      string // the AWS error code, or one of valuefrom's own
 	RequestID string // the AWS request id, when AWS answered
 	Hint      string // what to do about it
@@ -24,16 +26,17 @@ type Error struct {
 
 // Error codes of valuefrom's own, for failures that are not AWS errors.
 const (
-	CodeNotFound      = "NotFound"         // GetParameters listed the name as invalid
-	CodeJSONKey       = "JSONKeyNotFound"  // the key is not in the secret's JSON object
-	CodeNotJSONObject = "NotJSONObject"    // a JSON key was asked of a value that is no JSON object
-	CodeBinary        = "BinaryValue"      // binary bytes cannot go in the environment
-	CodeTimeout       = "Timeout"          // VALUEFROM_TIMEOUT passed
-	CodeCanceled      = "Canceled"         // interrupted by a signal
-	CodeNetwork       = "NetworkError"     // AWS could not be reached
-	CodeCredentials   = "NoCredentials"    // no credentials could be found
-	CodeNoRegion      = "NoRegion"         // a short form needs a default region
-	CodeInternal      = "UnexpectedAnswer" // AWS's answer did not hold what was asked
+	CodeSyntax        = "MalformedReference" // a value starts like a reference but does not parse
+	CodeNotFound      = "NotFound"           // GetParameters listed the name as invalid
+	CodeJSONKey       = "JSONKeyNotFound"    // the key is not in the secret's JSON object
+	CodeNotJSONObject = "NotJSONObject"      // a JSON key was asked of a value that is no JSON object
+	CodeBinary        = "BinaryValue"        // binary bytes cannot go in the environment
+	CodeTimeout       = "Timeout"            // VALUEFROM_TIMEOUT passed
+	CodeCanceled      = "Canceled"           // interrupted by a signal
+	CodeNetwork       = "NetworkError"       // AWS could not be reached
+	CodeCredentials   = "NoCredentials"      // no credentials could be found
+	CodeNoRegion      = "NoRegion"           // a short form needs a default region
+	CodeInternal      = "UnexpectedAnswer"   // AWS's answer did not hold what was asked
 
 	// codeOtherAccount marks an answer by name that came from another
 	// account than the reference's ARN names; the ARN is asked next.
@@ -131,7 +134,7 @@ func hint(e *Error, arn string) string {
 			return "the task role needs kms:Decrypt on the customer-managed KMS key that encrypts " + arn +
 				" (with kms:ViaService " + string(e.Ref.Service) + "." + region + ".amazonaws.com), and the key policy must allow it"
 		}
-		if e.Ref.Service == SecretsManager {
+		if e.Ref.Service == reference.SecretsManager {
 			return "the task role (not the execution role) needs secretsmanager:GetSecretValue on " + arn
 		}
 		return "the task role (not the execution role) needs ssm:GetParameters on " + arn
@@ -142,7 +145,7 @@ func hint(e *Error, arn string) string {
 			"otherwise check the role has kms:Decrypt on the key. Running `valuefrom check` names the key and its state"
 	case "ResourceNotFoundException", "ParameterNotFound", CodeNotFound:
 		what := "secret"
-		if e.Ref.Service == SSM {
+		if e.Ref.Service == reference.SSM {
 			what = "parameter"
 		}
 		if e.Ref.Selector != "" || e.Ref.VersionID != "" || e.Ref.VersionStage != "" {
@@ -152,7 +155,7 @@ func hint(e *Error, arn string) string {
 	case "ParameterVersionNotFound", "ParameterVersionLabelLimitExceeded":
 		return "the parameter exists but not that version or label: list them with aws ssm get-parameter-history --name " + e.Ref.Name
 	case "InvalidRequestException":
-		if e.Ref.Service == SecretsManager {
+		if e.Ref.Service == reference.SecretsManager {
 			return "the secret may be scheduled for deletion (aws secretsmanager restore-secret --secret-id " + e.Ref.ID() + ") or have no such version"
 		}
 	case "ThrottlingException", "TooManyUpdates", "ThrottledException":

@@ -1,6 +1,8 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -9,7 +11,7 @@ import (
 // render turns a fetched secret into the request's value: the whole value,
 // or the JSON key the reference selects. Its errors never quote the value:
 // the JSON decoder's messages can hold a piece of it.
-func render(req Request, s Secret) ([]byte, *Error) {
+func render(req reference.Request, s Secret) ([]byte, *Error) {
 	v, err := value(req, s)
 	if err == nil && !req.ToFile && bytes.IndexByte(v, 0) >= 0 {
 		return nil, &Error{Code: CodeBinary, Err: fmt.Errorf("the value holds NUL bytes, which an environment variable cannot")}
@@ -18,7 +20,7 @@ func render(req Request, s Secret) ([]byte, *Error) {
 }
 
 // value is the whole value, or the JSON key the reference selects.
-func value(req Request, s Secret) ([]byte, *Error) {
+func value(req reference.Request, s Secret) ([]byte, *Error) {
 	if req.Ref.JSONKey == "" {
 		if s.String != nil {
 			return []byte(*s.String), nil

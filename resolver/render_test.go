@@ -1,6 +1,8 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"errors"
 	"strings"
 	"testing"
@@ -65,19 +67,19 @@ func TestJSONFieldErrors(t *testing.T) {
 }
 
 func TestRenderBinary(t *testing.T) {
-	ref, _ := Parse("secretsmanager:bin")
-	keyed, _ := Parse("secretsmanager:bin:k::")
+	ref, _ := reference.Parse("secretsmanager:bin")
+	keyed, _ := reference.Parse("secretsmanager:bin:k::")
 	tests := []struct {
 		name   string
-		req    Request
+		req    reference.Request
 		binary []byte
 		want   string
 		code   string
 	}{
-		{"bytes without NUL", Request{Var: "B", Ref: ref}, []byte{0xff, 'a', '\n'}, "\xffa\n", ""},
-		{"NUL to env", Request{Var: "B", Ref: ref}, []byte{'a', 0, 'b'}, "", CodeBinary},
-		{"NUL to file", Request{Var: "B_FILE", Ref: ref, ToFile: true}, []byte{'a', 0, 'b'}, "a\x00b", ""},
-		{"JSON key of binary", Request{Var: "B", Ref: keyed}, []byte(`{"k":1}`), "", CodeNotJSONObject},
+		{"bytes without NUL", reference.Request{Var: "B", Ref: ref}, []byte{0xff, 'a', '\n'}, "\xffa\n", ""},
+		{"NUL to env", reference.Request{Var: "B", Ref: ref}, []byte{'a', 0, 'b'}, "", CodeBinary},
+		{"NUL to file", reference.Request{Var: "B_FILE", Ref: ref, ToFile: true}, []byte{'a', 0, 'b'}, "a\x00b", ""},
+		{"JSON key of binary", reference.Request{Var: "B", Ref: keyed}, []byte(`{"k":1}`), "", CodeNotJSONObject},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,10 +102,10 @@ func TestRenderBinary(t *testing.T) {
 		})
 	}
 	nul := "a\x00b"
-	if _, err := render(Request{Var: "S", Ref: ref}, Secret{String: &nul}); err == nil || err.Code != CodeBinary {
+	if _, err := render(reference.Request{Var: "S", Ref: ref}, Secret{String: &nul}); err == nil || err.Code != CodeBinary {
 		t.Errorf("a string with a NUL byte for the environment: error %v, want %s", err, CodeBinary)
 	}
-	if v, err := render(Request{Var: "S_FILE", Ref: ref, ToFile: true}, Secret{String: &nul}); err != nil || string(v) != nul {
+	if v, err := render(reference.Request{Var: "S_FILE", Ref: ref, ToFile: true}, Secret{String: &nul}); err != nil || string(v) != nul {
 		t.Errorf("a string with a NUL byte for a file: %v", err)
 	}
 	var e *Error = &Error{Err: errors.New("x")}

@@ -10,6 +10,8 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -129,7 +131,7 @@ func (r *Resolver) Calls() int64 { return r.calls.Load() }
 // A Request asks for one variable's reference.
 type Request struct {
 	Var string
-	Ref Ref
+	Ref reference.Ref
 	// ToFile says the value goes to a file, where binary bytes are fine.
 	ToFile bool
 }
@@ -137,7 +139,7 @@ type Request struct {
 // A Value is a resolved reference.
 type Value struct {
 	Var       string
-	Ref       Ref
+	Ref       reference.Ref
 	Value     []byte
 	VersionID string
 }
@@ -147,7 +149,7 @@ type Value struct {
 type fetch struct {
 	key    string
 	region string
-	ref    Ref
+	ref    reference.Ref
 	secret Secret
 	err    *fetchError
 	took   time.Duration
@@ -159,7 +161,7 @@ type fetch struct {
 // request even when some fail, so that the error names them all: it
 // returns the values in request order, or Errors with one *Error per
 // failed variable and no values.
-func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error) {
+func (r *Resolver) Resolve(ctx context.Context, reqs []reference.Request) ([]Value, error) {
 	fetches := make(map[string]*fetch)
 	keys := make([]string, len(reqs))
 	var errs Errors
@@ -186,7 +188,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error)
 	var secrets []*fetch
 	paramsByRegion := make(map[string][]*fetch)
 	for _, f := range fetches {
-		if f.ref.Service == SecretsManager {
+		if f.ref.Service == reference.SecretsManager {
 			secrets = append(secrets, f)
 		} else {
 			paramsByRegion[f.region] = append(paramsByRegion[f.region], f)
@@ -236,7 +238,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error)
 		v, err := render(req, f.secret)
 		if err != nil {
 			err.Var, err.Ref = req.Var, req.Ref
-			err.Hint = hint(err, req.Ref.ARN(PartitionOf(f.region), f.region, "ACCOUNT"))
+			err.Hint = hint(err, req.Ref.ARN(reference.PartitionOf(f.region), f.region, "ACCOUNT"))
 			errs = append(errs, err)
 			continue
 		}
@@ -250,20 +252,19 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Value, error)
 	return values, nil
 }
 
-func (r *Resolver) newError(req Request, region string, fe *fetchError) *Error {
+func (r *Resolver) newError(req reference.Request, region string, fe *fetchError) *Error {
 	ref := req.Ref
 	if ref.Region == "" {
 		ref.Region = region
 	}
 	e := &Error{Var: req.Var, Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
-	e.Ref.raw = req.Ref.raw
-	e.Hint = hint(e, ref.ARN(PartitionOf(region), region, "ACCOUNT"))
+	e.Hint = hint(e, ref.ARN(reference.PartitionOf(region), region, "ACCOUNT"))
 	return e
 }
 
 // fetchKey identifies one distinct fetch.
-func fetchKey(region string, ref Ref) string {
-	if ref.Service == SecretsManager {
+func fetchKey(region string, ref reference.Ref) string {
+	if ref.Service == reference.SecretsManager {
 		return strings.Join([]string{"secretsmanager", region, ref.ID(), ref.VersionStage, ref.VersionID}, "\x00")
 	}
 	return strings.Join([]string{"ssm", region, ref.Partition, ref.Account, strings.TrimPrefix(ref.Name, "/"), ref.Selector}, "\x00")
@@ -291,7 +292,7 @@ func (r *Resolver) parametersClient(region string) parametersAPI {
 	return c
 }
 
-func (r *Resolver) getSecret(ctx context.Context, region string, ref Ref) (Secret, error) {
+func (r *Resolver) getSecret(ctx context.Context, region string, ref reference.Ref) (Secret, error) {
 	return r.getSecretValue(ctx, region, ref.ID(), ref.VersionStage, ref.VersionID)
 }
 

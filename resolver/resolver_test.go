@@ -1,6 +1,10 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +18,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -107,15 +110,15 @@ func newFakeResolver(f *fakeAWS) *Resolver {
 	return r
 }
 
-func requests(t *testing.T, kv ...string) []Request {
+func requests(t *testing.T, kv ...string) []reference.Request {
 	t.Helper()
-	var reqs []Request
+	var reqs []reference.Request
 	for i := 0; i < len(kv); i += 2 {
-		ref, err := Parse(kv[i+1])
+		ref, err := reference.Parse(kv[i+1])
 		if err != nil {
 			t.Fatal(err)
 		}
-		reqs = append(reqs, Request{Var: kv[i], Ref: ref})
+		reqs = append(reqs, reference.Request{Var: kv[i], Ref: ref})
 	}
 	return reqs
 }
@@ -330,7 +333,7 @@ func TestResolveNoRegion(t *testing.T) {
 }
 
 func TestHintsForKMS(t *testing.T) {
-	ref, _ := Parse("secretsmanager:db")
+	ref, _ := reference.Parse("secretsmanager:db")
 	tests := []struct{ code, msg, want string }{
 		{"DecryptionFailure", "key is disabled", "enabled again"},
 		{"KMSInvalidStateException", "pending deletion", "cancel-key-deletion"},
@@ -373,7 +376,7 @@ func TestRetries(t *testing.T) {
 		Region:       "us-east-1",
 		Credentials:  aws.AnonymousCredentials{},
 		BaseEndpoint: aws.String(srv.URL),
-		Retryer:      func() aws.Retryer { return NewRetryer(5) },
+		Retryer:      func() aws.Retryer { return awsapi.NewRetryer(5) },
 	}
 	r := New(Config{AWS: cfg, Concurrency: 1})
 	values, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
@@ -402,19 +405,6 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-func TestFullJitterBounds(t *testing.T) {
-	j := fullJitter{base: backoffBase, max: backoffMax}
-	for attempt := 1; attempt <= 40; attempt++ {
-		ceil := min(backoffMax, backoffBase<<min(attempt-1, 20))
-		for range 50 {
-			d, _ := j.BackoffDelay(attempt, nil)
-			if d < 0 || d >= ceil {
-				t.Fatalf("attempt %d: delay %v outside [0, %v)", attempt, d, ceil)
-			}
-		}
-	}
-}
-
 func TestResolveParametersFirst(t *testing.T) {
 	f := &fakeAWS{secrets: map[string]string{}, params: map[string]string{}}
 	var kv []string
@@ -438,33 +428,6 @@ func TestResolveParametersFirst(t *testing.T) {
 	for i, c := range calls {
 		if want := i < 2; strings.HasPrefix(c, "GetParameters ") != want {
 			t.Errorf("call %d is %q: want the GetParameters batches before the secrets", i, c)
-		}
-	}
-}
-
-func TestNewRetryerMode(t *testing.T) {
-	tests := []struct {
-		mode     aws.RetryMode
-		adaptive bool
-	}{
-		{"", false},
-		{aws.RetryModeStandard, false},
-		{aws.RetryModeAdaptive, true},
-	}
-	for _, tt := range tests {
-		r := NewRetryerMode(7, tt.mode)
-		if _, ok := r.(*retry.AdaptiveMode); ok != tt.adaptive {
-			t.Errorf("mode %q: got %T, adaptive = %v, want %v", tt.mode, r, ok, tt.adaptive)
-		}
-		if got := r.MaxAttempts(); got != 7 {
-			t.Errorf("mode %q: MaxAttempts = %d, want 7", tt.mode, got)
-		}
-		// valuefrom's retry quota is off in both modes: a thousand
-		// failed attempts still leave a token for the next retry.
-		for range 1000 {
-			if _, err := r.GetRetryToken(context.Background(), errors.New("boom")); err != nil {
-				t.Fatalf("mode %q: retry quota ran out: %v", tt.mode, err)
-			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"errors"
 	"fmt"
@@ -125,8 +127,8 @@ func (r *Resolver) getOne(ctx context.Context, key string, o GetOptions, call fu
 // from a client: an ARN must name a region of the form us-east-1, so that
 // a client cannot make the resolver build clients for arbitrary hosts.
 func CheckID(id string) error {
-	if a, err := arn.Parse(id); err == nil && a.Region != "" && !regionRE.MatchString(a.Region) {
-		return fmt.Errorf("the ARN's region %q is not a region such as us-east-1", quotable(a.Region))
+	if a, err := arn.Parse(id); err == nil && a.Region != "" && !reference.IsRegion(a.Region) {
+		return fmt.Errorf("the ARN's region %q is not a region such as us-east-1", reference.Quote(a.Region))
 	}
 	return nil
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"io"
 
-	"github.com/valuefrom/valuefrom/config"
-	"github.com/valuefrom/valuefrom/preflight"
+	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 const checkUsage = `Usage: valuefrom check [flags]
@@ -34,7 +34,7 @@ Exit codes: 0 every row ok, 6 warnings but no failure, 7 at least one failure,
 `
 
 // check runs `valuefrom check`.
-func check(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+func check(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", s)
 	a := addAWSFlags(fs)
 	td := addTaskDefFlags(fs)

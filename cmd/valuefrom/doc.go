@@ -60,7 +60,7 @@
 //	VALUEFROM_MAX_ENTRIES   1000            serve --max-entries  serve: cache size
 //	VALUEFROM_MAX_CONNS     800             serve --max-conns    serve: requests at once
 //
-// The reasons for the defaults are in package config. AWS credentials and
+// The reasons for the defaults are in package settings (internal/settings). AWS credentials and
 // the default region come from the SDK's standard chain; without a region,
 // from the ECS task metadata, then the EC2 instance metadata.
 //

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/config"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 // TestDocCoversEverything keeps the package doc, the operator manual, in
@@ -17,7 +17,7 @@ func TestDocCoversEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	var usage strings.Builder
-	config.Usage(&usage)
+	settings.Usage(&usage)
 	for _, line := range strings.Split(usage.String(), "\n") {
 		if f := strings.Fields(line); len(f) > 0 && !strings.Contains(string(doc), f[0]) {
 			t.Errorf("doc.go does not document %s", f[0])

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"io"
 
-	"github.com/valuefrom/valuefrom/config"
-	"github.com/valuefrom/valuefrom/envfmt"
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 const envUsage = `Usage:
@@ -60,7 +60,7 @@ Exit codes:
 `
 
 // envCmd is valuefrom env: print the resolved variables.
-func envCmd(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+func envCmd(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("env", s)
 	td := addTaskDefFlags(fs)
 	a := addAWSFlags(fs)
@@ -95,7 +95,7 @@ func envCmd(ctx context.Context, s *config.Settings, args, environ []string, std
 	if err != nil {
 		return err
 	}
-	env, err := exec.Environment(environ, values, s.FilesDir, config.IsSetting)
+	env, err := exec.Environment(environ, values, s.FilesDir, settings.IsSetting)
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"syscall"
 
-	"github.com/valuefrom/valuefrom/envfmt"
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/render"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/render"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 

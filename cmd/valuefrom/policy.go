@@ -1,15 +1,16 @@
 package main
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 
-	"github.com/valuefrom/valuefrom/config"
-	"github.com/valuefrom/valuefrom/preflight"
-	"github.com/valuefrom/valuefrom/resolver"
+	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 const policyUsage = `Usage: valuefrom policy [flags]
@@ -42,7 +43,7 @@ parse, 1 an unexpected error.
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 // policy runs `valuefrom policy`.
-func policy(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+func policy(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("policy", s)
 	a := addAWSFlags(fs)
 	td := addTaskDefFlags(fs)
@@ -75,7 +76,7 @@ func policy(ctx context.Context, s *config.Settings, args, environ []string, std
 	}
 	c := preflight.New(preflight.Config{AWS: cfg, Concurrency: s.Concurrency, Account: *account})
 	p, notes, err := c.Policy(ctx, reqs)
-	if errors.Is(err, resolver.ErrNoRegion) {
+	if errors.Is(err, awsapi.ErrNoRegion) {
 		return &usageError{err}
 	}
 	if err != nil {

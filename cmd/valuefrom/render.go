@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/valuefrom/valuefrom/config"
-	"github.com/valuefrom/valuefrom/envfmt"
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/render"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/render"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 const renderUsage = `Usage:
@@ -71,7 +71,7 @@ Exit codes:
 `
 
 // renderCmd is valuefrom render: write the resolved variables, then exit.
-func renderCmd(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+func renderCmd(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("render", s)
 	td := addTaskDefFlags(fs)
 	a := addAWSFlags(fs)
@@ -117,7 +117,7 @@ func renderCmd(ctx context.Context, s *config.Settings, args, environ []string, 
 	for _, v := range values {
 		set[v.Var] = string(v.Value)
 	}
-	env := exec.Environ(environ, set, config.IsSetting)
+	env := exec.Environ(environ, set, settings.IsSetting)
 	vars := envfmt.Select(env, func(name string) bool {
 		_, resolved := set[name]
 		return own[name] || resolved

@@ -1,6 +1,12 @@
 package main
 
 import (
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+
 	"cmp"
 	"context"
 	"errors"
@@ -14,14 +20,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/valuefrom/valuefrom/config"
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
 // A command is a subcommand of valuefrom, such as check or render. It gets
 // the arguments after its name.
-type command func(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error
+type command func(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer) error
 
 // commands are the subcommands. A first argument that names one runs it,
 // unless "--" comes first: `valuefrom -- run` execs a program called run.
@@ -37,7 +43,7 @@ var commands = map[string]command{
 // run is valuefrom without the process: it parses args, reads settings from
 // environ, and execs the command or runs a subcommand.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	s, err := config.Load()
+	s, err := settings.Load()
 	if err != nil {
 		return &usageError{err}
 	}
@@ -79,7 +85,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 
 // settingsFlags defines the flags that override VALUEFROM_* settings, with
 // the settings' values as their defaults.
-func settingsFlags(fs *flag.FlagSet, s *config.Settings) {
+func settingsFlags(fs *flag.FlagSet, s *settings.Settings) {
 	fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "API calls in flight at once (VALUEFROM_CONCURRENCY)")
 	fs.IntVar(&s.MaxAttempts, "max-attempts", s.MaxAttempts, "attempts per API call (VALUEFROM_MAX_ATTEMPTS)")
 	fs.DurationVar(&s.Timeout, "timeout", s.Timeout, "deadline for resolving every reference (VALUEFROM_TIMEOUT)")
@@ -94,13 +100,13 @@ func settingsFlags(fs *flag.FlagSet, s *config.Settings) {
 
 // warnUnknown warns about VALUEFROM_* variables that are no setting.
 func warnUnknown(log *slog.Logger, environ []string) {
-	for _, name := range config.Unknown(environ) {
-		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name, "did_you_mean", config.Closest(name))
+	for _, name := range settings.Unknown(environ) {
+		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name, "did_you_mean", settings.Closest(name))
 	}
 }
 
 // newLogger returns the logger the settings ask for, on stderr.
-func newLogger(s config.Settings, stderr io.Writer) *slog.Logger {
+func newLogger(s settings.Settings, stderr io.Writer) *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(s.LogLevel)) // validated already
 	opts := &slog.HandlerOptions{Level: level}
@@ -112,12 +118,12 @@ func newLogger(s config.Settings, stderr io.Writer) *slog.Logger {
 
 // entrypoint resolves the references in environ and execs args with them:
 // the path of the entrypoint and of valuefrom run alike. a may be nil.
-func entrypoint(ctx context.Context, s config.Settings, a *awsFlags, args, environ []string, stderr io.Writer) error {
+func entrypoint(ctx context.Context, s settings.Settings, a *awsFlags, args, environ []string, stderr io.Writer) error {
 	log := newLogger(s, stderr)
 	// Find the command first: a mistyped name costs no AWS call, and no
 	// secret file is written for a command that cannot start. (A PATH
 	// that is itself a reference is only known after resolving.)
-	if path := exec.Getenv(environ, "PATH"); !resolver.IsReference(path) {
+	if path := exec.Getenv(environ, "PATH"); !reference.Is(path) {
 		if _, err := exec.LookPath(args[0], path); err != nil {
 			return err
 		}
@@ -130,7 +136,7 @@ func entrypoint(ctx context.Context, s config.Settings, a *awsFlags, args, envir
 	if err != nil {
 		return err
 	}
-	env, err := exec.Environment(environ, values, s.FilesDir, config.IsSetting)
+	env, err := exec.Environment(environ, values, s.FilesDir, settings.IsSetting)
 	if err != nil {
 		return err
 	}
@@ -144,34 +150,34 @@ func entrypoint(ctx context.Context, s config.Settings, a *awsFlags, args, envir
 
 // references finds the references in environ, skipping the settings and
 // the ignored variables.
-func references(s config.Settings, environ []string) ([]resolver.Request, error) {
-	return resolver.Find(environ, skip(s))
+func references(s settings.Settings, environ []string) ([]reference.Request, error) {
+	return pipeline.Find(environ, skip(s))
 }
 
 // skip reports the variables that are never references: valuefrom's own
 // settings and the ignored ones.
-func skip(s config.Settings) func(string) bool {
+func skip(s settings.Settings) func(string) bool {
 	return func(name string) bool {
-		return config.IsSetting(name) || slices.ContainsFunc(s.Ignore, func(n string) bool { return strings.TrimSpace(n) == name })
+		return settings.IsSetting(name) || slices.ContainsFunc(s.Ignore, func(n string) bool { return strings.TrimSpace(n) == name })
 	}
 }
 
 // awsConfig loads the SDK configuration for the settings and flags (a may
 // be nil). When it has no region and needRegion is set, it looks in the ECS
 // task and EC2 instance metadata; Region stays empty if neither answers.
-func awsConfig(ctx context.Context, s config.Settings, a *awsFlags, environ []string, needRegion bool) (aws.Config, error) {
-	opts := resolver.AWSOptions{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency,
+func awsConfig(ctx context.Context, s settings.Settings, a *awsFlags, environ []string, needRegion bool) (aws.Config, error) {
+	opts := awsapi.Options{MaxAttempts: s.MaxAttempts, Concurrency: s.Concurrency,
 		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE")}
 	if a != nil {
 		opts.Profile, opts.Region = a.profile, a.region
 	}
-	cfg, err := resolver.LoadAWSConfig(ctx, opts)
+	cfg, err := awsapi.LoadConfig(ctx, opts)
 	if err != nil {
 		return cfg, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.Region == "" && needRegion {
 		getenv := func(k string) string { return exec.Getenv(environ, k) }
-		cfg.Region, _ = resolver.FindRegion(ctx, cfg, getenv)
+		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, getenv)
 	}
 	return cfg, nil
 }
@@ -190,7 +196,7 @@ func addAWSFlags(fs *flag.FlagSet) *awsFlags {
 
 // resolve resolves reqs under the settings' deadline, and logs a summary.
 // a may be nil: the SDK's defaults then apply.
-func resolve(ctx context.Context, s config.Settings, a *awsFlags, reqs []resolver.Request, environ []string, log *slog.Logger) ([]resolver.Value, error) {
+func resolve(ctx context.Context, s settings.Settings, a *awsFlags, reqs []reference.Request, environ []string, log *slog.Logger) ([]resolver.Value, error) {
 	warnUnknown(log, environ)
 	if len(reqs) == 0 {
 		log.Debug("no references in the environment")
@@ -199,21 +205,21 @@ func resolve(ctx context.Context, s config.Settings, a *awsFlags, reqs []resolve
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	short := slices.ContainsFunc(reqs, func(r resolver.Request) bool { return r.Ref.Region == "" })
+	short := slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
 	cfg, err := awsConfig(ctx, s, a, environ, short)
 	if err != nil {
 		return nil, err
 	}
 	if short && cfg.Region == "" {
-		return nil, &usageError{resolver.ErrNoRegion}
+		return nil, &usageError{awsapi.ErrNoRegion}
 	}
 	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: s.Concurrency, Logger: log})
 	values, err := r.Resolve(ctx, reqs)
-	counts := map[resolver.Service]int{}
+	counts := map[reference.Service]int{}
 	for _, req := range reqs {
 		counts[req.Ref.Service]++
 	}
-	log.Info("resolved references", "ok", err == nil, "secretsmanager", counts[resolver.SecretsManager],
-		"ssm", counts[resolver.SSM], "api_calls", r.Calls(), "duration", time.Since(start).Round(time.Millisecond))
+	log.Info("resolved references", "ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
+		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration", time.Since(start).Round(time.Millisecond))
 	return values, err
 }

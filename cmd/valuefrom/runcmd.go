@@ -7,9 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/valuefrom/valuefrom/config"
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/taskdef"
+	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 )
 
 const runUsage = `Usage:
@@ -44,7 +44,7 @@ container, and for no COMMAND.
 `
 
 // runCmd is valuefrom run: the entrypoint on a laptop.
-func runCmd(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+func runCmd(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", s)
 	td := addTaskDefFlags(fs)
 	a := addAWSFlags(fs)
@@ -62,7 +62,7 @@ func runCmd(ctx context.Context, s *config.Settings, args, environ []string, std
 }
 
 // newFlagSet returns a flag set for a subcommand, with the settings flags.
-func newFlagSet(name string, s *config.Settings) *flag.FlagSet {
+func newFlagSet(name string, s *settings.Settings) *flag.FlagSet {
 	fs := flag.NewFlagSet("valuefrom "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	settingsFlags(fs, s)
@@ -71,7 +71,7 @@ func newFlagSet(name string, s *config.Settings) *flag.FlagSet {
 
 // parseFlags parses a subcommand's flags, prints help on -h, and checks the
 // settings as the flags left them.
-func parseFlags(fs *flag.FlagSet, args []string, s *config.Settings, help string, stdout io.Writer) error {
+func parseFlags(fs *flag.FlagSet, args []string, s *settings.Settings, help string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, help)
@@ -97,7 +97,7 @@ func addTaskDefFlags(fs *flag.FlagSet) *taskDefFlags {
 
 // vars returns the variables to look for references in: with --task-def
 // the container's alone, else environ.
-func (t *taskDefFlags) vars(s *config.Settings, environ []string) ([]string, error) {
+func (t *taskDefFlags) vars(s *settings.Settings, environ []string) ([]string, error) {
 	if t.path != "" {
 		environ = nil
 	}
@@ -110,7 +110,7 @@ func (t *taskDefFlags) vars(s *config.Settings, environ []string) ([]string, err
 // returns environ as it is. The container's VALUEFROM_IGNORE adds to
 // s.Ignore, so that what ECS would pass through untouched is passed
 // through here too.
-func (t *taskDefFlags) load(s *config.Settings, environ []string) ([]string, map[string]bool, error) {
+func (t *taskDefFlags) load(s *settings.Settings, environ []string) ([]string, map[string]bool, error) {
 	if t.path == "" {
 		if t.container != "" {
 			return nil, nil, usagef("--container needs --task-def")
@@ -127,7 +127,7 @@ func (t *taskDefFlags) load(s *config.Settings, environ []string) ([]string, map
 		name, _, _ := strings.Cut(kv, "=")
 		own[name] = true
 	}
-	if ignore := exec.Getenv(vars, config.Prefix+"IGNORE"); ignore != "" {
+	if ignore := exec.Getenv(vars, settings.Prefix+"IGNORE"); ignore != "" {
 		s.Ignore = append(s.Ignore, strings.Split(ignore, ",")...)
 	}
 	return exec.Merge(environ, vars), own, nil

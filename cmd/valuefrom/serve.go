@@ -1,14 +1,15 @@
 package main
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+
 	"context"
 	"fmt"
 	"io"
 
-	"github.com/valuefrom/valuefrom/config"
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/resolver"
-	"github.com/valuefrom/valuefrom/server"
+	"github.com/valuefrom/valuefrom/internal/server"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 const serveUsage = `Usage: valuefrom serve [flags]
@@ -61,7 +62,7 @@ when requests were still running 10s after the signal.
 `
 
 // serve runs the sidecar server until ctx is done.
-func serve(ctx context.Context, s *config.Settings, args, environ []string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", s)
 	fs.StringVar(&s.Listen, "listen", s.Listen, "HOST:PORT to listen on (VALUEFROM_LISTEN)")
 	fs.DurationVar(&s.TTL, "ttl", s.TTL, "how long a value is served before it is fetched again (VALUEFROM_TTL)")
@@ -86,7 +87,7 @@ func serve(ctx context.Context, s *config.Settings, args, environ []string, stdo
 		return err
 	}
 	if cfg.Region == "" {
-		return &usageError{resolver.ErrNoRegion}
+		return &usageError{awsapi.ErrNoRegion}
 	}
 	srv, err := server.New(server.Config{AWS: cfg, Token: token, TTL: s.TTL, Stale: s.Stale,
 		MaxEntries: s.MaxEntries, MaxConns: s.MaxConns, Timeout: s.Timeout, Logger: log})

@@ -3,7 +3,7 @@ package main
 import (
 	"io"
 
-	"github.com/valuefrom/valuefrom/config"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 const usageHead = `valuefrom resolves the AWS Secrets Manager and SSM Parameter Store
@@ -84,6 +84,6 @@ Exit codes:
 
 func usage(w io.Writer) {
 	io.WriteString(w, usageHead)
-	config.Usage(w)
+	settings.Usage(w)
 	io.WriteString(w, usageTail)
 }

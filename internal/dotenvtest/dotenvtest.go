@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/valuefrom/valuefrom/envfmt"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
 )
 
 // Parse reads lines of NAME="VALUE" with the escapes \\ \" \$ \n \r.

@@ -26,7 +26,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/test/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 // binary is valuefrom, built once, stripped, as a release build is.

@@ -31,7 +31,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/awsstub"
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/test/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 var binary string

@@ -14,6 +14,10 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"errors"
 	"fmt"
@@ -172,7 +176,7 @@ func (c *Checker) Check(ctx context.Context, environ []string, skip func(string)
 // row is a Row with what the checks found along the way.
 type row struct {
 	Row
-	ref      resolver.Ref
+	ref      reference.Ref
 	keyID    string // the KMS key as the secret or parameter names it; "" for none
 	keyIDSet bool   // whether the metadata said which key (or that the default applies)
 	key      *keyFacts
@@ -183,12 +187,13 @@ type row struct {
 func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
 	var rows []*row
 	for _, kv := range environ {
-		name, value, _ := strings.Cut(kv, "=")
-		reqs, err := resolver.Find([]string{kv}, skip)
+		name, _, _ := strings.Cut(kv, "=")
+		reqs, err := pipeline.Find([]string{kv}, skip)
 		var errs resolver.Errors
 		switch {
 		case errors.As(err, &errs) && len(errs) > 0:
-			r := &row{Row: Row{Var: name, Ref: value, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
+			// Only the reference part of a malformed value may be shown.
+			r := &row{Row: Row{Var: name, Ref: errs[0].Ref.String(), Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
 			r.problem(Fail, errs[0].Code, errs[0].Err.Error(), errs[0].Hint)
 			rows = append(rows, r)
 		case len(reqs) == 1:
@@ -227,7 +232,7 @@ func (c *Checker) examine(ctx context.Context, rows []*row, read bool) {
 			continue
 		}
 		g.Go(func() error {
-			if r.ref.Service == resolver.SecretsManager {
+			if r.ref.Service == reference.SecretsManager {
 				c.checkSecret(ctx, r, read)
 			} else {
 				c.checkParameter(ctx, r, read)

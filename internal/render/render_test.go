@@ -9,8 +9,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/envfmt"
-	"github.com/valuefrom/valuefrom/render"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/render"
 )
 
 var vars = []envfmt.Var{{Name: "A", Value: "one"}, {Name: "B", Value: "two\nlines"}}

@@ -30,8 +30,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/valuefrom/valuefrom/envfmt"
-	"github.com/valuefrom/valuefrom/secretfile"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/secretfile"
 )
 
 // Files is the format of one file per variable, in a directory.

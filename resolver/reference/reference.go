@@ -1,4 +1,7 @@
-package resolver
+// Package reference is the grammar of valuefrom's references: the
+// valueFrom syntax of ECS task definitions, plus short forms. It is pure
+// Go, with no AWS SDK, and makes no network call.
+package reference
 
 import (
 	"errors"
@@ -55,12 +58,16 @@ var ErrNotReference = errors.New("not a reference")
 // A SyntaxError says why a value that starts like a reference does not
 // parse. It never includes the value itself beyond the reference.
 type SyntaxError struct {
-	Ref    string
+	Var    string // the variable that holds the value, when known
+	Ref    Ref    // holds only what may be quoted of the value: the reference part
 	Reason string
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("malformed reference %q: %s", e.Ref, e.Reason)
+	if e.Var != "" {
+		return fmt.Sprintf("%s: malformed reference %q: %s", e.Var, e.Ref.raw, e.Reason)
+	}
+	return fmt.Sprintf("malformed reference %q: %s", e.Ref.raw, e.Reason)
 }
 
 // maxQuoted bounds how much of a malformed value an error quotes.
@@ -97,7 +104,7 @@ var (
 	selectorRE = regexp.MustCompile(`^([0-9]{1,19}|[A-Za-z._-][A-Za-z0-9._-]*)$`)
 )
 
-// IsReference reports whether s starts like a reference, so that it must
+// Is reports whether s starts like a reference, so that it must
 // parse, rather than being an ordinary value passed through untouched.
 //
 // The prefixes ("arn:", the service, "ssm:", "secretsmanager:") are
@@ -105,7 +112,7 @@ var (
 // "SSM:/app/db" is an error rather than a literal handed to the
 // application as its password. Other ARNs, such
 // as a KMS key's or an S3 bucket's, are not references.
-func IsReference(s string) bool {
+func Is(s string) bool {
 	if hasPrefixFold(s, "ssm:") || hasPrefixFold(s, "secretsmanager:") {
 		return true
 	}
@@ -126,14 +133,14 @@ func IsReference(s string) bool {
 }
 
 // Parse parses a reference. It makes no network call. A value for which
-// IsReference is false yields ErrNotReference; one that starts like a
+// Is is false yields ErrNotReference; one that starts like a
 // reference but does not parse yields a *SyntaxError.
 func Parse(s string) (Ref, error) {
-	if !IsReference(s) {
+	if !Is(s) {
 		return Ref{}, ErrNotReference
 	}
 	bad := func(format string, a ...any) (Ref, error) {
-		return Ref{}, &SyntaxError{Ref: quotable(s), Reason: fmt.Sprintf(format, a...)}
+		return Ref{}, &SyntaxError{Ref: Ref{raw: quotable(s)}, Reason: fmt.Sprintf(format, a...)}
 	}
 	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return bad("contains white space or a control character")
@@ -300,6 +307,19 @@ func hasSecretSuffix(name string) bool {
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
+
+// IsRegion reports whether s has the form of an AWS region, such as
+// us-east-1.
+func IsRegion(s string) bool { return regionRE.MatchString(s) }
+
+// IsAccount reports whether s is a 12-digit AWS account ID.
+func IsAccount(s string) bool { return accountRE.MatchString(s) }
+
+// Quote returns what an error may show of a value that starts like a
+// reference: the part before the first white space or control character,
+// at most 200 bytes. What follows a space may be anything, a password
+// included.
+func Quote(s string) string { return quotable(s) }
 
 // PartitionOf returns the partition a region belongs to, for the ARNs of
 // short-form references, which name none.

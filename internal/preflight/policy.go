@@ -1,6 +1,10 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,9 +61,9 @@ func (p *Policy) WriteJSON(w io.Writer) error {
 // To find the keys it calls DescribeSecret, DescribeParameters and
 // kms:DescribeKey; it reads no value. The notes say what it could not
 // find out, each needing a look by hand.
-func (c *Checker) Policy(ctx context.Context, reqs []resolver.Request) (*Policy, []string, error) {
-	partition, account := resolver.PartitionOf(c.cfg.AWS.Region), c.cfg.Account
-	if account == "" && slices.ContainsFunc(reqs, func(r resolver.Request) bool { return r.Ref.Partition == "" }) {
+func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy, []string, error) {
+	partition, account := reference.PartitionOf(c.cfg.AWS.Region), c.cfg.Account
+	if account == "" && slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Partition == "" }) {
 		out, err := c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return nil, nil, fmt.Errorf("finding the account of short-form references with sts:GetCallerIdentity (or pass --account): %w", err)
@@ -91,10 +95,10 @@ func (c *Checker) Policy(ctx context.Context, reqs []resolver.Request) (*Policy,
 	var notes []string
 	for _, r := range rows {
 		if r.hasCode(resolver.CodeNoRegion) {
-			return nil, nil, fmt.Errorf("%s: %s: %w", r.Var, r.Ref, resolver.ErrNoRegion)
+			return nil, nil, fmt.Errorf("%s: %s: %w", r.Var, r.Ref, awsapi.ErrNoRegion)
 		}
 		readSid, decryptSid := SidParameters, SidDecryptParameters
-		if r.ref.Service == resolver.SecretsManager {
+		if r.ref.Service == reference.SecretsManager {
 			readSid, decryptSid = SidSecrets, SidDecryptSecrets
 		}
 		add(resources, readSid, r.ref.ARN(partition, r.Region, account))
@@ -108,13 +112,13 @@ func (c *Checker) Policy(ctx context.Context, reqs []resolver.Request) (*Policy,
 		if r.key == nil || r.key.managed() == "aws" {
 			continue
 		}
-		arn := r.key.arn(resolver.PartitionOf(r.key.at.region), account)
+		arn := r.key.arn(reference.PartitionOf(r.key.at.region), account)
 		if arn == "" {
 			notes = append(notes, fmt.Sprintf("%s: could not find the ARN of KMS key %s; add kms:Decrypt on it by hand", r.Var, r.key.at.id))
 			continue
 		}
 		add(resources, decryptSid, arn)
-		add(via, decryptSid, fmt.Sprintf("%s.%s.%s", r.ref.Service, r.Region, dnsSuffix(resolver.PartitionOf(r.Region))))
+		add(via, decryptSid, fmt.Sprintf("%s.%s.%s", r.ref.Service, r.Region, dnsSuffix(reference.PartitionOf(r.Region))))
 	}
 
 	p := &Policy{Version: "2012-10-17"}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/secretfile"
+	"github.com/valuefrom/valuefrom/internal/secretfile"
 )
 
 // names lists the entries of dir, sorted.

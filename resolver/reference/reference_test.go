@@ -1,4 +1,4 @@
-package resolver
+package reference
 
 import (
 	"errors"
@@ -96,8 +96,8 @@ func TestParseMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !IsReference(tt.in) {
-				t.Fatalf("IsReference(%q) = false, want true: a malformed reference must fail, not pass through", tt.in)
+			if !Is(tt.in) {
+				t.Fatalf("Is(%q) = false, want true: a malformed reference must fail, not pass through", tt.in)
 			}
 			_, err := Parse(tt.in)
 			var se *SyntaxError
@@ -111,7 +111,7 @@ func TestParseMalformed(t *testing.T) {
 	}
 }
 
-func TestIsReference(t *testing.T) {
+func TestIs(t *testing.T) {
 	tests := []struct {
 		in   string
 		want bool
@@ -132,8 +132,8 @@ func TestIsReference(t *testing.T) {
 		{"Arn:aws:secretsmanager:us-east-1:123456789012:secret:x", true},
 	}
 	for _, tt := range tests {
-		if got := IsReference(tt.in); got != tt.want {
-			t.Errorf("IsReference(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := Is(tt.in); got != tt.want {
+			t.Errorf("Is(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 	if _, err := Parse("plain value"); !errors.Is(err, ErrNotReference) {
@@ -175,8 +175,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := Parse(s)
 		if err != nil {
-			if IsReference(s) != !errors.Is(err, ErrNotReference) {
-				t.Fatalf("Parse error %v disagrees with IsReference", err)
+			if Is(s) != !errors.Is(err, ErrNotReference) {
+				t.Fatalf("Parse error %v disagrees with Is", err)
 			}
 			return
 		}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -27,7 +29,6 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/resolver"
 )
 
 const token = "test-token-6b1e0c2f9a7d4e3b"
@@ -77,7 +78,7 @@ func newFixture(t *testing.T) *fixture {
 // injected failure is not retried away.
 func awsConfig(t testing.TB, url string) aws.Config {
 	cfg := (&mototest.Server{URL: url}).Config(t, "us-east-1")
-	cfg.Retryer = func() aws.Retryer { return resolver.NewRetryer(1) }
+	cfg.Retryer = func() aws.Retryer { return awsapi.NewRetryer(1) }
 	return cfg
 }
 

@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"errors"
 	"strings"
@@ -165,7 +167,7 @@ func (c *Checker) checkSecret(ctx context.Context, r *row, read bool) {
 
 // versionIn says whether the version or stage ref asks for is among a
 // secret's versions.
-func versionIn(versions map[string][]string, ref resolver.Ref) Status {
+func versionIn(versions map[string][]string, ref reference.Ref) Status {
 	for id, stages := range versions {
 		if ref.VersionID != "" && id != ref.VersionID {
 			continue
@@ -183,7 +185,7 @@ func versionIn(versions map[string][]string, ref resolver.Ref) Status {
 }
 
 func (r *row) versionMissing() {
-	if r.ref.Service == resolver.SSM {
+	if r.ref.Service == reference.SSM {
 		r.problem(Fail, CodeVersionNotFound, "the parameter has no version or label "+quote(r.ref.Selector),
 			"list its versions and labels: aws ssm get-parameter-history --region "+r.Region+" --name "+r.ref.Name)
 		return
@@ -207,7 +209,7 @@ func (r *row) versionMissing() {
 func (r *row) notFound(ctx context.Context, c *Checker, what string) {
 	hint := "check the " + what + " name and the region: looked in " + r.Region + "; names are case-sensitive"
 	code := "ResourceNotFoundException"
-	if r.ref.Service == resolver.SSM {
+	if r.ref.Service == reference.SSM {
 		code = "ParameterNotFound"
 	}
 	if other := c.cfg.AWS.Region; other != "" && other != r.Region {
@@ -221,8 +223,8 @@ func (r *row) notFound(ctx context.Context, c *Checker, what string) {
 
 // existsIn reports whether a secret or parameter of ref's name exists in
 // region. Errors count as no.
-func (c *Checker) existsIn(ctx context.Context, region string, ref resolver.Ref) bool {
-	if ref.Service == resolver.SecretsManager {
+func (c *Checker) existsIn(ctx context.Context, region string, ref reference.Ref) bool {
+	if ref.Service == reference.SecretsManager {
 		_, err := c.secretsClient(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ref.Name)})
 		return err == nil
 	}
@@ -244,7 +246,7 @@ func (r *row) policyARN() string {
 	if r.ref.Partition != "" {
 		return r.ref.ARN("", "", "")
 	}
-	return r.ref.ARN(resolver.PartitionOf(r.Region), r.Region, "ACCOUNT")
+	return r.ref.ARN(reference.PartitionOf(r.Region), r.Region, "ACCOUNT")
 }
 
 func nonEmpty(s string) *string {

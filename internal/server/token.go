@@ -1,12 +1,12 @@
 package server
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"errors"
 	"fmt"
 	"os"
 	"strings"
-
-	"github.com/valuefrom/valuefrom/resolver"
 )
 
 // ErrNoToken says no token was configured: the server refuses to start
@@ -43,7 +43,7 @@ func LoadToken(value, file, awsToken string) (string, error) {
 	}
 	// A reference is public: anyone who can read the task definition
 	// could present it. valuefrom does not resolve its own settings.
-	if resolver.IsReference(v) {
+	if reference.Is(v) {
 		return "", fmt.Errorf("%s holds a reference, not a token: give the token itself, through ECS secrets or a file", name)
 	}
 	return v, nil

@@ -1,6 +1,8 @@
-package resolver
+package awsapi
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,7 +69,7 @@ func ecsRegion(ctx context.Context, uri string) (string, error) {
 	}
 	// arn:aws:ecs:REGION:ACCOUNT:task/...
 	f := strings.Split(task.TaskARN, ":")
-	if len(f) < 6 || !regionRE.MatchString(f[3]) {
+	if len(f) < 6 || !reference.IsRegion(f[3]) {
 		return "", fmt.Errorf("task metadata: no region in task ARN %q", task.TaskARN)
 	}
 	return f[3], nil

@@ -1,4 +1,7 @@
-package resolver
+// Package awsapi is everything valuefrom knows about AWS itself: loading
+// the SDK's configuration, the retry policy, finding the default region,
+// and classifying AWS errors with hints for an operator.
+package awsapi
 
 import (
 	"cmp"
@@ -15,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
-// AWSOptions say how to build the SDK configuration shared by every client.
-type AWSOptions struct {
+// Options say how to build the SDK configuration shared by every client.
+type Options struct {
 	Region      string // overrides the SDK's default region when set
 	Profile     string // a shared-config profile, when set
 	MaxAttempts int    // per API call, counting the first
@@ -47,7 +50,7 @@ const (
 	backoffMax  = 5 * time.Second
 )
 
-// LoadAWSConfig loads the SDK's default configuration (environment, shared
+// LoadConfig loads the SDK's default configuration (environment, shared
 // config, SSO, container and instance credentials) with valuefrom's retry
 // policy and connection pool.
 //
@@ -56,7 +59,7 @@ const (
 // it protects long-running services from retry storms, but a starting task
 // makes a bounded number of calls under an overall deadline, and running
 // out of quota would fail a start that one more retry would have saved.
-func LoadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
+func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	conns := max(o.Concurrency, 10)
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return NewRetryerMode(o.MaxAttempts, aws.RetryMode(strings.ToLower(o.RetryMode))) }),

@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,8 +24,8 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/resolver"
-	"github.com/valuefrom/valuefrom/taskdef"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata golden files")
@@ -382,7 +384,7 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs, err := resolver.Find(ctr.Environ(), nil)
+	reqs, err := reference.Find(ctr.Environ(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +473,7 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 	t.Run("--account", func(t *testing.T) {
 		c := New(Config{AWS: moto.Config(t, "us-east-1"), Account: "210987654321"})
 		c.newIdentity = func(string) identityAPI { t.Fatal("STS called despite Account"); return nil }
-		reqs, _ := resolver.Find([]string{"A=ssm:/app/url"}, nil)
+		reqs, _ := reference.Find([]string{"A=ssm:/app/url"}, nil)
 		p, _, err := c.Policy(context.Background(), reqs)
 		if err != nil {
 			t.Fatal(err)

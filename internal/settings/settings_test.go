@@ -1,4 +1,4 @@
-package config_test
+package settings_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
-	"github.com/valuefrom/valuefrom/config"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 // settingNames are every setting, as documented.
@@ -45,17 +45,17 @@ func cleanEnv(t *testing.T) {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, config.Prefix) {
+		if strings.HasPrefix(name, settings.Prefix) {
 			unsetenv(t, name)
 		}
 	}
 	for _, name := range settingNames {
-		unsetenv(t, strings.TrimPrefix(name, config.Prefix))
+		unsetenv(t, strings.TrimPrefix(name, settings.Prefix))
 	}
 }
 
-func defaults() config.Settings {
-	return config.Settings{
+func defaults() settings.Settings {
+	return settings.Settings{
 		Concurrency: 32,
 		MaxAttempts: 30,
 		Timeout:     60 * time.Second,
@@ -71,7 +71,7 @@ func defaults() config.Settings {
 
 func TestLoadDefaults(t *testing.T) {
 	cleanEnv(t)
-	got, err := config.Load()
+	got, err := settings.Load()
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -83,7 +83,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 }
 
-func equal(a, b config.Settings) bool {
+func equal(a, b settings.Settings) bool {
 	return a.Concurrency == b.Concurrency &&
 		a.MaxAttempts == b.MaxAttempts &&
 		a.Timeout == b.Timeout &&
@@ -97,28 +97,28 @@ func TestLoadReadsEachSetting(t *testing.T) {
 	tests := []struct {
 		key   string
 		value string
-		want  func(*config.Settings)
+		want  func(*settings.Settings)
 	}{
-		{"VALUEFROM_CONCURRENCY", "7", func(s *config.Settings) { s.Concurrency = 7 }},
-		{"VALUEFROM_MAX_ATTEMPTS", "3", func(s *config.Settings) { s.MaxAttempts = 3 }},
-		{"VALUEFROM_TIMEOUT", "2m30s", func(s *config.Settings) { s.Timeout = 150 * time.Second }},
-		{"VALUEFROM_IGNORE", "A,B_FILE,C", func(s *config.Settings) { s.Ignore = []string{"A", "B_FILE", "C"} }},
-		{"VALUEFROM_FILES_DIR", "/run/secrets", func(s *config.Settings) { s.FilesDir = "/run/secrets" }},
-		{"VALUEFROM_LOG_FORMAT", "json", func(s *config.Settings) { s.LogFormat = "json" }},
-		{"VALUEFROM_LOG_LEVEL", "debug", func(s *config.Settings) { s.LogLevel = "debug" }},
-		{"VALUEFROM_TOKEN", "tok", func(s *config.Settings) { s.Token = "tok" }},
-		{"VALUEFROM_TOKEN_FILE", "/run/token", func(s *config.Settings) { s.TokenFile = "/run/token" }},
-		{"VALUEFROM_LISTEN", "127.0.0.1:9999", func(s *config.Settings) { s.Listen = "127.0.0.1:9999" }},
-		{"VALUEFROM_TTL", "1m", func(s *config.Settings) { s.TTL = time.Minute }},
-		{"VALUEFROM_STALE", "1h", func(s *config.Settings) { s.Stale = time.Hour }},
-		{"VALUEFROM_MAX_ENTRIES", "5", func(s *config.Settings) { s.MaxEntries = 5 }},
-		{"VALUEFROM_MAX_CONNS", "6", func(s *config.Settings) { s.MaxConns = 6 }},
+		{"VALUEFROM_CONCURRENCY", "7", func(s *settings.Settings) { s.Concurrency = 7 }},
+		{"VALUEFROM_MAX_ATTEMPTS", "3", func(s *settings.Settings) { s.MaxAttempts = 3 }},
+		{"VALUEFROM_TIMEOUT", "2m30s", func(s *settings.Settings) { s.Timeout = 150 * time.Second }},
+		{"VALUEFROM_IGNORE", "A,B_FILE,C", func(s *settings.Settings) { s.Ignore = []string{"A", "B_FILE", "C"} }},
+		{"VALUEFROM_FILES_DIR", "/run/secrets", func(s *settings.Settings) { s.FilesDir = "/run/secrets" }},
+		{"VALUEFROM_LOG_FORMAT", "json", func(s *settings.Settings) { s.LogFormat = "json" }},
+		{"VALUEFROM_LOG_LEVEL", "debug", func(s *settings.Settings) { s.LogLevel = "debug" }},
+		{"VALUEFROM_TOKEN", "tok", func(s *settings.Settings) { s.Token = "tok" }},
+		{"VALUEFROM_TOKEN_FILE", "/run/token", func(s *settings.Settings) { s.TokenFile = "/run/token" }},
+		{"VALUEFROM_LISTEN", "127.0.0.1:9999", func(s *settings.Settings) { s.Listen = "127.0.0.1:9999" }},
+		{"VALUEFROM_TTL", "1m", func(s *settings.Settings) { s.TTL = time.Minute }},
+		{"VALUEFROM_STALE", "1h", func(s *settings.Settings) { s.Stale = time.Hour }},
+		{"VALUEFROM_MAX_ENTRIES", "5", func(s *settings.Settings) { s.MaxEntries = 5 }},
+		{"VALUEFROM_MAX_CONNS", "6", func(s *settings.Settings) { s.MaxConns = 6 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			cleanEnv(t)
 			t.Setenv(tt.key, tt.value)
-			got, err := config.Load()
+			got, err := settings.Load()
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -153,7 +153,7 @@ func TestLoadIgnoresUnprefixedNames(t *testing.T) {
 		t.Run(tt.key, func(t *testing.T) {
 			cleanEnv(t)
 			t.Setenv(tt.key, tt.value)
-			got, err := config.Load()
+			got, err := settings.Load()
 			if err != nil {
 				t.Fatalf("Load with only %s set: %v", tt.key, err)
 			}
@@ -178,7 +178,7 @@ func TestLoadError(t *testing.T) {
 		t.Run(tt.key, func(t *testing.T) {
 			cleanEnv(t)
 			t.Setenv(tt.key, canary)
-			_, err := config.Load()
+			_, err := settings.Load()
 			if err == nil {
 				t.Fatalf("Load with a bad %s succeeded, want an error", tt.key)
 			}
@@ -199,25 +199,25 @@ func TestLoadError(t *testing.T) {
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name   string
-		change func(*config.Settings)
+		change func(*settings.Settings)
 		want   []string // in the error; none means valid
 	}{
-		{"defaults", func(*config.Settings) {}, nil},
-		{"lowest values", func(s *config.Settings) { s.Concurrency, s.MaxAttempts, s.Timeout = 1, 1, time.Second }, nil},
-		{"highest values", func(s *config.Settings) { s.Concurrency, s.MaxAttempts, s.Timeout = 1000, 100, time.Hour }, nil},
-		{"json warn", func(s *config.Settings) { s.LogFormat, s.LogLevel = "json", "warn" }, nil},
-		{"concurrency zero", func(s *config.Settings) { s.Concurrency = 0 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
-		{"concurrency too high", func(s *config.Settings) { s.Concurrency = 1001 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
-		{"concurrency negative", func(s *config.Settings) { s.Concurrency = -1 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
-		{"attempts zero", func(s *config.Settings) { s.MaxAttempts = 0 }, []string{"VALUEFROM_MAX_ATTEMPTS", "--max-attempts"}},
-		{"attempts too high", func(s *config.Settings) { s.MaxAttempts = 101 }, []string{"VALUEFROM_MAX_ATTEMPTS", "--max-attempts"}},
-		{"timeout too short", func(s *config.Settings) { s.Timeout = time.Second - 1 }, []string{"VALUEFROM_TIMEOUT", "--timeout"}},
-		{"timeout too long", func(s *config.Settings) { s.Timeout = time.Hour + 1 }, []string{"VALUEFROM_TIMEOUT", "--timeout"}},
-		{"log format", func(s *config.Settings) { s.LogFormat = "xml" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
-		{"log format case", func(s *config.Settings) { s.LogFormat = "JSON" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
-		{"log level", func(s *config.Settings) { s.LogLevel = "trace" }, []string{"VALUEFROM_LOG_LEVEL", "--log-level"}},
-		{"every error at once", func(s *config.Settings) {
-			*s = config.Settings{}
+		{"defaults", func(*settings.Settings) {}, nil},
+		{"lowest values", func(s *settings.Settings) { s.Concurrency, s.MaxAttempts, s.Timeout = 1, 1, time.Second }, nil},
+		{"highest values", func(s *settings.Settings) { s.Concurrency, s.MaxAttempts, s.Timeout = 1000, 100, time.Hour }, nil},
+		{"json warn", func(s *settings.Settings) { s.LogFormat, s.LogLevel = "json", "warn" }, nil},
+		{"concurrency zero", func(s *settings.Settings) { s.Concurrency = 0 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
+		{"concurrency too high", func(s *settings.Settings) { s.Concurrency = 1001 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
+		{"concurrency negative", func(s *settings.Settings) { s.Concurrency = -1 }, []string{"VALUEFROM_CONCURRENCY", "--concurrency"}},
+		{"attempts zero", func(s *settings.Settings) { s.MaxAttempts = 0 }, []string{"VALUEFROM_MAX_ATTEMPTS", "--max-attempts"}},
+		{"attempts too high", func(s *settings.Settings) { s.MaxAttempts = 101 }, []string{"VALUEFROM_MAX_ATTEMPTS", "--max-attempts"}},
+		{"timeout too short", func(s *settings.Settings) { s.Timeout = time.Second - 1 }, []string{"VALUEFROM_TIMEOUT", "--timeout"}},
+		{"timeout too long", func(s *settings.Settings) { s.Timeout = time.Hour + 1 }, []string{"VALUEFROM_TIMEOUT", "--timeout"}},
+		{"log format", func(s *settings.Settings) { s.LogFormat = "xml" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
+		{"log format case", func(s *settings.Settings) { s.LogFormat = "JSON" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
+		{"log level", func(s *settings.Settings) { s.LogLevel = "trace" }, []string{"VALUEFROM_LOG_LEVEL", "--log-level"}},
+		{"every error at once", func(s *settings.Settings) {
+			*s = settings.Settings{}
 		}, []string{"VALUEFROM_CONCURRENCY", "VALUEFROM_MAX_ATTEMPTS", "VALUEFROM_TIMEOUT", "VALUEFROM_LOG_FORMAT", "VALUEFROM_LOG_LEVEL"}},
 	}
 	for _, tt := range tests {
@@ -259,7 +259,7 @@ func TestIsSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := config.IsSetting(tt.name); got != tt.want {
+			if got := settings.IsSetting(tt.name); got != tt.want {
 				t.Errorf("IsSetting(%q) = %v, want %v", tt.name, got, tt.want)
 			}
 		})
@@ -291,7 +291,7 @@ func TestUnknown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := config.Unknown(tt.environ); !slices.Equal(got, tt.want) {
+			if got := settings.Unknown(tt.environ); !slices.Equal(got, tt.want) {
 				t.Errorf("Unknown = %q, want %q", got, tt.want)
 			}
 		})
@@ -300,7 +300,7 @@ func TestUnknown(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	var buf bytes.Buffer
-	if err := config.Usage(&buf); err != nil {
+	if err := settings.Usage(&buf); err != nil {
 		t.Fatalf("Usage: %v", err)
 	}
 	out := buf.String()
@@ -350,18 +350,18 @@ func TestUsage(t *testing.T) {
 // names envconfig reads, for every field.
 func TestKeysMatchEnvconfig(t *testing.T) {
 	var want bytes.Buffer
-	if err := envconfig.Usagef("VALUEFROM", &config.Settings{}, &want, "{{range .}}{{usage_key .}}\n{{end}}"); err != nil {
+	if err := envconfig.Usagef("VALUEFROM", &settings.Settings{}, &want, "{{range .}}{{usage_key .}}\n{{end}}"); err != nil {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	if err := config.Usage(&got); err != nil {
+	if err := settings.Usage(&got); err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range strings.Fields(want.String()) {
 		if !strings.Contains(got.String(), "  "+key+" ") {
 			t.Errorf("Usage does not list %s, the name envconfig reads", key)
 		}
-		if u := config.Unknown([]string{key + "=x"}); len(u) != 0 {
+		if u := settings.Unknown([]string{key + "=x"}); len(u) != 0 {
 			t.Errorf("Unknown calls %s unknown", key)
 		}
 	}
@@ -376,7 +376,7 @@ func TestClosest(t *testing.T) {
 		{"VALUEFROM_SOMETHING_ELSE", ""},
 	}
 	for _, tt := range tests {
-		if got := config.Closest(tt.in); got != tt.want {
+		if got := settings.Closest(tt.in); got != tt.want {
 			t.Errorf("Closest(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}

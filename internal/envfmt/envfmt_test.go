@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/envfmt"
 	"github.com/valuefrom/valuefrom/internal/dotenvtest"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
 )
 
 // tricky are values that break naive quoting.

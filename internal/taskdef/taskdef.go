@@ -5,6 +5,8 @@
 package taskdef
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -12,8 +14,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-
-	"github.com/valuefrom/valuefrom/resolver"
 )
 
 // A Container is the part of an ECS container definition valuefrom uses.
@@ -137,7 +137,7 @@ func syntaxError(data []byte, err error) error {
 // when it is a reference, otherwise, as in ECS, the name of an SSM
 // parameter in the default region.
 func Reference(valueFrom string) string {
-	if resolver.IsReference(valueFrom) {
+	if reference.Is(valueFrom) {
 		return valueFrom
 	}
 	return "ssm:" + valueFrom

@@ -1,41 +1,54 @@
-package resolver
+package reference
 
 import (
 	"errors"
 	"strings"
 )
 
-// CodeSyntax is the Error code of a value that starts like a reference but
-// does not parse.
-const CodeSyntax = "MalformedReference"
-
 // FileSuffix marks a variable whose value is written to a file, the
 // variable then holding the file's path: the convention of the official
 // postgres and mysql images.
 const FileSuffix = "_FILE"
 
+// A Request asks for one variable's reference.
+type Request struct {
+	Var string
+	Ref Ref
+	// ToFile says the value goes to a file, where binary bytes are fine.
+	ToFile bool
+}
+
+// Errors is every malformed reference Find found, in the environment's
+// order.
+type Errors []*SyntaxError
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Find returns a Request for each variable in environ ("NAME=VALUE"
 // entries) whose value is a reference, in order, skipping the names for
 // which skip reports true. A variable whose name ends in _FILE asks for its
 // value in a file. Values that start like a reference but do not parse are
-// returned as Errors with code CodeSyntax, all of them, before any network
-// call.
+// returned as Errors, all of them, naming each variable.
 func Find(environ []string, skip func(name string) bool) ([]Request, error) {
 	var reqs []Request
 	var errs Errors
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
-		if !ok || (skip != nil && skip(name)) || !IsReference(value) {
+		if !ok || (skip != nil && skip(name)) || !Is(value) {
 			continue
 		}
 		ref, err := Parse(value)
 		if err != nil {
-			var se *SyntaxError
-			if errors.As(err, &se) {
-				err = errors.New(se.Reason)
-			}
-			errs = append(errs, &Error{Var: name, Ref: Ref{raw: quotable(value)}, Code: CodeSyntax, Err: err,
-				Hint: "see `valuefrom -h` for the reference forms, or list the variable in VALUEFROM_IGNORE to pass it through as it is"})
+			se := &SyntaxError{Ref: Ref{raw: quotable(value)}, Reason: err.Error()}
+			errors.As(err, &se)
+			se.Var = name
+			errs = append(errs, se)
 			continue
 		}
 		reqs = append(reqs, Request{Var: name, Ref: ref, ToFile: strings.HasSuffix(name, FileSuffix)})

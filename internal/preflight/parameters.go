@@ -1,21 +1,21 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/resolver/reference"
+
 	"context"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-
-	"github.com/valuefrom/valuefrom/resolver"
 )
 
 // describeParameter looks a parameter up by name with DescribeParameters.
 // The ARN of a top-level parameter, arn:...:parameter/NAME, does not say
 // whether its name is NAME or /NAME, so both are asked; NAME wins. It
 // returns nil metadata when there is no such parameter.
-func (c *Checker) describeParameter(ctx context.Context, region string, ref resolver.Ref) (*ssmtypes.ParameterMetadata, string, error) {
+func (c *Checker) describeParameter(ctx context.Context, region string, ref reference.Ref) (*ssmtypes.ParameterMetadata, string, error) {
 	names := []string{ref.Name}
 	if ref.Partition != "" && !strings.HasPrefix(ref.Name, "/") {
 		names = append(names, "/"+ref.Name)

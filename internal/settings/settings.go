@@ -1,7 +1,7 @@
-// Package config owns valuefrom's own settings: the VALUEFROM_* variables,
+// Package settings owns valuefrom's own settings: the VALUEFROM_* variables,
 // their defaults and documentation, and the checks that span them. Flags
 // of the same meaning, defined in cmd, override them.
-package config
+package settings
 
 import (
 	"errors"
