@@ -4,7 +4,7 @@
 # Build targets. `make build` is the one definition of how the binary is
 # built: static (CGO_ENABLED=0), reproducible (-trimpath), stripped (-s -w)
 # and stamped with VERSION and COMMIT. The Dockerfile's builder stage runs
-# it too, and so do the tests under test/ (test/internal/vfbin).
+# it too, and so do the tests that run the binary (internal/vfbin).
 #
 #   make build                 bin/valuefrom for this machine (GOOS/GOARCH
 #                              from the environment are honoured)
