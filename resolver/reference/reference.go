@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Service is the AWS service a reference points into.
@@ -56,7 +59,8 @@ type Ref struct {
 var ErrNotReference = errors.New("not a reference")
 
 // A SyntaxError says why a value that starts like a reference does not
-// parse. It never includes the value itself beyond the reference.
+// parse. It never includes the value itself beyond the reference, and
+// never a control, format (bidi, zero-width) or separator character.
 type SyntaxError struct {
 	Var    string // the variable that holds the value, when known
 	Ref    Ref    // holds only what may be quoted of the value: the reference part
@@ -65,7 +69,7 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string {
 	if e.Var != "" {
-		return fmt.Sprintf("%s: malformed reference %q: %s", e.Var, e.Ref.raw, e.Reason)
+		return fmt.Sprintf("%s: malformed reference %q: %s", QuoteName(e.Var), e.Ref.raw, e.Reason)
 	}
 	return fmt.Sprintf("malformed reference %q: %s", e.Ref.raw, e.Reason)
 }
@@ -73,20 +77,48 @@ func (e *SyntaxError) Error() string {
 // maxQuoted bounds how much of a malformed value an error quotes.
 const maxQuoted = 200
 
+// safe reports whether an error may show r as it is: a visible character
+// that is not white space. Control characters, format characters (bidi
+// controls such as U+202E, zero-width spaces, the BOM), line and
+// paragraph separators, NEL and bytes that are not UTF-8 are not safe:
+// they can split a log line, reverse it on screen or hide in it.
+func safe(r rune) bool {
+	return unicode.IsGraphic(r) && !unicode.IsSpace(r) && r != utf8.RuneError
+}
+
+func unsafe(r rune) bool { return !safe(r) }
+
 // quotable returns what an error may show of a value that starts like a
-// reference but does not parse: the part before the first white space or
-// control character, at most maxQuoted bytes, and how much was left out.
-// What follows a space may be anything, a password included.
+// reference but does not parse: the part before the first character that
+// is not safe (white space, a control, format or separator character), at
+// most maxQuoted bytes, cut between characters, and how much was left
+// out. What follows a space may be anything, a password included.
 func quotable(s string) string {
-	end := strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f })
+	end := strings.IndexFunc(s, unsafe)
 	if end < 0 {
 		end = len(s)
 	}
-	end = min(end, maxQuoted)
+	if end > maxQuoted {
+		end = maxQuoted
+		for end > 0 && !utf8.RuneStart(s[end]) {
+			end--
+		}
+	}
 	if end == len(s) {
 		return s
 	}
 	return fmt.Sprintf("%s… (%d more bytes not shown)", s[:end], len(s)-end)
+}
+
+// QuoteName returns a variable's name for an error or a log line: as it
+// is when every character of it is safe to show, otherwise quoted as %q
+// does, with control, format and separator characters and bytes that
+// are not UTF-8 escaped.
+func QuoteName(name string) string {
+	if name != "" && !strings.ContainsFunc(name, unsafe) {
+		return name
+	}
+	return strconv.Quote(name)
 }
 
 var (
@@ -134,7 +166,9 @@ func Is(s string) bool {
 
 // Parse parses a reference. It makes no network call. A value for which
 // Is is false yields ErrNotReference; one that starts like a
-// reference but does not parse yields a *SyntaxError.
+// reference but does not parse yields a *SyntaxError. So does a reference
+// with a character in it that is not safe to show in a log line (see
+// Quote).
 func Parse(s string) (Ref, error) {
 	if !Is(s) {
 		return Ref{}, ErrNotReference
@@ -142,8 +176,8 @@ func Parse(s string) (Ref, error) {
 	bad := func(format string, a ...any) (Ref, error) {
 		return Ref{}, &SyntaxError{Ref: Ref{raw: quotable(s)}, Reason: fmt.Sprintf(format, a...)}
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return bad("contains white space or a control character")
+	if strings.ContainsFunc(s, unsafe) {
+		return bad("contains white space, a control character or an invisible character")
 	}
 
 	if (hasPrefixFold(s, "ssm:") && !strings.HasPrefix(s, "ssm:")) ||
@@ -316,9 +350,11 @@ func IsRegion(s string) bool { return regionRE.MatchString(s) }
 func IsAccount(s string) bool { return accountRE.MatchString(s) }
 
 // Quote returns what an error may show of a value that starts like a
-// reference: the part before the first white space or control character,
-// at most 200 bytes. What follows a space may be anything, a password
-// included.
+// reference: the part before the first white space, control, format (such
+// as a bidi control or a zero-width space) or separator character, or
+// byte that is not UTF-8, at most 200 bytes, cut between characters. What
+// follows a space may be anything, a password included. The result holds
+// no such character, so it is safe in a log line even unquoted.
 func Quote(s string) string { return quotable(s) }
 
 // PartitionOf returns the partition a region belongs to, for the ARNs of

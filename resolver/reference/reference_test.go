@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParse(t *testing.T) {
@@ -161,14 +162,17 @@ func TestRefARN(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that Parse never panics, that what parses round-trips
-// through String, and that every parsed reference has a name and service.
+// FuzzParse checks that Parse never panics, that Is agrees with Parse,
+// that what parses round-trips through String, that every parsed
+// reference has a name and service, and that no error holds a character
+// unsafe in a log line.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password:AWSCURRENT:0f90742f-17e1-4293-b0de-c1e57f25fa22",
 		"arn:aws:ssm:us-east-1:123456789012:parameter/app/db:3",
 		"ssm:/a/b:label", "secretsmanager:db::AWSPREVIOUS:", "ARN:aws:ssm:x", "arn:aws:ssm:us-east-1:123456789012:parameter",
-		"secretsmanager:", "ssm::", "arn:::::",
+		"secretsmanager:", "ssm::", "arn:::::", " ssm:/p", "\"ssm:/p\"", "\ufeffssm:/p", "\u00a0ssm:/p\u2028", "my ssm:/p",
+		"arn:aws-eusc:secretsmanager:eusc-de-east-1:123456789012:secret:x",
 	} {
 		f.Add(s)
 	}
@@ -178,10 +182,16 @@ func FuzzParse(f *testing.F) {
 			if Is(s) != !errors.Is(err, ErrNotReference) {
 				t.Fatalf("Parse error %v disagrees with Is", err)
 			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return !safe(r) && r != ' ' }) {
+				t.Fatalf("error %q holds an unsafe character", err)
+			}
 			return
 		}
 		if r.String() != s || r.Name == "" || (r.Service != SSM && r.Service != SecretsManager) {
 			t.Fatalf("Parse(%q) = %+v", s, r)
+		}
+		if strings.ContainsFunc(s, unsafe) {
+			t.Fatalf("Parse(%q) accepted a character unsafe in a log line", s)
 		}
 		if r.Service == SSM && (r.JSONKey != "" || r.VersionID != "") {
 			t.Fatalf("Parse(%q): SSM reference with secret fields", s)
@@ -213,5 +223,39 @@ func TestSyntaxErrorQuotesOnlyTheReference(t *testing.T) {
 		if reqs != nil || err == nil || strings.Contains(err.Error(), canary) {
 			t.Errorf("Find: a value leaked, or no error")
 		}
+	}
+}
+
+// TestQuoteEscapes: what an error shows of a value never holds a control,
+// format, bidi or separator character, nor half a UTF-8 sequence (issue
+// 12, item 11).
+func TestQuoteEscapes(t *testing.T) {
+	for _, c := range []string{"\u2028", "\u2029", "\u0085", "\u202e", "\u2066", "\u200e", "\u061c", "\ufeff", "\x1b[31m", "\xff", "\u00ad"} {
+		for _, in := range []string{"ssm:/p" + c + "x", "secretsmanager:db:k" + c + "ey::", "arn:aws:secretsmanager:us-east-1:123456789012:secret:a" + c + "b"} {
+			_, err := Parse(in)
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Errorf("Parse(%q) = %v, want a *SyntaxError", in, err)
+				continue
+			}
+			if se.Ref.String() != Quote(in) || strings.ContainsFunc(se.Ref.String(), func(r rune) bool { return !safe(r) && r != ' ' }) {
+				t.Errorf("Parse(%q): the quoted part %q holds an unsafe character", in, se.Ref.String())
+			}
+			for _, s := range []string{se.Error(), Quote(in)} {
+				if strings.Contains(s, c) {
+					t.Errorf("Parse(%q): %q holds %q raw", in, s, c)
+				}
+			}
+		}
+	}
+	// A cut at maxQuoted never splits a character.
+	long := "ssm:/" + strings.Repeat("é", 200)
+	if q := Quote(long + " x"); !utf8.ValidString(q) {
+		t.Errorf("Quote cut a character in half: %q", q)
+	}
+	// The variable's name, too, is escaped when it holds such characters.
+	_, err := Find([]string{"A\u2028B=ssm:/p x"}, nil)
+	if err == nil || strings.Contains(err.Error(), "\u2028") || !strings.Contains(err.Error(), `"A\u2028B"`) {
+		t.Errorf("Find error = %q, want the name escaped", err)
 	}
 }
