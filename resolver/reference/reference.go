@@ -121,6 +121,66 @@ func QuoteName(name string) string {
 	return strconv.Quote(name)
 }
 
+// isJunk reports whether r is what may surround a reference by accident,
+// in a copy and paste or a quoted YAML value: white space, a quotation
+// mark (ASCII, typographic or other), a backquote, or a character that is
+// not safe to show (such as a BOM or a zero-width space).
+func isJunk(r rune) bool {
+	return unsafe(r) || r == '`' || unicode.Is(unicode.Quotation_Mark, r)
+}
+
+// surrounded returns the reason for a reference with junk around it, or
+// "" when there is none, and the reference without it.
+func surrounded(s string) (reason, core string) {
+	left := strings.TrimLeftFunc(s, isJunk)
+	core = strings.TrimRightFunc(left, isJunk)
+	var what []string
+	if len(left) < len(s) {
+		r, _ := utf8.DecodeRuneInString(s)
+		what = append(what, "starts with "+describe(r))
+	}
+	if len(core) < len(left) {
+		r, _ := utf8.DecodeLastRuneInString(s)
+		what = append(what, "ends with "+describe(r))
+	}
+	if what == nil {
+		return "", s
+	}
+	return "white space, quotes or invisible characters surround the reference: it " + strings.Join(what, " and "), core
+}
+
+// describe names a character that surrounds a reference, without showing
+// it when it is not safe to show.
+func describe(r rune) string {
+	switch r {
+	case ' ':
+		return "a space"
+	case '\t':
+		return "a tab"
+	case '\n':
+		return "a line feed"
+	case '\r':
+		return "a carriage return"
+	case '"', '\'', '`':
+		return fmt.Sprintf("a quote (%c)", r)
+	case 0xa0:
+		return "a no-break space (U+00A0)"
+	case 0xfeff:
+		return "a byte order mark (U+FEFF)"
+	case utf8.RuneError:
+		return "a byte that is not UTF-8, or U+FFFD"
+	}
+	switch {
+	case unicode.Is(unicode.Quotation_Mark, r):
+		return fmt.Sprintf("a quote (U+%04X)", r)
+	case unicode.IsSpace(r):
+		return fmt.Sprintf("white space (U+%04X)", r)
+	case unicode.IsControl(r):
+		return fmt.Sprintf("a control character (U+%04X)", r)
+	}
+	return fmt.Sprintf("an invisible character (U+%04X)", r)
+}
+
 var (
 	partitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -139,12 +199,19 @@ var (
 // Is reports whether s starts like a reference, so that it must
 // parse, rather than being an ordinary value passed through untouched.
 //
+// White space, quotes and invisible characters before the reference do
+// not count: ` ssm:/p`, `"ssm:/p"` or a BOM before it start like a
+// reference, and Parse rejects them, rather than the application
+// receiving them as its value. A value that only holds a reference after
+// other text, such as "my ssm:/p note" or a URL, is not one.
+//
 // The prefixes ("arn:", the service, "ssm:", "secretsmanager:") are
 // matched without regard to case, so that a mistyped "ARN:aws:ssm:..." or
 // "SSM:/app/db" is an error rather than a literal handed to the
 // application as its password. Other ARNs, such
 // as a KMS key's or an S3 bucket's, are not references.
 func Is(s string) bool {
+	s = strings.TrimLeftFunc(s, isJunk)
 	if hasPrefixFold(s, "ssm:") || hasPrefixFold(s, "secretsmanager:") {
 		return true
 	}
@@ -167,11 +234,14 @@ func Is(s string) bool {
 // Parse parses a reference. It makes no network call. A value for which
 // Is is false yields ErrNotReference; one that starts like a
 // reference but does not parse yields a *SyntaxError. So does a reference
-// with a character in it that is not safe to show in a log line (see
-// Quote).
+// with white space, quotes or invisible characters around it, or with a
+// character in it that is not safe to show in a log line (see Quote).
 func Parse(s string) (Ref, error) {
 	if !Is(s) {
 		return Ref{}, ErrNotReference
+	}
+	if reason, core := surrounded(s); reason != "" {
+		return Ref{}, &SyntaxError{Ref: Ref{raw: quotable(core)}, Reason: reason}
 	}
 	bad := func(format string, a ...any) (Ref, error) {
 		return Ref{}, &SyntaxError{Ref: Ref{raw: quotable(s)}, Reason: fmt.Sprintf(format, a...)}
