@@ -32,6 +32,8 @@ const (
 //	ssm:NAME[:SELECTOR]
 //
 // The short forms have no region: they resolve in the default region.
+// PARTITION is one the AWS SDK knows (aws, aws-cn, aws-us-gov, aws-eusc,
+// the ISO partitions; see partitions.go), and REGION one of its regions.
 type Ref struct {
 	Service   Service
 	Partition string // empty for short forms
@@ -182,9 +184,7 @@ func describe(r rune) string {
 }
 
 var (
-	partitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	// Secret names: ASCII letters, digits and /_+=.@-; at most 512,
 	// checked apart, since a bounded repeat compiles to one copy of the
 	// class per repeat, and costs every start 10 ms and 0.5 MB of init.
@@ -283,11 +283,14 @@ func Parse(s string) (Ref, error) {
 	if service != string(SecretsManager) && service != string(SSM) {
 		return bad("service %q must be secretsmanager or ssm, in lower case", quotable(service))
 	}
-	if !partitionRE.MatchString(partition) {
-		return bad("partition %q is not an AWS partition such as aws, aws-cn or aws-us-gov", quotable(partition))
+	if partitionByID(partition) == nil {
+		return bad("partition %q is not an AWS partition: %s", quotable(partition), partitionIDs())
 	}
-	if !regionRE.MatchString(region) {
+	if !IsRegion(region) {
 		return bad("region %q is not a region such as us-east-1", quotable(region))
+	}
+	if p := PartitionOf(region); p != partition {
+		return bad("region %s is in partition %s, not %s", region, p, partition)
 	}
 	if !accountRE.MatchString(account) {
 		return bad("account %q is not a 12-digit account ID", quotable(account))
@@ -412,10 +415,6 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// IsRegion reports whether s has the form of an AWS region, such as
-// us-east-1.
-func IsRegion(s string) bool { return regionRE.MatchString(s) }
-
 // IsAccount reports whether s is a 12-digit AWS account ID.
 func IsAccount(s string) bool { return accountRE.MatchString(s) }
 
@@ -426,19 +425,3 @@ func IsAccount(s string) bool { return accountRE.MatchString(s) }
 // follows a space may be anything, a password included. The result holds
 // no such character, so it is safe in a log line even unquoted.
 func Quote(s string) string { return quotable(s) }
-
-// PartitionOf returns the partition a region belongs to, for the ARNs of
-// short-form references, which name none.
-func PartitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
-}

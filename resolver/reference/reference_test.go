@@ -24,6 +24,8 @@ func TestParse(t *testing.T) {
 		{"secret three empty fields", sm + "db:::", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db"}},
 		{"secret aws-cn", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-cn", Region: "cn-north-1", Account: "123456789012", Name: "db"}},
 		{"secret aws-us-gov", "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-us-gov", Region: "us-gov-west-1", Account: "123456789012", Name: "db"}},
+		{"secret aws-eusc", "arn:aws-eusc:secretsmanager:eusc-de-east-1:123456789012:secret:x", Ref{Service: SecretsManager, Partition: "aws-eusc", Region: "eusc-de-east-1", Account: "123456789012", Name: "x"}},
+		{"parameter aws-eusc", "arn:aws-eusc:ssm:eusc-de-east-1:123456789012:parameter/app/x", Ref{Service: SSM, Partition: "aws-eusc", Region: "eusc-de-east-1", Account: "123456789012", Name: "/app/x"}},
 		{"secret iso partition", "arn:aws-iso-b:secretsmanager:us-isob-east-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-iso-b", Region: "us-isob-east-1", Account: "123456789012", Name: "db"}},
 		{"parameter hierarchy", ps + "app/db", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "/app/db"}},
 		{"parameter top level", ps + "db", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "db"}},
