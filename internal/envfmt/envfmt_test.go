@@ -166,16 +166,16 @@ func TestIsTerminal(t *testing.T) {
 }
 
 func ExampleEncode() {
-	vars := []envfmt.Var{{Name: "GREETING", Value: "it's \"$5\"\nbye"}}
+	vars := []envfmt.Var{{Name: "GREETING", Value: "it's \"$5\" `date`\nbye"}}
 	for _, f := range envfmt.Formats {
 		data, _ := envfmt.Encode(f, vars)
 		fmt.Print(string(data))
 	}
 	// Output:
-	// export GREETING='it'\''s "$5"
+	// export GREETING='it'\''s "$5" `date`
 	// bye'
-	// GREETING="it's \"\$5\"\nbye"
+	// GREETING="it's \"\$5\" \`date\`\nbye"
 	// {
-	//   "GREETING": "it's \"$5\"\nbye"
+	//   "GREETING": "it's \"\u00245\" \u0060date\u0060\nbye"
 	// }
 }
