@@ -17,13 +17,13 @@
 //	        $ is \$, ` is \`, a newline is \n and a carriage return \r;
 //	        every other character is literal. VALUE must be UTF-8.
 //	json    {"NAME": "VALUE", ...}: one object, keys sorted, values as
-//	        JSON strings, $ and ` written \u0024 and \u0060; VALUE must
-//	        be UTF-8.
+//	        JSON strings, $ and ` written \u0024 and \u0060; NAME and
+//	        VALUE must be UTF-8.
 //
 // In every format the variables come sorted by name, and NAME must be a
-// shell identifier ([A-Za-z_][A-Za-z0-9_]*) except in json. A value that a
-// format cannot carry is an error naming the variable, never a silent
-// change: nothing is written.
+// shell identifier ([A-Za-z_][A-Za-z0-9_]*) except in json. A name or
+// value that a format cannot carry is an error naming the variable, never
+// a silent change: nothing is written.
 //
 // No format runs anything in a POSIX shell (sh, dash, bash) that sources
 // it (set -a; . ./app.env) or evals it, even by mistake: shell quotes
@@ -51,6 +51,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // A Format is one of the forms Encode writes.
@@ -81,7 +83,9 @@ type Var struct {
 }
 
 // A VarError is a variable that a format cannot carry. It names the
-// variable, never the value.
+// variable, never the value; a name that is not safe to show as it is
+// (not UTF-8, or with control, format or separator characters) is
+// escaped, as %q does.
 type VarError struct {
 	Var    string
 	Format Format
@@ -89,7 +93,7 @@ type VarError struct {
 }
 
 func (e *VarError) Error() string {
-	return fmt.Sprintf("%s: cannot be written as %s: %s", e.Var, e.Format, e.Reason)
+	return fmt.Sprintf("%s: cannot be written as %s: %s", reference.QuoteName(e.Var), e.Format, e.Reason)
 }
 
 // Select returns the variables of environ ("NAME=VALUE" entries) for which
@@ -127,6 +131,11 @@ func check(f Format, v Var) string {
 	}
 	if f == JSON && v.Name == "" {
 		return "the name is empty"
+	}
+	if f == JSON && !utf8.ValidString(v.Name) {
+		// encoding/json would write U+FFFD for each bad byte: two names
+		// could become one key, and a value be lost.
+		return "the name is not UTF-8 text"
 	}
 	if strings.IndexByte(v.Value, 0) >= 0 {
 		return "the value holds a NUL byte"

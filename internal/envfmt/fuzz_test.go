@@ -167,6 +167,7 @@ func FuzzJSON(f *testing.F) {
 	for _, v := range hostile {
 		f.Add("V", v)
 	}
+	f.Add("A\xff", "x")
 	f.Add("$(touch pwned)", "`x`")
 	f.Fuzz(func(t *testing.T, name, v string) {
 		data, err := envfmt.Encode(envfmt.JSON, []envfmt.Var{{Name: name, Value: v}})
