@@ -11,7 +11,8 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 )
 
-// Parse reads lines of NAME="VALUE" with the escapes \\ \" \$ \n \r.
+// Parse reads lines of NAME="VALUE" with the escapes \\ \" \$ \` \n \r,
+// and rejects a " $ ` or carriage return that is not escaped.
 func Parse(data string) (map[string]string, error) {
 	m := map[string]string{}
 	if data == "" {
@@ -30,7 +31,7 @@ func Parse(data string) (map[string]string, error) {
 		for j := 0; j < len(body); j++ {
 			c := body[j]
 			switch {
-			case c == '"' || c == '\r':
+			case c == '"' || c == '$' || c == '`' || c == '\r':
 				return nil, fmt.Errorf("line %d: unescaped %q", i+1, c)
 			case c != '\\':
 				b.WriteByte(c)
@@ -41,7 +42,7 @@ func Parse(data string) (map[string]string, error) {
 				return nil, fmt.Errorf("line %d: backslash at the end", i+1)
 			}
 			switch body[j] {
-			case '\\', '"', '$':
+			case '\\', '"', '$', '`':
 				b.WriteByte(body[j])
 			case 'n':
 				b.WriteByte('\n')

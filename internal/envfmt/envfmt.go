@@ -11,24 +11,35 @@
 //	        one line per variable (more when VALUE holds newlines); VALUE
 //	        is single-quoted, each ' in it written as '\'' ; every other
 //	        byte, newlines included, is literal. Safe for eval in any
-//	        POSIX shell.
+//	        POSIX shell, which reads VALUE back byte for byte.
 //	dotenv  NAME="VALUE"
 //	        one line per variable; in VALUE, \ is written \\, " is \",
-//	        $ is \$, a newline is \n and a carriage return \r; every other
-//	        character is literal. VALUE must be UTF-8.
+//	        $ is \$, ` is \`, a newline is \n and a carriage return \r;
+//	        every other character is literal. VALUE must be UTF-8.
 //	json    {"NAME": "VALUE", ...}: one object, keys sorted, values as
-//	        JSON strings; VALUE must be UTF-8.
+//	        JSON strings, $ and ` written \u0024 and \u0060; NAME and
+//	        VALUE must be UTF-8.
 //
 // In every format the variables come sorted by name, and NAME must be a
-// shell identifier ([A-Za-z_][A-Za-z0-9_]*) except in json. A value that a
-// format cannot carry is an error naming the variable, never a silent
-// change: nothing is written.
+// shell identifier ([A-Za-z_][A-Za-z0-9_]*) except in json. A name or
+// value that a format cannot carry is an error naming the variable, never
+// a silent change: nothing is written.
+//
+// No format runs anything in a POSIX shell (sh, dash, bash) that sources
+// it (set -a; . ./app.env) or evals it, even by mistake: shell quotes
+// with single quotes; dotenv escapes, inside double quotes, exactly the
+// four characters a shell treats specially there (\ " $ `), so a shell
+// reads each dotenv value as written, except that a newline or carriage
+// return comes out as the two characters \n or \r; json has no $ or `
+// for a shell to expand, so sourcing it only fails to find commands.
 //
 // What reads the dotenv form: godotenv and docker compose's env_file read
-// every escape above. python-dotenv reads \\, \", \n and \r but keeps \$ as
-// it is; Node's dotenv reads \n and \r only. docker run --env-file reads no
-// quotes or escapes at all and cannot carry a newline: give it values
-// without quotes, backslashes, $ or newlines, or use json or shell.
+// every escape above. python-dotenv reads \\, \", \n and \r but keeps \$
+// and \` as they are (and expands ${NAME} unless told not to
+// interpolate); Node's dotenv reads \n and \r only. None of them runs a
+// command. docker run --env-file reads no quotes or escapes at all and
+// cannot carry a newline: give it values without quotes, backslashes, $,
+// ` or newlines, or use json or shell.
 package envfmt
 
 import (
@@ -40,6 +51,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // A Format is one of the forms Encode writes.
@@ -70,7 +83,9 @@ type Var struct {
 }
 
 // A VarError is a variable that a format cannot carry. It names the
-// variable, never the value.
+// variable, never the value; a name that is not safe to show as it is
+// (not UTF-8, or with control, format or separator characters) is
+// escaped, as %q does.
 type VarError struct {
 	Var    string
 	Format Format
@@ -78,7 +93,7 @@ type VarError struct {
 }
 
 func (e *VarError) Error() string {
-	return fmt.Sprintf("%s: cannot be written as %s: %s", e.Var, e.Format, e.Reason)
+	return fmt.Sprintf("%s: cannot be written as %s: %s", reference.QuoteName(e.Var), e.Format, e.Reason)
 }
 
 // Select returns the variables of environ ("NAME=VALUE" entries) for which
@@ -116,6 +131,11 @@ func check(f Format, v Var) string {
 	}
 	if f == JSON && v.Name == "" {
 		return "the name is empty"
+	}
+	if f == JSON && !utf8.ValidString(v.Name) {
+		// encoding/json would write U+FFFD for each bad byte: two names
+		// could become one key, and a value be lost.
+		return "the name is not UTF-8 text"
 	}
 	if strings.IndexByte(v.Value, 0) >= 0 {
 		return "the value holds a NUL byte"
@@ -170,6 +190,9 @@ func Encode(f Format, vars []Var) ([]byte, error) {
 		if err := enc.Encode(obj); err != nil {
 			return nil, fmt.Errorf("encoding JSON: %w", err) // not reached: values are checked
 		}
+		// $ and ` occur only inside strings; escaped, they give a shell
+		// that sources the file nothing to expand.
+		return []byte(jsonShellEscaper.Replace(b.String())), nil
 	default:
 		return nil, fmt.Errorf("unknown format %q", f)
 	}
@@ -191,10 +214,14 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-var dotenvEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "\n", `\n`, "\r", `\r`)
+var (
+	dotenvEscaper    = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "`", "\\`", "\n", `\n`, "\r", `\r`)
+	jsonShellEscaper = strings.NewReplacer(`$`, `\u0024`, "`", `\u0060`)
+)
 
 // DotenvQuote returns s double-quoted with the escapes of the dotenv
-// format.
+// format: \ " $ ` are escaped with a backslash, as a shell reads them in
+// double quotes, and newline and carriage return are written \n and \r.
 func DotenvQuote(s string) string {
 	return `"` + dotenvEscaper.Replace(s) + `"`
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/valuefrom/valuefrom/internal/dotenvtest"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
@@ -118,6 +119,10 @@ func TestCheck(t *testing.T) {
 		{"json any name", envfmt.JSON, envfmt.Var{Name: "a-b.c", Value: "x"}, ""},
 		{"json empty name", envfmt.JSON, envfmt.Var{Name: "", Value: "x"}, "the name is empty"},
 		{"nul", envfmt.Shell, envfmt.Var{Name: "A", Value: "a\x00b"}, "NUL"},
+		{"json name not utf-8", envfmt.JSON, envfmt.Var{Name: "A\xffB", Value: "canary-v"}, `"A\xffB": cannot be written as json: the name is not UTF-8 text`},
+		{"json name with U+FFFD", envfmt.JSON, envfmt.Var{Name: "A\ufffdB", Value: "canary-v"}, ""},
+		{"shell name with a line separator", envfmt.Shell, envfmt.Var{Name: "A\u2028B", Value: "canary-v"}, `"A\u2028B": cannot be written as shell`},
+		{"dotenv name with a bidi control", envfmt.Dotenv, envfmt.Var{Name: "A\u202eB", Value: "canary-v"}, `"A\u202eB": cannot be written as dotenv`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,16 +171,30 @@ func TestIsTerminal(t *testing.T) {
 }
 
 func ExampleEncode() {
-	vars := []envfmt.Var{{Name: "GREETING", Value: "it's \"$5\"\nbye"}}
+	vars := []envfmt.Var{{Name: "GREETING", Value: "it's \"$5\" `date`\nbye"}}
 	for _, f := range envfmt.Formats {
 		data, _ := envfmt.Encode(f, vars)
 		fmt.Print(string(data))
 	}
 	// Output:
-	// export GREETING='it'\''s "$5"
+	// export GREETING='it'\''s "$5" `date`
 	// bye'
-	// GREETING="it's \"\$5\"\nbye"
+	// GREETING="it's \"\$5\" \`date\`\nbye"
 	// {
-	//   "GREETING": "it's \"$5\"\nbye"
+	//   "GREETING": "it's \"\u00245\" \u0060date\u0060\nbye"
 	// }
+}
+
+// TestJSONNamesNotUTF8: names that encoding/json would turn into the same
+// key (each bad byte becoming U+FFFD) are refused, not merged with one
+// value lost (issue 12, item 10).
+func TestJSONNamesNotUTF8(t *testing.T) {
+	vars := envfmt.Select([]string{"K\xff=one", "K\xfe=two"}, func(string) bool { return true })
+	data, err := envfmt.Encode(envfmt.JSON, vars)
+	if err == nil {
+		t.Fatalf("Encode wrote %d bytes, want an error", len(data))
+	}
+	if !strings.Contains(err.Error(), `"K\xf`) || !utf8.ValidString(err.Error()) {
+		t.Errorf("error %q does not name the variable, escaped", err)
+	}
 }

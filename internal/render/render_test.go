@@ -170,3 +170,20 @@ func TestWriteFilesFailureChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteRefusesNamesNotUTF8: a json render of a name that is not UTF-8
+// fails and writes nothing, rather than writing U+FFFD (issue 12, item 10).
+func TestWriteRefusesNamesNotUTF8(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "app.json")
+	vars := []envfmt.Var{{Name: "K\xfe", Value: "one"}, {Name: "K\xff", Value: "two"}}
+	err := render.Write(out, vars, noGroup("json"))
+	var re *render.Error
+	var ve *envfmt.VarError
+	if !errors.As(err, &re) || !errors.As(err, &ve) || !strings.Contains(ve.Reason, "not UTF-8") {
+		t.Fatalf("Write error = %v, want a *render.Error for a name that is not UTF-8", err)
+	}
+	if got := listDir(t, dir); len(got) != 0 {
+		t.Errorf("directory holds %v, want nothing", got)
+	}
+}

@@ -381,3 +381,20 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateEscapes: a setting's bad value with a line separator, NEL or
+// a bidi control is escaped in the error, so it cannot split or reverse
+// the log line (issue 12, item 11).
+func TestValidateEscapes(t *testing.T) {
+	s := defaults()
+	s.LogFormat, s.LogLevel, s.Listen = "x\u2028y", "a\u202eb", "h\u0085:1\x1b[2J"
+	err := s.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted bad settings")
+	}
+	for _, c := range []string{"\u2028", "\u202e", "\u0085", "\x1b"} {
+		if strings.Contains(err.Error(), c) {
+			t.Errorf("error holds %U raw", []rune(c)[0])
+		}
+	}
+}

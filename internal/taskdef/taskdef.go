@@ -78,18 +78,20 @@ func Parse(data []byte, container string) (*Container, error) {
 		return nil, errors.New("no container definitions: expected the output of aws ecs describe-task-definition, a register-task-definition input, or one container definition")
 	}
 	names := make([]string, len(list))
+	shown := make([]string, len(list)) // escaped, for errors
 	for i, c := range list {
 		names[i] = c.Name
+		shown[i] = reference.QuoteName(c.Name)
 	}
 	if container == "" {
 		if len(list) > 1 {
-			return nil, fmt.Errorf("the task definition has %d containers (%s): choose one with --container", len(list), strings.Join(names, ", "))
+			return nil, fmt.Errorf("the task definition has %d containers (%s): choose one with --container", len(list), strings.Join(shown, ", "))
 		}
 		return validate(&list[0])
 	}
 	i := slices.Index(names, container)
 	if i < 0 {
-		return nil, fmt.Errorf("no container named %q: the task definition has %s", container, strings.Join(names, ", "))
+		return nil, fmt.Errorf("no container named %q: the task definition has %s", container, strings.Join(shown, ", "))
 	}
 	return validate(&list[i])
 }

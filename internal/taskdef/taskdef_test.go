@@ -75,3 +75,24 @@ func TestReference(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsEscapeNames: a container name with a line separator, NEL or a
+// bidi control cannot split or reverse the error's line (issue 12, item 11).
+func TestErrorsEscapeNames(t *testing.T) {
+	doc := `{"containerDefinitions":[{"name":"app\u2028x"},{"name":"b\u202ec\u0085d"},{"name":"plain"}]}`
+	for _, container := range []string{"", "other\u2029"} {
+		_, err := Parse([]byte(doc), container)
+		if err == nil {
+			t.Fatalf("Parse(%q) accepted a missing container", container)
+		}
+		msg := err.Error()
+		for _, c := range []string{"\u2028", "\u2029", "\u202e", "\u0085"} {
+			if strings.Contains(msg, c) {
+				t.Errorf("Parse(%q): error %q holds %U raw", container, msg, []rune(c)[0])
+			}
+		}
+		if !strings.Contains(msg, `"app\u2028x"`) || !strings.Contains(msg, "plain") {
+			t.Errorf("Parse(%q): error %q does not name the containers", container, msg)
+		}
+	}
+}

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Service is the AWS service a reference points into.
@@ -29,6 +32,8 @@ const (
 //	ssm:NAME[:SELECTOR]
 //
 // The short forms have no region: they resolve in the default region.
+// PARTITION is one the AWS SDK knows (aws, aws-cn, aws-us-gov, aws-eusc,
+// the ISO partitions; see partitions.go), and REGION one of its regions.
 type Ref struct {
 	Service   Service
 	Partition string // empty for short forms
@@ -56,7 +61,8 @@ type Ref struct {
 var ErrNotReference = errors.New("not a reference")
 
 // A SyntaxError says why a value that starts like a reference does not
-// parse. It never includes the value itself beyond the reference.
+// parse. It never includes the value itself beyond the reference, and
+// never a control, format (bidi, zero-width) or separator character.
 type SyntaxError struct {
 	Var    string // the variable that holds the value, when known
 	Ref    Ref    // holds only what may be quoted of the value: the reference part
@@ -65,7 +71,7 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string {
 	if e.Var != "" {
-		return fmt.Sprintf("%s: malformed reference %q: %s", e.Var, e.Ref.raw, e.Reason)
+		return fmt.Sprintf("%s: malformed reference %q: %s", QuoteName(e.Var), e.Ref.raw, e.Reason)
 	}
 	return fmt.Sprintf("malformed reference %q: %s", e.Ref.raw, e.Reason)
 }
@@ -73,26 +79,112 @@ func (e *SyntaxError) Error() string {
 // maxQuoted bounds how much of a malformed value an error quotes.
 const maxQuoted = 200
 
+// safe reports whether an error may show r as it is: a visible character
+// that is not white space. Control characters, format characters (bidi
+// controls such as U+202E, zero-width spaces, the BOM), line and
+// paragraph separators, NEL and bytes that are not UTF-8 are not safe:
+// they can split a log line, reverse it on screen or hide in it.
+func safe(r rune) bool {
+	return unicode.IsGraphic(r) && !unicode.IsSpace(r) && r != utf8.RuneError
+}
+
+func unsafe(r rune) bool { return !safe(r) }
+
 // quotable returns what an error may show of a value that starts like a
-// reference but does not parse: the part before the first white space or
-// control character, at most maxQuoted bytes, and how much was left out.
-// What follows a space may be anything, a password included.
+// reference but does not parse: the part before the first character that
+// is not safe (white space, a control, format or separator character), at
+// most maxQuoted bytes, cut between characters, and how much was left
+// out. What follows a space may be anything, a password included.
 func quotable(s string) string {
-	end := strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f })
+	end := strings.IndexFunc(s, unsafe)
 	if end < 0 {
 		end = len(s)
 	}
-	end = min(end, maxQuoted)
+	if end > maxQuoted {
+		end = maxQuoted
+		for end > 0 && !utf8.RuneStart(s[end]) {
+			end--
+		}
+	}
 	if end == len(s) {
 		return s
 	}
 	return fmt.Sprintf("%s… (%d more bytes not shown)", s[:end], len(s)-end)
 }
 
+// QuoteName returns a variable's name for an error or a log line: as it
+// is when every character of it is safe to show, otherwise quoted as %q
+// does, with control, format and separator characters and bytes that
+// are not UTF-8 escaped.
+func QuoteName(name string) string {
+	if name != "" && !strings.ContainsFunc(name, unsafe) {
+		return name
+	}
+	return strconv.Quote(name)
+}
+
+// isJunk reports whether r is what may surround a reference by accident,
+// in a copy and paste or a quoted YAML value: white space, a quotation
+// mark (ASCII, typographic or other), a backquote, or a character that is
+// not safe to show (such as a BOM or a zero-width space).
+func isJunk(r rune) bool {
+	return unsafe(r) || r == '`' || unicode.Is(unicode.Quotation_Mark, r)
+}
+
+// surrounded returns the reason for a reference with junk around it, or
+// "" when there is none, and the reference without it.
+func surrounded(s string) (reason, core string) {
+	left := strings.TrimLeftFunc(s, isJunk)
+	core = strings.TrimRightFunc(left, isJunk)
+	var what []string
+	if len(left) < len(s) {
+		r, _ := utf8.DecodeRuneInString(s)
+		what = append(what, "starts with "+describe(r))
+	}
+	if len(core) < len(left) {
+		r, _ := utf8.DecodeLastRuneInString(s)
+		what = append(what, "ends with "+describe(r))
+	}
+	if what == nil {
+		return "", s
+	}
+	return "white space, quotes or invisible characters surround the reference: it " + strings.Join(what, " and "), core
+}
+
+// describe names a character that surrounds a reference, without showing
+// it when it is not safe to show.
+func describe(r rune) string {
+	switch r {
+	case ' ':
+		return "a space"
+	case '\t':
+		return "a tab"
+	case '\n':
+		return "a line feed"
+	case '\r':
+		return "a carriage return"
+	case '"', '\'', '`':
+		return fmt.Sprintf("a quote (%c)", r)
+	case 0xa0:
+		return "a no-break space (U+00A0)"
+	case 0xfeff:
+		return "a byte order mark (U+FEFF)"
+	case utf8.RuneError:
+		return "a byte that is not UTF-8, or U+FFFD"
+	}
+	switch {
+	case unicode.Is(unicode.Quotation_Mark, r):
+		return fmt.Sprintf("a quote (U+%04X)", r)
+	case unicode.IsSpace(r):
+		return fmt.Sprintf("white space (U+%04X)", r)
+	case unicode.IsControl(r):
+		return fmt.Sprintf("a control character (U+%04X)", r)
+	}
+	return fmt.Sprintf("an invisible character (U+%04X)", r)
+}
+
 var (
-	partitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	// Secret names: ASCII letters, digits and /_+=.@-; at most 512,
 	// checked apart, since a bounded repeat compiles to one copy of the
 	// class per repeat, and costs every start 10 ms and 0.5 MB of init.
@@ -107,12 +199,19 @@ var (
 // Is reports whether s starts like a reference, so that it must
 // parse, rather than being an ordinary value passed through untouched.
 //
+// White space, quotes and invisible characters before the reference do
+// not count: ` ssm:/p`, `"ssm:/p"` or a BOM before it start like a
+// reference, and Parse rejects them, rather than the application
+// receiving them as its value. A value that only holds a reference after
+// other text, such as "my ssm:/p note" or a URL, is not one.
+//
 // The prefixes ("arn:", the service, "ssm:", "secretsmanager:") are
 // matched without regard to case, so that a mistyped "ARN:aws:ssm:..." or
 // "SSM:/app/db" is an error rather than a literal handed to the
 // application as its password. Other ARNs, such
 // as a KMS key's or an S3 bucket's, are not references.
 func Is(s string) bool {
+	s = strings.TrimLeftFunc(s, isJunk)
 	if hasPrefixFold(s, "ssm:") || hasPrefixFold(s, "secretsmanager:") {
 		return true
 	}
@@ -134,16 +233,21 @@ func Is(s string) bool {
 
 // Parse parses a reference. It makes no network call. A value for which
 // Is is false yields ErrNotReference; one that starts like a
-// reference but does not parse yields a *SyntaxError.
+// reference but does not parse yields a *SyntaxError. So does a reference
+// with white space, quotes or invisible characters around it, or with a
+// character in it that is not safe to show in a log line (see Quote).
 func Parse(s string) (Ref, error) {
 	if !Is(s) {
 		return Ref{}, ErrNotReference
 	}
+	if reason, core := surrounded(s); reason != "" {
+		return Ref{}, &SyntaxError{Ref: Ref{raw: quotable(core)}, Reason: reason}
+	}
 	bad := func(format string, a ...any) (Ref, error) {
 		return Ref{}, &SyntaxError{Ref: Ref{raw: quotable(s)}, Reason: fmt.Sprintf(format, a...)}
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return bad("contains white space or a control character")
+	if strings.ContainsFunc(s, unsafe) {
+		return bad("contains white space, a control character or an invisible character")
 	}
 
 	if (hasPrefixFold(s, "ssm:") && !strings.HasPrefix(s, "ssm:")) ||
@@ -179,11 +283,14 @@ func Parse(s string) (Ref, error) {
 	if service != string(SecretsManager) && service != string(SSM) {
 		return bad("service %q must be secretsmanager or ssm, in lower case", quotable(service))
 	}
-	if !partitionRE.MatchString(partition) {
-		return bad("partition %q is not an AWS partition such as aws, aws-cn or aws-us-gov", quotable(partition))
+	if partitionByID(partition) == nil {
+		return bad("partition %q is not an AWS partition: %s", quotable(partition), partitionIDs())
 	}
-	if !regionRE.MatchString(region) {
+	if !IsRegion(region) {
 		return bad("region %q is not a region such as us-east-1", quotable(region))
+	}
+	if p := PartitionOf(region); p != partition {
+		return bad("region %s is in partition %s, not %s", region, p, partition)
 	}
 	if !accountRE.MatchString(account) {
 		return bad("account %q is not a 12-digit account ID", quotable(account))
@@ -308,31 +415,13 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// IsRegion reports whether s has the form of an AWS region, such as
-// us-east-1.
-func IsRegion(s string) bool { return regionRE.MatchString(s) }
-
 // IsAccount reports whether s is a 12-digit AWS account ID.
 func IsAccount(s string) bool { return accountRE.MatchString(s) }
 
 // Quote returns what an error may show of a value that starts like a
-// reference: the part before the first white space or control character,
-// at most 200 bytes. What follows a space may be anything, a password
-// included.
+// reference: the part before the first white space, control, format (such
+// as a bidi control or a zero-width space) or separator character, or
+// byte that is not UTF-8, at most 200 bytes, cut between characters. What
+// follows a space may be anything, a password included. The result holds
+// no such character, so it is safe in a log line even unquoted.
 func Quote(s string) string { return quotable(s) }
-
-// PartitionOf returns the partition a region belongs to, for the ARNs of
-// short-form references, which name none.
-func PartitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
-}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParse(t *testing.T) {
@@ -23,6 +24,8 @@ func TestParse(t *testing.T) {
 		{"secret three empty fields", sm + "db:::", Ref{Service: SecretsManager, Partition: "aws", Region: "us-east-1", Account: "123456789012", Name: "db"}},
 		{"secret aws-cn", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-cn", Region: "cn-north-1", Account: "123456789012", Name: "db"}},
 		{"secret aws-us-gov", "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-us-gov", Region: "us-gov-west-1", Account: "123456789012", Name: "db"}},
+		{"secret aws-eusc", "arn:aws-eusc:secretsmanager:eusc-de-east-1:123456789012:secret:x", Ref{Service: SecretsManager, Partition: "aws-eusc", Region: "eusc-de-east-1", Account: "123456789012", Name: "x"}},
+		{"parameter aws-eusc", "arn:aws-eusc:ssm:eusc-de-east-1:123456789012:parameter/app/x", Ref{Service: SSM, Partition: "aws-eusc", Region: "eusc-de-east-1", Account: "123456789012", Name: "/app/x"}},
 		{"secret iso partition", "arn:aws-iso-b:secretsmanager:us-isob-east-1:123456789012:secret:db", Ref{Service: SecretsManager, Partition: "aws-iso-b", Region: "us-isob-east-1", Account: "123456789012", Name: "db"}},
 		{"parameter hierarchy", ps + "app/db", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "/app/db"}},
 		{"parameter top level", ps + "db", Ref{Service: SSM, Partition: "aws", Region: "eu-west-1", Account: "123456789012", Name: "db"}},
@@ -122,7 +125,7 @@ func TestIs(t *testing.T) {
 		{"arn:aws:kms:us-east-1:123456789012:key/abc", false},
 		{"arn:aws:s3:::bucket", false},
 		{"arn:aws:ssm:us-east-1:123456789012:document/run", false},
-		{" ssm:/app/db", false},
+		{" ssm:/app/db", true},
 		{"SSM:/app/db", true},
 		{"SecretsManager:db", true},
 		{"ssm:/app/db", true},
@@ -161,27 +164,48 @@ func TestRefARN(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that Parse never panics, that what parses round-trips
-// through String, and that every parsed reference has a name and service.
+// FuzzParse checks that Parse never panics, that Is agrees with Parse,
+// that what parses round-trips through String, that every parsed
+// reference has a name and service, that junk around a reference makes it
+// malformed, and that no error holds a character unsafe in a log line.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password:AWSCURRENT:0f90742f-17e1-4293-b0de-c1e57f25fa22",
 		"arn:aws:ssm:us-east-1:123456789012:parameter/app/db:3",
 		"ssm:/a/b:label", "secretsmanager:db::AWSPREVIOUS:", "ARN:aws:ssm:x", "arn:aws:ssm:us-east-1:123456789012:parameter",
-		"secretsmanager:", "ssm::", "arn:::::",
+		"secretsmanager:", "ssm::", "arn:::::", " ssm:/p", "\"ssm:/p\"", "\ufeffssm:/p", "\u00a0ssm:/p\u2028", "my ssm:/p",
+		"arn:aws-eusc:secretsmanager:eusc-de-east-1:123456789012:secret:x",
 	} {
 		f.Add(s)
 	}
+	junk := []string{" ", "\t", "\n", "\"", "'", "`", "\u201c", "\ufeff", "\u00a0", "\u200b", "\u202e", "\xff"}
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := Parse(s)
+		if Is(strings.TrimLeftFunc(s, isJunk)) && !Is(s) {
+			t.Fatalf("Is is false for a reference after junk")
+		}
 		if err != nil {
 			if Is(s) != !errors.Is(err, ErrNotReference) {
 				t.Fatalf("Parse error %v disagrees with Is", err)
+			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return !safe(r) && r != ' ' }) {
+				t.Fatalf("error %q holds an unsafe character", err)
 			}
 			return
 		}
 		if r.String() != s || r.Name == "" || (r.Service != SSM && r.Service != SecretsManager) {
 			t.Fatalf("Parse(%q) = %+v", s, r)
+		}
+		if strings.ContainsFunc(s, unsafe) {
+			t.Fatalf("Parse(%q) accepted a character unsafe in a log line", s)
+		}
+		for _, j := range junk {
+			for _, in := range []string{j + s, s + j, j + s + j} {
+				var se *SyntaxError
+				if _, err := Parse(in); !errors.As(err, &se) {
+					t.Fatalf("Parse(%q) = %v, want a *SyntaxError", in, err)
+				}
+			}
 		}
 		if r.Service == SSM && (r.JSONKey != "" || r.VersionID != "") {
 			t.Fatalf("Parse(%q): SSM reference with secret fields", s)
@@ -213,5 +237,115 @@ func TestSyntaxErrorQuotesOnlyTheReference(t *testing.T) {
 		if reqs != nil || err == nil || strings.Contains(err.Error(), canary) {
 			t.Errorf("Find: a value leaked, or no error")
 		}
+	}
+}
+
+// TestNearMiss: a reference with white space, quotes or invisible
+// characters around it is malformed, not a value passed through (issue 12,
+// item 2). Ordinary values that merely hold a reference are not.
+func TestNearMiss(t *testing.T) {
+	const sm = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"
+	tests := []struct{ name, in, reason string }{
+		{"leading space", " ssm:/p", "starts with a space"},
+		{"leading tab", "\tssm:/p", "starts with a tab"},
+		{"leading newline", "\nsecretsmanager:db", "starts with a line feed"},
+		{"double quotes", `"ssm:/p"`, `starts with a quote (") and ends with a quote (")`},
+		{"single quotes", `'` + sm + `'`, `starts with a quote (')`},
+		{"backquotes", "`ssm:/p`", "starts with a quote (`)"},
+		{"typographic quotes", "\u201cssm:/p\u201d", "starts with a quote (U+201C) and ends with a quote (U+201D)"},
+		{"guillemets", "\u00abssm:/p\u00bb", "a quote (U+00AB)"},
+		{"BOM", "\ufeffssm:/p", "a byte order mark (U+FEFF)"},
+		{"no-break space", "\u00a0ssm:/p", "a no-break space (U+00A0)"},
+		{"zero-width space", "\u200bssm:/p", "an invisible character (U+200B)"},
+		{"word joiner", "ssm:/p\u2060", "ends with an invisible character (U+2060)"},
+		{"bidi override", "\u202essm:/p", "(U+202E)"},
+		{"line separator", "\u2028ssm:/p", "white space (U+2028)"},
+		{"NEL", "\u0085ssm:/p", "(U+0085)"},
+		{"ideographic space", "\u3000ssm:/p", "white space (U+3000)"},
+		{"invalid UTF-8", "\xffssm:/p", "not UTF-8"},
+		{"trailing quote", "ssm:/p'", "ends with a quote (')"},
+		{"trailing CRLF", sm + "\r\n", "ends with a line feed"},
+		{"trailing space", sm + " ", "ends with a space"},
+		{"quoted upper case", `"SSM:/p"`, "starts with a quote"},
+		{"quoted garbage", `"ssm: yes"`, "starts with a quote"},
+		{"many", " \t\"\u00a0ssm:/p", "starts with a space"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !Is(tt.in) {
+				t.Fatalf("Is = false, want true: a near-miss reference must fail, not pass through")
+			}
+			_, err := Parse(tt.in)
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse error = %v, want a *SyntaxError", err)
+			}
+			if !strings.Contains(se.Reason, "white space, quotes or invisible characters surround the reference") ||
+				!strings.Contains(se.Reason, tt.reason) {
+				t.Errorf("reason = %q, want it to say what surrounds the reference: %q", se.Reason, tt.reason)
+			}
+			if msg := err.Error(); strings.ContainsFunc(msg, func(r rune) bool { return !safe(r) && r != ' ' }) {
+				t.Errorf("error %q holds an unsafe character", msg)
+			}
+			reqs, err := Find([]string{"V=" + tt.in}, nil)
+			if reqs != nil || err == nil {
+				t.Errorf("Find passed the value through")
+			}
+			if reqs, err := Find([]string{"V=" + tt.in}, func(n string) bool { return n == "V" }); reqs != nil || err != nil {
+				t.Errorf("Find with V skipped = %v, %v; want nothing: the escape hatch", reqs, err)
+			}
+		})
+	}
+	for _, in := range []string{
+		"my ssm:/p note",
+		"see ssm:/p",
+		"https://example.com/ssm:/p",
+		`{"ref": "ssm:/p"}`,
+		"\"arn:aws:kms:us-east-1:123456789012:key/abc\"",
+		" arn:aws:s3:::bucket",
+		"\"hello\"",
+		" ",
+		"\u00a0\u200b",
+		"",
+		"x ssm:",
+		"-ssm:/p",
+	} {
+		if Is(in) {
+			t.Errorf("Is(%q) = true, want false: an ordinary value", in)
+		}
+	}
+}
+
+// TestQuoteEscapes: what an error shows of a value never holds a control,
+// format, bidi or separator character, nor half a UTF-8 sequence (issue
+// 12, item 11).
+func TestQuoteEscapes(t *testing.T) {
+	for _, c := range []string{"\u2028", "\u2029", "\u0085", "\u202e", "\u2066", "\u200e", "\u061c", "\ufeff", "\x1b[31m", "\xff", "\u00ad"} {
+		for _, in := range []string{"ssm:/p" + c + "x", "secretsmanager:db:k" + c + "ey::", "arn:aws:secretsmanager:us-east-1:123456789012:secret:a" + c + "b"} {
+			_, err := Parse(in)
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Errorf("Parse(%q) = %v, want a *SyntaxError", in, err)
+				continue
+			}
+			if se.Ref.String() != Quote(in) || strings.ContainsFunc(se.Ref.String(), func(r rune) bool { return !safe(r) && r != ' ' }) {
+				t.Errorf("Parse(%q): the quoted part %q holds an unsafe character", in, se.Ref.String())
+			}
+			for _, s := range []string{se.Error(), Quote(in)} {
+				if strings.Contains(s, c) {
+					t.Errorf("Parse(%q): %q holds %q raw", in, s, c)
+				}
+			}
+		}
+	}
+	// A cut at maxQuoted never splits a character.
+	long := "ssm:/" + strings.Repeat("é", 200)
+	if q := Quote(long + " x"); !utf8.ValidString(q) {
+		t.Errorf("Quote cut a character in half: %q", q)
+	}
+	// The variable's name, too, is escaped when it holds such characters.
+	_, err := Find([]string{"A\u2028B=ssm:/p x"}, nil)
+	if err == nil || strings.Contains(err.Error(), "\u2028") || !strings.Contains(err.Error(), `"A\u2028B"`) {
+		t.Errorf("Find error = %q, want the name escaped", err)
 	}
 }
