@@ -1,13 +1,12 @@
-// Package awsstub owns an in-memory stand-in for the three AWS read calls
-// valuefrom makes: secretsmanager.GetSecretValue,
-// secretsmanager.BatchGetSecretValue and AmazonSSM.GetParameters.
+// Package awsstub owns an in-memory stand-in for the two AWS read calls
+// valuefrom makes: secretsmanager.GetSecretValue and
+// AmazonSSM.GetParameters.
 //
 // Unlike moto, which serialises requests, the stub answers many requests in
 // parallel after a configurable delay, so tests and benchmarks can see what
 // concurrency and batching buy. It speaks awsJson1.1 as the Go SDK does,
 // ignores request signing, accepts any region and listens on loopback only.
-// It enforces AWS's batch limits (20 secret ids, 10 parameter names), which
-// moto does not.
+// It enforces AWS's batch limit of 10 parameter names, which moto does not.
 package awsstub
 
 import (
@@ -25,29 +24,33 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // Operation names, as sent in the X-Amz-Target header.
 const (
-	OpGetSecretValue      = "secretsmanager.GetSecretValue"
-	OpBatchGetSecretValue = "secretsmanager.BatchGetSecretValue"
-	OpGetParameters       = "AmazonSSM.GetParameters"
+	OpGetSecretValue = "secretsmanager.GetSecretValue"
+	OpGetParameters  = "AmazonSSM.GetParameters"
 )
 
-// Limits that AWS enforces on the batched calls.
+// MaxGetParameters is the most names AWS takes in one GetParameters call.
+const MaxGetParameters = 10
+
+// The region and account in the stub's ARNs.
 const (
-	MaxBatchSecrets  = 20
-	MaxGetParameters = 10
+	region  = "us-east-1"
+	account = "123456789012"
 )
 
 var requestIDs atomic.Uint64
 
 // Options configures a Server.
 type Options struct {
-	Delay   time.Duration // added before every answer; 0 answers at once
-	Region  string        // used in ARNs; default us-east-1
-	Account string        // used in ARNs; default 123456789012
+	Delay time.Duration // added before every answer; 0 answers at once
 }
 
 // Server is an in-memory, parallel AWS stub. Its methods are safe for
@@ -73,8 +76,7 @@ type secret struct {
 
 type secretVersion struct {
 	id      string
-	str     *string
-	bin     []byte
+	str     string
 	stages  []string
 	created time.Time
 }
@@ -92,12 +94,6 @@ type paramVersion struct {
 
 // New returns a stub that is not yet listening; call Start.
 func New(opts Options) *Server {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.Account == "" {
-		opts.Account = "123456789012"
-	}
 	return &Server{
 		opts:    opts,
 		secrets: map[string]*secret{},
@@ -118,6 +114,33 @@ func (s *Server) Start() error {
 	return nil
 }
 
+// Serve returns a stub that is listening, and is closed when the test
+// ends.
+func Serve(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	s := New(opts)
+	if err := s.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Config returns an SDK configuration for a stub, or a proxy in front of
+// one, at url: us-east-1, dummy credentials, and no retries, so that a
+// test sees every answer.
+func Config(url string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		BaseEndpoint: aws.String(url),
+		HTTPClient:   awshttp.NewBuildableClient(),
+		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, nil
+		}),
+	}
+}
+
 // URL returns the base URL, http://127.0.0.1:PORT, for BaseEndpoint.
 func (s *Server) URL() string { return s.url }
 
@@ -134,22 +157,14 @@ func (s *Server) Close() error {
 // version becomes AWSCURRENT. A version that loses AWSCURRENT becomes
 // AWSPREVIOUS. It returns the new VersionId.
 func (s *Server) PutSecretString(name, value string, stages ...string) string {
-	return s.putSecret(name, &secretVersion{str: &value}, stages)
-}
-
-// PutSecretBinary is PutSecretString for a SecretBinary value.
-func (s *Server) PutSecretBinary(name string, value []byte, stages ...string) string {
-	return s.putSecret(name, &secretVersion{bin: slices.Clone(value)}, stages)
-}
-
-func (s *Server) putSecret(name string, v *secretVersion, stages []string) string {
+	v := &secretVersion{str: value}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sec := s.secrets[name]
 	if sec == nil {
 		sum := sha256.Sum256([]byte(name))
 		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s",
-			s.opts.Region, s.opts.Account, name, hex.EncodeToString(sum[:3]))
+			region, account, name, hex.EncodeToString(sum[:3]))
 		sec = &secret{name: name, arn: arn}
 		s.secrets[name] = sec
 	}
@@ -183,7 +198,7 @@ func (s *Server) PutParameter(name, typ, value string, labels ...string) int64 {
 	if p == nil {
 		p = &param{
 			name:     name,
-			arn:      fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", s.opts.Region, s.opts.Account, strings.TrimPrefix(name, "/")),
+			arn:      fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", region, account, strings.TrimPrefix(name, "/")),
 			dataType: "text",
 		}
 		s.params[name] = p
@@ -252,8 +267,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case OpGetSecretValue:
 		out, err = s.getSecretValue(r)
-	case OpBatchGetSecretValue:
-		out, err = s.batchGetSecretValue(r)
 	case OpGetParameters:
 		out, err = s.getParameters(r)
 	default:
@@ -292,8 +305,7 @@ type secretValue struct {
 	ARN           string
 	Name          string
 	VersionId     string
-	SecretString  *string  `json:",omitempty"`
-	SecretBinary  []byte   `json:",omitempty"` // base64 in JSON, as AWS sends it
+	SecretString  string
 	VersionStages []string `json:",omitempty"`
 	CreatedDate   float64  // epoch seconds
 }
@@ -334,49 +346,13 @@ func (s *Server) lookupSecret(id, versionID, stage string) (*secretValue, error)
 		if (versionID == "" || v.id == versionID) && (stage == "" || slices.Contains(v.stages, stage)) {
 			return &secretValue{
 				ARN: sec.arn, Name: sec.name, VersionId: v.id,
-				SecretString: v.str, SecretBinary: v.bin,
+				SecretString:  v.str,
 				VersionStages: slices.Clone(v.stages),
 				CreatedDate:   float64(v.created.Unix()),
 			}, nil
 		}
 	}
 	return nil, &apiError{400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret value for the requested version or staging label."}
-}
-
-func (s *Server) batchGetSecretValue(r *http.Request) (any, error) {
-	var in struct {
-		SecretIdList []string
-		Filters      []json.RawMessage
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		return nil, err
-	}
-	switch {
-	case len(in.Filters) > 0:
-		return nil, &apiError{400, "InvalidParameterException", "awsstub does not implement Filters"}
-	case len(in.SecretIdList) == 0:
-		return nil, &apiError{400, "InvalidParameterException", "You must include Filters or SecretIdList."}
-	case len(in.SecretIdList) > MaxBatchSecrets:
-		return nil, &apiError{400, "InvalidParameterException",
-			fmt.Sprintf("SecretIdList has %d members; the maximum is %d.", len(in.SecretIdList), MaxBatchSecrets)}
-	}
-	type apiErrorType struct{ SecretId, ErrorCode, Message string }
-	out := struct {
-		SecretValues []*secretValue
-		Errors       []apiErrorType
-	}{SecretValues: []*secretValue{}, Errors: []apiErrorType{}}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, id := range in.SecretIdList {
-		v, err := s.lookupSecret(id, "", "")
-		if err != nil {
-			ae := err.(*apiError)
-			out.Errors = append(out.Errors, apiErrorType{id, ae.code, ae.msg})
-			continue
-		}
-		out.SecretValues = append(out.SecretValues, v)
-	}
-	return out, nil
 }
 
 type parameter struct {

@@ -38,7 +38,7 @@ func Example() {
 	}
 	defer p.Close()
 
-	sm := secretsmanager.NewFromConfig(sdkConfig(p.URL()))
+	sm := secretsmanager.NewFromConfig(awsstub.Config(p.URL()))
 	for _, id := range []string{"api", "api", "db"} {
 		out, err := sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
 		var ae smithy.APIError
