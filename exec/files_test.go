@@ -2,6 +2,7 @@ package exec_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,14 +80,7 @@ func TestEnvironmentFiles(t *testing.T) {
 			}
 		})
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
+	names, _ := fs.Glob(os.DirFS(dir), "*") // none if dir cannot be read
 	if wantNames := []string{"EMPTY", "TLS_CERT"}; !slices.Equal(names, wantNames) {
 		t.Errorf("files in %s = %q, want %q", dir, names, wantNames)
 	}

@@ -17,8 +17,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,7 +57,6 @@ type Options struct {
 // concurrent use.
 type Server struct {
 	opts Options
-	srv  *http.Server
 	url  string
 
 	mu       sync.Mutex
@@ -92,7 +91,8 @@ type paramVersion struct {
 	modified time.Time
 }
 
-// New returns a stub that is not yet listening; call Start.
+// New returns a stub that is not yet listening: it is an http.Handler,
+// for httptest.NewServer. Tests call Serve instead.
 func New(opts Options) *Server {
 	return &Server{
 		opts:    opts,
@@ -102,27 +102,13 @@ func New(opts Options) *Server {
 	}
 }
 
-// Start listens on a free port of 127.0.0.1 and serves in the background.
-func (s *Server) Start() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("awsstub: listen: %w", err)
-	}
-	s.url = "http://" + l.Addr().String()
-	s.srv = &http.Server{Handler: s}
-	go s.srv.Serve(l)
-	return nil
-}
-
-// Serve returns a stub that is listening, and is closed when the test
-// ends.
+// Serve returns a stub listening on a free port of 127.0.0.1, which is
+// closed when the test ends.
 func Serve(tb testing.TB, opts Options) *Server {
-	tb.Helper()
 	s := New(opts)
-	if err := s.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
+	hs := httptest.NewServer(s)
+	tb.Cleanup(hs.Close)
+	s.url = hs.URL
 	return s
 }
 
@@ -141,16 +127,9 @@ func Config(url string) aws.Config {
 	}
 }
 
-// URL returns the base URL, http://127.0.0.1:PORT, for BaseEndpoint.
+// URL returns the base URL of a stub from Serve, http://127.0.0.1:PORT,
+// for BaseEndpoint.
 func (s *Server) URL() string { return s.url }
-
-// Close stops the server and its open connections.
-func (s *Server) Close() error {
-	if s.srv == nil {
-		return nil
-	}
-	return s.srv.Close()
-}
 
 // PutSecretString adds a new version holding value to the secret name,
 // creating the secret if needed, as PutSecretValue does: with no stages the
@@ -221,7 +200,7 @@ func (s *Server) Counts() map[string]int {
 }
 
 // MaxInFlight returns the largest number of requests that were being served
-// at the same time since Start or the last ResetCounts.
+// at the same time since New or the last ResetCounts.
 func (s *Server) MaxInFlight() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

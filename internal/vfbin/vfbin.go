@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -63,6 +64,7 @@ type Result struct {
 	Code           int // exit code; -1 if it could not be run
 	Stdout, Stderr string
 	Took           time.Duration
+	MaxRSS         int64 // peak resident set size in KiB, from wait4
 }
 
 // Run runs binary with exactly env and args, and waits for it. If the
@@ -82,7 +84,11 @@ func Run(tb testing.TB, binary string, env []string, args ...string) Result {
 		tb.Errorf("running valuefrom: %v", err)
 		return Result{Code: -1}
 	}
-	return Result{Code: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String(), Took: took}
+	r := Result{Code: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String(), Took: took}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.MaxRSS = ru.Maxrss
+	}
+	return r
 }
 
 // Build compiles cmd/valuefrom into dir with `make build`, the one

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -55,24 +54,16 @@ type run struct {
 // child keeps the PID, and Linux keeps the PID's RSS high-water mark
 // across exec, so wait4's Maxrss is max(valuefrom's peak, date's peak);
 // date's own peak is about 1 MiB, far below valuefrom's.
-func runOnce(env []string, flags ...string) (run, error) {
+func runOnce(t *testing.T, env []string, flags ...string) (run, error) {
 	args := append(slices.Clone(flags), "--", "date", "+%s%N")
-	cmd := exec.Command(binary, args...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		return run{}, err
+	res := vfbin.Run(t, binary, env, args...)
+	if res.Code < 0 {
+		return run{}, errors.New("valuefrom did not run")
 	}
-	r := run{code: cmd.ProcessState.ExitCode(), stderr: stderr.String()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss
-	}
+	r := run{code: res.Code, stderr: res.Stderr, maxRSS: res.MaxRSS}
 	if r.code == 0 {
-		ns, err := strconv.ParseInt(strings.TrimSpace(stdout.String()), 10, 64)
+		ns, err := strconv.ParseInt(strings.TrimSpace(res.Stdout), 10, 64)
 		if err != nil {
 			return r, fmt.Errorf("child's output is not a time: %v", err)
 		}
@@ -189,7 +180,7 @@ func TestStartup(t *testing.T) {
 				calls := 0
 				for range reps {
 					b.reset()
-					res, err := runOnce(env, mode.flags...)
+					res, err := runOnce(t, env, mode.flags...)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -368,7 +359,7 @@ func fleet(t *testing.T, stub *awsstub.Server, n int, batch bool, mode string, b
 	for range n {
 		wg.Go(func() {
 			<-started
-			r, err := runOnce(env)
+			r, err := runOnce(t, env)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil || r.code != 0 {
