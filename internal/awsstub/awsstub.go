@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,8 +45,6 @@ const (
 	account = "123456789012"
 )
 
-var requestIDs atomic.Uint64
-
 // Options configures a Server.
 type Options struct {
 	Delay time.Duration // added before every answer; 0 answers at once
@@ -63,6 +60,7 @@ type Server struct {
 	secrets  map[string]*secret // by name
 	params   map[string]*param  // by name
 	seq      int
+	requests int // for request ids
 	counts   map[string]int
 	inFlight int
 	maxIn    int
@@ -229,6 +227,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := r.Header.Get("X-Amz-Target")
 	s.mu.Lock()
 	s.counts[op]++
+	s.requests++
+	id := s.requests
 	s.inFlight++
 	s.maxIn = max(s.maxIn, s.inFlight)
 	s.mu.Unlock()
@@ -252,7 +252,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = &apiError{400, "UnknownOperationException", "awsstub does not implement " + strconv.Quote(op)}
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("a5570b00-0000-4000-8000-%012x", requestIDs.Add(1)))
+	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("a5570b00-0000-4000-8000-%012x", id))
 	if err != nil {
 		ae, ok := err.(*apiError)
 		if !ok {
