@@ -63,6 +63,14 @@ func goGet(ctx context.Context, c *cache.Cache[string], fetch func(context.Conte
 	return done
 }
 
+// wantCalls checks that fetch ran want times.
+func wantCalls(t *testing.T, calls *atomic.Int32, want int32) {
+	t.Helper()
+	if got := calls.Load(); got != want {
+		t.Errorf("fetch calls = %d, want %d", got, want)
+	}
+}
+
 // counter returns a fetch that counts its calls and returns value.
 func counter(value string) (fetch func(context.Context) (string, error), calls *atomic.Int32) {
 	calls = new(atomic.Int32)
@@ -84,9 +92,7 @@ func TestMemoFetchesOnce(t *testing.T) {
 			t.Errorf("Get #%d = %q, want %q", i, got, "v1")
 		}
 	}
-	if got := calls.Load(); got != 1 {
-		t.Errorf("fetch calls = %d, want 1", got)
-	}
+	wantCalls(t, calls, 1)
 	if got := c.Len(); got != 1 {
 		t.Errorf("Len = %d, want 1", got)
 	}
@@ -177,9 +183,7 @@ func TestSingleFlight(t *testing.T) {
 			t.Errorf("caller %d: Get = %q, want %q", i, r.v, "shared")
 		}
 	}
-	if got := calls.Load(); got != 1 {
-		t.Errorf("fetch calls = %d, want 1", got)
-	}
+	wantCalls(t, &calls, 1)
 }
 
 // TestCancelledWaiter: a caller that joined a fetch stops waiting when its
@@ -224,9 +228,7 @@ func TestCancelledWaiter(t *testing.T) {
 	if got, ok := c.Lookup("k"); !ok || got != "v" {
 		t.Errorf("Lookup after fetch = %q, %v; want %q, true", got, ok, "v")
 	}
-	if got := calls.Load(); got != 1 {
-		t.Errorf("fetch calls = %d, want 1", got)
-	}
+	wantCalls(t, &calls, 1)
 }
 
 // TestCancelledStarterDoesNotFailOthers: when the caller that started a
@@ -318,9 +320,7 @@ func TestMaxEntriesThroughGet(t *testing.T) {
 		}
 	}
 	// a, b, c fetched once each; a stayed recently used, so c evicted b.
-	if got := calls.Load(); got != 3 {
-		t.Errorf("fetch calls = %d, want 3", got)
-	}
+	wantCalls(t, &calls, 3)
 	if _, ok := c.Lookup("b"); ok {
 		t.Errorf("Lookup(b): ok = true, want false (least recently used, evicted)")
 	}
