@@ -55,10 +55,3 @@ func Seed(tb testing.TB, srv *Server) Fixture {
 	f.Token = east.Parameter("/app/token", "SecureString", "v2-canary-token-77c3")
 	return f
 }
-
-// Values returns every secret value of f, for tests that check a text for
-// leaks or hide the values in a failure message.
-func (f Fixture) Values() []string {
-	return []string{DBPassword, f.DB.Value, f.Plain.Value, f.Binary.Value, f.Rotated.Value,
-		f.RotatedPrevious.Value, f.Regional.Value, f.Token.Value, f.TokenV1.Value}
-}
