@@ -93,7 +93,8 @@ func Run(tb testing.TB, binary string, env []string, args ...string) Result {
 
 // Build compiles cmd/valuefrom into dir with `make build`, the one
 // definition of a release build (static, trimmed, stripped), and returns
-// the binary's path.
+// the binary's path. Under go test -short it builds nothing and returns an
+// error: a test calls Need first, which skips.
 func Build(dir string) (string, error) {
 	return BuildFor(dir, runtime.GOOS, runtime.GOARCH)
 }
