@@ -46,6 +46,31 @@ func (c *joinCtx) Done() <-chan struct{} {
 	return c.Context.Done()
 }
 
+// result is what a Get returned.
+type result struct {
+	v   string
+	err error
+}
+
+// goGet calls c.Get for key "k" in a goroutine; the channel gets what it
+// returned.
+func goGet(ctx context.Context, c *cache.Cache[string], fetch func(context.Context) (string, error)) <-chan result {
+	done := make(chan result, 1)
+	go func() {
+		v, err := c.Get(ctx, "k", fetch)
+		done <- result{v, err}
+	}()
+	return done
+}
+
+// wantCalls checks that fetch ran want times.
+func wantCalls(t *testing.T, calls *atomic.Int32, want int32) {
+	t.Helper()
+	if got := calls.Load(); got != want {
+		t.Errorf("fetch calls = %d, want %d", got, want)
+	}
+}
+
 // counter returns a fetch that counts its calls and returns value.
 func counter(value string) (fetch func(context.Context) (string, error), calls *atomic.Int32) {
 	calls = new(atomic.Int32)
@@ -67,9 +92,7 @@ func TestMemoFetchesOnce(t *testing.T) {
 			t.Errorf("Get #%d = %q, want %q", i, got, "v1")
 		}
 	}
-	if got := calls.Load(); got != 1 {
-		t.Errorf("fetch calls = %d, want 1", got)
-	}
+	wantCalls(t, calls, 1)
 	if got := c.Len(); got != 1 {
 		t.Errorf("Len = %d, want 1", got)
 	}
@@ -143,17 +166,9 @@ func TestSingleFlight(t *testing.T) {
 	}
 
 	joined := make(chan struct{}, callers)
-	type result struct {
-		v   string
-		err error
-	}
-	results := make(chan result, callers)
-	for range callers {
-		go func() {
-			ctx := &joinCtx{Context: t.Context(), joined: joined}
-			v, err := c.Get(ctx, "k", fetch)
-			results <- result{v, err}
-		}()
+	results := make([]<-chan result, callers)
+	for i := range callers {
+		results[i] = goGet(&joinCtx{Context: t.Context(), joined: joined}, c, fetch)
 	}
 	for range callers {
 		<-joined
@@ -161,16 +176,14 @@ func TestSingleFlight(t *testing.T) {
 	close(release)
 
 	for i := range callers {
-		r := <-results
+		r := <-results[i]
 		if r.err != nil {
 			t.Errorf("caller %d: Get: %v", i, r.err)
 		} else if r.v != "shared" {
 			t.Errorf("caller %d: Get = %q, want %q", i, r.v, "shared")
 		}
 	}
-	if got := calls.Load(); got != 1 {
-		t.Errorf("fetch calls = %d, want 1", got)
-	}
+	wantCalls(t, &calls, 1)
 }
 
 // TestCancelledWaiter: a caller that joined a fetch stops waiting when its
@@ -187,46 +200,35 @@ func TestCancelledWaiter(t *testing.T) {
 		return "v", nil
 	}
 
-	firstDone := make(chan error, 1)
-	var first string
-	go func() {
-		var err error
-		first, err = c.Get(context.Background(), "k", fetch)
-		firstDone <- err
-	}()
+	firstDone := goGet(context.Background(), c, fetch)
 	<-started
 
 	joined := make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(context.Background())
-	waiterDone := make(chan error, 1)
-	go func() {
-		_, err := c.Get(&joinCtx{Context: ctx, joined: joined}, "k", fetch)
-		waiterDone <- err
-	}()
+	waiterDone := goGet(&joinCtx{Context: ctx, joined: joined}, c, fetch)
 	<-joined
 	cancel()
-	if err := <-waiterDone; !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled waiter: err = %v, want %v", err, context.Canceled)
+	if r := <-waiterDone; !errors.Is(r.err, context.Canceled) {
+		t.Errorf("cancelled waiter: err = %v, want %v", r.err, context.Canceled)
 	}
 
 	select {
-	case err := <-firstDone:
-		t.Fatalf("first caller returned (err %v) before the fetch was released", err)
+	case r := <-firstDone:
+		t.Fatalf("first caller returned (err %v) before the fetch was released", r.err)
 	default:
 	}
 	close(release)
-	if err := <-firstDone; err != nil {
-		t.Fatalf("first caller: %v", err)
+	first := <-firstDone
+	if first.err != nil {
+		t.Fatalf("first caller: %v", first.err)
 	}
-	if first != "v" {
-		t.Errorf("first caller got %q, want %q", first, "v")
+	if first.v != "v" {
+		t.Errorf("first caller got %q, want %q", first.v, "v")
 	}
 	if got, ok := c.Lookup("k"); !ok || got != "v" {
 		t.Errorf("Lookup after fetch = %q, %v; want %q, true", got, ok, "v")
 	}
-	if got := calls.Load(); got != 1 {
-		t.Errorf("fetch calls = %d, want 1", got)
-	}
+	wantCalls(t, &calls, 1)
 }
 
 // TestCancelledStarterDoesNotFailOthers: when the caller that started a
@@ -249,28 +251,16 @@ func TestCancelledStarterDoesNotFailOthers(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	starterDone := make(chan error, 1)
-	go func() {
-		_, err := c.Get(ctx, "k", fetch)
-		starterDone <- err
-	}()
+	starterDone := goGet(ctx, c, fetch)
 	<-started
 
 	joined := make(chan struct{}, 1)
-	type result struct {
-		v   string
-		err error
-	}
-	other := make(chan result, 1)
-	go func() {
-		v, err := c.Get(&joinCtx{Context: context.Background(), joined: joined}, "k", fetch)
-		other <- result{v, err}
-	}()
+	other := goGet(&joinCtx{Context: context.Background(), joined: joined}, c, fetch)
 	<-joined
 
 	cancel()
-	if err := <-starterDone; !errors.Is(err, context.Canceled) {
-		t.Errorf("starter: err = %v, want %v", err, context.Canceled)
+	if r := <-starterDone; !errors.Is(r.err, context.Canceled) {
+		t.Errorf("starter: err = %v, want %v", r.err, context.Canceled)
 	}
 	if err := (<-fetchCtx).Err(); err != nil {
 		t.Errorf("shared fetch ctx: err = %v after the starting caller cancelled, want nil (other callers are still waiting)", err)
@@ -330,9 +320,7 @@ func TestMaxEntriesThroughGet(t *testing.T) {
 		}
 	}
 	// a, b, c fetched once each; a stayed recently used, so c evicted b.
-	if got := calls.Load(); got != 3 {
-		t.Errorf("fetch calls = %d, want 3", got)
-	}
+	wantCalls(t, &calls, 3)
 	if _, ok := c.Lookup("b"); ok {
 		t.Errorf("Lookup(b): ok = true, want false (least recently used, evicted)")
 	}

@@ -79,15 +79,8 @@ func TestEnvironmentFiles(t *testing.T) {
 			}
 		})
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if wantNames := []string{"EMPTY", "TLS_CERT"}; !slices.Equal(names, wantNames) {
+	names, _ := filepath.Glob(filepath.Join(dir, "*")) // none if dir cannot be read
+	if wantNames := []string{filepath.Join(dir, "EMPTY"), filepath.Join(dir, "TLS_CERT")}; !slices.Equal(names, wantNames) {
 		t.Errorf("files in %s = %q, want %q", dir, names, wantNames)
 	}
 	fi, err := os.Stat(dir)

@@ -1,13 +1,12 @@
-// Package awsstub owns an in-memory stand-in for the three AWS read calls
-// valuefrom makes: secretsmanager.GetSecretValue,
-// secretsmanager.BatchGetSecretValue and AmazonSSM.GetParameters.
+// Package awsstub owns an in-memory stand-in for the two AWS read calls
+// valuefrom makes: secretsmanager.GetSecretValue and
+// AmazonSSM.GetParameters.
 //
 // Unlike moto, which serialises requests, the stub answers many requests in
 // parallel after a configurable delay, so tests and benchmarks can see what
 // concurrency and batching buy. It speaks awsJson1.1 as the Go SDK does,
 // ignores request signing, accepts any region and listens on loopback only.
-// It enforces AWS's batch limits (20 secret ids, 10 parameter names), which
-// moto does not.
+// It enforces AWS's batch limit of 10 parameter names, which moto does not.
 package awsstub
 
 import (
@@ -18,49 +17,50 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
+	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // Operation names, as sent in the X-Amz-Target header.
 const (
-	OpGetSecretValue      = "secretsmanager.GetSecretValue"
-	OpBatchGetSecretValue = "secretsmanager.BatchGetSecretValue"
-	OpGetParameters       = "AmazonSSM.GetParameters"
+	OpGetSecretValue = "secretsmanager.GetSecretValue"
+	OpGetParameters  = "AmazonSSM.GetParameters"
 )
 
-// Limits that AWS enforces on the batched calls.
+// MaxGetParameters is the most names AWS takes in one GetParameters call.
+const MaxGetParameters = 10
+
+// The region and account in the stub's ARNs.
 const (
-	MaxBatchSecrets  = 20
-	MaxGetParameters = 10
+	region  = "us-east-1"
+	account = "123456789012"
 )
-
-var requestIDs atomic.Uint64
 
 // Options configures a Server.
 type Options struct {
-	Delay   time.Duration // added before every answer; 0 answers at once
-	Region  string        // used in ARNs; default us-east-1
-	Account string        // used in ARNs; default 123456789012
+	Delay time.Duration // added before every answer; 0 answers at once
 }
 
 // Server is an in-memory, parallel AWS stub. Its methods are safe for
 // concurrent use.
 type Server struct {
 	opts Options
-	srv  *http.Server
 	url  string
 
 	mu       sync.Mutex
 	secrets  map[string]*secret // by name
 	params   map[string]*param  // by name
 	seq      int
+	requests int // for request ids
 	counts   map[string]int
 	inFlight int
 	maxIn    int
@@ -73,8 +73,7 @@ type secret struct {
 
 type secretVersion struct {
 	id      string
-	str     *string
-	bin     []byte
+	str     string
 	stages  []string
 	created time.Time
 }
@@ -90,14 +89,9 @@ type paramVersion struct {
 	modified time.Time
 }
 
-// New returns a stub that is not yet listening; call Start.
+// New returns a stub that is not yet listening: it is an http.Handler,
+// for httptest.NewServer. Tests call Serve instead.
 func New(opts Options) *Server {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.Account == "" {
-		opts.Account = "123456789012"
-	}
 	return &Server{
 		opts:    opts,
 		secrets: map[string]*secret{},
@@ -106,50 +100,48 @@ func New(opts Options) *Server {
 	}
 }
 
-// Start listens on a free port of 127.0.0.1 and serves in the background.
-func (s *Server) Start() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("awsstub: listen: %w", err)
-	}
-	s.url = "http://" + l.Addr().String()
-	s.srv = &http.Server{Handler: s}
-	go s.srv.Serve(l)
-	return nil
+// Serve returns a stub listening on a free port of 127.0.0.1, which is
+// closed when the test ends.
+func Serve(tb testing.TB, opts Options) *Server {
+	s := New(opts)
+	hs := httptest.NewServer(s)
+	tb.Cleanup(hs.Close)
+	s.url = hs.URL
+	return s
 }
 
-// URL returns the base URL, http://127.0.0.1:PORT, for BaseEndpoint.
+// Config returns an SDK configuration for a stub, or a proxy in front of
+// one, at url: us-east-1, dummy credentials, and no retries, so that a
+// test sees every answer.
+func Config(url string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		BaseEndpoint: aws.String(url),
+		HTTPClient:   awshttp.NewBuildableClient(),
+		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, nil
+		}),
+	}
+}
+
+// URL returns the base URL of a stub from Serve, http://127.0.0.1:PORT,
+// for BaseEndpoint.
 func (s *Server) URL() string { return s.url }
-
-// Close stops the server and its open connections.
-func (s *Server) Close() error {
-	if s.srv == nil {
-		return nil
-	}
-	return s.srv.Close()
-}
 
 // PutSecretString adds a new version holding value to the secret name,
 // creating the secret if needed, as PutSecretValue does: with no stages the
 // version becomes AWSCURRENT. A version that loses AWSCURRENT becomes
 // AWSPREVIOUS. It returns the new VersionId.
 func (s *Server) PutSecretString(name, value string, stages ...string) string {
-	return s.putSecret(name, &secretVersion{str: &value}, stages)
-}
-
-// PutSecretBinary is PutSecretString for a SecretBinary value.
-func (s *Server) PutSecretBinary(name string, value []byte, stages ...string) string {
-	return s.putSecret(name, &secretVersion{bin: slices.Clone(value)}, stages)
-}
-
-func (s *Server) putSecret(name string, v *secretVersion, stages []string) string {
+	v := &secretVersion{str: value}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sec := s.secrets[name]
 	if sec == nil {
 		sum := sha256.Sum256([]byte(name))
 		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s",
-			s.opts.Region, s.opts.Account, name, hex.EncodeToString(sum[:3]))
+			region, account, name, hex.EncodeToString(sum[:3]))
 		sec = &secret{name: name, arn: arn}
 		s.secrets[name] = sec
 	}
@@ -183,7 +175,7 @@ func (s *Server) PutParameter(name, typ, value string, labels ...string) int64 {
 	if p == nil {
 		p = &param{
 			name:     name,
-			arn:      fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", s.opts.Region, s.opts.Account, strings.TrimPrefix(name, "/")),
+			arn:      fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", region, account, strings.TrimPrefix(name, "/")),
 			dataType: "text",
 		}
 		s.params[name] = p
@@ -206,7 +198,7 @@ func (s *Server) Counts() map[string]int {
 }
 
 // MaxInFlight returns the largest number of requests that were being served
-// at the same time since Start or the last ResetCounts.
+// at the same time since New or the last ResetCounts.
 func (s *Server) MaxInFlight() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -235,6 +227,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := r.Header.Get("X-Amz-Target")
 	s.mu.Lock()
 	s.counts[op]++
+	s.requests++
+	id := s.requests
 	s.inFlight++
 	s.maxIn = max(s.maxIn, s.inFlight)
 	s.mu.Unlock()
@@ -252,15 +246,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case OpGetSecretValue:
 		out, err = s.getSecretValue(r)
-	case OpBatchGetSecretValue:
-		out, err = s.batchGetSecretValue(r)
 	case OpGetParameters:
 		out, err = s.getParameters(r)
 	default:
 		err = &apiError{400, "UnknownOperationException", "awsstub does not implement " + strconv.Quote(op)}
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("a5570b00-0000-4000-8000-%012x", requestIDs.Add(1)))
+	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("a5570b00-0000-4000-8000-%012x", id))
 	if err != nil {
 		ae, ok := err.(*apiError)
 		if !ok {
@@ -292,8 +284,7 @@ type secretValue struct {
 	ARN           string
 	Name          string
 	VersionId     string
-	SecretString  *string  `json:",omitempty"`
-	SecretBinary  []byte   `json:",omitempty"` // base64 in JSON, as AWS sends it
+	SecretString  string
 	VersionStages []string `json:",omitempty"`
 	CreatedDate   float64  // epoch seconds
 }
@@ -334,49 +325,13 @@ func (s *Server) lookupSecret(id, versionID, stage string) (*secretValue, error)
 		if (versionID == "" || v.id == versionID) && (stage == "" || slices.Contains(v.stages, stage)) {
 			return &secretValue{
 				ARN: sec.arn, Name: sec.name, VersionId: v.id,
-				SecretString: v.str, SecretBinary: v.bin,
+				SecretString:  v.str,
 				VersionStages: slices.Clone(v.stages),
 				CreatedDate:   float64(v.created.Unix()),
 			}, nil
 		}
 	}
 	return nil, &apiError{400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret value for the requested version or staging label."}
-}
-
-func (s *Server) batchGetSecretValue(r *http.Request) (any, error) {
-	var in struct {
-		SecretIdList []string
-		Filters      []json.RawMessage
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		return nil, err
-	}
-	switch {
-	case len(in.Filters) > 0:
-		return nil, &apiError{400, "InvalidParameterException", "awsstub does not implement Filters"}
-	case len(in.SecretIdList) == 0:
-		return nil, &apiError{400, "InvalidParameterException", "You must include Filters or SecretIdList."}
-	case len(in.SecretIdList) > MaxBatchSecrets:
-		return nil, &apiError{400, "InvalidParameterException",
-			fmt.Sprintf("SecretIdList has %d members; the maximum is %d.", len(in.SecretIdList), MaxBatchSecrets)}
-	}
-	type apiErrorType struct{ SecretId, ErrorCode, Message string }
-	out := struct {
-		SecretValues []*secretValue
-		Errors       []apiErrorType
-	}{SecretValues: []*secretValue{}, Errors: []apiErrorType{}}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, id := range in.SecretIdList {
-		v, err := s.lookupSecret(id, "", "")
-		if err != nil {
-			ae := err.(*apiError)
-			out.Errors = append(out.Errors, apiErrorType{id, ae.code, ae.msg})
-			continue
-		}
-		out.SecretValues = append(out.SecretValues, v)
-	}
-	return out, nil
 }
 
 type parameter struct {

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
@@ -19,27 +17,11 @@ import (
 	"github.com/valuefrom/valuefrom/internal/awsstub"
 )
 
-func start(t *testing.T, opts awsstub.Options) *awsstub.Server {
-	t.Helper()
-	s := awsstub.New(opts)
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-// sdkConfig points the SDK at url with dummy credentials and no retries.
+// sdkConfig points the SDK at url in eu-west-3: the stub takes any region.
 func sdkConfig(url string) aws.Config {
-	return aws.Config{
-		Region:       "eu-west-3", // any region works
-		BaseEndpoint: aws.String(url),
-		HTTPClient:   awshttp.NewBuildableClient(),
-		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, nil
-		}),
-	}
+	cfg := awsstub.Config(url)
+	cfg.Region = "eu-west-3"
+	return cfg
 }
 
 func errorCode(err error) string {
@@ -51,10 +33,9 @@ func errorCode(err error) string {
 }
 
 func TestGetSecretValue(t *testing.T) {
-	s := start(t, awsstub.Options{})
+	s := awsstub.Serve(t, awsstub.Options{})
 	v1 := s.PutSecretString("app/db", "one")
 	v2 := s.PutSecretString("app/db", "two")
-	vb := s.PutSecretBinary("app/cert", []byte{0, 1, 2, 255})
 	sm := secretsmanager.NewFromConfig(sdkConfig(s.URL()))
 	ctx := context.Background()
 
@@ -97,58 +78,13 @@ func TestGetSecretValue(t *testing.T) {
 		})
 	}
 
-	bin, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/cert")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(bin.SecretBinary, []byte{0, 1, 2, 255}) || bin.SecretString != nil || aws.ToString(bin.VersionId) != vb {
-		t.Errorf("binary secret: got %v %v %q", bin.SecretBinary, bin.SecretString, aws.ToString(bin.VersionId))
-	}
-	if got, want := s.Counts()[awsstub.OpGetSecretValue], 2+len(tests); got != want {
+	if got, want := s.Counts()[awsstub.OpGetSecretValue], 1+len(tests); got != want {
 		t.Errorf("GetSecretValue count = %d, want %d", got, want)
 	}
 }
 
-func TestBatchGetSecretValue(t *testing.T) {
-	s := start(t, awsstub.Options{})
-	s.PutSecretString("a", "A")
-	s.PutSecretBinary("b", []byte("B"))
-	sm := secretsmanager.NewFromConfig(sdkConfig(s.URL()))
-	ctx := context.Background()
-
-	out, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a", "missing", "b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, v := range out.SecretValues {
-		got = append(got, aws.ToString(v.Name)+"="+aws.ToString(v.SecretString)+string(v.SecretBinary))
-	}
-	if want := []string{"a=A", "b=B"}; !slices.Equal(got, want) {
-		t.Errorf("SecretValues = %v, want %v", got, want)
-	}
-	if len(out.Errors) != 1 || aws.ToString(out.Errors[0].SecretId) != "missing" || aws.ToString(out.Errors[0].ErrorCode) != "ResourceNotFoundException" {
-		t.Errorf("Errors = %+v, want one ResourceNotFoundException for missing", out.Errors)
-	}
-
-	ids := make([]string, awsstub.MaxBatchSecrets+1)
-	for i := range ids {
-		ids[i] = "a"
-	}
-	if _, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids[:awsstub.MaxBatchSecrets]}); err != nil {
-		t.Errorf("%d ids: %v", awsstub.MaxBatchSecrets, err)
-	}
-	_, err = sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
-	if got, want := errorCode(err), "InvalidParameterException"; got != want {
-		t.Errorf("%d ids: got %q, want %q", len(ids), got, want)
-	}
-	if got, want := s.Counts(), map[string]int{awsstub.OpBatchGetSecretValue: 3}; !maps.Equal(got, want) {
-		t.Errorf("Counts = %v, want %v", got, want)
-	}
-}
-
 func TestGetParameters(t *testing.T) {
-	s := start(t, awsstub.Options{})
+	s := awsstub.Serve(t, awsstub.Options{})
 	s.PutParameter("/app/db", "String", "v1", "blue")
 	s.PutParameter("/app/db", "String", "v2", "green")
 	s.PutParameter("/app/db", "String", "v3")
@@ -224,7 +160,7 @@ func TestGetParameters(t *testing.T) {
 // requests are all inside the server at once.
 func TestParallel(t *testing.T) {
 	const n = 16
-	s := start(t, awsstub.Options{Delay: 300 * time.Millisecond})
+	s := awsstub.Serve(t, awsstub.Options{Delay: 300 * time.Millisecond})
 	s.PutSecretString("x", "X")
 	sm := secretsmanager.NewFromConfig(sdkConfig(s.URL()))
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,14 +19,12 @@ import (
 // throttled, and the secret "db" is denied.
 func Example() {
 	stub := awsstub.New(awsstub.Options{})
-	if err := stub.Start(); err != nil {
-		panic(err)
-	}
-	defer stub.Close()
 	stub.PutSecretString("api", "k3y")
 	stub.PutSecretString("db", "pa55")
+	hs := httptest.NewServer(stub)
+	defer hs.Close()
 
-	backend, _ := url.Parse(stub.URL())
+	backend, _ := url.Parse(hs.URL)
 	p := faultproxy.New(backend, faultproxy.Config{
 		Seed: 1,
 		Ops: map[string]faultproxy.Rule{
@@ -38,7 +37,7 @@ func Example() {
 	}
 	defer p.Close()
 
-	sm := secretsmanager.NewFromConfig(sdkConfig(p.URL()))
+	sm := secretsmanager.NewFromConfig(awsstub.Config(p.URL()))
 	for _, id := range []string{"api", "api", "db"} {
 		out, err := sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
 		var ae smithy.APIError

@@ -17,7 +17,6 @@ package faultproxy
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,10 +25,10 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -48,9 +47,7 @@ const (
 // Denial is the error answered for a chosen secret or parameter.
 type Denial int
 
-// The denials. For BatchGetSecretValue a denied id is removed from the
-// forwarded request and reported in the response's Errors list, as AWS
-// does; GetSecretValue and GetParameters fail the whole call.
+// The denials. A call that names a denied id fails as a whole.
 const (
 	AccessDenied      Denial = iota + 1 // AccessDeniedException naming the operation's IAM action
 	KMSAccessDenied                     // AccessDeniedException naming kms:Decrypt
@@ -88,9 +85,7 @@ type Config struct {
 }
 
 // Stats counts one operation's requests. Every request counts once in
-// Requests and once in exactly one of the other fields, except that a
-// BatchGetSecretValue with denied ids counts in both Denied and Forwarded
-// (unless all its ids were denied).
+// Requests and once in exactly one of the other fields.
 type Stats struct {
 	Requests    int
 	Forwarded   int // reached the backend
@@ -137,9 +132,8 @@ func New(backend *url.URL, cfg Config) *Proxy {
 		p.buckets[name] = &bucket{rate: b.Rate, burst: float64(b.Burst), tokens: float64(b.Burst)}
 	}
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:        func(r *httputil.ProxyRequest) { r.SetURL(backend) },
-		Transport:      tr,
-		ModifyResponse: addBatchErrors,
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(backend) },
+		Transport: tr,
 	}
 	return p
 }
@@ -154,6 +148,22 @@ func (p *Proxy) Start() error {
 	p.srv = &http.Server{Handler: p}
 	go p.srv.Serve(l)
 	return nil
+}
+
+// Serve returns a proxy to the backend at backendURL that is listening,
+// and is closed when the test ends.
+func Serve(tb testing.TB, backendURL string, cfg Config) *Proxy {
+	tb.Helper()
+	u, err := url.Parse(backendURL)
+	if err != nil {
+		tb.Fatalf("faultproxy: backend URL: %v", err)
+	}
+	p := New(u, cfg)
+	if err := p.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
 }
 
 // URL returns the proxy's base URL, http://127.0.0.1:PORT.
@@ -231,7 +241,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case roll < rule.Reset+rule.Throttle+rule.Internal+rule.Unavailable:
 		fault = Unavailable
 	}
-	batch := op == "secretsmanager.BatchGetSecretValue"
 	switch {
 	case fault == Throttle:
 		st.Throttled++
@@ -245,9 +254,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.RateLimited++
 	case len(denied) > 0:
 		st.Denied++
-		if batch && len(denied) < len(idsOf(body)) {
-			st.Forwarded++
-		}
 	default:
 		st.Forwarded++
 	}
@@ -273,8 +279,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "InternalServiceError", "An error occurred on the server side.")
 	case fault == Unavailable:
 		writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is unavailable. Try again later.")
-	case len(denied) > 0 && batch:
-		p.forwardBatch(w, r, body, denied)
 	case len(denied) > 0:
 		code, msg := denialError(denied[0], action(op))
 		writeError(w, http.StatusBadRequest, code, msg)
@@ -291,19 +295,17 @@ type deniedID struct {
 }
 
 type ids struct {
-	SecretId     string
-	SecretIdList []string
-	Names        []string
+	SecretId string
+	Names    []string
 }
 
 func idsOf(body []byte) []string {
 	var in ids
 	json.Unmarshal(body, &in) // a body that is not JSON has no ids
-	all := append(in.SecretIdList, in.Names...)
 	if in.SecretId != "" {
-		all = append(all, in.SecretId)
+		return append(in.Names, in.SecretId)
 	}
-	return all
+	return in.Names
 }
 
 // denied returns the requested ids that Config.Deny matches, in request
@@ -326,12 +328,8 @@ func (p *Proxy) denied(body []byte) []deniedID {
 
 // action returns the IAM action of an operation: secretsmanager.X is
 // secretsmanager:X, AmazonSSM.X is ssm:X, TrentService.X is kms:X.
-// BatchGetSecretValue checks secretsmanager:GetSecretValue per secret.
 func action(op string) string {
 	svc, name, _ := strings.Cut(op, ".")
-	if name == "BatchGetSecretValue" {
-		name = "GetSecretValue"
-	}
 	switch svc {
 	case "AmazonSSM":
 		svc = "ssm"
@@ -378,68 +376,6 @@ func resetConn(w http.ResponseWriter) {
 		tc.SetLinger(0)
 	}
 	conn.Close()
-}
-
-type batchErrorsKey struct{}
-
-// batchError is an entry of BatchGetSecretValue's Errors list.
-type batchError struct{ SecretId, ErrorCode, Message string }
-
-// forwardBatch forwards a BatchGetSecretValue without its denied ids and
-// reports those in the answer's Errors list.
-func (p *Proxy) forwardBatch(w http.ResponseWriter, r *http.Request, body []byte, denied []deniedID) {
-	var errs []any
-	skip := map[string]bool{}
-	for _, d := range denied {
-		code, msg := denialError(d, action("secretsmanager.BatchGetSecretValue"))
-		errs = append(errs, batchError{d.id, code, msg})
-		skip[d.id] = true
-	}
-	var in map[string]any
-	json.Unmarshal(body, &in)
-	var keep []string
-	for _, id := range idsOf(body) {
-		if !skip[id] {
-			keep = append(keep, id)
-		}
-	}
-	if len(keep) == 0 {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.Header().Set("X-Amzn-RequestId", newRequestID())
-		json.NewEncoder(w).Encode(map[string]any{"SecretValues": []any{}, "Errors": errs})
-		return
-	}
-	in["SecretIdList"] = keep
-	body, _ = json.Marshal(in)
-	r = r.WithContext(context.WithValue(r.Context(), batchErrorsKey{}, errs))
-	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	p.rp.ServeHTTP(w, r)
-}
-
-// addBatchErrors appends the denials that forwardBatch left in the
-// request's context to a successful answer's Errors list.
-func addBatchErrors(resp *http.Response) error {
-	errs, _ := resp.Request.Context().Value(batchErrorsKey{}).([]any)
-	if len(errs) == 0 || resp.StatusCode != http.StatusOK {
-		return nil
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return fmt.Errorf("faultproxy: decoding BatchGetSecretValue answer: %w", err)
-	}
-	prev, _ := out["Errors"].([]any)
-	out["Errors"] = append(prev, errs...)
-	b, _ = json.Marshal(out)
-	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
-	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	resp.Header.Set("X-Amzn-RequestId", newRequestID())
-	return nil
 }
 
 // bucket is a token bucket; the Proxy's mutex guards it.

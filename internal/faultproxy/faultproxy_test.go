@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,53 +24,21 @@ import (
 )
 
 const (
-	opGet   = "secretsmanager.GetSecretValue"
-	opBatch = "secretsmanager.BatchGetSecretValue"
-	opGetP  = "AmazonSSM.GetParameters"
+	opGet  = "secretsmanager.GetSecretValue"
+	opGetP = "AmazonSSM.GetParameters"
 )
 
 // backend starts an awsstub with secrets a, b, denied and parameters /p/a,
 // /p/kms.
 func backend(t *testing.T) *awsstub.Server {
 	t.Helper()
-	s := awsstub.New(awsstub.Options{})
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := awsstub.Serve(t, awsstub.Options{})
 	for _, name := range []string{"a", "b", "denied"} {
 		s.PutSecretString(name, strings.ToUpper(name))
 	}
 	s.PutParameter("/p/a", "String", "pa")
 	s.PutParameter("/p/kms", "SecureString", "pk")
 	return s
-}
-
-func proxy(t *testing.T, backendURL string, cfg faultproxy.Config) *faultproxy.Proxy {
-	t.Helper()
-	u, err := url.Parse(backendURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := faultproxy.New(u, cfg)
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
-
-// sdkConfig points the SDK at url with dummy credentials and no retries.
-func sdkConfig(url string) aws.Config {
-	return aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		HTTPClient:   awshttp.NewBuildableClient(),
-		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, nil
-		}),
-	}
 }
 
 // outcome names what a call returned: "ok", an error code, or "conn".
@@ -108,8 +75,8 @@ func TestFaultKinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := proxy(t, b.URL(), faultproxy.Config{Default: tt.rule})
-			cfg := sdkConfig(p.URL())
+			p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Default: tt.rule})
+			cfg := awsstub.Config(p.URL())
 			sm, ps := secretsmanager.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 
 			err := getSecret(sm, "a")
@@ -144,10 +111,10 @@ func TestFaultKinds(t *testing.T) {
 
 func TestReset(t *testing.T) {
 	b := backend(t)
-	p := proxy(t, b.URL(), faultproxy.Config{Ops: map[string]faultproxy.Rule{
+	p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Ops: map[string]faultproxy.Rule{
 		opGet: {Script: []faultproxy.Fault{faultproxy.ConnReset, faultproxy.ConnReset}},
 	}})
-	sm := secretsmanager.NewFromConfig(sdkConfig(p.URL()))
+	sm := secretsmanager.NewFromConfig(awsstub.Config(p.URL()))
 
 	err := getSecret(sm, "a")
 	if !errors.Is(err, syscall.ECONNRESET) {
@@ -159,7 +126,7 @@ func TestReset(t *testing.T) {
 
 	// With the SDK's standard retryer, the second reset is retried and the
 	// third attempt is forwarded.
-	retrying := secretsmanager.NewFromConfig(sdkConfig(p.URL()), func(o *secretsmanager.Options) {
+	retrying := secretsmanager.NewFromConfig(awsstub.Config(p.URL()), func(o *secretsmanager.Options) {
 		o.Retryer = retry.NewStandard(func(o *retry.StandardOptions) {
 			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 		})
@@ -180,8 +147,8 @@ func TestReset(t *testing.T) {
 // outcomes.
 func sequence(t *testing.T, seed uint64, n int) ([]string, map[string]faultproxy.Stats) {
 	b := backend(t)
-	p := proxy(t, b.URL(), faultproxy.Config{Seed: seed, Default: faultproxy.Rule{Throttle: 0.3, Internal: 0.1, Unavailable: 0.1}})
-	sm := secretsmanager.NewFromConfig(sdkConfig(p.URL()))
+	p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Seed: seed, Default: faultproxy.Rule{Throttle: 0.3, Internal: 0.1, Unavailable: 0.1}})
+	sm := secretsmanager.NewFromConfig(awsstub.Config(p.URL()))
 	var got []string
 	for range n {
 		got = append(got, outcome(getSecret(sm, "a")))
@@ -215,28 +182,22 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-// clock is a manual clock for the token buckets.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is a manual clock for the token buckets, in Unix nanoseconds.
+type clock struct{ ns atomic.Int64 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func TestTokenBucket(t *testing.T) {
 	b := backend(t)
-	clk := &clock{now: time.Unix(1700000000, 0)}
-	p := proxy(t, b.URL(), faultproxy.Config{
+	clk := new(clock)
+	clk.Advance(1700000000 * time.Second)
+	p := faultproxy.Serve(t, b.URL(), faultproxy.Config{
 		Now:     clk.Now,
 		Buckets: map[string]faultproxy.Bucket{"ssm": {Rate: 2, Burst: 3}},
 		Ops:     map[string]faultproxy.Rule{"AmazonSSM.*": {Bucket: "ssm"}},
 	})
-	cfg := sdkConfig(p.URL())
+	cfg := awsstub.Config(p.URL())
 	ps, sm := ssm.NewFromConfig(cfg), secretsmanager.NewFromConfig(cfg)
 	call := func() string {
 		_, err := ps.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/p/a"}})
@@ -286,11 +247,11 @@ func TestTokenBucket(t *testing.T) {
 
 func TestDeny(t *testing.T) {
 	b := backend(t)
-	p := proxy(t, b.URL(), faultproxy.Config{Deny: map[string]faultproxy.Denial{
+	p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Deny: map[string]faultproxy.Denial{
 		"denied": faultproxy.AccessDenied,
 		"/p/kms": faultproxy.KMSInvalidState,
 	}})
-	cfg := sdkConfig(p.URL())
+	cfg := awsstub.Config(p.URL())
 	sm, ps := secretsmanager.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	ctx := context.Background()
 
@@ -304,23 +265,6 @@ func TestDeny(t *testing.T) {
 		t.Errorf("a: %v", err)
 	}
 
-	out, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a", "denied", "b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, v := range out.SecretValues {
-		names = append(names, aws.ToString(v.Name))
-	}
-	if !slices.Equal(names, []string{"a", "b"}) || len(out.Errors) != 1 ||
-		aws.ToString(out.Errors[0].SecretId) != "denied" || aws.ToString(out.Errors[0].ErrorCode) != "AccessDeniedException" {
-		t.Errorf("batch: SecretValues %v Errors %+v, want [a b] and AccessDeniedException for denied", names, out.Errors)
-	}
-	only, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"denied"}})
-	if err != nil || len(only.SecretValues) != 0 || len(only.Errors) != 1 {
-		t.Errorf("batch of the denied id alone: %v, %+v", err, only)
-	}
-
 	if _, err := ps.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/p/a"}}); err != nil {
 		t.Errorf("/p/a: %v", err)
 	}
@@ -330,14 +274,13 @@ func TestDeny(t *testing.T) {
 	}
 
 	want := map[string]faultproxy.Stats{
-		opGet:   {Requests: 2, Forwarded: 1, Denied: 1},
-		opBatch: {Requests: 2, Forwarded: 1, Denied: 2},
-		opGetP:  {Requests: 2, Forwarded: 1, Denied: 1},
+		opGet:  {Requests: 2, Forwarded: 1, Denied: 1},
+		opGetP: {Requests: 2, Forwarded: 1, Denied: 1},
 	}
 	if got := p.Counts(); !maps.Equal(got, want) {
 		t.Errorf("Counts = %+v, want %+v", got, want)
 	}
-	if got, want := b.Counts(), map[string]int{opGet: 1, opBatch: 1, opGetP: 1}; !maps.Equal(got, want) {
+	if got, want := b.Counts(), map[string]int{opGet: 1, opGetP: 1}; !maps.Equal(got, want) {
 		t.Errorf("backend Counts = %v, want %v", got, want)
 	}
 }
@@ -355,8 +298,8 @@ func TestDenialCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.code+"/"+tt.inMsg, func(t *testing.T) {
-			p := proxy(t, b.URL(), faultproxy.Config{Deny: map[string]faultproxy.Denial{"a": tt.denial}})
-			err := getSecret(secretsmanager.NewFromConfig(sdkConfig(p.URL())), "a")
+			p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Deny: map[string]faultproxy.Denial{"a": tt.denial}})
+			err := getSecret(secretsmanager.NewFromConfig(awsstub.Config(p.URL())), "a")
 			var ae smithy.APIError
 			if !errors.As(err, &ae) || ae.ErrorCode() != tt.code || !strings.Contains(ae.ErrorMessage(), tt.inMsg) {
 				t.Errorf("got %v, want %s mentioning %q", err, tt.code, tt.inMsg)
@@ -368,8 +311,8 @@ func TestDenialCodes(t *testing.T) {
 // TestLatency checks the lower bound only: wall time can only add to it.
 func TestLatency(t *testing.T) {
 	b := backend(t)
-	p := proxy(t, b.URL(), faultproxy.Config{Default: faultproxy.Rule{Latency: 40 * time.Millisecond, Jitter: 10 * time.Millisecond}})
-	sm := secretsmanager.NewFromConfig(sdkConfig(p.URL()))
+	p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Default: faultproxy.Rule{Latency: 40 * time.Millisecond, Jitter: 10 * time.Millisecond}})
+	sm := secretsmanager.NewFromConfig(awsstub.Config(p.URL()))
 	for range 3 {
 		start := time.Now()
 		if err := getSecret(sm, "a"); err != nil {
@@ -385,7 +328,7 @@ func TestLatency(t *testing.T) {
 // are forwarded intact, and denials still apply.
 func TestMoto(t *testing.T) {
 	m := mototest.Start(t)
-	p := proxy(t, m.URL, faultproxy.Config{Deny: map[string]faultproxy.Denial{"moto/denied": faultproxy.DecryptionFailure}})
+	p := faultproxy.Serve(t, m.URL, faultproxy.Config{Deny: map[string]faultproxy.Denial{"moto/denied": faultproxy.DecryptionFailure}})
 	// m.Config sets the endpoint with config.WithBaseEndpoint, which wins
 	// over a later cfg.BaseEndpoint: only the client options override it.
 	cfg := m.Config(t, "us-east-1")
@@ -406,9 +349,8 @@ func TestMoto(t *testing.T) {
 	if err != nil || aws.ToString(got.SecretString) != "v-moto/ok" {
 		t.Errorf("moto/ok: %v, %v", err, got)
 	}
-	batch, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"moto/ok", "moto/denied"}})
-	if err != nil || len(batch.SecretValues) != 1 || len(batch.Errors) != 1 || aws.ToString(batch.Errors[0].ErrorCode) != "DecryptionFailure" {
-		t.Errorf("batch: %v, %+v", err, batch)
+	if _, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("moto/denied")}); outcome(err) != "DecryptionFailure" {
+		t.Errorf("moto/denied: got %v, want DecryptionFailure", err)
 	}
 	params, err := ps.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/moto/p", "/moto/missing"}})
 	if err != nil || len(params.Parameters) != 1 || aws.ToString(params.Parameters[0].Value) != "pv" || !slices.Equal(params.InvalidParameters, []string{"/moto/missing"}) {
@@ -417,8 +359,7 @@ func TestMoto(t *testing.T) {
 	want := map[string]faultproxy.Stats{
 		"secretsmanager.CreateSecret": {Requests: 2, Forwarded: 2},
 		"AmazonSSM.PutParameter":      {Requests: 1, Forwarded: 1},
-		opGet:                         {Requests: 1, Forwarded: 1},
-		opBatch:                       {Requests: 1, Forwarded: 1, Denied: 1},
+		opGet:                         {Requests: 2, Forwarded: 1, Denied: 1},
 		opGetP:                        {Requests: 1, Forwarded: 1},
 	}
 	if got := p.Counts(); !maps.Equal(got, want) {

@@ -1,9 +1,12 @@
 // Package mototest runs moto_server, the AWS emulator, on a free loopback
-// port for tests, and points the AWS SDK and child processes at it.
+// port for tests, points the AWS SDK and child processes at it, and seeds
+// it: Seeder creates secrets, parameters and KMS keys, and Seed creates
+// the Fixture that the suites share.
 //
-// Where moto_server is not installed the test is skipped, except under
-// CI=true, where a missing emulator fails the run: CI must never pass by
-// testing nothing.
+// Under go test -short, the unit lane, every test that starts the
+// emulator is skipped. Otherwise, where moto_server is not installed the
+// test is skipped, except under CI=true, where a missing emulator fails
+// the run: CI must never pass by testing nothing.
 package mototest
 
 import (
@@ -31,6 +34,9 @@ type Server struct {
 // answers. It is stopped, by its own PID, when the test ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: the unit lane does not start moto_server")
+	}
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -86,9 +92,14 @@ func (s *Server) waitReady(exited <-chan struct{}, limit time.Duration) error {
 
 // Env returns the environment that points the SDK, the aws CLI and child
 // processes at the emulator with dummy credentials in us-east-1.
-func (s *Server) Env() []string {
+func (s *Server) Env() []string { return EndpointEnv(s.URL) }
+
+// EndpointEnv returns the environment that points the SDK, the aws CLI and
+// child processes at the endpoint url, such as a proxy in front of the
+// emulator, with dummy credentials in us-east-1.
+func EndpointEnv(url string) []string {
 	return []string{
-		"AWS_ENDPOINT_URL=" + s.URL,
+		"AWS_ENDPOINT_URL=" + url,
 		"AWS_ACCESS_KEY_ID=test",
 		"AWS_SECRET_ACCESS_KEY=test",
 		"AWS_REGION=us-east-1",

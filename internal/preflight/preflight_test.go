@@ -7,8 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,10 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
@@ -39,50 +34,24 @@ type keys struct{ app, disabled, deleting, mrk string }
 // so that key ids and ARN suffixes are the same on every run.
 func seed(t *testing.T, moto *mototest.Server) keys {
 	t.Helper()
-	resp, err := http.Post(moto.URL+"/moto-api/seed?a=42", "", nil)
-	if err != nil {
-		t.Fatal(err)
+	moto.FixRandom(t, 42)
+	east, west := moto.Seeder(t, "us-east-1"), moto.Seeder(t, "us-west-2")
+	ks := keys{
+		app:      east.Key(mototest.KeyOptions{Alias: "alias/app"}),
+		disabled: east.Key(mototest.KeyOptions{Disabled: true}),
+		deleting: east.Key(mototest.KeyOptions{PendingDeletion: true}),
+		mrk:      east.Key(mototest.KeyOptions{MultiRegion: true, ReplicaRegion: "us-west-2"}),
 	}
-	resp.Body.Close()
-	ctx := context.Background()
-	east, west := moto.Config(t, "us-east-1"), moto.Config(t, "us-west-2")
-	k := kms.NewFromConfig(east)
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	newKey := func(multi bool) string {
-		out, err := k.CreateKey(ctx, &kms.CreateKeyInput{MultiRegion: aws.Bool(multi)})
-		must(out, err)
-		return aws.ToString(out.KeyMetadata.KeyId)
-	}
-	var ks keys
-	ks.app, ks.disabled, ks.deleting, ks.mrk = newKey(false), newKey(false), newKey(false), newKey(true)
-	must(k.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/app"), TargetKeyId: aws.String(ks.app)}))
-	must(k.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(ks.disabled)}))
-	must(k.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(ks.deleting), PendingWindowInDays: aws.Int32(7)}))
-	must(k.ReplicateKey(ctx, &kms.ReplicateKeyInput{KeyId: aws.String(ks.mrk), ReplicaRegion: aws.String("us-west-2")}))
+	east.WithKey("alias/app").Secret("app/db", `{"user":"admin","password":"`+canary+`"}`)
+	east.Secret("plain", canary)
+	east.WithKey(ks.disabled).Secret("disabled", canary)
+	east.WithKey(ks.deleting).Secret("deleting", canary)
+	west.WithKey(ks.mrk).Secret("west", canary)
 
-	sm, smWest := secretsmanager.NewFromConfig(east), secretsmanager.NewFromConfig(west)
-	secret := func(cl *secretsmanager.Client, name, value, key string) {
-		must(cl.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value), KmsKeyId: nonEmpty(key)}))
-	}
-	secret(sm, "app/db", `{"user":"admin","password":"`+canary+`"}`, "alias/app")
-	secret(sm, "plain", canary, "")
-	secret(sm, "disabled", canary, ks.disabled)
-	secret(sm, "deleting", canary, ks.deleting)
-	secret(smWest, "west", canary, ks.mrk)
-
-	p := ssm.NewFromConfig(east)
-	param := func(name string, typ ssmtypes.ParameterType, key string) {
-		must(p.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Type: typ, Value: aws.String(canary), KeyId: nonEmpty(key)}))
-	}
-	param("/app/token", ssmtypes.ParameterTypeSecureString, "")
-	param("/app/cmk", ssmtypes.ParameterTypeSecureString, "alias/app")
-	param("/app/url", ssmtypes.ParameterTypeString, "")
-	must(p.LabelParameterVersion(ctx, &ssm.LabelParameterVersionInput{Name: aws.String("/app/token"), ParameterVersion: aws.Int64(1), Labels: []string{"stable"}}))
+	token := east.Parameter("/app/token", "SecureString", canary)
+	east.WithKey("alias/app").Parameter("/app/cmk", "SecureString", canary)
+	east.Parameter("/app/url", "String", canary)
+	east.Label(token, "stable")
 	return ks
 }
 
@@ -303,15 +272,10 @@ func (s splitSecrets) GetSecretValue(ctx context.Context, in *secretsmanager.Get
 }
 
 func testPermissionErrors(t *testing.T, moto *mototest.Server) {
-	backend, _ := url.Parse(moto.URL)
-	proxy := faultproxy.New(backend, faultproxy.Config{Deny: map[string]faultproxy.Denial{
+	proxy := faultproxy.Serve(t, moto.URL, faultproxy.Config{Deny: map[string]faultproxy.Denial{
 		"app/db": faultproxy.AccessDenied, // every call naming app/db: DescribeSecret and GetSecretValue
 		"plain":  faultproxy.AccessDenied,
 	}})
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
 	cfg := moto.Config(t, "us-east-1")
 	viaProxy := func(region string) *secretsmanager.Client {
 		return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {

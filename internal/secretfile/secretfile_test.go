@@ -12,18 +12,33 @@ import (
 	"github.com/valuefrom/valuefrom/internal/secretfile"
 )
 
-// names lists the entries of dir, sorted.
-func names(t *testing.T, dir string) []string {
+// names lists the entries of dir, sorted; none if dir cannot be read.
+func names(dir string) []string {
+	ns, _ := fs.Glob(os.DirFS(dir), "*")
+	return ns
+}
+
+// checkFile checks that path holds data with mode perm, and that nothing
+// else, such as a temporary file, is left in its directory.
+func checkFile(t *testing.T, path string, data []byte, perm fs.FileMode) {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ns []string
-	for _, e := range entries {
-		ns = append(ns, e.Name())
+	if !slices.Equal(got, data) {
+		t.Errorf("content: got %d bytes, want %d, or different bytes", len(got), len(data))
 	}
-	return ns
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != perm {
+		t.Errorf("mode = %v, want %v", fi.Mode(), perm)
+	}
+	if got, want := names(filepath.Dir(path)), []string{filepath.Base(path)}; !slices.Equal(got, want) {
+		t.Errorf("files in dir = %q, want %q (no temporary files)", got, want)
+	}
 }
 
 func TestWrite(t *testing.T) {
@@ -45,23 +60,7 @@ func TestWrite(t *testing.T) {
 			if err := secretfile.Write(path, tt.data, tt.perm); err != nil {
 				t.Fatalf("Write: %v", err)
 			}
-			got, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got, tt.data) {
-				t.Errorf("content: got %d bytes, want %d, or different bytes", len(got), len(tt.data))
-			}
-			fi, err := os.Stat(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := fi.Mode(); got != tt.perm {
-				t.Errorf("mode = %v, want %v", got, tt.perm)
-			}
-			if got, want := names(t, dir), []string{"secret"}; !slices.Equal(got, want) {
-				t.Errorf("files in dir = %q, want %q (no temporary files)", got, want)
-			}
+			checkFile(t, path, tt.data, tt.perm)
 		})
 	}
 }
@@ -72,16 +71,7 @@ func TestWriteRelativePath(t *testing.T) {
 	if err := secretfile.Write("rel", []byte("x"), 0o400); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	got, err := os.ReadFile(filepath.Join(dir, "rel"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != "x" {
-		t.Errorf("content = %q, want %q", got, "x")
-	}
-	if got, want := names(t, dir), []string{"rel"}; !slices.Equal(got, want) {
-		t.Errorf("files in dir = %q, want %q", got, want)
-	}
+	checkFile(t, filepath.Join(dir, "rel"), []byte("x"), 0o400)
 }
 
 // TestWriteReplaces: a read-only file is replaced by a new one (rename),
@@ -107,22 +97,9 @@ func TestWriteReplaces(t *testing.T) {
 		t.Fatalf("second Write over a read-only file: %v", err)
 	}
 
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != "new value" {
-		t.Errorf("content = %q, want %q", got, "new value")
-	}
-	newInfo, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if os.SameFile(oldInfo, newInfo) {
-		t.Errorf("the file was rewritten in place, want a new file renamed over it")
-	}
-	if got := newInfo.Mode(); got != 0o440 {
-		t.Errorf("mode = %v, want %v", got, fs.FileMode(0o440))
+	checkFile(t, path, []byte("new value"), 0o440)
+	if newInfo, err := os.Stat(path); err != nil || os.SameFile(oldInfo, newInfo) {
+		t.Errorf("the file was rewritten in place (stat: %v), want a new file renamed over it", err)
 	}
 	old, err := io.ReadAll(oldFile)
 	if err != nil {
@@ -130,9 +107,6 @@ func TestWriteReplaces(t *testing.T) {
 	}
 	if string(old) != "old" {
 		t.Errorf("reader of the old file got %q, want %q", old, "old")
-	}
-	if got, want := names(t, dir), []string{"secret"}; !slices.Equal(got, want) {
-		t.Errorf("files in dir = %q, want %q (no temporary files)", got, want)
 	}
 }
 
@@ -250,7 +224,7 @@ func TestWriteLongName(t *testing.T) {
 	if err := secretfile.Write(path, []byte("x"), 0o400); err != nil {
 		t.Errorf("Write of a 250-byte name: %v", err)
 	}
-	if got := names(t, dir); len(got) > 1 {
+	if got := names(dir); len(got) > 1 {
 		t.Errorf("files in dir = %q, want at most the target", got)
 	}
 }
@@ -342,7 +316,7 @@ func TestTempDir(t *testing.T) {
 			if got := fi.Mode(); got != fs.ModeDir|0o700 {
 				t.Errorf("mode = %v, want %v", got, fs.ModeDir|0o700)
 			}
-			if got := names(t, dir); len(got) != 0 {
+			if got := names(dir); len(got) != 0 {
 				t.Errorf("new dir holds %q, want it empty", got)
 			}
 		})

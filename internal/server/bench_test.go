@@ -27,11 +27,7 @@ func BenchmarkCachedReads(b *testing.B) {
 }
 
 func benchCachedReads(b *testing.B, clients, secrets int) {
-	stub := awsstub.New(awsstub.Options{})
-	if err := stub.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer stub.Close()
+	stub := awsstub.Serve(b, awsstub.Options{})
 	paths := make([]string, secrets)
 	for i := range paths {
 		name := fmt.Sprintf("bench/secret-%d", i)

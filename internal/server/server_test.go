@@ -33,45 +33,17 @@ import (
 
 const token = "test-token-6b1e0c2f9a7d4e3b"
 
-// Canary values: if one shows up in a log, a value leaked. Failure
-// messages never print them.
-const (
-	canaryString = "canary-serve-string-4f1a"
-	canaryBinary = "canary-serve-binary-8c2d"
-	canaryOld    = "canary-serve-old-2b7e"
-	canaryParam  = "canary-serve-param-5e9c"
-)
-
-// fixture is moto seeded with the secrets and parameters the tests read.
+// fixture is moto seeded with mototest's Fixture, which the tests read.
 type fixture struct {
-	moto        *mototest.Server
-	sm          *secretsmanager.Client
-	ssm         *ssm.Client
-	prevVersion string // "rotated"'s previous version id
+	moto *mototest.Server
+	sm   *secretsmanager.Client
+	mototest.Fixture
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	moto := mototest.Start(t)
-	f := &fixture{moto: moto, sm: secretsmanager.NewFromConfig(moto.Config(t, "us-east-1")), ssm: ssm.NewFromConfig(moto.Config(t, "us-east-1"))}
-	ctx := context.Background()
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(f.sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/db"), SecretString: aws.String(canaryString)}))
-	must(f.sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("bin"), SecretBinary: []byte("\x00\xff" + canaryBinary)}))
-	first, err := f.sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("rotated"), SecretString: aws.String(canaryOld)})
-	must(first, err)
-	f.prevVersion = aws.ToString(first.VersionId)
-	must(f.sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("rotated"), SecretString: aws.String("new-value")}))
-	must(f.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/url"), Type: ssmtypes.ParameterTypeString, Value: aws.String("https://example.com/?a=b")}))
-	must(f.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/token"), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String("v1-" + canaryParam)}))
-	must(f.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/token"), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String("v2-" + canaryParam), Overwrite: aws.Bool(true)}))
-	must(f.ssm.LabelParameterVersion(ctx, &ssm.LabelParameterVersionInput{Name: aws.String("/app/token"), ParameterVersion: aws.Int64(1), Labels: []string{"stable"}}))
-	return f
+	return &fixture{moto: moto, sm: secretsmanager.NewFromConfig(moto.Config(t, "us-east-1")), Fixture: mototest.Seed(t, moto)}
 }
 
 // awsConfig points the SDK at url, with one attempt per call so that an
@@ -82,23 +54,11 @@ func awsConfig(t testing.TB, url string) aws.Config {
 	return cfg
 }
 
-// clock is a settable time for the cache.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is a settable time for the cache, in Unix nanoseconds.
+type clock struct{ ns atomic.Int64 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // syncBuffer is a log sink that tests can read while the server writes.
 type syncBuffer struct {
@@ -128,7 +88,8 @@ type testServer struct {
 
 func startServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
-	ts := &testServer{clock: &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, log: &syncBuffer{}}
+	ts := &testServer{clock: new(clock), log: &syncBuffer{}}
+	ts.clock.ns.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	cfg.Token = token
 	cfg.Now = ts.clock.Now
 	cfg.Logger = slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -146,10 +107,8 @@ func startServer(t *testing.T, cfg Config) *testServer {
 
 func assertNoCanary(t *testing.T, where, s string) {
 	t.Helper()
-	for _, c := range []string{canaryString, canaryBinary, canaryOld, canaryParam, token} {
-		if strings.Contains(s, c) {
-			t.Errorf("a secret value or the token leaked into %s", where)
-		}
+	if strings.Contains(s, mototest.Canary) || strings.Contains(s, token) {
+		t.Errorf("a secret value or the token leaked into %s", where)
 	}
 }
 
@@ -210,13 +169,10 @@ func decode(t *testing.T, r response) map[string]any {
 	return m
 }
 
+var canaryRE = regexp.MustCompile(mototest.Canary + `[-0-9a-z]*`)
+
 // redact hides canaries in a body that goes into a failure message.
-func redact(s string) string {
-	for _, c := range []string{canaryString, canaryBinary, canaryOld, canaryParam} {
-		s = strings.ReplaceAll(s, c, "<value>")
-	}
-	return s
-}
+func redact(s string) string { return canaryRE.ReplaceAllString(s, "<value>") }
 
 func keysOf(m map[string]any) []string {
 	var ks []string
@@ -251,7 +207,7 @@ func TestServer(t *testing.T) {
 
 func testSecretShape(t *testing.T, f *fixture) {
 	ts := startServer(t, Config{AWS: awsConfig(t, f.moto.URL), TTL: time.Minute})
-	want, err := f.sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
+	want, err := f.sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(f.DB.Name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +228,7 @@ func testSecretShape(t *testing.T, f *fixture) {
 		want any
 	}{
 		{"ARN", aws.ToString(want.ARN)},
-		{"Name", "app/db"},
+		{"Name", f.DB.Name},
 		{"VersionId", aws.ToString(want.VersionId)},
 		{"VersionStages", []any{"AWSCURRENT"}},
 	}
@@ -281,7 +237,7 @@ func testSecretShape(t *testing.T, f *fixture) {
 			t.Errorf("%s = %v, want %v", c.key, got, c.want)
 		}
 	}
-	if m["SecretString"] != canaryString {
+	if m["SecretString"] != f.DB.Value {
 		t.Error("SecretString is not the secret's value (value not shown)")
 	}
 	created, ok := m["CreatedDate"].(string)
@@ -302,20 +258,20 @@ func testSecretShape(t *testing.T, f *fixture) {
 		t.Errorf("the path form answers %s, the query form %s", redact(path.body), redact(r.body))
 	}
 
-	bin := decode(t, ts.get(t, "/secretsmanager/get?secretId=bin"))
+	bin := decode(t, ts.get(t, "/secretsmanager/get?secretId="+f.Binary.Name))
 	if _, ok := bin["SecretString"]; ok {
 		t.Error("a binary secret's answer has a SecretString key; the agent leaves it out")
 	}
-	if b, err := base64.StdEncoding.DecodeString(fmt.Sprint(bin["SecretBinary"])); err != nil || string(b) != "\x00\xff"+canaryBinary {
+	if b, err := base64.StdEncoding.DecodeString(fmt.Sprint(bin["SecretBinary"])); err != nil || string(b) != f.Binary.Value {
 		t.Errorf("SecretBinary is not the secret's bytes in standard base64 (err %v; value not shown)", err)
 	}
 
 	versions := []struct{ path, want string }{
-		{"/secretsmanager/get?secretId=rotated", "new-value"},
-		{"/secretsmanager/get?secretId=rotated&versionStage=AWSPREVIOUS", canaryOld},
-		{"/secretsmanager/get?secretId=rotated&versionId=" + f.prevVersion, canaryOld},
-		{"/v1/rotated?versionStage=AWSPREVIOUS", canaryOld},
-		{"/secretsmanager/get?secretId=" + url.QueryEscape(aws.ToString(want.ARN)), canaryString},
+		{"/secretsmanager/get?secretId=rotated", f.Rotated.Value},
+		{"/secretsmanager/get?secretId=rotated&versionStage=AWSPREVIOUS", f.RotatedPrevious.Value},
+		{"/secretsmanager/get?secretId=rotated&versionId=" + f.RotatedPrevious.VersionID, f.RotatedPrevious.Value},
+		{"/v1/rotated?versionStage=AWSPREVIOUS", f.RotatedPrevious.Value},
+		{"/secretsmanager/get?secretId=" + url.QueryEscape(f.DB.ARN), f.DB.Value},
 	}
 	for _, v := range versions {
 		if got := decode(t, ts.get(t, v.path)); got["SecretString"] != v.want {
@@ -367,9 +323,9 @@ func testParameterShape(t *testing.T, f *fixture) {
 		t.Fatalf("decoding into ssm.GetParameterOutput: %v", err)
 	}
 	got := out.Parameter
-	if aws.ToString(got.Name) != "/app/url" || aws.ToString(got.Value) != "https://example.com/?a=b" ||
-		got.Type != ssmtypes.ParameterTypeString || got.Version != 1 ||
-		aws.ToString(got.ARN) != "arn:aws:ssm:us-east-1:123456789012:parameter/app/url" || got.LastModifiedDate == nil {
+	if aws.ToString(got.Name) != f.URL.Name || aws.ToString(got.Value) != f.URL.Value ||
+		got.Type != ssmtypes.ParameterTypeString || got.Version != f.URL.Version ||
+		aws.ToString(got.ARN) != f.URL.ARN || got.LastModifiedDate == nil {
 		t.Errorf("Parameter = %s", redact(r.body))
 	}
 	if lm, _ := p["LastModifiedDate"].(string); !strings.HasSuffix(lm, "Z") || !strings.Contains(lm, "T") {
@@ -377,10 +333,10 @@ func testParameterShape(t *testing.T, f *fixture) {
 	}
 
 	values := []struct{ path, want string }{
-		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true", "v2-" + canaryParam},
-		{"/systemsmanager/parameters/get/?name=/app/token&withDecryption=TRUE", "v2-" + canaryParam},
-		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true&version=1", "v1-" + canaryParam},
-		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true&label=stable", "v1-" + canaryParam},
+		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true", f.Token.Value},
+		{"/systemsmanager/parameters/get/?name=/app/token&withDecryption=TRUE", f.Token.Value},
+		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true&version=1", f.TokenV1.Value},
+		{"/systemsmanager/parameters/get?name=/app/token&withDecryption=true&label=" + mototest.StableLabel, f.TokenV1.Value},
 	}
 	for _, v := range values {
 		p, _ := decode(t, ts.get(t, v.path))["Parameter"].(map[string]any)
@@ -389,19 +345,14 @@ func testParameterShape(t *testing.T, f *fixture) {
 		}
 	}
 	enc, _ := decode(t, ts.get(t, "/systemsmanager/parameters/get?name=/app/token"))["Parameter"].(map[string]any)
-	if v, _ := enc["Value"].(string); v == "v2-"+canaryParam {
+	if v, _ := enc["Value"].(string); v == f.Token.Value {
 		t.Error("without withDecryption=true a SecureString came back decrypted")
 	}
 }
 
 func testStatusCodes(t *testing.T, f *fixture) {
 	// AccessDenied comes from the proxy: moto's denials are not JSON.
-	backend, _ := url.Parse(f.moto.URL)
-	proxy := faultproxy.New(backend, faultproxy.Config{Deny: map[string]faultproxy.Denial{"denied": faultproxy.AccessDenied}})
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
+	proxy := faultproxy.Serve(t, f.moto.URL, faultproxy.Config{Deny: map[string]faultproxy.Denial{"denied": faultproxy.AccessDenied}})
 	ts := startServer(t, Config{AWS: awsConfig(t, proxy.URL()), TTL: time.Minute})
 
 	const ok = "/secretsmanager/get?secretId=app/db"
@@ -638,17 +589,14 @@ func testTTL(t *testing.T, f *fixture) {
 			t.Errorf("GetSecretValue calls %d, want %d", got, wantCalls)
 		}
 	}
-	step(1, "new-value")
-	_, err := f.sm.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{SecretId: aws.String("rotated"), SecretString: aws.String("newer-value")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	step(1, f.Rotated.Value)
+	newer := f.moto.Seeder(t, "us-east-1").NewVersion(f.Rotated.Name, "canary-serve-newer-2b7e")
 	ts.clock.Advance(299 * time.Second)
-	step(1, "new-value") // still fresh: served from the cache
+	step(1, f.Rotated.Value) // still fresh: served from the cache
 	ts.clock.Advance(time.Second)
-	step(2, "newer-value") // expired: fetched again
-	step(2, "newer-value")
-	if r := decode(t, ts.get(t, path+"&refreshNow=true")); r["SecretString"] != "newer-value" || g.count(getSecretValue) != 3 {
+	step(2, newer.Value) // expired: fetched again
+	step(2, newer.Value)
+	if r := decode(t, ts.get(t, path+"&refreshNow=true")); r["SecretString"] != newer.Value || g.count(getSecretValue) != 3 {
 		t.Errorf("refreshNow=true made %d calls in all, want 3", g.count(getSecretValue))
 	}
 }
@@ -682,13 +630,13 @@ func testStaleOnError(t *testing.T, f *fixture) {
 	g := startGateProxy(t, f.moto.URL)
 	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: 10 * time.Second, Stale: time.Minute})
 	const path = "/secretsmanager/get?secretId=app/db"
-	if got := decode(t, ts.get(t, path)); got["SecretString"] != canaryString {
+	if got := decode(t, ts.get(t, path)); got["SecretString"] != f.DB.Value {
 		t.Fatal("wrong first value (not shown)")
 	}
 
 	g.fault.Store("unavailable")
 	ts.clock.Advance(11 * time.Second) // expired, within the grace
-	if got := decode(t, ts.get(t, path)); got["SecretString"] != canaryString {
+	if got := decode(t, ts.get(t, path)); got["SecretString"] != f.DB.Value {
 		t.Error("a transient failure within the grace did not serve the cached value")
 	}
 	if calls := g.count(getSecretValue); calls != 2 {

@@ -1,22 +1,37 @@
 // Package vfbin builds the valuefrom binary for the process-level tests,
-// benchmarks and fleet simulations under test/, and says how a run of it
-// went.
+// benchmarks and fleet simulations, runs it, and says how a run went.
+//
+// Under go test -short, the unit lane, no binary is built: Main runs the
+// tests without one, and the tests that need it call Need, which skips.
 package vfbin
 
 import (
+	"bytes"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
+
+// built is the binary Main built, for Need.
+var built string
 
 // Main is a TestMain for packages that run the binary: it builds it into a
 // temporary directory, sets *binary to its path, runs the tests, removes
-// the directory and exits with the tests' code.
+// the directory and exits with the tests' code. Under -short it builds
+// nothing and leaves *binary empty; tests that run the binary call Need.
 func Main(m *testing.M, binary *string) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "valuefrom-test-")
 	if err == nil {
 		*binary, err = Build(dir)
@@ -25,20 +40,70 @@ func Main(m *testing.M, binary *string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	built = *binary
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
+// Need returns the path of the binary that Main built. Under -short,
+// where Main builds none, it skips the test.
+func Need(tb testing.TB) string {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: the unit lane builds no valuefrom binary")
+	}
+	if built == "" {
+		tb.Fatal("vfbin.Need: no binary; the package's TestMain must call vfbin.Main")
+	}
+	return built
+}
+
+// Result is how a run of the binary went.
+type Result struct {
+	Code           int // exit code; -1 if it could not be run
+	Stdout, Stderr string
+	Took           time.Duration
+	MaxRSS         int64 // peak resident set size in KiB, from wait4
+}
+
+// Run runs binary with exactly env and args, and waits for it. If the
+// binary cannot be run at all it reports an error (with tb.Errorf, so Run
+// may be called from any goroutine) and returns Code -1.
+func Run(tb testing.TB, binary string, env []string, args ...string) Result {
+	tb.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		tb.Errorf("running valuefrom: %v", err)
+		return Result{Code: -1}
+	}
+	r := Result{Code: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String(), Took: took}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.MaxRSS = ru.Maxrss
+	}
+	return r
+}
+
 // Build compiles cmd/valuefrom into dir with `make build`, the one
 // definition of a release build (static, trimmed, stripped), and returns
-// the binary's path.
+// the binary's path. Under go test -short it builds nothing and returns an
+// error: a test calls Need first, which skips.
 func Build(dir string) (string, error) {
 	return BuildFor(dir, runtime.GOOS, runtime.GOARCH)
 }
 
 // BuildFor is Build for another platform.
 func BuildFor(dir, goos, goarch string) (string, error) {
+	if testing.Testing() && flag.Parsed() && testing.Short() {
+		return "", errors.New("vfbin: -short: the unit lane builds no valuefrom binary")
+	}
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err

@@ -5,7 +5,7 @@
 //
 // Podman and runc come from .ci/container-deps. Without them the tests skip,
 // except under CI=true, where they fail: CI must never pass by testing
-// nothing. The podman flags are the ones ../../shared/TESTING.md measured on
+// nothing. Under -short, the unit lane, they always skip. The podman flags are the ones ../../shared/TESTING.md measured on
 // these machines: the default crun runtime fails here, runc works with
 // explicit ulimits, and the host network reaches moto.
 package container
@@ -33,16 +33,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-
 	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 var prebuilt = flag.String("valuefrom", "",
-	"test this static valuefrom binary (for example a release build) instead of building ./cmd/valuefrom")
+	"test this static valuefrom binary instead of building one with make build")
 
 const (
 	appPath = "/usr/local/bin/testapp"
@@ -58,20 +54,14 @@ const (
 	cmdTimeout = time.Minute
 )
 
-// Secret values carry spaces, '=' and a newline, which a naive
-// environment parser or file writer would mangle.
-const (
-	dbPassword = "s3cr3t p@ss=word"
-	apiURL     = "https://api.example.com/v1?a=b"
-	tlsKey     = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n"
-)
-
-// fixture is what every subtest shares: one image, one moto.
+// fixture is what every subtest shares: one image, one moto seeded with
+// mototest's Fixture, whose values carry spaces, '=' and newlines, which a
+// naive environment parser or file writer would mangle.
 type fixture struct {
 	podman string
 	image  string
 	moto   *mototest.Server
-	dbARN  string // ARN of the app/db-password secret
+	fx     mototest.Fixture
 }
 
 // TestContainer builds the image once and runs each property as a subtest.
@@ -88,10 +78,13 @@ func TestContainer(t *testing.T) {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the unit lane runs no containers")
+	}
 	f := &fixture{podman: requireTool(t, "podman")}
 	requireTool(t, "runc")
 	f.moto = mototest.Start(t)
-	f.dbARN = seed(t, f.moto)
+	f.fx = mototest.Seed(t, f.moto)
 
 	dir := t.TempDir()
 	if *prebuilt != "" {
@@ -103,7 +96,13 @@ func setup(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	} else {
-		goBuild(t, filepath.Join(dir, "valuefrom"), "github.com/valuefrom/valuefrom/cmd/valuefrom")
+		bin, err := vfbin.BuildFor(t.TempDir(), "linux", runtime.GOARCH)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(bin, filepath.Join(dir, "valuefrom")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	goBuild(t, filepath.Join(dir, "testapp"), "github.com/valuefrom/valuefrom/test/container/testapp")
 	for _, bin := range []string{"valuefrom", "testapp"} {
@@ -213,32 +212,6 @@ func testDockerfile(t *testing.T) string {
 	return strings.Join(out, "\n")
 }
 
-// seed stores the test's secrets and parameters in moto and returns the
-// ARN of app/db-password.
-func seed(t *testing.T, srv *mototest.Server) string {
-	t.Helper()
-	cfg := srv.Config(t, "us-east-1")
-	sm := secretsmanager.NewFromConfig(cfg)
-	ctx := t.Context()
-	var dbARN string
-	for name, value := range map[string]string{"app/db-password": dbPassword, "app/tls-key": tlsKey} {
-		out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)})
-		if err != nil {
-			t.Fatalf("creating secret %s: %v", name, err)
-		}
-		if name == "app/db-password" {
-			dbARN = aws.ToString(out.ARN)
-		}
-	}
-	_, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String("/app/api-url"), Value: aws.String(apiURL), Type: ssmtypes.ParameterTypeSecureString,
-	})
-	if err != nil {
-		t.Fatalf("putting parameter /app/api-url: %v", err)
-	}
-	return dbARN
-}
-
 func randomSuffix(t *testing.T) string {
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
@@ -346,7 +319,7 @@ func (f *fixture) mustReport(t *testing.T, opts, env []string, vars ...string) r
 	}
 	var r report
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
-		t.Fatalf("decoding testapp's report: %v\n%s", err, js)
+		t.Fatalf("decoding testapp's report (%d bytes, not shown: it holds values): %v", len(js), err)
 	}
 	return r
 }
@@ -379,11 +352,12 @@ func (f *fixture) testVersion(t *testing.T) {
 // replaced by exec, not a child of it.
 func (f *fixture) testAppBecomesPID1(t *testing.T) {
 	r := f.mustReport(t, nil, f.env(
-		"DB_PASSWORD=secretsmanager:app/db-password",
-		"DB_PASSWORD_BY_ARN="+f.dbARN,
-		"API_URL=ssm:/app/api-url",
+		"DB_PASSWORD=secretsmanager:app/db:password::",
+		"SECRET=secretsmanager:plain",
+		"SECRET_BY_ARN="+f.fx.Plain.ARN,
+		"TOKEN=ssm:/app/token",
 		"PLAIN=not a reference",
-	), "DB_PASSWORD", "DB_PASSWORD_BY_ARN", "API_URL", "PLAIN")
+	), "DB_PASSWORD", "SECRET", "SECRET_BY_ARN", "TOKEN", "PLAIN")
 
 	if r.PID != 1 || r.PPID != 0 {
 		t.Errorf("app pid=%d ppid=%d, want pid=1 ppid=0", r.PID, r.PPID)
@@ -395,16 +369,17 @@ func (f *fixture) testAppBecomesPID1(t *testing.T) {
 		t.Errorf("image has a CA bundle at %v, want none (the test must prove the binary needs none)", r.CA)
 	}
 	for name, want := range map[string]string{
-		"DB_PASSWORD":        dbPassword,
-		"DB_PASSWORD_BY_ARN": dbPassword,
-		"API_URL":            apiURL,
-		"PLAIN":              "not a reference",
+		"DB_PASSWORD":   mototest.DBPassword,
+		"SECRET":        f.fx.Plain.Value,
+		"SECRET_BY_ARN": f.fx.Plain.Value,
+		"TOKEN":         f.fx.Token.Value,
+		"PLAIN":         "not a reference",
 	} {
 		switch got := r.Env[name]; {
 		case got == nil:
-			t.Errorf("%s is unset in the app, want %q", name, want)
+			t.Errorf("%s is unset in the app", name)
 		case *got != want:
-			t.Errorf("%s = %q in the app, want %q", name, *got, want)
+			t.Errorf("%s in the app: %d bytes, not the expected %d-byte value (values not shown)", name, len(*got), len(want))
 		}
 	}
 }
@@ -492,7 +467,7 @@ func (f *fixture) stop(t *testing.T, name string) {
 // received SIGTERM and handled it.
 func (f *fixture) testStopDeliversSIGTERM(t *testing.T) {
 	name := "valuefrom-test-" + randomSuffix(t)
-	s := f.start(t, name, f.env("DB_PASSWORD=secretsmanager:app/db-password"), appPath, "serve")
+	s := f.start(t, name, f.env("DB_PASSWORD=secretsmanager:app/db:password::"), appPath, "serve")
 	if !s.waitLine("ready", time.After(cmdTimeout)) {
 		f.remove(name)
 		code := s.wait(t)
@@ -522,7 +497,7 @@ func (f *fixture) testStopDeliversSIGTERM(t *testing.T) {
 // testMissingSecret: an unresolvable reference is fatal before exec.
 func (f *fixture) testMissingSecret(t *testing.T) {
 	res := f.run(t, nil, f.env(
-		"DB_PASSWORD=secretsmanager:app/db-password",
+		"DB_PASSWORD=secretsmanager:app/db:password::",
 		"MISSING=secretsmanager:app/does-not-exist",
 	), appPath, "report", "MISSING")
 
@@ -537,8 +512,8 @@ func (f *fixture) testMissingSecret(t *testing.T) {
 			t.Errorf("stderr lacks a line starting %q:\n%s", want[1:], res.stderr)
 		}
 	}
-	if strings.Contains(res.stderr, dbPassword) {
-		t.Errorf("stderr leaks a secret value:\n%s", res.stderr)
+	if strings.Contains(res.stderr, mototest.Canary) {
+		t.Error("stderr leaks a secret value")
 	}
 }
 
@@ -546,7 +521,7 @@ func (f *fixture) testMissingSecret(t *testing.T) {
 // file system, as hardened ECS and Kubernetes deployments do: the _FILE
 // secret lands in /dev/shm, owned by that user, readable by no one else.
 func (f *fixture) testNonRootFileSecrets(t *testing.T) {
-	r := f.mustReport(t, []string{"--read-only"}, f.env("TLS_KEY_FILE=secretsmanager:app/tls-key"), "TLS_KEY_FILE")
+	r := f.mustReport(t, []string{"--read-only"}, f.env("TLS_KEY_FILE=secretsmanager:plain"), "TLS_KEY_FILE")
 
 	if r.UID != nonRoot || r.GID != nonRoot {
 		t.Errorf("app runs as %d:%d, want %d:%d", r.UID, r.GID, nonRoot, nonRoot)
@@ -567,8 +542,8 @@ func (f *fixture) testNonRootFileSecrets(t *testing.T) {
 	if file.DirMode != "0700" || file.DirUID != nonRoot {
 		t.Errorf("secret directory mode %s owner %d, want 0700 %d", file.DirMode, file.DirUID, nonRoot)
 	}
-	if file.Content != tlsKey {
-		t.Errorf("secret file holds %q, want %q", file.Content, tlsKey)
+	if file.Content != f.fx.Plain.Value {
+		t.Errorf("secret file holds %d bytes, not the expected %d-byte value (values not shown)", len(file.Content), len(f.fx.Plain.Value))
 	}
 }
 
@@ -593,12 +568,7 @@ func (f *fixture) testStopDuringResolution(t *testing.T) {
 	t.Cleanup(func() { close(release) }) // runs first: unblocks handlers for Close
 
 	name := "valuefrom-test-" + randomSuffix(t)
-	env := []string{
-		"AWS_ENDPOINT_URL=" + stalled.URL,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-		"DB_PASSWORD=secretsmanager:app/db-password",
-	}
+	env := append(mototest.EndpointEnv(stalled.URL), "DB_PASSWORD=secretsmanager:app/db:password::")
 	s := f.start(t, name, env, appPath, "serve")
 	deadline := time.After(cmdTimeout)
 	for waiting := true; waiting; {

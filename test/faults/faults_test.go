@@ -4,13 +4,9 @@
 package faults
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,9 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
@@ -35,7 +28,6 @@ var binary string
 func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
 
 const (
-	account  = "123456789012" // moto's default account
 	nParams  = 60
 	nSecrets = 40
 )
@@ -51,39 +43,27 @@ func westValue(i int) string   { return fmt.Sprintf("canary-west-%d-11aa", i) }
 // seven parameters and three secrets in us-west-2.
 func seed(t *testing.T, moto *mototest.Server) {
 	t.Helper()
-	ctx := context.Background()
-	east := secretsmanager.NewFromConfig(moto.Config(t, "us-east-1"))
-	west := secretsmanager.NewFromConfig(moto.Config(t, "us-west-2"))
-	eastSSM := ssm.NewFromConfig(moto.Config(t, "us-east-1"))
-	westSSM := ssm.NewFromConfig(moto.Config(t, "us-west-2"))
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	east, west := moto.Seeder(t, "us-east-1"), moto.Seeder(t, "us-west-2")
 	for i := range nParams {
 		typ := ssmtypes.ParameterTypeString
 		if i%2 == 0 {
 			typ = ssmtypes.ParameterTypeSecureString
 		}
-		must(eastSSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(fmt.Sprintf("/faults/p%02d", i)), Type: typ, Value: aws.String(paramValue(i))}))
+		east.Parameter(fmt.Sprintf("/faults/p%02d", i), typ, paramValue(i))
 	}
 	// A second version of p00, so that /faults/p00:1 and /faults/p00 differ.
-	must(eastSSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/faults/p00"), Type: ssmtypes.ParameterTypeSecureString,
-		Value: aws.String(paramValue(100)), Overwrite: aws.Bool(true)}))
+	east.Parameter("/faults/p00", ssmtypes.ParameterTypeSecureString, paramValue(100))
 	for i := range nSecrets {
-		must(east.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("faults/s%02d", i)), SecretString: aws.String(secretValue(i))}))
+		east.Secret(fmt.Sprintf("faults/s%02d", i), secretValue(i))
 	}
 	for i := range 2 {
-		must(east.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("faults/j%d", i)),
-			SecretString: aws.String(fmt.Sprintf(`{"user":"u%d","pass":"%s"}`, i, secretValue(50+i)))}))
+		east.Secret(fmt.Sprintf("faults/j%d", i), fmt.Sprintf(`{"user":"u%d","pass":"%s"}`, i, secretValue(50+i)))
 	}
 	for i := range 7 {
-		must(westSSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(fmt.Sprintf("/faults/w%d", i)), Type: ssmtypes.ParameterTypeString, Value: aws.String(westValue(i))}))
+		west.Parameter(fmt.Sprintf("/faults/w%d", i), ssmtypes.ParameterTypeString, westValue(i))
 	}
 	for i := range 3 {
-		must(west.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("faults/w%d", i)), SecretString: aws.String(westValue(10 + i))}))
+		west.Secret(fmt.Sprintf("faults/w%d", i), westValue(10+i))
 	}
 }
 
@@ -105,55 +85,15 @@ func hundred() (env []string, want map[string]string) {
 	return env, want
 }
 
-// proxy starts a faultproxy in front of moto for the test.
-func proxy(t *testing.T, moto *mototest.Server, cfg faultproxy.Config) *faultproxy.Proxy {
-	t.Helper()
-	u, err := url.Parse(moto.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := faultproxy.New(u, cfg)
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
-
 // awsEnv points valuefrom at endpoint with moto's dummy credentials. It
 // sets no VALUEFROM_* variable: the runs use the defaults.
 func awsEnv(endpoint string) []string {
-	return []string{
-		"PATH=/usr/bin:/bin",
-		"AWS_ENDPOINT_URL=" + endpoint,
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
+	return append([]string{"PATH=/usr/bin:/bin"}, mototest.EndpointEnv(endpoint)...)
 }
 
-type result struct {
-	code           int
-	stdout, stderr string
-	took           time.Duration
-}
-
-func run(t *testing.T, env []string, args ...string) result {
+func run(t *testing.T, env []string, args ...string) vfbin.Result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	took := time.Since(start)
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Errorf("running valuefrom: %v", err)
-		return result{code: -1}
-	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), took: took}
+	return vfbin.Run(t, binary, env, args...)
 }
 
 // checkEnv reports every variable of want that is missing or wrong in the
@@ -200,6 +140,7 @@ func failures(stderr string) map[string][2]string {
 }
 
 func TestFaults(t *testing.T) {
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	seed(t, moto)
 	t.Run("ThrottlingErrorsAndResets", func(t *testing.T) { testThrottlingErrorsAndResets(t, moto) })
@@ -211,7 +152,7 @@ func TestFaults(t *testing.T) {
 // 30% throttling, 5% 5xx and 2% connection resets on every operation: 50
 // runs with the default settings all exec with the full environment.
 func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
-	p := proxy(t, moto, faultproxy.Config{
+	p := faultproxy.Serve(t, moto.URL, faultproxy.Config{
 		Seed:    3,
 		Default: faultproxy.Rule{Throttle: 0.30, Internal: 0.025, Unavailable: 0.025, Reset: 0.02},
 	})
@@ -219,7 +160,7 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 	env := append(awsEnv(p.URL()), refs...)
 
 	const runs, parallel = 50, 10
-	results := make([]result, runs)
+	results := make([]vfbin.Result, runs)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, parallel)
 	for i := range runs {
@@ -234,13 +175,13 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 	var slowest time.Duration
 	for i, r := range results {
 		label := fmt.Sprintf("run %d", i+1)
-		checkNoLeak(t, label, r.stderr)
-		if r.code != 0 {
-			t.Errorf("%s: exit code %d, want 0; failures: %v", label, r.code, failures(r.stderr))
+		checkNoLeak(t, label, r.Stderr)
+		if r.Code != 0 {
+			t.Errorf("%s: exit code %d, want 0; failures: %v", label, r.Code, failures(r.Stderr))
 			continue
 		}
-		checkEnv(t, label, r.stdout, want)
-		slowest = max(slowest, r.took)
+		checkEnv(t, label, r.Stdout, want)
+		slowest = max(slowest, r.Took)
 	}
 	var total faultproxy.Stats
 	for _, s := range p.Counts() {
@@ -265,7 +206,7 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 // Every call fails: valuefrom gives up within VALUEFROM_TIMEOUT plus one
 // second, names every variable, and never starts the command.
 func testEveryCallFails(t *testing.T, moto *mototest.Server) {
-	p := proxy(t, moto, faultproxy.Config{
+	p := faultproxy.Serve(t, moto.URL, faultproxy.Config{
 		Seed:    5,
 		Default: faultproxy.Rule{Throttle: 0.4, Internal: 0.2, Unavailable: 0.2, Reset: 0.2},
 	})
@@ -276,17 +217,17 @@ func testEveryCallFails(t *testing.T, moto *mototest.Server) {
 	marker := filepath.Join(t.TempDir(), "child-ran")
 	r := run(t, env, "--", "/bin/sh", "-c", "touch "+marker)
 
-	if r.code != 4 {
-		t.Errorf("exit code %d, want 4 (a reference could not be resolved)", r.code)
+	if r.Code != 4 {
+		t.Errorf("exit code %d, want 4 (a reference could not be resolved)", r.Code)
 	}
-	if r.took > timeout+time.Second {
-		t.Errorf("took %v, more than VALUEFROM_TIMEOUT %v plus 1s", r.took.Round(time.Millisecond), timeout)
+	if r.Took > timeout+time.Second {
+		t.Errorf("took %v, more than VALUEFROM_TIMEOUT %v plus 1s", r.Took.Round(time.Millisecond), timeout)
 	}
 	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the command ran (stat: %v)", err)
 	}
-	checkNoLeak(t, "all failing", r.stderr)
-	failed := failures(r.stderr)
+	checkNoLeak(t, "all failing", r.Stderr)
+	failed := failures(r.Stderr)
 	for k := range want {
 		if _, ok := failed[k]; !ok {
 			t.Errorf("%s is not named among the failures", k)
@@ -295,16 +236,16 @@ func testEveryCallFails(t *testing.T, moto *mototest.Server) {
 	if len(failed) != len(want) {
 		t.Errorf("%d variables named as failing, want %d", len(failed), len(want))
 	}
-	if !strings.Contains(r.stderr, fmt.Sprintf("%d references could not be resolved; the command was not started", len(want))) {
-		t.Errorf("no summary line saying the command was not started; stderr:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, fmt.Sprintf("%d references could not be resolved; the command was not started", len(want))) {
+		t.Errorf("no summary line saying the command was not started; stderr:\n%s", r.Stderr)
 	}
-	t.Logf("gave up after %v; proxy: %v", r.took.Round(time.Millisecond), p.Counts())
+	t.Logf("gave up after %v; proxy: %v", r.Took.Round(time.Millisecond), p.Counts())
 }
 
 // Denials and KMS failures, on secrets and on parameters: each names its
 // variable, and the hint names the permission or the key's state.
 func testDeniedAndKMS(t *testing.T, moto *mototest.Server) {
-	p := proxy(t, moto, faultproxy.Config{
+	p := faultproxy.Serve(t, moto.URL, faultproxy.Config{
 		Seed: 7,
 		Deny: map[string]faultproxy.Denial{
 			"faults/s00":  faultproxy.AccessDenied,
@@ -320,13 +261,13 @@ func testDeniedAndKMS(t *testing.T, moto *mototest.Server) {
 	env := append(awsEnv(p.URL()), refs...)
 	marker := filepath.Join(t.TempDir(), "child-ran")
 	r := run(t, env, "--", "/bin/sh", "-c", "touch "+marker)
-	if r.code != 4 {
-		t.Errorf("exit code %d, want 4", r.code)
+	if r.Code != 4 {
+		t.Errorf("exit code %d, want 4", r.Code)
 	}
 	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the command ran (stat: %v)", err)
 	}
-	checkNoLeak(t, "denials", r.stderr)
+	checkNoLeak(t, "denials", r.Stderr)
 
 	tests := []struct {
 		v, code string
@@ -340,7 +281,7 @@ func testDeniedAndKMS(t *testing.T, moto *mototest.Server) {
 		{"P11", "AccessDeniedException", []string{"kms:Decrypt", "faults/p11"}},
 		{"P12", "KMSInvalidStateException", []string{"disabled or pending deletion", "enable-key"}},
 	}
-	failed := failures(r.stderr)
+	failed := failures(r.Stderr)
 	for _, tt := range tests {
 		f, ok := failed[tt.v]
 		if !ok {
@@ -370,7 +311,7 @@ func testDeniedAndKMS(t *testing.T, moto *mototest.Server) {
 // names / 10) GetParameters and one GetSecretValue per distinct secret
 // version, whatever the duplicates.
 func testMinimumCalls(t *testing.T, moto *mototest.Server) {
-	p := proxy(t, moto, faultproxy.Config{Seed: 11})
+	p := faultproxy.Serve(t, moto.URL, faultproxy.Config{Seed: 11})
 	refs, want := hundred()
 	// Every reference again under another name.
 	for _, kv := range slices.Clone(refs) {
@@ -392,24 +333,24 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 	for i := range 7 {
 		for _, sfx := range []string{"", "_AGAIN"} {
 			k := fmt.Sprintf("WP%d%s", i, sfx)
-			refs = append(refs, fmt.Sprintf("%s=arn:aws:ssm:us-west-2:%s:parameter/faults/w%d", k, account, i))
+			refs = append(refs, fmt.Sprintf("%s=arn:aws:ssm:us-west-2:%s:parameter/faults/w%d", k, mototest.Account, i))
 			want[k] = westValue(i)
 		}
 	}
 	for i := range 3 {
 		for _, sfx := range []string{"", "_AGAIN"} {
 			k := fmt.Sprintf("WS%d%s", i, sfx)
-			refs = append(refs, fmt.Sprintf("%s=arn:aws:secretsmanager:us-west-2:%s:secret:faults/w%d", k, account, i))
+			refs = append(refs, fmt.Sprintf("%s=arn:aws:secretsmanager:us-west-2:%s:secret:faults/w%d", k, mototest.Account, i))
 			want[k] = westValue(10 + i)
 		}
 	}
 
 	r := run(t, append(awsEnv(p.URL()), refs...), "--", "env", "-0")
-	checkNoLeak(t, "minimum calls", r.stderr)
-	if r.code != 0 {
-		t.Fatalf("exit code %d, want 0; failures: %v", r.code, failures(r.stderr))
+	checkNoLeak(t, "minimum calls", r.Stderr)
+	if r.Code != 0 {
+		t.Fatalf("exit code %d, want 0; failures: %v", r.Code, failures(r.Stderr))
 	}
-	checkEnv(t, "minimum calls", r.stdout, want)
+	checkEnv(t, "minimum calls", r.Stdout, want)
 
 	ceil10 := func(n int) int { return (n + 9) / 10 }
 	wantCalls := map[string]int{
@@ -436,7 +377,7 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 // keep every exported method of the AWS clients.
 func TestBinarySize(t *testing.T) {
 	const limit = 12 << 20
-	fi, err := os.Stat(binary)
+	fi, err := os.Stat(vfbin.Need(t))
 	if err != nil {
 		t.Fatal(err)
 	}

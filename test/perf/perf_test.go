@@ -8,25 +8,17 @@ package perf
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"text/tabwriter"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/valuefrom/valuefrom/internal/awsstub"
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
@@ -45,15 +37,7 @@ func TestMain(m *testing.M) {
 }
 
 func awsEnv(endpoint string) []string {
-	return []string{
-		"PATH=/usr/bin:/bin",
-		"AWS_ENDPOINT_URL=" + endpoint,
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION=us-east-1",
-		"AWS_DEFAULT_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
+	return append([]string{"PATH=/usr/bin:/bin"}, mototest.EndpointEnv(endpoint)...)
 }
 
 // A run is one valuefrom process that execs `date +%s%N`, which prints
@@ -70,24 +54,16 @@ type run struct {
 // child keeps the PID, and Linux keeps the PID's RSS high-water mark
 // across exec, so wait4's Maxrss is max(valuefrom's peak, date's peak);
 // date's own peak is about 1 MiB, far below valuefrom's.
-func runOnce(env []string, flags ...string) (run, error) {
+func runOnce(t *testing.T, env []string, flags ...string) (run, error) {
 	args := append(slices.Clone(flags), "--", "date", "+%s%N")
-	cmd := exec.Command(binary, args...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		return run{}, err
+	res := vfbin.Run(t, binary, env, args...)
+	if res.Code < 0 {
+		return run{}, errors.New("valuefrom did not run")
 	}
-	r := run{code: cmd.ProcessState.ExitCode(), stderr: stderr.String()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss
-	}
+	r := run{code: res.Code, stderr: res.Stderr, maxRSS: res.MaxRSS}
 	if r.code == 0 {
-		ns, err := strconv.ParseInt(strings.TrimSpace(stdout.String()), 10, 64)
+		ns, err := strconv.ParseInt(strings.TrimSpace(res.Stdout), 10, 64)
 		if err != nil {
 			return r, fmt.Errorf("child's output is not a time: %v", err)
 		}
@@ -136,11 +112,7 @@ type backend struct {
 
 func stubBackend(t *testing.T, delay time.Duration) backend {
 	t.Helper()
-	s := awsstub.New(awsstub.Options{Delay: delay})
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := awsstub.Serve(t, awsstub.Options{Delay: delay})
 	fillStub(s, 100, 50)
 	return backend{
 		name: fmt.Sprintf("stub %v", delay),
@@ -159,15 +131,7 @@ func stubBackend(t *testing.T, delay time.Duration) backend {
 // proxied puts a faultproxy that adds latency in front of backend u.
 func proxied(t *testing.T, name string, u string, latency time.Duration) backend {
 	t.Helper()
-	bu, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := faultproxy.New(bu, faultproxy.Config{Default: faultproxy.Rule{Latency: latency}})
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
+	p := faultproxy.Serve(t, u, faultproxy.Config{Default: faultproxy.Rule{Latency: latency}})
 	return backend{
 		name: fmt.Sprintf("%s %v", name, latency),
 		url:  p.URL(),
@@ -187,6 +151,7 @@ func proxied(t *testing.T, name string, u string, latency time.Duration) backend
 // for valuefrom with defaults, valuefrom --concurrency 1, and a shell loop
 // of aws CLI calls.
 func TestStartup(t *testing.T) {
+	vfbin.Need(t)
 	reps := envInt("VALUEFROM_PERF_REPS", 7)
 	var backends []backend
 	for _, d := range []time.Duration{0, 20 * time.Millisecond} {
@@ -215,7 +180,7 @@ func TestStartup(t *testing.T) {
 				calls := 0
 				for range reps {
 					b.reset()
-					res, err := runOnce(env, mode.flags...)
+					res, err := runOnce(t, env, mode.flags...)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -279,6 +244,7 @@ func cliLoop(endpoint string, n int) (time.Duration, error) {
 
 // TestBinarySize prints the stripped size of the release build.
 func TestBinarySize(t *testing.T) {
+	vfbin.Need(t)
 	for _, arch := range []string{"amd64", "arm64"} {
 		bin, err := vfbin.BuildFor(t.TempDir(), "linux", arch)
 		if err != nil {
@@ -316,11 +282,8 @@ func TestFleet(t *testing.T) {
 	}
 	extra := strings.Fields(os.Getenv("VALUEFROM_FLEET_ENV")) // e.g. VALUEFROM_MAX_ATTEMPTS=20
 
-	stub := awsstub.New(awsstub.Options{})
-	if err := stub.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stub.Close() })
+	vfbin.Need(t)
+	stub := awsstub.Serve(t, awsstub.Options{})
 	for i := range 30 {
 		stub.PutParameter(fmt.Sprintf("/fleet/p%02d", i), "SecureString", fmt.Sprintf("value-p%02d", i))
 		stub.PutParameter("/fleet/versions", "SecureString", fmt.Sprintf("value-v%02d", i+1))
@@ -370,8 +333,7 @@ type fleetResult struct {
 
 func fleet(t *testing.T, stub *awsstub.Server, n int, batch bool, mode string, batched, unbatched, extra []string) fleetResult {
 	t.Helper()
-	su, _ := url.Parse(stub.URL())
-	p := faultproxy.New(su, faultproxy.Config{
+	p := faultproxy.Serve(t, stub.URL(), faultproxy.Config{
 		Seed:    1,
 		Default: faultproxy.Rule{Latency: 20 * time.Millisecond},
 		Ops: map[string]faultproxy.Rule{
@@ -379,10 +341,6 @@ func fleet(t *testing.T, stub *awsstub.Server, n int, batch bool, mode string, b
 		},
 		Buckets: map[string]faultproxy.Bucket{"ssm": {Rate: 40, Burst: 40}},
 	})
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	refs := batched
 	if !batch {
 		refs = unbatched
@@ -401,7 +359,7 @@ func fleet(t *testing.T, stub *awsstub.Server, n int, batch bool, mode string, b
 	for range n {
 		wg.Go(func() {
 			<-started
-			r, err := runOnce(env)
+			r, err := runOnce(t, env)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil || r.code != 0 {
@@ -448,20 +406,12 @@ func envInt(name string, def int) int {
 func startMoto(t *testing.T) string {
 	t.Helper()
 	m := mototest.Start(t)
-	ctx := context.Background()
-	sm := secretsmanager.NewFromConfig(m.Config(t, "us-east-1"))
-	ps := ssm.NewFromConfig(m.Config(t, "us-east-1"))
+	east := m.Seeder(t, "us-east-1")
 	for i := range 100 {
-		if _, err := ps.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(fmt.Sprintf("/bench/p%03d", i)),
-			Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(fmt.Sprintf("value-p%03d", i))}); err != nil {
-			t.Fatal(err)
-		}
+		east.Parameter(fmt.Sprintf("/bench/p%03d", i), "SecureString", fmt.Sprintf("value-p%03d", i))
 	}
 	for i := range 50 {
-		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(fmt.Sprintf("bench/s%03d", i)),
-			SecretString: aws.String(fmt.Sprintf("value-s%03d", i))}); err != nil {
-			t.Fatal(err)
-		}
+		east.Secret(fmt.Sprintf("bench/s%03d", i), fmt.Sprintf("value-s%03d", i))
 	}
 	return m.URL
 }
