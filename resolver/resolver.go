@@ -3,7 +3,7 @@
 // parameters (one client per region, SSM names batched ten to a call,
 // duplicates fetched once, calls run concurrently under a bound), the
 // rendering of a fetched value (JSON keys, binary values) and the errors
-// and hints that say why a reference failed.
+// that say why a reference failed; Config.Hint adds what to do about them.
 //
 // It never logs, returns or formats a value except as the result of
 // Resolve.
@@ -20,7 +20,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +32,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/valuefrom/valuefrom/cache"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 )
 
 // MaxParametersPerCall is the most names GetParameters takes in one call.
@@ -43,9 +43,11 @@ type secretsAPI interface {
 	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// parametersAPI is the part of the SSM client the resolver uses.
+// parametersAPI is the part of the SSM client the resolver uses: batched
+// for Resolve, one at a time for GetParameter.
 type parametersAPI interface {
 	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
+	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
 }
 
 // Config configures a Resolver.
@@ -61,6 +63,8 @@ type Config struct {
 	Cache *cache.Cache[Secret]
 	// Logger receives a debug line per reference; nil discards.
 	Logger *slog.Logger
+	// Hint, when set, fills Error.Hint for each failure of Resolve.
+	Hint func(*Error) string
 }
 
 // A Secret is what one fetch returned: a secret's version, or a parameter.
@@ -91,34 +95,24 @@ type Resolver struct {
 	batches singleflight.Group
 	calls   atomic.Int64
 
-	newSecrets    func(region string) secretsAPI
-	newParameters func(region string) parametersAPI
-
-	mu         sync.Mutex
-	secrets    map[string]secretsAPI
-	parameters map[string]parametersAPI
+	secrets    awsapi.Clients[secretsAPI]
+	parameters awsapi.Clients[parametersAPI]
 }
 
 // New returns a Resolver. Clients are made per region on first use and
 // share cfg.AWS's credentials.
 func New(cfg Config) *Resolver {
-	r := &Resolver{
-		cfg:        cfg,
-		log:        cfg.Logger,
-		cache:      cfg.Cache,
-		secrets:    make(map[string]secretsAPI),
-		parameters: make(map[string]parametersAPI),
-	}
+	r := &Resolver{cfg: cfg, log: cfg.Logger, cache: cfg.Cache}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	if r.cache == nil {
 		r.cache = cache.New[Secret](cache.Options{})
 	}
-	r.newSecrets = func(region string) secretsAPI {
+	r.secrets.New = func(region string) secretsAPI {
 		return secretsmanager.NewFromConfig(cfg.AWS, func(o *secretsmanager.Options) { o.Region = region })
 	}
-	r.newParameters = func(region string) parametersAPI {
+	r.parameters.New = func(region string) parametersAPI {
 		return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
 	}
 	return r
@@ -162,17 +156,27 @@ type fetch struct {
 // returns the values in request order, or Errors with one *Error per
 // failed variable and no values.
 func (r *Resolver) Resolve(ctx context.Context, reqs []reference.Request) ([]Value, error) {
+	values, errs := r.resolve(ctx, reqs)
+	if errs == nil {
+		return values, nil
+	}
+	if r.cfg.Hint != nil {
+		for _, e := range errs {
+			e.Hint = r.cfg.Hint(e)
+		}
+	}
+	return nil, errs
+}
+
+func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Value, Errors) {
 	fetches := make(map[string]*fetch)
 	keys := make([]string, len(reqs))
 	var errs Errors
 	for i, req := range reqs {
-		region := req.Ref.Region
-		if region == "" {
-			region = r.cfg.AWS.Region
-		}
-		if region == "" {
+		region, err := awsapi.RequestRegion(req.Ref.Region, r.cfg.AWS.Region)
+		if err != nil {
 			errs = append(errs, &Error{Var: req.Var, Ref: req.Ref, Code: CodeNoRegion,
-				Err: fmt.Errorf("no default region for a short-form reference"), Hint: hint(&Error{Code: CodeNoRegion}, "")})
+				Err: fmt.Errorf("no default region for a short-form reference")})
 			continue
 		}
 		k := fetchKey(region, req.Ref)
@@ -238,7 +242,6 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []reference.Request) ([]Val
 		v, err := render(req, f.secret)
 		if err != nil {
 			err.Var, err.Ref = req.Var, req.Ref
-			err.Hint = hint(err, req.Ref.ARN(reference.PartitionOf(f.region), f.region, "ACCOUNT"))
 			errs = append(errs, err)
 			continue
 		}
@@ -246,20 +249,15 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []reference.Request) ([]Val
 			"duration", f.took.Round(time.Microsecond), "request_id", f.secret.RequestID)
 		values = append(values, Value{Var: req.Var, Ref: req.Ref, Value: v, VersionID: f.secret.VersionID})
 	}
-	if errs != nil {
-		return nil, errs
-	}
-	return values, nil
+	return values, errs
 }
 
+// newError attributes a failed fetch in region to req's variable. The
+// error's reference names the region asked.
 func (r *Resolver) newError(req reference.Request, region string, fe *fetchError) *Error {
 	ref := req.Ref
-	if ref.Region == "" {
-		ref.Region = region
-	}
-	e := &Error{Var: req.Var, Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
-	e.Hint = hint(e, ref.ARN(reference.PartitionOf(region), region, "ACCOUNT"))
-	return e
+	ref.Region = region
+	return &Error{Var: req.Var, Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
 }
 
 // fetchKey identifies one distinct fetch.
@@ -268,28 +266,6 @@ func fetchKey(region string, ref reference.Ref) string {
 		return strings.Join([]string{"secretsmanager", region, ref.ID(), ref.VersionStage, ref.VersionID}, "\x00")
 	}
 	return strings.Join([]string{"ssm", region, ref.Partition, ref.Account, strings.TrimPrefix(ref.Name, "/"), ref.Selector}, "\x00")
-}
-
-func (r *Resolver) secretsClient(region string) secretsAPI {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.secrets[region]
-	if !ok {
-		c = r.newSecrets(region)
-		r.secrets[region] = c
-	}
-	return c
-}
-
-func (r *Resolver) parametersClient(region string) parametersAPI {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.parameters[region]
-	if !ok {
-		c = r.newParameters(region)
-		r.parameters[region] = c
-	}
-	return c
 }
 
 func (r *Resolver) getSecret(ctx context.Context, region string, ref reference.Ref) (Secret, error) {
@@ -307,7 +283,7 @@ func (r *Resolver) getSecretValue(ctx context.Context, region, id, stage, versio
 		in.VersionId = aws.String(versionID)
 	}
 	r.calls.Add(1)
-	out, err := r.secretsClient(region).GetSecretValue(ctx, in)
+	out, err := r.secrets.Get(region).GetSecretValue(ctx, in)
 	if err != nil {
 		return Secret{}, err
 	}
@@ -374,14 +350,13 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 	})
 	took := time.Since(start)
 	if err != nil {
-		fe := classify(err)
-		if len(todo) > 1 && fe.code != CodeTimeout && fe.code != CodeCanceled && fe.code != CodeNetwork &&
-			fe.code != CodeCredentials && !strings.Contains(fe.code, "Throttl") {
+		if len(todo) > 1 && awsapi.Classify(err).PerName {
 			for _, f := range todo {
 				r.getParameterBatch(ctx, region, []*fetch{f})
 			}
 			return
 		}
+		fe := classify(err)
 		for _, f := range todo {
 			f.err, f.took = fe, took
 		}
@@ -411,7 +386,7 @@ func (r *Resolver) getByARN(ctx context.Context, region string, f *fetch) result
 		name += ":" + f.ref.Selector
 	}
 	r.calls.Add(1)
-	out, err := r.parametersClient(region).GetParameters(ctx, &ssm.GetParametersInput{
+	out, err := r.parameters.Get(region).GetParameters(ctx, &ssm.GetParametersInput{
 		Names:          []string{name},
 		WithDecryption: aws.Bool(true),
 	})
@@ -444,7 +419,7 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 		}
 	}
 	r.calls.Add(1)
-	out, err := r.parametersClient(region).GetParameters(ctx, &ssm.GetParametersInput{
+	out, err := r.parameters.Get(region).GetParameters(ctx, &ssm.GetParametersInput{
 		Names:          names,
 		WithDecryption: aws.Bool(true),
 	})

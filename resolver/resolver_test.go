@@ -103,11 +103,21 @@ func (f fakeParams) GetParameters(_ context.Context, in *ssm.GetParametersInput,
 	return out, nil
 }
 
+func (f fakeParams) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	return nil, errors.New("GetParameter is not faked")
+}
+
 func newFakeResolver(f *fakeAWS) *Resolver {
-	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4})
-	r.newSecrets = func(region string) secretsAPI { return fakeSecrets{f, region} }
-	r.newParameters = func(region string) parametersAPI { return fakeParams{f, region} }
+	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4, Hint: testHint})
+	r.secrets.New = func(region string) secretsAPI { return fakeSecrets{f, region} }
+	r.parameters.New = func(region string) parametersAPI { return fakeParams{f, region} }
 	return r
+}
+
+// testHint adds awsapi's hints, as valuefrom's pipeline does.
+func testHint(e *Error) string {
+	region := e.Ref.Region
+	return awsapi.Hint(awsapi.ClassOf(e.Code, e.Err), e.Ref, region, e.Ref.ARN(reference.PartitionOf(region), region, "ACCOUNT"))
 }
 
 func requests(t *testing.T, kv ...string) []reference.Request {
@@ -332,23 +342,6 @@ func TestResolveNoRegion(t *testing.T) {
 	}
 }
 
-func TestHintsForKMS(t *testing.T) {
-	ref, _ := reference.Parse("secretsmanager:db")
-	tests := []struct{ code, msg, want string }{
-		{"DecryptionFailure", "key is disabled", "enabled again"},
-		{"KMSInvalidStateException", "pending deletion", "cancel-key-deletion"},
-		{"AccessDeniedException", "Access to KMS is not allowed", "kms:Decrypt"},
-		{"AccessDeniedException", "not authorized to perform: kms:Decrypt", "kms:Decrypt"},
-		{"InvalidKeyId", "key disabled", "enabled again"},
-	}
-	for _, tt := range tests {
-		e := &Error{Ref: ref, Code: tt.code, Err: &smithy.GenericAPIError{Code: tt.code, Message: tt.msg}}
-		if got := hint(e, "arn"); !strings.Contains(got, tt.want) {
-			t.Errorf("hint(%s, %q) = %q, want it to mention %q", tt.code, tt.msg, got, tt.want)
-		}
-	}
-}
-
 // TestRetries checks the retry policy itself, through the real SDK against
 // an HTTP server: a 500, a throttle, then success makes three attempts; a
 // non-retryable error makes one.
@@ -432,7 +425,10 @@ func TestResolveParametersFirst(t *testing.T) {
 	}
 }
 
-func TestHintARNPartition(t *testing.T) {
+// TestHints: Config.Hint fills each failure's hint, and the error it is
+// given names the region asked, so that a hint names the ARN in the
+// default region's partition.
+func TestHints(t *testing.T) {
 	f := &fakeAWS{deny: map[string]bool{"/a": true, "b": true}}
 	r := newFakeResolver(f)
 	r.cfg.AWS.Region = "cn-north-1"
@@ -445,5 +441,14 @@ func TestHintARNPartition(t *testing.T) {
 		if !strings.Contains(errs[i].Hint, want) {
 			t.Errorf("%s (%s) hint %q does not name %s", errs[i].Var, errs[i].Code, errs[i].Hint, want)
 		}
+	}
+
+	r.cfg.Hint = nil
+	_, err = r.Resolve(context.Background(), requests(t, "A", "ssm:/a"))
+	if !errors.As(err, &errs) || len(errs) != 1 {
+		t.Fatalf("error = %v, want one", err)
+	}
+	if errs[0].Hint != "" {
+		t.Errorf("hint without Config.Hint = %q, want none", errs[0].Hint)
 	}
 }

@@ -4,28 +4,21 @@ import (
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 )
 
 // This file serves one secret or parameter at a time, with its metadata,
 // as the sidecar server answers them: the AWS error comes back as the SDK
 // returned it, so that its code and HTTP status can be passed on.
-
-// parameterAPI is the part of the SSM client GetParameter uses.
-type parameterAPI interface {
-	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-}
 
 // SecretQuery names one version of one secret, as GetSecretValue takes it.
 type SecretQuery struct {
@@ -58,7 +51,10 @@ func (r *Resolver) GetSecret(ctx context.Context, q SecretQuery, o GetOptions) (
 	if err := CheckID(q.ID); err != nil {
 		return Secret{}, err
 	}
-	region := regionOf(q.ID, r.cfg.AWS.Region)
+	region, err := awsapi.RequestRegion(arnRegion(q.ID), r.cfg.AWS.Region)
+	if err != nil {
+		return Secret{}, err
+	}
 	key := strings.Join([]string{"get", "secretsmanager", region, q.ID, q.VersionStage, q.VersionID}, "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
 		return r.getSecretValue(ctx, region, q.ID, q.VersionStage, q.VersionID)
@@ -71,15 +67,14 @@ func (r *Resolver) GetParameter(ctx context.Context, q ParameterQuery, o GetOpti
 	if err := CheckID(q.Name); err != nil {
 		return Secret{}, err
 	}
-	region := regionOf(q.Name, r.cfg.AWS.Region)
+	region, err := awsapi.RequestRegion(arnRegion(q.Name), r.cfg.AWS.Region)
+	if err != nil {
+		return Secret{}, err
+	}
 	key := strings.Join([]string{"get", "ssm", region, q.Name, strconv.FormatBool(q.Decrypt)}, "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
-		c, ok := r.parametersClient(region).(parameterAPI)
-		if !ok {
-			return Secret{}, errors.New("the SSM client has no GetParameter")
-		}
 		r.calls.Add(1)
-		out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(q.Name), WithDecryption: aws.Bool(q.Decrypt)})
+		out, err := r.parameters.Get(region).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(q.Name), WithDecryption: aws.Bool(q.Decrypt)})
 		if err != nil {
 			return Secret{}, err
 		}
@@ -133,13 +128,12 @@ func CheckID(id string) error {
 	return nil
 }
 
-// regionOf returns the region of id when it is an ARN that names one, and
-// def otherwise.
-func regionOf(id, def string) string {
-	if a, err := arn.Parse(id); err == nil && a.Region != "" {
+// arnRegion returns the region of id when it is an ARN that names one.
+func arnRegion(id string) string {
+	if a, err := arn.Parse(id); err == nil {
 		return a.Region
 	}
-	return def
+	return ""
 }
 
 // Transient reports whether err may pass by itself, so that a cached value
@@ -147,17 +141,4 @@ func regionOf(id, def string) string {
 // throttling once the retries ran out, or a 5xx answer. Denials, missing
 // secrets and KMS failures are not transient: they say the value should
 // no longer be served.
-func Transient(err error) bool {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
-		return true
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		code := api.ErrorCode()
-		return strings.Contains(code, "Throttl") || code == "TooManyRequestsException" ||
-			code == "RequestLimitExceeded" || api.ErrorFault() == smithy.FaultServer
-	}
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne)
-}
+func Transient(err error) bool { return awsapi.Classify(err).Transient }

@@ -213,7 +213,7 @@ func resolve(ctx context.Context, s settings.Settings, a *awsFlags, reqs []refer
 	if short && cfg.Region == "" {
 		return nil, &usageError{awsapi.ErrNoRegion}
 	}
-	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: s.Concurrency, Logger: log})
+	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: s.Concurrency, Logger: log, Hint: hint})
 	values, err := r.Resolve(ctx, reqs)
 	counts := map[reference.Service]int{}
 	for _, req := range reqs {

@@ -1,6 +1,7 @@
 // Package awsapi is everything valuefrom knows about AWS itself: loading
 // the SDK's configuration, the retry policy, finding the default region,
-// and classifying AWS errors with hints for an operator.
+// per-region clients, and classifying AWS errors with hints for an
+// operator.
 package awsapi
 
 import (
@@ -28,9 +29,10 @@ type Options struct {
 	// "adaptive" adds the SDK's client-side rate limiting, which slows each
 	// client down after throttling answers; anything else is "standard".
 	RetryMode string
-	// AttemptTimeout bounds each attempt's wait for AWS's answer; zero
-	// means DefaultAttemptTimeout.
-	AttemptTimeout time.Duration
+
+	// attemptTimeout replaces DefaultAttemptTimeout when set: tests
+	// shorten it.
+	attemptTimeout time.Duration
 }
 
 // DefaultAttemptTimeout is how long one attempt waits for the answer's
@@ -67,7 +69,7 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 			t.MaxIdleConns = conns * 2
 			t.MaxIdleConnsPerHost = conns
-			t.ResponseHeaderTimeout = cmp.Or(o.AttemptTimeout, DefaultAttemptTimeout)
+			t.ResponseHeaderTimeout = cmp.Or(o.attemptTimeout, DefaultAttemptTimeout)
 		})),
 	}
 	if o.Region != "" {

@@ -43,7 +43,7 @@ func TestStalledAttemptIsRetried(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg, err := LoadConfig(ctx, Options{Region: "us-east-1", MaxAttempts: 3, Concurrency: 1, AttemptTimeout: 200 * time.Millisecond})
+	cfg, err := LoadConfig(ctx, Options{Region: "us-east-1", MaxAttempts: 3, Concurrency: 1, attemptTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

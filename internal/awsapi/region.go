@@ -74,3 +74,16 @@ func ecsRegion(ctx context.Context, uri string) (string, error) {
 	}
 	return f[3], nil
 }
+
+// RequestRegion returns the region a request goes to: named, the region
+// a reference or an ARN names, or else def, the default region, which
+// short-form references use. It returns ErrNoRegion when both are empty.
+func RequestRegion(named, def string) (string, error) {
+	switch {
+	case named != "":
+		return named, nil
+	case def != "":
+		return def, nil
+	}
+	return "", ErrNoRegion
+}

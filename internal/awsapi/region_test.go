@@ -73,3 +73,21 @@ func TestFindRegion(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestRegion(t *testing.T) {
+	tests := []struct {
+		named, def, want string
+		err              error
+	}{
+		{"eu-west-1", "us-east-1", "eu-west-1", nil},
+		{"", "us-east-1", "us-east-1", nil},
+		{"eu-west-1", "", "eu-west-1", nil},
+		{"", "", "", ErrNoRegion},
+	}
+	for _, tt := range tests {
+		got, err := RequestRegion(tt.named, tt.def)
+		if got != tt.want || err != tt.err {
+			t.Errorf("RequestRegion(%q, %q) = %q, %v; want %q, %v", tt.named, tt.def, got, err, tt.want, tt.err)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+
 	"context"
 	"strings"
 	"time"
@@ -26,17 +28,16 @@ type keyFacts struct {
 // describeKey asks KMS for the key's metadata and rotation status.
 func (c *Checker) describeKey(ctx context.Context, k *keyFacts) {
 	k.rotation = Unknown
-	cl := c.keysClient(k.at.region)
+	cl := c.keys.Get(k.at.region)
 	out, err := cl.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.at.id)})
 	if err != nil {
-		code := errorCode(err)
-		switch {
-		case code == "NotFoundException":
+		switch e := awsapi.Classify(err); {
+		case e.NotFound:
 			k.notFound = true
-		case isDenied(code):
-			k.unchecked = append(k.unchecked, deniedf("kms:DescribeKey", code, "the state of key "+k.at.id))
+		case e.Denied:
+			k.unchecked = append(k.unchecked, deniedf("kms:DescribeKey", e.Code, "the state of key "+k.at.id))
 		default:
-			k.unchecked = append(k.unchecked, deniedf("kms:DescribeKey", code, errorMessage(err)))
+			k.unchecked = append(k.unchecked, deniedf("kms:DescribeKey", e.Code, awsapi.Message(err)))
 		}
 		return
 	}
@@ -46,14 +47,14 @@ func (c *Checker) describeKey(ctx context.Context, k *keyFacts) {
 		return
 	}
 	rot, err := cl.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: k.meta.Arn})
-	switch {
+	switch e := awsapi.Classify(err); {
 	case err == nil:
 		k.rotation = No
 		if rot.KeyRotationEnabled {
 			k.rotation = Yes
 		}
-	case isDenied(errorCode(err)):
-		k.unchecked = append(k.unchecked, deniedf("kms:GetKeyRotationStatus", errorCode(err), "whether key "+k.at.id+" rotates"))
+	case e.Denied:
+		k.unchecked = append(k.unchecked, deniedf("kms:GetKeyRotationStatus", e.Code, "whether key "+k.at.id+" rotates"))
 	default:
 		// Keys in some states and stores have no rotation status.
 		k.rotation = Unknown

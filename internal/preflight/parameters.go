@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
@@ -20,7 +21,7 @@ func (c *Checker) describeParameter(ctx context.Context, region string, ref refe
 	if ref.Partition != "" && !strings.HasPrefix(ref.Name, "/") {
 		names = append(names, "/"+ref.Name)
 	}
-	out, err := c.parametersClient(region).DescribeParameters(ctx, &ssm.DescribeParametersInput{
+	out, err := c.parameters.Get(region).DescribeParameters(ctx, &ssm.DescribeParametersInput{
 		ParameterFilters: []ssmtypes.ParameterStringFilter{{Key: aws.String("Name"), Option: aws.String("Equals"), Values: names}},
 	})
 	if err != nil {
@@ -45,12 +46,12 @@ func (c *Checker) checkParameter(ctx context.Context, r *row, read bool) {
 	meta, found, err := c.describeParameter(ctx, r.Region, ref)
 	switch {
 	case err != nil:
-		code := errorCode(err)
+		e := awsapi.Classify(err)
 		what := "the KMS key"
-		if !isDenied(code) {
-			what = errorMessage(err)
+		if !e.Denied {
+			what = awsapi.Message(err)
 		}
-		r.Unchecked = append(r.Unchecked, deniedf("ssm:DescribeParameters", code, what))
+		r.Unchecked = append(r.Unchecked, deniedf("ssm:DescribeParameters", e.Code, what))
 	case meta == nil:
 		r.Exists = No
 		r.notFound(ctx, c, "parameter")
@@ -69,21 +70,20 @@ func (c *Checker) checkParameter(ctx context.Context, r *row, read bool) {
 	if ref.Selector != "" {
 		req += ":" + ref.Selector
 	}
-	out, err := c.parametersClient(r.Region).GetParameters(ctx, &ssm.GetParametersInput{
+	out, err := c.parameters.Get(r.Region).GetParameters(ctx, &ssm.GetParametersInput{
 		Names:          []string{req},
 		WithDecryption: aws.Bool(true),
 	})
 	if err != nil {
-		code, msg := errorCode(err), errorMessage(err)
+		e, msg := awsapi.Classify(err), awsapi.Message(err)
 		switch {
-		case isKMS(code, msg):
-			r.problem(Fail, code, "GetParameters: "+msg,
+		case e.KMS:
+			r.problem(Fail, e.Code, "GetParameters: "+msg,
 				"the KMS key that encrypts the parameter cannot decrypt it for this identity: see its state below, and give the task role kms:Decrypt on it (valuefrom policy writes the statement)")
-		case isDenied(code):
-			r.problem(Fail, code, "GetParameters: "+msg,
-				"the task role (not the execution role) needs ssm:GetParameters on "+r.policyARN()+" (valuefrom policy writes the statement); if the identity running the check differs from the task role, this is about the former")
+		case e.Denied:
+			r.problem(Fail, e.Code, "GetParameters: "+msg, r.hint(e)+deniedNote)
 		default:
-			r.problem(Fail, code, "GetParameters: "+msg, "")
+			r.problem(Fail, e.Code, "GetParameters: "+msg, "")
 		}
 		return
 	}

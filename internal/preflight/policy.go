@@ -76,10 +76,7 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 
 	rows := make([]*row, len(reqs))
 	for i, req := range reqs {
-		region := req.Ref.Region
-		if region == "" {
-			region = c.cfg.AWS.Region
-		}
+		region, _ := awsapi.RequestRegion(req.Ref.Region, c.cfg.AWS.Region) // examine reports a missing region
 		rows[i] = &row{ref: req.Ref, Row: Row{Var: req.Var, Ref: req.Ref.String(), Parses: true, Service: string(req.Ref.Service), Region: region}}
 	}
 	c.examine(ctx, rows, false)
@@ -118,7 +115,7 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 			continue
 		}
 		add(resources, decryptSid, arn)
-		add(via, decryptSid, fmt.Sprintf("%s.%s.%s", r.ref.Service, r.Region, dnsSuffix(reference.PartitionOf(r.Region))))
+		add(via, decryptSid, awsapi.Endpoint(r.ref.Service, r.Region))
 	}
 
 	p := &Policy{Version: "2012-10-17"}

@@ -14,6 +14,7 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -23,7 +24,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,15 +89,10 @@ type Config struct {
 type Checker struct {
 	cfg Config
 
-	newSecrets    func(region string) secretsAPI
-	newParameters func(region string) parametersAPI
-	newKeys       func(region string) keysAPI
-	newIdentity   func(region string) identityAPI
-
-	mu         sync.Mutex
-	secrets    map[string]secretsAPI
-	parameters map[string]parametersAPI
-	keys       map[string]keysAPI
+	secrets     awsapi.Clients[secretsAPI]
+	parameters  awsapi.Clients[parametersAPI]
+	keys        awsapi.Clients[keysAPI]
+	newIdentity func(region string) identityAPI
 }
 
 // New returns a Checker. Clients are made per region on first use.
@@ -105,47 +100,20 @@ func New(cfg Config) *Checker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Checker{
-		cfg: cfg,
-		newSecrets: func(region string) secretsAPI {
-			return secretsmanager.NewFromConfig(cfg.AWS, func(o *secretsmanager.Options) { o.Region = region })
-		},
-		newParameters: func(region string) parametersAPI {
-			return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
-		},
-		newKeys: func(region string) keysAPI {
-			return kms.NewFromConfig(cfg.AWS, func(o *kms.Options) { o.Region = region })
-		},
-		newIdentity: func(region string) identityAPI {
-			return sts.NewFromConfig(cfg.AWS, func(o *sts.Options) { o.Region = region })
-		},
-		secrets:    map[string]secretsAPI{},
-		parameters: map[string]parametersAPI{},
-		keys:       map[string]keysAPI{},
+	c := &Checker{cfg: cfg}
+	c.secrets.New = func(region string) secretsAPI {
+		return secretsmanager.NewFromConfig(cfg.AWS, func(o *secretsmanager.Options) { o.Region = region })
 	}
-}
-
-func client[T any](c *Checker, m map[string]T, region string, mk func(string) T) T {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cl, ok := m[region]
-	if !ok {
-		cl = mk(region)
-		m[region] = cl
+	c.parameters.New = func(region string) parametersAPI {
+		return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
 	}
-	return cl
-}
-
-func (c *Checker) secretsClient(region string) secretsAPI {
-	return client(c, c.secrets, region, c.newSecrets)
-}
-
-func (c *Checker) parametersClient(region string) parametersAPI {
-	return client(c, c.parameters, region, c.newParameters)
-}
-
-func (c *Checker) keysClient(region string) keysAPI {
-	return client(c, c.keys, region, c.newKeys)
+	c.keys.New = func(region string) keysAPI {
+		return kms.NewFromConfig(cfg.AWS, func(o *kms.Options) { o.Region = region })
+	}
+	c.newIdentity = func(region string) identityAPI {
+		return sts.NewFromConfig(cfg.AWS, func(o *sts.Options) { o.Region = region })
+	}
+	return c
 }
 
 // Check examines the reference of every variable in environ (NAME=VALUE
@@ -198,10 +166,7 @@ func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
 			rows = append(rows, r)
 		case len(reqs) == 1:
 			ref := reqs[0].Ref
-			region := ref.Region
-			if region == "" {
-				region = c.cfg.AWS.Region
-			}
+			region, _ := awsapi.RequestRegion(ref.Region, c.cfg.AWS.Region) // examine reports a missing region
 			r := &row{ref: ref, Row: Row{Var: name, Ref: ref.String(), Parses: true, Service: string(ref.Service),
 				Region: region, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
 			if ref.VersionStage != "" || ref.VersionID != "" || ref.Selector != "" {
@@ -284,19 +249,6 @@ func isAWSManaged(id string) bool {
 		id = f[5]
 	}
 	return strings.HasPrefix(id, "alias/aws/")
-}
-
-// dnsSuffix returns the DNS suffix of partition's service endpoints.
-func dnsSuffix(partition string) string {
-	switch partition {
-	case "aws-cn":
-		return "amazonaws.com.cn"
-	case "aws-iso":
-		return "c2s.ic.gov"
-	case "aws-iso-b":
-		return "sc2s.sgov.gov"
-	}
-	return "amazonaws.com"
 }
 
 // sortedKeys returns m's keys, sorted.

@@ -285,12 +285,12 @@ func testPermissionErrors(t *testing.T, moto *mototest.Server) {
 
 	c := New(Config{AWS: cfg, Concurrency: 2})
 	// app/db: only DescribeSecret goes through the proxy; plain: both calls do.
-	c.newSecrets = func(region string) secretsAPI {
+	c.secrets.New = func(region string) secretsAPI {
 		return splitSecrets{describe: viaProxy(region), get: secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.Region = region })}
 	}
 	rep := c.Check(context.Background(), []string{"DB=secretsmanager:app/db:password::", "TOKEN=ssm:/app/token"}, nil)
 	c2 := New(Config{AWS: cfg})
-	c2.newSecrets = func(region string) secretsAPI { return viaProxy(region) }
+	c2.secrets.New = func(region string) secretsAPI { return viaProxy(region) }
 	rep2 := c2.Check(context.Background(), []string{"PLAIN=secretsmanager:plain"}, nil)
 
 	db, token, plain := rep.Rows[0], rep.Rows[1], rep2.Rows[0]

@@ -1,85 +1,43 @@
 package preflight
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
-	"errors"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/smithy-go"
 
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
-// errorCode returns the AWS error code of err, or a code of valuefrom's
-// own for timeouts and network errors.
-func errorCode(err error) string {
-	var api smithy.APIError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return resolver.CodeTimeout
-	case errors.Is(err, context.Canceled):
-		return resolver.CodeCanceled
-	case errors.As(err, &api):
-		return api.ErrorCode()
-	case strings.Contains(err.Error(), "failed to retrieve credentials"),
-		strings.Contains(err.Error(), "failed to refresh cached credentials"):
-		return resolver.CodeCredentials
-	}
-	return resolver.CodeNetwork
-}
+// deniedNote follows awsapi's hint for a denied read: check runs with
+// the identity of whoever runs it, which may not be the task role.
+const deniedNote = " (valuefrom policy writes the statement); if the identity running the check differs from the task role, this is about the former"
 
-// errorMessage is AWS's message for err, or the whole chain.
-func errorMessage(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) && api.ErrorMessage() != "" {
-		return api.ErrorMessage()
-	}
-	return err.Error()
-}
-
-func isDenied(code string) bool {
-	switch code {
-	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException":
-		return true
-	}
-	return false
-}
-
-func isNotFound(code string) bool {
-	switch code {
-	case "ResourceNotFoundException", "ParameterNotFound", "NotFoundException":
-		return true
-	}
-	return false
-}
-
-func isKMS(code, msg string) bool {
-	return strings.HasPrefix(code, "KMS") || code == "DecryptionFailure" || code == "InvalidKeyId" ||
-		strings.Contains(msg, "KMS") || strings.Contains(msg, "kms:")
+// hint is awsapi's hint for a failure of class c on the row's reference.
+func (r *row) hint(c awsapi.Class) string {
+	return awsapi.Hint(c, r.ref, r.Region, r.policyARN())
 }
 
 // checkSecret fills r from DescribeSecret and, when read is set,
 // GetSecretValue.
 func (c *Checker) checkSecret(ctx context.Context, r *row, read bool) {
-	sm := c.secretsClient(r.Region)
+	sm := c.secrets.Get(r.Region)
 	ref := r.ref
 	described := false
 	desc, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ref.ID())})
 	if err != nil {
-		code := errorCode(err)
-		switch {
-		case isNotFound(code):
+		switch e := awsapi.Classify(err); {
+		case e.NotFound:
 			r.Exists = No
 			r.notFound(ctx, c, "secret")
 			return
-		case isDenied(code):
-			r.Unchecked = append(r.Unchecked, deniedf("secretsmanager:DescribeSecret", code, "the KMS key, rotation and deletion state"))
+		case e.Denied:
+			r.Unchecked = append(r.Unchecked, deniedf("secretsmanager:DescribeSecret", e.Code, "the KMS key, rotation and deletion state"))
 		default:
-			r.Unchecked = append(r.Unchecked, deniedf("secretsmanager:DescribeSecret", code, errorMessage(err)))
+			r.Unchecked = append(r.Unchecked, deniedf("secretsmanager:DescribeSecret", e.Code, awsapi.Message(err)))
 		}
 	} else {
 		described = true
@@ -111,29 +69,28 @@ func (c *Checker) checkSecret(ctx context.Context, r *row, read bool) {
 		VersionId:    nonEmpty(ref.VersionID),
 	})
 	if err != nil {
-		code, msg := errorCode(err), errorMessage(err)
+		e, msg := awsapi.Classify(err), awsapi.Message(err)
 		switch {
-		case isNotFound(code) && r.Version == No:
+		case e.NotFound && r.Version == No:
 			// already reported
-		case isNotFound(code) && described && r.Version != NotApplicable:
+		case e.NotFound && described && r.Version != NotApplicable:
 			r.Version = No
 			r.versionMissing()
-		case isNotFound(code):
+		case e.NotFound:
 			r.Exists = No
 			r.notFound(ctx, c, "secret")
-		case code == "InvalidRequestException" && r.hasCode(CodeSecretDeleted):
+		case e.Code == "InvalidRequestException" && r.hasCode(CodeSecretDeleted):
 			// already reported
-		case isKMS(code, msg):
-			r.problem(Fail, code, "GetSecretValue: "+msg,
+		case e.KMS:
+			r.problem(Fail, e.Code, "GetSecretValue: "+msg,
 				"the KMS key that encrypts the secret cannot decrypt it for this identity: see its state below, and give the task role kms:Decrypt on it (valuefrom policy writes the statement)")
-		case isDenied(code):
-			r.problem(Fail, code, "GetSecretValue: "+msg,
-				"the task role (not the execution role) needs secretsmanager:GetSecretValue on "+r.policyARN()+" (valuefrom policy writes the statement); if the identity running the check differs from the task role, this is about the former")
-		case code == "InvalidRequestException":
-			r.problem(Fail, code, "GetSecretValue: "+msg,
+		case e.Denied:
+			r.problem(Fail, e.Code, "GetSecretValue: "+msg, r.hint(e)+deniedNote)
+		case e.Code == "InvalidRequestException":
+			r.problem(Fail, e.Code, "GetSecretValue: "+msg,
 				"the secret may be scheduled for deletion: aws secretsmanager restore-secret --region "+r.Region+" --secret-id "+ref.ID())
 		default:
-			r.problem(Fail, code, "GetSecretValue: "+msg, "")
+			r.problem(Fail, e.Code, "GetSecretValue: "+msg, "")
 		}
 		return
 	}
@@ -149,15 +106,15 @@ func (c *Checker) checkSecret(ctx context.Context, r *row, read bool) {
 	}
 	if out.SecretString == nil {
 		r.JSONKey = No
-		r.problem(Fail, resolver.CodeNotJSONObject, "JSON key "+quote(ref.JSONKey)+" asked of a binary secret",
-			"a JSON key can only select from a secret whose value is a JSON object; drop the key to use the whole value")
+		r.problem(Fail, awsapi.CodeNotJSONObject, "JSON key "+quote(ref.JSONKey)+" asked of a binary secret",
+			r.hint(awsapi.ClassOf(awsapi.CodeNotJSONObject, nil)))
 		return
 	}
 	if _, e := resolver.JSONField([]byte(*out.SecretString), ref.JSONKey); e != nil {
 		r.JSONKey = No
 		hint := "JSON keys are case-sensitive and must be top-level keys of the secret's JSON object"
-		if e.Code == resolver.CodeNotJSONObject {
-			hint = "a JSON key can only select from a secret whose value is a JSON object; drop the key to use the whole value"
+		if e.Code == awsapi.CodeNotJSONObject {
+			hint = r.hint(awsapi.ClassOf(e.Code, nil))
 		}
 		r.problem(Fail, e.Code, e.Err.Error(), hint)
 		return
@@ -207,11 +164,15 @@ func (r *row) versionMissing() {
 // names a region other than the default one, it looks there too, since a
 // wrong region in an ARN is a common mistake.
 func (r *row) notFound(ctx context.Context, c *Checker, what string) {
-	hint := "check the " + what + " name and the region: looked in " + r.Region + "; names are case-sensitive"
 	code := "ResourceNotFoundException"
 	if r.ref.Service == reference.SSM {
 		code = "ParameterNotFound"
 	}
+	// The secret or parameter itself is missing, whatever version the
+	// reference asks for: the hint is about its name and region.
+	named := r.ref
+	named.VersionStage, named.VersionID, named.Selector = "", "", ""
+	hint := awsapi.Hint(awsapi.ClassOf(code, nil), named, r.Region, "")
 	if other := c.cfg.AWS.Region; other != "" && other != r.Region {
 		if c.existsIn(ctx, other, r.ref) {
 			hint = "a " + what + " of that name exists in " + other + ", not in " + r.Region + ": fix the region in the reference"
@@ -225,7 +186,7 @@ func (r *row) notFound(ctx context.Context, c *Checker, what string) {
 // region. Errors count as no.
 func (c *Checker) existsIn(ctx context.Context, region string, ref reference.Ref) bool {
 	if ref.Service == reference.SecretsManager {
-		_, err := c.secretsClient(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ref.Name)})
+		_, err := c.secrets.Get(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ref.Name)})
 		return err == nil
 	}
 	found, _, err := c.describeParameter(ctx, region, ref)

@@ -38,10 +38,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/smithy-go"
 
 	"github.com/valuefrom/valuefrom/cache"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
@@ -260,19 +259,17 @@ type awsErrorBody struct {
 // and code, 504 for a timeout, 502 for a connection failure, 500 else.
 func awsError(err error) *httpError {
 	status, body := http.StatusInternalServerError, awsErrorBody{Type: "InternalFailure"}
-	var api smithy.APIError
-	var re *awshttp.ResponseError
-	switch {
-	case errors.As(err, &api):
-		status, body = http.StatusBadRequest, awsErrorBody{Type: api.ErrorCode(), Message: api.ErrorMessage()}
-		if errors.As(err, &re) && re.HTTPStatusCode() >= 400 {
-			status = re.HTTPStatusCode()
+	switch c := awsapi.Classify(err); {
+	case c.AWS:
+		status, body = http.StatusBadRequest, awsErrorBody{Type: c.Code, Message: c.Message}
+		if c.HTTPStatus >= 400 {
+			status = c.HTTPStatus
 		}
-	case errors.Is(err, context.DeadlineExceeded):
+	case c.Code == awsapi.CodeTimeout:
 		status, body = http.StatusGatewayTimeout, awsErrorBody{Type: "TimeoutError", Message: "Timeout"}
-	case errors.As(err, &re):
+	case c.HTTPStatus != 0:
 		status, body = http.StatusBadGateway, awsErrorBody{Type: "ConnectionError", Message: "Response Error"}
-	case resolver.Transient(err):
+	case c.Transient:
 		status, body = http.StatusBadGateway, awsErrorBody{Type: "ConnectionError", Message: "Read Error"}
 	}
 	b, _ := json.Marshal(body)

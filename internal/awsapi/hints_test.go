@@ -1,0 +1,99 @@
+package awsapi
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+func TestHint(t *testing.T) {
+	mustParse := func(s string) reference.Ref {
+		t.Helper()
+		ref, err := reference.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref
+	}
+	secret, param := mustParse("secretsmanager:db"), mustParse("ssm:/app/url")
+	const arn = "arn:aws:secretsmanager:us-east-1:ACCOUNT:secret:db-??????"
+	denied := func(msg string) Class {
+		return ClassOf("AccessDeniedException", answered(400, apiError("AccessDeniedException", msg)))
+	}
+	tests := []struct {
+		name   string
+		c      Class
+		ref    reference.Ref
+		region string
+		want   string
+	}{
+		{"denied secret", denied("not authorized to perform: secretsmanager:GetSecretValue"), secret, "us-east-1",
+			"the task role (not the execution role) needs secretsmanager:GetSecretValue on " + arn},
+		{"denied parameter", denied("not authorized"), param, "us-east-1",
+			"the task role (not the execution role) needs ssm:GetParameters on " + arn},
+		{"denied by KMS", denied("Access to KMS is not allowed"), secret, "us-east-1",
+			"the task role needs kms:Decrypt on the customer-managed KMS key that encrypts " + arn +
+				" (with kms:ViaService secretsmanager.us-east-1.amazonaws.com), and the key policy must allow it"},
+		{"denied by KMS in China", denied("not authorized to perform: kms:Decrypt"), param, "cn-north-1",
+			"the task role needs kms:Decrypt on the customer-managed KMS key that encrypts " + arn +
+				" (with kms:ViaService ssm.cn-north-1.amazonaws.com.cn), and the key policy must allow it"},
+		{"key disabled", ClassOf("KMSInvalidStateException", nil), secret, "us-east-1",
+			"the KMS key that encrypts " + arn + " cannot decrypt it: if the key is disabled or pending deletion, " +
+				"new tasks cannot start until it is enabled again (aws kms enable-key, or cancel-key-deletion); " +
+				"otherwise check the role has kms:Decrypt on the key. Running `valuefrom check` names the key and its state"},
+		{"other KMS error", ClassOf("KMSThrottlingException", nil), secret, "us-east-1",
+			"a KMS error: check the key that encrypts " + arn + " is enabled and the task role has kms:Decrypt on it"},
+		{"secret not found", ClassOf("ResourceNotFoundException", nil), secret, "eu-west-1",
+			"check the secret name and the region: looked in eu-west-1; names are case-sensitive"},
+		{"invalid parameter", ClassOf(CodeNotFound, errors.New("listed among InvalidParameters")), param, "eu-west-1",
+			"check the parameter name and the region: looked in eu-west-1; names are case-sensitive"},
+		{"version not found", ClassOf(CodeNotFound, nil), mustParse("ssm:/app/url:3"), "eu-west-1",
+			"check that the parameter exists in eu-west-1 with that version, stage or label; names are case-sensitive"},
+		{"timeout", ClassOf(CodeTimeout, nil), param, "us-east-1",
+			"no answer within VALUEFROM_TIMEOUT: check the network path to ssm.us-east-1.amazonaws.com (NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"},
+		{"network in China", ClassOf(CodeNetwork, nil), secret, "cn-northwest-1",
+			"could not reach secretsmanager.cn-northwest-1.amazonaws.com.cn: check DNS, the NAT gateway or VPC endpoint, and security groups"},
+		{"scheduled for deletion", ClassOf("InvalidRequestException", nil), secret, "us-east-1",
+			"the secret may be scheduled for deletion (aws secretsmanager restore-secret --secret-id db) or have no such version"},
+		{"invalid request on a parameter", ClassOf("InvalidRequestException", nil), param, "us-east-1", ""},
+		{"binary", ClassOf(CodeBinary, nil), secret, "us-east-1",
+			"name the variable with a _FILE suffix to have the bytes written to a file instead"},
+		{"no region", ClassOf(CodeNoRegion, nil), secret, "",
+			"set AWS_REGION, or use a full ARN, which carries its region"},
+		{"unknown", ClassOf("ValidationException", nil), secret, "us-east-1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Hint(tt.c, tt.ref, tt.region, arn); got != tt.want {
+				t.Errorf("Hint =\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEndpoint: the DNS name in a hint is the
+// kms:ViaService value that valuefrom policy writes, in every partition.
+func TestEndpoint(t *testing.T) {
+	tests := []struct {
+		service reference.Service
+		region  string
+		want    string
+	}{
+		{reference.SSM, "us-east-1", "ssm.us-east-1.amazonaws.com"},
+		{reference.SecretsManager, "cn-north-1", "secretsmanager.cn-north-1.amazonaws.com.cn"},
+		{reference.SSM, "us-gov-west-1", "ssm.us-gov-west-1.amazonaws.com"},
+		{reference.SSM, "us-iso-east-1", "ssm.us-iso-east-1.c2s.ic.gov"},
+		{reference.SSM, "us-isob-east-1", "ssm.us-isob-east-1.sc2s.sgov.gov"},
+	}
+	for _, tt := range tests {
+		if got := Endpoint(tt.service, tt.region); got != tt.want {
+			t.Errorf("Endpoint(%s, %s) = %q, want %q", tt.service, tt.region, got, tt.want)
+		}
+		c := ClassOf(CodeNetwork, nil)
+		if h := Hint(c, reference.Ref{Service: tt.service}, tt.region, ""); !strings.Contains(h, tt.want+":") {
+			t.Errorf("network hint in %s = %q, want it to name %s", tt.region, h, tt.want)
+		}
+	}
+}
