@@ -70,18 +70,5 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 // Endpoint returns the DNS name of service's endpoint in region, such as
 // ssm.cn-north-1.amazonaws.com.cn, as kms:ViaService names it.
 func Endpoint(service reference.Service, region string) string {
-	return string(service) + "." + region + "." + dnsSuffix(reference.PartitionOf(region))
-}
-
-// dnsSuffix returns the DNS suffix of partition's service endpoints.
-func dnsSuffix(partition string) string {
-	switch partition {
-	case "aws-cn":
-		return "amazonaws.com.cn"
-	case "aws-iso":
-		return "c2s.ic.gov"
-	case "aws-iso-b":
-		return "sc2s.sgov.gov"
-	}
-	return "amazonaws.com"
+	return string(service) + "." + region + "." + reference.DNSSuffix(reference.PartitionOf(region))
 }
