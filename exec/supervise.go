@@ -151,15 +151,12 @@ func (s *Supervisor) Start(env []string) error {
 	if len(args) == 0 {
 		args = []string{s.Path}
 	}
-	attr := &os.ProcAttr{
-		Env:   env,
-		Files: s.io.files[:],
-		Sys: &syscall.SysProcAttr{
-			Setpgid:    true,
-			Foreground: isForeground(s.io.files[0]),
-			Ctty:       0, // the program's stdin
-		},
+	sys := &syscall.SysProcAttr{Setpgid: true}
+	if stdin := s.io.files[0]; isForeground(stdin) {
+		sys.Foreground = true
+		sys.Ctty = int(stdin.Fd()) // with Foreground, a descriptor of this process
 	}
+	attr := &os.ProcAttr{Env: env, Files: s.io.files[:], Sys: sys}
 	log := s.logger()
 	startReaper(log)
 	r, err := reaper.start(s.Path, args, attr)

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/mask"
@@ -88,6 +89,12 @@ func superviseHelper(mode string) {
 		}
 		code, _ := strconv.Atoi(os.Getenv("CODE"))
 		os.Exit(code)
+	case "tty":
+		// Report whether the program leads its process group and whether
+		// that group is the foreground one of its stdin's terminal.
+		var fg int32
+		_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, 0, syscall.TIOCGPGRP, uintptr(unsafe.Pointer(&fg)))
+		fmt.Printf("group leader %v, foreground %v\n", syscall.Getpgrp() == os.Getpid(), errno == 0 && int(fg) == syscall.Getpgrp())
 	case "print":
 		// The value whole, then split over two writes, on both outputs.
 		v := os.Getenv("TOKEN")
@@ -603,4 +610,54 @@ func TestSuperviseMasksOutput(t *testing.T) {
 				name, len(got), strings.Count(got, "[valuefrom:TOKEN]"), len(want))
 		}
 	}
+}
+
+func TestSuperviseTerminalForeground(t *testing.T) {
+	if !isolate(t, false) {
+		return
+	}
+	// Make a new terminal this process's controlling one, with this
+	// process in its foreground, as a shell leaves valuefrom. Closing it
+	// hangs it up, which must not end the test.
+	signal.Ignore(syscall.SIGHUP)
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	var unlock, n int32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, ptmx.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, ptmx.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		t.Fatal(errno)
+	}
+	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	if _, err := syscall.Setsid(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, tty.Fd(), syscall.TIOCSCTTY, 0); errno != 0 {
+		t.Fatal(errno)
+	}
+
+	h := newSuperviseHarness(t)
+	h.s.Stdin = tty
+	if err := h.s.Start(programEnv("tty")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("group leader true, foreground true")
+	h.wait()
+
+	// Not a terminal: a group of its own all the same.
+	h.s.Stdin = nil
+	h.s.Close(t.Context())
+	if err := h.s.Start(programEnv("tty")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("group leader true, foreground false")
+	h.wait()
 }
