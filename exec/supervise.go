@@ -230,7 +230,8 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 }
 
 // Restart stops the program as Stop does and, once it is gone, starts it
-// again with the environment env. It does not start it when ctx is done.
+// again with the environment env; a program that has exited already is
+// just started. It does not start it when ctx is done.
 func (s *Supervisor) Restart(ctx context.Context, env []string) error {
 	if err := s.Stop(ctx); err != nil {
 		return err
