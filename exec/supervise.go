@@ -1,0 +1,418 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Supervise mode keeps valuefrom as the parent of the program, PID 1 in a
+// container, so that it can restart the program when a value changes. It
+// then has the duties of an init such as tini: it forwards signals, reports
+// the program's exit as a shell would, and reaps orphaned processes.
+
+// ErrNotRunning is returned by Signal when no program is running.
+var ErrNotRunning = errors.New("program not running")
+
+// An Exit is how a program ended.
+type Exit struct {
+	Code   int            // the exit status, when Signal is 0
+	Signal syscall.Signal // the signal that killed the program, or 0
+}
+
+func exitOf(ws syscall.WaitStatus) Exit {
+	if ws.Signaled() {
+		return Exit{Code: -1, Signal: ws.Signal()}
+	}
+	return Exit{Code: ws.ExitStatus()}
+}
+
+// ExitCode returns the code a shell reports for e: the exit status, or
+// 128+N when the program died of signal N.
+func (e Exit) ExitCode() int {
+	if e.Signal != 0 {
+		return 128 + int(e.Signal)
+	}
+	return e.Code
+}
+
+func (e Exit) String() string {
+	if e.Signal != 0 {
+		return "signal: " + e.Signal.String()
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+// A Supervisor runs a program as its child, one at a time, and stops it
+// and starts it again when asked.
+//
+// The program runs in a process group of its own, which, when Stdin is the
+// terminal that valuefrom is in the foreground of, becomes the terminal's
+// foreground group, as tini does: a terminal's Ctrl-C then reaches the
+// program once, not once from the terminal and once forwarded, and an
+// interactive program can read the terminal. Signals, the stop signal
+// included, go to the program alone, as they would if it were PID 1 itself;
+// only the SIGKILL after StopTimeout goes to the whole group, so that the
+// children of a program killed by force do not outlive it into the next
+// start.
+//
+// Start, Restart, Stop and Close are to be called from one goroutine;
+// Signal, Done and Exit from any.
+type Supervisor struct {
+	Path string   // the program, as for os.StartProcess
+	Args []string // the arguments, Args[0] included; just Path when empty
+
+	// Stdin, Stdout and Stderr are the program's; nil is the null device.
+	// An *os.File is passed on as it is. Any other writer gets the output
+	// through a pipe that lasts from the first Start to Close, across
+	// restarts, and is written by one goroutine (one for both when Stdout
+	// and Stderr are the same writer).
+	Stdin          *os.File
+	Stdout, Stderr io.Writer
+
+	StopSignal  syscall.Signal // what Stop sends first; SIGTERM when 0
+	StopTimeout time.Duration  // how long Stop waits before SIGKILL; 10s when 0
+	Logger      *slog.Logger   // nil logs nothing
+
+	mu  sync.Mutex
+	run *supervisedRun
+	io  *supervisedIO
+}
+
+// A supervisedRun is one start of the program.
+type supervisedRun struct {
+	pid  int
+	done chan struct{} // closed by the reaper once exit is set
+	exit Exit
+}
+
+func (r *supervisedRun) finished() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// signal sends sig to the program, or to its process group. It holds the
+// reaper's lock so that the program cannot be reaped, and its pid reused,
+// between the check and the kill.
+func (r *supervisedRun) signal(sig syscall.Signal, group bool) error {
+	reaper.mu.Lock()
+	defer reaper.mu.Unlock()
+	if r.finished() {
+		return ErrNotRunning
+	}
+	if group {
+		// The group is gone if the program left it (setsid): kill the
+		// program alone then.
+		if err := syscall.Kill(-r.pid, sig); !errors.Is(err, syscall.ESRCH) {
+			return err
+		}
+	}
+	return syscall.Kill(r.pid, sig)
+}
+
+func (s *Supervisor) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Supervisor) current() *supervisedRun {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.run
+}
+
+// Start starts the program with the environment env. It fails if the
+// program is running.
+func (s *Supervisor) Start(env []string) error {
+	if r := s.current(); r != nil && !r.finished() {
+		return fmt.Errorf("start %s: %w", s.Path, errors.New("program already running"))
+	}
+	if s.io == nil {
+		sio, err := newSupervisedIO(s.Stdin, s.Stdout, s.Stderr)
+		if err != nil {
+			return fmt.Errorf("start %s: %w", s.Path, err)
+		}
+		s.io = sio
+	}
+	args := s.Args
+	if len(args) == 0 {
+		args = []string{s.Path}
+	}
+	sys := &syscall.SysProcAttr{Setpgid: true}
+	if stdin := s.io.files[0]; isForeground(stdin) {
+		sys.Foreground = true
+		sys.Ctty = int(stdin.Fd()) // with Foreground, a descriptor of this process
+	}
+	attr := &os.ProcAttr{Env: env, Files: s.io.files[:], Sys: sys}
+	log := s.logger()
+	startReaper(log)
+	r, err := reaper.start(s.Path, args, attr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.run = r
+	s.mu.Unlock()
+	log.Debug("program started", "path", s.Path, "pid", r.pid)
+	return nil
+}
+
+// Signal sends sig to the program. It returns ErrNotRunning when no
+// program is running.
+func (s *Supervisor) Signal(sig os.Signal) error {
+	ss, ok := sig.(syscall.Signal)
+	if !ok {
+		return fmt.Errorf("signal %v: not a syscall.Signal", sig)
+	}
+	r := s.current()
+	if r == nil {
+		return ErrNotRunning
+	}
+	return r.signal(ss, false)
+}
+
+// Stop stops the program: it sends StopSignal, waits up to StopTimeout for
+// the program to exit, then sends SIGKILL to its process group and waits
+// for it to exit. When ctx is done first, Stop sends SIGKILL at once and
+// returns ctx.Err() without waiting. Stop returns nil when no program is
+// running.
+func (s *Supervisor) Stop(ctx context.Context) error {
+	r := s.current()
+	if r == nil {
+		return nil
+	}
+	stopSignal := s.StopSignal
+	if stopSignal == 0 {
+		stopSignal = syscall.SIGTERM
+	}
+	timeout := s.StopTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	log := s.logger()
+	if err := r.signal(stopSignal, false); errors.Is(err, ErrNotRunning) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("stop %s: %w", s.Path, err)
+	}
+	log.Debug("stopping the program", "pid", r.pid, "signal", stopSignal.String())
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-r.done:
+		return nil
+	case <-timer.C:
+		log.Warn("the program did not stop in time; killing it", "pid", r.pid, "stop_timeout", timeout.String())
+	case <-ctx.Done():
+	}
+	if err := r.signal(syscall.SIGKILL, true); err != nil && !errors.Is(err, ErrNotRunning) {
+		return fmt.Errorf("stop %s: %w", s.Path, err)
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Restart stops the program as Stop does and, once it is gone, starts it
+// again with the environment env; a program that has exited already is
+// just started. It does not start it when ctx is done.
+func (s *Supervisor) Restart(ctx context.Context, env []string) error {
+	if err := s.Stop(ctx); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.Start(env)
+}
+
+// Done returns a channel that is closed when the program started last has
+// exited; Exit then says how. Before the first Start it returns nil, a
+// channel that is never closed. Call Done again after a Restart.
+func (s *Supervisor) Done() <-chan struct{} {
+	if r := s.current(); r != nil {
+		return r.done
+	}
+	return nil
+}
+
+// Exit returns how the program started last exited, and false while it
+// runs or before the first Start.
+func (s *Supervisor) Exit() (Exit, bool) {
+	r := s.current()
+	if r == nil || !r.finished() {
+		return Exit{}, false
+	}
+	return r.exit, true
+}
+
+// forwardedSignals are what Forward passes on. Never SIGCHLD, which is the
+// reaper's, nor SIGURG, which the Go runtime uses to preempt goroutines.
+var forwardedSignals = []os.Signal{
+	syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH,
+}
+
+// Forward passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
+// SIGWINCH on to the program until ctx is done. It starts catching them
+// before it returns; a signal that comes while no program runs is dropped.
+// Forward does not act on them otherwise: a caller that must, say, not
+// restart a program it was asked to stop, catches them too with
+// signal.Notify, which delivers each signal to every channel.
+func (s *Supervisor) Forward(ctx context.Context) {
+	ch := make(chan os.Signal, 16)
+	signal.Notify(ch, forwardedSignals...)
+	go func() {
+		defer signal.Stop(ch)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case sig := <-ch:
+				err := s.Signal(sig)
+				switch {
+				case errors.Is(err, ErrNotRunning):
+					s.logger().Debug("signal not forwarded: no program running", "signal", sig.String())
+				case err != nil:
+					s.logger().Warn("signal not forwarded", "signal", sig.String(), "error", err)
+				default:
+					s.logger().Debug("signal forwarded", "signal", sig.String())
+				}
+			}
+		}
+	}()
+}
+
+// Close releases what Start set up for the program's input and output:
+// it closes valuefrom's ends of the output pipes and waits until the
+// output is copied, that is until every process holding the pipes (the
+// program's own children too) has closed them or exited, or until ctx is
+// done, when it drops the rest. It returns the first error writing the
+// output. Call it once the program has exited.
+func (s *Supervisor) Close(ctx context.Context) error {
+	if s.io == nil {
+		return nil
+	}
+	sio := s.io
+	s.io = nil
+	return sio.close(ctx)
+}
+
+// supervisedIO is the program's stdin, stdout and stderr, and the pipes and
+// goroutines that copy its output to writers that are not files.
+type supervisedIO struct {
+	files   [3]*os.File
+	ours    []*os.File // what to close: our pipe ends and the null device
+	readers []*os.File // the pipes' read ends
+	copies  sync.WaitGroup
+	errMu   sync.Mutex
+	err     error
+}
+
+func newSupervisedIO(stdin *os.File, stdout, stderr io.Writer) (_ *supervisedIO, err error) {
+	sio := &supervisedIO{}
+	defer func() {
+		if err != nil {
+			sio.close(context.Background())
+		}
+	}()
+	null := func() (*os.File, error) {
+		f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+		if err == nil {
+			sio.ours = append(sio.ours, f)
+		}
+		return f, err
+	}
+	if stdin == nil {
+		if stdin, err = null(); err != nil {
+			return nil, err
+		}
+	}
+	sio.files[0] = stdin
+	for i, w := range []io.Writer{stdout, stderr} {
+		switch f, isFile := w.(*os.File); {
+		case isFile && f != nil:
+			sio.files[i+1] = f
+		case w == nil || isFile:
+			if sio.files[i+1], err = null(); err != nil {
+				return nil, err
+			}
+		case i == 1 && sameWriter(stdout, stderr):
+			sio.files[2] = sio.files[1]
+		default:
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return nil, err
+			}
+			sio.files[i+1] = pw
+			sio.ours = append(sio.ours, pw)
+			sio.readers = append(sio.readers, pr)
+			sio.copies.Add(1)
+			go sio.copy(w, pr)
+		}
+	}
+	return sio, nil
+}
+
+func (sio *supervisedIO) copy(w io.Writer, r *os.File) {
+	defer sio.copies.Done()
+	_, err := io.Copy(w, r)
+	if err != nil && !errors.Is(err, os.ErrClosed) {
+		sio.errMu.Lock()
+		if sio.err == nil {
+			sio.err = err
+		}
+		sio.errMu.Unlock()
+	}
+}
+
+func (sio *supervisedIO) close(ctx context.Context) error {
+	for _, f := range sio.ours {
+		f.Close()
+	}
+	copied := make(chan struct{})
+	go func() {
+		sio.copies.Wait()
+		close(copied)
+	}()
+	select {
+	case <-copied:
+	case <-ctx.Done():
+		// A process still holds a pipe open: stop copying.
+		for _, r := range sio.readers {
+			r.Close()
+		}
+		<-copied
+		return ctx.Err()
+	}
+	for _, r := range sio.readers {
+		r.Close()
+	}
+	sio.errMu.Lock()
+	defer sio.errMu.Unlock()
+	return sio.err
+}
+
+// sameWriter reports whether a and b are the same writer, as os/exec does
+// for Stdout and Stderr: comparing interfaces panics for values that are
+// not comparable, which are then not the same.
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() { _ = recover() }()
+	return a == b
+}

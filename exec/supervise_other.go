@@ -1,0 +1,8 @@
+//go:build !linux
+
+package exec
+
+import "os"
+
+// isForeground reports false: the program is not given the terminal.
+func isForeground(*os.File) bool { return false }

@@ -1,0 +1,256 @@
+// Package mask replaces secret values in a stream of output with the names
+// of their variables, for the program output that supervise mode passes
+// through.
+//
+// A Writer replaces every value of MinLen bytes or more with
+// [valuefrom:NAME] before the bytes reach the writer it wraps. It streams:
+// a value split over several Write calls is still replaced, because the
+// Writer holds back the end of what it was given when that end could be
+// the start of a value, and only that (at most the longest value's length
+// minus one byte). Everything else is written before Write returns, so
+// masking adds no delay beyond a partial value. Flush and Close write what
+// is held back.
+//
+// Where values overlap, the leftmost match wins and, of the values that
+// match there, the longest; the replaced bytes are not searched again, as
+// with strings.Replacer.
+package mask
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"maps"
+	"slices"
+)
+
+// MinLen is the length in bytes of the shortest value that is masked.
+// Shorter values ("true", a port number) would mask common words.
+const MinLen = 8
+
+// ErrClosed is returned by Write and Flush after Close.
+var ErrClosed = errors.New("mask: writer closed")
+
+// filterBits is the size, as a power of two, of the bit set that rules out
+// most candidate positions with one load and one multiplication.
+const filterBits = 16
+
+// A pattern is one value and what replaces it.
+type pattern struct {
+	value       []byte
+	replacement []byte
+}
+
+// A Writer masks values in what is written to it. It is not safe for
+// concurrent use.
+type Writer struct {
+	w io.Writer
+
+	// The matcher is Wu-Manber's on the first MinLen bytes of the values.
+	// shift says, for the two bytes that end a window of MinLen bytes, how
+	// far the window can move before a value could start in it. At a shift
+	// of 0, filter has a bit set for the hash of each value's first MinLen
+	// bytes read as a big-endian number, and byPrefix holds the patterns by
+	// that number, longest first. prefixes holds those numbers, sorted, to
+	// tell whether a tail shorter than MinLen can start a value.
+	shift    *[1 << 16]uint8
+	filter   []uint64
+	byPrefix map[uint64][]pattern
+	prefixes []uint64
+	longest  int
+
+	held   []byte // the tail that could start a value
+	out    []byte // the output of one Write when something is replaced
+	err    error  // sticky: the first error of w, or ErrClosed
+	closed bool
+}
+
+// New returns a Writer that writes to w with the values of values (variable
+// name to value) replaced. Values shorter than MinLen are not masked. When
+// several variables have the same value, the name that sorts first is
+// written.
+func New(w io.Writer, values map[string]string) *Writer {
+	m := &Writer{
+		w:        w,
+		byPrefix: make(map[uint64][]pattern),
+		filter:   make([]uint64, 1<<filterBits/64),
+		shift:    new([1 << 16]uint8),
+	}
+	for i := range m.shift {
+		m.shift[i] = MinLen - 1
+	}
+	seen := make(map[string]bool)
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		v := values[name]
+		if len(v) < MinLen || seen[v] {
+			continue
+		}
+		seen[v] = true
+		k := binary.BigEndian.Uint64([]byte(v))
+		m.byPrefix[k] = append(m.byPrefix[k], pattern{
+			value:       []byte(v),
+			replacement: []byte("[valuefrom:" + name + "]"),
+		})
+		m.longest = max(m.longest, len(v))
+	}
+	for k, ps := range m.byPrefix {
+		slices.SortStableFunc(ps, func(a, b pattern) int { return len(b.value) - len(a.value) })
+		m.prefixes = append(m.prefixes, k)
+		h := filterHash(k)
+		m.filter[h/64] |= 1 << (h % 64)
+		// The two bytes at j and j+1 of a value put its start MinLen-2-j
+		// bytes before the window's.
+		for j := range MinLen - 1 {
+			block := uint16(k >> (64 - 16 - 8*j))
+			m.shift[block] = min(m.shift[block], uint8(MinLen-2-j))
+		}
+	}
+	slices.Sort(m.prefixes)
+	return m
+}
+
+func filterHash(k uint64) uint64 { return (k * 0x9e3779b97f4a7c15) >> (64 - filterBits) }
+
+// Write writes p to the underlying writer with the values replaced, except
+// for a tail that could be the start of a value, which it holds until the
+// next Write, Flush or Close. It returns len(p) unless the underlying
+// writer fails; after a failure every call returns that error.
+func (m *Writer) Write(p []byte) (int, error) {
+	if m.err != nil {
+		return 0, m.err
+	}
+	if m.longest == 0 {
+		n, err := m.w.Write(p)
+		m.err = err
+		return n, err
+	}
+	buf := p
+	if len(m.held) > 0 {
+		buf = append(m.held, p...)
+	}
+	out, keep := m.scan(buf, false)
+	if len(out) > 0 {
+		if _, err := m.w.Write(out); err != nil {
+			m.err = err
+			return 0, err
+		}
+	}
+	// buf may share its array with m.held: copy handles the overlap.
+	m.held = append(m.held[:0], buf[keep:]...)
+	if cap(m.held) > 4*m.longest+4096 {
+		m.held = slices.Clip(slices.Clone(m.held))
+	}
+	return len(p), nil
+}
+
+// scan returns what of buf can be written now, with the values replaced,
+// and the offset in buf of the tail to hold back. When final, no more
+// bytes follow buf and nothing is held back.
+func (m *Writer) scan(buf []byte, final bool) (out []byte, keep int) {
+	start := 0 // the first byte not yet copied to m.out
+	m.out = m.out[:0]
+	replaced := false
+	i := 0
+	keep = len(buf)
+scan:
+	for ; i+MinLen <= len(buf); i++ {
+		if s := m.shift[binary.BigEndian.Uint16(buf[i+MinLen-2:])]; s > 0 {
+			i += int(s) - 1
+			continue
+		}
+		k := binary.BigEndian.Uint64(buf[i:])
+		if h := filterHash(k); m.filter[h/64]&(1<<(h%64)) == 0 {
+			continue
+		}
+		p, undecided := match(m.byPrefix[k], buf[i:], final)
+		switch {
+		case undecided:
+			keep = i
+			break scan
+		case p != nil:
+			m.out = append(m.out, buf[start:i]...)
+			m.out = append(m.out, p.replacement...)
+			replaced = true
+			start = i + len(p.value)
+			i = start - 1
+		}
+	}
+	if keep == len(buf) && !final {
+		for ; i < len(buf); i++ {
+			if m.startsValue(buf[i:]) {
+				keep = i
+				break
+			}
+		}
+	}
+	if !replaced {
+		return buf[:keep], keep
+	}
+	m.out = append(m.out, buf[start:keep]...)
+	return m.out, keep
+}
+
+// match returns the longest of ps (which share their first MinLen bytes)
+// that rest starts with, or, unless final, undecided when a longer one
+// could still match once more bytes arrive.
+func match(ps []pattern, rest []byte, final bool) (p *pattern, undecided bool) {
+	for i := range ps {
+		v := ps[i].value
+		if len(rest) < len(v) {
+			if !final && string(v[:len(rest)]) == string(rest) {
+				return nil, true
+			}
+			continue
+		}
+		if string(rest[:len(v)]) == string(v) {
+			return &ps[i], false
+		}
+	}
+	return nil, false
+}
+
+// startsValue reports whether tail, shorter than MinLen, is the start of a
+// value.
+func (m *Writer) startsValue(tail []byte) bool {
+	var lo, hi [8]byte
+	copy(lo[:], tail)
+	copy(hi[:], tail)
+	for j := len(tail); j < 8; j++ {
+		hi[j] = 0xff
+	}
+	l, h := binary.BigEndian.Uint64(lo[:]), binary.BigEndian.Uint64(hi[:])
+	j, _ := slices.BinarySearch(m.prefixes, l)
+	return j < len(m.prefixes) && m.prefixes[j] <= h
+}
+
+// Flush writes what is held back, as if the stream ended there: a value
+// split by the flush is not replaced.
+func (m *Writer) Flush() error {
+	if m.err != nil {
+		return m.err
+	}
+	if len(m.held) == 0 {
+		return nil
+	}
+	out, _ := m.scan(m.held, true)
+	_, err := m.w.Write(out)
+	m.held = m.held[:0]
+	if err != nil {
+		m.err = err
+	}
+	return err
+}
+
+// Close flushes the Writer; later writes fail with ErrClosed. It does not
+// close the underlying writer.
+func (m *Writer) Close() error {
+	if m.closed {
+		return nil
+	}
+	m.closed = true
+	err := m.Flush()
+	if m.err == nil {
+		m.err = ErrClosed
+	}
+	return err
+}
