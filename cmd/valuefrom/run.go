@@ -43,7 +43,7 @@ var commands = map[string]command{
 // run is valuefrom without the process: it parses args, reads settings from
 // environ, and execs the command or runs a subcommand.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	s, err := settings.Load()
+	s, err := settings.Load(environ)
 	if err != nil {
 		return &usageError{err}
 	}
