@@ -95,7 +95,7 @@ func envCmd(ctx context.Context, s *settings.Settings, args, environ []string, s
 	if err != nil {
 		return err
 	}
-	env, err := exec.Environment(environ, values, s.FilesDir, settings.IsSetting)
+	env, err := exec.Environment(environ, toVars(values), s.FilesDir, settings.IsSetting)
 	if err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func entrypoint(ctx context.Context, s settings.Settings, a *awsFlags, args, env
 	if err != nil {
 		return err
 	}
-	env, err := exec.Environment(environ, values, s.FilesDir, settings.IsSetting)
+	env, err := exec.Environment(environ, toVars(values), s.FilesDir, settings.IsSetting)
 	if err != nil {
 		return err
 	}
@@ -222,4 +222,12 @@ func resolve(ctx context.Context, s settings.Settings, a *awsFlags, reqs []refer
 	log.Info("resolved references", "ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
 		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration", time.Since(start).Round(time.Millisecond))
 	return values, err
+}
+
+func toVars(values []resolver.Value) []exec.Var {
+	vars := make([]exec.Var, len(values))
+	for i, v := range values {
+		vars[i] = exec.Var{Name: v.Var, Value: v.Value}
+	}
+	return vars
 }
