@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -31,12 +32,30 @@ type Options struct {
 	// suffix: render's choice.
 	ToFile func(name string) bool
 	Logger *slog.Logger // nil discards
+	// Exec replaces the process with a command (see Exec); nil means
+	// exec.Exec. Tests set it to see what would be run.
+	Exec func(args, env []string) error
+}
+
+// Flags defines on fs the flags of o's AWS identity, --profile and
+// --region, and with taskDef those of its task definition, --task-def and
+// --container. Each usage starts with the name of its value in backquotes.
+func (o *Options) Flags(fs *flag.FlagSet, taskDef bool) {
+	fs.StringVar(&o.Profile, "profile", "", "`P` AWS shared-config profile (default: AWS_PROFILE or the SDK's chain)")
+	fs.StringVar(&o.Region, "region", "", "`R` default AWS region (default: AWS_REGION, the profile's or metadata)")
+	if taskDef {
+		fs.StringVar(&o.TaskDef, "task-def", "", "`FILE` read the variables of a container of this ECS task definition")
+		fs.StringVar(&o.Container, "container", "", "`NAME` the container of --task-def (needed when it has several)")
+	}
 }
 
 // A UsageError is a mistake in how valuefrom was asked to run: a bad flag
 // or setting, a task definition that cannot be used, a short-form
 // reference with no default region. The CLI exits 2 for it.
-type UsageError struct{ Err error }
+type UsageError struct {
+	Err  error
+	Hint string // what to do about it, when more than reading the help
+}
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
@@ -68,6 +87,15 @@ func (r *Result) Vars() []exec.Var {
 		vars[i] = exec.Var{Name: v.Var, Value: v.Value}
 	}
 	return vars
+}
+
+// Set returns the values by variable name, as exec.Environ takes them.
+func (r *Result) Set() map[string]string {
+	set := make(map[string]string, len(r.Values))
+	for _, v := range r.Values {
+		set[v.Var] = string(v.Value)
+	}
+	return set
 }
 
 // Resolved reports whether the variable name held a reference.
@@ -107,7 +135,7 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 		return nil, err
 	}
 	if short && cfg.Region == "" {
-		return nil, &UsageError{awsapi.ErrNoRegion}
+		return nil, &UsageError{Err: awsapi.ErrNoRegion}
 	}
 	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Logger: log})
 	values, err := r.Resolve(ctx, reqs)
@@ -121,6 +149,36 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 		return nil, err
 	}
 	return &Result{Requests: reqs, Values: values, Calls: r.Calls()}, nil
+}
+
+// Exec is the entrypoint: it resolves the references in environ and
+// replaces the process with the command args, given the resolved values
+// (see exec.Environment). It returns only on failure. The command is
+// looked up first, so that a mistyped name costs no AWS call and writes
+// no secret file, unless PATH is itself a reference.
+func Exec(ctx context.Context, o Options, args, environ []string) error {
+	if path := exec.Getenv(environ, "PATH"); !reference.Is(path) {
+		if _, err := exec.LookPath(args[0], path); err != nil {
+			return err
+		}
+	}
+	res, err := Resolve(ctx, o, environ)
+	if err != nil {
+		return err
+	}
+	env, err := exec.Environment(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
+	if err != nil {
+		return err
+	}
+	// A SIGTERM that came after the last call but before the exec was
+	// taken by valuefrom's handler, not the command's: honour it here.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if o.Exec != nil {
+		return o.Exec(args, env)
+	}
+	return exec.Exec(args, env)
 }
 
 // AWSConfig loads the SDK configuration for o: credentials from the SDK's

@@ -19,13 +19,13 @@ import (
 func (o *Options) Overlay(environ []string) ([]string, map[string]bool, error) {
 	if o.TaskDef == "" {
 		if o.Container != "" {
-			return nil, nil, &UsageError{errors.New("--container needs --task-def")}
+			return nil, nil, &UsageError{Err: errors.New("--container needs --task-def")}
 		}
 		return environ, nil, nil
 	}
 	c, err := taskdef.Load(o.TaskDef, o.Container)
 	if err != nil {
-		return nil, nil, &UsageError{err}
+		return nil, nil, &UsageError{Err: err}
 	}
 	vars := c.Environ()
 	own := make(map[string]bool, len(vars))

@@ -5,6 +5,7 @@ package settings
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -189,6 +190,33 @@ func (s Settings) Validate() error {
 	return errors.Join(errs...)
 }
 
+// Flags defines on fs the flags that override the settings every mode
+// reads, with s's values as their defaults. Each usage starts with the
+// name of its value in backquotes and ends with the setting's name in
+// parentheses, for help texts to show.
+func (s *Settings) Flags(fs *flag.FlagSet) {
+	fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "`N` API calls in flight at once (VALUEFROM_CONCURRENCY)")
+	fs.IntVar(&s.MaxAttempts, "max-attempts", s.MaxAttempts, "`N` attempts per API call (VALUEFROM_MAX_ATTEMPTS)")
+	fs.DurationVar(&s.Timeout, "timeout", s.Timeout, "`D` deadline for resolving every reference (VALUEFROM_TIMEOUT)")
+	fs.Func("ignore", "`A,B` variables to pass through untouched (VALUEFROM_IGNORE)", func(v string) error {
+		s.Ignore = strings.Split(v, ",")
+		return nil
+	})
+	fs.StringVar(&s.FilesDir, "files-dir", s.FilesDir, "`DIR` directory for _FILE values (VALUEFROM_FILES_DIR)")
+	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "`F` text or json (VALUEFROM_LOG_FORMAT)")
+	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
+}
+
+// ServeFlags defines on fs the flags of the settings only serve reads, as
+// Flags does.
+func (s *Settings) ServeFlags(fs *flag.FlagSet) {
+	fs.StringVar(&s.Listen, "listen", s.Listen, "`HOST:PORT` address to listen on; a non-loopback address is logged as a warning (VALUEFROM_LISTEN)")
+	fs.DurationVar(&s.TTL, "ttl", s.TTL, "`D` how long a value is served before it is fetched again; 0s: every request asks AWS (VALUEFROM_TTL)")
+	fs.DurationVar(&s.Stale, "stale", s.Stale, "`D` grace past the TTL while AWS fails transiently; 0s: none (VALUEFROM_STALE)")
+	fs.IntVar(&s.MaxEntries, "max-entries", s.MaxEntries, "`N` values kept in the cache (VALUEFROM_MAX_ENTRIES)")
+	fs.IntVar(&s.MaxConns, "max-conns", s.MaxConns, "`N` requests handled at once; more get 429 (VALUEFROM_MAX_CONNS)")
+}
+
 // IsSetting reports whether name is one of valuefrom's own variables.
 func IsSetting(name string) bool { return strings.HasPrefix(name, Prefix) }
 
@@ -271,6 +299,17 @@ func snake(name string) string {
 		b.WriteRune(unicode.ToUpper(r))
 	}
 	return b.String()
+}
+
+// Default returns the default of the setting key, as its help shows it;
+// "" when it has none or key is no setting.
+func Default(key string) string {
+	for _, s := range settings() {
+		if s.key == key {
+			return s.def
+		}
+	}
+	return ""
 }
 
 func keys() []string {
