@@ -193,7 +193,8 @@ func (s Settings) Validate() error {
 // Flags defines on fs the flags that override the settings every mode
 // reads, with s's values as their defaults. Each usage starts with the
 // name of its value in backquotes and ends with the setting's name in
-// parentheses, for help texts to show.
+// parentheses, and each flag's DefValue is the setting's default: what
+// help texts show.
 func (s *Settings) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "`N` API calls in flight at once (VALUEFROM_CONCURRENCY)")
 	fs.IntVar(&s.MaxAttempts, "max-attempts", s.MaxAttempts, "`N` attempts per API call (VALUEFROM_MAX_ATTEMPTS)")
@@ -205,16 +206,29 @@ func (s *Settings) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.FilesDir, "files-dir", s.FilesDir, "`DIR` directory for _FILE values (VALUEFROM_FILES_DIR)")
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "`F` text or json (VALUEFROM_LOG_FORMAT)")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
+	showDefaults(fs)
 }
 
 // ServeFlags defines on fs the flags of the settings only serve reads, as
 // Flags does.
 func (s *Settings) ServeFlags(fs *flag.FlagSet) {
-	fs.StringVar(&s.Listen, "listen", s.Listen, "`HOST:PORT` address to listen on; a non-loopback address is logged as a warning (VALUEFROM_LISTEN)")
-	fs.DurationVar(&s.TTL, "ttl", s.TTL, "`D` how long a value is served before it is fetched again; 0s: every request asks AWS (VALUEFROM_TTL)")
+	fs.StringVar(&s.Listen, "listen", s.Listen, "`HOST:PORT` address to listen on; non-loopback is logged as a warning (VALUEFROM_LISTEN)")
+	fs.DurationVar(&s.TTL, "ttl", s.TTL, "`D` how long a value is served before it is fetched again; 0s: always (VALUEFROM_TTL)")
 	fs.DurationVar(&s.Stale, "stale", s.Stale, "`D` grace past the TTL while AWS fails transiently; 0s: none (VALUEFROM_STALE)")
 	fs.IntVar(&s.MaxEntries, "max-entries", s.MaxEntries, "`N` values kept in the cache (VALUEFROM_MAX_ENTRIES)")
 	fs.IntVar(&s.MaxConns, "max-conns", s.MaxConns, "`N` requests handled at once; more get 429 (VALUEFROM_MAX_CONNS)")
+	showDefaults(fs)
+}
+
+// showDefaults sets the DefValue of each flag of fs whose usage ends with
+// a setting's name to that setting's default, rather than the value the
+// environment gave it.
+func showDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, key, ok := strings.Cut(f.Usage, "("+Prefix); ok {
+			f.DefValue = Default(Prefix + strings.TrimSuffix(key, ")"))
+		}
+	})
 }
 
 // IsSetting reports whether name is one of valuefrom's own variables.

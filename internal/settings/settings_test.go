@@ -3,6 +3,7 @@ package settings_test
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
 	"slices"
 	"strings"
@@ -491,5 +492,43 @@ func TestLogger(t *testing.T) {
 				t.Errorf("output has %q:\n%s", tt.not, buf.String())
 			}
 		})
+	}
+}
+
+// TestFlags: every setting but the tokens has a flag that overrides it,
+// and help shows the setting's default, not the environment's value.
+func TestFlags(t *testing.T) {
+	s, err := settings.Load([]string{"VALUEFROM_CONCURRENCY=7", "VALUEFROM_TTL=1s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	s.Flags(fs)
+	s.ServeFlags(fs)
+	if s.Concurrency != 7 || s.TTL != time.Second {
+		t.Errorf("defining the flags changed the settings: %+v", s)
+	}
+	var named []string
+	fs.VisitAll(func(f *flag.Flag) {
+		_, key, ok := strings.Cut(f.Usage, "(")
+		key = strings.TrimSuffix(key, ")")
+		if !ok || !slices.Contains(settingNames, key) {
+			t.Errorf("--%s: usage %q does not end with its setting's name", f.Name, f.Usage)
+		}
+		named = append(named, key)
+		if want := settings.Default(key); f.DefValue != want {
+			t.Errorf("--%s: DefValue %q, want %s's default %q", f.Name, f.DefValue, key, want)
+		}
+	})
+	for _, name := range settingNames {
+		if !slices.Contains(named, name) && name != "VALUEFROM_TOKEN" && name != "VALUEFROM_TOKEN_FILE" {
+			t.Errorf("no flag overrides %s", name)
+		}
+	}
+	if err := fs.Parse([]string{"--concurrency", "9", "--ignore", "A,B", "--stale", "1m"}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Concurrency != 9 || !slices.Equal(s.Ignore, []string{"A", "B"}) || s.Stale != time.Minute {
+		t.Errorf("after the flags: %+v", s)
 	}
 }
