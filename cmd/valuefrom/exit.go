@@ -48,10 +48,7 @@ func (e *checkError) Error() string { return e.msg }
 type signalError struct{ sig syscall.Signal }
 
 func (e *signalError) Error() string {
-	name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[e.sig]
-	if name == "" {
-		name = e.sig.String()
-	}
+	name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[e.sig] // main's
 	return fmt.Sprintf("interrupted by %s; the command was not started", name)
 }
 

@@ -36,7 +36,8 @@ var renderCommand = &command{
 				return err
 			}
 			// Before any AWS call: the directory that will hold --out.
-			if dir := filepath.Dir(filepath.Clean(*out)); !isDir(dir) {
+			dir := filepath.Dir(filepath.Clean(*out))
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return usagef("--out %s: its parent directory %s does not exist", *out, dir)
 			}
 			environ, own, err := o.Overlay(c.environ)
@@ -54,11 +55,6 @@ var renderCommand = &command{
 			return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
 		}
 	},
-}
-
-func isDir(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
 }
 
 // lookupGroup returns the id of the group named or numbered by name, or -1

@@ -65,7 +65,7 @@ func dispatch(ctx context.Context, s *settings.Settings, args, environ []string,
 	fs.SetOutput(io.Discard)
 	s.Flags(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := parse(fs, args, func() { usage(stdout, fs) }); err != nil {
+	if err := parse(fs, args, func() { usage(stdout, fs) }, nil); err != nil {
 		return err
 	}
 	if *showVersion {
@@ -89,11 +89,14 @@ func dispatch(ctx context.Context, s *settings.Settings, args, environ []string,
 	return pipeline.Exec(ctx, pipeline.Options{Settings: *s, Logger: s.Logger(stderr), Exec: execCommand}, rest, environ)
 }
 
-// parse parses args into fs, and writes the help on -h.
-func parse(fs *flag.FlagSet, args []string, help func()) error {
+// parse parses args into fs, writes the help on -h, and checks s, if any,
+// as the flags left it.
+func parse(fs *flag.FlagSet, args []string, help func(), s *settings.Settings) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		help()
+	} else if err == nil && s != nil {
+		err = s.Validate()
 	}
 	if err != nil {
 		return usageErr(err)
@@ -114,11 +117,8 @@ func (c *command) flagSet(o *pipeline.Options) (*flag.FlagSet, func(context.Cont
 func (c *command) call(ctx context.Context, s settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
 	o := &pipeline.Options{Settings: s, Exec: execCommand}
 	fs, body := c.flagSet(o)
-	if err := parse(fs, args, func() { c.help(stdout) }); err != nil {
+	if err := parse(fs, args, func() { c.help(stdout) }, &o.Settings); err != nil {
 		return err
-	}
-	if err := o.Settings.Validate(); err != nil {
-		return usageErr(err)
 	}
 	if !c.args && fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
@@ -142,6 +142,18 @@ var runCommand = &command{
 				return err
 			}
 			return pipeline.Exec(ctx, *o, c.args, environ)
+		}
+	},
+}
+
+var serveCommand = &command{
+	name:    "serve",
+	summary: "answer the Secrets Manager Agent's HTTP API on 127.0.0.1:2773",
+	outcome: "the server was not started",
+	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
+		o.Settings.ServeFlags(fs)
+		return func(ctx context.Context, c *call) error {
+			return pipeline.Serve(ctx, *o, c.environ)
 		}
 	},
 }

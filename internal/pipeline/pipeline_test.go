@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"log/slog"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
@@ -265,6 +267,9 @@ func TestResolveMoto(t *testing.T) {
 					t.Errorf("Resolved(%q) = false", k)
 				}
 			}
+			if set := res.Set(); len(set) != len(tt.want) || set["PW"] != tt.want["PW"] {
+				t.Errorf("Set has %d values, want %d", len(set), len(tt.want))
+			}
 			if res.Resolved("A") || res.Calls == 0 {
 				t.Errorf("Resolved(A) = true or Calls = %d", res.Calls)
 			}
@@ -314,5 +319,67 @@ func TestResolveDeadline(t *testing.T) {
 	var errs resolver.Errors
 	if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Code != resolver.CodeTimeout {
 		t.Fatalf("Resolve error = %v, want Timeout for A and B", err)
+	}
+}
+
+func TestExec(t *testing.T) {
+	var log bytes.Buffer
+	o := options(t, &log)
+	var ran, ranEnv []string
+	o.Exec = func(args, env []string) error { ran, ranEnv = args, env; return nil }
+	environ := append(noAWS(t), "PATH=/usr/bin:/bin", "VALUEFROM_LOG_LEVEL=debug", "A=1")
+
+	if err := pipeline.Exec(context.Background(), o, []string{"true", "x"}, environ); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ran, []string{"true", "x"}) || !slices.Equal(ranEnv, []string{"AWS_EC2_METADATA_DISABLED=true", "PATH=/usr/bin:/bin", "A=1"}) {
+		t.Errorf("ran %q with %q", ran, ranEnv)
+	}
+
+	// The command is looked up before any reference is resolved.
+	ran = nil
+	err := pipeline.Exec(context.Background(), o, []string{"no-such-command-xyz"}, append(environ, "B=ssm:/b"))
+	if !errors.Is(err, exec.ErrNotFound) || ran != nil || strings.Contains(log.String(), "resolved references") {
+		t.Errorf("Exec = %v, ran %q; want ErrNotFound before resolving", err, ran)
+	}
+	// Unless PATH is itself a reference: then resolving comes first.
+	err = pipeline.Exec(context.Background(), o, []string{"no-such-command-xyz"}, append(environ, "PATH=ssm:/path"))
+	if !errors.Is(err, awsapi.ErrNoRegion) {
+		t.Errorf("Exec with PATH a reference = %v, want ErrNoRegion from resolving it", err)
+	}
+}
+
+func TestServeRefuses(t *testing.T) {
+	environ := noAWS(t)
+	var log bytes.Buffer
+	o := options(t, &log)
+	var usage *pipeline.UsageError
+	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !strings.Contains(err.Error(), "no token") {
+		t.Errorf("Serve without a token = %v, want a UsageError", err)
+	}
+	o.Settings.Token = "t"
+	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !errors.Is(err, awsapi.ErrNoRegion) {
+		t.Errorf("Serve without a region = %v, want a UsageError wrapping ErrNoRegion", err)
+	}
+}
+
+func TestOptionsFlags(t *testing.T) {
+	for _, taskDef := range []bool{false, true} {
+		var o pipeline.Options
+		fs := flag.NewFlagSet("", flag.ContinueOnError)
+		o.Flags(fs, taskDef)
+		args := []string{"--profile", "p", "--region", "eu-west-1"}
+		if taskDef {
+			args = append(args, "--task-def", "td.json", "--container", "app")
+		}
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if o.Profile != "p" || o.Region != "eu-west-1" || taskDef != (o.TaskDef == "td.json" && o.Container == "app") {
+			t.Errorf("taskDef %v: %+v", taskDef, o)
+		}
+		if (fs.Lookup("task-def") != nil) != taskDef {
+			t.Errorf("taskDef %v: --task-def defined: %v", taskDef, fs.Lookup("task-def") != nil)
+		}
 	}
 }
