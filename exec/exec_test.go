@@ -446,3 +446,16 @@ func TestMerge(t *testing.T) {
 		})
 	}
 }
+
+// TestNoAWSSDK keeps exec free of the AWS SDK: it takes plain variables.
+func TestNoAWSSDK(t *testing.T) {
+	out, err := osexec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/aws/") || dep == "github.com/valuefrom/valuefrom/resolver" {
+			t.Errorf("exec depends on %s", dep)
+		}
+	}
+}

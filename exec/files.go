@@ -1,16 +1,20 @@
 package exec
 
 import (
-	"github.com/valuefrom/valuefrom/resolver/reference"
-
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/secretfile"
-	"github.com/valuefrom/valuefrom/resolver"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
+
+// A Var is a variable to set in the child's environment.
+type Var struct {
+	Name  string
+	Value []byte
+}
 
 // A FileError is a failure to write a _FILE variable's value.
 type FileError struct {
@@ -21,15 +25,15 @@ type FileError struct {
 func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Var, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
 
-// Environment builds the child's environment: environ with each resolved
-// variable set to its value, except that the value of a variable whose
-// name ends in _FILE is written to a private file (mode 0400) named after
+// Environment builds the child's environment: environ with each of vars
+// set to its value, except that the value of a variable whose name ends
+// in reference.FileSuffix (_FILE) is written to a private file (mode 0400) named after
 // the variable without the suffix, in filesDir, and the variable set to
 // the file's path. When filesDir is empty, a new private directory is made
 // (see secretfile.TempDir). Variables for which drop reports true are
 // removed.
-func Environment(environ []string, values []resolver.Value, filesDir string, drop func(string) bool) ([]string, error) {
-	set := make(map[string]string, len(values))
+func Environment(environ []string, vars []Var, filesDir string, drop func(string) bool) ([]string, error) {
+	set := make(map[string]string, len(vars))
 	dir := ""
 	// A directory made here holds nothing else: on failure, remove it
 	// with whatever was written to it.
@@ -39,9 +43,9 @@ func Environment(environ []string, values []resolver.Value, filesDir string, dro
 		}
 		return err
 	}
-	for _, v := range values {
-		if !strings.HasSuffix(v.Var, reference.FileSuffix) {
-			set[v.Var] = string(v.Value)
+	for _, v := range vars {
+		if !strings.HasSuffix(v.Name, reference.FileSuffix) {
+			set[v.Name] = string(v.Value)
 			continue
 		}
 		if dir == "" {
@@ -52,24 +56,24 @@ func Environment(environ []string, values []resolver.Value, filesDir string, dro
 				dir, err = secretfile.TempDir("")
 			}
 			if err != nil {
-				return nil, &FileError{Var: v.Var, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
+				return nil, &FileError{Var: v.Name, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
 		}
-		name := strings.TrimSuffix(v.Var, reference.FileSuffix)
+		name := strings.TrimSuffix(v.Name, reference.FileSuffix)
 		if name == "" {
-			name = v.Var
+			name = v.Name
 		}
 		if filepath.Base(name) != name || name == "." || name == ".." {
-			return nil, cleanup(&FileError{Var: v.Var, Err: fmt.Errorf("the name would place the file outside %s", dir)})
+			return nil, cleanup(&FileError{Var: v.Name, Err: fmt.Errorf("the name would place the file outside %s", dir)})
 		}
 		path, err := filepath.Abs(filepath.Join(dir, name))
 		if err == nil {
 			err = secretfile.Write(path, v.Value, 0o400)
 		}
 		if err != nil {
-			return nil, cleanup(&FileError{Var: v.Var, Err: err})
+			return nil, cleanup(&FileError{Var: v.Name, Err: err})
 		}
-		set[v.Var] = path
+		set[v.Name] = path
 	}
 	return Environ(environ, set, drop), nil
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/resolver"
 )
 
 // canary is a secret value that must never appear in an error.
@@ -27,10 +26,10 @@ func TestEnvironmentFiles(t *testing.T) {
 		"DB_PASSWORD=ssm:/db",
 		"EMPTY_FILE=ssm:/empty",
 	}
-	values := []resolver.Value{
-		{Var: "TLS_CERT_FILE", Value: cert},
-		{Var: "DB_PASSWORD", Value: []byte("plain-value")},
-		{Var: "EMPTY_FILE", Value: []byte{}},
+	values := []exec.Var{
+		{Name: "TLS_CERT_FILE", Value: cert},
+		{Name: "DB_PASSWORD", Value: []byte("plain-value")},
+		{Name: "EMPTY_FILE", Value: []byte{}},
 	}
 	got, err := exec.Environment(environ, values, filesDir, dropSettings)
 	if err != nil {
@@ -96,7 +95,7 @@ func TestEnvironmentRewrite(t *testing.T) {
 	// A restarted container writes the same files again over read-only ones.
 	dir := t.TempDir()
 	for _, v := range []string{"first", "second"} {
-		got, err := exec.Environment([]string{"K_FILE=ref"}, []resolver.Value{{Var: "K_FILE", Value: []byte(v)}}, dir, nil)
+		got, err := exec.Environment([]string{"K_FILE=ref"}, []exec.Var{{Name: "K_FILE", Value: []byte(v)}}, dir, nil)
 		if err != nil {
 			t.Fatalf("Environment with %q: %v", v, err)
 		}
@@ -116,9 +115,9 @@ func TestEnvironmentRewrite(t *testing.T) {
 
 func TestEnvironmentTempDir(t *testing.T) {
 	environ := []string{"A_FILE=ref", "B_FILE=ref"}
-	values := []resolver.Value{
-		{Var: "A_FILE", Value: []byte("a")},
-		{Var: "B_FILE", Value: []byte("b")},
+	values := []exec.Var{
+		{Name: "A_FILE", Value: []byte("a")},
+		{Name: "B_FILE", Value: []byte("b")},
 	}
 	got, err := exec.Environment(environ, values, "", nil)
 	if err != nil {
@@ -165,7 +164,7 @@ func TestEnvironmentNoFilesNoDir(t *testing.T) {
 	// does not matter.
 	file := filepath.Join(t.TempDir(), "afile")
 	writeFile(t, file, "", 0o644)
-	got, err := exec.Environment([]string{"A=ref"}, []resolver.Value{{Var: "A", Value: []byte("v")}}, filepath.Join(file, "sub"), nil)
+	got, err := exec.Environment([]string{"A=ref"}, []exec.Var{{Name: "A", Value: []byte("v")}}, filepath.Join(file, "sub"), nil)
 	if err != nil {
 		t.Fatalf("Environment: %v", err)
 	}
@@ -192,9 +191,9 @@ func TestEnvironmentFileError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			values := []resolver.Value{
-				{Var: "PLAIN", Value: []byte(canary)},
-				{Var: "DB_PASSWORD_FILE", Value: []byte(canary)},
+			values := []exec.Var{
+				{Name: "PLAIN", Value: []byte(canary)},
+				{Name: "DB_PASSWORD_FILE", Value: []byte(canary)},
 			}
 			got, err := exec.Environment([]string{"PLAIN=ref", "DB_PASSWORD_FILE=ref"}, values, tt.filesDir, nil)
 			if got != nil {
@@ -225,7 +224,7 @@ func TestEnvironmentFileStaysInDir(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "secrets")
 	mkdir(t, dir)
-	got, err := exec.Environment([]string{"../escaped_FILE=ref"}, []resolver.Value{{Var: "../escaped_FILE", Value: []byte("x")}}, dir, nil)
+	got, err := exec.Environment([]string{"../escaped_FILE=ref"}, []exec.Var{{Name: "../escaped_FILE", Value: []byte("x")}}, dir, nil)
 	if _, serr := os.Stat(filepath.Join(root, "escaped")); serr == nil {
 		t.Errorf("Environment wrote %s, outside the files dir %s", filepath.Join(root, "escaped"), dir)
 	}

@@ -38,7 +38,7 @@
 // empty. A value that starts like a reference but does not parse is an
 // error, never passed through. A variable named X_FILE gets its value in a
 // private file (0400, in a 0700 directory) and is set to the file's path.
-// The grammar is package resolver's; see its Ref type.
+// The grammar is package reference's (resolver/reference); see its Ref type.
 //
 // # Settings
 //
@@ -82,5 +82,6 @@
 //
 // Every line valuefrom writes to stderr starts with "valuefrom: " (errors
 // "valuefrom: error: ", then "valuefrom: hint: ") or is a log/slog record;
-// VALUEFROM_LOG_FORMAT=json makes both JSON.
+// VALUEFROM_LOG_FORMAT=json makes both JSON. A subcommand's usage error
+// names it ("valuefrom: error: env: ...") and its hint its help.
 package main

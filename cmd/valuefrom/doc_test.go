@@ -23,9 +23,9 @@ func TestDocCoversEverything(t *testing.T) {
 			t.Errorf("doc.go does not document %s", f[0])
 		}
 	}
-	for name := range commands {
-		if !strings.Contains(string(doc), "//\t"+name+" ") {
-			t.Errorf("doc.go does not list the subcommand %s", name)
+	for _, c := range commands {
+		if !strings.Contains(string(doc), "//\t"+c.name+" ") {
+			t.Errorf("doc.go does not list the subcommand %s", c.name)
 		}
 	}
 	for _, code := range []int{exitOK, exitInternal, exitUsage, exitSyntax, exitResolve, exitOutput, exitWarnings, exitFailures, exitNotExec, exitNotFound} {

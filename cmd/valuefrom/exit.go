@@ -9,7 +9,9 @@ import (
 	"syscall"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -29,76 +31,42 @@ const (
 	exitSignalOffset = 128 // interrupted by a signal: 128 + its number
 )
 
-// usageError is a bad flag, argument or setting.
-type usageError struct{ err error }
+func usageErr(err error) error { return &pipeline.UsageError{Err: err} }
 
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
+func usagef(format string, a ...any) error { return usageErr(fmt.Errorf(format, a...)) }
 
-func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
-
-// checkError is the outcome of check or policy when not every row is ok.
+// checkError is the outcome of check or policy when not every row is ok:
+// exitWarnings or exitFailures.
 type checkError struct {
-	fail bool   // some reference would not resolve
-	n    int    // the rows that fail, or else that warn
-	what string // "policy" for policy's warnings
+	code int
+	msg  string
 }
 
-func (e *checkError) Error() string {
-	switch {
-	case e.what == "policy":
-		return fmt.Sprintf("%d %s: the policy may be incomplete", e.n, plural(e.n, "warning", "warnings"))
-	case e.fail:
-		return fmt.Sprintf("%d %s would not resolve", e.n, plural(e.n, "reference", "references"))
-	}
-	return fmt.Sprintf("%d %s with warnings", e.n, plural(e.n, "reference", "references"))
-}
-
-// hintError is an error that brings its own hint line.
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
+func (e *checkError) Error() string { return e.msg }
 
 // signalError is the cause of work cancelled by a signal.
 type signalError struct{ sig syscall.Signal }
 
 func (e *signalError) Error() string {
-	name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[e.sig]
-	if name == "" {
-		name = e.sig.String()
-	}
+	name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[e.sig] // main's
 	return fmt.Sprintf("interrupted by %s; the command was not started", name)
 }
 
-// reportError carries what exit needs to report an error that run knows
-// and the environment does not say: --log-format json, and what was left
-// undone ("the command was not started" unless said otherwise).
+// reportError is an error of run with what exit needs to report it.
 type reportError struct {
 	err     error
-	json    bool
-	outcome string
+	json    bool   // --log-format json
+	command string // the subcommand, if any
+	outcome string // what was left undone, such as "the command was not started"
 }
 
 func (e *reportError) Error() string { return e.err.Error() }
 func (e *reportError) Unwrap() error { return e.err }
 
-// outcomes say what a subcommand left undone when references failed.
-var outcomes = map[string]string{
-	"env":    "nothing was printed",
-	"render": "nothing was written",
-	"policy": "no policy was printed",
-	"check":  "nothing was checked",
-	"serve":  "the server was not started",
-}
-
 // exitCode maps an error returned by run to the process's exit code.
 func exitCode(err error) int {
 	var (
-		usage *usageError
+		usage *pipeline.UsageError
 		sig   *signalError
 		errs  resolver.Errors
 		file  *exec.FileError
@@ -111,19 +79,16 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &sig):
 		return exitSignalOffset + int(sig.sig)
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), errors.Is(err, awsapi.ErrNoRegion):
 		return exitUsage
+	case errors.As(err, &errs) && len(errs) > 0 && errs[0].Code == resolver.CodeSyntax:
+		return exitSyntax
 	case errors.As(err, &errs):
-		if len(errs) > 0 && errs[0].Code == resolver.CodeSyntax {
-			return exitSyntax
-		}
 		return exitResolve
 	case errors.As(err, &file), errors.As(err, &out), errors.As(err, &fmtv):
 		return exitOutput
-	case errors.As(err, &check) && check.fail:
-		return exitFailures
 	case errors.As(err, &check):
-		return exitWarnings
+		return check.code
 	case errors.Is(err, exec.ErrNotFound):
 		return exitNotFound
 	case errors.Is(err, exec.ErrNotExecutable):
@@ -138,54 +103,57 @@ func exitCode(err error) int {
 // "valuefrom: " so that it can be found in a container's log; an error is
 // "valuefrom: error: " and what to do about it "valuefrom: hint: "; one
 // error line per failing variable, naming the variable and the reference,
-// never the value. With VALUEFROM_LOG_FORMAT=json each error is instead one
-// JSON object per line.
-func exit(stderr io.Writer, environ []string, err error) int {
+// never the value. A subcommand's usage error starts with its name, and
+// its hint points at its help. With --log-format json each error is
+// instead one JSON object per line.
+func exit(stderr io.Writer, err error) int {
 	code := exitCode(err)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
+	if code == exitOK {
 		return code
 	}
-	rep := &reportError{outcome: "the command was not started"}
+	rep := &reportError{err: err, outcome: "the command was not started"}
 	errors.As(err, &rep)
-	jsonFormat := rep.json || exec.Getenv(environ, "VALUEFROM_LOG_FORMAT") == "json"
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	var errs resolver.Errors
-	if !errors.As(err, &errs) {
-		if jsonFormat {
-			slog.New(slog.NewJSONHandler(stderr, nil)).Error(err.Error(), "exit_code", code)
-			return code
-		}
-		level := "error"
-		if code == exitWarnings {
-			level = "warning"
-		}
-		fmt.Fprintf(stderr, "valuefrom: %s: %v\n", level, err)
-		var h *hintError
-		if errors.As(err, &h) {
-			fmt.Fprintf(stderr, "valuefrom: hint: %s\n", h.hint)
-		} else if code == exitUsage {
-			fmt.Fprintf(stderr, "valuefrom: hint: run valuefrom -h for usage\n")
-		}
-		return code
-	}
-	if jsonFormat {
-		log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if errors.As(err, &errs) {
 		for _, e := range errs {
-			log.Error("reference failed", "var", e.Var, "ref", e.Ref.String(), "code", e.Code,
-				"request_id", e.RequestID, "error", e.Error(), "hint", e.Hint, "exit_code", code)
+			if rep.json {
+				log.Error("reference failed", "var", e.Var, "ref", e.Ref.String(), "code", e.Code,
+					"request_id", e.RequestID, "error", e.Error(), "hint", e.Hint, "exit_code", code)
+			} else {
+				fmt.Fprintf(stderr, "valuefrom: error: %v\n", e)
+				if e.Hint != "" {
+					fmt.Fprintf(stderr, "valuefrom: hint: %s\n", e.Hint)
+				}
+			}
+		}
+		what := map[bool]string{true: "could not be parsed", false: "could not be resolved"}[code == exitSyntax]
+		if !rep.json {
+			fmt.Fprintf(stderr, "valuefrom: error: %d %s %s; %s\n", len(errs), plural(len(errs), "reference", "references"), what, rep.outcome)
 		}
 		return code
 	}
-	for _, e := range errs {
-		fmt.Fprintf(stderr, "valuefrom: error: %v\n", e)
-		if e.Hint != "" {
-			fmt.Fprintf(stderr, "valuefrom: hint: %s\n", e.Hint)
+	msg, hint := err.Error(), ""
+	if code == exitUsage {
+		hint = "run valuefrom -h for usage"
+		if rep.command != "" {
+			msg, hint = rep.command+": "+msg, "run valuefrom "+rep.command+" -h for usage"
+		}
+		if usage := (*pipeline.UsageError)(nil); errors.As(err, &usage) && usage.Hint != "" {
+			hint = usage.Hint
 		}
 	}
-	what := "could not be resolved"
-	if code == exitSyntax {
-		what = "could not be parsed"
+	switch {
+	case rep.json:
+		log.Error(msg, "exit_code", code)
+	case code == exitWarnings:
+		fmt.Fprintf(stderr, "valuefrom: warning: %s\n", msg)
+	default:
+		fmt.Fprintf(stderr, "valuefrom: error: %s\n", msg)
 	}
-	fmt.Fprintf(stderr, "valuefrom: error: %d %s %s; %s\n", len(errs), plural(len(errs), "reference", "references"), what, rep.outcome)
+	if hint != "" && !rep.json {
+		fmt.Fprintf(stderr, "valuefrom: hint: %s\n", hint)
+	}
 	return code
 }
 

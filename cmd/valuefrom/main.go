@@ -19,11 +19,7 @@ func main() {
 		sig := <-sigs
 		cancel(&signalError{sig: sig.(syscall.Signal)})
 	}()
-
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	signal.Stop(sigs)
-	if sig, ok := context.Cause(ctx).(*signalError); ok && err != nil {
-		err = sig
-	}
-	os.Exit(exit(os.Stderr, os.Environ(), err))
+	os.Exit(exit(os.Stderr, err))
 }

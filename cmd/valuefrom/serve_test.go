@@ -19,8 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
-	"github.com/valuefrom/valuefrom/internal/mototest"
 )
 
 const serveToken = "serve-token-0d9c7b3a5e1f"
@@ -41,6 +39,7 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // it says it is listening.
 func startServe(t *testing.T, env []string, args ...string) *serving {
 	t.Helper()
+	needBinary(t)
 	s := &serving{lines: make(chan string, 100), done: make(chan struct{})}
 	s.cmd = exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	s.cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
@@ -122,7 +121,7 @@ func (s *serving) get(t *testing.T, path, token string) (int, string) {
 }
 
 func TestServeToken(t *testing.T) {
-	moto := mototest.Start(t)
+	moto := startMoto(t)
 	sm := secretsmanager.NewFromConfig(moto.Config(t, "us-east-1"))
 	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String("plain"), SecretString: aws.String(canaryString)}); err != nil {
 		t.Fatal(err)
@@ -162,36 +161,6 @@ func TestServeToken(t *testing.T) {
 			}
 			if !strings.Contains(log, "path=/secretsmanager/get id=plain status=200") {
 				t.Errorf("no debug line for the request:\n%s", log)
-			}
-		})
-	}
-}
-
-func TestServeRefusesToStart(t *testing.T) {
-	tests := []struct {
-		name   string
-		env    []string
-		args   []string
-		stderr string
-	}{
-		{"no token", nil, nil, "no token: set VALUEFROM_TOKEN or VALUEFROM_TOKEN_FILE"},
-		{"both tokens", []string{"VALUEFROM_TOKEN=canary-setting-value", "VALUEFROM_TOKEN_FILE=/x"}, nil, "VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set"},
-		{"missing token file", []string{"VALUEFROM_TOKEN_FILE=/nonexistent/token"}, nil, "VALUEFROM_TOKEN_FILE: reading the token file: open /nonexistent/token"},
-		{"bad ttl", []string{"VALUEFROM_TOKEN=canary-setting-value"}, []string{"--ttl", "2h"}, "VALUEFROM_TTL (--ttl) must be from 0s to 1h"},
-		{"bad listen", []string{"VALUEFROM_TOKEN=canary-setting-value", "VALUEFROM_LISTEN=2773"}, nil, "VALUEFROM_LISTEN (--listen) must be HOST:PORT"},
-		{"argument", []string{"VALUEFROM_TOKEN=canary-setting-value"}, []string{"extra"}, "valuefrom serve takes no arguments"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := runValuefrom(t, append(tt.env, "AWS_REGION=us-east-1"), append([]string{"serve"}, tt.args...)...)
-			if r.code != exitUsage {
-				t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitUsage, r.stderr)
-			}
-			if !strings.Contains(r.stderr, tt.stderr) {
-				t.Errorf("stderr does not contain %q:\n%s", tt.stderr, r.stderr)
-			}
-			if strings.Contains(r.stderr, "canary-setting-value") {
-				t.Error("the token leaked into stderr")
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"runtime"
@@ -8,26 +9,19 @@ import (
 )
 
 // version and commit are set at build time with
-// -ldflags "-X main.version=... -X main.commit=...".
+// -ldflags "-X main.version=... -X main.commit=...", else read from the
+// build information.
 var version, commit string
 
 func printVersion(w io.Writer) {
 	v, c := version, commit
 	if info, ok := debug.ReadBuildInfo(); ok {
-		if v == "" && info.Main.Version != "" {
-			v = info.Main.Version
-		}
+		v = cmp.Or(v, info.Main.Version)
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && c == "" {
-				c = s.Value
+			if s.Key == "vcs.revision" {
+				c = cmp.Or(c, s.Value)
 			}
 		}
 	}
-	if v == "" {
-		v = "(devel)"
-	}
-	if c == "" {
-		c = "unknown"
-	}
-	fmt.Fprintf(w, "valuefrom %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "valuefrom %s (commit %s, %s, %s/%s)\n", cmp.Or(v, "(devel)"), cmp.Or(c, "unknown"), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

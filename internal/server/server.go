@@ -44,15 +44,8 @@ import (
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
-// Defaults, and why:
-//   - TTL 300 s: the Secrets Manager Agent's and the Lambda extension's
-//     default, so a rotated secret reaches clients within five minutes.
-//   - Stale 15 min: rides out a typical AWS incident or throttling burst
-//     while bounding how old a served value can be (TTL + Stale = 20 min).
-//   - MaxEntries 1000 and MaxConns 800: the agent's defaults.
+// Defaults for a Config's zero values: the Secrets Manager Agent's.
 const (
-	DefaultTTL        = 300 * time.Second
-	DefaultStale      = 15 * time.Minute
 	DefaultMaxEntries = 1000
 	DefaultMaxConns   = 800
 )

@@ -5,17 +5,18 @@ package settings
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode"
-
-	"github.com/kelseyhightower/envconfig"
 )
 
 // Prefix starts the name of every setting. Variables with it are removed
@@ -23,9 +24,10 @@ import (
 const Prefix = "VALUEFROM_"
 
 // Settings are valuefrom's own settings. Each field is read from
-// VALUEFROM_ and the field's name in upper snake case (split_words). No
-// field has an envconfig tag: with one, envconfig falls back to the bare
-// name, and the application's own TIMEOUT or IGNORE would be read as ours.
+// VALUEFROM_ and the field's name in upper snake case, as envconfig's
+// split_words names it, and never from the bare name: the application's
+// own TIMEOUT or IGNORE is not ours. The struct tags are envconfig's, and
+// the one place each default is defined.
 //
 // The defaults, and why:
 //   - Concurrency 32: a start resolves tens to a few hundred references;
@@ -40,6 +42,12 @@ const Prefix = "VALUEFROM_"
 //   - Timeout 60 s: long enough for a large fleet start under throttling;
 //     short enough that a task with no route to AWS fails, and ECS
 //     replaces it, within a minute rather than hanging.
+//   - TTL 300 s: the Secrets Manager Agent's and the Lambda extension's
+//     default, so a rotated secret reaches serve's clients within five
+//     minutes.
+//   - Stale 15 min: rides out a typical AWS incident or throttling burst
+//     while bounding how old a served value can be (TTL + Stale = 20 min).
+//   - MaxEntries 1000 and MaxConns 800: the agent's defaults.
 type Settings struct {
 	Concurrency int           `split_words:"true" default:"32" desc:"API calls in flight at once (1-1000)"`
 	MaxAttempts int           `split_words:"true" default:"30" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
@@ -49,7 +57,7 @@ type Settings struct {
 	LogFormat   string        `split_words:"true" default:"text" desc:"log and error format on stderr: text or json"`
 	LogLevel    string        `split_words:"true" default:"info" desc:"debug, info, warn or error; no level ever logs a value"`
 
-	// valuefrom serve; see the server package for the defaults' reasons.
+	// valuefrom serve.
 	Token      string        `split_words:"true" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
 	TokenFile  string        `split_words:"true" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
 	Listen     string        `split_words:"true" default:"127.0.0.1:2773" desc:"serve: HOST:PORT to listen on; a non-loopback host is logged as a warning"`
@@ -59,28 +67,87 @@ type Settings struct {
 	MaxConns   int           `split_words:"true" default:"800" desc:"serve: requests handled at once; more get HTTP 429 (1-10000)"`
 }
 
-// Load reads the settings from the environment of the process. Its errors
-// name the variable, never its value.
-func Load() (Settings, error) {
+// Load reads the settings from environ, a list of NAME=VALUE entries such
+// as os.Environ returns, as envconfig reads them from the process: each
+// field from VALUEFROM_ and its name in upper snake case, else its
+// default; integers in Go's syntax (base prefixes allowed), durations as
+// time.ParseDuration takes them, lists comma-separated. The last entry of
+// a name wins. Its error names the first variable that does not parse,
+// never its value; the settings that did parse are returned with it, so
+// that the error can still be reported in the log format asked for.
+func Load(environ []string) (Settings, error) {
 	var s Settings
-	if err := envconfig.Process(strings.TrimSuffix(Prefix, "_"), &s); err != nil {
-		var pe *envconfig.ParseError
-		if errors.As(err, &pe) {
-			return s, fmt.Errorf("%s: not a valid %s", pe.KeyName, kind(pe.TypeName))
+	var first error
+	v := reflect.ValueOf(&s).Elem()
+	for i, set := range settings() {
+		value, ok := lookup(environ, set.key)
+		if !ok && set.def == "" {
+			continue
 		}
-		return s, err
+		if !ok {
+			value = set.def
+		}
+		if err := parse(v.Field(i), value); err != nil && first == nil {
+			first = fmt.Errorf("%s: not a valid %s", set.key, kind(v.Field(i).Type()))
+		}
 	}
-	return s, nil
+	return s, first
 }
 
-func kind(typeName string) string {
-	switch strings.TrimPrefix(typeName, "time.") {
-	case "Duration":
+// lookup returns the value of the last entry of name in environ.
+func lookup(environ []string, name string) (string, bool) {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(environ[i], name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// parse sets field from value as envconfig does for the field types of
+// Settings.
+func parse(field reflect.Value, value string) error {
+	switch field.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(value)
+		field.SetInt(int64(d))
+		return err
+	case int:
+		n, err := strconv.ParseInt(value, 0, strconv.IntSize)
+		field.SetInt(n)
+		return err
+	case string:
+		field.SetString(value)
+	case []string:
+		if strings.TrimSpace(value) != "" {
+			field.Set(reflect.ValueOf(strings.Split(value, ",")))
+		}
+	default:
+		return fmt.Errorf("unsupported type %s", field.Type())
+	}
+	return nil
+}
+
+func kind(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[time.Duration]():
 		return "duration (such as 30s or 2m)"
-	case "int":
+	case reflect.TypeFor[int]():
 		return "whole number"
 	}
-	return typeName
+	return t.String()
+}
+
+// Logger returns the logger the settings ask for, writing to w. The
+// settings must be valid.
+func (s Settings) Logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(s.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if s.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // Validate checks the settings, after flags have been applied. Its errors
@@ -121,6 +188,47 @@ func (s Settings) Validate() error {
 		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_CONNS (--max-conns) must be from 1 to 10000, not %d", s.MaxConns))
 	}
 	return errors.Join(errs...)
+}
+
+// Flags defines on fs the flags that override the settings every mode
+// reads, with s's values as their defaults. Each usage starts with the
+// name of its value in backquotes and ends with the setting's name in
+// parentheses, and each flag's DefValue is the setting's default: what
+// help texts show.
+func (s *Settings) Flags(fs *flag.FlagSet) {
+	fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "`N` API calls in flight at once (VALUEFROM_CONCURRENCY)")
+	fs.IntVar(&s.MaxAttempts, "max-attempts", s.MaxAttempts, "`N` attempts per API call (VALUEFROM_MAX_ATTEMPTS)")
+	fs.DurationVar(&s.Timeout, "timeout", s.Timeout, "`D` deadline for resolving every reference (VALUEFROM_TIMEOUT)")
+	fs.Func("ignore", "`A,B` variables to pass through untouched (VALUEFROM_IGNORE)", func(v string) error {
+		s.Ignore = strings.Split(v, ",")
+		return nil
+	})
+	fs.StringVar(&s.FilesDir, "files-dir", s.FilesDir, "`DIR` directory for _FILE values (VALUEFROM_FILES_DIR)")
+	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "`F` text or json (VALUEFROM_LOG_FORMAT)")
+	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
+	showDefaults(fs)
+}
+
+// ServeFlags defines on fs the flags of the settings only serve reads, as
+// Flags does.
+func (s *Settings) ServeFlags(fs *flag.FlagSet) {
+	fs.StringVar(&s.Listen, "listen", s.Listen, "`HOST:PORT` address to listen on; non-loopback is logged as a warning (VALUEFROM_LISTEN)")
+	fs.DurationVar(&s.TTL, "ttl", s.TTL, "`D` how long a value is served before it is fetched again; 0s: always (VALUEFROM_TTL)")
+	fs.DurationVar(&s.Stale, "stale", s.Stale, "`D` grace past the TTL while AWS fails transiently; 0s: none (VALUEFROM_STALE)")
+	fs.IntVar(&s.MaxEntries, "max-entries", s.MaxEntries, "`N` values kept in the cache (VALUEFROM_MAX_ENTRIES)")
+	fs.IntVar(&s.MaxConns, "max-conns", s.MaxConns, "`N` requests handled at once; more get 429 (VALUEFROM_MAX_CONNS)")
+	showDefaults(fs)
+}
+
+// showDefaults sets the DefValue of each flag of fs whose usage ends with
+// a setting's name to that setting's default, rather than the value the
+// environment gave it.
+func showDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, key, ok := strings.Cut(f.Usage, "("+Prefix); ok {
+			f.DefValue = Default(Prefix + strings.TrimSuffix(key, ")"))
+		}
+	})
 }
 
 // IsSetting reports whether name is one of valuefrom's own variables.
@@ -205,6 +313,17 @@ func snake(name string) string {
 		b.WriteRune(unicode.ToUpper(r))
 	}
 	return b.String()
+}
+
+// Default returns the default of the setting key, as its help shows it;
+// "" when it has none or key is no setting.
+func Default(key string) string {
+	for _, s := range settings() {
+		if s.key == key {
+			return s.def
+		}
+	}
+	return ""
 }
 
 func keys() []string {

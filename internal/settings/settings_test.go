@@ -2,6 +2,8 @@ package settings_test
 
 import (
 	"bytes"
+	"errors"
+	"flag"
 	"os"
 	"slices"
 	"strings"
@@ -31,29 +33,6 @@ var settingNames = []string{
 	"VALUEFROM_MAX_CONNS",
 }
 
-// unsetenv removes key from the environment for the rest of the test.
-func unsetenv(t *testing.T, key string) {
-	t.Helper()
-	t.Setenv(key, "") // restores the old value at cleanup
-	if err := os.Unsetenv(key); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// cleanEnv unsets every setting, and the same names without the prefix.
-func cleanEnv(t *testing.T) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, settings.Prefix) {
-			unsetenv(t, name)
-		}
-	}
-	for _, name := range settingNames {
-		unsetenv(t, strings.TrimPrefix(name, settings.Prefix))
-	}
-}
-
 func defaults() settings.Settings {
 	return settings.Settings{
 		Concurrency: 32,
@@ -70,8 +49,7 @@ func defaults() settings.Settings {
 }
 
 func TestLoadDefaults(t *testing.T) {
-	cleanEnv(t)
-	got, err := settings.Load()
+	got, err := settings.Load([]string{"PATH=/bin", "HOME=/root"})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -90,7 +68,14 @@ func equal(a, b settings.Settings) bool {
 		slices.Equal(a.Ignore, b.Ignore) &&
 		a.FilesDir == b.FilesDir &&
 		a.LogFormat == b.LogFormat &&
-		a.LogLevel == b.LogLevel
+		a.LogLevel == b.LogLevel &&
+		a.Token == b.Token &&
+		a.TokenFile == b.TokenFile &&
+		a.Listen == b.Listen &&
+		a.TTL == b.TTL &&
+		a.Stale == b.Stale &&
+		a.MaxEntries == b.MaxEntries &&
+		a.MaxConns == b.MaxConns
 }
 
 func TestLoadReadsEachSetting(t *testing.T) {
@@ -100,6 +85,7 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		want  func(*settings.Settings)
 	}{
 		{"VALUEFROM_CONCURRENCY", "7", func(s *settings.Settings) { s.Concurrency = 7 }},
+		{"VALUEFROM_CONCURRENCY", "0x10", func(s *settings.Settings) { s.Concurrency = 16 }},
 		{"VALUEFROM_MAX_ATTEMPTS", "3", func(s *settings.Settings) { s.MaxAttempts = 3 }},
 		{"VALUEFROM_TIMEOUT", "2m30s", func(s *settings.Settings) { s.Timeout = 150 * time.Second }},
 		{"VALUEFROM_IGNORE", "A,B_FILE,C", func(s *settings.Settings) { s.Ignore = []string{"A", "B_FILE", "C"} }},
@@ -115,10 +101,8 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_MAX_CONNS", "6", func(s *settings.Settings) { s.MaxConns = 6 }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.key, func(t *testing.T) {
-			cleanEnv(t)
-			t.Setenv(tt.key, tt.value)
-			got, err := settings.Load()
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			got, err := settings.Load([]string{"PATH=/bin", tt.key + "=" + tt.value})
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -129,8 +113,12 @@ func TestLoadReadsEachSetting(t *testing.T) {
 			}
 		})
 	}
-	if len(tests) != len(settingNames) {
-		t.Errorf("tested %d settings, want all %d", len(tests), len(settingNames))
+	tested := map[string]bool{}
+	for _, tt := range tests {
+		tested[tt.key] = true
+	}
+	if len(tested) != len(settingNames) {
+		t.Errorf("tested %d settings, want all %d", len(tested), len(settingNames))
 	}
 }
 
@@ -151,9 +139,7 @@ func TestLoadIgnoresUnprefixedNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
-			cleanEnv(t)
-			t.Setenv(tt.key, tt.value)
-			got, err := settings.Load()
+			got, err := settings.Load([]string{tt.key + "=" + tt.value})
 			if err != nil {
 				t.Fatalf("Load with only %s set: %v", tt.key, err)
 			}
@@ -173,12 +159,12 @@ func TestLoadError(t *testing.T) {
 		{"VALUEFROM_TIMEOUT", "duration (such as 30s or 2m)"},
 		{"VALUEFROM_CONCURRENCY", "whole number"},
 		{"VALUEFROM_MAX_ATTEMPTS", "whole number"},
+		{"VALUEFROM_TTL", "duration (such as 30s or 2m)"},
+		{"VALUEFROM_MAX_CONNS", "whole number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
-			cleanEnv(t)
-			t.Setenv(tt.key, canary)
-			_, err := settings.Load()
+			_, err := settings.Load([]string{tt.key + "=" + canary})
 			if err == nil {
 				t.Fatalf("Load with a bad %s succeeded, want an error", tt.key)
 			}
@@ -396,5 +382,170 @@ func TestValidateEscapes(t *testing.T) {
 		if strings.Contains(err.Error(), c) {
 			t.Errorf("error holds %U raw", []rune(c)[0])
 		}
+	}
+}
+
+func TestLoadEdgeCases(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    func(*settings.Settings)
+		wantErr string // in the error; empty means none
+	}{
+		{"last entry wins", []string{"VALUEFROM_CONCURRENCY=3", "VALUEFROM_CONCURRENCY=4"}, func(s *settings.Settings) { s.Concurrency = 4 }, ""},
+		{"empty list", []string{"VALUEFROM_IGNORE="}, func(*settings.Settings) {}, ""},
+		{"blank list", []string{"VALUEFROM_IGNORE=  "}, func(*settings.Settings) {}, ""},
+		{"empty string", []string{"VALUEFROM_LISTEN="}, func(s *settings.Settings) { s.Listen = "" }, ""},
+		{"empty number", []string{"VALUEFROM_CONCURRENCY="}, nil, "VALUEFROM_CONCURRENCY: not a valid whole number"},
+		{"entry without equals", []string{"VALUEFROM_TIMEOUT"}, func(*settings.Settings) {}, ""},
+		{"prefix of a name", []string{"VALUEFROM_TIMEOUTX=1"}, func(*settings.Settings) {}, ""},
+		{"first error reported", []string{"VALUEFROM_TIMEOUT=x", "VALUEFROM_CONCURRENCY=y"}, nil, "VALUEFROM_CONCURRENCY:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := settings.Load(tt.environ)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			want := defaults()
+			tt.want(&want)
+			if !equal(got, want) {
+				t.Errorf("Load(%q) = %+v, want %+v", tt.environ, got, want)
+			}
+		})
+	}
+}
+
+// TestLoadKeepsWhatParsed: with a bad setting, the log format asked for is
+// still known, so that the error can be reported in it.
+func TestLoadKeepsWhatParsed(t *testing.T) {
+	s, err := settings.Load([]string{"VALUEFROM_TIMEOUT=soon", "VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_CONNS=9"})
+	if err == nil {
+		t.Fatal("Load succeeded with a bad VALUEFROM_TIMEOUT")
+	}
+	if s.LogFormat != "json" || s.MaxConns != 9 {
+		t.Errorf("LogFormat %q, MaxConns %d: want json and 9, parsed despite the error", s.LogFormat, s.MaxConns)
+	}
+}
+
+// TestLoadMatchesEnvconfig checks Load against envconfig reading the same
+// variables from the process, which is what valuefrom did before it read
+// its argument: the same settings, or an error for the same variable.
+func TestLoadMatchesEnvconfig(t *testing.T) {
+	environs := [][]string{
+		nil,
+		{"VALUEFROM_CONCURRENCY=010", "VALUEFROM_MAX_ATTEMPTS=0x1f", "VALUEFROM_TIMEOUT=1m30s"},
+		{"VALUEFROM_IGNORE=A, B,,C", "VALUEFROM_FILES_DIR=/tmp/x", "VALUEFROM_LOG_FORMAT=json", "VALUEFROM_LOG_LEVEL=warn"},
+		{"VALUEFROM_IGNORE=", "VALUEFROM_TOKEN=", "VALUEFROM_LISTEN="},
+		{"VALUEFROM_TOKEN=t", "VALUEFROM_TOKEN_FILE=/f", "VALUEFROM_TTL=0s", "VALUEFROM_STALE=2h", "VALUEFROM_MAX_ENTRIES=5", "VALUEFROM_MAX_CONNS=+6"},
+		{"VALUEFROM_CONCURRENCY=1.5"},
+		{"VALUEFROM_TIMEOUT=60"},
+		{"VALUEFROM_MAX_ENTRIES= 5"},
+		{"VALUEFROM_STALE="},
+		{"TIMEOUT=5", "CONCURRENCY=x", "IGNORE=A"},
+	}
+	for _, environ := range environs {
+		t.Run(strings.Join(environ, " "), func(t *testing.T) {
+			for _, kv := range os.Environ() {
+				if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, settings.Prefix) || slices.Contains(settingNames, settings.Prefix+name) {
+					t.Setenv(name, "")
+					os.Unsetenv(name)
+				}
+			}
+			for _, kv := range environ {
+				name, v, _ := strings.Cut(kv, "=")
+				t.Setenv(name, v)
+			}
+			var want settings.Settings
+			wantErr := envconfig.Process("VALUEFROM", &want)
+			got, err := settings.Load(environ)
+			if (err != nil) != (wantErr != nil) {
+				t.Fatalf("Load error %v, envconfig's %v", err, wantErr)
+			}
+			if err != nil {
+				var pe *envconfig.ParseError
+				if !errors.As(wantErr, &pe) || !strings.HasPrefix(err.Error(), pe.KeyName+": ") {
+					t.Errorf("Load error %q, envconfig's names another variable: %v", err, wantErr)
+				}
+				return
+			}
+			if !equal(got, want) {
+				t.Errorf("Load = %+v, envconfig %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestLogger(t *testing.T) {
+	tests := []struct {
+		format, level string
+		want          []string // pieces of the output of a debug and a warn line
+		not           string
+	}{
+		{"text", "info", []string{`level=WARN msg=w`}, "msg=d"},
+		{"text", "debug", []string{"level=DEBUG msg=d", "level=WARN msg=w"}, "{"},
+		{"json", "warn", []string{`"level":"WARN","msg":"w"`}, `"msg":"d"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format+" "+tt.level, func(t *testing.T) {
+			var buf bytes.Buffer
+			s := defaults()
+			s.LogFormat, s.LogLevel = tt.format, tt.level
+			log := s.Logger(&buf)
+			log.Debug("d")
+			log.Warn("w")
+			for _, w := range tt.want {
+				if !strings.Contains(buf.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, buf.String())
+				}
+			}
+			if strings.Contains(buf.String(), tt.not) {
+				t.Errorf("output has %q:\n%s", tt.not, buf.String())
+			}
+		})
+	}
+}
+
+// TestFlags: every setting but the tokens has a flag that overrides it,
+// and help shows the setting's default, not the environment's value.
+func TestFlags(t *testing.T) {
+	s, err := settings.Load([]string{"VALUEFROM_CONCURRENCY=7", "VALUEFROM_TTL=1s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	s.Flags(fs)
+	s.ServeFlags(fs)
+	if s.Concurrency != 7 || s.TTL != time.Second {
+		t.Errorf("defining the flags changed the settings: %+v", s)
+	}
+	var named []string
+	fs.VisitAll(func(f *flag.Flag) {
+		_, key, ok := strings.Cut(f.Usage, "(")
+		key = strings.TrimSuffix(key, ")")
+		if !ok || !slices.Contains(settingNames, key) {
+			t.Errorf("--%s: usage %q does not end with its setting's name", f.Name, f.Usage)
+		}
+		named = append(named, key)
+		if want := settings.Default(key); f.DefValue != want {
+			t.Errorf("--%s: DefValue %q, want %s's default %q", f.Name, f.DefValue, key, want)
+		}
+	})
+	for _, name := range settingNames {
+		if !slices.Contains(named, name) && name != "VALUEFROM_TOKEN" && name != "VALUEFROM_TOKEN_FILE" {
+			t.Errorf("no flag overrides %s", name)
+		}
+	}
+	if err := fs.Parse([]string{"--concurrency", "9", "--ignore", "A,B", "--stale", "1m"}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Concurrency != 9 || !slices.Equal(s.Ignore, []string{"A", "B"}) || s.Stale != time.Minute {
+		t.Errorf("after the flags: %+v", s)
 	}
 }

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+)
+
+// writeFile writes data to a new file named name and returns its path.
+func writeFile(t *testing.T, name, data string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestErrors runs valuefrom in-process into every error it finds before
+// calling AWS: the exit code, the error and hint lines, no setting's
+// value, and nothing started.
+func TestErrors(t *testing.T) {
+	isolateAWS(t)
+	dir := t.TempDir()
+	notExec := writeFile(t, "script", "#!/bin/sh\n")
+	os.Chmod(notExec, 0o644)
+	td := writeFile(t, "td.json", `{"containerDefinitions": [{"name": "app"}, {"name": "sidecar"}]}`)
+	bad := writeFile(t, "bad.json", "{\n  \"containerDefinitions\": [\n    {\"name\": \"app\",, }\n  ]\n}\n")
+	const secret = "canary-setting-value"
+	noRegion := []string{"AWS_EC2_METADATA_DISABLED=true"}
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want []string // lines, or pieces of lines, of stderr
+	}{
+		{"no command", nil, nil, exitUsage, []string{"valuefrom: error: no command given", "valuefrom: hint: run valuefrom -h for usage"}},
+		{"only dashes", nil, []string{"--"}, exitUsage, []string{"no command given"}},
+		{"bad flag", nil, []string{"--nope", "true"}, exitUsage, []string{"valuefrom: error: flag provided but not defined: -nope"}},
+		{"bad setting hides value", []string{"VALUEFROM_TIMEOUT=" + secret}, []string{"true"}, exitUsage, []string{"VALUEFROM_TIMEOUT: not a valid duration"}},
+		{"setting out of range", []string{"VALUEFROM_CONCURRENCY=0"}, []string{"true"}, exitUsage, []string{"VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000"}},
+		{"flag out of range", nil, []string{"--max-attempts", "0", "true"}, exitUsage, []string{"VALUEFROM_MAX_ATTEMPTS (--max-attempts)"}},
+		{"malformed references", []string{"A=secretsmanager:db:key", "B=ARN:aws:ssm:us-east-1:123456789012:parameter/x"}, []string{"true"}, exitSyntax,
+			[]string{"valuefrom: error: A: secretsmanager:db:key", "valuefrom: error: B: ARN:aws:ssm", "2 references could not be parsed; the command was not started"}},
+		{"command not found", nil, []string{"--", "no-such-command-xyz"}, exitNotFound, []string{"no-such-command-xyz: command not found"}},
+		{"command not executable", nil, []string{"--", notExec}, exitNotExec, []string{"command not executable"}},
+		{"command is a directory", nil, []string{"--", dir}, exitNotExec, []string{"is a directory"}},
+		{"no region", append(noRegion, "A=ssm:/x"), []string{"true"}, exitUsage, []string{"valuefrom: error: no AWS region", "valuefrom: hint: run valuefrom -h for usage"}},
+
+		// Subcommands: "valuefrom: error: NAME: ..." and a hint at NAME -h.
+		{"run: no command", nil, []string{"run"}, exitUsage, []string{"valuefrom: error: run: no command given", "valuefrom: hint: run valuefrom run -h for usage"}},
+		{"run: several containers", nil, []string{"run", "--task-def", td, "true"}, exitUsage, []string{"run: " + td + ": the task definition has 2 containers (app, sidecar): choose one with --container"}},
+		{"run: missing container", nil, []string{"run", "--task-def", td, "--container", "web", "true"}, exitUsage, []string{`no container named "web": the task definition has app, sidecar`}},
+		{"run: bad JSON", nil, []string{"run", "--task-def", bad, "true"}, exitUsage, []string{bad + ": line 3, column 20: invalid character ','"}},
+		{"run: container without task def", nil, []string{"run", "--container", "app", "true"}, exitUsage, []string{"valuefrom: error: run: --container needs --task-def"}},
+		{"run: settings flag", nil, []string{"run", "--timeout", "0s", "true"}, exitUsage, []string{"run: VALUEFROM_TIMEOUT (--timeout)"}},
+		{"run: no region", append(noRegion, "A=ssm:/x"), []string{"run", "true"}, exitUsage, []string{"valuefrom: error: run: no AWS region", "valuefrom run -h"}},
+		{"env: argument", nil, []string{"env", "extra"}, exitUsage, []string{`valuefrom: error: env: unexpected argument "extra"`, "valuefrom: hint: run valuefrom env -h for usage"}},
+		{"env: format", nil, []string{"env", "--format", "yaml"}, exitUsage, []string{`env: --format: unknown format "yaml"`}},
+		{"env: flag", nil, []string{"env", "--nope"}, exitUsage, []string{"valuefrom: error: env: flag provided but not defined: -nope", "valuefrom env -h"}},
+		{"env: several containers", nil, []string{"env", "--task-def", td}, exitUsage, []string{"(app, sidecar)"}},
+		{"env: malformed", []string{"A=ssm:"}, []string{"env"}, exitSyntax, []string{"1 reference could not be parsed; nothing was printed"}},
+		{"render: no --out", nil, []string{"render"}, exitUsage, []string{"valuefrom: error: render: --out is required", "valuefrom render -h"}},
+		{"render: bad format", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--format", "yaml"}, exitUsage, []string{`render: --format: unknown format "yaml"`}},
+		{"render: unknown group", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--group", "no-such-group-xyz"}, exitUsage, []string{"render: --group no-such-group-xyz: no such group"}},
+		{"render: missing parent", nil, []string{"render", "--out", filepath.Join(dir, "no", "x")}, exitUsage, []string{"its parent directory " + filepath.Join(dir, "no") + " does not exist"}},
+		{"render: missing task def", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--task-def", filepath.Join(dir, "none.json")}, exitUsage, []string{"none.json: no such file"}},
+		{"render: argument", nil, []string{"render", "--out", filepath.Join(dir, "x"), "extra"}, exitUsage, []string{`render: unexpected argument "extra"`}},
+		{"serve: no token", []string{"AWS_REGION=us-east-1"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: no token: set VALUEFROM_TOKEN or VALUEFROM_TOKEN_FILE", "valuefrom serve -h"}},
+		// A setting's error is valuefrom's, whichever subcommand reads it.
+		{"serve: both tokens", []string{"VALUEFROM_TOKEN=" + secret, "VALUEFROM_TOKEN_FILE=/x"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set"}},
+		{"serve: missing token file", []string{"VALUEFROM_TOKEN_FILE=/nonexistent/token"}, []string{"serve"}, exitUsage, []string{"serve: VALUEFROM_TOKEN_FILE: reading the token file: open /nonexistent/token"}},
+		{"serve: bad ttl", []string{"VALUEFROM_TOKEN=" + secret}, []string{"serve", "--ttl", "2h"}, exitUsage, []string{"serve: VALUEFROM_TTL (--ttl) must be from 0s to 1h"}},
+		{"serve: bad listen", []string{"VALUEFROM_TOKEN=" + secret, "VALUEFROM_LISTEN=2773"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: VALUEFROM_LISTEN (--listen) must be HOST:PORT"}},
+		{"serve: argument", []string{"VALUEFROM_TOKEN=" + secret}, []string{"serve", "extra"}, exitUsage, []string{`serve: unexpected argument "extra"`}},
+		{"serve: no region", append(noRegion, "VALUEFROM_TOKEN="+secret), []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: no AWS region", "valuefrom serve -h"}},
+		{"check: bad format", nil, []string{"check", "--format", "yaml"}, exitUsage, []string{"valuefrom: error: check: --format must be table or json", "valuefrom check -h"}},
+		{"check: negative ttl", nil, []string{"check", "--ttl", "-1s"}, exitUsage, []string{"check: --ttl must not be negative"}},
+		{"check: container without task def", nil, []string{"check", "--container", "app"}, exitUsage, []string{"check: --container needs --task-def"}},
+		{"policy: bad account", nil, []string{"policy", "--account", "12"}, exitUsage, []string{"policy: --account must be a 12-digit account ID"}},
+		{"policy: nothing", nil, []string{"policy"}, exitUsage, []string{"policy: no references found: nothing to allow", "valuefrom policy -h"}},
+		{"policy: malformed", []string{"A=ssm:"}, []string{"policy"}, exitSyntax, []string{"1 reference could not be parsed; no policy was printed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runIn(t, tt.env, tt.args...)
+			if r.code != tt.code {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, tt.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr does not contain %q:\n%s", w, r.stderr)
+				}
+			}
+			for _, line := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+				if !strings.HasPrefix(line, "valuefrom: ") {
+					t.Errorf("stderr line %q does not start with valuefrom: ", line)
+				}
+			}
+			if strings.Contains(r.stderr, secret) {
+				t.Error("a setting's raw value leaked into stderr")
+			}
+			if r.exec != nil || r.stdout != "" {
+				t.Errorf("ran %q and printed %q, want nothing", r.exec, r.stdout)
+			}
+		})
+	}
+}
+
+// TestJSONErrors: with --log-format json, or VALUEFROM_LOG_FORMAT=json, an
+// error is one JSON object; a flag overrides the variable.
+func TestJSONErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		msg  string // the object's msg; empty: text, not JSON
+	}{
+		{"setting", []string{"VALUEFROM_LOG_FORMAT=json"}, nil, "no command given: valuefrom [flags] [--] COMMAND [ARGS...]"},
+		{"bad setting", []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_TIMEOUT=x"}, []string{"true"}, "VALUEFROM_TIMEOUT: not a valid duration (such as 30s or 2m)"},
+		{"flag", nil, []string{"--log-format", "json", "env", "x"}, `env: unexpected argument "x"`},
+		{"flag over setting", []string{"VALUEFROM_LOG_FORMAT=json"}, []string{"--log-format", "text"}, ""},
+		{"syntax", []string{"VALUEFROM_LOG_FORMAT=json", "A=ssm:"}, []string{"true"}, "reference failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runIn(t, tt.env, tt.args...)
+			var obj struct {
+				Msg      string `json:"msg"`
+				Level    string `json:"level"`
+				Time     string `json:"time"`
+				ExitCode int    `json:"exit_code"`
+			}
+			err := json.Unmarshal([]byte(r.stderr), &obj)
+			if tt.msg == "" {
+				if err == nil || !strings.HasPrefix(r.stderr, "valuefrom: error: ") {
+					t.Errorf("stderr is not text:\n%s", r.stderr)
+				}
+				return
+			}
+			if err != nil || obj.Msg != tt.msg || obj.Level != "ERROR" || obj.Time == "" || obj.ExitCode != r.code {
+				t.Errorf("stderr %s: want one object with msg %q, level ERROR, a time and exit_code %d", r.stderr, tt.msg, r.code)
+			}
+		})
+	}
+}
+
+// TestEntrypointWithoutReferences: with nothing to resolve, valuefrom execs
+// the command with the environment as it was, less its own settings.
+func TestEntrypointWithoutReferences(t *testing.T) {
+	isolateAWS(t)
+	env := []string{"B=2", "VALUEFROM_LOG_LEVEL=debug", "A=1 = one", "VALUEFROM_TIMOUT=1s"}
+	r := runIn(t, env, "--timeout", "5s", "--", "env", "-0")
+	if r.code != 0 || !slices.Equal(r.exec, []string{"env", "-0"}) {
+		t.Fatalf("exit %d, exec %q; stderr:\n%s", r.code, r.exec, r.stderr)
+	}
+	if want := []string{"PATH=/usr/bin:/bin", "B=2", "A=1 = one"}; !slices.Equal(r.env, want) {
+		t.Errorf("env = %q, want %q", r.env, want)
+	}
+	for _, w := range []string{"msg=\"no references in the environment\"", "var=VALUEFROM_TIMOUT did_you_mean=VALUEFROM_TIMEOUT"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	// After --, a subcommand's name is a program's.
+	if r := runIn(t, nil, "--", "env"); r.code != 0 || !slices.Equal(r.exec, []string{"env"}) {
+		t.Errorf("valuefrom -- env: exit %d, exec %q", r.code, r.exec)
+	}
+}
+
+// TestSignal: whatever failed after a signal is reported as the signal,
+// and the exit code is 128+N.
+func TestSignal(t *testing.T) {
+	isolateAWS(t)
+	for sig, want := range map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(&signalError{sig: sig})
+		r := runCtx(t, ctx, []string{"AWS_REGION=us-east-1", "A=ssm:/a"}, "true")
+		if r.code != 128+int(sig) || !strings.Contains(r.stderr, "valuefrom: error: interrupted by "+want+"; the command was not started") || r.exec != nil {
+			t.Errorf("%v: exit %d, exec %q, stderr:\n%s", sig, r.code, r.exec, r.stderr)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	version, commit = "v9.9.9-test", "abc123"
+	t.Cleanup(func() { version, commit = "", "" })
+	r := runIn(t, nil, "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "valuefrom v9.9.9-test (commit abc123, go1.") {
+		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+// TestHelpGolden pins every help text in testdata/help/*.txt; go test
+// -run TestHelpGolden -update rewrites them.
+func TestHelpGolden(t *testing.T) {
+	names := []string{"valuefrom"}
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			args := []string{name, "-h"}
+			if name == "valuefrom" {
+				args = args[1:]
+			}
+			// Settings in the environment change no default shown.
+			r := runIn(t, []string{"VALUEFROM_CONCURRENCY=7", "VALUEFROM_TTL=1s"}, args...)
+			if r.code != 0 || r.stderr != "" {
+				t.Fatalf("exit code %d, stderr %q", r.code, r.stderr)
+			}
+			golden := filepath.Join("testdata", "help", name+".txt")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				os.WriteFile(golden, []byte(r.stdout), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.stdout != string(want) {
+				t.Errorf("%s differs from %s (go test -run TestHelpGolden -update):\n%s", strings.Join(args, " "), golden, r.stdout)
+			}
+			if strings.Contains(r.stdout, "{{") {
+				t.Error("a placeholder was not filled in")
+			}
+		})
+	}
+}
+
+// TestHelpCoversFlags checks that each help text documents every flag its
+// command accepts, and its exit codes.
+func TestHelpCoversFlags(t *testing.T) {
+	check := func(t *testing.T, help string, fs *flag.FlagSet) {
+		fs.VisitAll(func(f *flag.Flag) {
+			if !strings.Contains(help, "--"+f.Name) {
+				t.Errorf("the help does not document --%s", f.Name)
+			}
+		})
+		for _, w := range []string{"-h, --help", "Exit codes"} {
+			if !strings.Contains(help, w) {
+				t.Errorf("the help does not mention %q", w)
+			}
+		}
+	}
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			var help strings.Builder
+			c.help(&help)
+			fs, _ := c.flagSet(&pipeline.Options{})
+			check(t, help.String(), fs)
+		})
+	}
+	t.Run("valuefrom", func(t *testing.T) {
+		r := runIn(t, nil, "-h")
+		fs := flag.NewFlagSet("", flag.ContinueOnError)
+		var o pipeline.Options
+		o.Settings.Flags(fs)
+		check(t, r.stdout, fs)
+		for _, w := range []string{"--version", "126", "127", "VALUEFROM_TOKEN_FILE", "VALUEFROM_MAX_CONNS"} {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("valuefrom -h does not document %s", w)
+			}
+		}
+	})
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"embed"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/valuefrom/valuefrom/internal/help"
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/settings"
+)
+
+// The help texts' prose is in help/NAME.txt; what the code defines, the
+// commands, flags and settings, fills the lines {{commands}}, {{flags}}
+// and {{settings}}.
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
+
+const helpFlag = "  -h, --help           print this help and exit\n"
+
+// usage writes valuefrom -h.
+func usage(w io.Writer, fs *flag.FlagSet) {
+	var cmds, flags, table strings.Builder
+	for _, c := range commands {
+		fmt.Fprintf(&cmds, "  %-8s %s\n", c.name, c.summary)
+	}
+	help.Flags(&flags, fs, nil)
+	settings.Usage(&table)
+	text, _ := helpFiles.ReadFile("help/valuefrom.txt")
+	help.Fill(w, string(text), map[string]string{"commands": cmds.String(), "flags": flags.String() + helpFlag, "settings": table.String()})
+}
+
+// help writes valuefrom NAME -h: the command's own flags, then in a line
+// those it shares with valuefrom itself.
+func (c *command) help(w io.Writer) {
+	fs, _ := c.flagSet(&pipeline.Options{})
+	shared := flag.NewFlagSet("", flag.ContinueOnError)
+	new(settings.Settings).Flags(shared)
+	var flags strings.Builder
+	var names []string
+	help.Flags(&flags, fs, func(f *flag.Flag) bool {
+		if shared.Lookup(f.Name) != nil {
+			names = append(names, "--"+f.Name)
+		}
+		return shared.Lookup(f.Name) == nil
+	})
+	help.Wrap(&flags, "  ", strings.Join(names, ", ")+": as for valuefrom itself (see valuefrom -h)")
+	text, _ := helpFiles.ReadFile("help/" + c.name + ".txt")
+	help.Fill(w, string(text), map[string]string{"flags": flags.String() + helpFlag})
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"regexp"
+
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/preflight"
+)
+
+var checkCommand = &command{
+	name:    "check",
+	summary: "examine every reference, its KMS key and rotation; print no value",
+	outcome: "nothing was checked",
+	taskDef: true,
+	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
+		format := fs.String("format", "table", "`F` table or json")
+		ttl := fs.Duration("ttl", 0, "`D` warn when a secret's rotation is due within D, such as a cache's TTL (default off)")
+		return func(ctx context.Context, c *call) error {
+			if *format != "table" && *format != "json" {
+				return usagef("--format must be table or json, not %q", *format)
+			}
+			if *ttl < 0 {
+				return usagef("--ttl must not be negative")
+			}
+			vars, err := o.Vars(c.environ)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+			defer cancel()
+			cfg, err := pipeline.AWSConfig(ctx, *o, c.environ, true)
+			if err != nil {
+				return err
+			}
+			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl}).Check(ctx, vars, o.Skip)
+			if *format == "json" {
+				err = rep.WriteJSON(c.stdout)
+			} else {
+				err = rep.WriteTable(c.stdout)
+			}
+			if err != nil {
+				return err
+			}
+			switch rep.Worst() {
+			case preflight.Fail:
+				n := rep.Summary.Fail
+				return &checkError{exitFailures, fmt.Sprintf("%d %s would not resolve", n, plural(n, "reference", "references"))}
+			case preflight.Warning:
+				n := rep.Summary.Warning
+				return &checkError{exitWarnings, fmt.Sprintf("%d %s with warnings", n, plural(n, "reference", "references"))}
+			}
+			return nil
+		}
+	},
+}
+
+var policyCommand = &command{
+	name:    "policy",
+	summary: "print the least-privilege IAM policy the task role needs",
+	outcome: "no policy was printed",
+	taskDef: true,
+	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
+		account := fs.String("account", "", "`ID` account of short-form references (default: sts:GetCallerIdentity's)")
+		return func(ctx context.Context, c *call) error {
+			if *account != "" && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(*account) {
+				return usagef("--account must be a 12-digit account ID, not %q", *account)
+			}
+			vars, err := o.Vars(c.environ)
+			if err != nil {
+				return err
+			}
+			reqs, err := pipeline.Find(vars, o.Skip)
+			if err != nil {
+				return err
+			}
+			if len(reqs) == 0 {
+				return usagef("no references found: nothing to allow")
+			}
+			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+			defer cancel()
+			cfg, err := pipeline.AWSConfig(ctx, *o, c.environ, true)
+			if err != nil {
+				return err
+			}
+			p, notes, err := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Account: *account}).Policy(ctx, reqs)
+			if err != nil {
+				return err
+			}
+			if err := p.WriteJSON(c.stdout); err != nil {
+				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintf(c.stderr, "valuefrom: warning: %s\n", n)
+			}
+			if len(notes) > 0 {
+				return &checkError{exitWarnings, fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), plural(len(notes), "warning", "warnings"))}
+			}
+			return nil
+		}
+	},
+}

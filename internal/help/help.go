@@ -1,0 +1,64 @@
+// Package help writes help texts: prose with lines filled in from code,
+// such as a flag set's flags, so that what the code defines is written
+// once.
+package help
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Fill writes text with each line "{{NAME}}" replaced by fill[NAME], which
+// should end in a newline.
+func Fill(w io.Writer, text string, fill map[string]string) error {
+	for name, s := range fill {
+		text = strings.Replace("\n"+text, "\n{{"+name+"}}\n", "\n"+s, 1)[1:]
+	}
+	_, err := io.WriteString(w, text)
+	return err
+}
+
+// Flags writes a line for each flag of fs that show accepts, in name
+// order: --NAME VALUE, its usage, wrapped at 90 columns, and its default
+// unless that is the zero value (inside the usage's closing parenthesis,
+// if it ends with one). VALUE is taken from a usage that starts
+// with it in backquotes: "`FILE` read this file".
+func Flags(w io.Writer, fs *flag.FlagSet, show func(*flag.Flag) bool) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if show != nil && !show(f) {
+			return
+		}
+		value, text := "", f.Usage
+		if rest, ok := strings.CutPrefix(text, "`"); ok {
+			value, text, _ = strings.Cut(rest, "` ")
+		}
+		switch def := f.DefValue; {
+		case def == "" || def == "false" || def == "0" || def == "0s":
+		case strings.HasSuffix(text, ")"):
+			text = strings.TrimSuffix(text, ")") + ", default " + def + ")"
+		default:
+			text += " (default " + def + ")"
+		}
+		Wrap(w, fmt.Sprintf("  %-20s ", strings.TrimSpace("--"+f.Name+" "+value)), text)
+	})
+}
+
+// Wrap writes prefix and text, wrapped at 90 columns, each further line
+// indented as far as text starts.
+func Wrap(w io.Writer, prefix, text string) {
+	line, indent := prefix, strings.Repeat(" ", len(prefix))
+	for i, word := range strings.Fields(text) {
+		switch {
+		case i == 0:
+			line += word
+		case len(line)+1+len(word) > 90:
+			fmt.Fprintln(w, line)
+			line = indent + word
+		default:
+			line += " " + word
+		}
+	}
+	fmt.Fprintln(w, line)
+}

@@ -1,0 +1,41 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/server"
+)
+
+// Serve runs the sidecar server of o.Settings until ctx is done, then
+// shuts it down gracefully (see server.Serve). A missing token or region
+// is a *UsageError.
+func Serve(ctx context.Context, o Options, environ []string) error {
+	log, s := o.logger(), o.Settings
+	WarnUnknown(log, environ)
+	token, err := server.LoadToken(s.Token, s.TokenFile, exec.Getenv(environ, "AWS_TOKEN"))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	cfg, err := AWSConfig(ctx, o, environ, true)
+	if err != nil {
+		return err
+	}
+	if cfg.Region == "" {
+		return &UsageError{Err: awsapi.ErrNoRegion}
+	}
+	srv, err := server.New(server.Config{AWS: cfg, Token: token, TTL: s.TTL, Stale: s.Stale,
+		MaxEntries: s.MaxEntries, MaxConns: s.MaxConns, Timeout: s.Timeout, Logger: log})
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	ln, err := server.Listen(s.Listen, log)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.Listen, err)
+	}
+	err = server.Serve(ctx, ln, srv, server.ShutdownGrace, log)
+	log.Info("served", "api_calls", srv.Calls())
+	return err
+}
