@@ -1,6 +1,8 @@
 # The README's commands: `make demo` runs valuefrom against a local AWS
 # emulator; `make test` runs every check and the whole test suite.
 #
+#   make unit                  the unit lane: go test -short, no moto, no binaries
+#
 # Build targets. `make build` is the one definition of how the binary is
 # built: static (CGO_ENABLED=0), reproducible (-trimpath), stripped (-s -w)
 # and stamped with VERSION and COMMIT. The Dockerfile's builder stage runs
@@ -28,13 +30,17 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # clients are on loopback.
 TAGS      ?= nethttpomithttp2
 
-.PHONY: demo test build cross image clean
+.PHONY: demo test unit build cross image clean
 
 demo:
 	./scripts/demo
 
 test:
 	./scripts/test
+
+# The unit lane: no moto, no binaries, no containers; seconds, not minutes.
+unit:
+	go test -short -count=1 ./...
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/valuefrom
