@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // fakeAWS answers GetSecretValue and GetParameters from memory and records
@@ -450,5 +451,41 @@ func TestHints(t *testing.T) {
 	}
 	if errs[0].Hint != "" {
 		t.Errorf("hint without Config.Hint = %q, want none", errs[0].Hint)
+	}
+}
+
+// TestResolveTooLargeAnswer: with awsapi's response limit, as valuefrom's
+// configuration has it, an endless answer fails the variable with
+// ResponseTooLarge and a hint, and no attempt is retried for it.
+func TestResolveTooLargeAnswer(t *testing.T) {
+	var attempts atomic.Int32
+	chunk := []byte(strings.Repeat("a", 32<<10))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{"Name":"db","VersionId":"v1","SecretString":"`)
+		for range 64 << 20 / len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return // the client hung up
+			}
+		}
+	}))
+	defer srv.Close()
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  aws.AnonymousCredentials{},
+		BaseEndpoint: aws.String(srv.URL),
+		Retryer:      func() aws.Retryer { return awsapi.NewRetryer(5) },
+		APIOptions:   []func(*middleware.Stack) error{awsapi.LimitResponses},
+	}
+	r := New(Config{AWS: cfg, Concurrency: 1, Hint: testHint})
+	_, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Code != CodeResponseTooLarge || errs[0].Hint == "" {
+		t.Fatalf("error = %.300v, want DB failing with %s and a hint", err, CodeResponseTooLarge)
+	}
+	if got := attempts.Load(); got >= 5 {
+		t.Errorf("attempts = %d, want fewer than 5: a too-large answer is not retried", got)
 	}
 }

@@ -71,6 +71,8 @@ func TestClassify(t *testing.T) {
 			Class{Code: CodeTimeout, Message: "operation error: context deadline exceeded", Transient: true}},
 		{"canceled", fmt.Errorf("operation error: %w", context.Canceled),
 			Class{Code: CodeCanceled, Message: "operation error: context canceled"}},
+		{"answer too large", &smithy.DeserializationError{Err: fmt.Errorf("failed to decode response body, %w", ErrResponseTooLarge)},
+			Class{Code: CodeResponseTooLarge, Message: "deserialization failed, failed to decode response body, " + ErrResponseTooLarge.Error()}},
 		{"nil", nil, Class{}},
 	}
 	for _, tt := range tests {
