@@ -489,3 +489,38 @@ func TestResolveTooLargeAnswer(t *testing.T) {
 		t.Errorf("attempts = %d, want fewer than 5: a too-large answer is not retried", got)
 	}
 }
+
+// TestResolveSlashIsPartOfTheName: db and /db are two parameters in SSM.
+// Each variable gets its own, both names are asked, and never in one
+// call, where an answer's Name might not say which it was.
+func TestResolveSlashIsPartOfTheName(t *testing.T) {
+	f := &fakeAWS{params: map[string]string{"us-east-1/db": "plain", "us-east-1//db": "slashed"}}
+	r := newFakeResolver(f)
+	values, err := r.Resolve(context.Background(), requests(t, "PLAIN", "ssm:db", "SLASHED", "ssm:/db", "AGAIN", "ssm:db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"PLAIN": "plain", "SLASHED": "slashed", "AGAIN": "plain"}
+	for _, v := range values {
+		if string(v.Value) != want[v.Var] {
+			t.Errorf("%s = %q, want %q", v.Var, v.Value, want[v.Var])
+		}
+	}
+	calls := slices.Clone(f.calls["us-east-1"])
+	slices.Sort(calls)
+	if wantCalls := []string{"GetParameters /db", "GetParameters db"}; !slices.Equal(calls, wantCalls) {
+		t.Errorf("calls = %q, want %q", calls, wantCalls)
+	}
+
+	// The cache keeps them apart too: a second Resolve asks nothing.
+	values, err = r.Resolve(context.Background(), requests(t, "SLASHED", "ssm:/db", "PLAIN", "ssm:db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(values[0].Value) != "slashed" || string(values[1].Value) != "plain" {
+		t.Errorf("from the cache: SLASHED = %q, PLAIN = %q; want slashed, plain", values[0].Value, values[1].Value)
+	}
+	if got := len(f.calls["us-east-1"]); got != 2 {
+		t.Errorf("%d calls after the second Resolve, want still 2", got)
+	}
+}
