@@ -34,6 +34,7 @@ const (
 	CodeNoRegion         = awsapi.CodeNoRegion         // a short form needs a default region
 	CodeInternal         = awsapi.CodeInternal         // AWS's answer did not hold what was asked
 	CodeResponseTooLarge = awsapi.CodeResponseTooLarge // AWS's answer was larger than any value can be
+	CodeARNMismatch      = awsapi.CodeARNMismatch      // the answer is not the secret the ARN names
 
 	// codeOtherAccount marks an answer by name that came from another
 	// account than the reference's ARN names; the ARN is asked next.

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -288,6 +289,9 @@ func (r *Resolver) getSecretValue(ctx context.Context, region, id, stage, versio
 	if err != nil {
 		return Secret{}, err
 	}
+	if err := checkSecretARN(id, aws.ToString(out.ARN)); err != nil {
+		return Secret{}, err
+	}
 	return Secret{
 		String:        out.SecretString,
 		Binary:        out.SecretBinary,
@@ -298,6 +302,30 @@ func (r *Resolver) getSecretValue(ctx context.Context, region, id, stage, versio
 		VersionStages: out.VersionStages,
 		CreatedDate:   aws.ToTime(out.CreatedDate),
 	}, nil
+}
+
+// checkSecretARN returns an error wrapping awsapi.ErrARNMismatch when id,
+// a full or partial ARN, was answered with a secret whose ARN, got, names
+// another partition, region, account or secret. An id that is a name asks
+// for the caller's own secret in the region asked: there is nothing to
+// check it against.
+func checkSecretARN(id, got string) error {
+	want, err := arn.Parse(id)
+	if err != nil {
+		return nil
+	}
+	a, err := arn.Parse(got)
+	if err != nil {
+		return fmt.Errorf("%w: asked for %s, answered without an ARN", awsapi.ErrARNMismatch, id)
+	}
+	// A partial ARN's name lacks the "-" and six characters AWS adds.
+	name, gotName := want.Resource, a.Resource
+	sameName := gotName == name || len(gotName) == len(name)+7 && strings.HasPrefix(gotName, name+"-")
+	if a.Partition != want.Partition || a.Service != want.Service || a.Region != want.Region ||
+		a.AccountID != want.AccountID || !sameName {
+		return fmt.Errorf("%w: asked for %s, answered with %s", awsapi.ErrARNMismatch, id, got)
+	}
+	return nil
 }
 
 // batchParameters splits a region's parameters into GetParameters calls of

@@ -25,7 +25,14 @@ const (
 	CodeNoRegion         = "NoRegion"           // a short form needs a default region
 	CodeInternal         = "UnexpectedAnswer"   // AWS's answer did not hold what was asked
 	CodeResponseTooLarge = "ResponseTooLarge"   // the answer was larger than MaxResponseBytes
+	CodeARNMismatch      = "ARNMismatch"        // the answer's ARN is not the one the reference names
 )
+
+// ErrARNMismatch says AWS answered a request by ARN with another secret or
+// parameter: one whose ARN names another partition, region, account or
+// name. An endpoint that matches a name alone does that, and serving its
+// answer would hand over the caller's own secret of that name.
+var ErrARNMismatch = errors.New("the answer's ARN is not the one asked for")
 
 // A Class is what an error from an AWS call means to valuefrom.
 type Class struct {
@@ -76,6 +83,8 @@ func Classify(err error) Class {
 		c.Code = CodeCanceled
 	case errors.Is(err, ErrResponseTooLarge):
 		c.Code = CodeResponseTooLarge
+	case errors.Is(err, ErrARNMismatch):
+		c.Code = CodeARNMismatch
 	case errors.As(err, &api):
 		c.Code, c.Message, c.AWS = api.ErrorCode(), api.ErrorMessage(), true
 	case noCredentials(err):

@@ -61,6 +61,9 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 	case CodeResponseTooLarge:
 		return "the answer from " + Endpoint(ref.Service, region) + " was larger than any secret or parameter can be: " +
 			"check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS"
+	case CodeARNMismatch:
+		return "the answer came from another account, region or secret than the ARN names, as an endpoint that " +
+			"ignores them would answer: check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS, and that the ARN is right"
 	case CodeNoRegion:
 		return "set AWS_REGION, or use a full ARN, which carries its region"
 	}
