@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -260,12 +261,13 @@ func (r *Resolver) newError(req reference.Request, region string, fe *fetchError
 	return &Error{Var: req.Var, Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
 }
 
-// fetchKey identifies one distinct fetch.
+// fetchKey identifies one distinct fetch, and its value in the cache. A
+// parameter's name is kept as written: db and /db are two parameters.
 func fetchKey(region string, ref reference.Ref) string {
 	if ref.Service == reference.SecretsManager {
 		return strings.Join([]string{"secretsmanager", region, ref.ID(), ref.VersionStage, ref.VersionID}, "\x00")
 	}
-	return strings.Join([]string{"ssm", region, ref.Partition, ref.Account, strings.TrimPrefix(ref.Name, "/"), ref.Selector}, "\x00")
+	return strings.Join([]string{"ssm", region, ref.Partition, ref.Account, ref.Name, ref.Selector}, "\x00")
 }
 
 func (r *Resolver) getSecret(ctx context.Context, region string, ref reference.Ref) (Secret, error) {
@@ -287,6 +289,9 @@ func (r *Resolver) getSecretValue(ctx context.Context, region, id, stage, versio
 	if err != nil {
 		return Secret{}, err
 	}
+	if err := checkSecretARN(id, aws.ToString(out.ARN)); err != nil {
+		return Secret{}, err
+	}
 	return Secret{
 		String:        out.SecretString,
 		Binary:        out.SecretBinary,
@@ -299,9 +304,36 @@ func (r *Resolver) getSecretValue(ctx context.Context, region, id, stage, versio
 	}, nil
 }
 
+// checkSecretARN returns an error wrapping awsapi.ErrARNMismatch when id,
+// a full or partial ARN, was answered with a secret whose ARN, got, names
+// another partition, region, account or secret. An id that is a name asks
+// for the caller's own secret in the region asked: there is nothing to
+// check it against.
+func checkSecretARN(id, got string) error {
+	want, err := arn.Parse(id)
+	if err != nil {
+		return nil
+	}
+	a, err := arn.Parse(got)
+	if err != nil {
+		return fmt.Errorf("%w: asked for %s, answered without an ARN", awsapi.ErrARNMismatch, id)
+	}
+	// A partial ARN's name lacks the "-" and six characters AWS adds.
+	name, gotName := want.Resource, a.Resource
+	sameName := gotName == name || len(gotName) == len(name)+7 && strings.HasPrefix(gotName, name+"-")
+	if a.Partition != want.Partition || a.Service != want.Service || a.Region != want.Region ||
+		a.AccountID != want.AccountID || !sameName {
+		return fmt.Errorf("%w: asked for %s, answered with %s", awsapi.ErrARNMismatch, id, got)
+	}
+	return nil
+}
+
 // batchParameters splits a region's parameters into GetParameters calls of
 // at most ten names, never putting one name in a call twice: a response
-// may omit Selector, so within a call a name must say which it was.
+// may omit Selector, so within a call a name must say which it was. Nor
+// does a call hold both db and /db, two parameters: which of them an
+// answer's Name spells is not documented, so an answer is matched to the
+// name it answers with or without its leading slash.
 func batchParameters(params []*fetch) [][]*fetch {
 	sort.Slice(params, func(i, j int) bool { return params[i].key < params[j].key })
 	var batches [][]*fetch
@@ -441,6 +473,8 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 		found[f.key] = result{err: &fetchError{code: CodeInternal, requestID: reqID,
 			err: fmt.Errorf("GetParameters answered without %s", names[i])}}
 		for _, p := range out.Parameters {
+			// With or without the slash: batchParameters never asks
+			// for db and /db in one call.
 			if strings.TrimPrefix(aws.ToString(p.Name), "/") != strings.TrimPrefix(f.ref.Name, "/") {
 				continue
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // fakeAWS answers GetSecretValue and GetParameters from memory and records
@@ -31,6 +32,7 @@ type fakeAWS struct {
 	secrets  map[string]string   // region/secret-id -> value
 	params   map[string]string   // region/name[:selector] -> value
 	deny     map[string]bool     // names whose presence in a call fails it
+	arns     map[string]string   // secret id -> the ARN answered, when not its own
 	calls    map[string][]string // region -> "op ids..."
 	noSelect bool                // omit Selector, as moto does
 }
@@ -59,7 +61,17 @@ func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSec
 	if !ok {
 		return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret."}
 	}
-	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v), VersionId: aws.String("v-" + id)}, nil
+	arn, ok := f.arns[id]
+	switch {
+	case ok:
+	case strings.HasPrefix(id, "arn:") && len(id) > 7 && id[len(id)-7] == '-':
+		arn = id
+	case strings.HasPrefix(id, "arn:"):
+		arn = id + "-AbCdEf"
+	default:
+		arn = "arn:aws:secretsmanager:" + f.region + ":123456789012:secret:" + id + "-AbCdEf"
+	}
+	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v), VersionId: aws.String("v-" + id), ARN: aws.String(arn)}, nil
 }
 
 type fakeParams struct {
@@ -450,5 +462,139 @@ func TestHints(t *testing.T) {
 	}
 	if errs[0].Hint != "" {
 		t.Errorf("hint without Config.Hint = %q, want none", errs[0].Hint)
+	}
+}
+
+// TestResolveTooLargeAnswer: with awsapi's response limit, as valuefrom's
+// configuration has it, an endless answer fails the variable with
+// ResponseTooLarge and a hint, and no attempt is retried for it.
+func TestResolveTooLargeAnswer(t *testing.T) {
+	var attempts atomic.Int32
+	chunk := []byte(strings.Repeat("a", 32<<10))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{"Name":"db","VersionId":"v1","SecretString":"`)
+		for range 64 << 20 / len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return // the client hung up
+			}
+		}
+	}))
+	defer srv.Close()
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  aws.AnonymousCredentials{},
+		BaseEndpoint: aws.String(srv.URL),
+		Retryer:      func() aws.Retryer { return awsapi.NewRetryer(5) },
+		APIOptions:   []func(*middleware.Stack) error{awsapi.LimitResponses},
+	}
+	r := New(Config{AWS: cfg, Concurrency: 1, Hint: testHint})
+	_, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Code != CodeResponseTooLarge || errs[0].Hint == "" {
+		t.Fatalf("error = %.300v, want DB failing with %s and a hint", err, CodeResponseTooLarge)
+	}
+	if got := attempts.Load(); got >= 5 {
+		t.Errorf("attempts = %d, want fewer than 5: a too-large answer is not retried", got)
+	}
+}
+
+// TestResolveSlashIsPartOfTheName: db and /db are two parameters in SSM.
+// Each variable gets its own, both names are asked, and never in one
+// call, where an answer's Name might not say which it was.
+func TestResolveSlashIsPartOfTheName(t *testing.T) {
+	f := &fakeAWS{params: map[string]string{"us-east-1/db": "plain", "us-east-1//db": "slashed"}}
+	r := newFakeResolver(f)
+	values, err := r.Resolve(context.Background(), requests(t, "PLAIN", "ssm:db", "SLASHED", "ssm:/db", "AGAIN", "ssm:db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"PLAIN": "plain", "SLASHED": "slashed", "AGAIN": "plain"}
+	for _, v := range values {
+		if string(v.Value) != want[v.Var] {
+			t.Errorf("%s = %q, want %q", v.Var, v.Value, want[v.Var])
+		}
+	}
+	calls := slices.Clone(f.calls["us-east-1"])
+	slices.Sort(calls)
+	if wantCalls := []string{"GetParameters /db", "GetParameters db"}; !slices.Equal(calls, wantCalls) {
+		t.Errorf("calls = %q, want %q", calls, wantCalls)
+	}
+
+	// The cache keeps them apart too: a second Resolve asks nothing.
+	values, err = r.Resolve(context.Background(), requests(t, "SLASHED", "ssm:/db", "PLAIN", "ssm:db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(values[0].Value) != "slashed" || string(values[1].Value) != "plain" {
+		t.Errorf("from the cache: SLASHED = %q, PLAIN = %q; want slashed, plain", values[0].Value, values[1].Value)
+	}
+	if got := len(f.calls["us-east-1"]); got != 2 {
+		t.Errorf("%d calls after the second Resolve, want still 2", got)
+	}
+}
+
+// TestResolveSecretARNs: a secret asked for by ARN, full or partial, is
+// served only when the answer's ARN names the same partition, region,
+// account and secret, as an endpoint that ignores the ARN's account and
+// region (moto does) would answer otherwise: with the caller's own secret
+// of that name.
+func TestResolveSecretARNs(t *testing.T) {
+	const (
+		theirs  = "arn:aws:secretsmanager:us-east-1:999999999999:secret:shared"
+		ours    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-AbCdEf"
+		west    = "arn:aws:secretsmanager:us-west-2:123456789012:secret:db"
+		canary  = "canary-9f3c2e"
+		wantErr = "ARNMismatch"
+	)
+	tests := []struct {
+		name     string
+		ref      string
+		answered string // the ARN the fake answers with; "" for the secret's own
+		noARN    bool
+		wantCode string
+	}{
+		{"partial ARN", theirs, "", false, ""},
+		{"full ARN", theirs + "-XyZ123", "", false, ""},
+		{"partial ARN, short name that looks suffixed", "arn:aws:secretsmanager:us-east-1:999999999999:secret:app/my-secret", "", false, ""},
+		{"partial ARN answered from our account", theirs, ours, false, wantErr},
+		{"full ARN answered from our account", theirs + "-XyZ123", ours, false, wantErr},
+		{"answered from another region", west, "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", false, wantErr},
+		{"answered from another partition", west, "arn:aws-cn:secretsmanager:us-west-2:123456789012:secret:db-AbCdEf", false, wantErr},
+		{"answered with another secret", west, "arn:aws:secretsmanager:us-west-2:123456789012:secret:db-other-AbCdEf", false, wantErr},
+		{"full ARN answered with another version of the name", theirs + "-XyZ123", theirs + "-QrS456", false, wantErr},
+		{"answered without an ARN", theirs, "", true, wantErr},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ref, err := reference.Parse(tt.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := &fakeAWS{secrets: map[string]string{ref.Region + "/" + tt.ref: canary}, arns: map[string]string{}}
+			if tt.answered != "" || tt.noARN {
+				f.arns[tt.ref] = tt.answered
+			}
+			r := newFakeResolver(f)
+			values, err := r.Resolve(context.Background(), requests(t, "S", tt.ref))
+			if tt.wantCode == "" {
+				if err != nil || string(values[0].Value) != canary {
+					t.Fatalf("Resolve = %v; want the secret's value", err)
+				}
+				return
+			}
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Code != tt.wantCode || errs[0].Var != "S" || errs[0].Hint == "" {
+				t.Fatalf("error = %v, want S failing with %s and a hint", err, tt.wantCode)
+			}
+			if strings.Contains(err.Error(), canary) || strings.Contains(errs[0].Hint, canary) {
+				t.Errorf("the error or its hint holds the value")
+			}
+			if gets := f.calls[ref.Region]; len(gets) != 1 {
+				t.Errorf("calls = %q, want one GetSecretValue", gets)
+			}
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Options say how to build the SDK configuration shared by every client.
@@ -54,7 +55,8 @@ const (
 
 // LoadConfig loads the SDK's default configuration (environment, shared
 // config, SSO, container and instance credentials) with valuefrom's retry
-// policy and connection pool.
+// policy and connection pool, reading at most MaxResponseBytes of any
+// answer.
 //
 // Retries cover throttling, 5xx answers and connection errors, with
 // jittered exponential backoff. The SDK's client-side retry quota is off:
@@ -70,7 +72,12 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 			t.MaxIdleConns = conns * 2
 			t.MaxIdleConnsPerHost = conns
 			t.ResponseHeaderTimeout = cmp.Or(o.attemptTimeout, DefaultAttemptTimeout)
+			t.MaxResponseHeaderBytes = maxHeaderBytes
 		})),
+		// Every client made from the configuration, credential and
+		// metadata clients included, reads at most MaxResponseBytes of an
+		// answer.
+		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses}),
 	}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))

@@ -13,18 +13,26 @@ import (
 
 // Error codes of valuefrom's own, for failures that are not AWS errors.
 const (
-	CodeSyntax        = "MalformedReference" // a value starts like a reference but does not parse
-	CodeNotFound      = "NotFound"           // GetParameters listed the name as invalid
-	CodeJSONKey       = "JSONKeyNotFound"    // the key is not in the secret's JSON object
-	CodeNotJSONObject = "NotJSONObject"      // a JSON key was asked of a value that is no JSON object
-	CodeBinary        = "BinaryValue"        // binary bytes cannot go in the environment
-	CodeTimeout       = "Timeout"            // the deadline passed
-	CodeCanceled      = "Canceled"           // interrupted by a signal
-	CodeNetwork       = "NetworkError"       // AWS could not be reached
-	CodeCredentials   = "NoCredentials"      // no credentials could be found
-	CodeNoRegion      = "NoRegion"           // a short form needs a default region
-	CodeInternal      = "UnexpectedAnswer"   // AWS's answer did not hold what was asked
+	CodeSyntax           = "MalformedReference" // a value starts like a reference but does not parse
+	CodeNotFound         = "NotFound"           // GetParameters listed the name as invalid
+	CodeJSONKey          = "JSONKeyNotFound"    // the key is not in the secret's JSON object
+	CodeNotJSONObject    = "NotJSONObject"      // a JSON key was asked of a value that is no JSON object
+	CodeBinary           = "BinaryValue"        // binary bytes cannot go in the environment
+	CodeTimeout          = "Timeout"            // the deadline passed
+	CodeCanceled         = "Canceled"           // interrupted by a signal
+	CodeNetwork          = "NetworkError"       // AWS could not be reached
+	CodeCredentials      = "NoCredentials"      // no credentials could be found
+	CodeNoRegion         = "NoRegion"           // a short form needs a default region
+	CodeInternal         = "UnexpectedAnswer"   // AWS's answer did not hold what was asked
+	CodeResponseTooLarge = "ResponseTooLarge"   // the answer was larger than MaxResponseBytes
+	CodeARNMismatch      = "ARNMismatch"        // the answer's ARN is not the one the reference names
 )
+
+// ErrARNMismatch says AWS answered a request by ARN with another secret or
+// parameter: one whose ARN names another partition, region, account or
+// name. An endpoint that matches a name alone does that, and serving its
+// answer would hand over the caller's own secret of that name.
+var ErrARNMismatch = errors.New("the answer's ARN is not the one asked for")
 
 // A Class is what an error from an AWS call means to valuefrom.
 type Class struct {
@@ -73,6 +81,10 @@ func Classify(err error) Class {
 		c.Code = CodeTimeout
 	case errors.Is(err, context.Canceled):
 		c.Code = CodeCanceled
+	case errors.Is(err, ErrResponseTooLarge):
+		c.Code = CodeResponseTooLarge
+	case errors.Is(err, ErrARNMismatch):
+		c.Code = CodeARNMismatch
 	case errors.As(err, &api):
 		c.Code, c.Message, c.AWS = api.ErrorCode(), api.ErrorMessage(), true
 	case noCredentials(err):

@@ -71,6 +71,10 @@ func TestClassify(t *testing.T) {
 			Class{Code: CodeTimeout, Message: "operation error: context deadline exceeded", Transient: true}},
 		{"canceled", fmt.Errorf("operation error: %w", context.Canceled),
 			Class{Code: CodeCanceled, Message: "operation error: context canceled"}},
+		{"answer too large", &smithy.DeserializationError{Err: fmt.Errorf("failed to decode response body, %w", ErrResponseTooLarge)},
+			Class{Code: CodeResponseTooLarge, Message: "deserialization failed, failed to decode response body, " + ErrResponseTooLarge.Error()}},
+		{"another secret's ARN", fmt.Errorf("%w: asked for a, answered with b", ErrARNMismatch),
+			Class{Code: CodeARNMismatch, Message: ErrARNMismatch.Error() + ": asked for a, answered with b"}},
 		{"nil", nil, Class{}},
 	}
 	for _, tt := range tests {

@@ -58,6 +58,12 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 		return "a JSON key can only select from a secret whose value is a JSON object; drop the key to use the whole value"
 	case CodeBinary:
 		return "name the variable with a _FILE suffix to have the bytes written to a file instead"
+	case CodeResponseTooLarge:
+		return "the answer from " + Endpoint(ref.Service, region) + " was larger than any secret or parameter can be: " +
+			"check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS"
+	case CodeARNMismatch:
+		return "the answer came from another account, region or secret than the ARN names, as an endpoint that " +
+			"ignores them would answer: check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS, and that the ARN is right"
 	case CodeNoRegion:
 		return "set AWS_REGION, or use a full ARN, which carries its region"
 	}

@@ -55,6 +55,11 @@ func TestHint(t *testing.T) {
 			"no answer within VALUEFROM_TIMEOUT: check the network path to ssm.us-east-1.amazonaws.com (NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"},
 		{"network in China", ClassOf(CodeNetwork, nil), secret, "cn-northwest-1",
 			"could not reach secretsmanager.cn-northwest-1.amazonaws.com.cn: check DNS, the NAT gateway or VPC endpoint, and security groups"},
+		{"answer too large", ClassOf(CodeResponseTooLarge, ErrResponseTooLarge), param, "us-east-1",
+			"the answer from ssm.us-east-1.amazonaws.com was larger than any secret or parameter can be: check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS"},
+		{"another secret's ARN", ClassOf(CodeARNMismatch, ErrARNMismatch), secret, "us-east-1",
+			"the answer came from another account, region or secret than the ARN names, as an endpoint that ignores them would answer: " +
+				"check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS, and that the ARN is right"},
 		{"scheduled for deletion", ClassOf("InvalidRequestException", nil), secret, "us-east-1",
 			"the secret may be scheduled for deletion (aws secretsmanager restore-secret --secret-id db) or have no such version"},
 		{"invalid request on a parameter", ClassOf("InvalidRequestException", nil), param, "us-east-1", ""},

@@ -26,7 +26,8 @@ const metadataTimeout = 2 * time.Second
 // none, as in containers on ECS on EC2, which do not set AWS_REGION: from
 // the ECS task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), then from
 // the EC2 instance metadata service (unless AWS_EC2_METADATA_DISABLED is
-// true). It returns ErrNoRegion when neither answers.
+// true). It returns ErrNoRegion when neither answers. It reads at most
+// MaxResponseBytes of either's answer.
 func FindRegion(ctx context.Context, cfg aws.Config, getenv func(string) string) (string, error) {
 	if cfg.Region != "" {
 		return cfg.Region, nil
@@ -39,8 +40,10 @@ func FindRegion(ctx context.Context, cfg aws.Config, getenv func(string) string)
 	if !strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
 		ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
 		defer cancel()
-		out, err := imds.NewFromConfig(cfg).GetRegion(ctx, &imds.GetRegionInput{})
-		if err == nil && out.Region != "" {
+		out, err := imds.NewFromConfig(cfg, func(o *imds.Options) {
+			o.APIOptions = append(o.APIOptions, LimitResponses)
+		}).GetRegion(ctx, &imds.GetRegionInput{})
+		if err == nil && reference.IsRegion(out.Region) {
 			return out.Region, nil
 		}
 	}
@@ -64,7 +67,7 @@ func ecsRegion(ctx context.Context, uri string) (string, error) {
 		return "", fmt.Errorf("task metadata: %s", resp.Status)
 	}
 	var task struct{ TaskARN string }
-	if err := json.NewDecoder(resp.Body).Decode(&task); err != nil {
+	if err := json.NewDecoder(LimitBody(resp.Body, MaxResponseBytes)).Decode(&task); err != nil {
 		return "", fmt.Errorf("task metadata: %w", err)
 	}
 	// arn:aws:ecs:REGION:ACCOUNT:task/...

@@ -32,6 +32,14 @@ func TestFindRegion(t *testing.T) {
 		}
 	}))
 	defer imds.Close()
+	junk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			io.WriteString(w, "token")
+			return
+		}
+		io.WriteString(w, `{"region":"../../evil.example/"}`)
+	}))
+	defer junk.Close()
 
 	tests := []struct {
 		name   string
@@ -46,6 +54,7 @@ func TestFindRegion(t *testing.T) {
 		{"ECS first", "", map[string]string{"ECS_CONTAINER_METADATA_URI_V4": ecs.URL + "/v4/abc", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL}, "eu-central-1", true},
 		{"broken ECS, then instance", "", map[string]string{"ECS_CONTAINER_METADATA_URI_V4": ecs.URL + "/nope", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL}, "ap-southeast-2", true},
 		{"metadata disabled", "", map[string]string{"AWS_EC2_METADATA_DISABLED": "true"}, "", false},
+		{"instance metadata names no region", "", map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": junk.URL}, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,4 +99,41 @@ func TestRequestRegion(t *testing.T) {
 			t.Errorf("RequestRegion(%q, %q) = %q, %v; want %q, %v", tt.named, tt.def, got, err, tt.want, tt.err)
 		}
 	}
+}
+
+// TestFindRegionLimitsAnswers: a metadata service that answers without
+// end costs a bounded amount of memory, and the look-up moves on.
+func TestFindRegionLimitsAnswers(t *testing.T) {
+	ecs, _ := hugeServer(t, "application/json", `{"TaskARN":"`, `"}`)
+	imds, _ := hugeServer(t, "application/json", `{"region":"`, `"}`)
+	t.Run("ECS task metadata", func(t *testing.T) {
+		var err error
+		grew := allocated(func() { _, err = ecsRegion(context.Background(), ecs.URL) })
+		if !errors.Is(err, ErrResponseTooLarge) {
+			t.Errorf("error = %.200v, want ErrResponseTooLarge", err)
+		}
+		if grew > maxGrowth {
+			t.Errorf("the look-up allocated %d MiB, want under %d MiB", grew>>20, maxGrowth>>20)
+		}
+	})
+	t.Run("instance metadata", func(t *testing.T) {
+		t.Setenv("AWS_REGION", "")
+		t.Setenv("AWS_DEFAULT_REGION", "")
+		t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+		t.Setenv("AWS_PROFILE", "")
+		t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+		// Not LoadConfig: FindRegion bounds the answer itself.
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var region string
+		grew := allocated(func() { region, err = FindRegion(context.Background(), cfg, func(string) string { return "" }) })
+		if region != "" || !errors.Is(err, ErrNoRegion) {
+			t.Errorf("FindRegion = %.40q (%d bytes), %.200v; want ErrNoRegion", region, len(region), err)
+		}
+		if grew > maxGrowth {
+			t.Errorf("the look-up allocated %d MiB, want under %d MiB", grew>>20, maxGrowth>>20)
+		}
+	})
 }
