@@ -671,6 +671,10 @@ func TestLoadToken(t *testing.T) {
 	}
 	empty := dir + "/empty"
 	os.WriteFile(empty, []byte("\n"), 0o600)
+	short := dir + "/short"
+	os.WriteFile(short, []byte("canary-short\n"), 0o600)
+	twoLines := dir + "/two-lines"
+	os.WriteFile(twoLines, []byte("canary-line-one-0123\ncanary-line-two-4567\n"), 0o600)
 	tests := []struct {
 		name                  string
 		value, file, awsToken string
@@ -686,15 +690,31 @@ func TestLoadToken(t *testing.T) {
 		{"empty file", "", empty, "", "", "VALUEFROM_TOKEN_FILE: the token file " + empty + " is empty"},
 		{"reference", "secretsmanager:sidecar-token", "", "", "", "VALUEFROM_TOKEN holds a reference, not a token"},
 		{"ARN in AWS_TOKEN", "", "", "arn:aws:ssm:us-east-1:123456789012:parameter/t", "", "AWS_TOKEN holds a reference"},
+		// Item 6: every source is trimmed alike, since a header's value
+		// arrives trimmed; what is left must be long enough and printable.
+		{"value with a newline", token + "\n", "", "", token, ""},
+		{"value with spaces", "  " + token + " \t", "", "", token, ""},
+		{"AWS_TOKEN with a newline", "", "", token + "\r\n", token, ""},
+		{"value file:// with a newline", "file://" + file + "\n", "", "", token, ""},
+		{"short value", "abc123", "", "", "", "VALUEFROM_TOKEN holds a token shorter than 16 bytes"},
+		{"short after trimming", "   canary-short  \n   ", "", "", "", "VALUEFROM_TOKEN holds a token shorter than 16 bytes"},
+		{"short AWS_TOKEN", "", "", "0123456789abcde", "", "AWS_TOKEN holds a token shorter than 16 bytes"},
+		{"short file", "", short, "", "", "VALUEFROM_TOKEN_FILE: the token file " + short + " holds a token shorter"},
+		{"blank value", " \n", "", "", "", "VALUEFROM_TOKEN holds a token shorter"},
+		{"control character", "canary-token-" + "\x00" + "0123456789", "", "", "", "VALUEFROM_TOKEN holds a control character"},
+		{"inner newline in a file", "", twoLines, "", "", "VALUEFROM_TOKEN_FILE: the token file " + twoLines + " holds a control character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := LoadToken(tt.value, tt.file, tt.awsToken)
 			if got != tt.want {
-				t.Errorf("token %q, want %q", got, tt.want)
+				t.Errorf("token of %d bytes, want %d bytes (not printed: it may be a canary)", len(got), len(tt.want))
 			}
 			if tt.errWant == "" && err != nil || tt.errWant != "" && (err == nil || !strings.Contains(err.Error(), tt.errWant)) {
 				t.Errorf("error %v, want one containing %q", err, tt.errWant)
+			}
+			if err != nil && (strings.Contains(err.Error(), "canary") || strings.Contains(err.Error(), token)) {
+				t.Error("the error holds the token")
 			}
 		})
 	}
