@@ -200,6 +200,7 @@ func TestServer(t *testing.T) {
 		{"TTL", testTTL},
 		{"TTLZeroAndMaxEntries", testTTLZeroAndMaxEntries},
 		{"StaleOnError", testStaleOnError},
+		{"GoneEvicts", testGoneEvicts},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, f) })
 	}
@@ -721,4 +722,89 @@ func TestLoadToken(t *testing.T) {
 	if _, err := New(Config{}); err != ErrNoToken {
 		t.Errorf("New without a token: %v, want ErrNoToken", err)
 	}
+}
+
+// testGoneEvicts: once AWS says a secret is gone (deleted) or no longer
+// readable (denied), its cached value is never served again, neither
+// fresh after refreshNow=true nor stale within the grace (item 13).
+func testGoneEvicts(t *testing.T, f *fixture) {
+	g := startGateProxy(t, f.moto.URL)
+	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: 5 * time.Minute, Stale: 15 * time.Minute})
+	seed := f.moto.Seeder(t, "us-east-1")
+	deleteSecret := func(name string) {
+		t.Helper()
+		_, err := f.sm.DeleteSecret(context.Background(), &secretsmanager.DeleteSecretInput{
+			SecretId: aws.String(name), ForceDeleteWithoutRecovery: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// wantError asserts an error answer of the given __type: the cached
+	// value must not come back.
+	wantError := func(step, path string, status int, code string) {
+		t.Helper()
+		r := ts.get(t, path)
+		if r.status < 400 || status != 0 && r.status != status || !strings.Contains(r.body, `"__type":"`+code+`"`) {
+			t.Errorf("%s: status %d body %s, want %s", step, r.status, redact(r.body), code)
+		}
+		if strings.Contains(r.body, mototest.Canary) {
+			t.Errorf("%s: the answer holds the cached value", step)
+		}
+	}
+
+	t.Run("refreshNow finds it deleted", func(t *testing.T) {
+		s := seed.Secret("gone/refreshed", mototest.Canary+"-gone-refreshed")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		deleteSecret(s.Name)
+		wantError("refreshNow=true after the deletion", path+"&refreshNow=true", 0, "ResourceNotFoundException")
+		calls := g.count(getSecretValue)
+		wantError("a plain request after it", path, 0, "ResourceNotFoundException")
+		if g.count(getSecretValue) != calls+1 {
+			t.Error("the plain request was answered from the cache, not from AWS")
+		}
+	})
+
+	t.Run("past the TTL, then AWS fails", func(t *testing.T) {
+		s := seed.Secret("gone/expired", mototest.Canary+"-gone-expired")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		deleteSecret(s.Name)
+		ts.clock.Advance(6 * time.Minute) // expired, well within the grace
+		wantError("past the TTL after the deletion", path, 0, "ResourceNotFoundException")
+		g.fault.Store("unavailable")
+		defer g.fault.Store("")
+		wantError("AWS unavailable within the grace, after a not-found", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+	})
+
+	t.Run("refreshNow is denied", func(t *testing.T) {
+		s := seed.Secret("gone/denied", mototest.Canary+"-gone-denied")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		g.fault.Store("denied")
+		wantError("refreshNow=true denied", path+"&refreshNow=true", http.StatusBadRequest, "AccessDeniedException")
+		g.fault.Store("unavailable")
+		defer g.fault.Store("")
+		wantError("AWS unavailable after the denial", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+	})
+
+	t.Run("refreshNow fails transiently", func(t *testing.T) {
+		s := seed.Secret("gone/kept", mototest.Canary+"-gone-kept")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		g.fault.Store("unavailable")
+		wantError("refreshNow=true unavailable", path+"&refreshNow=true", http.StatusServiceUnavailable, "ServiceUnavailable")
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Error("a transient failure of refreshNow=true dropped the fresh cached value")
+		}
+		g.fault.Store("")
+	})
 }
