@@ -28,6 +28,11 @@ type Options struct {
 	// cover; the others are returned although a stale entry exists. Nil
 	// means every error.
 	ServeStale func(err error) bool
+	// Evict, if set, says which fetch errors remove the entry, so that
+	// neither a later Get nor the stale grace serves it again: an answer
+	// that says the value may no longer be read. Evict is asked before
+	// ServeStale. Nil means no error evicts.
+	Evict func(err error) bool
 	// MaxEntries bounds the number of entries; the least recently used
 	// entry is evicted first. Zero means no bound.
 	MaxEntries int
@@ -68,7 +73,8 @@ func New[V any](opts Options) *Cache[V] {
 // deadline of the caller that started it, but not its cancellation, so that
 // one caller going away does not fail the others. When fetch fails, with an
 // error Options.ServeStale accepts, and the entry is stale by no more than
-// Options.Stale, the stale value is returned with a nil error.
+// Options.Stale, the stale value is returned with a nil error; when it
+// fails with an error Options.Evict accepts, the entry is removed first.
 func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Context) (V, error)) (V, error) {
 	if v, ok := c.lookup(key, c.opts.TTL); ok {
 		return v, nil
@@ -77,13 +83,7 @@ func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Conte
 		if v, ok := c.lookup(key, c.opts.TTL); ok {
 			return v, nil // fetched by a call that finished just now
 		}
-		fctx, cancel := fetchContext(ctx)
-		defer cancel()
-		v, err := fetch(fctx)
-		if err == nil {
-			c.Set(key, v)
-		}
-		return v, err
+		return c.fetch(ctx, key, fetch)
 	})
 	var zero V
 	select {
@@ -103,6 +103,40 @@ func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Conte
 			return zero, res.Err
 		}
 		return res.Val.(V), nil
+	}
+}
+
+// Refresh calls fetch whatever the cache holds for key, and stores its
+// value; when fetch fails with an error Options.Evict accepts, it removes
+// the entry. It neither shares the call with others nor serves a stale
+// value: it is for a caller who asked for the current value. The fetch
+// runs as Get's does, detached from ctx's cancellation.
+func (c *Cache[V]) Refresh(ctx context.Context, key string, fetch func(context.Context) (V, error)) (V, error) {
+	return c.fetch(ctx, key, fetch)
+}
+
+// fetch calls fetch for key and stores its value, or evicts the entry
+// when its error says so.
+func (c *Cache[V]) fetch(ctx context.Context, key string, fetch func(context.Context) (V, error)) (V, error) {
+	fctx, cancel := fetchContext(ctx)
+	defer cancel()
+	v, err := fetch(fctx)
+	switch {
+	case err == nil:
+		c.Set(key, v)
+	case c.opts.Evict != nil && c.opts.Evict(err):
+		c.Delete(key)
+	}
+	return v, err
+}
+
+// Delete removes the entry for key, if there is one.
+func (c *Cache[V]) Delete(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.lru.Remove(el)
+		delete(c.items, key)
 	}
 }
 

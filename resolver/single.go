@@ -35,7 +35,8 @@ type ParameterQuery struct {
 
 // GetOptions say how GetSecret and GetParameter use the cache.
 type GetOptions struct {
-	// Refresh skips a cached entry and replaces it when the call succeeds.
+	// Refresh skips a cached entry and replaces it when the call succeeds,
+	// or evicts it when the cache's Options.Evict says the error should.
 	Refresh bool
 	// Timeout bounds the AWS call, retries included. Zero means no bound.
 	Timeout time.Duration
@@ -108,14 +109,10 @@ func (r *Resolver) getOne(ctx context.Context, key string, o GetOptions, call fu
 		}
 		return call(ctx)
 	}
-	if !o.Refresh {
-		return r.cache.Get(ctx, key, fetch)
+	if o.Refresh {
+		return r.cache.Refresh(ctx, key, fetch)
 	}
-	s, err := fetch(ctx)
-	if err == nil {
-		r.cache.Set(key, s)
-	}
-	return s, err
+	return r.cache.Get(ctx, key, fetch)
 }
 
 // CheckID checks a secret id or parameter name as the server takes it

@@ -50,9 +50,9 @@ func (p *Policy) WriteJSON(w io.Writer) error {
 }
 
 // Policy returns the least-privilege IAM policy the task role needs to
-// resolve reqs: secretsmanager:GetSecretValue on each secret (a name
-// without its six-character suffix gets the "-??????" wildcard),
-// ssm:GetParameters on each parameter, and kms:Decrypt on each
+// resolve reqs: secretsmanager:GetSecretValue on each secret (its ARN as
+// DescribeSecret returns it, else both forms that could match; see
+// row.resources), ssm:GetParameters on each parameter, and kms:Decrypt on each
 // customer-managed key that protects one, restricted by kms:ViaService to
 // the service and region that use it. AWS-managed keys need no statement.
 // Statements come in a fixed order with sorted resources, so the output
@@ -98,7 +98,9 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 		if r.ref.Service == reference.SecretsManager {
 			readSid, decryptSid = SidSecrets, SidDecryptSecrets
 		}
-		add(resources, readSid, r.ref.ARN(partition, r.Region, account))
+		for _, arn := range r.resources(partition, account) {
+			add(resources, readSid, arn)
+		}
 		if r.Exists == No {
 			notes = append(notes, fmt.Sprintf("%s: %s does not exist in %s; the policy names it anyway", r.Var, r.Ref, r.Region))
 			continue
@@ -137,4 +139,30 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 	}
 	slices.Sort(notes)
 	return p, notes, nil
+}
+
+// resources returns what the policy names for the row's secret or
+// parameter. A secret's ARN ends in "-" and six random characters that
+// only AWS knows, and a name cannot tell whether it holds them:
+// "app/my-secret" and "app/db-master" look suffixed but are names, and
+// "arn:...:secret:app/db" may be a complete ARN or a partial one. So when
+// DescribeSecret gave the ARN (the row's ARN), that is the resource;
+// otherwise (the secret is missing, or DescribeSecret was denied) the
+// policy names both the ARN as written, which matches when it is
+// complete, and with "-??????", which matches the one suffix AWS appends
+// when it is not. The form that does not apply matches only a secret
+// whose ARN spells the same by chance: one named "app/my" whose random
+// suffix is "secret", or one named "db-AbCdEf" for a complete ARN.
+func (r *row) resources(partition, account string) []string {
+	if r.ref.Service != reference.SecretsManager {
+		return []string{r.ref.ARN(partition, r.Region, account)}
+	}
+	if r.ARN != "" {
+		return []string{r.ARN}
+	}
+	exact := r.ref.ID()
+	if r.ref.Partition == "" {
+		exact = fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", partition, r.Region, account, r.ref.Name)
+	}
+	return []string{exact, exact + "-??????"}
 }

@@ -47,6 +47,9 @@ func seed(t *testing.T, moto *mototest.Server) keys {
 	east.WithKey(ks.disabled).Secret("disabled", canary)
 	east.WithKey(ks.deleting).Secret("deleting", canary)
 	west.WithKey(ks.mrk).Secret("west", canary)
+	// Names that end like a suffix ("-" and six characters): item 1.
+	east.Secret("app/my-secret", canary)
+	east.Secret("app/db-master", canary)
 
 	token := east.Parameter("/app/token", "SecureString", canary)
 	east.WithKey("alias/app").Parameter("/app/cmk", "SecureString", canary)
@@ -396,12 +399,15 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 		}
 	}
 	const acct = "123456789012"
+	// A secret that exists is named by the ARN DescribeSecret returns; a
+	// missing one by both forms that could match it (item 1).
 	wantRes := map[string][]string{
 		"ReadSecrets secretsmanager:GetSecretValue": {
-			"arn:aws:secretsmanager:us-east-1:" + acct + ":secret:app/db-??????",
+			describedARN(t, moto, "us-east-1", "app/db"),
+			"arn:aws:secretsmanager:us-east-1:" + acct + ":secret:missing",
 			"arn:aws:secretsmanager:us-east-1:" + acct + ":secret:missing-??????",
-			"arn:aws:secretsmanager:us-east-1:" + acct + ":secret:plain-??????",
-			"arn:aws:secretsmanager:us-west-2:" + acct + ":secret:west-??????",
+			describedARN(t, moto, "us-east-1", "plain"),
+			describedARN(t, moto, "us-west-2", "west"),
 		},
 		"ReadParameters ssm:GetParameters": {
 			"arn:aws:ssm:us-east-1:" + acct + ":parameter/app/cmk",
@@ -434,6 +440,8 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 		}
 	}
 
+	t.Run("names that look suffixed", func(t *testing.T) { testPolicySuffixLike(t, moto) })
+
 	t.Run("--account", func(t *testing.T) {
 		c := New(Config{AWS: moto.Config(t, "us-east-1"), Account: "210987654321"})
 		c.newIdentity = func(string) identityAPI { t.Fatal("STS called despite Account"); return nil }
@@ -446,4 +454,102 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 			t.Errorf("resources %q", got)
 		}
 	})
+}
+
+// testPolicySuffixLike: a secret whose name ends in "-" and six characters
+// ("app/my-secret", "app/db-master") gets a resource that matches its real
+// ARN, from DescribeSecret; when DescribeSecret cannot tell, the policy
+// names both the ARN as written and its "-??????" form (issue 12 item 1).
+func testPolicySuffixLike(t *testing.T, moto *mototest.Server) {
+	const acct = "123456789012"
+	const prefix = "arn:aws:secretsmanager:us-east-1:" + acct + ":secret:"
+	mySecret, dbMaster := describedARN(t, moto, "us-east-1", "app/my-secret"), describedARN(t, moto, "us-east-1", "app/db-master")
+	environ := []string{
+		"MY=secretsmanager:app/my-secret",
+		"MASTER=" + prefix + "app/db-master:password::", // a partial ARN
+		"GONE=secretsmanager:app/gone-secret",           // missing: no ARN to ask for
+	}
+	reqs, err := reference.Find(environ, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources := func(c *Checker) []string {
+		t.Helper()
+		p, _, err := c.Policy(context.Background(), reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Statement) == 0 || p.Statement[0].Sid != SidSecrets {
+			t.Fatalf("statements %+v, want %s first", p.Statement, SidSecrets)
+		}
+		return p.Statement[0].Resource
+	}
+	matched := func(res []string, arn string) bool {
+		return slices.ContainsFunc(res, func(pattern string) bool { return iamMatch(pattern, arn) })
+	}
+
+	t.Run("described", func(t *testing.T) {
+		got := resources(New(Config{AWS: moto.Config(t, "us-east-1"), Account: acct}))
+		want := []string{prefix + "app/gone-secret", prefix + "app/gone-secret-??????", dbMaster, mySecret}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("resources %q, want %q", got, want)
+		}
+		for _, arn := range []string{mySecret, dbMaster} {
+			if !matched(got, arn) {
+				t.Errorf("no resource matches %s: the task would get AccessDenied", arn)
+			}
+		}
+	})
+
+	t.Run("DescribeSecret denied", func(t *testing.T) {
+		proxy := faultproxy.Serve(t, moto.URL, faultproxy.Config{Deny: map[string]faultproxy.Denial{
+			"app/my-secret": faultproxy.AccessDenied, prefix + "app/db-master": faultproxy.AccessDenied}})
+		c := New(Config{AWS: moto.Config(t, "us-east-1"), Account: acct})
+		c.secrets.New = func(region string) secretsAPI {
+			return secretsmanager.NewFromConfig(moto.Config(t, region), func(o *secretsmanager.Options) {
+				o.BaseEndpoint, o.RetryMaxAttempts = aws.String(proxy.URL()), 1
+			})
+		}
+		got := resources(c)
+		for _, w := range []string{prefix + "app/my-secret", prefix + "app/my-secret-??????", prefix + "app/db-master", prefix + "app/db-master-??????"} {
+			if !slices.Contains(got, w) {
+				t.Errorf("resources %q lack %s", got, w)
+			}
+		}
+		for _, arn := range []string{mySecret, dbMaster} {
+			if !matched(got, arn) {
+				t.Errorf("no resource matches %s: the task would get AccessDenied", arn)
+			}
+		}
+		if st := proxy.Counts()["secretsmanager.DescribeSecret"]; st.Denied != 2 {
+			t.Errorf("proxy denied %d DescribeSecret calls, want 2", st.Denied)
+		}
+	})
+}
+
+// describedARN is the ARN moto gives the secret name in region.
+func describedARN(t *testing.T, moto *mototest.Server, region, name string) string {
+	t.Helper()
+	sm := secretsmanager.NewFromConfig(moto.Config(t, region))
+	out, err := sm.DescribeSecret(context.Background(), &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.ARN)
+}
+
+// iamMatch reports whether an IAM resource pattern matches arn: "?" is
+// any one character, "*" any run of characters.
+func iamMatch(pattern, arn string) bool {
+	if pattern == "" {
+		return arn == ""
+	}
+	switch pattern[0] {
+	case '*':
+		return iamMatch(pattern[1:], arn) || arn != "" && iamMatch(pattern, arn[1:])
+	case '?':
+		return arn != "" && iamMatch(pattern[1:], arn[1:])
+	}
+	return arn != "" && pattern[0] == arn[0] && iamMatch(pattern[1:], arn[1:])
 }

@@ -202,8 +202,13 @@ func (r *row) hasCode(code string) bool {
 	return false
 }
 
-// policyARN is the ARN an IAM policy names for the row's reference.
+// policyARN is the ARN IAM would name for the row's reference, for a
+// hint: the one AWS returned when it did, since the shape of a name
+// cannot tell whether it ends in the secret's suffix.
 func (r *row) policyARN() string {
+	if r.ARN != "" {
+		return r.ARN
+	}
 	if r.ref.Partition != "" {
 		return r.ref.ARN("", "", "")
 	}

@@ -5,8 +5,9 @@
 //
 // It owns the routes and their answers (shapes, status codes and error
 // bodies copied from the agent), the token check and the SSRF guard, the
-// wiring of the cache (TTL, bound, stale grace on transient failures) to
-// the resolver, and the graceful shutdown.
+// wiring of the cache (TTL, bound, stale grace on transient failures,
+// eviction when AWS says a value may no longer be read) to the resolver,
+// the bounds on connections, and the graceful shutdown.
 //
 // Routes:
 //
@@ -100,6 +101,7 @@ func New(cfg Config) (*Server, error) {
 		Stale:      cfg.Stale,
 		MaxEntries: cfg.MaxEntries,
 		ServeStale: resolver.Transient,
+		Evict:      gone,
 		Now:        cfg.Now,
 		OnStale: func(key string, err error) {
 			s.log.Warn("AWS failed: serving the cached value past its TTL", "key", strings.ReplaceAll(key, "\x00", " "),
@@ -108,6 +110,23 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.res = resolver.New(resolver.Config{AWS: cfg.AWS, Cache: c, Logger: cfg.Logger})
 	return s, nil
+}
+
+// gone reports whether err, AWS's answer to a fetch, says the value may no
+// longer be read, so that its cache entry is evicted at once, by a
+// refreshNow=true request or a plain one past the TTL alike, and neither
+// a later request nor the stale grace serves it: the secret or parameter
+// is not found (deleted, even with a recovery window still open), IAM
+// denies the call (a revoked permission must stop the value from being
+// served, as it stops a new task), or its KMS key fails. Timeouts,
+// throttling and 5xx answers keep the entry.
+//
+// AWS answers a secret scheduled for deletion with InvalidRequestException,
+// which Classify does not name: any AWS answer that is not transient says
+// what AWS thinks of this query now, so every one of them evicts.
+func gone(err error) bool {
+	c := awsapi.Classify(err)
+	return c.NotFound || c.Denied || c.KMS || c.AWS && !c.Transient
 }
 
 // Calls returns how many AWS calls the server has made, not counting the

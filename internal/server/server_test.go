@@ -200,6 +200,7 @@ func TestServer(t *testing.T) {
 		{"TTL", testTTL},
 		{"TTLZeroAndMaxEntries", testTTLZeroAndMaxEntries},
 		{"StaleOnError", testStaleOnError},
+		{"GoneEvicts", testGoneEvicts},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, f) })
 	}
@@ -671,6 +672,10 @@ func TestLoadToken(t *testing.T) {
 	}
 	empty := dir + "/empty"
 	os.WriteFile(empty, []byte("\n"), 0o600)
+	short := dir + "/short"
+	os.WriteFile(short, []byte("canary-short\n"), 0o600)
+	twoLines := dir + "/two-lines"
+	os.WriteFile(twoLines, []byte("canary-line-one-0123\ncanary-line-two-4567\n"), 0o600)
 	tests := []struct {
 		name                  string
 		value, file, awsToken string
@@ -686,19 +691,120 @@ func TestLoadToken(t *testing.T) {
 		{"empty file", "", empty, "", "", "VALUEFROM_TOKEN_FILE: the token file " + empty + " is empty"},
 		{"reference", "secretsmanager:sidecar-token", "", "", "", "VALUEFROM_TOKEN holds a reference, not a token"},
 		{"ARN in AWS_TOKEN", "", "", "arn:aws:ssm:us-east-1:123456789012:parameter/t", "", "AWS_TOKEN holds a reference"},
+		// Item 6: every source is trimmed alike, since a header's value
+		// arrives trimmed; what is left must be long enough and printable.
+		{"value with a newline", token + "\n", "", "", token, ""},
+		{"value with spaces", "  " + token + " \t", "", "", token, ""},
+		{"AWS_TOKEN with a newline", "", "", token + "\r\n", token, ""},
+		{"value file:// with a newline", "file://" + file + "\n", "", "", token, ""},
+		{"short value", "abc123", "", "", "", "VALUEFROM_TOKEN holds a token shorter than 16 bytes"},
+		{"short after trimming", "   canary-short  \n   ", "", "", "", "VALUEFROM_TOKEN holds a token shorter than 16 bytes"},
+		{"short AWS_TOKEN", "", "", "0123456789abcde", "", "AWS_TOKEN holds a token shorter than 16 bytes"},
+		{"short file", "", short, "", "", "VALUEFROM_TOKEN_FILE: the token file " + short + " holds a token shorter"},
+		{"blank value", " \n", "", "", "", "VALUEFROM_TOKEN holds a token shorter"},
+		{"control character", "canary-token-" + "\x00" + "0123456789", "", "", "", "VALUEFROM_TOKEN holds a control character"},
+		{"inner newline in a file", "", twoLines, "", "", "VALUEFROM_TOKEN_FILE: the token file " + twoLines + " holds a control character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := LoadToken(tt.value, tt.file, tt.awsToken)
 			if got != tt.want {
-				t.Errorf("token %q, want %q", got, tt.want)
+				t.Errorf("token of %d bytes, want %d bytes (not printed: it may be a canary)", len(got), len(tt.want))
 			}
 			if tt.errWant == "" && err != nil || tt.errWant != "" && (err == nil || !strings.Contains(err.Error(), tt.errWant)) {
 				t.Errorf("error %v, want one containing %q", err, tt.errWant)
+			}
+			if err != nil && (strings.Contains(err.Error(), "canary") || strings.Contains(err.Error(), token)) {
+				t.Error("the error holds the token")
 			}
 		})
 	}
 	if _, err := New(Config{}); err != ErrNoToken {
 		t.Errorf("New without a token: %v, want ErrNoToken", err)
 	}
+}
+
+// testGoneEvicts: once AWS says a secret is gone (deleted) or no longer
+// readable (denied), its cached value is never served again, neither
+// fresh after refreshNow=true nor stale within the grace (item 13).
+func testGoneEvicts(t *testing.T, f *fixture) {
+	g := startGateProxy(t, f.moto.URL)
+	ts := startServer(t, Config{AWS: awsConfig(t, g.url), TTL: 5 * time.Minute, Stale: 15 * time.Minute})
+	seed := f.moto.Seeder(t, "us-east-1")
+	deleteSecret := func(name string) {
+		t.Helper()
+		_, err := f.sm.DeleteSecret(context.Background(), &secretsmanager.DeleteSecretInput{
+			SecretId: aws.String(name), ForceDeleteWithoutRecovery: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// wantError asserts an error answer of the given __type: the cached
+	// value must not come back.
+	wantError := func(step, path string, status int, code string) {
+		t.Helper()
+		r := ts.get(t, path)
+		if r.status < 400 || status != 0 && r.status != status || !strings.Contains(r.body, `"__type":"`+code+`"`) {
+			t.Errorf("%s: status %d body %s, want %s", step, r.status, redact(r.body), code)
+		}
+		if strings.Contains(r.body, mototest.Canary) {
+			t.Errorf("%s: the answer holds the cached value", step)
+		}
+	}
+
+	t.Run("refreshNow finds it deleted", func(t *testing.T) {
+		s := seed.Secret("gone/refreshed", mototest.Canary+"-gone-refreshed")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		deleteSecret(s.Name)
+		wantError("refreshNow=true after the deletion", path+"&refreshNow=true", 0, "ResourceNotFoundException")
+		calls := g.count(getSecretValue)
+		wantError("a plain request after it", path, 0, "ResourceNotFoundException")
+		if g.count(getSecretValue) != calls+1 {
+			t.Error("the plain request was answered from the cache, not from AWS")
+		}
+	})
+
+	t.Run("past the TTL, then AWS fails", func(t *testing.T) {
+		s := seed.Secret("gone/expired", mototest.Canary+"-gone-expired")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		deleteSecret(s.Name)
+		ts.clock.Advance(6 * time.Minute) // expired, well within the grace
+		wantError("past the TTL after the deletion", path, 0, "ResourceNotFoundException")
+		g.fault.Store("unavailable")
+		defer g.fault.Store("")
+		wantError("AWS unavailable within the grace, after a not-found", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+	})
+
+	t.Run("refreshNow is denied", func(t *testing.T) {
+		s := seed.Secret("gone/denied", mototest.Canary+"-gone-denied")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		g.fault.Store("denied")
+		wantError("refreshNow=true denied", path+"&refreshNow=true", http.StatusBadRequest, "AccessDeniedException")
+		g.fault.Store("unavailable")
+		defer g.fault.Store("")
+		wantError("AWS unavailable after the denial", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+	})
+
+	t.Run("refreshNow fails transiently", func(t *testing.T) {
+		s := seed.Secret("gone/kept", mototest.Canary+"-gone-kept")
+		path := "/secretsmanager/get?secretId=" + s.Name
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Fatal("wrong first value (not shown)")
+		}
+		g.fault.Store("unavailable")
+		wantError("refreshNow=true unavailable", path+"&refreshNow=true", http.StatusServiceUnavailable, "ServiceUnavailable")
+		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
+			t.Error("a transient failure of refreshNow=true dropped the fresh cached value")
+		}
+		g.fault.Store("")
+	})
 }

@@ -379,36 +379,26 @@ func (r Ref) ID() string {
 	return r.Name
 }
 
-// ARN returns the ARN of the secret or parameter, using region and account
-// where the reference has none. A secret given without its six-character
-// suffix gets the wildcard "-??????", as IAM policies need.
+// ARN returns the ARN IAM would name for the secret or parameter, using
+// region and account where the reference has none. A secret given by its
+// name gets the wildcard "-??????" for the six characters AWS appends to
+// every secret's name in its ARN: a name is never its ARN's last part,
+// whatever its shape ("app/my-secret" ends like a suffix, but is a name).
+// A secret given by ARN keeps the ARN as written: it is exact when it is
+// complete, and partial when its suffix is left out, which only AWS can
+// tell (DescribeSecret returns the ARN); a policy that must match either
+// way names both the ARN as written and its "-??????" form.
 func (r Ref) ARN(partition, region, account string) string {
-	if r.Partition != "" {
-		partition, region, account = r.Partition, r.Region, r.Account
-	}
 	if r.Service == SSM {
+		if r.Partition != "" {
+			partition, region, account = r.Partition, r.Region, r.Account
+		}
 		return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", partition, region, account, strings.TrimPrefix(r.Name, "/"))
 	}
-	name := r.Name
-	if !hasSecretSuffix(name) {
-		name += "-??????"
+	if r.Partition != "" {
+		return r.ID()
 	}
-	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", partition, region, account, name)
-}
-
-// hasSecretSuffix reports whether name ends in the "-" and six random
-// characters that AWS appends to a secret's name in its ARN.
-func hasSecretSuffix(name string) bool {
-	i := len(name) - 7
-	if i < 1 || name[i] != '-' {
-		return false
-	}
-	for _, c := range name[i+1:] {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
+	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s-??????", partition, region, account, r.Name)
 }
 
 func hasPrefixFold(s, prefix string) bool {

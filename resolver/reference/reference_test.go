@@ -149,8 +149,14 @@ func TestRefARN(t *testing.T) {
 		{"ssm:/app/db", "arn:aws:ssm:us-east-1:111122223333:parameter/app/db"},
 		{"ssm:db:3", "arn:aws:ssm:us-east-1:111122223333:parameter/db"},
 		{"secretsmanager:db", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-??????"},
-		{"secretsmanager:db-AbCdEf", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"},
-		{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db:k::", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-??????"},
+		// A name is a name, whatever its shape: AWS appends the suffix to
+		// every one (issue 12 item 1).
+		{"secretsmanager:app/my-secret", "arn:aws:secretsmanager:us-east-1:111122223333:secret:app/my-secret-??????"},
+		{"secretsmanager:app/db-master:password::", "arn:aws:secretsmanager:us-east-1:111122223333:secret:app/db-master-??????"},
+		{"secretsmanager:db-AbCdEf", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf-??????"},
+		// An ARN is kept as written, complete or partial: only AWS knows.
+		{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"},
+		{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db:k::", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"},
 		{"arn:aws:ssm:eu-west-1:123456789012:parameter/app/db:prod", "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db"},
 	}
 	for _, tt := range tests {
