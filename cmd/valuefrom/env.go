@@ -24,7 +24,7 @@ var envCommand = &command{
 			if err != nil {
 				return usagef("--format: %v", err)
 			}
-			environ, own, err := o.Overlay(c.environ)
+			environ, own, err := o.Overlay(ctx, c.environ)
 			if err != nil {
 				return err
 			}

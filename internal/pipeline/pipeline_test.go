@@ -146,7 +146,7 @@ func TestOverlay(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := pipeline.Options{TaskDef: tt.td, Container: tt.ctr}
 			o.Settings.Ignore = []string{"I"}
-			got, own, err := o.Overlay(slices.Clone(environ))
+			got, own, err := o.Overlay(context.Background(), slices.Clone(environ))
 			if tt.wantErrText != "" {
 				var usage *pipeline.UsageError
 				if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.wantErrText) {
@@ -172,7 +172,7 @@ func TestOverlay(t *testing.T) {
 				t.Errorf("Ignore = %q, want %q", o.Settings.Ignore, tt.wantIgnore)
 			}
 			o2 := pipeline.Options{TaskDef: tt.td, Container: tt.ctr}
-			vars, err := o2.Vars(environ)
+			vars, err := o2.Vars(context.Background(), environ)
 			if err != nil || !slices.Equal(vars, tt.wantVars) {
 				t.Errorf("Vars = %q, %v; want %q", vars, err, tt.wantVars)
 			}
