@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,6 +34,13 @@ func (e *FileError) Unwrap() error { return e.Err }
 // (see secretfile.TempDir). Variables for which drop reports true are
 // removed.
 func Environment(environ []string, vars []Var, filesDir string, drop func(string) bool) ([]string, error) {
+	names := make([]string, len(vars))
+	for i, v := range vars {
+		names[i] = v.Name
+	}
+	if err := CheckFiles(names); err != nil {
+		return nil, err
+	}
 	set := make(map[string]string, len(vars))
 	dir := ""
 	// A directory made here holds nothing else: on failure, remove it
@@ -59,14 +67,7 @@ func Environment(environ []string, vars []Var, filesDir string, drop func(string
 				return nil, &FileError{Var: v.Name, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
 		}
-		name := strings.TrimSuffix(v.Name, reference.FileSuffix)
-		if name == "" {
-			name = v.Name
-		}
-		if filepath.Base(name) != name || name == "." || name == ".." {
-			return nil, cleanup(&FileError{Var: v.Name, Err: fmt.Errorf("the name would place the file outside %s", dir)})
-		}
-		path, err := filepath.Abs(filepath.Join(dir, name))
+		path, err := filepath.Abs(filepath.Join(dir, strings.TrimSuffix(v.Name, reference.FileSuffix)))
 		if err == nil {
 			err = secretfile.Write(path, v.Value, 0o400)
 		}
@@ -76,4 +77,34 @@ func Environment(environ []string, vars []Var, filesDir string, drop func(string
 		set[v.Name] = path
 	}
 	return Environ(environ, set, drop), nil
+}
+
+// CheckFiles checks, before anything is written, the names of the _FILE
+// variables among names (those that end in reference.FileSuffix): each
+// must name a file of its own in the files directory. _FILE alone names
+// none (and _FILE_FILE would name the same one); a name with a slash, or
+// "." or "..", would place it elsewhere; and two names that differ only in
+// case would write one file on the case-insensitive file systems of macOS
+// and Windows, where valuefrom run is used too, so they are refused
+// everywhere. The error is a *FileError naming the variable, and the other
+// variable when two collide.
+func CheckFiles(names []string) error {
+	seen := map[string]string{} // file name, folded: variable
+	for _, n := range names {
+		file, ok := strings.CutSuffix(n, reference.FileSuffix)
+		switch {
+		case !ok:
+			continue
+		case file == "":
+			return &FileError{Var: n, Err: fmt.Errorf("names no file: put the file's name before %s, as in DB_PASSWORD%[1]s", reference.FileSuffix)}
+		case filepath.Base(file) != file || file == "." || file == "..":
+			return &FileError{Var: n, Err: errors.New("the name would place the file outside the files directory")}
+		}
+		key := strings.ToLower(file)
+		if other, dup := seen[key]; dup && other != n {
+			return &FileError{Var: n, Err: fmt.Errorf("%s would write the same file: rename one of them", other)}
+		}
+		seen[key] = n
+	}
+	return nil
 }

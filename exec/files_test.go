@@ -237,3 +237,70 @@ func TestEnvironmentFileStaysInDir(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckFiles: every _FILE variable names a file of its own; _FILE
+// alone names none, and _FILE with _FILE_FILE, or names that differ only
+// in case, would write one file and lose a value.
+func TestCheckFiles(t *testing.T) {
+	tests := []struct {
+		name  string
+		names []string
+		bad   string // the variable the error names; empty: no error
+		other string // the other variable it names
+	}{
+		{"distinct", []string{"A_FILE", "A_FILE_FILE", "B_FILE", "PLAIN", "_PLAIN"}, "", ""},
+		{"one name twice", []string{"A_FILE", "A_FILE"}, "", ""},
+		{"no prefix", []string{"OK_FILE", "_FILE"}, "_FILE", ""},
+		{"_FILE and _FILE_FILE", []string{"_FILE_FILE", "_FILE"}, "_FILE", ""},
+		{"case", []string{"db_FILE", "X", "DB_FILE"}, "DB_FILE", "db_FILE"},
+		{"dot", []string{"._FILE"}, "._FILE", ""},
+		{"slash", []string{"a/b_FILE"}, "a/b_FILE", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := exec.CheckFiles(tt.names)
+			if tt.bad == "" {
+				if err != nil {
+					t.Errorf("CheckFiles(%q) = %v, want nil", tt.names, err)
+				}
+				return
+			}
+			var fe *exec.FileError
+			if !errors.As(err, &fe) || fe.Var != tt.bad {
+				t.Fatalf("CheckFiles(%q) = %v, want a FileError for %s", tt.names, err, tt.bad)
+			}
+			if !strings.Contains(err.Error(), tt.other) {
+				t.Errorf("error %q does not name %s too", err, tt.other)
+			}
+		})
+	}
+}
+
+// TestEnvironmentCollisionWritesNothing: two variables that would write
+// one file are refused before either is written.
+func TestEnvironmentCollisionWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	vars := []exec.Var{{Name: "_FILE_FILE", Value: []byte(canary)}, {Name: "_FILE", Value: []byte(canary)}}
+	_, err := exec.Environment([]string{"_FILE_FILE=ref", "_FILE=ref"}, vars, dir, nil)
+	var fe *exec.FileError
+	if !errors.As(err, &fe) || strings.Contains(err.Error(), canary) {
+		t.Fatalf("Environment err = %v, want a FileError without the value", err)
+	}
+	if got := names(t, dir); len(got) != 0 {
+		t.Errorf("files written: %q, want none", got)
+	}
+}
+
+// names lists the entries of dir, hidden ones too.
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ns []string
+	for _, e := range entries {
+		ns = append(ns, e.Name())
+	}
+	return ns
+}

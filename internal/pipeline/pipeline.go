@@ -107,7 +107,8 @@ func (r *Result) Resolved(name string) bool {
 // environ (every malformed one is reported before any network call), warns
 // about VALUEFROM_* variables that are no setting, loads the AWS
 // configuration, and resolves every reference under o.Settings.Timeout,
-// then logs a summary line. A short-form reference with no default region
+// then logs a summary line. Unless o.ToFile is set, the names of the _FILE
+// variables are checked first (exec.CheckFiles): a *exec.FileError. A short-form reference with no default region
 // is a *UsageError wrapping awsapi.ErrNoRegion. Failing references come
 // back as resolver.Errors, every one of them; no value is ever logged.
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
@@ -119,6 +120,16 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 	if o.ToFile != nil {
 		for i := range reqs {
 			reqs[i].ToFile = o.ToFile(reqs[i].Var)
+		}
+	} else {
+		// The _FILE files exec.Environment will write: a name that maps
+		// to no file, or to another's, is refused before any AWS call.
+		names := make([]string, len(reqs))
+		for i, r := range reqs {
+			names[i] = r.Var
+		}
+		if err := exec.CheckFiles(names); err != nil {
+			return nil, err
 		}
 	}
 	WarnUnknown(log, environ)

@@ -88,6 +88,18 @@ func TestResolveWithoutAWS(t *testing.T) {
 				t.Errorf("Resolve = %+v, %v; want nothing resolved", res, err)
 			}
 		}},
+		{"_FILE with no prefix, before any AWS call", []string{"_FILE=ssm:/a"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
+			var fe *exec.FileError
+			if !errors.As(err, &fe) || fe.Var != "_FILE" || errors.Is(err, awsapi.ErrNoRegion) {
+				t.Errorf("Resolve error = %v, want a FileError for _FILE", err)
+			}
+		}},
+		{"two _FILE variables, one file, before any AWS call", []string{"X_FILE=ssm:/a", "x_FILE=ssm:/b"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
+			var fe *exec.FileError
+			if !errors.As(err, &fe) || fe.Var != "x_FILE" || !strings.Contains(err.Error(), "X_FILE") {
+				t.Errorf("Resolve error = %v, want a FileError naming x_FILE and X_FILE", err)
+			}
+		}},
 		{"short form without a region", []string{"A=ssm:/a", "B=arn:aws:ssm:us-east-1:123456789012:parameter/b"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
 			var usage *pipeline.UsageError
 			if !errors.As(err, &usage) || !errors.Is(err, awsapi.ErrNoRegion) {
