@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,39 +33,73 @@ func (e *FileError) Unwrap() error { return e.Err }
 // the variable without the suffix, in filesDir, and the variable set to
 // the file's path. When filesDir is empty, a new private directory is made
 // (see secretfile.TempDir). Variables for which drop reports true are
-// removed.
+// removed. The names are checked first (see CheckFiles); on failure,
+// nothing that was written is left. When the command the environment is
+// for may not start, use Build, which says what to remove.
 func Environment(environ []string, vars []Var, filesDir string, drop func(string) bool) ([]string, error) {
+	env, _, err := Build(environ, vars, filesDir, drop)
+	return env, err
+}
+
+// Files are the _FILE files that Build wrote, for the caller to remove
+// when the command they were written for does not start.
+type Files struct {
+	dir   string   // a directory made for them, removed whole
+	paths []string // the files, when written in a directory given
+}
+
+// Remove removes the files, and the directory made for them, if any. A
+// nil *Files has nothing to remove.
+func (f *Files) Remove() error {
+	if f == nil {
+		return nil
+	}
+	if f.dir != "" {
+		return os.RemoveAll(f.dir)
+	}
+	var errs []error
+	for _, p := range f.paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Build is Environment, and also returns the files it wrote (nil when
+// none), so that the caller can remove them if the command does not
+// start.
+func Build(environ []string, vars []Var, filesDir string, drop func(string) bool) (_ []string, _ *Files, err error) {
 	names := make([]string, len(vars))
 	for i, v := range vars {
 		names[i] = v.Name
 	}
 	if err := CheckFiles(names); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	set := make(map[string]string, len(vars))
-	dir := ""
-	// A directory made here holds nothing else: on failure, remove it
-	// with whatever was written to it.
-	cleanup := func(err error) error {
-		if filesDir == "" && dir != "" {
-			os.RemoveAll(dir)
+	var files *Files
+	defer func() {
+		if err != nil {
+			files.Remove()
 		}
-		return err
-	}
+	}()
+	dir := ""
 	for _, v := range vars {
 		if !strings.HasSuffix(v.Name, reference.FileSuffix) {
 			set[v.Name] = string(v.Value)
 			continue
 		}
-		if dir == "" {
-			var err error
+		if files == nil {
+			files = &Files{}
 			if filesDir != "" {
 				dir, err = filesDir, secretfile.Dir(filesDir)
 			} else {
 				dir, err = secretfile.TempDir("")
+				files.dir = dir
 			}
 			if err != nil {
-				return nil, &FileError{Var: v.Name, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
+				return nil, nil, &FileError{Var: v.Name, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
 		}
 		path, err := filepath.Abs(filepath.Join(dir, strings.TrimSuffix(v.Name, reference.FileSuffix)))
@@ -72,11 +107,12 @@ func Environment(environ []string, vars []Var, filesDir string, drop func(string
 			err = secretfile.Write(path, v.Value, 0o400)
 		}
 		if err != nil {
-			return nil, cleanup(&FileError{Var: v.Name, Err: err})
+			return nil, nil, &FileError{Var: v.Name, Err: err}
 		}
+		files.paths = append(files.paths, path)
 		set[v.Name] = path
 	}
-	return Environ(environ, set, drop), nil
+	return Environ(environ, set, drop), files, nil
 }
 
 // CheckFiles checks, before anything is written, the names of the _FILE

@@ -304,3 +304,53 @@ func names(t *testing.T, dir string) []string {
 	}
 	return ns
 }
+
+// TestBuildFilesRemove: Build says what it wrote, and Remove removes it:
+// the directory it made, or the files in the directory given, which stays.
+func TestBuildFilesRemove(t *testing.T) {
+	given := filepath.Join(t.TempDir(), "secrets")
+	mkdir(t, given)
+	writeFile(t, filepath.Join(given, "KEEP"), "not ours", 0o600)
+	for _, filesDir := range []string{given, ""} {
+		vars := []exec.Var{{Name: "A_FILE", Value: []byte(canary)}, {Name: "B", Value: []byte("b")}, {Name: "C_FILE", Value: []byte(canary)}}
+		env, files, err := exec.Build([]string{"A_FILE=ref", "B=ref", "C_FILE=ref"}, vars, filesDir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, c := exec.Getenv(env, "A_FILE"), exec.Getenv(env, "C_FILE")
+		if err := files.Remove(); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{a, c} {
+			if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("files dir %q: %s is left after Remove", filesDir, p)
+			}
+		}
+		if filesDir == "" {
+			if _, err := os.Stat(filepath.Dir(a)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the directory Build made is left after Remove")
+			}
+		} else if got := names(t, given); !slices.Equal(got, []string{"KEEP"}) {
+			t.Errorf("the directory given holds %q after Remove, want only what was there", got)
+		}
+	}
+	if _, files, err := exec.Build([]string{"B=ref"}, []exec.Var{{Name: "B", Value: []byte("b")}}, "", nil); err != nil || files != nil || files.Remove() != nil {
+		t.Errorf("Build without _FILE variables: files %v, err %v; want nil", files, err)
+	}
+}
+
+// TestEnvironmentFailureRemovesWhatWasWritten: when a later file fails,
+// the earlier ones are removed, in a directory given too.
+func TestEnvironmentFailureRemovesWhatWasWritten(t *testing.T) {
+	dir := t.TempDir()
+	mkdir(t, filepath.Join(dir, "B")) // B_FILE's target is a directory
+	vars := []exec.Var{{Name: "A_FILE", Value: []byte(canary)}, {Name: "B_FILE", Value: []byte(canary)}}
+	_, err := exec.Environment([]string{"A_FILE=ref", "B_FILE=ref"}, vars, dir, nil)
+	var fe *exec.FileError
+	if !errors.As(err, &fe) || fe.Var != "B_FILE" {
+		t.Fatalf("err = %v, want a FileError for B_FILE", err)
+	}
+	if got := names(t, dir); !slices.Equal(got, []string{"B"}) {
+		t.Errorf("the files directory holds %q, want only B, as it was", got)
+	}
+}

@@ -395,3 +395,46 @@ func TestOptionsFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestExecRemovesFilesWhenTheCommandDoesNotStart: the _FILE files are
+// removed when exec fails; they stay when the command starts.
+func TestExecRemovesFilesWhenTheCommandDoesNotStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moto: not in -short")
+	}
+	moto := mototest.Start(t)
+	moto.Seeder(t, "us-east-1").Secret("db", canary)
+	for _, kv := range append(moto.Env(), "AWS_REGION=us-east-1") {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	environ := []string{"PATH=/usr/bin:/bin", "PW_FILE=secretsmanager:db"}
+	for _, execErr := range []error{nil, errors.New("exec failed")} {
+		for _, filesDir := range []string{t.TempDir(), ""} {
+			o := options(t, &bytes.Buffer{})
+			o.Settings.FilesDir = filesDir
+			var path string
+			o.Exec = func(args, env []string) error {
+				path = exec.Getenv(env, "PW_FILE")
+				if _, err := os.Stat(path); err != nil {
+					t.Errorf("the file is not there when the command starts: %v", err)
+				}
+				return execErr
+			}
+			if err := pipeline.Exec(context.Background(), o, []string{"true"}, environ); err != execErr {
+				t.Fatalf("Exec = %v, want %v", err, execErr)
+			}
+			_, err := os.Stat(path)
+			if left := err == nil; left != (execErr == nil) {
+				t.Errorf("exec error %v, files dir %q: the file is left: %v", execErr, filesDir, left)
+			}
+			if filesDir == "" {
+				_, err := os.Stat(filepath.Dir(path))
+				if left := err == nil; left != (execErr == nil) {
+					t.Errorf("exec error %v: the directory made for the file is left: %v", execErr, left)
+				}
+				os.RemoveAll(filepath.Dir(path))
+			}
+		}
+	}
+}
