@@ -1,7 +1,9 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,49 +33,114 @@ func (e *FileError) Unwrap() error { return e.Err }
 // the variable without the suffix, in filesDir, and the variable set to
 // the file's path. When filesDir is empty, a new private directory is made
 // (see secretfile.TempDir). Variables for which drop reports true are
-// removed.
+// removed. The names are checked first (see CheckFiles); on failure,
+// nothing that was written is left. When the command the environment is
+// for may not start, use Build, which says what to remove.
 func Environment(environ []string, vars []Var, filesDir string, drop func(string) bool) ([]string, error) {
-	set := make(map[string]string, len(vars))
-	dir := ""
-	// A directory made here holds nothing else: on failure, remove it
-	// with whatever was written to it.
-	cleanup := func(err error) error {
-		if filesDir == "" && dir != "" {
-			os.RemoveAll(dir)
-		}
-		return err
+	env, _, err := Build(environ, vars, filesDir, drop)
+	return env, err
+}
+
+// Files are the _FILE files that Build wrote, for the caller to remove
+// when the command they were written for does not start.
+type Files struct {
+	dir   string   // a directory made for them, removed whole
+	paths []string // the files, when written in a directory given
+}
+
+// Remove removes the files, and the directory made for them, if any. A
+// nil *Files has nothing to remove.
+func (f *Files) Remove() error {
+	if f == nil {
+		return nil
 	}
+	if f.dir != "" {
+		return os.RemoveAll(f.dir)
+	}
+	var errs []error
+	for _, p := range f.paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Build is Environment, and also returns the files it wrote (nil when
+// none), so that the caller can remove them if the command does not
+// start.
+func Build(environ []string, vars []Var, filesDir string, drop func(string) bool) (_ []string, _ *Files, err error) {
+	names := make([]string, len(vars))
+	for i, v := range vars {
+		names[i] = v.Name
+	}
+	if err := CheckFiles(names); err != nil {
+		return nil, nil, err
+	}
+	set := make(map[string]string, len(vars))
+	var files *Files
+	defer func() {
+		if err != nil {
+			files.Remove()
+		}
+	}()
+	dir := ""
 	for _, v := range vars {
 		if !strings.HasSuffix(v.Name, reference.FileSuffix) {
 			set[v.Name] = string(v.Value)
 			continue
 		}
-		if dir == "" {
-			var err error
+		if files == nil {
+			files = &Files{}
 			if filesDir != "" {
 				dir, err = filesDir, secretfile.Dir(filesDir)
 			} else {
 				dir, err = secretfile.TempDir("")
+				files.dir = dir
 			}
 			if err != nil {
-				return nil, &FileError{Var: v.Name, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
+				return nil, nil, &FileError{Var: v.Name, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
 		}
-		name := strings.TrimSuffix(v.Name, reference.FileSuffix)
-		if name == "" {
-			name = v.Name
-		}
-		if filepath.Base(name) != name || name == "." || name == ".." {
-			return nil, cleanup(&FileError{Var: v.Name, Err: fmt.Errorf("the name would place the file outside %s", dir)})
-		}
-		path, err := filepath.Abs(filepath.Join(dir, name))
+		path, err := filepath.Abs(filepath.Join(dir, strings.TrimSuffix(v.Name, reference.FileSuffix)))
 		if err == nil {
 			err = secretfile.Write(path, v.Value, 0o400)
 		}
 		if err != nil {
-			return nil, cleanup(&FileError{Var: v.Name, Err: err})
+			return nil, nil, &FileError{Var: v.Name, Err: err}
 		}
+		files.paths = append(files.paths, path)
 		set[v.Name] = path
 	}
-	return Environ(environ, set, drop), nil
+	return Environ(environ, set, drop), files, nil
+}
+
+// CheckFiles checks, before anything is written, the names of the _FILE
+// variables among names (those that end in reference.FileSuffix): each
+// must name a file of its own in the files directory. _FILE alone names
+// none (and _FILE_FILE would name the same one); a name with a slash, or
+// "." or "..", would place it elsewhere; and two names that differ only in
+// case would write one file on the case-insensitive file systems of macOS
+// and Windows, where valuefrom run is used too, so they are refused
+// everywhere. The error is a *FileError naming the variable, and the other
+// variable when two collide.
+func CheckFiles(names []string) error {
+	seen := map[string]string{} // file name, folded: variable
+	for _, n := range names {
+		file, ok := strings.CutSuffix(n, reference.FileSuffix)
+		switch {
+		case !ok:
+			continue
+		case file == "":
+			return &FileError{Var: n, Err: fmt.Errorf("names no file: put the file's name before %s, as in DB_PASSWORD%[1]s", reference.FileSuffix)}
+		case filepath.Base(file) != file || file == "." || file == "..":
+			return &FileError{Var: n, Err: errors.New("the name would place the file outside the files directory")}
+		}
+		key := strings.ToLower(file)
+		if other, dup := seen[key]; dup && other != n {
+			return &FileError{Var: n, Err: fmt.Errorf("%s would write the same file: rename one of them", other)}
+		}
+		seen[key] = n
+	}
+	return nil
 }

@@ -237,3 +237,120 @@ func TestEnvironmentFileStaysInDir(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckFiles: every _FILE variable names a file of its own; _FILE
+// alone names none, and _FILE with _FILE_FILE, or names that differ only
+// in case, would write one file and lose a value.
+func TestCheckFiles(t *testing.T) {
+	tests := []struct {
+		name  string
+		names []string
+		bad   string // the variable the error names; empty: no error
+		other string // the other variable it names
+	}{
+		{"distinct", []string{"A_FILE", "A_FILE_FILE", "B_FILE", "PLAIN", "_PLAIN"}, "", ""},
+		{"one name twice", []string{"A_FILE", "A_FILE"}, "", ""},
+		{"no prefix", []string{"OK_FILE", "_FILE"}, "_FILE", ""},
+		{"_FILE and _FILE_FILE", []string{"_FILE_FILE", "_FILE"}, "_FILE", ""},
+		{"case", []string{"db_FILE", "X", "DB_FILE"}, "DB_FILE", "db_FILE"},
+		{"dot", []string{"._FILE"}, "._FILE", ""},
+		{"slash", []string{"a/b_FILE"}, "a/b_FILE", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := exec.CheckFiles(tt.names)
+			if tt.bad == "" {
+				if err != nil {
+					t.Errorf("CheckFiles(%q) = %v, want nil", tt.names, err)
+				}
+				return
+			}
+			var fe *exec.FileError
+			if !errors.As(err, &fe) || fe.Var != tt.bad {
+				t.Fatalf("CheckFiles(%q) = %v, want a FileError for %s", tt.names, err, tt.bad)
+			}
+			if !strings.Contains(err.Error(), tt.other) {
+				t.Errorf("error %q does not name %s too", err, tt.other)
+			}
+		})
+	}
+}
+
+// TestEnvironmentCollisionWritesNothing: two variables that would write
+// one file are refused before either is written.
+func TestEnvironmentCollisionWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	vars := []exec.Var{{Name: "_FILE_FILE", Value: []byte(canary)}, {Name: "_FILE", Value: []byte(canary)}}
+	_, err := exec.Environment([]string{"_FILE_FILE=ref", "_FILE=ref"}, vars, dir, nil)
+	var fe *exec.FileError
+	if !errors.As(err, &fe) || strings.Contains(err.Error(), canary) {
+		t.Fatalf("Environment err = %v, want a FileError without the value", err)
+	}
+	if got := names(t, dir); len(got) != 0 {
+		t.Errorf("files written: %q, want none", got)
+	}
+}
+
+// names lists the entries of dir, hidden ones too.
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ns []string
+	for _, e := range entries {
+		ns = append(ns, e.Name())
+	}
+	return ns
+}
+
+// TestBuildFilesRemove: Build says what it wrote, and Remove removes it:
+// the directory it made, or the files in the directory given, which stays.
+func TestBuildFilesRemove(t *testing.T) {
+	given := filepath.Join(t.TempDir(), "secrets")
+	mkdir(t, given)
+	writeFile(t, filepath.Join(given, "KEEP"), "not ours", 0o600)
+	for _, filesDir := range []string{given, ""} {
+		vars := []exec.Var{{Name: "A_FILE", Value: []byte(canary)}, {Name: "B", Value: []byte("b")}, {Name: "C_FILE", Value: []byte(canary)}}
+		env, files, err := exec.Build([]string{"A_FILE=ref", "B=ref", "C_FILE=ref"}, vars, filesDir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, c := exec.Getenv(env, "A_FILE"), exec.Getenv(env, "C_FILE")
+		if err := files.Remove(); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{a, c} {
+			if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("files dir %q: %s is left after Remove", filesDir, p)
+			}
+		}
+		if filesDir == "" {
+			if _, err := os.Stat(filepath.Dir(a)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the directory Build made is left after Remove")
+			}
+		} else if got := names(t, given); !slices.Equal(got, []string{"KEEP"}) {
+			t.Errorf("the directory given holds %q after Remove, want only what was there", got)
+		}
+	}
+	if _, files, err := exec.Build([]string{"B=ref"}, []exec.Var{{Name: "B", Value: []byte("b")}}, "", nil); err != nil || files != nil || files.Remove() != nil {
+		t.Errorf("Build without _FILE variables: files %v, err %v; want nil", files, err)
+	}
+}
+
+// TestEnvironmentFailureRemovesWhatWasWritten: when a later file fails,
+// the earlier ones are removed, in a directory given too.
+func TestEnvironmentFailureRemovesWhatWasWritten(t *testing.T) {
+	dir := t.TempDir()
+	mkdir(t, filepath.Join(dir, "B")) // B_FILE's target is a directory
+	vars := []exec.Var{{Name: "A_FILE", Value: []byte(canary)}, {Name: "B_FILE", Value: []byte(canary)}}
+	_, err := exec.Environment([]string{"A_FILE=ref", "B_FILE=ref"}, vars, dir, nil)
+	var fe *exec.FileError
+	if !errors.As(err, &fe) || fe.Var != "B_FILE" {
+		t.Fatalf("err = %v, want a FileError for B_FILE", err)
+	}
+	if got := names(t, dir); !slices.Equal(got, []string{"B"}) {
+		t.Errorf("the files directory holds %q, want only B, as it was", got)
+	}
+}

@@ -24,7 +24,7 @@ var envCommand = &command{
 			if err != nil {
 				return usagef("--format: %v", err)
 			}
-			environ, own, err := o.Overlay(c.environ)
+			environ, own, err := o.Overlay(ctx, c.environ)
 			if err != nil {
 				return err
 			}
@@ -38,12 +38,17 @@ var envCommand = &command{
 			if err != nil {
 				return err
 			}
-			env, err := exec.Environment(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
+			env, files, err := exec.Build(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
 			if err != nil {
 				return err
 			}
 			vars := envfmt.Select(env, func(name string) bool { return own[name] || res.Resolved(name) })
-			return envfmt.Write(c.stdout, f, vars)
+			if err := envfmt.Write(c.stdout, f, vars); err != nil {
+				// What was not printed cannot be used: its files go too.
+				o.RemoveFiles(files)
+				return err
+			}
+			return nil
 		}
 	},
 }

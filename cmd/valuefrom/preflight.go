@@ -25,7 +25,7 @@ var checkCommand = &command{
 			if *ttl < 0 {
 				return usagef("--ttl must not be negative")
 			}
-			vars, err := o.Vars(c.environ)
+			vars, err := o.Vars(ctx, c.environ)
 			if err != nil {
 				return err
 			}
@@ -68,7 +68,7 @@ var policyCommand = &command{
 			if *account != "" && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(*account) {
 				return usagef("--account must be a 12-digit account ID, not %q", *account)
 			}
-			vars, err := o.Vars(c.environ)
+			vars, err := o.Vars(ctx, c.environ)
 			if err != nil {
 				return err
 			}

@@ -40,7 +40,7 @@ var renderCommand = &command{
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return usagef("--out %s: its parent directory %s does not exist", *out, dir)
 			}
-			environ, own, err := o.Overlay(c.environ)
+			environ, own, err := o.Overlay(ctx, c.environ)
 			if err != nil {
 				return err
 			}

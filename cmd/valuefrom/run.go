@@ -137,7 +137,7 @@ var runCommand = &command{
 			if len(c.args) == 0 {
 				return usagef("no command given: valuefrom run [--task-def FILE] [flags] [--] COMMAND [ARGS...]")
 			}
-			environ, _, err := o.Overlay(c.environ)
+			environ, _, err := o.Overlay(ctx, c.environ)
 			if err != nil {
 				return err
 			}

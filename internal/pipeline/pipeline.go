@@ -107,7 +107,8 @@ func (r *Result) Resolved(name string) bool {
 // environ (every malformed one is reported before any network call), warns
 // about VALUEFROM_* variables that are no setting, loads the AWS
 // configuration, and resolves every reference under o.Settings.Timeout,
-// then logs a summary line. A short-form reference with no default region
+// then logs a summary line. Unless o.ToFile is set, the names of the _FILE
+// variables are checked first (exec.CheckFiles): a *exec.FileError. A short-form reference with no default region
 // is a *UsageError wrapping awsapi.ErrNoRegion. Failing references come
 // back as resolver.Errors, every one of them; no value is ever logged.
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
@@ -119,6 +120,16 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 	if o.ToFile != nil {
 		for i := range reqs {
 			reqs[i].ToFile = o.ToFile(reqs[i].Var)
+		}
+	} else {
+		// The _FILE files exec.Environment will write: a name that maps
+		// to no file, or to another's, is refused before any AWS call.
+		names := make([]string, len(reqs))
+		for i, r := range reqs {
+			names[i] = r.Var
+		}
+		if err := exec.CheckFiles(names); err != nil {
+			return nil, err
 		}
 	}
 	WarnUnknown(log, environ)
@@ -153,9 +164,10 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 
 // Exec is the entrypoint: it resolves the references in environ and
 // replaces the process with the command args, given the resolved values
-// (see exec.Environment). It returns only on failure. The command is
-// looked up first, so that a mistyped name costs no AWS call and writes
-// no secret file, unless PATH is itself a reference.
+// (see exec.Environment). It returns only on failure, and then the _FILE
+// files it wrote are removed: they were for a command that did not start.
+// The command is looked up first, so that a mistyped name costs no AWS
+// call and writes no secret file, unless PATH is itself a reference.
 func Exec(ctx context.Context, o Options, args, environ []string) error {
 	if path := exec.Getenv(environ, "PATH"); !reference.Is(path) {
 		if _, err := exec.LookPath(args[0], path); err != nil {
@@ -166,19 +178,32 @@ func Exec(ctx context.Context, o Options, args, environ []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := exec.Environment(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
+	env, files, err := exec.Build(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
 	if err != nil {
 		return err
 	}
+	run := o.Exec
+	if run == nil {
+		run = exec.Exec
+	}
 	// A SIGTERM that came after the last call but before the exec was
 	// taken by valuefrom's handler, not the command's: honour it here.
-	if err := ctx.Err(); err != nil {
-		return err
+	err = ctx.Err()
+	if err == nil {
+		err = run(args, env)
 	}
-	if o.Exec != nil {
-		return o.Exec(args, env)
+	if err != nil {
+		o.RemoveFiles(files)
 	}
-	return exec.Exec(args, env)
+	return err
+}
+
+// RemoveFiles removes the _FILE files written for a command that did not
+// start or output that was not printed, and logs what it could not.
+func (o Options) RemoveFiles(files *exec.Files) {
+	if err := files.Remove(); err != nil {
+		o.logger().Warn("could not remove the secret files", "error", err)
+	}
 }
 
 // AWSConfig loads the SDK configuration for o: credentials from the SDK's

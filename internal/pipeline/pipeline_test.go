@@ -88,6 +88,18 @@ func TestResolveWithoutAWS(t *testing.T) {
 				t.Errorf("Resolve = %+v, %v; want nothing resolved", res, err)
 			}
 		}},
+		{"_FILE with no prefix, before any AWS call", []string{"_FILE=ssm:/a"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
+			var fe *exec.FileError
+			if !errors.As(err, &fe) || fe.Var != "_FILE" || errors.Is(err, awsapi.ErrNoRegion) {
+				t.Errorf("Resolve error = %v, want a FileError for _FILE", err)
+			}
+		}},
+		{"two _FILE variables, one file, before any AWS call", []string{"X_FILE=ssm:/a", "x_FILE=ssm:/b"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
+			var fe *exec.FileError
+			if !errors.As(err, &fe) || fe.Var != "x_FILE" || !strings.Contains(err.Error(), "X_FILE") {
+				t.Errorf("Resolve error = %v, want a FileError naming x_FILE and X_FILE", err)
+			}
+		}},
 		{"short form without a region", []string{"A=ssm:/a", "B=arn:aws:ssm:us-east-1:123456789012:parameter/b"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
 			var usage *pipeline.UsageError
 			if !errors.As(err, &usage) || !errors.Is(err, awsapi.ErrNoRegion) {
@@ -146,7 +158,7 @@ func TestOverlay(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := pipeline.Options{TaskDef: tt.td, Container: tt.ctr}
 			o.Settings.Ignore = []string{"I"}
-			got, own, err := o.Overlay(slices.Clone(environ))
+			got, own, err := o.Overlay(context.Background(), slices.Clone(environ))
 			if tt.wantErrText != "" {
 				var usage *pipeline.UsageError
 				if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.wantErrText) {
@@ -172,7 +184,7 @@ func TestOverlay(t *testing.T) {
 				t.Errorf("Ignore = %q, want %q", o.Settings.Ignore, tt.wantIgnore)
 			}
 			o2 := pipeline.Options{TaskDef: tt.td, Container: tt.ctr}
-			vars, err := o2.Vars(environ)
+			vars, err := o2.Vars(context.Background(), environ)
 			if err != nil || !slices.Equal(vars, tt.wantVars) {
 				t.Errorf("Vars = %q, %v; want %q", vars, err, tt.wantVars)
 			}
@@ -380,6 +392,49 @@ func TestOptionsFlags(t *testing.T) {
 		}
 		if (fs.Lookup("task-def") != nil) != taskDef {
 			t.Errorf("taskDef %v: --task-def defined: %v", taskDef, fs.Lookup("task-def") != nil)
+		}
+	}
+}
+
+// TestExecRemovesFilesWhenTheCommandDoesNotStart: the _FILE files are
+// removed when exec fails; they stay when the command starts.
+func TestExecRemovesFilesWhenTheCommandDoesNotStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moto: not in -short")
+	}
+	moto := mototest.Start(t)
+	moto.Seeder(t, "us-east-1").Secret("db", canary)
+	for _, kv := range append(moto.Env(), "AWS_REGION=us-east-1") {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	environ := []string{"PATH=/usr/bin:/bin", "PW_FILE=secretsmanager:db"}
+	for _, execErr := range []error{nil, errors.New("exec failed")} {
+		for _, filesDir := range []string{t.TempDir(), ""} {
+			o := options(t, &bytes.Buffer{})
+			o.Settings.FilesDir = filesDir
+			var path string
+			o.Exec = func(args, env []string) error {
+				path = exec.Getenv(env, "PW_FILE")
+				if _, err := os.Stat(path); err != nil {
+					t.Errorf("the file is not there when the command starts: %v", err)
+				}
+				return execErr
+			}
+			if err := pipeline.Exec(context.Background(), o, []string{"true"}, environ); err != execErr {
+				t.Fatalf("Exec = %v, want %v", err, execErr)
+			}
+			_, err := os.Stat(path)
+			if left := err == nil; left != (execErr == nil) {
+				t.Errorf("exec error %v, files dir %q: the file is left: %v", execErr, filesDir, left)
+			}
+			if filesDir == "" {
+				_, err := os.Stat(filepath.Dir(path))
+				if left := err == nil; left != (execErr == nil) {
+					t.Errorf("exec error %v: the directory made for the file is left: %v", execErr, left)
+				}
+				os.RemoveAll(filepath.Dir(path))
+			}
 		}
 	}
 }

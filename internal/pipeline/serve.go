@@ -15,9 +15,9 @@ import (
 func Serve(ctx context.Context, o Options, environ []string) error {
 	log, s := o.logger(), o.Settings
 	WarnUnknown(log, environ)
-	token, err := server.LoadToken(s.Token, s.TokenFile, exec.Getenv(environ, "AWS_TOKEN"))
+	token, err := loadToken(ctx, o, environ)
 	if err != nil {
-		return &UsageError{Err: err}
+		return err
 	}
 	cfg, err := AWSConfig(ctx, o, environ, true)
 	if err != nil {
@@ -38,4 +38,28 @@ func Serve(ctx context.Context, o Options, environ []string) error {
 	err = server.Serve(ctx, ln, srv, server.ShutdownGrace, log)
 	log.Info("served", "api_calls", srv.Calls())
 	return err
+}
+
+// loadToken is server.LoadToken, which may read a FIFO, given up when ctx
+// ends (the goroutine is left to the process's exit). Its errors are
+// *UsageError.
+func loadToken(ctx context.Context, o Options, environ []string) (string, error) {
+	type result struct {
+		token string
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		token, err := server.LoadToken(o.Settings.Token, o.Settings.TokenFile, exec.Getenv(environ, "AWS_TOKEN"))
+		done <- result{token, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return "", &UsageError{Err: r.err}
+		}
+		return r.token, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("reading the token: %w", context.Cause(ctx))
+	}
 }

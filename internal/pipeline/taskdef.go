@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/readfile"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/taskdef"
 )
@@ -15,16 +18,24 @@ import (
 // set. Without o.TaskDef it returns environ as it is. The container's
 // VALUEFROM_IGNORE is added to o.Settings.Ignore, so that what ECS would
 // pass through untouched is passed through here too; its other settings
-// are not applied. Every error is a *UsageError.
-func (o *Options) Overlay(environ []string) ([]string, map[string]bool, error) {
+// are not applied. Every error is a *UsageError, but that of ctx ending
+// while the file is read (it may be a FIFO).
+func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[string]bool, error) {
 	if o.TaskDef == "" {
 		if o.Container != "" {
 			return nil, nil, &UsageError{Err: errors.New("--container needs --task-def")}
 		}
 		return environ, nil, nil
 	}
-	c, err := taskdef.Load(o.TaskDef, o.Container)
-	if err != nil {
+	c, err := taskdef.Load(ctx, o.TaskDef, o.Container)
+	var tooLarge *readfile.TooLargeError
+	switch {
+	case ctx.Err() != nil:
+		return nil, nil, err
+	case errors.As(err, &tooLarge):
+		return nil, nil, &UsageError{Err: fmt.Errorf("--task-def %s: larger than %s, the most valuefrom reads (ECS allows 64 KiB)", o.TaskDef, readfile.Size(tooLarge.Limit)),
+			Hint: "give --task-def the JSON of a task definition, as aws ecs describe-task-definition prints it"}
+	case err != nil:
 		return nil, nil, &UsageError{Err: err}
 	}
 	vars := c.Environ()
@@ -41,10 +52,10 @@ func (o *Options) Overlay(environ []string) ([]string, map[string]bool, error) {
 
 // Vars returns the variables to look for references in: with o.TaskDef the
 // container's alone (see Overlay), else environ.
-func (o *Options) Vars(environ []string) ([]string, error) {
+func (o *Options) Vars(ctx context.Context, environ []string) ([]string, error) {
 	if o.TaskDef != "" {
 		environ = nil
 	}
-	vars, _, err := o.Overlay(environ)
+	vars, _, err := o.Overlay(ctx, environ)
 	return vars, err
 }

@@ -347,7 +347,7 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 	c.newIdentity = func(region string) identityAPI {
 		return stsClient(moto.Config(t, region))
 	}
-	ctr, err := taskdef.Load(filepath.Join("testdata", "taskdef.json"), "app")
+	ctr, err := taskdef.Load(context.Background(), filepath.Join("testdata", "taskdef.json"), "app")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,25 @@
 // Package secretfile owns writing secret values to files: private (0400 by
 // default), atomic (a temporary file in the same directory, synced, then
 // renamed over the target), in a directory that only its owner can enter.
+//
+// On Linux the temporary file has no name while it is written (O_TMPFILE):
+// a process killed then (SIGKILL, the OOM killer) leaves nothing behind.
+// It is given its name only when complete: in one step when the target
+// does not exist yet, else under a temporary name renamed over the target
+// at once, so that only a kill between those two system calls can leave a
+// .valuefrom-*.tmp file. Where O_TMPFILE or /proc is missing (other
+// systems, some file systems), the temporary file is named from the start
+// and the window is the whole write.
 package secretfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Dir makes sure dir exists as a directory, creating it (and its parents)
@@ -54,11 +66,13 @@ func Write(path string, data []byte, perm fs.FileMode) error {
 	return p.Commit()
 }
 
-// A Pending is a file written in full and synced under a temporary name in
-// its target's directory, waiting to be renamed over the target. Preparing
-// every file of a set before committing any lets a failure leave all the
-// targets as they were.
+// A Pending is a file written in full and synced in its target's
+// directory, with no name (on Linux) or a temporary one, waiting to be
+// given the target's. Preparing every file of a set before committing any
+// lets a failure leave all the targets as they were. A Pending without a
+// name holds its file open until Commit or Abort.
 type Pending struct {
+	f         *os.File // the file with no name; nil: tmp names it
 	tmp, path string
 }
 
@@ -67,14 +81,20 @@ type Pending struct {
 // over path; Abort removes it. The directory must exist.
 func Prepare(path string, data []byte, perm fs.FileMode, gid int) (_ *Pending, err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".valuefrom-*.tmp")
-	if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", path, err)
+	p := &Pending{f: openAnonymous(dir), path: path}
+	f := p.f
+	if f == nil {
+		if f, err = os.CreateTemp(dir, ".valuefrom-*.tmp"); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", path, err)
+		}
+		p.tmp = f.Name()
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(f.Name())
+			if p.tmp != "" {
+				os.Remove(p.tmp)
+			}
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -91,14 +111,31 @@ func Prepare(path string, data []byte, perm fs.FileMode, gid int) (_ *Pending, e
 	if err := f.Sync(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
+	if p.f != nil {
+		return p, nil
+	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	return &Pending{tmp: f.Name(), path: path}, nil
+	return p, nil
 }
 
 // Commit renames the file over its target and makes the rename durable.
 func (p *Pending) Commit() error {
+	if p.f != nil {
+		defer p.f.Close()
+		// A new target gets the whole file in one step.
+		err := link(p.f, p.path)
+		if errors.Is(err, fs.ErrExist) {
+			err = p.linkTemp()
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", p.path, err)
+		}
+		if p.tmp == "" {
+			return syncDir(filepath.Dir(p.path))
+		}
+	}
 	if err := os.Rename(p.tmp, p.path); err != nil {
 		os.Remove(p.tmp)
 		return fmt.Errorf("writing %s: %w", p.path, err)
@@ -106,8 +143,31 @@ func (p *Pending) Commit() error {
 	return syncDir(filepath.Dir(p.path))
 }
 
+// linkTemp gives the file with no name a temporary name next to its
+// target, for Commit to rename over the target.
+func (p *Pending) linkTemp() error {
+	for range 100 {
+		tmp := filepath.Join(filepath.Dir(p.path), ".valuefrom-"+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
+		err := link(p.f, tmp)
+		if err == nil {
+			p.tmp = tmp
+			return nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+	return errors.New("no free temporary name")
+}
+
 // Abort removes the temporary file; the target is left as it was.
-func (p *Pending) Abort() { os.Remove(p.tmp) }
+func (p *Pending) Abort() {
+	if p.f != nil {
+		p.f.Close() // a file with no name is gone when closed
+		return
+	}
+	os.Remove(p.tmp)
+}
 
 // syncDir makes a rename in dir durable.
 func syncDir(dir string) error {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -347,4 +348,59 @@ func TestTempDirError(t *testing.T) {
 	if !strings.Contains(err.Error(), "VALUEFROM_FILES_DIR") {
 		t.Errorf("error %q does not point to VALUEFROM_FILES_DIR", err)
 	}
+}
+
+// TestPrepareNamesNothing: on Linux a prepared file has no name until
+// Commit, so that a process killed while writing leaves nothing behind;
+// Commit then names it, whether the target is new or replaced, and Abort
+// leaves nothing. Run on the test's directory and on the default one
+// (/dev/shm, tmpfs).
+func TestPrepareNamesNothing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("files with no name (O_TMPFILE) are Linux's")
+	}
+	shm, err := secretfile.TempDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	for _, dir := range []string{t.TempDir(), shm} {
+		path := filepath.Join(dir, "secret")
+		for _, step := range []string{"new target", "replaced target"} {
+			p, err := secretfile.Prepare(path, []byte("v-"+step), 0o400, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][]string{"new target": nil, "replaced target": {"secret"}}[step]
+			if got := names(dir); !slices.Equal(got, want) || hidden(t, dir) {
+				t.Errorf("%s, %s: after Prepare the directory holds %q (hidden files: %v), want %q", dir, step, got, hidden(t, dir), want)
+			}
+			if err := p.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, path, []byte("v-"+step), 0o400)
+			if hidden(t, dir) {
+				t.Errorf("%s, %s: a temporary file is left", dir, step)
+			}
+		}
+		p, err := secretfile.Prepare(filepath.Join(dir, "other"), []byte("x"), 0o400, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Abort()
+		if got := names(dir); !slices.Equal(got, []string{"secret"}) || hidden(t, dir) {
+			t.Errorf("%s: after Abort the directory holds %q", dir, got)
+		}
+	}
+}
+
+// hidden reports whether dir holds a file whose name starts with a dot,
+// such as a temporary file.
+func hidden(t *testing.T, dir string) bool {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.ContainsFunc(es, func(e fs.DirEntry) bool { return strings.HasPrefix(e.Name(), ".") })
 }

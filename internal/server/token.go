@@ -1,11 +1,12 @@
 package server
 
 import (
+	"github.com/valuefrom/valuefrom/internal/readfile"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
+	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -45,7 +46,7 @@ func LoadToken(value, file, awsToken string) (string, error) {
 	}
 	from := name
 	if path, ok := strings.CutPrefix(strings.TrimSpace(v), "file://"); ok {
-		b, err := os.ReadFile(path)
+		b, err := readfile.Read(context.Background(), path, 64<<10) // a Secrets Manager value's limit; see pipeline.Serve for the context
 		if err != nil {
 			return "", fmt.Errorf("%s: reading the token file: %w", name, err)
 		}

@@ -5,15 +5,16 @@
 package taskdef
 
 import (
-	"github.com/valuefrom/valuefrom/resolver/reference"
-
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
+
+	"github.com/valuefrom/valuefrom/internal/readfile"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // A Container is the part of an ECS container definition valuefrom uses.
@@ -35,9 +36,19 @@ type Secret struct {
 	ValueFrom string `json:"valueFrom"`
 }
 
-// Load reads a task definition from path (see Parse).
-func Load(path, container string) (*Container, error) {
-	data, err := os.ReadFile(path)
+// MaxSize is the most Load reads. ECS registers task definitions of up to
+// 64 KiB; the output of describe-task-definition adds the ARN, revision,
+// status, registration details and tags, and the AWS CLI indents it, which
+// can double a definition's size. 1 MiB leaves room for all of that and
+// stops a wrong file (a log, a device) before it fills the memory.
+const MaxSize = 1 << 20
+
+// Load reads a task definition from path, which may also be a FIFO such as
+// <(aws ecs describe-task-definition ...) (see Parse). It reads at most
+// MaxSize bytes, else returns a *readfile.TooLargeError, and returns early
+// with an error wrapping context.Cause(ctx) when ctx ends.
+func Load(ctx context.Context, path, container string) (*Container, error) {
+	data, err := readfile.Read(ctx, path, MaxSize)
 	if err != nil {
 		return nil, err
 	}

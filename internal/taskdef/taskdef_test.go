@@ -1,9 +1,15 @@
 package taskdef
 
 import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/readfile"
 )
 
 func TestParseShapes(t *testing.T) {
@@ -24,7 +30,7 @@ func TestParseShapes(t *testing.T) {
 }
 
 func TestLoadChoosesContainerAndPrecedence(t *testing.T) {
-	c, err := Load("testdata/describe.json", "app")
+	c, err := Load(context.Background(), "testdata/describe.json", "app")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +43,7 @@ func TestLoadChoosesContainerAndPrecedence(t *testing.T) {
 	if got := c.Environ(); !slices.Equal(got, want) {
 		t.Errorf("Environ() =\n%q\nwant\n%q", got, want)
 	}
-	s, err := Load("testdata/describe.json", "sidecar")
+	s, err := Load(context.Background(), "testdata/describe.json", "sidecar")
 	if err != nil || !slices.Equal(s.Environ(), []string{"X=1"}) {
 		t.Errorf("sidecar: %v %q", err, s.Environ())
 	}
@@ -93,6 +99,23 @@ func TestErrorsEscapeNames(t *testing.T) {
 		}
 		if !strings.Contains(msg, `"app\u2028x"`) || !strings.Contains(msg, "plain") {
 			t.Errorf("Parse(%q): error %q does not name the containers", container, msg)
+		}
+	}
+}
+
+// TestLoadLimit: a file larger than MaxSize, or an endless one, is an
+// error naming the file and the limit, not an attempt to hold it all.
+func TestLoadLimit(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.json")
+	doc := `{"name":"app","environment":[{"name":"A","value":"` + strings.Repeat("x", MaxSize) + `"}]}`
+	if err := os.WriteFile(big, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{big, "/dev/zero"} {
+		_, err := Load(context.Background(), path, "")
+		var tl *readfile.TooLargeError
+		if !errors.As(err, &tl) || tl.Limit != MaxSize || !strings.Contains(err.Error(), path) {
+			t.Errorf("Load(%s): err = %v, want a TooLargeError naming the file", path, err)
 		}
 	}
 }

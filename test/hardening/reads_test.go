@@ -1,0 +1,181 @@
+package hardening
+
+// The reads of files a user names (item 7 of issue 12): a FIFO nobody
+// writes to gives way to SIGTERM, and an endless or huge file is a usage
+// error, not an out-of-memory crash.
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/valuefrom/valuefrom/internal/vfbin"
+)
+
+const (
+	exitUsage   = 2
+	exitSIGTERM = 128 + int(syscall.SIGTERM)
+)
+
+// bound is how long a process is given to do what a test waits for: far
+// more than it needs, so that only a hang fails.
+const bound = 20 * time.Second
+
+func mkfifo(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	return path
+}
+
+// start starts valuefrom with env and args; the process is killed when
+// the test ends.
+func start(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(vfbin.Need(t), args...)
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}, env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, &stderr
+}
+
+// wait waits for cmd to exit, at most bound, and returns its exit code.
+func wait(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(bound):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("valuefrom did not exit within %v of SIGTERM", bound)
+		return 0
+	}
+}
+
+// waitOpeningFIFO waits, at most bound, until a thread of process pid is
+// blocked opening a FIFO, waiting for a writer, as /proc shows: a poll of
+// the process's state, the one readiness signal a blocked open(2) gives.
+func waitOpeningFIFO(t *testing.T, pid int) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(bound)
+	for {
+		tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "wchan"))
+		for _, task := range tasks {
+			if b, _ := os.ReadFile(task); string(b) == "wait_for_partner" {
+				return
+			}
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("valuefrom did not open the FIFO within %v", bound)
+		}
+	}
+}
+
+// fifoCases are the FIFOs valuefrom reads: --task-def of run, env and
+// render, and serve's token file.
+func fifoCases(fifo string) map[string][]string {
+	return map[string][]string{
+		"run":    {"run", "--task-def", fifo, "--", "true"},
+		"env":    {"env", "--task-def", fifo},
+		"render": {"render", "--task-def", fifo, "--out", filepath.Join(filepath.Dir(fifo), "out.env")},
+		"check":  {"check", "--task-def", fifo},
+		"serve":  {"serve"},
+	}
+}
+
+// TestFIFOWithoutWriterGivesWayToSIGTERM: valuefrom blocked opening a FIFO
+// that nobody writes to exits 143 on SIGTERM, promptly.
+func TestFIFOWithoutWriterGivesWayToSIGTERM(t *testing.T) {
+	vfbin.Need(t)
+	for name, args := range fifoCases("FIFO") {
+		t.Run(name, func(t *testing.T) {
+			fifo := mkfifo(t)
+			args = strings.Split(strings.ReplaceAll(strings.Join(args, "\x00"), "FIFO", fifo), "\x00")
+			cmd, stderr := start(t, []string{"VALUEFROM_TOKEN_FILE=" + fifo}, args...)
+			waitOpeningFIFO(t, cmd.Process.Pid)
+			cmd.Process.Signal(syscall.SIGTERM)
+			if code := wait(t, cmd); code != exitSIGTERM {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitSIGTERM, stderr)
+			}
+		})
+	}
+}
+
+// TestFIFOWithIdleWriterGivesWayToSIGTERM: valuefrom reading a FIFO whose
+// writer has written part of a document and waits exits 143 on SIGTERM.
+func TestFIFOWithIdleWriterGivesWayToSIGTERM(t *testing.T) {
+	vfbin.Need(t)
+	for name, args := range fifoCases("FIFO") {
+		t.Run(name, func(t *testing.T) {
+			fifo := mkfifo(t)
+			args = strings.Split(strings.ReplaceAll(strings.Join(args, "\x00"), "FIFO", fifo), "\x00")
+			cmd, stderr := start(t, []string{"VALUEFROM_TOKEN_FILE=" + fifo}, args...)
+			// Opening for writing returns once valuefrom has opened the
+			// FIFO: it is then in its read.
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			if _, err := w.Write([]byte("{")); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			if code := wait(t, cmd); code != exitSIGTERM {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitSIGTERM, stderr)
+			}
+		})
+	}
+}
+
+// TestEndlessTaskDefIsAUsageError: --task-def /dev/zero, or a file over
+// the limit, stops with a usage error naming the flag and the limit, not
+// an out-of-memory crash.
+func TestEndlessTaskDefIsAUsageError(t *testing.T) {
+	bin := vfbin.Need(t)
+	big := filepath.Join(t.TempDir(), "big.json")
+	if err := os.WriteFile(big, bytes.Repeat([]byte(" "), 2<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", big} {
+		for _, sub := range []string{"run", "env"} {
+			args := []string{sub, "--task-def", path}
+			if sub == "run" {
+				args = append(args, "--", "true")
+			}
+			r := vfbin.Run(t, bin, []string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1"}, args...)
+			if r.Code != exitUsage {
+				t.Errorf("%s --task-def %s: exit %d, want %d", sub, path, r.Code, exitUsage)
+			}
+			if !strings.Contains(r.Stderr, "--task-def "+path) || !strings.Contains(r.Stderr, "1 MiB") {
+				t.Errorf("%s --task-def %s: stderr does not name the flag and the limit: %q", sub, path, r.Stderr)
+			}
+			if strings.Contains(r.Stderr, "goroutine ") || strings.Contains(r.Stderr, "fatal error") {
+				t.Errorf("%s --task-def %s: a crash: %.300s", sub, path, r.Stderr)
+			}
+		}
+	}
+	r := vfbin.Run(t, bin, []string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "VALUEFROM_TOKEN_FILE=/dev/zero"}, "serve")
+	if r.Code != exitUsage || !strings.Contains(r.Stderr, "VALUEFROM_TOKEN_FILE") || !strings.Contains(r.Stderr, "64 KiB") {
+		t.Errorf("serve with VALUEFROM_TOKEN_FILE=/dev/zero: exit %d, want %d naming the variable and the limit: %q", r.Code, exitUsage, r.Stderr)
+	}
+}
