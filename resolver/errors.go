@@ -43,7 +43,7 @@ const (
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %s", e.Var, e.Ref, e.Code)
+	fmt.Fprintf(&b, "%s: %s: %s", reference.QuoteName(e.Var), e.Ref, e.Code)
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
 	}

@@ -156,6 +156,7 @@ func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
 	var rows []*row
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
+		name = reference.QuoteName(name) // a report line must not be split or reversed by a name
 		reqs, err := pipeline.Find([]string{kv}, skip)
 		var errs resolver.Errors
 		switch {
