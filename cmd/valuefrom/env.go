@@ -32,7 +32,7 @@ var envCommand = &command{
 				return err
 			} else if len(reqs) > 0 && !*force && envfmt.IsTerminal(c.stdout) {
 				return &pipeline.UsageError{Err: errors.New("refusing to print secret values to a terminal"),
-					Hint: `redirect or pipe the output (> .env, | jq, eval "$(valuefrom env ...)"), or pass --force`}
+					Hint: `redirect or pipe the output (> .env, | jq, out=$(valuefrom env ...) && eval "$out"), or pass --force`}
 			}
 			res, err := pipeline.Resolve(ctx, *o, environ)
 			if err != nil {
