@@ -140,6 +140,7 @@ func Poll(ctx context.Context, log *slog.Logger, sess *pipeline.Session, first *
 				break
 			}
 			t.accept(res)
+			log.Info("watch: changes written")
 		}
 		timer.Reset(next(interval))
 	}

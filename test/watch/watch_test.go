@@ -221,4 +221,3 @@ func unique(prefix string) string {
 
 // canary returns a distinct secret value.
 func canary(tag string) string { return "canary-" + tag + "-" + strconv.Itoa(os.Getpid()) + "-3f9a1c" }
-
