@@ -28,11 +28,14 @@ import (
 //
 // The catch: once the reaper runs, nothing else in the process may wait
 // for a child of its own (os/exec's Cmd.Wait, hence Cmd.Run, and so an
-// AWS credential_process): the reaper may collect that child first.
+// AWS credential_process) unless it holds the reaper with HoldReaping
+// from before it starts the child until it has waited for it: the reaper
+// would otherwise collect that child first.
 var reaper reaperState
 
 type reaperState struct {
 	once   sync.Once
+	hold   sync.RWMutex // read-locked by HoldReaping; reapAll write-locks it
 	mu     sync.Mutex
 	runs   map[int]*supervisedRun // by pid, until reaped
 	logger atomic.Pointer[slog.Logger]
@@ -78,8 +81,22 @@ func (rs *reaperState) start(path string, args []string, attr *os.ProcAttr) (*su
 	return r, nil
 }
 
+// HoldReaping keeps the reaper from collecting any child until release is
+// called, so that code that starts a child of its own and waits for it,
+// such as os/exec's Cmd.Run, can run next to a Supervisor: call it before
+// the child starts and release after the wait. Holds may overlap. While
+// any is held, orphans stay zombies and a supervised program's exit is
+// seen only at the release; keep holds short. Before a Supervisor first
+// starts, no reaper runs and a hold costs nothing.
+func HoldReaping() (release func()) {
+	reaper.hold.RLock()
+	return sync.OnceFunc(reaper.hold.RUnlock)
+}
+
 // reapAll collects every child that has exited.
 func (rs *reaperState) reapAll() {
+	rs.hold.Lock()
+	defer rs.hold.Unlock()
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	for {

@@ -661,3 +661,48 @@ func TestSuperviseTerminalForeground(t *testing.T) {
 	h.expect("group leader true, foreground false")
 	h.wait()
 }
+
+// TestHoldReapingLetsOSExecWait: while a Supervisor's reaper runs, an
+// os/exec child started and waited for under HoldReaping keeps its own
+// exit status, as an AWS credential_process must.
+func TestHoldReapingLetsOSExecWait(t *testing.T) {
+	if !isolate(t, false) {
+		return
+	}
+	h := newSuperviseHarness(t)
+	if err := h.s.Start(programEnv("trap")); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("ready VAL=")
+	for i := range 50 {
+		code := i % 4
+		release := exec.HoldReaping()
+		cmd := osexec.Command(os.Args[0])
+		cmd.Env = programEnv("exit", fmt.Sprintf("CODE=%d", code))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// EOF once the child has exited: the reaper, were it not held,
+		// would now race Wait for its status, and mostly win.
+		io.Copy(io.Discard, out)
+		err = cmd.Wait()
+		release()
+		var ee *osexec.ExitError
+		switch {
+		case code == 0 && err != nil, code != 0 && !errors.As(err, &ee):
+			t.Fatalf("run %d: %v, want exit status %d", i, err, code)
+		case code != 0 && ee.ExitCode() != code:
+			t.Fatalf("run %d: exit status %d, want %d", i, ee.ExitCode(), code)
+		}
+	}
+	if err := h.s.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.wait(); e.ExitCode() != 0 {
+		t.Fatalf("the program's exit %v, want 0", e)
+	}
+}

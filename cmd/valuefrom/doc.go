@@ -59,14 +59,51 @@
 //	VALUEFROM_STALE         15m             serve --stale   serve: stale grace while AWS fails
 //	VALUEFROM_MAX_ENTRIES   1000            serve --max-entries  serve: cache size
 //	VALUEFROM_MAX_CONNS     800             serve --max-conns    serve: requests at once
+//	VALUEFROM_WATCH         (unset: exec)   --watch         supervise and re-resolve every D; render: rewrite
+//	VALUEFROM_ON_CHANGE     restart         --on-change     restart, signal:NAME or exit
+//	VALUEFROM_SPLAY         (WATCH/4)       --splay         longest random delay before acting
+//	VALUEFROM_STOP_SIGNAL   SIGTERM         --stop-signal   what stops the program, before SIGKILL
+//	VALUEFROM_STOP_TIMEOUT  10s             --stop-timeout  how long it has to stop
+//	VALUEFROM_MASK          false           --mask          mask values in the program's output
 //
 // The reasons for the defaults are in package settings (internal/settings). AWS credentials and
 // the default region come from the SDK's standard chain; without a region,
 // from the ECS task metadata, then the EC2 instance metadata.
 //
+// # Rotation
+//
+// With VALUEFROM_WATCH (--watch D) set, valuefrom supervises the command
+// instead of replacing itself with it: it stays the parent, PID 1 in a
+// container, and resolves the same references again every D, within
+// ±10%, with as many API calls as the start (no cache hides a change). A
+// change is a value that differs from the one the command was given;
+// values are compared in memory, and only variables, references and
+// version ids are logged. A reference with no stage reads AWSCURRENT, so
+// rotation acts when AWSCURRENT moves, not when AWSPENDING appears. After
+// a random splay of up to VALUEFROM_SPLAY (default a quarter of D),
+// VALUEFROM_ON_CHANGE says what happens: restart stops the command
+// (VALUEFROM_STOP_SIGNAL, then SIGKILL after VALUEFROM_STOP_TIMEOUT) and
+// starts it with the new values; signal:NAME rewrites the _FILE files in
+// place, atomically, and sends NAME (the environment of a running command
+// cannot change; a changed environment variable is warned about once);
+// exit stops the command and exits 8. A failed cycle (throttling, 5xx,
+// the network, AccessDenied, a disabled KMS key) is a warning with its
+// hint, logged once per problem, and the command keeps its values.
+//
+// As the parent, valuefrom forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+// SIGUSR1, SIGUSR2 and SIGWINCH, exits with the command's exit code
+// (128+N when signal N killed it), reaps orphaned processes as PID 1 (and
+// is their child subreaper otherwise), and removes on exit the _FILE
+// directory it made; exec mode cannot, as nothing of valuefrom is left.
+// VALUEFROM_MASK passes the command's stdout and stderr through valuefrom
+// and replaces every resolved value of 8 bytes or more with
+// [valuefrom:NAME]. An AWS credential_process runs while the reaper is
+// held, so that its exit status is its own. render --watch D keeps the
+// rendered output current the same way and exits 0 on SIGTERM.
+//
 // # Exit codes
 //
-//	0      success; after the exec, the command's own exit code
+//	0      success; after the exec, or when supervising, the command's own exit code
 //	1      an unexpected internal error
 //	2      usage: a bad flag, argument or setting; no command; no region
 //	3      a value starts like a reference but does not parse
@@ -74,6 +111,7 @@
 //	5      a value could not be written: to its _FILE file, or by env or render
 //	6      check: warnings but no failure; policy: written, with warnings
 //	7      check: at least one reference would not resolve
+//	8      supervising with VALUEFROM_ON_CHANGE=exit: a value changed; the command was stopped
 //	126    the command was found but cannot be executed
 //	127    the command was not found
 //	128+N  interrupted by signal N while resolving (143 for SIGTERM)

@@ -28,7 +28,7 @@ func TestDocCoversEverything(t *testing.T) {
 			t.Errorf("doc.go does not list the subcommand %s", c.name)
 		}
 	}
-	for _, code := range []int{exitOK, exitInternal, exitUsage, exitSyntax, exitResolve, exitOutput, exitWarnings, exitFailures, exitNotExec, exitNotFound} {
+	for _, code := range []int{exitOK, exitInternal, exitUsage, exitSyntax, exitResolve, exitOutput, exitWarnings, exitFailures, exitChanged, exitNotExec, exitNotFound} {
 		if !strings.Contains(string(doc), "//\t"+strconv.Itoa(code)+" ") {
 			t.Errorf("doc.go does not document exit code %d", code)
 		}

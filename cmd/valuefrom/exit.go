@@ -13,6 +13,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
+	"github.com/valuefrom/valuefrom/internal/watch"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
@@ -26,6 +27,7 @@ const (
 	exitOutput       = 5   // a value could not be written: to its file, rendered, or in a format
 	exitWarnings     = 6   // check: warnings but no failure; policy: written, with warnings
 	exitFailures     = 7   // check: at least one reference would not resolve
+	exitChanged      = 8   // supervise mode: a value changed and VALUEFROM_ON_CHANGE is exit
 	exitNotExec      = 126 // the command was found but cannot be executed
 	exitNotFound     = 127 // the command was not found
 	exitSignalOffset = 128 // interrupted by a signal: 128 + its number
@@ -73,10 +75,15 @@ func exitCode(err error) int {
 		out   *render.Error
 		fmtv  *envfmt.VarError
 		check *checkError
+		prog  *watch.ProgramError
 	)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.As(err, &prog):
+		return prog.Exit.ExitCode()
+	case errors.Is(err, watch.ErrChanged):
+		return exitChanged
 	case errors.As(err, &sig):
 		return exitSignalOffset + int(sig.sig)
 	case errors.As(err, &usage), errors.Is(err, awsapi.ErrNoRegion):
@@ -108,8 +115,8 @@ func exitCode(err error) int {
 // instead one JSON object per line.
 func exit(stderr io.Writer, err error) int {
 	code := exitCode(err)
-	if code == exitOK {
-		return code
+	if code == exitOK || errors.As(err, new(*watch.ProgramError)) {
+		return code // a supervised program's exit is its own to report
 	}
 	rep := &reportError{err: err, outcome: "the command was not started"}
 	errors.As(err, &rep)

@@ -13,6 +13,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/watch"
 )
 
 var renderCommand = &command{
@@ -24,6 +25,7 @@ var renderCommand = &command{
 		out := fs.String("out", "", "`PATH` the file, or for --format files the directory (required; its parent directory must exist)")
 		format := fs.String("format", string(envfmt.Dotenv), "`F` dotenv, json, shell or files")
 		group := fs.String("group", "", "`GROUP` group name or number to own the files, mode 0440")
+		o.Settings.WatchFlags(fs, false)
 		return func(ctx context.Context, c *call) error {
 			if *out == "" {
 				return usagef("--out is required: valuefrom render --out PATH")
@@ -46,13 +48,21 @@ var renderCommand = &command{
 			}
 			// Only a file of its own can hold any byte; _FILE means nothing here.
 			o.ToFile = func(string) bool { return *format == render.Files }
-			res, err := pipeline.Resolve(ctx, *o, environ)
+			sess, res, err := pipeline.Open(ctx, *o, environ)
 			if err != nil {
 				return err
 			}
-			env := exec.Environ(environ, res.Set(), settings.IsSetting)
-			vars := envfmt.Select(env, func(name string) bool { return own[name] || res.Resolved(name) })
-			return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
+			write := func(res *pipeline.Result) error {
+				env := exec.Environ(environ, res.Set(), settings.IsSetting)
+				vars := envfmt.Select(env, func(name string) bool { return own[name] || res.Resolved(name) })
+				return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
+			}
+			if err := write(res); err != nil || o.Settings.Watch == 0 {
+				return err
+			}
+			// render --watch: a sidecar that keeps the output current
+			// until SIGTERM, then exits 0.
+			return watch.Poll(ctx, o.Logger, sess, res, o.Settings.Watch, write)
 		}
 	},
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"os"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/watch"
 )
 
 // A command is a subcommand, valuefrom NAME [flags] ...; its help is
@@ -50,8 +52,9 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	// What failed after a signal failed because of it.
-	if sig := (*signalError)(nil); errors.As(context.Cause(ctx), &sig) {
+	// What failed after a signal failed because of it; a supervised
+	// program's exit is its own.
+	if sig := (*signalError)(nil); errors.As(context.Cause(ctx), &sig) && !errors.As(err, new(*watch.ProgramError)) {
 		err = sig
 	}
 	rep.err, rep.json = err, s.LogFormat == "json"
@@ -64,6 +67,7 @@ func dispatch(ctx context.Context, s *settings.Settings, args, environ []string,
 	fs := flag.NewFlagSet("valuefrom", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	s.Flags(fs)
+	s.WatchFlags(fs, true)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := parse(fs, args, func() { usage(stdout, fs) }, nil); err != nil {
 		return err
@@ -86,7 +90,16 @@ func dispatch(ctx context.Context, s *settings.Settings, args, environ []string,
 			return c.call(ctx, *s, rest[1:], environ, stdout, stderr)
 		}
 	}
-	return pipeline.Exec(ctx, pipeline.Options{Settings: *s, Logger: s.Logger(stderr), Exec: execCommand}, rest, environ)
+	return execOrSupervise(ctx, pipeline.Options{Settings: *s, Logger: s.Logger(stderr), Exec: execCommand}, rest, environ, stdout, stderr)
+}
+
+// execOrSupervise replaces the process with the command, or with
+// VALUEFROM_WATCH set supervises it.
+func execOrSupervise(ctx context.Context, o pipeline.Options, args, environ []string, stdout, stderr io.Writer) error {
+	if o.Settings.Watch == 0 {
+		return pipeline.Exec(ctx, o, args, environ)
+	}
+	return watch.Supervise(ctx, o, args, environ, watch.Stdio{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
 }
 
 // parse parses args into fs, writes the help on -h, and checks s, if any,
@@ -133,6 +146,7 @@ var runCommand = &command{
 	args:    true,
 	taskDef: true,
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
+		o.Settings.WatchFlags(fs, true)
 		return func(ctx context.Context, c *call) error {
 			if len(c.args) == 0 {
 				return usagef("no command given: valuefrom run [--task-def FILE] [flags] [--] COMMAND [ARGS...]")
@@ -141,7 +155,7 @@ var runCommand = &command{
 			if err != nil {
 				return err
 			}
-			return pipeline.Exec(ctx, *o, c.args, environ)
+			return execOrSupervise(ctx, *o, c.args, environ, c.stdout, c.stderr)
 		}
 	},
 }

@@ -112,6 +112,68 @@ func (r *Result) Resolved(name string) bool {
 // is a *UsageError wrapping awsapi.ErrNoRegion. Failing references come
 // back as resolver.Errors, every one of them; no value is ever logged.
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	defer cancel()
+	sess, err := open(ctx, o, environ)
+	if err != nil {
+		return nil, err
+	}
+	if sess == nil {
+		return &Result{}, nil
+	}
+	return sess.resolve(ctx, slog.LevelInfo)
+}
+
+// A Session is what a Resolve found and loaded before its first API call,
+// the references and the AWS configuration, kept to resolve the same
+// references again: a watching mode's cycles.
+type Session struct {
+	o    Options
+	reqs []reference.Request
+	cfg  aws.Config
+}
+
+// Open resolves as Resolve does and returns, with the result, a Session
+// that resolves the same references again. With no reference in environ
+// the Session is nil.
+func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	defer cancel()
+	sess, err := open(ctx, o, environ)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sess == nil {
+		return nil, &Result{}, nil
+	}
+	res, err := sess.resolve(ctx, slog.LevelInfo)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, res, nil
+}
+
+// Resolve resolves the session's references again under
+// o.Settings.Timeout, with a resolver of its own and so no memo: each
+// reference is fetched anew, with as many API calls as the first time.
+// Its summary line is logged at debug level.
+func (s *Session) Resolve(ctx context.Context) (*Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.o.Settings.Timeout)
+	defer cancel()
+	return s.resolve(ctx, slog.LevelDebug)
+}
+
+// WrapCredentials replaces the session's credentials provider with what
+// wrap returns for it, for the cycles to come.
+func (s *Session) WrapCredentials(wrap func(aws.CredentialsProvider) aws.CredentialsProvider) {
+	if s.cfg.Credentials != nil {
+		s.cfg.Credentials = wrap(s.cfg.Credentials)
+	}
+}
+
+// open finds the references in environ and loads the AWS configuration;
+// nil when there is no reference.
+func open(ctx context.Context, o Options, environ []string) (*Session, error) {
 	log := o.logger()
 	reqs, err := Find(environ, o.Skip)
 	if err != nil {
@@ -135,11 +197,8 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 	WarnUnknown(log, environ)
 	if len(reqs) == 0 {
 		log.Debug("no references in the environment")
-		return &Result{}, nil
+		return nil, nil
 	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
-	defer cancel()
 	short := slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
 	cfg, err := AWSConfig(ctx, o, environ, short)
 	if err != nil {
@@ -148,18 +207,26 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 	if short && cfg.Region == "" {
 		return nil, &UsageError{Err: awsapi.ErrNoRegion}
 	}
-	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Logger: log, Hint: hint})
-	values, err := r.Resolve(ctx, reqs)
+	return &Session{o: o, reqs: reqs, cfg: cfg}, nil
+}
+
+// resolve fetches the session's references with a new resolver and logs
+// a summary line at level.
+func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error) {
+	log := s.o.logger()
+	start := time.Now()
+	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint})
+	values, err := r.Resolve(ctx, s.reqs)
 	counts := map[reference.Service]int{}
-	for _, req := range reqs {
+	for _, req := range s.reqs {
 		counts[req.Ref.Service]++
 	}
-	log.Info("resolved references", "ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
+	log.Log(ctx, level, "resolved references", "ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
 		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration", time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Requests: reqs, Values: values, Calls: r.Calls()}, nil
+	return &Result{Requests: s.reqs, Values: values, Calls: r.Calls()}, nil
 }
 
 // Exec is the entrypoint: it resolves the references in environ and

@@ -48,6 +48,14 @@ const Prefix = "VALUEFROM_"
 //   - Stale 15 min: rides out a typical AWS incident or throttling burst
 //     while bounding how old a served value can be (TTL + Stale = 20 min).
 //   - MaxEntries 1000 and MaxConns 800: the agent's defaults.
+//   - Watch unset: exec as before, at no cost. When set, Splay defaults to
+//     a random delay of up to a quarter of Watch: a fleet's tasks that
+//     started together (a deployment) then act on one rotation over a
+//     quarter of the interval rather than at once, and the action still
+//     comes well before the next cycle.
+//   - StopTimeout 10s: docker stop's default, and a third of ECS's 30 s
+//     stopTimeout, so that a restart on rotation leaves the task without
+//     its program for seconds at most.
 type Settings struct {
 	Concurrency int           `split_words:"true" default:"32" desc:"API calls in flight at once (1-1000)"`
 	MaxAttempts int           `split_words:"true" default:"30" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
@@ -65,6 +73,14 @@ type Settings struct {
 	Stale      time.Duration `split_words:"true" default:"15m" desc:"serve: how long past its TTL a value is still served while AWS fails transiently (0s-24h)"`
 	MaxEntries int           `split_words:"true" default:"1000" desc:"serve: values kept in the cache, least recently used dropped first (1-100000)"`
 	MaxConns   int           `split_words:"true" default:"800" desc:"serve: requests handled at once; more get HTTP 429 (1-10000)"`
+
+	// Supervise mode (Watch set) and render --watch.
+	Watch       time.Duration  `split_words:"true" desc:"re-resolve every D (+-10% jitter) and act on a change, staying the program's parent; render rewrites its output (100ms-24h); unset: exec, no watching"`
+	OnChange    string         `split_words:"true" default:"restart" desc:"watch: what a changed value does: restart, signal:NAME (rewrite _FILE files, send NAME) or exit (stop, exit 8)"`
+	Splay       *time.Duration `split_words:"true" desc:"watch: longest random delay before acting on a change (0s-24h); default: a quarter of VALUEFROM_WATCH"`
+	StopSignal  string         `split_words:"true" default:"SIGTERM" desc:"watch: the signal that stops the program, before SIGKILL"`
+	StopTimeout time.Duration  `split_words:"true" default:"10s" desc:"watch: how long the program has to stop before SIGKILL (100ms-1h)"`
+	Mask        bool           `split_words:"true" default:"false" desc:"watch: replace every resolved value of 8 bytes or more in the program's stdout and stderr with [valuefrom:NAME]"`
 }
 
 // Load reads the settings from environ, a list of NAME=VALUE entries such
@@ -122,6 +138,14 @@ func parse(field reflect.Value, value string) error {
 		if strings.TrimSpace(value) != "" {
 			field.Set(reflect.ValueOf(strings.Split(value, ",")))
 		}
+	case *time.Duration:
+		d, err := time.ParseDuration(value)
+		field.Set(reflect.ValueOf(&d))
+		return err
+	case bool:
+		b, err := strconv.ParseBool(value)
+		field.SetBool(b)
+		return err
 	default:
 		return fmt.Errorf("unsupported type %s", field.Type())
 	}
@@ -130,8 +154,10 @@ func parse(field reflect.Value, value string) error {
 
 func kind(t reflect.Type) string {
 	switch t {
-	case reflect.TypeFor[time.Duration]():
+	case reflect.TypeFor[time.Duration](), reflect.TypeFor[*time.Duration]():
 		return "duration (such as 30s or 2m)"
+	case reflect.TypeFor[bool]():
+		return "boolean (true or false)"
 	case reflect.TypeFor[int]():
 		return "whole number"
 	}
@@ -187,7 +213,50 @@ func (s Settings) Validate() error {
 	if s.MaxConns < 1 || s.MaxConns > 10000 {
 		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_CONNS (--max-conns) must be from 1 to 10000, not %d", s.MaxConns))
 	}
+	if s.Watch != 0 && (s.Watch < 100*time.Millisecond || s.Watch > 24*time.Hour) {
+		errs = append(errs, fmt.Errorf("VALUEFROM_WATCH (--watch) must be from 100ms to 24h, not %v", s.Watch))
+	}
+	if _, err := ParseOnChange(s.OnChange); err != nil {
+		errs = append(errs, fmt.Errorf("VALUEFROM_ON_CHANGE (--on-change) must be restart, signal:NAME or exit: %w", err))
+	}
+	if s.Splay != nil && (*s.Splay < 0 || *s.Splay > 24*time.Hour) {
+		errs = append(errs, fmt.Errorf("VALUEFROM_SPLAY (--splay) must be from 0s to 24h, not %v", *s.Splay))
+	}
+	if _, err := ParseSignal(s.StopSignal); err != nil {
+		errs = append(errs, fmt.Errorf("VALUEFROM_STOP_SIGNAL (--stop-signal): %w", err))
+	}
+	if s.StopTimeout < 100*time.Millisecond || s.StopTimeout > time.Hour {
+		errs = append(errs, fmt.Errorf("VALUEFROM_STOP_TIMEOUT (--stop-timeout) must be from 100ms to 1h, not %v", s.StopTimeout))
+	}
 	return errors.Join(errs...)
+}
+
+// SplayOrDefault returns the longest delay before acting on a change:
+// Splay when set, else a quarter of Watch.
+func (s Settings) SplayOrDefault() time.Duration {
+	if s.Splay != nil {
+		return *s.Splay
+	}
+	return s.Watch / 4
+}
+
+// WatchFlags defines on fs the flags of watching: --watch, and with
+// supervise those of supervise mode, --on-change, --splay, --stop-signal,
+// --stop-timeout and --mask. They are as Flags's.
+func (s *Settings) WatchFlags(fs *flag.FlagSet, supervise bool) {
+	fs.DurationVar(&s.Watch, "watch", s.Watch, "`D` re-resolve every D and act on a change (VALUEFROM_WATCH)")
+	if supervise {
+		fs.StringVar(&s.OnChange, "on-change", s.OnChange, "`A` restart, signal:NAME or exit (VALUEFROM_ON_CHANGE)")
+		fs.Func("splay", "`D` longest random delay before acting on a change (VALUEFROM_SPLAY)", func(v string) error {
+			d, err := time.ParseDuration(v)
+			s.Splay = &d
+			return err
+		})
+		fs.StringVar(&s.StopSignal, "stop-signal", s.StopSignal, "`SIG` the signal that stops the program (VALUEFROM_STOP_SIGNAL)")
+		fs.DurationVar(&s.StopTimeout, "stop-timeout", s.StopTimeout, "`D` time to stop before SIGKILL (VALUEFROM_STOP_TIMEOUT)")
+		fs.BoolVar(&s.Mask, "mask", s.Mask, "mask resolved values in the program's output (VALUEFROM_MASK)")
+	}
+	showDefaults(fs)
 }
 
 // Flags defines on fs the flags that override the settings every mode

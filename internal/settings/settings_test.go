@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +32,12 @@ var settingNames = []string{
 	"VALUEFROM_STALE",
 	"VALUEFROM_MAX_ENTRIES",
 	"VALUEFROM_MAX_CONNS",
+	"VALUEFROM_WATCH",
+	"VALUEFROM_ON_CHANGE",
+	"VALUEFROM_SPLAY",
+	"VALUEFROM_STOP_SIGNAL",
+	"VALUEFROM_STOP_TIMEOUT",
+	"VALUEFROM_MASK",
 }
 
 func defaults() settings.Settings {
@@ -45,6 +52,9 @@ func defaults() settings.Settings {
 		Stale:       15 * time.Minute,
 		MaxEntries:  1000,
 		MaxConns:    800,
+		OnChange:    "restart",
+		StopSignal:  "SIGTERM",
+		StopTimeout: 10 * time.Second,
 	}
 }
 
@@ -75,8 +85,16 @@ func equal(a, b settings.Settings) bool {
 		a.TTL == b.TTL &&
 		a.Stale == b.Stale &&
 		a.MaxEntries == b.MaxEntries &&
-		a.MaxConns == b.MaxConns
+		a.MaxConns == b.MaxConns &&
+		a.Watch == b.Watch &&
+		a.OnChange == b.OnChange &&
+		(a.Splay == nil) == (b.Splay == nil) && (a.Splay == nil || *a.Splay == *b.Splay) &&
+		a.StopSignal == b.StopSignal &&
+		a.StopTimeout == b.StopTimeout &&
+		a.Mask == b.Mask
 }
+
+func durationPtr(d time.Duration) *time.Duration { return &d }
 
 func TestLoadReadsEachSetting(t *testing.T) {
 	tests := []struct {
@@ -99,6 +117,13 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_STALE", "1h", func(s *settings.Settings) { s.Stale = time.Hour }},
 		{"VALUEFROM_MAX_ENTRIES", "5", func(s *settings.Settings) { s.MaxEntries = 5 }},
 		{"VALUEFROM_MAX_CONNS", "6", func(s *settings.Settings) { s.MaxConns = 6 }},
+		{"VALUEFROM_WATCH", "5m", func(s *settings.Settings) { s.Watch = 5 * time.Minute }},
+		{"VALUEFROM_ON_CHANGE", "signal:SIGHUP", func(s *settings.Settings) { s.OnChange = "signal:SIGHUP" }},
+		{"VALUEFROM_SPLAY", "0s", func(s *settings.Settings) { s.Splay = durationPtr(0) }},
+		{"VALUEFROM_SPLAY", "30s", func(s *settings.Settings) { s.Splay = durationPtr(30 * time.Second) }},
+		{"VALUEFROM_STOP_SIGNAL", "SIGQUIT", func(s *settings.Settings) { s.StopSignal = "SIGQUIT" }},
+		{"VALUEFROM_STOP_TIMEOUT", "3s", func(s *settings.Settings) { s.StopTimeout = 3 * time.Second }},
+		{"VALUEFROM_MASK", "true", func(s *settings.Settings) { s.Mask = true }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -202,6 +227,18 @@ func TestValidate(t *testing.T) {
 		{"log format", func(s *settings.Settings) { s.LogFormat = "xml" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
 		{"log format case", func(s *settings.Settings) { s.LogFormat = "JSON" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
 		{"log level", func(s *settings.Settings) { s.LogLevel = "trace" }, []string{"VALUEFROM_LOG_LEVEL", "--log-level"}},
+		{"watch", func(s *settings.Settings) {
+			s.Watch, s.OnChange, s.Splay = 200*time.Millisecond, "signal:hup", durationPtr(0)
+		}, nil},
+		{"watch exit", func(s *settings.Settings) { s.Watch, s.OnChange, s.Mask = 24*time.Hour, "exit", true }, nil},
+		{"watch too short", func(s *settings.Settings) { s.Watch = 99 * time.Millisecond }, []string{"VALUEFROM_WATCH", "--watch"}},
+		{"watch too long", func(s *settings.Settings) { s.Watch = 25 * time.Hour }, []string{"VALUEFROM_WATCH", "--watch"}},
+		{"on change", func(s *settings.Settings) { s.OnChange = "reload" }, []string{"VALUEFROM_ON_CHANGE", "--on-change"}},
+		{"on change signal", func(s *settings.Settings) { s.OnChange = "signal:SIGFOO" }, []string{"VALUEFROM_ON_CHANGE", "--on-change", "SIGFOO"}},
+		{"on change restart with signal", func(s *settings.Settings) { s.OnChange = "restart:SIGHUP" }, []string{"VALUEFROM_ON_CHANGE", "--on-change"}},
+		{"splay negative", func(s *settings.Settings) { s.Splay = durationPtr(-1) }, []string{"VALUEFROM_SPLAY", "--splay"}},
+		{"stop signal", func(s *settings.Settings) { s.StopSignal = "SIGKILL" }, []string{"VALUEFROM_STOP_SIGNAL", "--stop-signal"}},
+		{"stop timeout", func(s *settings.Settings) { s.StopTimeout = 0 }, []string{"VALUEFROM_STOP_TIMEOUT", "--stop-timeout"}},
 		{"every error at once", func(s *settings.Settings) {
 			*s = settings.Settings{}
 		}, []string{"VALUEFROM_CONCURRENCY", "VALUEFROM_MAX_ATTEMPTS", "VALUEFROM_TIMEOUT", "VALUEFROM_LOG_FORMAT", "VALUEFROM_LOG_LEVEL"}},
@@ -309,6 +346,12 @@ func TestUsage(t *testing.T) {
 		"VALUEFROM_STALE":        "15m",
 		"VALUEFROM_MAX_ENTRIES":  "1000",
 		"VALUEFROM_MAX_CONNS":    "800",
+		"VALUEFROM_WATCH":        "-",
+		"VALUEFROM_ON_CHANGE":    "restart",
+		"VALUEFROM_SPLAY":        "-",
+		"VALUEFROM_STOP_SIGNAL":  "SIGTERM",
+		"VALUEFROM_STOP_TIMEOUT": "10s",
+		"VALUEFROM_MASK":         "false",
 	}
 	for _, name := range settingNames {
 		t.Run(name, func(t *testing.T) {
@@ -449,6 +492,9 @@ func TestLoadMatchesEnvconfig(t *testing.T) {
 		{"VALUEFROM_MAX_ENTRIES= 5"},
 		{"VALUEFROM_STALE="},
 		{"TIMEOUT=5", "CONCURRENCY=x", "IGNORE=A"},
+		{"VALUEFROM_WATCH=5m", "VALUEFROM_SPLAY=0s", "VALUEFROM_ON_CHANGE=exit", "VALUEFROM_STOP_SIGNAL=SIGQUIT", "VALUEFROM_STOP_TIMEOUT=2s", "VALUEFROM_MASK=1"},
+		{"VALUEFROM_SPLAY=soon"},
+		{"VALUEFROM_MASK=yes"},
 	}
 	for _, environ := range environs {
 		t.Run(strings.Join(environ, " "), func(t *testing.T) {
@@ -522,6 +568,7 @@ func TestFlags(t *testing.T) {
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	s.Flags(fs)
 	s.ServeFlags(fs)
+	s.WatchFlags(fs, true)
 	if s.Concurrency != 7 || s.TTL != time.Second {
 		t.Errorf("defining the flags changed the settings: %+v", s)
 	}
@@ -542,10 +589,47 @@ func TestFlags(t *testing.T) {
 			t.Errorf("no flag overrides %s", name)
 		}
 	}
-	if err := fs.Parse([]string{"--concurrency", "9", "--ignore", "A,B", "--stale", "1m"}); err != nil {
+	if err := fs.Parse([]string{"--concurrency", "9", "--ignore", "A,B", "--stale", "1m", "--watch", "1m", "--splay", "5s", "--mask"}); err != nil {
 		t.Fatal(err)
 	}
-	if s.Concurrency != 9 || !slices.Equal(s.Ignore, []string{"A", "B"}) || s.Stale != time.Minute {
+	if s.Concurrency != 9 || !slices.Equal(s.Ignore, []string{"A", "B"}) || s.Stale != time.Minute ||
+		s.Watch != time.Minute || s.Splay == nil || *s.Splay != 5*time.Second || !s.Mask {
 		t.Errorf("after the flags: %+v", s)
+	}
+}
+
+func TestParseOnChange(t *testing.T) {
+	tests := []struct {
+		in   string
+		want settings.OnChange
+		ok   bool
+	}{
+		{"restart", settings.OnChange{Action: settings.Restart}, true},
+		{"exit", settings.OnChange{Action: settings.Exit}, true},
+		{"signal:SIGHUP", settings.OnChange{Action: settings.Signal, Signal: syscall.SIGHUP}, true},
+		{"signal:usr1", settings.OnChange{Action: settings.Signal, Signal: syscall.SIGUSR1}, true},
+		{"signal:", settings.OnChange{}, false},
+		{"signal:SIGKILL", settings.OnChange{}, false},
+		{"exit:", settings.OnChange{}, false},
+		{"Restart", settings.OnChange{}, false},
+		{"", settings.OnChange{}, false},
+	}
+	for _, tt := range tests {
+		got, err := settings.ParseOnChange(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseOnChange(%q) = %+v, %v; want %+v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestSplayOrDefault(t *testing.T) {
+	s := defaults()
+	s.Watch = 4 * time.Minute
+	if got := s.SplayOrDefault(); got != time.Minute {
+		t.Errorf("default splay for 4m = %v, want 1m", got)
+	}
+	s.Splay = durationPtr(0)
+	if got := s.SplayOrDefault(); got != 0 {
+		t.Errorf("splay 0s = %v, want 0s", got)
 	}
 }

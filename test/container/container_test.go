@@ -74,6 +74,7 @@ func TestContainer(t *testing.T) {
 	t.Run("MissingSecretFailsBeforeApp", f.testMissingSecret)
 	t.Run("NonRootFileSecrets", f.testNonRootFileSecrets)
 	t.Run("StopDuringResolution", f.testStopDuringResolution)
+	t.Run("WatchAsPID1", f.testWatchAsPID1)
 }
 
 func setup(t *testing.T) *fixture {
@@ -603,5 +604,55 @@ func (f *fixture) testStopDuringResolution(t *testing.T) {
 	}
 	if took > promptly {
 		t.Errorf("podman stop took %v (exit %d), want under %v: valuefrom as PID 1 must handle SIGTERM", took, code, promptly)
+	}
+}
+
+// testWatchAsPID1: with --watch, valuefrom is PID 1 and the app its child;
+// a rotation restarts the app with the new value; the orphans the first
+// app left were reaped (the second app finds no zombie); podman stop
+// reaches the app through valuefrom, and the container exits with the
+// app's code.
+func (f *fixture) testWatchAsPID1(t *testing.T) {
+	name := "valuefrom-test-" + randomSuffix(t)
+	secret := "watch-" + randomSuffix(t)
+	sd := f.moto.Seeder(t, "us-east-1")
+	old, next := "canary-watch-old-"+randomSuffix(t), "canary-watch-new-"+randomSuffix(t)
+	sd.Secret(secret, old)
+	s := f.start(t, name, f.env("VAL=secretsmanager:"+secret, "VALUEFROM_WATCH=300ms", "VALUEFROM_SPLAY=0s"), appPath, "watch")
+	deadline := time.After(cmdTimeout)
+	if !s.waitLine("watch ", deadline) {
+		f.remove(name)
+		code := s.wait(t)
+		t.Fatalf("testapp never started (exit %d)\nstderr:\n%s", code, s.stderr.String())
+	}
+	first := strings.Fields(s.out[len(s.out)-1])
+	if first[2] != "ppid=1" || first[4] != "val="+old {
+		t.Errorf("first start: %s %s, want ppid=1 and the first value", first[1], first[2])
+	}
+	if !s.waitLine("ready", deadline) {
+		t.Fatal("testapp did not get ready")
+	}
+	sd.NewVersion(secret, next)
+	if !s.waitLine("testapp: got SIGTERM", deadline) || !s.waitLine("watch ", deadline) {
+		f.remove(name)
+		s.wait(t)
+		t.Fatalf("no restart after the rotation\nstderr:\n%s", s.stderr.String())
+	}
+	second := strings.Fields(s.out[len(s.out)-1])
+	if second[1] == first[1] || second[2] != "ppid=1" || second[4] != "val="+next {
+		t.Errorf("second start: %s %s, want a new pid, ppid=1 and the new value", second[1], second[2])
+	}
+	if second[3] != "zombies=0" {
+		t.Errorf("after the restart: %s, want zombies=0", second[3])
+	}
+	if !s.waitLine("ready", deadline) {
+		t.Fatal("testapp did not get ready again")
+	}
+	f.stop(t, name)
+	if code := s.wait(t); code != 0 {
+		t.Errorf("container exited %d after podman stop, want the app's 0\nstderr:\n%s", code, s.stderr.String())
+	}
+	if strings.Contains(s.stderr.String(), old) || strings.Contains(s.stderr.String(), next) {
+		t.Error("a value reached valuefrom's log")
 	}
 }

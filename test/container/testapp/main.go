@@ -9,12 +9,16 @@
 //	                       is also described as the file it names
 //	testapp serve          print "ready", wait for SIGTERM, print
 //	                       "testapp: got SIGTERM" and exit 0
+//	testapp watch          print "watch pid=P ppid=Q zombies=N val=$VAL",
+//	                       leave three orphans that exit at once, then
+//	                       serve
 package main
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -71,6 +75,11 @@ func main() {
 		report(os.Args[2:])
 	case "serve":
 		serve()
+	case "watch":
+		watch()
+	case "spawn":
+		spawn()
+	case "exit":
 	default:
 		fmt.Fprintf(os.Stderr, "testapp: unknown mode %q\n", os.Args[1])
 		os.Exit(2)
@@ -158,4 +167,36 @@ func serve() {
 	fmt.Printf("ready pid=%d\n", os.Getpid())
 	<-sig
 	fmt.Println("testapp: got SIGTERM")
+}
+
+// watch reports what supervise mode gives it, including the zombies left
+// from before it started, then leaves orphans for PID 1 to reap.
+func watch() {
+	fmt.Printf("watch pid=%d ppid=%d zombies=%d val=%s\n", os.Getpid(), os.Getppid(), zombies(), os.Getenv("VAL"))
+	if err := exec.Command("/proc/self/exe", "spawn").Run(); err != nil {
+		fmt.Println("testapp: spawn failed:", err)
+	}
+	serve()
+}
+
+// spawn starts three children that exit at once and exits without
+// waiting for them: they are orphans, for PID 1 to reap.
+func spawn() {
+	for range 3 {
+		if err := exec.Command("/proc/self/exe", "exit").Start(); err != nil {
+			fmt.Println("testapp: spawn failed:", err)
+		}
+	}
+}
+
+// zombies counts the zombie processes in /proc.
+func zombies() int {
+	n := 0
+	for _, pid := range procs() {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if s := string(stat); err == nil && strings.Contains(s[strings.LastIndexByte(s, ')')+1:], " Z ") {
+			n++
+		}
+	}
+	return n
 }

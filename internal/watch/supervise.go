@@ -1,0 +1,317 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/secretfile"
+	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+// ErrChanged is what Supervise returns when a value changed and
+// VALUEFROM_ON_CHANGE is exit, once the program has stopped.
+var ErrChanged = errors.New("a value changed and VALUEFROM_ON_CHANGE is exit: the program was stopped")
+
+// A ProgramError is the exit of a supervised program that did not exit 0.
+type ProgramError struct{ Exit exec.Exit }
+
+func (e *ProgramError) Error() string { return "the program ended: " + e.Exit.String() }
+
+// Stdio is the supervised program's standard input and output.
+type Stdio struct {
+	Stdin          *os.File
+	Stdout, Stderr io.Writer
+}
+
+// closeTimeout bounds how long, after the program has exited, its
+// descendants may hold the output pipes of masking open.
+const closeTimeout = 2 * time.Second
+
+// Supervise is supervise mode: it resolves the references in environ as
+// pipeline.Exec does, failing closed, then starts the command args as its
+// child under an exec.Supervisor and re-resolves every
+// o.Settings.Watch. On a change it waits a random splay, then does what
+// o.Settings.OnChange says. It forwards signals to the program and
+// returns when the program exits: nil for exit status 0, else a
+// *ProgramError; ErrChanged for the exit action. A SIGTERM or SIGINT,
+// which cancels ctx, ends the watching: the program gets the signal and
+// Supervise waits for it. The _FILE directory it made is removed before
+// it returns.
+func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, stdio Stdio) error {
+	set := o.Settings
+	change, err := settings.ParseOnChange(set.OnChange)
+	if err != nil {
+		return &pipeline.UsageError{Err: err}
+	}
+	stopSignal, err := settings.ParseSignal(set.StopSignal)
+	if err != nil {
+		return &pipeline.UsageError{Err: err}
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if path := exec.Getenv(environ, "PATH"); !reference.Is(path) {
+		if _, err := exec.LookPath(args[0], path); err != nil {
+			return err
+		}
+	}
+	sess, res, err := pipeline.Open(ctx, o, environ)
+	if err != nil {
+		return err
+	}
+	if sess != nil {
+		// Credentials refreshed by a credential_process are an os/exec
+		// child, which the reaper must not collect.
+		sess.WrapCredentials(func(p aws.CredentialsProvider) aws.CredentialsProvider { return heldCredentials{p} })
+	}
+	s := &supervision{o: o, log: log, change: change, environ: environ, sess: sess}
+	if err := s.filesDir(res); err != nil {
+		return err
+	}
+	defer s.removeFiles()
+	env, err := exec.Environment(environ, res.Vars(), s.dir, settings.IsSetting)
+	if err != nil {
+		return err
+	}
+	path, err := exec.LookPath(args[0], exec.Getenv(env, "PATH"))
+	if err != nil {
+		return err
+	}
+	s.sup = &exec.Supervisor{Path: path, Args: args, Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
+		StopSignal: stopSignal, StopTimeout: set.StopTimeout, Logger: log}
+	if set.Mask {
+		s.masks = []*maskedWriter{newMaskedWriter(stdio.Stdout, res), newMaskedWriter(stdio.Stderr, res)}
+		s.sup.Stdout, s.sup.Stderr = s.masks[0], s.masks[1]
+	}
+	// Forwarding outlives ctx, which the first SIGTERM cancels: a second
+	// signal still reaches the program.
+	fwd, stopForwarding := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopForwarding()
+	s.sup.Forward(fwd)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.sup.Start(env); err != nil {
+		return &exec.Error{Name: path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	}
+	defer s.closeOutput()
+	if ctx.Err() != nil {
+		// The signal may have come before the program could get it.
+		s.sup.Stop(context.WithoutCancel(ctx))
+	}
+	log.Info("watch: supervising the program", "path", path, "watch", set.Watch.String(), "on_change", set.OnChange,
+		"splay", set.SplayOrDefault().String(), "mask", set.Mask)
+	return s.loop(ctx, res)
+}
+
+// supervision is one run of Supervise.
+type supervision struct {
+	o       pipeline.Options
+	log     *slog.Logger
+	change  settings.OnChange
+	environ []string
+	sess    *pipeline.Session
+	sup     *exec.Supervisor
+	masks   []*maskedWriter
+	dir     string // where _FILE values go
+	ownDir  bool   // dir was made here, to be removed
+	warnEnv map[string]bool
+}
+
+// filesDir picks the directory for _FILE values: VALUEFROM_FILES_DIR, or a
+// new one made here, kept across restarts, so that the files' paths in the
+// program's environment stay the same.
+func (s *supervision) filesDir(res *pipeline.Result) error {
+	s.dir = s.o.Settings.FilesDir
+	if s.dir != "" {
+		return nil
+	}
+	for _, v := range res.Values {
+		if strings.HasSuffix(v.Var, reference.FileSuffix) {
+			dir, err := secretfile.TempDir("")
+			if err != nil {
+				return &exec.FileError{Var: v.Var, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
+			}
+			s.dir, s.ownDir = dir, true
+			return nil
+		}
+	}
+	return nil
+}
+
+func (s *supervision) removeFiles() {
+	if s.ownDir {
+		if err := os.RemoveAll(s.dir); err != nil {
+			s.log.Warn("watch: cannot remove the directory of _FILE values", "dir", s.dir, "error", err)
+		}
+	}
+}
+
+// closeOutput waits, briefly, for the program's output to be copied, then
+// writes what masking held back.
+func (s *supervision) closeOutput() {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if err := s.sup.Close(ctx); err != nil {
+		s.log.Debug("watch: the program's output was not all copied", "error", err)
+	}
+	for _, m := range s.masks {
+		m.Flush()
+	}
+}
+
+type cycle struct {
+	res *pipeline.Result
+	err error
+}
+
+// loop watches until the program exits, or ctx is done and then the
+// program has exited, and returns how it ended.
+func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
+	interval := s.o.Settings.Watch
+	t := newTracker(s.log, first)
+	timer := time.NewTimer(next(interval))
+	defer timer.Stop()
+	if s.sess == nil {
+		timer.Stop() // nothing to watch
+	}
+	cycleCtx, cancelCycle := context.WithCancel(ctx)
+	defer cancelCycle()
+	var (
+		cycles  chan cycle // while a cycle runs
+		pending *pipeline.Result
+		changed []string
+		acting  <-chan time.Time // the splay before acting on pending
+	)
+	for {
+		select {
+		case <-s.sup.Done():
+			return s.exited()
+		case <-ctx.Done():
+			cancelCycle()
+			s.log.Debug("watch: stopped watching; waiting for the program to exit")
+			<-s.sup.Done()
+			return s.exited()
+		case <-timer.C:
+			cycles = make(chan cycle, 1)
+			go func(ch chan<- cycle) {
+				res, err := s.sess.Resolve(cycleCtx)
+				ch <- cycle{res, err}
+			}(cycles)
+		case c := <-cycles:
+			cycles = nil
+			if c.err != nil {
+				if ctx.Err() == nil {
+					t.failed(c.err)
+				}
+				timer.Reset(next(interval))
+				break
+			}
+			if changed = t.changed(c.res); len(changed) == 0 {
+				timer.Reset(next(interval))
+				break
+			}
+			pending = c.res
+			delay := splay(s.o.Settings.SplayOrDefault())
+			s.log.Info("watch: acting on the change after the splay", "action", s.o.Settings.OnChange, "splay", delay.String())
+			acting = time.After(delay)
+		case <-acting:
+			acting = nil
+			done, err := s.act(ctx, t, pending, changed)
+			if done {
+				return err
+			}
+			timer.Reset(next(interval))
+		}
+	}
+}
+
+// act does what VALUEFROM_ON_CHANGE says with the values of res. It
+// reports done when Supervise is to return err.
+func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result, changed []string) (done bool, err error) {
+	env, err := exec.Environment(s.environ, res.Vars(), s.dir, settings.IsSetting)
+	if err != nil {
+		// The files written so far are new, the rest old: the program
+		// keeps running, and the next cycle tries again.
+		s.log.Warn("watch: the new values could not be written; the program keeps running", "error", err)
+		return false, nil
+	}
+	t.accept(res)
+	for _, m := range s.masks {
+		m.update(res)
+	}
+	stop := context.WithoutCancel(ctx)
+	switch s.change.Action {
+	case settings.Exit:
+		s.log.Info("watch: stopping the program and exiting", "changed", changed)
+		if err := s.sup.Stop(stop); err != nil {
+			return true, err
+		}
+		return true, ErrChanged
+	case settings.Signal:
+		s.warnEnvironment(changed)
+		s.log.Info("watch: files rewritten; signalling the program", "changed", changed, "signal", s.change.Signal.String())
+		if err := s.sup.Signal(s.change.Signal); err != nil && !errors.Is(err, exec.ErrNotRunning) {
+			s.log.Warn("watch: cannot signal the program", "error", err)
+		}
+		return false, nil
+	}
+	s.log.Info("watch: restarting the program", "changed", changed)
+	if err := s.sup.Stop(stop); err != nil {
+		return true, err
+	}
+	if ctx.Err() != nil {
+		// Asked to stop while the program was stopping: stay stopped.
+		return true, s.exited()
+	}
+	if err := s.sup.Start(env); err != nil {
+		return true, &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	}
+	return false, nil
+}
+
+// warnEnvironment warns, once per variable, that a changed value held in
+// the environment cannot reach the running program.
+func (s *supervision) warnEnvironment(changed []string) {
+	if s.warnEnv == nil {
+		s.warnEnv = make(map[string]bool)
+	}
+	for _, name := range changed {
+		if strings.HasSuffix(name, reference.FileSuffix) || s.warnEnv[name] {
+			continue
+		}
+		s.warnEnv[name] = true
+		s.log.Warn("watch: a changed value is an environment variable, which a running program cannot see: it keeps the old value until it restarts; use a _FILE variable, or VALUEFROM_ON_CHANGE=restart", "var", name)
+	}
+}
+
+// exited returns how the program ended as Supervise reports it.
+func (s *supervision) exited() error {
+	e, ok := s.sup.Exit()
+	if !ok || (e.Code == 0 && e.Signal == 0) {
+		return nil
+	}
+	return &ProgramError{Exit: e}
+}
+
+// heldCredentials holds the reaper while credentials are retrieved: a
+// credential_process is a child that os/exec waits for.
+type heldCredentials struct{ aws.CredentialsProvider }
+
+func (h heldCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	release := exec.HoldReaping()
+	defer release()
+	return h.CredentialsProvider.Retrieve(ctx)
+}

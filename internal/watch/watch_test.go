@@ -1,0 +1,83 @@
+package watch
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+func result(values map[string]string) *pipeline.Result {
+	res := &pipeline.Result{}
+	for name, v := range values {
+		res.Values = append(res.Values, resolver.Value{Var: name, Value: []byte(v), VersionID: "v-" + v[len(v)-1:]})
+	}
+	return res
+}
+
+// TestMaskedWriterUpdate: a value split across writes is masked even when
+// the values change between its halves, and the new value is masked.
+func TestMaskedWriterUpdate(t *testing.T) {
+	const old, next = "canary-old-value-1", "canary-new-value-2"
+	var buf bytes.Buffer
+	m := newMaskedWriter(&buf, result(map[string]string{"VAL": old}))
+	m.Write([]byte("a=" + old[:7]))
+	m.update(result(map[string]string{"VAL": next}))
+	m.Write([]byte(old[7:] + " b=" + next[:3]))
+	m.Write([]byte(next[3:] + "\n"))
+	m.Flush()
+	if got, want := buf.String(), "a=[valuefrom:VAL:previous] b=[valuefrom:VAL]\n"; got != want {
+		t.Errorf("output %q, want %q", strings.ReplaceAll(strings.ReplaceAll(got, old, "OLD"), next, "NEW"), want)
+	}
+}
+
+// TestTrackerLogsOnce: a problem is logged once however many cycles it
+// fails, again after a good cycle; a change is a different value.
+func TestTrackerLogsOnce(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	tr := newTracker(log, result(map[string]string{"A": "value-aaaa-1", "B": "value-bbbb-1"}))
+	fail := resolver.Errors{{Var: "A", Code: "ThrottlingException", Err: errors.New("slow down")}}
+	for range 3 {
+		tr.failed(fail)
+	}
+	if n := strings.Count(buf.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings for three failed cycles, want 1:\n%s", n, buf.String())
+	}
+	if got := tr.changed(result(map[string]string{"A": "value-aaaa-1", "B": "value-bbbb-1"})); len(got) != 0 {
+		t.Errorf("changed = %v for the same values, want none", got)
+	}
+	if !strings.Contains(buf.String(), "resolving works again") {
+		t.Error("no line for the recovery")
+	}
+	tr.failed(fail)
+	if n := strings.Count(buf.String(), "level=WARN"); n != 2 {
+		t.Errorf("%d warnings, want 2 after a good cycle and a new failure", n)
+	}
+	got := tr.changed(result(map[string]string{"A": "value-aaaa-1", "B": "value-bbbb-2"}))
+	if len(got) != 1 || got[0] != "B" {
+		t.Errorf("changed = %v, want [B]", got)
+	}
+	if strings.Contains(buf.String(), "value-") {
+		t.Error("a value reached the log")
+	}
+}
+
+func TestNextJitter(t *testing.T) {
+	for range 1000 {
+		if d := next(time.Second); d < 900*time.Millisecond || d > 1100*time.Millisecond {
+			t.Fatalf("next(1s) = %v, want within ±10%%", d)
+		}
+		if d := splay(time.Second); d < 0 || d > time.Second {
+			t.Fatalf("splay(1s) = %v, want 0 to 1s", d)
+		}
+	}
+	if d := splay(0); d != 0 {
+		t.Errorf("splay(0) = %v", d)
+	}
+}
