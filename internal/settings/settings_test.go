@@ -24,6 +24,10 @@ var settingNames = []string{
 	"VALUEFROM_FILES_DIR",
 	"VALUEFROM_LOG_FORMAT",
 	"VALUEFROM_LOG_LEVEL",
+	"VALUEFROM_ENV_FILE",
+	"VALUEFROM_SSM_PATHS",
+	"VALUEFROM_SECRETS_JSON",
+	"VALUEFROM_REQUIRE_PATHS",
 	"VALUEFROM_TOKEN",
 	"VALUEFROM_TOKEN_FILE",
 	"VALUEFROM_LISTEN",
@@ -69,6 +73,10 @@ func equal(a, b settings.Settings) bool {
 		a.FilesDir == b.FilesDir &&
 		a.LogFormat == b.LogFormat &&
 		a.LogLevel == b.LogLevel &&
+		slices.Equal(a.EnvFile, b.EnvFile) &&
+		slices.Equal(a.SsmPaths, b.SsmPaths) &&
+		slices.Equal(a.SecretsJson, b.SecretsJson) &&
+		a.RequirePaths == b.RequirePaths &&
 		a.Token == b.Token &&
 		a.TokenFile == b.TokenFile &&
 		a.Listen == b.Listen &&
@@ -92,6 +100,10 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_FILES_DIR", "/run/secrets", func(s *settings.Settings) { s.FilesDir = "/run/secrets" }},
 		{"VALUEFROM_LOG_FORMAT", "json", func(s *settings.Settings) { s.LogFormat = "json" }},
 		{"VALUEFROM_LOG_LEVEL", "debug", func(s *settings.Settings) { s.LogLevel = "debug" }},
+		{"VALUEFROM_ENV_FILE", "a.env,-", func(s *settings.Settings) { s.EnvFile = []string{"a.env", "-"} }},
+		{"VALUEFROM_SSM_PATHS", "/a,/b/**", func(s *settings.Settings) { s.SsmPaths = []string{"/a", "/b/**"} }},
+		{"VALUEFROM_SECRETS_JSON", "secretsmanager:db", func(s *settings.Settings) { s.SecretsJson = []string{"secretsmanager:db"} }},
+		{"VALUEFROM_REQUIRE_PATHS", "true", func(s *settings.Settings) { s.RequirePaths = true }},
 		{"VALUEFROM_TOKEN", "tok", func(s *settings.Settings) { s.Token = "tok" }},
 		{"VALUEFROM_TOKEN_FILE", "/run/token", func(s *settings.Settings) { s.TokenFile = "/run/token" }},
 		{"VALUEFROM_LISTEN", "127.0.0.1:9999", func(s *settings.Settings) { s.Listen = "127.0.0.1:9999" }},
@@ -202,6 +214,16 @@ func TestValidate(t *testing.T) {
 		{"log format", func(s *settings.Settings) { s.LogFormat = "xml" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
 		{"log format case", func(s *settings.Settings) { s.LogFormat = "JSON" }, []string{"VALUEFROM_LOG_FORMAT", "--log-format"}},
 		{"log level", func(s *settings.Settings) { s.LogLevel = "trace" }, []string{"VALUEFROM_LOG_LEVEL", "--log-level"}},
+		{"inputs", func(s *settings.Settings) {
+			s.EnvFile = []string{"-", "a.env"}
+			s.SsmPaths = []string{" /prod/orders", "/prod/all/**", "/"}
+			s.SecretsJson = []string{"secretsmanager:db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
+		}, nil},
+		{"path without slash", func(s *settings.Settings) { s.SsmPaths = []string{"prod/orders"} }, []string{"VALUEFROM_SSM_PATHS", "--ssm-path", "prod/orders"}},
+		{"path with a star", func(s *settings.Settings) { s.SsmPaths = []string{"/prod/*"} }, []string{"VALUEFROM_SSM_PATHS", "/**"}},
+		{"json of a parameter", func(s *settings.Settings) { s.SecretsJson = []string{"ssm:/db"} }, []string{"VALUEFROM_SECRETS_JSON", "--secret-json", "--ssm-path"}},
+		{"json with a key", func(s *settings.Settings) { s.SecretsJson = []string{"secretsmanager:db:user::"} }, []string{"VALUEFROM_SECRETS_JSON", `JSON key "user"`}},
+		{"json not a reference", func(s *settings.Settings) { s.SecretsJson = []string{"db"} }, []string{"VALUEFROM_SECRETS_JSON", "not a reference"}},
 		{"every error at once", func(s *settings.Settings) {
 			*s = settings.Settings{}
 		}, []string{"VALUEFROM_CONCURRENCY", "VALUEFROM_MAX_ATTEMPTS", "VALUEFROM_TIMEOUT", "VALUEFROM_LOG_FORMAT", "VALUEFROM_LOG_LEVEL"}},
@@ -295,20 +317,24 @@ func TestUsage(t *testing.T) {
 		t.Errorf("Usage has %d lines, want %d:\n%s", len(lines), len(settingNames), out)
 	}
 	defaults := map[string]string{
-		"VALUEFROM_CONCURRENCY":  "32",
-		"VALUEFROM_MAX_ATTEMPTS": "30",
-		"VALUEFROM_TIMEOUT":      "60s",
-		"VALUEFROM_IGNORE":       "-",
-		"VALUEFROM_FILES_DIR":    "-",
-		"VALUEFROM_LOG_FORMAT":   "text",
-		"VALUEFROM_LOG_LEVEL":    "info",
-		"VALUEFROM_TOKEN":        "-",
-		"VALUEFROM_TOKEN_FILE":   "-",
-		"VALUEFROM_LISTEN":       "127.0.0.1:2773",
-		"VALUEFROM_TTL":          "300s",
-		"VALUEFROM_STALE":        "15m",
-		"VALUEFROM_MAX_ENTRIES":  "1000",
-		"VALUEFROM_MAX_CONNS":    "800",
+		"VALUEFROM_CONCURRENCY":   "32",
+		"VALUEFROM_MAX_ATTEMPTS":  "30",
+		"VALUEFROM_TIMEOUT":       "60s",
+		"VALUEFROM_IGNORE":        "-",
+		"VALUEFROM_FILES_DIR":     "-",
+		"VALUEFROM_LOG_FORMAT":    "text",
+		"VALUEFROM_LOG_LEVEL":     "info",
+		"VALUEFROM_ENV_FILE":      "-",
+		"VALUEFROM_SSM_PATHS":     "-",
+		"VALUEFROM_SECRETS_JSON":  "-",
+		"VALUEFROM_REQUIRE_PATHS": "false",
+		"VALUEFROM_TOKEN":         "-",
+		"VALUEFROM_TOKEN_FILE":    "-",
+		"VALUEFROM_LISTEN":        "127.0.0.1:2773",
+		"VALUEFROM_TTL":           "300s",
+		"VALUEFROM_STALE":         "15m",
+		"VALUEFROM_MAX_ENTRIES":   "1000",
+		"VALUEFROM_MAX_CONNS":     "800",
 	}
 	for _, name := range settingNames {
 		t.Run(name, func(t *testing.T) {
@@ -448,6 +474,8 @@ func TestLoadMatchesEnvconfig(t *testing.T) {
 		{"VALUEFROM_TIMEOUT=60"},
 		{"VALUEFROM_MAX_ENTRIES= 5"},
 		{"VALUEFROM_STALE="},
+		{"VALUEFROM_SSM_PATHS=/a,/b/**", "VALUEFROM_SECRETS_JSON=secretsmanager:x", "VALUEFROM_ENV_FILE=a,-", "VALUEFROM_REQUIRE_PATHS=1"},
+		{"VALUEFROM_REQUIRE_PATHS=yes"},
 		{"TIMEOUT=5", "CONCURRENCY=x", "IGNORE=A"},
 	}
 	for _, environ := range environs {
@@ -521,6 +549,7 @@ func TestFlags(t *testing.T) {
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	s.Flags(fs)
+	s.InputFlags(fs)
 	s.ServeFlags(fs)
 	if s.Concurrency != 7 || s.TTL != time.Second {
 		t.Errorf("defining the flags changed the settings: %+v", s)
@@ -547,5 +576,28 @@ func TestFlags(t *testing.T) {
 	}
 	if s.Concurrency != 9 || !slices.Equal(s.Ignore, []string{"A", "B"}) || s.Stale != time.Minute {
 		t.Errorf("after the flags: %+v", s)
+	}
+}
+
+// TestInputFlags: the input flags repeat, and given, replace the
+// variable's list rather than add to it.
+func TestInputFlags(t *testing.T) {
+	s, err := settings.Load([]string{"VALUEFROM_SSM_PATHS=/env", "VALUEFROM_ENV_FILE=env.env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	s.InputFlags(fs)
+	if err := fs.Parse([]string{"--ssm-path", "/a", "--ssm-path", "/b/**", "--secret-json", "secretsmanager:j", "--require-paths"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.SsmPaths, []string{"/a", "/b/**"}) || !slices.Equal(s.SecretsJson, []string{"secretsmanager:j"}) || !s.RequirePaths {
+		t.Errorf("after the flags: %+v", s)
+	}
+	if !slices.Equal(s.EnvFile, []string{"env.env"}) {
+		t.Errorf("an input not given as a flag lost its variable's list: %q", s.EnvFile)
+	}
+	if got := settings.Items([]string{" a ", "", "b", "  "}); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("Items = %q", got)
 	}
 }
