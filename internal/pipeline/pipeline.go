@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -35,6 +36,8 @@ type Options struct {
 	// Exec replaces the process with a command (see Exec); nil means
 	// exec.Exec. Tests set it to see what would be run.
 	Exec func(args, env []string) error
+	// Stdin is read by an env file named "-"; nil means os.Stdin.
+	Stdin io.Reader
 }
 
 // Flags defines on fs the flags of o's AWS identity, --profile and
@@ -78,6 +81,11 @@ type Result struct {
 	Requests []reference.Request // the references found, in environ's order
 	Values   []resolver.Value    // their values
 	Calls    int64               // the API calls made, not counting retries
+	// Environ is the environment the references were found in: environ
+	// with the env files' variables beneath it. The values go over it.
+	Environ []string
+	// FileVars are the names the env files set.
+	FileVars map[string]bool
 }
 
 // Vars returns the values as the variables to set.
@@ -98,9 +106,10 @@ func (r *Result) Set() map[string]string {
 	return set
 }
 
-// Resolved reports whether the variable name held a reference.
+// Resolved reports whether the variable name was resolved: it held a
+// reference, or an SSM path or JSON secret set it.
 func (r *Result) Resolved(name string) bool {
-	return slices.ContainsFunc(r.Requests, func(req reference.Request) bool { return req.Var == name })
+	return slices.ContainsFunc(r.Values, func(v resolver.Value) bool { return v.Var == name })
 }
 
 // Resolve is the pipeline every mode runs: it finds the references in
@@ -112,6 +121,10 @@ func (r *Result) Resolved(name string) bool {
 // back as resolver.Errors, every one of them; no value is ever logged.
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
 	log := o.logger()
+	environ, files, err := o.ReadEnvFiles(ctx, environ)
+	if err != nil {
+		return nil, err
+	}
 	reqs, err := Find(environ, o.Skip)
 	if err != nil {
 		return nil, err
@@ -122,14 +135,14 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 		}
 	}
 	WarnUnknown(log, environ)
-	if len(reqs) == 0 {
+	if len(reqs) == 0 && !o.HasBulk() {
 		log.Debug("no references in the environment")
-		return &Result{}, nil
+		return &Result{Environ: environ, FileVars: files}, nil
 	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
-	short := slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
+	short := o.HasBulk() || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
 	cfg, err := AWSConfig(ctx, o, environ, short)
 	if err != nil {
 		return nil, err
@@ -138,7 +151,7 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 		return nil, &UsageError{Err: awsapi.ErrNoRegion}
 	}
 	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Logger: log, Hint: hint})
-	values, err := r.Resolve(ctx, reqs)
+	values, err := o.fetch(ctx, r, reqs, environ)
 	counts := map[reference.Service]int{}
 	for _, req := range reqs {
 		counts[req.Ref.Service]++
@@ -148,7 +161,7 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Requests: reqs, Values: values, Calls: r.Calls()}, nil
+	return &Result{Requests: reqs, Values: values, Calls: r.Calls(), Environ: withNames(environ, values), FileVars: files}, nil
 }
 
 // Exec is the entrypoint: it resolves the references in environ and
@@ -166,7 +179,7 @@ func Exec(ctx context.Context, o Options, args, environ []string) error {
 	if err != nil {
 		return err
 	}
-	env, err := exec.Environment(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
+	env, err := exec.Environment(res.Environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
 	if err != nil {
 		return err
 	}
