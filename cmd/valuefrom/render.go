@@ -50,8 +50,8 @@ var renderCommand = &command{
 			if err != nil {
 				return err
 			}
-			env := exec.Environ(environ, res.Set(), settings.IsSetting)
-			vars := envfmt.Select(env, func(name string) bool { return own[name] || res.Resolved(name) })
+			env := exec.Environ(res.Environ, res.Set(), settings.IsSetting)
+			vars := envfmt.Select(env, func(name string) bool { return own[name] || res.FileVars[name] || res.Resolved(name) })
 			return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
 		}
 	},
