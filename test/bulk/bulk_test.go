@@ -215,13 +215,13 @@ func testCheck(t *testing.T, env []string) {
 		rows[row.Var+" "+row.Ref] = row
 	}
 	for key, v := range map[string]preflight.Verdict{
-		"REF ssm:/svc/ref":                              preflight.OK,
-		"MISSING ssm:/svc/none":                         preflight.Fail,
-		"VALUEFROM_SSM_PATHS ssm:/svc/prod":             preflight.OK,
-		"VALUEFROM_SSM_PATHS ssm:/svc/empty":            preflight.Warning,
-		"DB_PASSWORD ssm:/svc/prod/db-password":         preflight.OK,
-		"API_KEY ssm:/svc/prod/api.key":                 preflight.OK,
-		"LOG_LEVEL ssm:/svc/prod/log-level":             preflight.OK,
+		"REF ssm:/svc/ref":                               preflight.OK,
+		"MISSING ssm:/svc/none":                          preflight.Fail,
+		"VALUEFROM_SSM_PATHS ssm:/svc/prod":              preflight.OK,
+		"VALUEFROM_SSM_PATHS ssm:/svc/empty":             preflight.Warning,
+		"DB_PASSWORD ssm:/svc/prod/db-password":          preflight.OK,
+		"API_KEY ssm:/svc/prod/api.key":                  preflight.OK,
+		"LOG_LEVEL ssm:/svc/prod/log-level":              preflight.OK,
 		"VALUEFROM_SECRETS_JSON secretsmanager:svc/json": preflight.OK,
 	} {
 		row, ok := rows[key]
@@ -316,7 +316,9 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 		var wg sync.WaitGroup
 		for i := range runs {
 			// Three attempts a call: some runs fail, none may run the command with part of the path.
-			wg.Go(func() { results[i] = run(t, awsEnv(p.URL()), "", "--max-attempts", "3", "--ssm-path", "/svc/many", "--", "env", "-0") })
+			wg.Go(func() {
+				results[i] = run(t, awsEnv(p.URL()), "", "--max-attempts", "3", "--ssm-path", "/svc/many", "--", "env", "-0")
+			})
 		}
 		wg.Wait()
 		var ok, failed int
