@@ -50,6 +50,11 @@ func JSONField(doc []byte, key string) ([]byte, *Error) {
 	if !ok {
 		return nil, &Error{Code: CodeJSONKey, Err: fmt.Errorf("JSON key %q is not in the secret", key)}
 	}
+	return jsonValue(key, raw)
+}
+
+// jsonValue renders the value raw of the JSON key key as JSONField does.
+func jsonValue(key string, raw json.RawMessage) ([]byte, *Error) {
 	raw = bytes.TrimSpace(raw)
 	switch raw[0] {
 	case '"':

@@ -98,6 +98,7 @@ type Resolver struct {
 
 	secrets    awsapi.Clients[secretsAPI]
 	parameters awsapi.Clients[parametersAPI]
+	paths      awsapi.Clients[pathsAPI]
 }
 
 // New returns a Resolver. Clients are made per region on first use and
@@ -114,6 +115,9 @@ func New(cfg Config) *Resolver {
 		return secretsmanager.NewFromConfig(cfg.AWS, func(o *secretsmanager.Options) { o.Region = region })
 	}
 	r.parameters.New = func(region string) parametersAPI {
+		return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
+	}
+	r.paths.New = func(region string) pathsAPI {
 		return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
 	}
 	return r

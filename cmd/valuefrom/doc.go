@@ -40,6 +40,26 @@
 // private file (0400, in a 0700 directory) and is set to the file's path.
 // The grammar is package reference's (resolver/reference); see its Ref type.
 //
+// # References in bulk
+//
+// Three inputs bring many variables at once, resolved with the references
+// (batched, concurrent, all or nothing), in every mode but serve:
+//
+//	--env-file FILE     a dotenv file (- is stdin) whose values may be references,
+//	                    in the grammar `env --format dotenv` writes (package envfmt)
+//	--ssm-path PATH     a variable per parameter directly under PATH, or at any
+//	                    depth with PATH/**: /prod/orders/db-password is DB_PASSWORD
+//	--secret-json REF   a variable per top-level key of a JSON secret, rendered
+//	                    as a :JSON_KEY reference renders it
+//
+// Precedence: the environment wins over every env file, a later file over
+// an earlier one, and a variable set by either wins over paths and JSON
+// secrets. Names: the rest of the parameter's name after PATH/, or the
+// key, upper-cased, each character outside [A-Z0-9_] made "_". Two that
+// map to one name fail, naming both. An empty path is a warning, or with
+// VALUEFROM_REQUIRE_PATHS=true a failure. Paths are read in the default
+// region.
+//
 // # Settings
 //
 // Each setting is an environment variable, overridden by the flag of the
@@ -52,6 +72,10 @@
 //	VALUEFROM_FILES_DIR     (new, /dev/shm) --files-dir     directory for _FILE values
 //	VALUEFROM_LOG_FORMAT    text            --log-format    text or json
 //	VALUEFROM_LOG_LEVEL     info            --log-level     debug, info, warn or error
+//	VALUEFROM_ENV_FILE      (none)          --env-file      dotenv files, comma-separated
+//	VALUEFROM_SSM_PATHS     (none)          --ssm-path      SSM paths, comma-separated
+//	VALUEFROM_SECRETS_JSON  (none)          --secret-json   JSON secrets, comma-separated
+//	VALUEFROM_REQUIRE_PATHS false           --require-paths an empty SSM path fails
 //	VALUEFROM_TOKEN         (none)                          serve: the clients' token, or file:///PATH
 //	VALUEFROM_TOKEN_FILE    (none)                          serve: a file holding the token
 //	VALUEFROM_LISTEN        127.0.0.1:2773  serve --listen  serve: HOST:PORT
@@ -105,9 +129,10 @@
 //
 //	0      success; after the exec, or when supervising, the command's own exit code
 //	1      an unexpected internal error
-//	2      usage: a bad flag, argument or setting; no command; no region
+//	2      usage: a bad flag, argument or setting; no command; no region;
+//	       an env file that cannot be read or does not parse (named by file:line)
 //	3      a value starts like a reference but does not parse
-//	4      a reference could not be resolved
+//	4      a reference, SSM path or JSON secret could not be resolved
 //	5      a value could not be written: to its _FILE file, or by env or render
 //	6      check: warnings but no failure; policy: written, with warnings
 //	7      check: at least one reference would not resolve

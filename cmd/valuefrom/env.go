@@ -30,7 +30,7 @@ var envCommand = &command{
 			}
 			if reqs, err := pipeline.Find(environ, o.Skip); err != nil {
 				return err
-			} else if len(reqs) > 0 && !*force && envfmt.IsTerminal(c.stdout) {
+			} else if (len(reqs) > 0 || o.HasBulk() || len(o.Settings.EnvFile) > 0) && !*force && envfmt.IsTerminal(c.stdout) {
 				return &pipeline.UsageError{Err: errors.New("refusing to print secret values to a terminal"),
 					Hint: `redirect or pipe the output (> .env, | jq, out=$(valuefrom env ...) && eval "$out"), or pass --force`}
 			}
@@ -38,11 +38,11 @@ var envCommand = &command{
 			if err != nil {
 				return err
 			}
-			env, files, err := exec.Build(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
+			env, files, err := exec.Build(res.Environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
 			if err != nil {
 				return err
 			}
-			vars := envfmt.Select(env, func(name string) bool { return own[name] || res.Resolved(name) })
+			vars := envfmt.Select(env, func(name string) bool { return own[name] || res.FileVars[name] || res.Resolved(name) })
 			if err := envfmt.Write(c.stdout, f, vars); err != nil {
 				// What was not printed cannot be used: its files go too.
 				o.RemoveFiles(files)

@@ -39,6 +39,7 @@ func (c *command) help(w io.Writer) {
 	fs, _ := c.flagSet(&pipeline.Options{})
 	shared := flag.NewFlagSet("", flag.ContinueOnError)
 	new(settings.Settings).Flags(shared)
+	new(settings.Settings).InputFlags(shared)
 	var flags strings.Builder
 	var names []string
 	help.Flags(&flags, fs, func(f *flag.Flag) bool {

@@ -29,13 +29,16 @@ var checkCommand = &command{
 			if err != nil {
 				return err
 			}
+			if vars, _, err = o.ReadEnvFiles(ctx, vars); err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 			defer cancel()
 			cfg, err := pipeline.AWSConfig(ctx, *o, c.environ, true)
 			if err != nil {
 				return err
 			}
-			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl}).Check(ctx, vars, o.Skip)
+			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl}).CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
 			if *format == "json" {
 				err = rep.WriteJSON(c.stdout)
 			} else {
@@ -72,11 +75,14 @@ var policyCommand = &command{
 			if err != nil {
 				return err
 			}
+			if vars, _, err = o.ReadEnvFiles(ctx, vars); err != nil {
+				return err
+			}
 			reqs, err := pipeline.Find(vars, o.Skip)
 			if err != nil {
 				return err
 			}
-			if len(reqs) == 0 {
+			if len(reqs) == 0 && !o.HasBulk() {
 				return usagef("no references found: nothing to allow")
 			}
 			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
@@ -85,7 +91,7 @@ var policyCommand = &command{
 			if err != nil {
 				return err
 			}
-			p, notes, err := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Account: *account}).Policy(ctx, reqs)
+			p, notes, err := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Account: *account}).PolicyFor(ctx, reqs, preflight.InputsOf(*o))
 			if err != nil {
 				return err
 			}

@@ -53,8 +53,8 @@ var renderCommand = &command{
 				return err
 			}
 			write := func(res *pipeline.Result) error {
-				env := exec.Environ(environ, res.Set(), settings.IsSetting)
-				vars := envfmt.Select(env, func(name string) bool { return own[name] || res.Resolved(name) })
+				env := exec.Environ(res.Environ, res.Set(), settings.IsSetting)
+				vars := envfmt.Select(env, func(name string) bool { return own[name] || res.FileVars[name] || res.Resolved(name) })
 				return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
 			}
 			if err := write(res); err != nil || o.Settings.Watch == 0 {

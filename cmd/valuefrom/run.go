@@ -68,6 +68,7 @@ func dispatch(ctx context.Context, s *settings.Settings, args, environ []string,
 	fs.SetOutput(io.Discard)
 	s.Flags(fs)
 	s.WatchFlags(fs, true)
+	s.InputFlags(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := parse(fs, args, func() { usage(stdout, fs) }, nil); err != nil {
 		return err
@@ -122,6 +123,9 @@ func (c *command) flagSet(o *pipeline.Options) (*flag.FlagSet, func(context.Cont
 	fs := flag.NewFlagSet("valuefrom "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	o.Settings.Flags(fs)
+	if c.name != "serve" { // serve answers per request: it has no inputs
+		o.Settings.InputFlags(fs)
+	}
 	o.Flags(fs, c.taskDef)
 	return fs, c.setup(fs, o)
 }

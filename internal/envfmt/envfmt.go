@@ -40,6 +40,26 @@
 // command. docker run --env-file reads no quotes or escapes at all and
 // cannot carry a newline: give it values without quotes, backslashes, $,
 // ` or newlines, or use json or shell.
+//
+// # Reading dotenv
+//
+// ParseDotenv reads what the dotenv format writes, and the hand-written
+// files of --env-file, by these rules and no others:
+//
+//	lines      end in \n or \r\n; the last may have no newline. Blank
+//	           lines, and lines whose first non-blank character is #, are
+//	           skipped; every other line is [export ]NAME=VALUE, with NAME
+//	           a shell identifier and no space around =
+//	"VALUE"    the form the writer writes: the escapes \\ \" \$ \` \n \r;
+//	           any other backslash, an unescaped $ or `, or no closing "
+//	           on the line is an error (nothing is expanded, ever)
+//	'VALUE'    every byte literal up to the next ', on the same line
+//	VALUE      unquoted: literal up to white space or the end of the line;
+//	           it may not hold " ' \ $ or `, and may be empty
+//
+// After a value only white space and a # comment may follow. The file must
+// be UTF-8 with no NUL byte, at most MaxDotenvSize bytes, and name each
+// variable once. An error names the file and line, never the value.
 package envfmt
 
 import (
@@ -214,10 +234,26 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// dotenvEscapes are the dotenv format's escapes inside double quotes:
+// each character that is escaped, and the letter written after the
+// backslash for it. DotenvQuote writes them and ParseDotenv reads them:
+// the grammar is defined here once.
+var dotenvEscapes = []struct{ char, letter byte }{
+	{'\\', '\\'}, {'"', '"'}, {'$', '$'}, {'`', '`'}, {'\n', 'n'}, {'\r', 'r'},
+}
+
 var (
-	dotenvEscaper    = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "`", "\\`", "\n", `\n`, "\r", `\r`)
+	dotenvEscaper    = newDotenvEscaper()
 	jsonShellEscaper = strings.NewReplacer(`$`, `\u0024`, "`", `\u0060`)
 )
+
+func newDotenvEscaper() *strings.Replacer {
+	var pairs []string
+	for _, e := range dotenvEscapes {
+		pairs = append(pairs, string(e.char), `\`+string(e.letter))
+	}
+	return strings.NewReplacer(pairs...)
+}
 
 // DotenvQuote returns s double-quoted with the escapes of the dotenv
 // format: \ " $ ` are escaped with a backslash, as a shell reads them in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -35,6 +36,8 @@ type Options struct {
 	// Exec replaces the process with a command (see Exec); nil means
 	// exec.Exec. Tests set it to see what would be run.
 	Exec func(args, env []string) error
+	// Stdin is read by an env file named "-"; nil means os.Stdin.
+	Stdin io.Reader
 }
 
 // Flags defines on fs the flags of o's AWS identity, --profile and
@@ -78,6 +81,11 @@ type Result struct {
 	Requests []reference.Request // the references found, in environ's order
 	Values   []resolver.Value    // their values
 	Calls    int64               // the API calls made, not counting retries
+	// Environ is the environment the references were found in: environ
+	// with the env files' variables beneath it. The values go over it.
+	Environ []string
+	// FileVars are the names the env files set.
+	FileVars map[string]bool
 }
 
 // Vars returns the values as the variables to set.
@@ -98,9 +106,10 @@ func (r *Result) Set() map[string]string {
 	return set
 }
 
-// Resolved reports whether the variable name held a reference.
+// Resolved reports whether the variable name was resolved: it held a
+// reference, or an SSM path or JSON secret set it.
 func (r *Result) Resolved(name string) bool {
-	return slices.ContainsFunc(r.Requests, func(req reference.Request) bool { return req.Var == name })
+	return slices.ContainsFunc(r.Values, func(v resolver.Value) bool { return v.Var == name })
 }
 
 // Resolve is the pipeline every mode runs: it finds the references in
@@ -114,12 +123,12 @@ func (r *Result) Resolved(name string) bool {
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
-	sess, err := open(ctx, o, environ)
+	sess, empty, err := open(ctx, o, environ)
 	if err != nil {
 		return nil, err
 	}
 	if sess == nil {
-		return &Result{}, nil
+		return empty, nil
 	}
 	return sess.resolve(ctx, slog.LevelInfo)
 }
@@ -128,9 +137,11 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 // the references and the AWS configuration, kept to resolve the same
 // references again: a watching mode's cycles.
 type Session struct {
-	o    Options
-	reqs []reference.Request
-	cfg  aws.Config
+	o       Options
+	reqs    []reference.Request
+	cfg     aws.Config
+	environ []string        // with the env files laid under it
+	files   map[string]bool // the variables the env files set
 }
 
 // Open resolves as Resolve does and returns, with the result, a Session
@@ -139,12 +150,12 @@ type Session struct {
 func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
-	sess, err := open(ctx, o, environ)
+	sess, empty, err := open(ctx, o, environ)
 	if err != nil {
 		return nil, nil, err
 	}
 	if sess == nil {
-		return nil, &Result{}, nil
+		return nil, empty, nil
 	}
 	res, err := sess.resolve(ctx, slog.LevelInfo)
 	if err != nil {
@@ -171,13 +182,18 @@ func (s *Session) WrapCredentials(wrap func(aws.CredentialsProvider) aws.Credent
 	}
 }
 
-// open finds the references in environ and loads the AWS configuration;
-// nil when there is no reference.
-func open(ctx context.Context, o Options, environ []string) (*Session, error) {
+// open reads the env files, finds the references in environ and loads the
+// AWS configuration. When there is nothing to resolve, the Session is nil
+// and the Result is what the env files gave.
+func open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
 	log := o.logger()
+	environ, files, err := o.ReadEnvFiles(ctx, environ)
+	if err != nil {
+		return nil, nil, err
+	}
 	reqs, err := Find(environ, o.Skip)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if o.ToFile != nil {
 		for i := range reqs {
@@ -191,23 +207,23 @@ func open(ctx context.Context, o Options, environ []string) (*Session, error) {
 			names[i] = r.Var
 		}
 		if err := exec.CheckFiles(names); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	WarnUnknown(log, environ)
-	if len(reqs) == 0 {
+	if len(reqs) == 0 && !o.HasBulk() {
 		log.Debug("no references in the environment")
-		return nil, nil
+		return nil, &Result{Environ: environ, FileVars: files}, nil
 	}
-	short := slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
+	short := o.HasBulk() || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
 	cfg, err := AWSConfig(ctx, o, environ, short)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if short && cfg.Region == "" {
-		return nil, &UsageError{Err: awsapi.ErrNoRegion}
+		return nil, nil, &UsageError{Err: awsapi.ErrNoRegion}
 	}
-	return &Session{o: o, reqs: reqs, cfg: cfg}, nil
+	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files}, nil, nil
 }
 
 // resolve fetches the session's references with a new resolver and logs
@@ -216,7 +232,7 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	log := s.o.logger()
 	start := time.Now()
 	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint})
-	values, err := r.Resolve(ctx, s.reqs)
+	values, err := s.o.fetch(ctx, r, s.reqs, s.environ)
 	counts := map[reference.Service]int{}
 	for _, req := range s.reqs {
 		counts[req.Ref.Service]++
@@ -226,7 +242,7 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Requests: s.reqs, Values: values, Calls: r.Calls()}, nil
+	return &Result{Requests: s.reqs, Values: values, Calls: r.Calls(), Environ: withNames(s.environ, values), FileVars: s.files}, nil
 }
 
 // Exec is the entrypoint: it resolves the references in environ and
@@ -245,7 +261,7 @@ func Exec(ctx context.Context, o Options, args, environ []string) error {
 	if err != nil {
 		return err
 	}
-	env, files, err := exec.Build(environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
+	env, files, err := exec.Build(res.Environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ type Statement struct {
 const (
 	SidSecrets           = "ReadSecrets"
 	SidParameters        = "ReadParameters"
+	SidParameterPaths    = "ReadParameterPaths"
 	SidDecryptSecrets    = "DecryptSecrets"
 	SidDecryptParameters = "DecryptParameters"
 )
@@ -62,8 +63,17 @@ func (p *Policy) WriteJSON(w io.Writer) error {
 // kms:DescribeKey; it reads no value. The notes say what it could not
 // find out, each needing a look by hand.
 func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy, []string, error) {
+	return c.PolicyFor(ctx, reqs, Inputs{})
+}
+
+// PolicyFor is Policy for reqs and the SSM paths and JSON secrets of in:
+// a JSON secret needs what a reference to it needs; a path needs
+// ssm:GetParametersByPath on its ARN (in the default region), and
+// kms:Decrypt on the customer-managed keys of the parameters under it now.
+func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in Inputs) (*Policy, []string, error) {
+	reqs = slices.Concat(reqs, in.Secrets)
 	partition, account := reference.PartitionOf(c.cfg.AWS.Region), c.cfg.Account
-	if account == "" && slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Partition == "" }) {
+	if account == "" && (len(in.Paths) > 0 || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Partition == "" })) {
 		out, err := c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return nil, nil, fmt.Errorf("finding the account of short-form references with sts:GetCallerIdentity (or pass --account): %w", err)
@@ -79,6 +89,11 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 		region, _ := awsapi.RequestRegion(req.Ref.Region, c.cfg.AWS.Region) // examine reports a missing region
 		rows[i] = &row{ref: req.Ref, Row: Row{Var: req.Var, Ref: req.Ref.String(), Parses: true, Service: string(req.Ref.Service), Region: region}}
 	}
+	pathRows, pathNotes, err := c.pathRows(ctx, in.Paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows = append(rows, pathRows...)
 	c.examine(ctx, rows, false)
 
 	resources := map[string]map[string]bool{} // sid → resources
@@ -89,7 +104,10 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 		}
 		m[sid][v] = true
 	}
-	var notes []string
+	notes := pathNotes
+	for _, p := range in.Paths {
+		add(resources, SidParameterPaths, pathARN(partition, c.cfg.AWS.Region, account, p.Path))
+	}
 	for _, r := range rows {
 		if r.hasCode(resolver.CodeNoRegion) {
 			return nil, nil, fmt.Errorf("%s: %s: %w", r.Var, r.Ref, awsapi.ErrNoRegion)
@@ -99,7 +117,9 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 			readSid, decryptSid = SidSecrets, SidDecryptSecrets
 		}
 		for _, arn := range r.resources(partition, account) {
-			add(resources, readSid, arn)
+			if !r.viaPath {
+				add(resources, readSid, arn)
+			}
 		}
 		if r.Exists == No {
 			notes = append(notes, fmt.Sprintf("%s: %s does not exist in %s; the policy names it anyway", r.Var, r.Ref, r.Region))
@@ -124,10 +144,11 @@ func (c *Checker) Policy(ctx context.Context, reqs []reference.Request) (*Policy
 	actions := map[string]string{
 		SidSecrets:           "secretsmanager:GetSecretValue",
 		SidParameters:        "ssm:GetParameters",
+		SidParameterPaths:    "ssm:GetParametersByPath",
 		SidDecryptSecrets:    "kms:Decrypt",
 		SidDecryptParameters: "kms:Decrypt",
 	}
-	for _, sid := range []string{SidSecrets, SidParameters, SidDecryptSecrets, SidDecryptParameters} {
+	for _, sid := range []string{SidSecrets, SidParameters, SidParameterPaths, SidDecryptSecrets, SidDecryptParameters} {
 		if len(resources[sid]) == 0 {
 			continue
 		}

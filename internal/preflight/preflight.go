@@ -121,7 +121,13 @@ func New(cfg Config) *Checker {
 // reports true, and returns a row per variable, in order. Only a
 // cancelled ctx stops it early; every other failure is in a row.
 func (c *Checker) Check(ctx context.Context, environ []string, skip func(string) bool) *Report {
-	rows := c.rows(environ, skip)
+	return c.CheckFor(ctx, environ, skip, Inputs{})
+}
+
+// CheckFor is Check for environ and the SSM paths and JSON secrets of in
+// (see Inputs.rows), their rows after environ's.
+func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(string) bool, in Inputs) *Report {
+	rows := append(c.rows(environ, skip), c.inputRows(ctx, in)...)
 	c.examine(ctx, rows, true)
 	for _, r := range rows {
 		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
@@ -148,6 +154,8 @@ type row struct {
 	keyID    string // the KMS key as the secret or parameter names it; "" for none
 	keyIDSet bool   // whether the metadata said which key (or that the default applies)
 	key      *keyFacts
+	viaPath  bool // a parameter under an SSM path: read with the path, not by name
+	path     bool // an SSM path itself, checked when it was listed
 }
 
 // rows turns environ into rows, one per reference, parsing each on its own
@@ -189,7 +197,7 @@ func (c *Checker) examine(ctx context.Context, rows []*row, read bool) {
 	var g errgroup.Group
 	g.SetLimit(max(c.cfg.Concurrency, 1))
 	for _, r := range rows {
-		if !r.Parses {
+		if !r.Parses || r.path {
 			continue
 		}
 		if r.Region == "" {
@@ -201,7 +209,7 @@ func (c *Checker) examine(ctx context.Context, rows []*row, read bool) {
 			if r.ref.Service == reference.SecretsManager {
 				c.checkSecret(ctx, r, read)
 			} else {
-				c.checkParameter(ctx, r, read)
+				c.checkParameter(ctx, r, read && !r.viaPath)
 			}
 			return nil
 		})

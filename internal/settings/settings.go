@@ -65,6 +65,12 @@ type Settings struct {
 	LogFormat   string        `split_words:"true" default:"text" desc:"log and error format on stderr: text or json"`
 	LogLevel    string        `split_words:"true" default:"info" desc:"debug, info, warn or error; no level ever logs a value"`
 
+	// Bulk inputs: variables from files, SSM paths and JSON secrets.
+	EnvFile      []string `split_words:"true" desc:"comma-separated dotenv files whose variables (references or not) come beneath the environment, a later file over an earlier; - is standard input"`
+	SsmPaths     []string `split_words:"true" desc:"comma-separated SSM paths: every parameter directly under each (under it at any depth with a trailing /**) becomes a variable, named by the rest of its name in upper case"`
+	SecretsJson  []string `split_words:"true" desc:"comma-separated Secrets Manager references to JSON objects: each top-level key becomes a variable, named as for paths"`
+	RequirePaths bool     `split_words:"true" default:"false" desc:"an SSM path with no parameters is an error, not a warning"`
+
 	// valuefrom serve.
 	Token      string        `split_words:"true" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
 	TokenFile  string        `split_words:"true" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
@@ -195,6 +201,7 @@ func (s Settings) Validate() error {
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel) {
 		errs = append(errs, fmt.Errorf("VALUEFROM_LOG_LEVEL (--log-level) must be debug, info, warn or error, not %q", s.LogLevel))
 	}
+	errs = append(errs, s.validateInputs()...)
 	if s.Token != "" && s.TokenFile != "" {
 		errs = append(errs, errors.New("VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set: set one"))
 	}
@@ -276,6 +283,30 @@ func (s *Settings) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "`F` text or json (VALUEFROM_LOG_FORMAT)")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
 	showDefaults(fs)
+}
+
+// InputFlags defines on fs the flags of the bulk inputs, as Flags does.
+// Each may be repeated; given at all, a flag's list replaces its
+// variable's.
+func (s *Settings) InputFlags(fs *flag.FlagSet) {
+	listFlag(fs, "env-file", "`FILE` read variables from a dotenv file, beneath the environment; - is stdin (VALUEFROM_ENV_FILE)", &s.EnvFile)
+	listFlag(fs, "ssm-path", "`PATH` a variable for each parameter under PATH; PATH/** for any depth (VALUEFROM_SSM_PATHS)", &s.SsmPaths)
+	listFlag(fs, "secret-json", "`REF` a variable for each top-level key of a JSON secret (VALUEFROM_SECRETS_JSON)", &s.SecretsJson)
+	fs.BoolVar(&s.RequirePaths, "require-paths", s.RequirePaths, "an SSM path with no parameters is an error (VALUEFROM_REQUIRE_PATHS)")
+	showDefaults(fs)
+}
+
+// listFlag defines a repeatable flag whose values, once it is given,
+// replace list.
+func listFlag(fs *flag.FlagSet, name, usage string, list *[]string) {
+	given := false
+	fs.Func(name, usage, func(v string) error {
+		if !given {
+			*list, given = nil, true
+		}
+		*list = append(*list, v)
+		return nil
+	})
 }
 
 // ServeFlags defines on fs the flags of the settings only serve reads, as

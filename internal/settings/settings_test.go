@@ -25,6 +25,10 @@ var settingNames = []string{
 	"VALUEFROM_FILES_DIR",
 	"VALUEFROM_LOG_FORMAT",
 	"VALUEFROM_LOG_LEVEL",
+	"VALUEFROM_ENV_FILE",
+	"VALUEFROM_SSM_PATHS",
+	"VALUEFROM_SECRETS_JSON",
+	"VALUEFROM_REQUIRE_PATHS",
 	"VALUEFROM_TOKEN",
 	"VALUEFROM_TOKEN_FILE",
 	"VALUEFROM_LISTEN",
@@ -79,6 +83,10 @@ func equal(a, b settings.Settings) bool {
 		a.FilesDir == b.FilesDir &&
 		a.LogFormat == b.LogFormat &&
 		a.LogLevel == b.LogLevel &&
+		slices.Equal(a.EnvFile, b.EnvFile) &&
+		slices.Equal(a.SsmPaths, b.SsmPaths) &&
+		slices.Equal(a.SecretsJson, b.SecretsJson) &&
+		a.RequirePaths == b.RequirePaths &&
 		a.Token == b.Token &&
 		a.TokenFile == b.TokenFile &&
 		a.Listen == b.Listen &&
@@ -110,6 +118,10 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_FILES_DIR", "/run/secrets", func(s *settings.Settings) { s.FilesDir = "/run/secrets" }},
 		{"VALUEFROM_LOG_FORMAT", "json", func(s *settings.Settings) { s.LogFormat = "json" }},
 		{"VALUEFROM_LOG_LEVEL", "debug", func(s *settings.Settings) { s.LogLevel = "debug" }},
+		{"VALUEFROM_ENV_FILE", "a.env,-", func(s *settings.Settings) { s.EnvFile = []string{"a.env", "-"} }},
+		{"VALUEFROM_SSM_PATHS", "/a,/b/**", func(s *settings.Settings) { s.SsmPaths = []string{"/a", "/b/**"} }},
+		{"VALUEFROM_SECRETS_JSON", "secretsmanager:db", func(s *settings.Settings) { s.SecretsJson = []string{"secretsmanager:db"} }},
+		{"VALUEFROM_REQUIRE_PATHS", "true", func(s *settings.Settings) { s.RequirePaths = true }},
 		{"VALUEFROM_TOKEN", "tok", func(s *settings.Settings) { s.Token = "tok" }},
 		{"VALUEFROM_TOKEN_FILE", "/run/token", func(s *settings.Settings) { s.TokenFile = "/run/token" }},
 		{"VALUEFROM_LISTEN", "127.0.0.1:9999", func(s *settings.Settings) { s.Listen = "127.0.0.1:9999" }},
@@ -239,6 +251,16 @@ func TestValidate(t *testing.T) {
 		{"splay negative", func(s *settings.Settings) { s.Splay = durationPtr(-1) }, []string{"VALUEFROM_SPLAY", "--splay"}},
 		{"stop signal", func(s *settings.Settings) { s.StopSignal = "SIGKILL" }, []string{"VALUEFROM_STOP_SIGNAL", "--stop-signal"}},
 		{"stop timeout", func(s *settings.Settings) { s.StopTimeout = 0 }, []string{"VALUEFROM_STOP_TIMEOUT", "--stop-timeout"}},
+		{"inputs", func(s *settings.Settings) {
+			s.EnvFile = []string{"-", "a.env"}
+			s.SsmPaths = []string{" /prod/orders", "/prod/all/**", "/"}
+			s.SecretsJson = []string{"secretsmanager:db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
+		}, nil},
+		{"path without slash", func(s *settings.Settings) { s.SsmPaths = []string{"prod/orders"} }, []string{"VALUEFROM_SSM_PATHS", "--ssm-path", "prod/orders"}},
+		{"path with a star", func(s *settings.Settings) { s.SsmPaths = []string{"/prod/*"} }, []string{"VALUEFROM_SSM_PATHS", "/**"}},
+		{"json of a parameter", func(s *settings.Settings) { s.SecretsJson = []string{"ssm:/db"} }, []string{"VALUEFROM_SECRETS_JSON", "--secret-json", "--ssm-path"}},
+		{"json with a key", func(s *settings.Settings) { s.SecretsJson = []string{"secretsmanager:db:user::"} }, []string{"VALUEFROM_SECRETS_JSON", `JSON key "user"`}},
+		{"json not a reference", func(s *settings.Settings) { s.SecretsJson = []string{"db"} }, []string{"VALUEFROM_SECRETS_JSON", "not a reference"}},
 		{"every error at once", func(s *settings.Settings) {
 			*s = settings.Settings{}
 		}, []string{"VALUEFROM_CONCURRENCY", "VALUEFROM_MAX_ATTEMPTS", "VALUEFROM_TIMEOUT", "VALUEFROM_LOG_FORMAT", "VALUEFROM_LOG_LEVEL"}},
@@ -332,26 +354,30 @@ func TestUsage(t *testing.T) {
 		t.Errorf("Usage has %d lines, want %d:\n%s", len(lines), len(settingNames), out)
 	}
 	defaults := map[string]string{
-		"VALUEFROM_CONCURRENCY":  "32",
-		"VALUEFROM_MAX_ATTEMPTS": "30",
-		"VALUEFROM_TIMEOUT":      "60s",
-		"VALUEFROM_IGNORE":       "-",
-		"VALUEFROM_FILES_DIR":    "-",
-		"VALUEFROM_LOG_FORMAT":   "text",
-		"VALUEFROM_LOG_LEVEL":    "info",
-		"VALUEFROM_TOKEN":        "-",
-		"VALUEFROM_TOKEN_FILE":   "-",
-		"VALUEFROM_LISTEN":       "127.0.0.1:2773",
-		"VALUEFROM_TTL":          "300s",
-		"VALUEFROM_STALE":        "15m",
-		"VALUEFROM_MAX_ENTRIES":  "1000",
-		"VALUEFROM_MAX_CONNS":    "800",
-		"VALUEFROM_WATCH":        "-",
-		"VALUEFROM_ON_CHANGE":    "restart",
-		"VALUEFROM_SPLAY":        "-",
-		"VALUEFROM_STOP_SIGNAL":  "SIGTERM",
-		"VALUEFROM_STOP_TIMEOUT": "10s",
-		"VALUEFROM_MASK":         "false",
+		"VALUEFROM_CONCURRENCY":   "32",
+		"VALUEFROM_MAX_ATTEMPTS":  "30",
+		"VALUEFROM_TIMEOUT":       "60s",
+		"VALUEFROM_IGNORE":        "-",
+		"VALUEFROM_FILES_DIR":     "-",
+		"VALUEFROM_LOG_FORMAT":    "text",
+		"VALUEFROM_LOG_LEVEL":     "info",
+		"VALUEFROM_ENV_FILE":      "-",
+		"VALUEFROM_SSM_PATHS":     "-",
+		"VALUEFROM_SECRETS_JSON":  "-",
+		"VALUEFROM_REQUIRE_PATHS": "false",
+		"VALUEFROM_TOKEN":         "-",
+		"VALUEFROM_TOKEN_FILE":    "-",
+		"VALUEFROM_LISTEN":        "127.0.0.1:2773",
+		"VALUEFROM_TTL":           "300s",
+		"VALUEFROM_STALE":         "15m",
+		"VALUEFROM_MAX_ENTRIES":   "1000",
+		"VALUEFROM_MAX_CONNS":     "800",
+		"VALUEFROM_WATCH":         "-",
+		"VALUEFROM_ON_CHANGE":     "restart",
+		"VALUEFROM_SPLAY":         "-",
+		"VALUEFROM_STOP_SIGNAL":   "SIGTERM",
+		"VALUEFROM_STOP_TIMEOUT":  "10s",
+		"VALUEFROM_MASK":          "false",
 	}
 	for _, name := range settingNames {
 		t.Run(name, func(t *testing.T) {
@@ -491,6 +517,8 @@ func TestLoadMatchesEnvconfig(t *testing.T) {
 		{"VALUEFROM_TIMEOUT=60"},
 		{"VALUEFROM_MAX_ENTRIES= 5"},
 		{"VALUEFROM_STALE="},
+		{"VALUEFROM_SSM_PATHS=/a,/b/**", "VALUEFROM_SECRETS_JSON=secretsmanager:x", "VALUEFROM_ENV_FILE=a,-", "VALUEFROM_REQUIRE_PATHS=1"},
+		{"VALUEFROM_REQUIRE_PATHS=yes"},
 		{"TIMEOUT=5", "CONCURRENCY=x", "IGNORE=A"},
 		{"VALUEFROM_WATCH=5m", "VALUEFROM_SPLAY=0s", "VALUEFROM_ON_CHANGE=exit", "VALUEFROM_STOP_SIGNAL=SIGQUIT", "VALUEFROM_STOP_TIMEOUT=2s", "VALUEFROM_MASK=1"},
 		{"VALUEFROM_SPLAY=soon"},
@@ -567,6 +595,7 @@ func TestFlags(t *testing.T) {
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	s.Flags(fs)
+	s.InputFlags(fs)
 	s.ServeFlags(fs)
 	s.WatchFlags(fs, true)
 	if s.Concurrency != 7 || s.TTL != time.Second {
@@ -631,5 +660,28 @@ func TestSplayOrDefault(t *testing.T) {
 	s.Splay = durationPtr(0)
 	if got := s.SplayOrDefault(); got != 0 {
 		t.Errorf("splay 0s = %v, want 0s", got)
+	}
+}
+
+// TestInputFlags: the input flags repeat, and given, replace the
+// variable's list rather than add to it.
+func TestInputFlags(t *testing.T) {
+	s, err := settings.Load([]string{"VALUEFROM_SSM_PATHS=/env", "VALUEFROM_ENV_FILE=env.env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	s.InputFlags(fs)
+	if err := fs.Parse([]string{"--ssm-path", "/a", "--ssm-path", "/b/**", "--secret-json", "secretsmanager:j", "--require-paths"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.SsmPaths, []string{"/a", "/b/**"}) || !slices.Equal(s.SecretsJson, []string{"secretsmanager:j"}) || !s.RequirePaths {
+		t.Errorf("after the flags: %+v", s)
+	}
+	if !slices.Equal(s.EnvFile, []string{"env.env"}) {
+		t.Errorf("an input not given as a flag lost its variable's list: %q", s.EnvFile)
+	}
+	if got := settings.Items([]string{" a ", "", "b", "  "}); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("Items = %q", got)
 	}
 }

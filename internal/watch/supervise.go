@@ -76,12 +76,12 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 		// child, which the reaper must not collect.
 		sess.WrapCredentials(func(p aws.CredentialsProvider) aws.CredentialsProvider { return heldCredentials{p} })
 	}
-	s := &supervision{o: o, log: log, change: change, environ: environ, sess: sess}
+	s := &supervision{o: o, log: log, change: change, sess: sess}
 	if err := s.filesDir(res); err != nil {
 		return err
 	}
 	defer s.removeFiles()
-	env, err := exec.Environment(environ, res.Vars(), s.dir, settings.IsSetting)
+	env, err := exec.Environment(res.Environ, res.Vars(), s.dir, settings.IsSetting)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,6 @@ type supervision struct {
 	o       pipeline.Options
 	log     *slog.Logger
 	change  settings.OnChange
-	environ []string
 	sess    *pipeline.Session
 	sup     *exec.Supervisor
 	masks   []*maskedWriter
@@ -241,7 +240,7 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 // act does what VALUEFROM_ON_CHANGE says with the values of res. It
 // reports done when Supervise is to return err.
 func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result, changed []string) (done bool, err error) {
-	env, err := exec.Environment(s.environ, res.Vars(), s.dir, settings.IsSetting)
+	env, err := exec.Environment(res.Environ, res.Vars(), s.dir, settings.IsSetting)
 	if err != nil {
 		// The files written so far are new, the rest old: the program
 		// keeps running, and the next cycle tries again.

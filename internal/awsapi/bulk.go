@@ -1,0 +1,31 @@
+package awsapi
+
+// Codes of valuefrom's own for the bulk inputs (SSM paths, JSON secrets).
+const (
+	CodeNameCollision = "NameCollision" // two parameters or keys map to one variable
+	CodeBadName       = "BadName"       // a parameter or key maps to no usable variable name
+	CodeEmptyPath     = "EmptyPath"     // an SSM path holds no parameter, and that is an error
+)
+
+// BulkHint says what an operator can do about a failure of class c to
+// read an SSM path (path set) or a whole JSON secret; arn is the path's or
+// the secret's ARN as IAM names it. Other failures get Hint's.
+func BulkHint(c Class, path bool, arn string) string {
+	switch {
+	case path && c.Denied && !c.KMS:
+		return "the task role (not the execution role) needs ssm:GetParametersByPath on " + arn + " (valuefrom policy writes the statement)"
+	case path && c.NotFound:
+		return "check the path and the region; names are case-sensitive"
+	case !path && c.Code == CodeNotJSONObject:
+		return "--secret-json (VALUEFROM_SECRETS_JSON) needs a secret whose value is a JSON object; for the whole value, set a variable to the reference instead"
+	}
+	switch c.Code {
+	case CodeNameCollision:
+		return "rename one of them, or set the variable yourself: an explicitly set variable wins over paths and JSON secrets"
+	case CodeBadName:
+		return "rename the parameter or key, or set the variable yourself"
+	case CodeEmptyPath:
+		return "check the path, the region and that the path has parameters; unset VALUEFROM_REQUIRE_PATHS (--require-paths) to make this a warning"
+	}
+	return ""
+}

@@ -1,0 +1,327 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"unicode"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/resolver"
+	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+// The bulk inputs' settings, which their errors name as their variable.
+const (
+	EnvFileVar     = settings.Prefix + "ENV_FILE"
+	SSMPathsVar    = settings.Prefix + "SSM_PATHS"
+	SecretsJSONVar = settings.Prefix + "SECRETS_JSON"
+)
+
+// Stdin is the name that reads an env file from standard input.
+const Stdin = "-"
+
+// A Path is an SSM path of o.Settings.SsmPaths.
+type Path struct {
+	Path      string // without the RecursiveSuffix
+	Recursive bool   // it ended in settings.RecursiveSuffix
+}
+
+// Paths returns o's SSM paths.
+func (o Options) Paths() []Path {
+	var paths []Path
+	for _, p := range settings.Items(o.Settings.SsmPaths) {
+		path, recursive := strings.CutSuffix(p, settings.RecursiveSuffix)
+		if path != "/" {
+			path = strings.TrimSuffix(path, "/")
+		}
+		if path == "" {
+			path = "/"
+		}
+		paths = append(paths, Path{Path: path, Recursive: recursive})
+	}
+	return paths
+}
+
+// JSONSecrets returns o's JSON secrets as requests, each for the variable
+// SecretsJSONVar. Settings.Validate has checked that they parse.
+func (o Options) JSONSecrets() []reference.Request {
+	var reqs []reference.Request
+	for _, s := range settings.Items(o.Settings.SecretsJson) {
+		ref, err := reference.Parse(s)
+		if err == nil {
+			reqs = append(reqs, reference.Request{Var: SecretsJSONVar, Ref: ref})
+		}
+	}
+	return reqs
+}
+
+// HasBulk reports whether o reads SSM paths or JSON secrets.
+func (o Options) HasBulk() bool {
+	return len(settings.Items(o.Settings.SsmPaths)) > 0 || len(settings.Items(o.Settings.SecretsJson)) > 0
+}
+
+// VarName is the variable that a parameter's name under a path, or a JSON
+// secret's key, sets: rest in upper case, with every character outside
+// [A-Z0-9_] turned into "_" ("db-password" and "db/password" are
+// DB_PASSWORD).
+func VarName(rest string) string {
+	return strings.Map(func(r rune) rune {
+		r = unicode.ToUpper(r)
+		if r == '_' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return '_'
+	}, rest)
+}
+
+// ReadEnvFiles returns environ with the variables of the env files of
+// o.Settings.EnvFile beneath it: the environment wins over every file,
+// and a later file over an earlier one. It also returns the names the
+// files set. "-" reads o.Stdin (os.Stdin when nil), once. Reading stops
+// at o.Settings.Timeout or when ctx is done. Every error is a *UsageError
+// naming the file; a line that does not parse is named by file and line,
+// never with its value.
+func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, map[string]bool, error) {
+	files := settings.Items(o.Settings.EnvFile)
+	if len(files) == 0 {
+		return environ, nil, nil
+	}
+	if n := strings.Count(strings.Join(files, "\x00")+"\x00", Stdin+"\x00"); n > 1 {
+		return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file): standard input (-) is named %d times; it can be read once", EnvFileVar, n)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	defer cancel()
+	var merged []string
+	names := map[string]bool{}
+	for _, name := range files {
+		vars, err := o.readEnvFile(ctx, name)
+		if err != nil {
+			return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file): %w", EnvFileVar, err),
+				Hint: "see `valuefrom -h` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
+		}
+		for _, kv := range vars {
+			name, _, _ := strings.Cut(kv, "=")
+			names[name] = true
+		}
+		merged = exec.Merge(merged, vars)
+	}
+	return exec.Merge(merged, environ), names, nil
+}
+
+// readEnvFile parses one env file, giving up when ctx is done: a reader
+// that blocks (a FIFO, a terminal) is left to the goroutine, which ends
+// with the process.
+func (o Options) readEnvFile(ctx context.Context, name string) ([]string, error) {
+	type result struct {
+		vars []string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r io.Reader
+		if name == Stdin {
+			r = o.Stdin
+			if r == nil {
+				r = os.Stdin
+			}
+		} else {
+			f, err := os.Open(name)
+			if err != nil {
+				done <- result{err: err}
+				return
+			}
+			defer f.Close()
+			r = f
+		}
+		label := name
+		if name == Stdin {
+			label = "standard input"
+		}
+		vars, err := envfmt.ParseDotenv(r, label)
+		done <- result{vars, err}
+	}()
+	select {
+	case res := <-done:
+		return res.vars, res.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reading %s: %w", name, context.Cause(ctx))
+	}
+}
+
+// fetch resolves reqs and reads o's SSM paths and JSON secrets, all at
+// once, with r. It returns the values of reqs and, after them, those the
+// paths and JSON secrets set, sorted by name. A name set in environ is
+// set there explicitly and wins: no path or JSON secret sets it. Every
+// failure comes back in one resolver.Errors, and no value with it.
+func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []reference.Request, environ []string) ([]resolver.Value, error) {
+	jsonReqs := o.JSONSecrets()
+	paths := o.Paths()
+	var (
+		values    []resolver.Value
+		refErr    error
+		pathVals  = make([][]resolver.Parameter, len(paths))
+		pathErrs  = make([]error, len(paths))
+		g         errgroup.Group
+		allReqs   = slices.Concat(reqs, jsonReqs)
+		pathsHint = func(e *resolver.Error) string { return bulkHint(e, true) }
+	)
+	g.Go(func() error {
+		if len(allReqs) > 0 {
+			values, refErr = r.Resolve(ctx, allReqs)
+		}
+		return nil
+	})
+	for i, p := range paths {
+		g.Go(func() error {
+			pathVals[i], pathErrs[i] = r.ParametersByPath(ctx, "", p.Path, p.Recursive, true)
+			return nil
+		})
+	}
+	g.Wait()
+
+	var errs resolver.Errors
+	if re := (resolver.Errors)(nil); errors.As(refErr, &re) {
+		for _, e := range re {
+			if e.Var == SecretsJSONVar {
+				e.Hint = bulkHint(e, false)
+			}
+		}
+		errs = append(errs, re...)
+	} else if refErr != nil {
+		return nil, refErr
+	}
+	for i, err := range pathErrs {
+		var e *resolver.Error
+		if errors.As(err, &e) {
+			e.Var = SSMPathsVar
+			e.Hint = pathsHint(e)
+			errs = append(errs, e)
+		} else if err != nil {
+			return nil, err
+		}
+		if err == nil && len(pathVals[i]) == 0 {
+			o.logger().Warn("no parameters under the SSM path", "path", paths[i].Path, "recursive", paths[i].Recursive)
+			if o.Settings.RequirePaths {
+				e := &resolver.Error{Var: SSMPathsVar, Ref: pathRef(paths[i].Path), Code: awsapi.CodeEmptyPath,
+					Err: errors.New("no parameters under the path")}
+				e.Hint = bulkHint(e, true)
+				errs = append(errs, e)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+
+	b := bulk{explicit: map[string]bool{}, set: map[string]*resolver.Value{}, source: map[string]string{}, toFile: o.ToFile}
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		b.explicit[name] = true
+	}
+	for i, p := range paths {
+		prefix := strings.TrimSuffix(p.Path, "/") + "/"
+		for _, param := range pathVals[i] {
+			ref := pathRef(param.Name)
+			b.add(VarName(strings.TrimPrefix(param.Name, prefix)), "parameter "+param.Name, ref, []byte(param.Value), fmt.Sprint(param.Version))
+		}
+	}
+	refValues := values[:len(reqs)]
+	for _, v := range values[len(reqs):] {
+		fields, err := resolver.JSONFields(v.Value)
+		if err != nil {
+			err.Var, err.Ref = SecretsJSONVar, v.Ref
+			err.Hint = bulkHint(err, false)
+			b.errs = append(b.errs, err)
+			continue
+		}
+		for _, f := range fields {
+			b.add(VarName(f.Key), fmt.Sprintf("key %q of %s", f.Key, v.Ref), v.Ref, f.Value, v.VersionID)
+		}
+	}
+	if len(b.errs) > 0 {
+		return nil, b.errs
+	}
+	out := slices.Clone(refValues)
+	for _, name := range slices.Sorted(maps.Keys(b.set)) {
+		out = append(out, *b.set[name])
+	}
+	return out, nil
+}
+
+// bulk collects the variables that paths and JSON secrets set.
+type bulk struct {
+	explicit map[string]bool
+	set      map[string]*resolver.Value
+	source   map[string]string // what set each name, for collisions
+	toFile   func(string) bool
+	errs     resolver.Errors
+}
+
+func (b *bulk) add(name, source string, ref reference.Ref, value []byte, version string) {
+	fail := func(code, format string, a ...any) {
+		e := &resolver.Error{Var: name, Ref: ref, Code: code, Err: fmt.Errorf(format, a...)}
+		e.Hint = bulkHint(e, ref.Service == reference.SSM)
+		b.errs = append(b.errs, e)
+	}
+	switch {
+	case b.explicit[name]:
+		return
+	case name == "" || strings.Trim(name, "_") == "":
+		fail(awsapi.CodeBadName, "%s maps to no variable name", source)
+	case settings.IsSetting(name):
+		fail(awsapi.CodeBadName, "%s maps to %s, a name valuefrom keeps for its settings", source, name)
+	case b.source[name] != "":
+		fail(awsapi.CodeNameCollision, "%s and %s both map to %s", b.source[name], source, name)
+	case slices.Contains(value, 0) && (b.toFile == nil || !b.toFile(name)):
+		fail(resolver.CodeBinary, "%s: the value holds NUL bytes, which an environment variable cannot", source)
+	default:
+		b.source[name] = source
+		b.set[name] = &resolver.Value{Var: name, Ref: ref, Value: value, VersionID: version}
+	}
+}
+
+// pathRef is the reference ssm:NAME, for errors and logs.
+func pathRef(name string) reference.Ref {
+	ref, _ := reference.Parse("ssm:" + name)
+	return ref
+}
+
+// bulkHint is awsapi's hint for a failure of a path (path set) or JSON
+// secret, or else its hint for a reference.
+func bulkHint(e *resolver.Error, path bool) string {
+	region := e.Ref.Region
+	arn := e.Ref.ARN(reference.PartitionOf(region), region, "ACCOUNT")
+	if h := awsapi.BulkHint(awsapi.ClassOf(e.Code, e.Err), path, arn); h != "" {
+		return h
+	}
+	return hint(e)
+}
+
+// withNames returns environ with an empty entry added for each value's
+// variable that it lacks, those of paths and JSON secrets, for the values
+// to be laid over (see exec.Environ).
+func withNames(environ []string, values []resolver.Value) []string {
+	have := make(map[string]bool, len(environ))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		have[name] = true
+	}
+	out := slices.Clip(environ)
+	for _, v := range values {
+		if !have[v.Var] {
+			out = append(out, v.Var+"=")
+		}
+	}
+	return out
+}

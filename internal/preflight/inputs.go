@@ -1,0 +1,134 @@
+package preflight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/resolver"
+	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+// Inputs are what a check or a policy covers besides the references in
+// the environment: SSM paths and JSON secrets (see pipeline.Options).
+type Inputs struct {
+	Paths        []pipeline.Path
+	Secrets      []reference.Request // the JSON secrets, as pipeline.Options.JSONSecrets gives them
+	RequirePaths bool                // an empty path fails rather than warns
+}
+
+// InputsOf returns o's inputs.
+func InputsOf(o pipeline.Options) Inputs {
+	return Inputs{Paths: o.Paths(), Secrets: o.JSONSecrets(), RequirePaths: o.Settings.RequirePaths}
+}
+
+// inputRows returns the rows of in for Check: a JSON secret is checked as
+// a reference to it is; a path gets a row of its own, read as the task
+// reads it (GetParametersByPath with decryption, every page), then a row
+// per parameter under it, named by its variable, checked by its metadata
+// and KMS key; two parameters that map to one variable fail.
+func (c *Checker) inputRows(ctx context.Context, in Inputs) []*row {
+	var rows []*row
+	for _, req := range in.Secrets {
+		region, _ := awsapi.RequestRegion(req.Ref.Region, c.cfg.AWS.Region)
+		rows = append(rows, &row{ref: req.Ref, Row: Row{Var: req.Var, Ref: req.Ref.String(), Parses: true,
+			Service: string(req.Ref.Service), Region: region, Exists: Unknown, Version: versionStatus(req.Ref), JSONKey: NotApplicable}})
+	}
+	seen := map[string]string{} // variable → parameter
+	r := resolver.New(resolver.Config{AWS: c.cfg.AWS})
+	for _, p := range in.Paths {
+		ref := pathReference(p)
+		pr := &row{path: true, Row: Row{Var: pipeline.SSMPathsVar, Ref: ref, Parses: true, Service: string(reference.SSM),
+			Region: c.cfg.AWS.Region, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
+		rows = append(rows, pr)
+		params, err := r.ParametersByPath(ctx, "", p.Path, p.Recursive, true)
+		var e *resolver.Error
+		switch {
+		case errors.As(err, &e):
+			e.Var = pipeline.SSMPathsVar
+			pr.problem(Fail, e.Code, "GetParametersByPath: "+awsapi.Message(e.Err), awsapi.BulkHint(awsapi.ClassOf(e.Code, e.Err), true, e.Ref.ARN(reference.PartitionOf(e.Ref.Region), e.Ref.Region, "ACCOUNT")))
+			continue
+		case err != nil:
+			pr.problem(Fail, resolver.CodeInternal, err.Error(), "")
+			continue
+		case len(params) == 0:
+			pr.Exists = No
+			v := Warning
+			if in.RequirePaths {
+				v = Fail
+			}
+			pr.problem(v, awsapi.CodeEmptyPath, "no parameters under the path", awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeEmptyPath}, true, ""))
+			continue
+		}
+		pr.Exists = Yes
+		pr.Type = fmt.Sprintf("path of %d", len(params))
+		prefix := strings.TrimSuffix(p.Path, "/") + "/"
+		for _, param := range params {
+			name := pipeline.VarName(strings.TrimPrefix(param.Name, prefix))
+			pref, _ := reference.Parse("ssm:" + param.Name)
+			row := &row{ref: pref, viaPath: true, Row: Row{Var: name, Ref: pref.String(), Parses: true, Service: string(reference.SSM),
+				Region: c.cfg.AWS.Region, ARN: param.ARN, Exists: Yes, Version: NotApplicable, JSONKey: NotApplicable}}
+			if other, dup := seen[name]; dup {
+				row.problem(Fail, awsapi.CodeNameCollision, fmt.Sprintf("parameter %s and parameter %s both map to %s", other, param.Name, name),
+					awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeNameCollision}, true, ""))
+			}
+			seen[name] = param.Name
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// pathRows returns, for a policy, a row per parameter under each of paths
+// now, to find their KMS keys, and notes about paths it could not list.
+func (c *Checker) pathRows(ctx context.Context, paths []pipeline.Path) ([]*row, []string, error) {
+	var rows []*row
+	var notes []string
+	r := resolver.New(resolver.Config{AWS: c.cfg.AWS})
+	for _, p := range paths {
+		if c.cfg.AWS.Region == "" {
+			return nil, nil, fmt.Errorf("%s: %s: %w", pipeline.SSMPathsVar, pathReference(p), awsapi.ErrNoRegion)
+		}
+		params, err := r.ParametersByPath(ctx, "", p.Path, p.Recursive, false)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("%s: could not list %s (%v); if customer-managed KMS keys protect its parameters, add kms:Decrypt on them", pipeline.SSMPathsVar, pathReference(p), err))
+			continue
+		}
+		if len(params) == 0 {
+			notes = append(notes, fmt.Sprintf("%s: %s holds no parameters now; if customer-managed KMS keys will protect them, add kms:Decrypt on them", pipeline.SSMPathsVar, pathReference(p)))
+		}
+		for _, param := range params {
+			ref, _ := reference.Parse("ssm:" + param.Name)
+			rows = append(rows, &row{ref: ref, viaPath: true, Row: Row{Var: pipeline.SSMPathsVar, Ref: ref.String(), Parses: true,
+				Service: string(reference.SSM), Region: c.cfg.AWS.Region}})
+		}
+	}
+	return rows, notes, nil
+}
+
+// pathReference is the path as the setting names it.
+func pathReference(p pipeline.Path) string {
+	if p.Recursive {
+		return "ssm:" + strings.TrimSuffix(p.Path, "/") + "/**"
+	}
+	return "ssm:" + p.Path
+}
+
+// pathARN is the ARN that IAM authorizes GetParametersByPath against: the
+// path's, whether or not the read is recursive.
+func pathARN(partition, region, account, path string) string {
+	if path != "/" {
+		path = strings.TrimSuffix(path, "/")
+	}
+	return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", partition, region, account, path)
+}
+
+func versionStatus(ref reference.Ref) Status {
+	if ref.VersionStage != "" || ref.VersionID != "" {
+		return Unknown
+	}
+	return NotApplicable
+}
