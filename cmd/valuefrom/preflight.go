@@ -35,7 +35,8 @@ var checkCommand = &command{
 			if err != nil {
 				return err
 			}
-			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl}).Check(ctx, vars, o.Skip)
+			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl,
+				Settings: o.TaskDef != ""}).Check(ctx, vars, o.Skip)
 			if *format == "json" {
 				err = rep.WriteJSON(c.stdout)
 			} else {

@@ -27,6 +27,10 @@ func (o *Options) Overlay(environ []string) ([]string, map[string]bool, error) {
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}
 	}
+	if files := c.Unapplied(); len(files) > 0 {
+		o.logger().Warn("the container's environmentFiles are not applied: valuefrom does not read S3; their variables are missing here",
+			"container", c.Name, "environment_files", files)
+	}
 	vars := c.Environ()
 	own := make(map[string]bool, len(vars))
 	for _, kv := range vars {

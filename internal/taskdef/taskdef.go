@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -21,6 +22,26 @@ type Container struct {
 	Name        string   `json:"name"`
 	Environment []Pair   `json:"environment"`
 	Secrets     []Secret `json:"secrets"`
+	// EnvironmentFiles are read so that they can be named: valuefrom does
+	// not fetch them from S3, so their variables are not applied.
+	EnvironmentFiles []EnvironmentFile `json:"environmentFiles"`
+}
+
+// EnvironmentFile is an entry of a container's environmentFiles: an
+// object in S3 holding VAR=VALUE lines.
+type EnvironmentFile struct {
+	Value string `json:"value"` // the object's ARN
+	Type  string `json:"type"`  // s3
+}
+
+// Unapplied returns the ARNs of the container's environment files, which
+// valuefrom does not read: what ECS would set from them is missing.
+func (c *Container) Unapplied() []string {
+	arns := make([]string, len(c.EnvironmentFiles))
+	for i, f := range c.EnvironmentFiles {
+		arns[i] = f.Value
+	}
+	return arns
 }
 
 // Pair is an entry of a container's environment.
@@ -35,14 +56,27 @@ type Secret struct {
 	ValueFrom string `json:"valueFrom"`
 }
 
-// Load reads a task definition from path (see Parse).
+// Stdin is the path that names standard input.
+const Stdin = "-"
+
+// Load reads a task definition from path, or from standard input when
+// path is Stdin (see Parse).
 func Load(path, container string) (*Container, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	var data []byte
+	var err error
+	if path == Stdin {
+		data, err = io.ReadAll(os.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading the task definition from standard input: %w", err)
+		}
+	} else if data, err = os.ReadFile(path); err != nil {
 		return nil, err
 	}
 	c, err := Parse(data, container)
 	if err != nil {
+		if path == Stdin {
+			path = "standard input"
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
@@ -71,7 +105,7 @@ func Parse(data []byte, container string) (*Container, error) {
 		list = doc.TaskDefinition.ContainerDefinitions
 	case doc.ContainerDefinitions != nil:
 		list = doc.ContainerDefinitions
-	case doc.Name != "" || doc.Environment != nil || doc.Secrets != nil:
+	case doc.Name != "" || doc.Environment != nil || doc.Secrets != nil || doc.EnvironmentFiles != nil:
 		list = []Container{doc.Container}
 	}
 	if len(list) == 0 {
