@@ -142,3 +142,16 @@ func TestBinaryTaskDefStdin(t *testing.T) {
 		t.Errorf("env --task-def - with bad JSON: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// testSlashHint: ssm:app/url, when /app/url exists, is not found, and the
+// hint suggests the leading slash; it is not resolved by itself (issue 11,
+// item 15).
+func testSlashHint(t *testing.T) {
+	r := runIn(t, []string{"URL=ssm:app/url"}, "--", "true")
+	if r.code != exitResolve || r.exec != nil {
+		t.Fatalf("exit %d, exec %q, want %d and nothing run; stderr:\n%s", r.code, r.exec, exitResolve, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "valuefrom: hint: check the parameter name and the region: looked in us-east-1; names are case-sensitive; a name in a hierarchy starts with /: did you mean ssm:/app/url?") {
+		t.Errorf("no hint at the leading slash:\n%s", r.stderr)
+	}
+}
