@@ -53,7 +53,7 @@ func TestErrors(t *testing.T) {
 		{"misspelt flag", nil, []string{"--timout", "5s", "true"}, exitUsage, []string{"valuefrom: error: flag provided but not defined: -timout", "valuefrom: hint: did you mean --timeout? (valuefrom -h lists the flags)"}},
 		{"subcommand's flag first", nil, []string{"--task-def", "td.json", "run", "true"}, exitUsage, []string{"valuefrom: hint: --task-def is a flag of run, env, render, check, policy: put it after the subcommand"}},
 		{"unknown flag", nil, []string{"--frobnicate", "true"}, exitUsage, []string{"valuefrom: hint: run valuefrom -h for usage"}},
-		{"misspelt subcommand", nil, []string{"chekc"}, exitUsage, []string{`valuefrom: error: no subcommand chekc, and no program of that name on PATH`, "valuefrom: hint: did you mean valuefrom check? (valuefrom -- chekc would only ever run a program)"}},
+		{"misspelt subcommand", nil, []string{"chekc"}, exitUsage, []string{`valuefrom: error: no subcommand chekc, and no program of that name on PATH`, "valuefrom: hint: did you mean valuefrom check? For a program, give its path or put it on PATH: valuefrom -- chekc always runs a program"}},
 		{"misspelt subcommand forced", nil, []string{"--", "chekc"}, exitNotFound, []string{"chekc: command not found"}},
 		{"help of no subcommand", nil, []string{"help", "rnu"}, exitUsage, []string{"valuefrom: error: help: no subcommand rnu", "valuefrom: hint: did you mean valuefrom help run?"}},
 		{"setting out of range", []string{"VALUEFROM_CONCURRENCY=0"}, []string{"true"}, exitUsage, []string{"VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000"}},

@@ -54,7 +54,7 @@ func notProgram(rest, environ []string, stdout io.Writer, fs *flag.FlagSet) (don
 	}
 	return true, &pipeline.UsageError{
 		Err:  fmt.Errorf("no subcommand %s, and no program of that name on PATH", quote(name)),
-		Hint: fmt.Sprintf("did you mean valuefrom %s? (valuefrom -- %s would only ever run a program)", near, quote(name)),
+		Hint: fmt.Sprintf("did you mean valuefrom %s? For a program, give its path or put it on PATH: valuefrom -- %s always runs a program", near, quote(name)),
 	}
 }
 
@@ -69,13 +69,14 @@ func commandNames() []string {
 // quote returns s as it may be shown in an error: as it is when it is
 // plain, else Go-quoted.
 func quote(s string) string {
-	if regexp.MustCompile(`^[A-Za-z0-9._/+-]+$`).MatchString(s) {
+	if plain.MatchString(s) {
 		return s
 	}
 	return fmt.Sprintf("%q", s)
 }
 
 var (
+	plain         = regexp.MustCompile(`^[A-Za-z0-9._/+-]+$`)
 	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
 	invalidValue  = regexp.MustCompile(`(?s)^invalid (?:boolean )?value ".*" for (?:flag )?-(\S+): `)
 )
