@@ -36,8 +36,15 @@ type Options struct {
 	// MaxEntries bounds the number of entries; the least recently used
 	// entry is evicted first. Zero means no bound.
 	MaxEntries int
-	// OnStale, if set, is called when a stale entry is served because
-	// its refresh failed with err.
+	// StaleWait, when positive, makes a refresh of an entry within the
+	// stale grace a background one (stale-while-revalidate): Get waits
+	// for the refresh at most StaleWait from its start, then returns the
+	// stale value while the refresh goes on, shared with later calls, and
+	// stores its value when it succeeds. Zero means Get waits for the
+	// refresh to end, however long it takes.
+	StaleWait time.Duration
+	// OnStale, if set, is called once per failed refresh of an entry whose
+	// stale value is then served, with the refresh's error.
 	OnStale func(key string, err error)
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -48,9 +55,10 @@ type Cache[V any] struct {
 	opts  Options
 	group singleflight.Group
 
-	mu    sync.Mutex
-	items map[string]*list.Element // of *entry[V]
-	lru   list.List                // front: most recently used
+	mu         sync.Mutex
+	items      map[string]*list.Element // of *entry[V]
+	lru        list.List                // front: most recently used
+	refreshing map[string]time.Time     // when each key's shared fetch started
 }
 
 type entry[V any] struct {
@@ -64,7 +72,7 @@ func New[V any](opts Options) *Cache[V] {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Cache[V]{opts: opts, items: make(map[string]*list.Element)}
+	return &Cache[V]{opts: opts, items: make(map[string]*list.Element), refreshing: make(map[string]time.Time)}
 }
 
 // Get returns the value for key, calling fetch when there is no fresh
@@ -75,6 +83,8 @@ func New[V any](opts Options) *Cache[V] {
 // error Options.ServeStale accepts, and the entry is stale by no more than
 // Options.Stale, the stale value is returned with a nil error; when it
 // fails with an error Options.Evict accepts, the entry is removed first.
+// With Options.StaleWait, a stale value is also returned when the fetch
+// has not ended StaleWait after it started, and the fetch goes on.
 func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Context) (V, error)) (V, error) {
 	if v, ok := c.lookup(key, c.opts.TTL); ok {
 		return v, nil
@@ -83,27 +93,79 @@ func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Conte
 		if v, ok := c.lookup(key, c.opts.TTL); ok {
 			return v, nil // fetched by a call that finished just now
 		}
-		return c.fetch(ctx, key, fetch)
+		c.mu.Lock()
+		c.refreshing[key] = time.Now()
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			delete(c.refreshing, key)
+			c.mu.Unlock()
+		}()
+		v, err := c.fetch(ctx, key, fetch)
+		if err != nil && c.servesStale(err) && c.opts.OnStale != nil {
+			if _, ok := c.stale(key); ok {
+				c.opts.OnStale(key, err)
+			}
+		}
+		return v, err
 	})
 	var zero V
 	select {
 	case <-ctx.Done():
 		return zero, ctx.Err()
-	case res := <-ch:
-		if res.Err != nil {
-			if c.opts.ServeStale != nil && !c.opts.ServeStale(res.Err) {
-				return zero, res.Err
-			}
-			if v, ok := c.stale(key); ok {
-				if c.opts.OnStale != nil {
-					c.opts.OnStale(key, res.Err)
-				}
-				return v, nil
-			}
-			return zero, res.Err
+	case <-c.staleWait(key):
+		if v, ok := c.stale(key); ok {
+			return v, nil
 		}
+	case res := <-ch:
+		return c.answer(key, res)
+	}
+	// The entry went while this call waited: wait for the fetch.
+	select {
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case res := <-ch:
+		return c.answer(key, res)
+	}
+}
+
+// answer turns the result of key's shared fetch into Get's answer.
+func (c *Cache[V]) answer(key string, res singleflight.Result) (V, error) {
+	if res.Err == nil {
 		return res.Val.(V), nil
 	}
+	if c.servesStale(res.Err) {
+		if v, ok := c.stale(key); ok {
+			return v, nil
+		}
+	}
+	var zero V
+	return zero, res.Err
+}
+
+// servesStale reports whether a stale value may cover the fetch error err.
+func (c *Cache[V]) servesStale(err error) bool {
+	return c.opts.ServeStale == nil || c.opts.ServeStale(err)
+}
+
+// staleWait returns a channel that is ready when a Get of key has waited
+// long enough for the shared fetch and may serve a stale value instead:
+// Options.StaleWait after the fetch started. It is never ready without
+// StaleWait or a stale value to serve.
+func (c *Cache[V]) staleWait(key string) <-chan time.Time {
+	if c.opts.StaleWait <= 0 {
+		return nil
+	}
+	if _, ok := c.stale(key); !ok {
+		return nil
+	}
+	c.mu.Lock()
+	started, ok := c.refreshing[key]
+	c.mu.Unlock()
+	if !ok {
+		started = time.Now() // the fetch is about to start
+	}
+	return time.After(max(c.opts.StaleWait-time.Since(started), 0))
 }
 
 // Refresh calls fetch whatever the cache holds for key, and stores its

@@ -46,7 +46,16 @@ func TestErrors(t *testing.T) {
 		{"no command", nil, nil, exitUsage, []string{"valuefrom: error: no command given", "valuefrom: hint: run valuefrom -h for usage"}},
 		{"only dashes", nil, []string{"--"}, exitUsage, []string{"no command given"}},
 		{"bad flag", nil, []string{"--nope", "true"}, exitUsage, []string{"valuefrom: error: flag provided but not defined: -nope"}},
-		{"bad setting hides value", []string{"VALUEFROM_TIMEOUT=" + secret}, []string{"true"}, exitUsage, []string{"VALUEFROM_TIMEOUT: not a valid duration"}},
+		{"bad setting hides value", []string{"VALUEFROM_TIMEOUT=" + secret}, []string{"true"}, exitUsage, []string{"VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a unit, such as 30s or 2m"}},
+		{"bad setting without unit", []string{"VALUEFROM_TIMEOUT=5"}, []string{"true"}, exitUsage, []string{"valuefrom: error: VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a unit, such as 30s", "valuefrom: hint: run valuefrom -h for usage"}},
+		{"bad flag value", nil, []string{"--timeout", "5", "true"}, exitUsage, []string{"valuefrom: error: --timeout (VALUEFROM_TIMEOUT): not a valid duration: a number and a unit"}},
+		{"bad flag value hides value", nil, []string{"--concurrency", secret, "true"}, exitUsage, []string{"valuefrom: error: --concurrency (VALUEFROM_CONCURRENCY): not a valid whole number"}},
+		{"misspelt flag", nil, []string{"--timout", "5s", "true"}, exitUsage, []string{"valuefrom: error: flag provided but not defined: -timout", "valuefrom: hint: did you mean --timeout? (valuefrom -h lists the flags)"}},
+		{"subcommand's flag first", nil, []string{"--task-def", "td.json", "run", "true"}, exitUsage, []string{"valuefrom: hint: --task-def is a flag of run, env, render, check, policy: put it after the subcommand"}},
+		{"unknown flag", nil, []string{"--frobnicate", "true"}, exitUsage, []string{"valuefrom: hint: run valuefrom -h for usage"}},
+		{"misspelt subcommand", nil, []string{"chekc"}, exitUsage, []string{`valuefrom: error: no subcommand chekc, and no program of that name on PATH`, "valuefrom: hint: did you mean valuefrom check? For a program, give its path or put it on PATH: valuefrom -- chekc always runs a program"}},
+		{"misspelt subcommand forced", nil, []string{"--", "chekc"}, exitNotFound, []string{"chekc: command not found"}},
+		{"help of no subcommand", nil, []string{"help", "rnu"}, exitUsage, []string{"valuefrom: error: help: no subcommand rnu", "valuefrom: hint: did you mean valuefrom help run?"}},
 		{"setting out of range", []string{"VALUEFROM_CONCURRENCY=0"}, []string{"true"}, exitUsage, []string{"VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000"}},
 		{"flag out of range", nil, []string{"--max-attempts", "0", "true"}, exitUsage, []string{"VALUEFROM_MAX_ATTEMPTS (--max-attempts)"}},
 		{"malformed references", []string{"A=secretsmanager:db:key", "B=ARN:aws:ssm:us-east-1:123456789012:parameter/x"}, []string{"true"}, exitSyntax,
@@ -70,17 +79,27 @@ func TestErrors(t *testing.T) {
 		{"env: several containers", nil, []string{"env", "--task-def", td}, exitUsage, []string{"(app, sidecar)"}},
 		{"env: malformed", []string{"A=ssm:"}, []string{"env"}, exitSyntax, []string{"1 reference could not be parsed; nothing was printed"}},
 		{"render: no --out", nil, []string{"render"}, exitUsage, []string{"valuefrom: error: render: --out is required", "valuefrom render -h"}},
+		{"render: --out -", nil, []string{"render", "--out", "-"}, exitUsage, []string{"valuefrom: error: render: --out -: render writes files, not standard output",
+			"valuefrom: hint: to print the variables use valuefrom env --format dotenv (it refuses a terminal); to write a file named -, pass --out ./-"}},
+		{"render: --out - files", nil, []string{"render", "--out", "-", "--format", "files"}, exitUsage, []string{"use valuefrom env --format dotenv"}},
+		{"--files-dir -", nil, []string{"--files-dir", "-", "true"}, exitUsage, []string{"valuefrom: error: VALUEFROM_FILES_DIR (--files-dir) must name a directory, not - (standard input or output)"}},
+		{"serve: token file -", []string{"VALUEFROM_TOKEN_FILE=-"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: VALUEFROM_TOKEN_FILE must name a file, not - (standard input)"}},
 		{"render: bad format", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--format", "yaml"}, exitUsage, []string{`render: --format: unknown format "yaml"`}},
 		{"render: unknown group", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--group", "no-such-group-xyz"}, exitUsage, []string{"render: --group no-such-group-xyz: no such group"}},
 		{"render: missing parent", nil, []string{"render", "--out", filepath.Join(dir, "no", "x")}, exitUsage, []string{"its parent directory " + filepath.Join(dir, "no") + " does not exist"}},
 		{"render: missing task def", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--task-def", filepath.Join(dir, "none.json")}, exitUsage, []string{"none.json: no such file"}},
 		{"render: argument", nil, []string{"render", "--out", filepath.Join(dir, "x"), "extra"}, exitUsage, []string{`render: unexpected argument "extra"`}},
 		{"serve: no token", []string{"AWS_REGION=us-east-1"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: no token: set VALUEFROM_TOKEN or VALUEFROM_TOKEN_FILE", "valuefrom serve -h"}},
-		// A setting's error is valuefrom's, whichever subcommand reads it.
-		{"serve: both tokens", []string{"VALUEFROM_TOKEN=" + secret, "VALUEFROM_TOKEN_FILE=/x"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set"}},
+		// A setting's error is the subcommand's, and points at its help.
+		{"serve: bad setting", []string{"VALUEFROM_TTL=soon"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: VALUEFROM_TTL (--ttl): not a valid duration", "valuefrom: hint: run valuefrom serve -h for usage"}},
+		{"serve: misspelt flag", []string{"VALUEFROM_TOKEN=" + secret}, []string{"serve", "--max-con", "5"}, exitUsage, []string{"valuefrom: error: serve: flag provided but not defined: -max-con", "valuefrom: hint: did you mean --max-conns? (valuefrom serve -h lists the flags)"}},
+		{"serve: bad flag value", []string{"VALUEFROM_TOKEN=" + secret}, []string{"serve", "--ttl", "5"}, exitUsage, []string{"valuefrom: error: serve: --ttl (VALUEFROM_TTL): not a valid duration", "valuefrom serve -h"}},
+		{"check: bad own flag value", nil, []string{"check", "--ttl", "5"}, exitUsage, []string{"valuefrom: error: check: --ttl: not a valid duration", "valuefrom check -h"}},
+		{"env: bad bool", nil, []string{"env", "--force=maybe"}, exitUsage, []string{"valuefrom: error: env: --force: not a valid boolean: true or false"}},
+		{"serve: both tokens", []string{"VALUEFROM_TOKEN=" + secret, "VALUEFROM_TOKEN_FILE=/x"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set", "valuefrom serve -h"}},
 		{"serve: missing token file", []string{"VALUEFROM_TOKEN_FILE=/nonexistent/token"}, []string{"serve"}, exitUsage, []string{"serve: VALUEFROM_TOKEN_FILE: reading the token file: open /nonexistent/token"}},
 		{"serve: bad ttl", []string{"VALUEFROM_TOKEN=" + secret}, []string{"serve", "--ttl", "2h"}, exitUsage, []string{"serve: VALUEFROM_TTL (--ttl) must be from 0s to 1h"}},
-		{"serve: bad listen", []string{"VALUEFROM_TOKEN=" + secret, "VALUEFROM_LISTEN=2773"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: VALUEFROM_LISTEN (--listen) must be HOST:PORT"}},
+		{"serve: bad listen", []string{"VALUEFROM_TOKEN=" + secret, "VALUEFROM_LISTEN=2773"}, []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: VALUEFROM_LISTEN (--listen) must be HOST:PORT", "valuefrom serve -h"}},
 		{"serve: argument", []string{"VALUEFROM_TOKEN=" + secret}, []string{"serve", "extra"}, exitUsage, []string{`serve: unexpected argument "extra"`}},
 		{"serve: no region", append(noRegion, "VALUEFROM_TOKEN="+secret), []string{"serve"}, exitUsage, []string{"valuefrom: error: serve: no AWS region", "valuefrom serve -h"}},
 		{"check: bad format", nil, []string{"check", "--format", "yaml"}, exitUsage, []string{"valuefrom: error: check: --format must be table or json", "valuefrom check -h"}},
@@ -112,6 +131,10 @@ func TestErrors(t *testing.T) {
 			if r.exec != nil || r.stdout != "" {
 				t.Errorf("ran %q and printed %q, want nothing", r.exec, r.stdout)
 			}
+			if _, err := os.Lstat("-"); err == nil {
+				os.Remove("-")
+				t.Error(`wrote a file named "-"`)
+			}
 		})
 	}
 }
@@ -126,7 +149,7 @@ func TestJSONErrors(t *testing.T) {
 		msg  string // the object's msg; empty: text, not JSON
 	}{
 		{"setting", []string{"VALUEFROM_LOG_FORMAT=json"}, nil, "no command given: valuefrom [flags] [--] COMMAND [ARGS...]"},
-		{"bad setting", []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_TIMEOUT=x"}, []string{"true"}, "VALUEFROM_TIMEOUT: not a valid duration (such as 30s or 2m)"},
+		{"bad setting", []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_TIMEOUT=x"}, []string{"true"}, "VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a unit, such as 30s or 2m"},
 		{"flag", nil, []string{"--log-format", "json", "env", "x"}, `env: unexpected argument "x"`},
 		{"flag over setting", []string{"VALUEFROM_LOG_FORMAT=json"}, []string{"--log-format", "text"}, ""},
 		{"syntax", []string{"VALUEFROM_LOG_FORMAT=json", "A=ssm:"}, []string{"true"}, "reference failed"},
@@ -265,6 +288,7 @@ func TestHelpCoversFlags(t *testing.T) {
 		fs := flag.NewFlagSet("", flag.ContinueOnError)
 		var o pipeline.Options
 		o.Settings.Flags(fs)
+		o.Flags(fs, false)
 		check(t, r.stdout, fs)
 		for _, w := range []string{"--version", "126", "127", "VALUEFROM_TOKEN_FILE", "VALUEFROM_MAX_CONNS"} {
 			if !strings.Contains(r.stdout, w) {

@@ -12,8 +12,8 @@
 // # Usage
 //
 //	valuefrom [flags] [--] COMMAND [ARGS...]
-//	valuefrom SUBCOMMAND [flags] ...
-//	valuefrom --version
+//	valuefrom [--profile P] [--region R] SUBCOMMAND [flags] ...
+//	valuefrom --version, valuefrom -h
 //
 // Subcommands, each with its own -h:
 //
@@ -25,7 +25,12 @@
 //	policy  print the least-privilege IAM policy the task role needs
 //
 // A first argument that names a subcommand runs it unless "--" comes
-// first: `valuefrom -- env` execs the program env.
+// first: `valuefrom -- env` execs the program env. `valuefrom help [SUB]`
+// and `valuefrom version` print the help and the version, and a misspelt
+// subcommand (`valuefrom chekc`) is a usage error suggesting the nearest
+// one, unless a program of that name is on PATH: a program always wins
+// over a word that is not exactly a subcommand's name. --profile and
+// --region work before a subcommand too; the subcommand's own win.
 //
 // # References
 //
@@ -146,5 +151,9 @@
 // Every line valuefrom writes to stderr starts with "valuefrom: " (errors
 // "valuefrom: error: ", then "valuefrom: hint: ") or is a log/slog record;
 // VALUEFROM_LOG_FORMAT=json makes both JSON. A subcommand's usage error
-// names it ("valuefrom: error: env: ...") and its hint its help.
+// names it ("valuefrom: error: env: ...") and its hint its help. A bad
+// setting or flag names both the variable and the flag
+// ("VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a
+// unit, such as 30s or 2m"), never the value; a misspelt flag or setting
+// gets the nearest one as a hint.
 package main

@@ -25,6 +25,8 @@ func TestMoto(t *testing.T) {
 	t.Run("entrypoint", func(t *testing.T) { testEntrypoint(t, prev) })
 	t.Run("task definitions", testTaskDefs)
 	t.Run("check and policy", func(t *testing.T) { testCheck(t, moto) })
+	t.Run("top-level --region and --profile", testTopLevelIdentity)
+	t.Run("slash hint", testSlashHint)
 }
 
 func testEntrypoint(t *testing.T, prev string) {

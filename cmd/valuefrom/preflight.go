@@ -38,7 +38,8 @@ var checkCommand = &command{
 			if err != nil {
 				return err
 			}
-			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl}).CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
+			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl,
+				Settings: o.TaskDef != ""}).CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
 			if *format == "json" {
 				err = rep.WriteJSON(c.stdout)
 			} else {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"os/user"
@@ -29,6 +30,14 @@ var renderCommand = &command{
 		return func(ctx context.Context, c *call) error {
 			if *out == "" {
 				return usagef("--out is required: valuefrom render --out PATH")
+			}
+			if *out == "-" {
+				f := *format
+				if f == render.Files {
+					f = string(envfmt.Dotenv)
+				}
+				return &pipeline.UsageError{Err: errors.New("--out -: render writes files, not standard output"),
+					Hint: "to print the variables use valuefrom env --format " + f + " (it refuses a terminal); to write a file named -, pass --out ./-"}
 			}
 			if err := render.ParseFormat(*format); err != nil {
 				return usagef("--format: %v", err)

@@ -42,13 +42,9 @@ var commands = []*command{runCommand, envCommand, renderCommand, serveCommand, c
 // reads settings from environ, parses args, and execs the command or runs
 // a subcommand. Its error carries what exit needs to report it.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	s, err := settings.Load(environ)
+	s, loadErr := settings.Load(environ)
 	rep := &reportError{outcome: "the command was not started"}
-	if err != nil {
-		err = usageErr(err)
-	} else {
-		err = dispatch(ctx, &s, args, environ, stdout, stderr, rep)
-	}
+	err := dispatch(ctx, &s, loadErr, args, environ, stdout, stderr, rep)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
@@ -62,13 +58,17 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 }
 
 // dispatch parses the flags before the command and runs it, noting in rep
-// the subcommand it runs.
-func dispatch(ctx context.Context, s *settings.Settings, args, environ []string, stdout, stderr io.Writer, rep *reportError) error {
+// the subcommand it runs. loadErr, the settings' error, is reported once
+// the subcommand is known, so that its hint points at that subcommand's
+// help.
+func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, environ []string, stdout, stderr io.Writer, rep *reportError) error {
 	fs := flag.NewFlagSet("valuefrom", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	s.Flags(fs)
 	s.WatchFlags(fs, true)
 	s.InputFlags(fs)
+	top := &pipeline.Options{}
+	top.Flags(fs, false)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := parse(fs, args, func() { usage(stdout, fs) }, nil); err != nil {
 		return err
@@ -77,21 +77,34 @@ func dispatch(ctx context.Context, s *settings.Settings, args, environ []string,
 		printVersion(stdout)
 		return nil
 	}
+	rest := fs.Args()
+	dashed := len(args) > len(rest) && args[len(args)-len(rest)-1] == "--"
+	var cmd *command
+	if len(rest) > 0 && !dashed {
+		cmd = lookupCommand(rest[0])
+	}
+	if cmd != nil {
+		rep.command, rep.outcome = cmd.name, cmd.outcome
+	}
+	if loadErr != nil {
+		return usageErr(loadErr)
+	}
 	if err := s.Validate(); err != nil {
 		return usageErr(err)
 	}
-	rest := fs.Args()
-	dashed := len(args) > len(rest) && args[len(args)-len(rest)-1] == "--"
 	if len(rest) == 0 {
 		return usagef("no command given: valuefrom [flags] [--] COMMAND [ARGS...]")
 	}
-	for _, c := range commands {
-		if c.name == rest[0] && !dashed {
-			rep.command, rep.outcome = c.name, c.outcome
-			return c.call(ctx, *s, rest[1:], environ, stdout, stderr)
+	if cmd != nil {
+		return cmd.call(ctx, *s, top, rest[1:], environ, stdout, stderr)
+	}
+	if !dashed {
+		if done, err := notProgram(rest, environ, stdout, fs); done {
+			return err
 		}
 	}
-	return execOrSupervise(ctx, pipeline.Options{Settings: *s, Logger: s.Logger(stderr), Exec: execCommand}, rest, environ, stdout, stderr)
+	o := pipeline.Options{Settings: *s, Profile: top.Profile, Region: top.Region, Logger: s.Logger(stderr), Exec: execCommand}
+	return execOrSupervise(ctx, o, rest, environ, stdout, stderr)
 }
 
 // execOrSupervise replaces the process with the command, or with
@@ -103,17 +116,31 @@ func execOrSupervise(ctx context.Context, o pipeline.Options, args, environ []st
 	return watch.Supervise(ctx, o, args, environ, watch.Stdio{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
 }
 
+// lookupCommand returns the subcommand called name, or nil.
+func lookupCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // parse parses args into fs, writes the help on -h, and checks s, if any,
 // as the flags left it.
 func parse(fs *flag.FlagSet, args []string, help func(), s *settings.Settings) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		help()
-	} else if err == nil && s != nil {
-		err = s.Validate()
+		return usageErr(err)
 	}
 	if err != nil {
-		return usageErr(err)
+		return flagError(fs, err)
+	}
+	if s != nil {
+		if err := s.Validate(); err != nil {
+			return usageErr(err)
+		}
 	}
 	return nil
 }
@@ -130,9 +157,10 @@ func (c *command) flagSet(o *pipeline.Options) (*flag.FlagSet, func(context.Cont
 	return fs, c.setup(fs, o)
 }
 
-// call parses the command's flags and runs it.
-func (c *command) call(ctx context.Context, s settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	o := &pipeline.Options{Settings: s, Exec: execCommand}
+// call parses the command's flags and runs it. top holds valuefrom's own
+// --profile and --region, which the command's override.
+func (c *command) call(ctx context.Context, s settings.Settings, top *pipeline.Options, args, environ []string, stdout, stderr io.Writer) error {
+	o := &pipeline.Options{Settings: s, Profile: top.Profile, Region: top.Region, Exec: execCommand}
 	fs, body := c.flagSet(o)
 	if err := parse(fs, args, func() { c.help(stdout) }, &o.Settings); err != nil {
 		return err

@@ -1,6 +1,8 @@
 package awsapi
 
 import (
+	"strings"
+
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -27,7 +29,7 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 		if ref.Selector != "" || ref.VersionID != "" || ref.VersionStage != "" {
 			return "check that the " + what + " exists in " + region + " with that version, stage or label; names are case-sensitive"
 		}
-		return "check the " + what + " name and the region: looked in " + region + "; names are case-sensitive"
+		return "check the " + what + " name and the region: looked in " + region + "; names are case-sensitive" + slashHint(ref)
 	}
 	switch c.Code {
 	case "DecryptionFailure", "KMSDisabledException", "KMSInvalidStateException", "KMSNotFoundException",
@@ -77,4 +79,24 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 // ssm.cn-north-1.amazonaws.com.cn, as kms:ViaService names it.
 func Endpoint(service reference.Service, region string) string {
 	return string(service) + "." + region + "." + reference.DNSSuffix(reference.PartitionOf(region))
+}
+
+// slashHint suggests the other spelling of a short-form SSM reference's
+// name, with or without its leading "/", for a parameter not found: a
+// name in a hierarchy starts with "/", so ssm:app/url means /app/url. It
+// only suggests: the reference is resolved as written.
+func slashHint(ref reference.Ref) string {
+	if ref.Service != reference.SSM || ref.Partition != "" {
+		return ""
+	}
+	if name, ok := strings.CutPrefix(ref.Name, "/"); ok {
+		if strings.Contains(name, "/") {
+			return ""
+		}
+		return "; a parameter outside any hierarchy may be named without the leading /: ssm:" + name
+	}
+	if strings.Contains(ref.Name, "/") {
+		return "; a name in a hierarchy starts with /: did you mean ssm:/" + ref.Name + "?"
+	}
+	return "; if the parameter is /" + ref.Name + ", write ssm:/" + ref.Name
 }

@@ -43,11 +43,16 @@ type Options struct {
 // Flags defines on fs the flags of o's AWS identity, --profile and
 // --region, and with taskDef those of its task definition, --task-def and
 // --container. Each usage starts with the name of its value in backquotes.
+// o's values are kept as the flags' values until the flags are parsed, so
+// that valuefrom's own --profile and --region carry over to a
+// subcommand's, but the defaults shown in help are empty.
 func (o *Options) Flags(fs *flag.FlagSet, taskDef bool) {
+	profile, region := o.Profile, o.Region
+	defer func() { o.Profile, o.Region = profile, region }()
 	fs.StringVar(&o.Profile, "profile", "", "`P` AWS shared-config profile (default: AWS_PROFILE or the SDK's chain)")
 	fs.StringVar(&o.Region, "region", "", "`R` default AWS region (default: AWS_REGION, the profile's or metadata)")
 	if taskDef {
-		fs.StringVar(&o.TaskDef, "task-def", "", "`FILE` read the variables of a container of this ECS task definition")
+		fs.StringVar(&o.TaskDef, "task-def", "", "`FILE` read a container's variables from this task definition (- is stdin)")
 		fs.StringVar(&o.Container, "container", "", "`NAME` the container of --task-def (needed when it has several)")
 	}
 }

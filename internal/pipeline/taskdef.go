@@ -38,6 +38,10 @@ func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[
 	case err != nil:
 		return nil, nil, &UsageError{Err: err}
 	}
+	if files := c.Unapplied(); len(files) > 0 {
+		o.logger().Warn("the container's environmentFiles are not applied: valuefrom does not read S3; their variables are missing here",
+			"container", c.Name, "environment_files", files)
+	}
 	vars := c.Environ()
 	own := make(map[string]bool, len(vars))
 	for _, kv := range vars {

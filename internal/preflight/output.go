@@ -30,16 +30,26 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	refs := 0
 	for _, row := range r.Rows {
+		if !row.Setting {
+			refs++
+		}
 		for _, p := range row.Problems {
-			fmt.Fprintf(w, "\n%s: %s: %s %s: %s\n", row.Var, p.Verdict, row.Ref, p.Code, p.Message)
+			fmt.Fprintf(w, "\n%s: %s: %s: %s\n", row.Var, p.Verdict, strings.TrimSpace(row.Ref+" "+p.Code), p.Message)
 			if p.Hint != "" {
 				fmt.Fprintf(w, "  hint: %s\n", p.Hint)
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n%d %s: %d ok, %d warning, %d fail\n", len(r.Rows), plural(len(r.Rows), "reference", "references"),
-		r.Summary.OK, r.Summary.Warning, r.Summary.Fail)
+	counted := fmt.Sprintf("%d %s", refs, plural(refs, "reference", "references"))
+	if n := len(r.Rows) - refs; n > 0 {
+		counted += fmt.Sprintf(", %d %s", n, plural(n, "setting", "settings"))
+	}
+	fmt.Fprintf(w, "\n%s: %d ok, %d warning, %d fail\n", counted, r.Summary.OK, r.Summary.Warning, r.Summary.Fail)
+	if refs == 0 {
+		fmt.Fprintln(w, "no references found: no variable's value is a secretsmanager: or ssm: reference or an ARN, so nothing was resolved or checked")
+	}
 	return nil
 }
 

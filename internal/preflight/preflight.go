@@ -77,6 +77,11 @@ type Config struct {
 	// within it a warning: a cache with this TTL would serve the old value
 	// after the rotation.
 	RotationWindow time.Duration
+	// Settings makes Check examine the VALUEFROM_* variables of the
+	// environment as the entrypoint would read them: a value it refuses is
+	// a failed row, a name that is no setting a warning. For a task
+	// definition's container, whose settings the entrypoint will read.
+	Settings bool
 	// Account is the account of short-form references in the policy;
 	// empty means STS GetCallerIdentity's.
 	Account string
@@ -159,10 +164,20 @@ type row struct {
 }
 
 // rows turns environ into rows, one per reference, parsing each on its own
-// so that one malformed reference does not hide the others.
+// so that one malformed reference does not hide the others, and with
+// Config.Settings one per VALUEFROM_* variable with a problem.
 func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
 	var rows []*row
+	var set map[string]*row
+	if c.cfg.Settings {
+		set = settingRows(environ)
+	}
 	for _, kv := range environ {
+		if name, ok := isSettingName(kv); ok && set[name] != nil {
+			rows = append(rows, set[name])
+			delete(set, name) // one row for a repeated name
+			continue
+		}
 		name, _, _ := strings.Cut(kv, "=")
 		name = reference.QuoteName(name) // a report line must not be split or reversed by a name
 		reqs, err := pipeline.Find([]string{kv}, skip)

@@ -69,7 +69,8 @@ const (
 // holds the value.
 type Row struct {
 	Var     string `json:"var"`
-	Ref     string `json:"ref"`
+	Ref     string `json:"ref"`               // empty for a setting
+	Setting bool   `json:"setting,omitempty"` // a VALUEFROM_* variable, not a reference (see Config.Settings)
 	Parses  bool   `json:"parses"`
 	Service string `json:"service,omitempty"` // secretsmanager or ssm
 	Region  string `json:"region,omitempty"`  // where it was looked for

@@ -12,6 +12,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 )
 
 // TestAWSError pins the agent's answer for each kind of failed fetch.
@@ -42,7 +44,11 @@ func TestAWSError(t *testing.T) {
 		{"answer without a code", answered(500, errors.New("bad gateway")),
 			502, `{"__type":"ConnectionError","message":"Response Error"}`},
 		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED},
-			502, `{"__type":"ConnectionError","message":"Read Error"}`},
+			504, `{"__type":"ConnectionError","message":"Read Error"}`},
+		{"answer too large", fmt.Errorf("GetSecretValue: %w", awsapi.ErrResponseTooLarge),
+			502, `{"__type":"ResponseTooLarge","message":"the answer was larger than any secret or parameter can be"}`},
+		{"answer for another ARN", fmt.Errorf("GetSecretValue: %w", awsapi.ErrARNMismatch),
+			502, `{"__type":"ARNMismatch","message":"the answer was for another account, region or secret than the ARN names"}`},
 		{"canceled", fmt.Errorf("operation error: %w", context.Canceled),
 			500, `{"__type":"InternalFailure"}`},
 		{"anything else", errors.New("no region"),

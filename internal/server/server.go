@@ -45,10 +45,16 @@ import (
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
-// Defaults for a Config's zero values: the Secrets Manager Agent's.
+// Defaults for a Config's zero values: the Secrets Manager Agent's, and
+// valuefrom's own StaleWait.
 const (
 	DefaultMaxEntries = 1000
 	DefaultMaxConns   = 800
+	// DefaultStaleWait is how long a request waits for the refresh of a
+	// value past its TTL before it is answered with the cached value: long
+	// enough for AWS's answer and a retry or two on a good day, short
+	// enough that a client does not notice AWS having a bad one.
+	DefaultStaleWait = 500 * time.Millisecond
 )
 
 // TokenHeaders are the request headers that may carry the token, as the
@@ -64,8 +70,13 @@ type Config struct {
 	MaxEntries int           // zero: DefaultMaxEntries
 	MaxConns   int           // requests handled at once; zero: DefaultMaxConns
 	Timeout    time.Duration // bounds each AWS call, retries included; zero: none
-	Logger     *slog.Logger  // nil discards
-	Now        func() time.Time
+	// StaleWait is how long a request for a value past its TTL, but within
+	// the Stale grace, waits for the refresh; then it is answered with the
+	// cached value, and the refresh goes on in the background, shared with
+	// the requests that follow. Zero: DefaultStaleWait, capped by Timeout.
+	StaleWait time.Duration
+	Logger    *slog.Logger // nil discards
+	Now       func() time.Time
 }
 
 // Server is an http.Handler that serves secrets and parameters.
@@ -88,6 +99,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxConns == 0 {
 		cfg.MaxConns = DefaultMaxConns
 	}
+	if cfg.StaleWait == 0 {
+		cfg.StaleWait = DefaultStaleWait
+		if cfg.Timeout > 0 {
+			cfg.StaleWait = min(cfg.StaleWait, cfg.Timeout)
+		}
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, token: sha256.Sum256([]byte(cfg.Token))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -99,12 +116,13 @@ func New(cfg Config) (*Server, error) {
 	c := cache.New[resolver.Secret](cache.Options{
 		TTL:        ttl,
 		Stale:      cfg.Stale,
+		StaleWait:  cfg.StaleWait,
 		MaxEntries: cfg.MaxEntries,
 		ServeStale: resolver.Transient,
 		Evict:      gone,
 		Now:        cfg.Now,
 		OnStale: func(key string, err error) {
-			s.log.Warn("AWS failed: serving the cached value past its TTL", "key", strings.ReplaceAll(key, "\x00", " "),
+			s.log.Warn("AWS failed: serving the cached value past its TTL until a refresh succeeds", "key", strings.ReplaceAll(key, "\x00", " "),
 				"error", err.Error())
 		},
 	})
@@ -268,7 +286,12 @@ type awsErrorBody struct {
 }
 
 // awsError maps an error from a fetch to the agent's answer: AWS's status
-// and code, 504 for a timeout, 502 for a connection failure, 500 else.
+// and code when AWS answered; 504 when it did not, in time (a timeout) or
+// at all (connection refused, DNS, TLS: AWS could not be reached, whether
+// the deadline or the attempts ran out first); 502 for an answer that was
+// not AWS's (an HTTP status without an AWS error code, such as a proxy's
+// error page, an oversized answer, or one for another ARN than asked);
+// 500 else.
 func awsError(err error) *httpError {
 	status, body := http.StatusInternalServerError, awsErrorBody{Type: "InternalFailure"}
 	switch c := awsapi.Classify(err); {
@@ -279,10 +302,14 @@ func awsError(err error) *httpError {
 		}
 	case c.Code == awsapi.CodeTimeout:
 		status, body = http.StatusGatewayTimeout, awsErrorBody{Type: "TimeoutError", Message: "Timeout"}
+	case c.Code == awsapi.CodeResponseTooLarge:
+		status, body = http.StatusBadGateway, awsErrorBody{Type: c.Code, Message: "the answer was larger than any secret or parameter can be"}
+	case c.Code == awsapi.CodeARNMismatch:
+		status, body = http.StatusBadGateway, awsErrorBody{Type: c.Code, Message: "the answer was for another account, region or secret than the ARN names"}
 	case c.HTTPStatus != 0:
 		status, body = http.StatusBadGateway, awsErrorBody{Type: "ConnectionError", Message: "Response Error"}
 	case c.Transient:
-		status, body = http.StatusBadGateway, awsErrorBody{Type: "ConnectionError", Message: "Read Error"}
+		status, body = http.StatusGatewayTimeout, awsErrorBody{Type: "ConnectionError", Message: "Read Error"}
 	}
 	b, _ := json.Marshal(body)
 	return &httpError{status: status, body: string(b), json: true}

@@ -201,6 +201,7 @@ func TestServer(t *testing.T) {
 		{"TTLZeroAndMaxEntries", testTTLZeroAndMaxEntries},
 		{"StaleOnError", testStaleOnError},
 		{"GoneEvicts", testGoneEvicts},
+		{"StaleAtOnce", testStaleAtOnce},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, f) })
 	}

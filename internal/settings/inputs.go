@@ -30,18 +30,18 @@ func (s Settings) validateInputs() []error {
 	for _, p := range Items(s.SsmPaths) {
 		path := strings.TrimSuffix(p, RecursiveSuffix)
 		if !strings.HasPrefix(p, "/") || strings.ContainsAny(path, " \t*") || strings.Contains(path, "//") {
-			errs = append(errs, fmt.Errorf("VALUEFROM_SSM_PATHS (--ssm-path): %s is not an SSM path: want /NAME[/NAME...], with %s at the end to read every depth", reference.Quote(p), RecursiveSuffix))
+			errs = append(errs, &VarError{Var: "VALUEFROM_SSM_PATHS", Err: fmt.Errorf("VALUEFROM_SSM_PATHS (--ssm-path): %s is not an SSM path: want /NAME[/NAME...], with %s at the end to read every depth", reference.Quote(p), RecursiveSuffix)})
 		}
 	}
 	for _, r := range Items(s.SecretsJson) {
 		ref, err := reference.Parse(r)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s is not a reference: %w", reference.Quote(r), err))
+			errs = append(errs, &VarError{Var: "VALUEFROM_SECRETS_JSON", Err: fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s is not a reference: %w", reference.Quote(r), err)})
 		case ref.Service != reference.SecretsManager:
-			errs = append(errs, fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s is not a Secrets Manager secret; for SSM parameters use --ssm-path", ref))
+			errs = append(errs, &VarError{Var: "VALUEFROM_SECRETS_JSON", Err: fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s is not a Secrets Manager secret; for SSM parameters use --ssm-path", ref)})
 		case ref.JSONKey != "":
-			errs = append(errs, fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s selects the JSON key %q: name the whole secret", ref, ref.JSONKey))
+			errs = append(errs, &VarError{Var: "VALUEFROM_SECRETS_JSON", Err: fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s selects the JSON key %q: name the whole secret", ref, ref.JSONKey)})
 		}
 	}
 	return errs

@@ -110,7 +110,7 @@ func Load(environ []string) (Settings, error) {
 			value = set.def
 		}
 		if err := parse(v.Field(i), value); err != nil && first == nil {
-			first = fmt.Errorf("%s: not a valid %s", set.key, kind(v.Field(i).Type()))
+			first = &VarError{Var: set.key, Err: fmt.Errorf("%s: not a valid %s", Name(set.key), kind(v.Field(i).Type()))}
 		}
 	}
 	return s, first
@@ -161,7 +161,7 @@ func parse(field reflect.Value, value string) error {
 func kind(t reflect.Type) string {
 	switch t {
 	case reflect.TypeFor[time.Duration](), reflect.TypeFor[*time.Duration]():
-		return "duration (such as 30s or 2m)"
+		return "duration: a number and a unit, such as 30s or 2m"
 	case reflect.TypeFor[bool]():
 		return "boolean (true or false)"
 	case reflect.TypeFor[int]():
@@ -183,57 +183,63 @@ func (s Settings) Logger(w io.Writer) *slog.Logger {
 }
 
 // Validate checks the settings, after flags have been applied. Its errors
-// name the variable and the flag.
+// are *VarError, joined, and name the variable and the flag.
 func (s Settings) Validate() error {
 	var errs []error
 	if s.Concurrency < 1 || s.Concurrency > 1000 {
-		errs = append(errs, fmt.Errorf("VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000, not %d", s.Concurrency))
+		errs = append(errs, invalid("VALUEFROM_CONCURRENCY", "must be from 1 to 1000, not %d", s.Concurrency))
 	}
 	if s.MaxAttempts < 1 || s.MaxAttempts > 100 {
-		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_ATTEMPTS (--max-attempts) must be from 1 to 100, not %d", s.MaxAttempts))
+		errs = append(errs, invalid("VALUEFROM_MAX_ATTEMPTS", "must be from 1 to 100, not %d", s.MaxAttempts))
 	}
 	if s.Timeout < time.Second || s.Timeout > time.Hour {
-		errs = append(errs, fmt.Errorf("VALUEFROM_TIMEOUT (--timeout) must be from 1s to 1h, not %v", s.Timeout))
+		errs = append(errs, invalid("VALUEFROM_TIMEOUT", "must be from 1s to 1h, not %v", s.Timeout))
 	}
 	if s.LogFormat != "text" && s.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("VALUEFROM_LOG_FORMAT (--log-format) must be text or json, not %q", s.LogFormat))
+		errs = append(errs, invalid("VALUEFROM_LOG_FORMAT", "must be text or json, not %q", s.LogFormat))
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel) {
-		errs = append(errs, fmt.Errorf("VALUEFROM_LOG_LEVEL (--log-level) must be debug, info, warn or error, not %q", s.LogLevel))
+		errs = append(errs, invalid("VALUEFROM_LOG_LEVEL", "must be debug, info, warn or error, not %q", s.LogLevel))
 	}
 	errs = append(errs, s.validateInputs()...)
 	if s.Token != "" && s.TokenFile != "" {
-		errs = append(errs, errors.New("VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set: set one"))
+		errs = append(errs, &VarError{Var: Prefix + "TOKEN", Err: errors.New("VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set: set one")})
+	}
+	if s.FilesDir == "-" {
+		errs = append(errs, invalid("VALUEFROM_FILES_DIR", "must name a directory, not - (standard input or output)"))
+	}
+	if s.TokenFile == "-" {
+		errs = append(errs, invalid("VALUEFROM_TOKEN_FILE", "must name a file, not - (standard input)"))
 	}
 	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
-		errs = append(errs, fmt.Errorf("VALUEFROM_LISTEN (--listen) must be HOST:PORT, such as 127.0.0.1:2773, not %q", s.Listen))
+		errs = append(errs, invalid("VALUEFROM_LISTEN", "must be HOST:PORT, such as 127.0.0.1:2773, not %q", s.Listen))
 	}
 	if s.TTL < 0 || s.TTL > time.Hour {
-		errs = append(errs, fmt.Errorf("VALUEFROM_TTL (--ttl) must be from 0s to 1h, not %v", s.TTL))
+		errs = append(errs, invalid("VALUEFROM_TTL", "must be from 0s to 1h, not %v", s.TTL))
 	}
 	if s.Stale < 0 || s.Stale > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("VALUEFROM_STALE (--stale) must be from 0s to 24h, not %v", s.Stale))
+		errs = append(errs, invalid("VALUEFROM_STALE", "must be from 0s to 24h, not %v", s.Stale))
 	}
 	if s.MaxEntries < 1 || s.MaxEntries > 100000 {
-		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_ENTRIES (--max-entries) must be from 1 to 100000, not %d", s.MaxEntries))
+		errs = append(errs, invalid("VALUEFROM_MAX_ENTRIES", "must be from 1 to 100000, not %d", s.MaxEntries))
 	}
 	if s.MaxConns < 1 || s.MaxConns > 10000 {
-		errs = append(errs, fmt.Errorf("VALUEFROM_MAX_CONNS (--max-conns) must be from 1 to 10000, not %d", s.MaxConns))
+		errs = append(errs, invalid("VALUEFROM_MAX_CONNS", "must be from 1 to 10000, not %d", s.MaxConns))
 	}
 	if s.Watch != 0 && (s.Watch < 100*time.Millisecond || s.Watch > 24*time.Hour) {
-		errs = append(errs, fmt.Errorf("VALUEFROM_WATCH (--watch) must be from 100ms to 24h, not %v", s.Watch))
+		errs = append(errs, invalid("VALUEFROM_WATCH", "must be from 100ms to 24h, not %v", s.Watch))
 	}
 	if _, err := ParseOnChange(s.OnChange); err != nil {
-		errs = append(errs, fmt.Errorf("VALUEFROM_ON_CHANGE (--on-change) must be restart, signal:NAME or exit: %w", err))
+		errs = append(errs, invalid("VALUEFROM_ON_CHANGE", "must be restart, signal:NAME or exit: %w", err))
 	}
 	if s.Splay != nil && (*s.Splay < 0 || *s.Splay > 24*time.Hour) {
-		errs = append(errs, fmt.Errorf("VALUEFROM_SPLAY (--splay) must be from 0s to 24h, not %v", *s.Splay))
+		errs = append(errs, invalid("VALUEFROM_SPLAY", "must be from 0s to 24h, not %v", *s.Splay))
 	}
 	if _, err := ParseSignal(s.StopSignal); err != nil {
-		errs = append(errs, fmt.Errorf("VALUEFROM_STOP_SIGNAL (--stop-signal): %w", err))
+		errs = append(errs, invalid("VALUEFROM_STOP_SIGNAL", "%w", err))
 	}
 	if s.StopTimeout < 100*time.Millisecond || s.StopTimeout > time.Hour {
-		errs = append(errs, fmt.Errorf("VALUEFROM_STOP_TIMEOUT (--stop-timeout) must be from 100ms to 1h, not %v", s.StopTimeout))
+		errs = append(errs, invalid("VALUEFROM_STOP_TIMEOUT", "must be from 100ms to 1h, not %v", s.StopTimeout))
 	}
 	return errors.Join(errs...)
 }
@@ -264,6 +270,53 @@ func (s *Settings) WatchFlags(fs *flag.FlagSet, supervise bool) {
 		fs.BoolVar(&s.Mask, "mask", s.Mask, "mask resolved values in the program's output (VALUEFROM_MASK)")
 	}
 	showDefaults(fs)
+}
+
+// A VarError is a problem with one setting. Its message names the
+// variable and its flag, never a value that does not parse.
+type VarError struct {
+	Var string // the setting, such as VALUEFROM_TIMEOUT
+	Err error
+}
+
+func (e *VarError) Error() string { return e.Err.Error() }
+func (e *VarError) Unwrap() error { return e.Err }
+
+// invalid returns a *VarError for key: its name and flag, then the
+// message.
+func invalid(key, format string, a ...any) *VarError {
+	return &VarError{Var: key, Err: fmt.Errorf(Name(key)+" "+format, a...)}
+}
+
+// Check reads the settings in environ as the entrypoint does, with no
+// flags, and returns every problem that would stop it, one per variable:
+// each that does not parse, then each that Validate refuses. Unknown names
+// are not problems here (see Unknown).
+func Check(environ []string) []*VarError {
+	var problems []*VarError
+	var good []string
+	for _, key := range keys() {
+		value, ok := lookup(environ, key)
+		if !ok {
+			continue
+		}
+		if _, err := Load([]string{key + "=" + value}); err != nil {
+			problems = append(problems, &VarError{Var: key, Err: err})
+			continue
+		}
+		good = append(good, key+"="+value)
+	}
+	s, _ := Load(good)
+	var joined interface{ Unwrap() []error }
+	if err := s.Validate(); errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			var ve *VarError
+			if errors.As(e, &ve) {
+				problems = append(problems, ve)
+			}
+		}
+	}
+	return problems
 }
 
 // Flags defines on fs the flags that override the settings every mode
@@ -352,36 +405,62 @@ func Unknown(environ []string) []string {
 }
 
 // Closest returns the setting whose name is nearest to name, for a hint
-// about a misspelt one, or "" when none is close.
+// about a misspelt one, or "" when none is close (see Nearest).
 func Closest(name string) string {
-	best, bestDist := "", 4 // more than three edits away is no typo
+	if !IsSetting(name) {
+		return ""
+	}
+	var suffixes []string
 	for _, k := range keys() {
-		if d := distance(name, k); d < bestDist {
-			best, bestDist = k, d
+		suffixes = append(suffixes, strings.TrimPrefix(k, Prefix))
+	}
+	if s := Nearest(strings.TrimPrefix(name, Prefix), suffixes); s != "" {
+		return Prefix + s
+	}
+	return ""
+}
+
+// Nearest returns the candidate nearest to name, ignoring case, for a
+// did-you-mean hint, or "" when none is close: a typo is at most one
+// edit (an insertion, a deletion, a substitution or two letters swapped)
+// for every three letters of the candidate, so that VALUEFROM_FOO is no
+// typo of VALUEFROM_TTL.
+func Nearest(name string, candidates []string) string {
+	best, bestDist := "", 0
+	for _, c := range candidates {
+		d := distance(strings.ToUpper(name), strings.ToUpper(c))
+		if d <= max(1, len(c)/3) && (best == "" || d < bestDist) {
+			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
-// distance is the Levenshtein distance between a and b.
+// distance is the optimal string alignment distance between a and b: the
+// Levenshtein distance with a swap of two adjacent letters counting as one
+// edit.
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev = cur
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // settings lists the settings from Settings' struct tags, in order.
@@ -445,4 +524,42 @@ func Usage(w io.Writer) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.key, def, s.desc)
 	}
 	return tw.Flush()
+}
+
+// Flag returns the flag that overrides the setting key, such as
+// "--timeout" for VALUEFROM_TIMEOUT, or "" when it has none.
+func Flag(key string) string {
+	for flag, k := range flagKeys() {
+		if k == key {
+			return "--" + flag
+		}
+	}
+	return ""
+}
+
+// Name names the setting key as errors do: with its flag, as in
+// "VALUEFROM_TIMEOUT (--timeout)", when it has one.
+func Name(key string) string {
+	if f := Flag(key); f != "" {
+		return key + " (" + f + ")"
+	}
+	return key
+}
+
+// flagKeys maps the name of every flag of Flags and ServeFlags to the
+// setting it overrides.
+func flagKeys() map[string]string {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	var s Settings
+	s.Flags(fs)
+	s.ServeFlags(fs)
+	s.WatchFlags(fs, true)
+	s.InputFlags(fs)
+	m := make(map[string]string)
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, key, ok := strings.Cut(f.Usage, "("+Prefix); ok {
+			m[f.Name] = Prefix + strings.TrimSuffix(key, ")")
+		}
+	})
+	return m
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -193,10 +194,10 @@ func TestLoadError(t *testing.T) {
 		key      string
 		wantKind string
 	}{
-		{"VALUEFROM_TIMEOUT", "duration (such as 30s or 2m)"},
+		{"VALUEFROM_TIMEOUT", "duration: a number and a unit, such as 30s or 2m"},
 		{"VALUEFROM_CONCURRENCY", "whole number"},
 		{"VALUEFROM_MAX_ATTEMPTS", "whole number"},
-		{"VALUEFROM_TTL", "duration (such as 30s or 2m)"},
+		{"VALUEFROM_TTL", "duration: a number and a unit, such as 30s or 2m"},
 		{"VALUEFROM_MAX_CONNS", "whole number"},
 	}
 	for _, tt := range tests {
@@ -209,8 +210,8 @@ func TestLoadError(t *testing.T) {
 			if strings.Contains(msg, canary) {
 				t.Fatalf("value leaked in the error for %s", tt.key)
 			}
-			if !strings.Contains(msg, tt.key) {
-				t.Errorf("error %q does not name %s", msg, tt.key)
+			if !strings.Contains(msg, settings.Name(tt.key)) {
+				t.Errorf("error %q does not name %s", msg, settings.Name(tt.key))
 			}
 			if !strings.Contains(msg, tt.wantKind) {
 				t.Errorf("error %q does not say it wants a %s", msg, tt.wantKind)
@@ -429,10 +430,53 @@ func TestClosest(t *testing.T) {
 		{"VALUEFROM_FILE_DIR", "VALUEFROM_FILES_DIR"},
 		{"VALUEFROM_LOGLEVEL", "VALUEFROM_LOG_LEVEL"},
 		{"VALUEFROM_SOMETHING_ELSE", ""},
+		{"VALUEFROM_TIMOUT", "VALUEFROM_TIMEOUT"},
+		{"VALUEFROM_TIEMOUT", "VALUEFROM_TIMEOUT"}, // a swap is one edit
+		{"VALUEFROM_TTL", "VALUEFROM_TTL"},
+		{"VALUEFROM_TLL", "VALUEFROM_TTL"},
+		{"VALUEFROM_log_level", "VALUEFROM_LOG_LEVEL"},
+		{"VALUEFROM_FOO", ""}, // three edits from VALUEFROM_TTL: no typo (issue 11, item 10)
+		{"VALUEFROM_X", ""},
+		{"TIMEOUT", ""},
 	}
 	for _, tt := range tests {
 		if got := settings.Closest(tt.in); got != tt.want {
 			t.Errorf("Closest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNearest(t *testing.T) {
+	commands := []string{"run", "env", "render", "serve", "check", "policy"}
+	tests := []struct{ in, want string }{
+		{"chekc", "check"},
+		{"rnu", "run"},
+		{"serv", "serve"},
+		{"polcy", "policy"},
+		{"RENDER", "render"},
+		{"ls", ""},
+		{"true", ""},
+		{"checks-all", ""},
+	}
+	for _, tt := range tests {
+		if got := settings.Nearest(tt.in, commands); got != tt.want {
+			t.Errorf("Nearest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFlagAndKey(t *testing.T) {
+	tests := []struct{ key, flag, name string }{
+		{"VALUEFROM_TIMEOUT", "--timeout", "VALUEFROM_TIMEOUT (--timeout)"},
+		{"VALUEFROM_MAX_CONNS", "--max-conns", "VALUEFROM_MAX_CONNS (--max-conns)"},
+		{"VALUEFROM_TOKEN", "", "VALUEFROM_TOKEN"},
+	}
+	for _, tt := range tests {
+		if got := settings.Flag(tt.key); got != tt.flag {
+			t.Errorf("Flag(%s) = %q, want %q", tt.key, got, tt.flag)
+		}
+		if got := settings.Name(tt.key); got != tt.name {
+			t.Errorf("Name(%s) = %q, want %q", tt.key, got, tt.name)
 		}
 	}
 }
@@ -465,10 +509,10 @@ func TestLoadEdgeCases(t *testing.T) {
 		{"empty list", []string{"VALUEFROM_IGNORE="}, func(*settings.Settings) {}, ""},
 		{"blank list", []string{"VALUEFROM_IGNORE=  "}, func(*settings.Settings) {}, ""},
 		{"empty string", []string{"VALUEFROM_LISTEN="}, func(s *settings.Settings) { s.Listen = "" }, ""},
-		{"empty number", []string{"VALUEFROM_CONCURRENCY="}, nil, "VALUEFROM_CONCURRENCY: not a valid whole number"},
+		{"empty number", []string{"VALUEFROM_CONCURRENCY="}, nil, "VALUEFROM_CONCURRENCY (--concurrency): not a valid whole number"},
 		{"entry without equals", []string{"VALUEFROM_TIMEOUT"}, func(*settings.Settings) {}, ""},
 		{"prefix of a name", []string{"VALUEFROM_TIMEOUTX=1"}, func(*settings.Settings) {}, ""},
-		{"first error reported", []string{"VALUEFROM_TIMEOUT=x", "VALUEFROM_CONCURRENCY=y"}, nil, "VALUEFROM_CONCURRENCY:"},
+		{"first error reported", []string{"VALUEFROM_TIMEOUT=x", "VALUEFROM_CONCURRENCY=y"}, nil, "VALUEFROM_CONCURRENCY (--concurrency):"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -544,7 +588,7 @@ func TestLoadMatchesEnvconfig(t *testing.T) {
 			}
 			if err != nil {
 				var pe *envconfig.ParseError
-				if !errors.As(wantErr, &pe) || !strings.HasPrefix(err.Error(), pe.KeyName+": ") {
+				if !errors.As(wantErr, &pe) || !strings.HasPrefix(err.Error(), settings.Name(pe.KeyName)+": ") {
 					t.Errorf("Load error %q, envconfig's names another variable: %v", err, wantErr)
 				}
 				return
@@ -683,5 +727,36 @@ func TestInputFlags(t *testing.T) {
 	}
 	if got := settings.Items([]string{" a ", "", "b", "  "}); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("Items = %q", got)
+	}
+}
+
+// TestCheck: every setting that would stop the entrypoint, one problem per
+// variable, each naming the variable and its flag, none its value.
+func TestCheck(t *testing.T) {
+	const canary = "canary-check-3f1a"
+	environ := []string{"VALUEFROM_TIMEOUT=" + canary, "VALUEFROM_CONCURRENCY=0", "VALUEFROM_LOG_LEVEL=warn",
+		"VALUEFROM_TOKEN=a", "VALUEFROM_TOKEN_FILE=/t", "VALUEFROM_TIMOUT=5s", "APP=1"}
+	got := map[string]string{}
+	for _, p := range settings.Check(environ) {
+		got[p.Var] = p.Error()
+	}
+	want := map[string]string{
+		"VALUEFROM_TIMEOUT":     "VALUEFROM_TIMEOUT (--timeout): not a valid duration",
+		"VALUEFROM_CONCURRENCY": "VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000",
+		"VALUEFROM_TOKEN":       "VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set",
+	}
+	if len(got) != len(want) {
+		t.Errorf("Check found problems with %d variables, want %d: %q", len(got), len(want), slices.Sorted(maps.Keys(got)))
+	}
+	for v, w := range want {
+		if !strings.HasPrefix(got[v], w) {
+			t.Errorf("Check: %s: %q, want it to start %q", v, got[v], w)
+		}
+		if strings.Contains(got[v], canary) {
+			t.Errorf("Check: %s: the value leaked", v)
+		}
+	}
+	if p := settings.Check([]string{"VALUEFROM_TTL=1m", "A=b"}); len(p) != 0 {
+		t.Errorf("Check of good settings: %v", p)
 	}
 }

@@ -22,6 +22,26 @@ type Container struct {
 	Name        string   `json:"name"`
 	Environment []Pair   `json:"environment"`
 	Secrets     []Secret `json:"secrets"`
+	// EnvironmentFiles are read so that they can be named: valuefrom does
+	// not fetch them from S3, so their variables are not applied.
+	EnvironmentFiles []EnvironmentFile `json:"environmentFiles"`
+}
+
+// EnvironmentFile is an entry of a container's environmentFiles: an
+// object in S3 holding VAR=VALUE lines.
+type EnvironmentFile struct {
+	Value string `json:"value"` // the object's ARN
+	Type  string `json:"type"`  // s3
+}
+
+// Unapplied returns the ARNs of the container's environment files, which
+// valuefrom does not read: what ECS would set from them is missing.
+func (c *Container) Unapplied() []string {
+	arns := make([]string, len(c.EnvironmentFiles))
+	for i, f := range c.EnvironmentFiles {
+		arns[i] = f.Value
+	}
+	return arns
 }
 
 // Pair is an entry of a container's environment.
@@ -43,17 +63,31 @@ type Secret struct {
 // stops a wrong file (a log, a device) before it fills the memory.
 const MaxSize = 1 << 20
 
+// Stdin is the path that names standard input.
+const Stdin = "-"
+
 // Load reads a task definition from path, which may also be a FIFO such as
-// <(aws ecs describe-task-definition ...) (see Parse). It reads at most
-// MaxSize bytes, else returns a *readfile.TooLargeError, and returns early
-// with an error wrapping context.Cause(ctx) when ctx ends.
+// <(aws ecs describe-task-definition ...), or standard input when path is
+// Stdin (see Parse). It reads at most MaxSize bytes, else returns a
+// *readfile.TooLargeError, and returns early with an error wrapping
+// context.Cause(ctx) when ctx ends.
 func Load(ctx context.Context, path, container string) (*Container, error) {
-	data, err := readfile.Read(ctx, path, MaxSize)
+	name := path
+	if path == Stdin {
+		name = "/dev/stdin" // opened anew, so a pipe is read as readfile reads a FIFO
+	}
+	data, err := readfile.Read(ctx, name, MaxSize)
 	if err != nil {
+		if path == Stdin {
+			return nil, fmt.Errorf("reading the task definition from standard input: %w", err)
+		}
 		return nil, err
 	}
 	c, err := Parse(data, container)
 	if err != nil {
+		if path == Stdin {
+			path = "standard input"
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
@@ -82,7 +116,7 @@ func Parse(data []byte, container string) (*Container, error) {
 		list = doc.TaskDefinition.ContainerDefinitions
 	case doc.ContainerDefinitions != nil:
 		list = doc.ContainerDefinitions
-	case doc.Name != "" || doc.Environment != nil || doc.Secrets != nil:
+	case doc.Name != "" || doc.Environment != nil || doc.Secrets != nil || doc.EnvironmentFiles != nil:
 		list = []Container{doc.Container}
 	}
 	if len(list) == 0 {

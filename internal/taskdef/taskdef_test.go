@@ -119,3 +119,26 @@ func TestLoadLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestUnapplied: a container's environmentFiles are read, to be named in
+// a warning, and add nothing to its variables (issue 11, item 14).
+func TestUnapplied(t *testing.T) {
+	doc := `{"containerDefinitions":[{"name":"app","environment":[{"name":"A","value":"1"}],
+		"environmentFiles":[{"value":"arn:aws:s3:::bucket/app.env","type":"s3"},{"value":"arn:aws:s3:::bucket/more.env","type":"s3"}]}]}`
+	c, err := Parse([]byte(doc), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Unapplied(), []string{"arn:aws:s3:::bucket/app.env", "arn:aws:s3:::bucket/more.env"}; !slices.Equal(got, want) {
+		t.Errorf("Unapplied() = %q, want %q", got, want)
+	}
+	if got := c.Environ(); !slices.Equal(got, []string{"A=1"}) {
+		t.Errorf("Environ() = %q, want only the environment", got)
+	}
+	if c, err := Parse([]byte(`{"environmentFiles":[{"value":"arn:aws:s3:::b/x.env","type":"s3"}]}`), ""); err != nil || len(c.Unapplied()) != 1 {
+		t.Errorf("a container definition with only environmentFiles: %v", err)
+	}
+	if c, _ := Parse([]byte(`{"name":"app"}`), ""); len(c.Unapplied()) != 0 {
+		t.Errorf("Unapplied() = %q without environmentFiles", c.Unapplied())
+	}
+}

@@ -1,0 +1,46 @@
+package preflight
+
+import (
+	"strings"
+
+	"github.com/valuefrom/valuefrom/internal/settings"
+)
+
+// Problem codes of the rows of valuefrom's own settings.
+const (
+	CodeInvalidSetting = "InvalidSetting"
+	CodeUnknownSetting = "UnknownSetting"
+)
+
+// settingRows returns a row for each VALUEFROM_* variable of environ that
+// the entrypoint would stop at or ignore, by name: it reads them as the
+// entrypoint does, with no flags, so a value it refuses is a failure (the
+// container would exit 2 before resolving anything), and a name that is no
+// setting a warning.
+func settingRows(environ []string) map[string]*row {
+	rows := map[string]*row{}
+	add := func(name string) *row {
+		if rows[name] == nil {
+			rows[name] = &row{Row: Row{Var: name, Setting: true, Exists: NotApplicable, Version: NotApplicable, JSONKey: NotApplicable}}
+		}
+		return rows[name]
+	}
+	for _, p := range settings.Check(environ) {
+		add(p.Var).problem(Fail, CodeInvalidSetting, p.Error(),
+			"the entrypoint would exit 2 at start, before resolving anything: fix the value in the container's environment (valuefrom -h lists the settings)")
+	}
+	for _, name := range settings.Unknown(environ) {
+		hint := "valuefrom -h lists the settings"
+		if near := settings.Closest(name); near != "" {
+			hint = "did you mean " + near + "?"
+		}
+		add(name).problem(Warning, CodeUnknownSetting, "no such setting: the entrypoint ignores it", hint)
+	}
+	return rows
+}
+
+// isSettingName reports whether kv's name is one of valuefrom's variables.
+func isSettingName(kv string) (string, bool) {
+	name, _, _ := strings.Cut(kv, "=")
+	return name, settings.IsSetting(name)
+}
