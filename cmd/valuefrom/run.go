@@ -86,7 +86,7 @@ func dispatch(ctx context.Context, s *settings.Settings, args, environ []string,
 			return c.call(ctx, *s, rest[1:], environ, stdout, stderr)
 		}
 	}
-	return pipeline.Exec(ctx, pipeline.Options{Settings: *s, Logger: s.Logger(stderr), Exec: execCommand}, rest, environ)
+	return pipeline.Exec(ctx, pipeline.Options{Settings: *s, Logger: s.Logger(stderr), Exec: execCommand, Version: appVersion()}, rest, environ)
 }
 
 // parse parses args into fs, writes the help on -h, and checks s, if any,
@@ -115,7 +115,7 @@ func (c *command) flagSet(o *pipeline.Options) (*flag.FlagSet, func(context.Cont
 
 // call parses the command's flags and runs it.
 func (c *command) call(ctx context.Context, s settings.Settings, args, environ []string, stdout, stderr io.Writer) error {
-	o := &pipeline.Options{Settings: s, Exec: execCommand}
+	o := &pipeline.Options{Settings: s, Exec: execCommand, Version: appVersion()}
 	fs, body := c.flagSet(o)
 	if err := parse(fs, args, func() { c.help(stdout) }, &o.Settings); err != nil {
 		return err

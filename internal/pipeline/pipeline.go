@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -35,6 +35,9 @@ type Options struct {
 	// Exec replaces the process with a command (see Exec); nil means
 	// exec.Exec. Tests set it to see what would be run.
 	Exec func(args, env []string) error
+	// Version is valuefrom's version: every request to AWS names it in
+	// its User-Agent (see AppID).
+	Version string
 }
 
 // Flags defines on fs the flags of o's AWS identity, --profile and
@@ -130,21 +133,27 @@ func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) 
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	short := slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
-	cfg, err := AWSConfig(ctx, o, environ, short)
+	tracker := new(awsapi.Tracker)
+	cfg, err := awsConfig(ctx, o, environ, short, tracker)
 	if err != nil {
 		return nil, err
 	}
 	if short && cfg.Region == "" {
 		return nil, &UsageError{Err: awsapi.ErrNoRegion}
 	}
+	if err := awsapi.CheckCredentials(ctx, cfg, o.Profile); err != nil {
+		return nil, usageError(err)
+	}
 	r := resolver.New(resolver.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Logger: log, Hint: hint})
+	stop := reportProgress(log, r, tracker, len(reqs), start)
 	values, err := r.Resolve(ctx, reqs)
+	stop()
 	counts := map[reference.Service]int{}
 	for _, req := range reqs {
 		counts[req.Ref.Service]++
 	}
 	log.Info("resolved references", "ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
-		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration", time.Since(start).Round(time.Millisecond))
+		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration_ms", millis(time.Since(start)))
 	if err != nil {
 		return nil, err
 	}
@@ -186,18 +195,59 @@ func Exec(ctx context.Context, o Options, args, environ []string) error {
 // valuefrom's retryer, and AWS_RETRY_MODE from environ. When it has no
 // region and needRegion is set, it looks in the ECS task and EC2 instance
 // metadata that environ points at; Region stays empty if neither answers.
+//
+// Every request names valuefrom and o.Version in its User-Agent, the SDK's
+// own log lines go to o.Logger, and a configuration that cannot be loaded
+// (an unknown profile, a broken shared config file) is a *UsageError
+// whose hint names the profile and the files.
 func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool) (aws.Config, error) {
+	return awsConfig(ctx, o, environ, needRegion, nil)
+}
+
+// awsConfig is AWSConfig, with every call watched by tracker when set.
+func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool, tracker *awsapi.Tracker) (aws.Config, error) {
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency,
-		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE")})
+		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE"),
+		AppID:     AppID(o.Version), Logger: o.logger(), Tracker: tracker})
 	if err != nil {
-		return cfg, fmt.Errorf("loading AWS configuration: %w", err)
+		return cfg, usageError(err)
 	}
 	if cfg.Region == "" && needRegion {
 		getenv := func(k string) string { return exec.Getenv(environ, k) }
 		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, getenv)
 	}
 	return cfg, nil
+}
+
+// usageError makes a *awsapi.ConfigError a *UsageError with its hint, and
+// returns any other error as it is.
+func usageError(err error) error {
+	if ce := (*awsapi.ConfigError)(nil); errors.As(err, &ce) {
+		return &UsageError{Err: err, Hint: ce.Hint()}
+	}
+	return err
+}
+
+// AppID is the application id every request to AWS carries in its
+// User-Agent, as app/valuefrom-VERSION, so that CloudTrail records which
+// tool read a secret. The SDK allows 50 characters, and replaces any but
+// letters, digits and !#$%&'*+-.^_`|~ with "-".
+func AppID(version string) string {
+	id := "valuefrom"
+	if version != "" {
+		id += "-" + version
+	}
+	if len(id) > 50 {
+		id = id[:50]
+	}
+	return id
+}
+
+// millis is d in milliseconds, to the microsecond, as valuefrom's logs
+// give every duration: a number, in a field named NAME_ms.
+func millis(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }
 
 // WarnUnknown logs a warning for each VALUEFROM_* variable in environ that

@@ -357,7 +357,7 @@ func TestServeRefuses(t *testing.T) {
 	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !strings.Contains(err.Error(), "no token") {
 		t.Errorf("Serve without a token = %v, want a UsageError", err)
 	}
-	o.Settings.Token = "t"
+	o.Settings.Token = "a-token-of-at-least-16-bytes"
 	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !errors.Is(err, awsapi.ErrNoRegion) {
 		t.Errorf("Serve without a region = %v, want a UsageError wrapping ErrNoRegion", err)
 	}
