@@ -117,7 +117,7 @@ func proxyRefusal(_ context.Context, proxy *url.URL, req *http.Request, resp *ht
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	return &ProxyError{Proxy: proxy.Host, Target: req.URL.Host, Status: resp.StatusCode, Text: http.StatusText(resp.StatusCode)}
+	return &ProxyError{Proxy: proxy.Host, Target: cmp.Or(req.Host, req.URL.Host), Status: resp.StatusCode, Text: http.StatusText(resp.StatusCode)}
 }
 
 // NewRetryer returns the SDK's standard retryer with valuefrom's backoff
