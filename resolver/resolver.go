@@ -14,6 +14,7 @@ import (
 
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -279,7 +280,7 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 		g.Go(func() error {
 			defer r.done(f)
 			start := time.Now()
-			s, err := r.cache.Get(ctx, f.key, func(ctx context.Context) (Secret, error) {
+			s, err := r.cacheGet(ctx, f.key, func(ctx context.Context) (Secret, error) {
 				return r.getSecret(ctx, f.region, f.ref)
 			})
 			f.secret, f.took = s, time.Since(start)
@@ -312,6 +313,36 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 		values = append(values, Value{Var: req.Var, Ref: req.Ref, Value: v, VersionID: f.secret.VersionID})
 	}
 	return values, errs
+}
+
+// deadlineGrace is how long past ctx's deadline cacheGet waits for a
+// fetch that the deadline ends: the SDK returns at once when it does.
+const deadlineGrace = 500 * time.Millisecond
+
+// cacheGet is r.cache.Get for Resolve. A fetch ends at ctx's deadline
+// with an error that says why its attempts failed (connection refused,
+// an HTTP status; see awsapi.CallError), but the cache stops waiting at
+// that same instant and would return the bare deadline instead: cacheGet
+// waits a moment past the deadline, so that the fetch's own error is the
+// one returned. A cancellation still stops the wait at once.
+func (r *Resolver) cacheGet(ctx context.Context, key string, fetch func(context.Context) (Secret, error)) (Secret, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return r.cache.Get(ctx, key, fetch)
+	}
+	wait, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline.Add(deadlineGrace))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cancel()
+		}
+	})
+	defer stop()
+	return r.cache.Get(wait, key, func(fctx context.Context) (Secret, error) {
+		fctx, cancel := context.WithDeadline(fctx, deadline)
+		defer cancel()
+		return fetch(fctx)
+	})
 }
 
 // newError attributes a failed fetch in region to req's variable. The

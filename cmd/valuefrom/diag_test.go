@@ -46,11 +46,16 @@ func jsonLines(t *testing.T, s string) []map[string]any {
 func TestConnectionRefused(t *testing.T) {
 	addr := closedAddr(t)
 	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
-	r := runIn(t, []string{"X=ssm:/x"}, "--timeout", "3s", "--", "true")
+	r := runIn(t, []string{"X=ssm:/x", "Y=secretsmanager:y"}, "--timeout", "3s", "--", "true")
 	if r.code != exitResolve {
 		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitResolve, r.stderr)
 	}
-	for _, want := range []string{"X: ssm:/x: NetworkError", "connection refused", "valuefrom: hint: " + addr} {
+	// One cause, one hint, for both services.
+	if n := strings.Count(r.stderr, "valuefrom: hint: "); n != 1 {
+		t.Errorf("%d hints, want 1:\n%s", n, r.stderr)
+	}
+	for _, want := range []string{"X: ssm:/x: NetworkError", "Y: secretsmanager:y: NetworkError", "stopped at the deadline after",
+		"connection refused", "valuefrom: hint: " + addr} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"syscall"
@@ -339,6 +340,7 @@ func Cause(err error) string {
 		proxy *ProxyError
 		op    *net.OpError
 		dns   *net.DNSError
+		ue    *url.Error
 	)
 	switch {
 	case errors.As(err, &proxy):
@@ -354,7 +356,9 @@ func Cause(err error) string {
 		return dns.Error()
 	case errors.As(err, &op):
 		return op.Error()
-	case re != nil:
+	case errors.As(err, &ue):
+		return ue.Err.Error() // without the method and the URL
+	case re != nil && re.HTTPStatusCode() > 0:
 		return fmt.Sprintf("HTTP %d: %v", re.HTTPStatusCode(), err)
 	}
 	return err.Error()

@@ -54,8 +54,8 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 	case "ThrottlingException", "TooManyUpdates", "ThrottledException":
 		return "AWS kept throttling after every retry: raise VALUEFROM_MAX_ATTEMPTS or VALUEFROM_TIMEOUT, or start fewer tasks at once"
 	case CodeTimeout:
-		return "no answer within VALUEFROM_TIMEOUT: check the network path to " + endpoint +
-			" (NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"
+		return "no answer from " + endpoint + " within VALUEFROM_TIMEOUT: check the network path to it " +
+			"(NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"
 	case CodeNetwork:
 		return networkHint(c, endpoint)
 	case CodeProxyAuth:
@@ -122,15 +122,7 @@ func describeEndpoint(host string, service reference.Service, region string) str
 	if strings.HasSuffix(name, "."+reference.DNSSuffix(reference.PartitionOf(region))) {
 		return host
 	}
-	return host + " (a custom endpoint: AWS_ENDPOINT_URL, " + endpointVar(service) + " or a profile's endpoint_url)"
-}
-
-// endpointVar is the variable that sets service's endpoint alone.
-func endpointVar(service reference.Service) string {
-	if service == reference.SecretsManager {
-		return "AWS_ENDPOINT_URL_SECRETS_MANAGER"
-	}
-	return "AWS_ENDPOINT_URL_SSM"
+	return host + " (a custom endpoint: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM or _SECRETS_MANAGER, or a profile's endpoint_url)"
 }
 
 // where names a proxy's address in a hint, when it is known.
