@@ -12,7 +12,9 @@ package resolver
 import (
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -20,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -99,6 +102,9 @@ type Resolver struct {
 	secrets    awsapi.Clients[secretsAPI]
 	parameters awsapi.Clients[parametersAPI]
 	paths      awsapi.Clients[pathsAPI]
+
+	pendingMu sync.Mutex
+	pending   map[Pending]int // variables waiting, by service and region (Vars zero)
 }
 
 // New returns a Resolver. Clients are made per region on first use and
@@ -127,6 +133,52 @@ func New(cfg Config) *Resolver {
 // the SDK's retries.
 func (r *Resolver) Calls() int64 { return r.calls.Load() }
 
+// Pending counts the variables that Resolve calls in progress still wait
+// for in one service and region.
+type Pending struct {
+	Service reference.Service
+	Region  string
+	Vars    int
+}
+
+// Pending returns what the Resolve calls in progress still wait for, by
+// service and region, in that order; nil when nothing is pending. A long
+// wait can be explained with it while it lasts.
+func (r *Resolver) Pending() []Pending {
+	r.pendingMu.Lock()
+	defer r.pendingMu.Unlock()
+	var ps []Pending
+	for k, n := range r.pending {
+		if n > 0 {
+			k.Vars = n
+			ps = append(ps, k)
+		}
+	}
+	slices.SortFunc(ps, func(a, b Pending) int {
+		return cmp.Or(strings.Compare(string(a.Service), string(b.Service)), strings.Compare(a.Region, b.Region))
+	})
+	return ps
+}
+
+// wait adds n variables of f to what is pending; done takes them away.
+func (r *Resolver) wait(f *fetch, n int) {
+	r.pendingMu.Lock()
+	defer r.pendingMu.Unlock()
+	if r.pending == nil {
+		r.pending = make(map[Pending]int)
+	}
+	k := Pending{Service: f.ref.Service, Region: f.region}
+	if r.pending[k] += n; r.pending[k] <= 0 {
+		delete(r.pending, k)
+	}
+}
+
+func (r *Resolver) done(fs ...*fetch) {
+	for _, f := range fs {
+		r.wait(f, -f.vars)
+	}
+}
+
 // A Request asks for one variable's reference.
 type Request struct {
 	Var string
@@ -152,6 +204,7 @@ type fetch struct {
 	secret Secret
 	err    *fetchError
 	took   time.Duration
+	vars   int // the variables that wait for it
 }
 
 // Resolve fetches every request's reference and renders its value. It
@@ -189,9 +242,13 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 		if fetches[k] == nil {
 			fetches[k] = &fetch{key: k, region: region, ref: req.Ref}
 		}
+		fetches[k].vars++
 	}
 	if errs != nil {
 		return nil, errs
+	}
+	for _, f := range fetches {
+		r.wait(f, f.vars)
 	}
 
 	var secrets []*fetch
@@ -217,6 +274,7 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 	for _, region := range slices.Sorted(maps.Keys(paramsByRegion)) {
 		for _, batch := range batchParameters(paramsByRegion[region]) {
 			g.Go(func() error {
+				defer r.done(batch...)
 				r.getParameterBatch(ctx, region, batch)
 				return nil
 			})
@@ -224,8 +282,9 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 	}
 	for _, f := range secrets {
 		g.Go(func() error {
+			defer r.done(f)
 			start := time.Now()
-			s, err := r.cache.Get(ctx, f.key, func(ctx context.Context) (Secret, error) {
+			s, err := r.cacheGet(ctx, f.key, func(ctx context.Context) (Secret, error) {
 				return r.getSecret(ctx, f.region, f.ref)
 			})
 			f.secret, f.took = s, time.Since(start)
@@ -250,11 +309,44 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 			errs = append(errs, err)
 			continue
 		}
-		r.log.Debug("resolved", "var", req.Var, "ref", req.Ref.String(), "version_id", f.secret.VersionID,
-			"duration", f.took.Round(time.Microsecond), "request_id", f.secret.RequestID)
+		attrs := []any{"var", req.Var, "ref", req.Ref.String(), "version_id", f.secret.VersionID, "duration_ms", millis(f.took)}
+		if f.secret.RequestID != "" { // none for a value from the cache
+			attrs = append(attrs, "request_id", f.secret.RequestID)
+		}
+		r.log.Debug("resolved", attrs...)
 		values = append(values, Value{Var: req.Var, Ref: req.Ref, Value: v, VersionID: f.secret.VersionID})
 	}
 	return values, errs
+}
+
+// deadlineGrace is how long past ctx's deadline cacheGet waits for a
+// fetch that the deadline ends: the SDK returns at once when it does.
+const deadlineGrace = 500 * time.Millisecond
+
+// cacheGet is r.cache.Get for Resolve. A fetch ends at ctx's deadline
+// with an error that says why its attempts failed (connection refused,
+// an HTTP status; see awsapi.CallError), but the cache stops waiting at
+// that same instant and would return the bare deadline instead: cacheGet
+// waits a moment past the deadline, so that the fetch's own error is the
+// one returned. A cancellation still stops the wait at once.
+func (r *Resolver) cacheGet(ctx context.Context, key string, fetch func(context.Context) (Secret, error)) (Secret, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return r.cache.Get(ctx, key, fetch)
+	}
+	wait, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline.Add(deadlineGrace))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cancel()
+		}
+	})
+	defer stop()
+	return r.cache.Get(wait, key, func(fctx context.Context) (Secret, error) {
+		fctx, cancel := context.WithDeadline(fctx, deadline)
+		defer cancel()
+		return fetch(fctx)
+	})
 }
 
 // newError attributes a failed fetch in region to req's variable. The
@@ -505,6 +597,12 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 		}
 	}
 	return found, nil
+}
+
+// millis is d in milliseconds, to the microsecond, as valuefrom's logs
+// give every duration: a number, in a field named NAME_ms.
+func millis(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }
 
 func requestID(md middleware.Metadata) string {

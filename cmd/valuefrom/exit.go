@@ -110,9 +110,11 @@ func exitCode(err error) int {
 // "valuefrom: " so that it can be found in a container's log; an error is
 // "valuefrom: error: " and what to do about it "valuefrom: hint: "; one
 // error line per failing variable, naming the variable and the reference,
-// never the value. A subcommand's usage error starts with its name, and
-// its hint points at its help. With --log-format json each error is
-// instead one JSON object per line.
+// never the value; failures that share a hint come together, followed by
+// their hint once. A subcommand's usage error starts with its name, and
+// its hint points at its help. With --log-format json each error, and
+// each hint with the variables it is for, is instead one JSON object per
+// line.
 func exit(stderr io.Writer, err error) int {
 	code := exitCode(err)
 	if code == exitOK || errors.As(err, new(*watch.ProgramError)) {
@@ -123,15 +125,28 @@ func exit(stderr io.Writer, err error) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	var errs resolver.Errors
 	if errors.As(err, &errs) {
-		for _, e := range errs {
-			if rep.json {
-				log.Error("reference failed", "var", e.Var, "ref", e.Ref.String(), "code", e.Code,
-					"request_id", e.RequestID, "error", e.Error(), "hint", e.Hint, "exit_code", code)
-			} else {
-				fmt.Fprintf(stderr, "valuefrom: error: %v\n", e)
-				if e.Hint != "" {
-					fmt.Fprintf(stderr, "valuefrom: hint: %s\n", e.Hint)
+		for _, g := range byHint(errs) {
+			for _, e := range g.errs {
+				if rep.json {
+					attrs := []any{"var", e.Var, "ref", e.Ref.String(), "code", e.Code}
+					if e.RequestID != "" {
+						attrs = append(attrs, "request_id", e.RequestID)
+					}
+					log.Error("reference failed", append(attrs, "error", e.Error(), "exit_code", code)...)
+				} else {
+					fmt.Fprintf(stderr, "valuefrom: error: %v\n", e)
 				}
+			}
+			switch {
+			case g.hint == "":
+			case rep.json:
+				vars := make([]string, len(g.errs))
+				for i, e := range g.errs {
+					vars[i] = e.Var
+				}
+				log.Error("hint", "hint", g.hint, "vars", vars, "exit_code", code)
+			default:
+				fmt.Fprintf(stderr, "valuefrom: hint: %s\n", g.hint)
 			}
 		}
 		what := map[bool]string{true: "could not be parsed", false: "could not be resolved"}[code == exitSyntax]
@@ -162,6 +177,30 @@ func exit(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "valuefrom: hint: %s\n", hint)
 	}
 	return code
+}
+
+// hintGroup is the failures that share one hint, one cause.
+type hintGroup struct {
+	hint string
+	errs resolver.Errors
+}
+
+// byHint groups errs by their hint, in the order each hint first comes,
+// keeping errs' order within a group: fifty failures of one cause get
+// fifty error lines and one hint.
+func byHint(errs resolver.Errors) []*hintGroup {
+	var groups []*hintGroup
+	index := map[string]*hintGroup{}
+	for _, e := range errs {
+		g := index[e.Hint]
+		if g == nil {
+			g = &hintGroup{hint: e.Hint}
+			index[e.Hint] = g
+			groups = append(groups, g)
+		}
+		g.errs = append(g.errs, e)
+	}
+	return groups
 }
 
 func plural(n int, one, many string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"regexp"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
@@ -99,8 +100,15 @@ var policyCommand = &command{
 			if err := p.WriteJSON(c.stdout); err != nil {
 				return err
 			}
+			// In the log format asked for, whatever the log level, as
+			// exit reports errors.
+			jsonLog := slog.New(slog.NewJSONHandler(c.stderr, nil))
 			for _, n := range notes {
-				fmt.Fprintf(c.stderr, "valuefrom: warning: %s\n", n)
+				if o.Settings.LogFormat == "json" {
+					jsonLog.Warn(n)
+				} else {
+					fmt.Fprintf(c.stderr, "valuefrom: warning: %s\n", n)
+				}
 			}
 			if len(notes) > 0 {
 				return &checkError{exitWarnings, fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), plural(len(notes), "warning", "warnings"))}

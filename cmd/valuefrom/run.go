@@ -103,7 +103,7 @@ func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, en
 			return err
 		}
 	}
-	o := pipeline.Options{Settings: *s, Profile: top.Profile, Region: top.Region, Logger: s.Logger(stderr), Exec: execCommand}
+	o := pipeline.Options{Settings: *s, Profile: top.Profile, Region: top.Region, Logger: s.Logger(stderr), Exec: execCommand, Version: appVersion()}
 	return execOrSupervise(ctx, o, rest, environ, stdout, stderr)
 }
 
@@ -160,7 +160,7 @@ func (c *command) flagSet(o *pipeline.Options) (*flag.FlagSet, func(context.Cont
 // call parses the command's flags and runs it. top holds valuefrom's own
 // --profile and --region, which the command's override.
 func (c *command) call(ctx context.Context, s settings.Settings, top *pipeline.Options, args, environ []string, stdout, stderr io.Writer) error {
-	o := &pipeline.Options{Settings: s, Profile: top.Profile, Region: top.Region, Exec: execCommand}
+	o := &pipeline.Options{Settings: s, Profile: top.Profile, Region: top.Region, Exec: execCommand, Version: appVersion()}
 	fs, body := c.flagSet(o)
 	if err := parse(fs, args, func() { c.help(stdout) }, &o.Settings); err != nil {
 		return err

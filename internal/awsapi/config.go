@@ -7,8 +7,10 @@ package awsapi
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -30,6 +32,14 @@ type Options struct {
 	// "adaptive" adds the SDK's client-side rate limiting, which slows each
 	// client down after throttling answers; anything else is "standard".
 	RetryMode string
+	// AppID names the program in the User-Agent of every request, as
+	// app/AppID, so that CloudTrail records which tool read a secret.
+	AppID string
+	// Logger receives the SDK's own log lines (its warnings), so that
+	// they come out in the log format asked for; nil discards them.
+	Logger *slog.Logger
+	// Tracker, when set, watches every call made with the configuration.
+	Tracker *Tracker
 
 	// attemptTimeout replaces DefaultAttemptTimeout when set: tests
 	// shorten it.
@@ -56,7 +66,9 @@ const (
 // LoadConfig loads the SDK's default configuration (environment, shared
 // config, SSO, container and instance credentials) with valuefrom's retry
 // policy and connection pool, reading at most MaxResponseBytes of any
-// answer.
+// answer. Every call made with it returns a *CallError when it fails, and
+// a proxy's refusal to open a tunnel is a *ProxyError. Its error is a
+// *ConfigError.
 //
 // Retries cover throttling, 5xx answers and connection errors, with
 // jittered exponential backoff. The SDK's client-side retry quota is off:
@@ -65,6 +77,7 @@ const (
 // out of quota would fail a start that one more retry would have saved.
 func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	conns := max(o.Concurrency, 10)
+	track := trackCalls{tracker: o.Tracker}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return NewRetryerMode(o.MaxAttempts, aws.RetryMode(strings.ToLower(o.RetryMode))) }),
 		// AWS_CA_BUNDLE needs a client the SDK can still configure.
@@ -73,11 +86,16 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 			t.MaxIdleConnsPerHost = conns
 			t.ResponseHeaderTimeout = cmp.Or(o.attemptTimeout, DefaultAttemptTimeout)
 			t.MaxResponseHeaderBytes = maxHeaderBytes
+			t.OnProxyConnectResponse = proxyRefusal
 		})),
 		// Every client made from the configuration, credential and
 		// metadata clients included, reads at most MaxResponseBytes of an
-		// answer.
-		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses}),
+		// answer, and keeps the cause of its failure.
+		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses, track.addTo}),
+		config.WithLogger(NewLogger(o.Logger)),
+	}
+	if o.AppID != "" {
+		opts = append(opts, config.WithAppID(o.AppID))
 	}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
@@ -85,7 +103,21 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
-	return config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, newConfigError(err, o.Profile)
+	}
+	return cfg, nil
+}
+
+// proxyRefusal makes a proxy's answer to CONNECT other than 200 a
+// *ProxyError, which says the proxy answered; net/http reports only the
+// status's text.
+func proxyRefusal(_ context.Context, proxy *url.URL, req *http.Request, resp *http.Response) error {
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	return &ProxyError{Proxy: proxy.Host, Target: cmp.Or(req.Host, req.URL.Host), Status: resp.StatusCode, Text: http.StatusText(resp.StatusCode)}
 }
 
 // NewRetryer returns the SDK's standard retryer with valuefrom's backoff

@@ -1,11 +1,19 @@
 package awsapi
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"syscall"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -26,6 +34,12 @@ const (
 	CodeInternal         = "UnexpectedAnswer"   // AWS's answer did not hold what was asked
 	CodeResponseTooLarge = "ResponseTooLarge"   // the answer was larger than MaxResponseBytes
 	CodeARNMismatch      = "ARNMismatch"        // the answer's ARN is not the one the reference names
+
+	// Answers that did not come from AWS: their body is no AWS error, so
+	// a proxy, a load balancer or an emulator sent them.
+	CodeForbidden = "Forbidden"                   // HTTP 403: something other than AWS refused the call
+	CodeProxyAuth = "ProxyAuthenticationRequired" // HTTP 407: the HTTP proxy wants credentials
+	CodeNotAWS    = "NotAnAWSAnswer"              // any other status: not AWS's verdict, nor AWS being down
 )
 
 // ErrARNMismatch says AWS answered a request by ARN with another secret or
@@ -62,20 +76,62 @@ type Class struct {
 	// on its own finds the ones at fault. Timeouts, connection failures,
 	// missing credentials and throttling fail every name alike.
 	PerName bool
+
+	// Endpoint is the host (and port) the call's last attempt went to:
+	// AWS_ENDPOINT_URL's, a FIPS or VPC endpoint, or AWS's own. Empty
+	// when the error says nothing of it.
+	Endpoint string
+	// Attempts is how many attempts the call sent; 0 when unknown.
+	Attempts int
+	// GaveUp says the deadline (or a signal) ended a call that was being
+	// retried: Code and the rest say what its last attempt met.
+	GaveUp bool
+	// Network says how the connection failed, for CodeNetwork: one of
+	// the Net* kinds, or "" when it is none of them.
+	Network string
+	// Proxy is the HTTP proxy's address when the proxy, not the endpoint,
+	// refused or failed the call.
+	Proxy string
 }
 
+// How a connection failed, for Class.Network.
+const (
+	NetRefused = "connection refused" // nothing listens at the address, or a firewall rejects
+	NetDNS     = "DNS lookup failed"  // the host name does not resolve
+	NetTLS     = "TLS failure"        // the handshake or the certificate failed
+	NetTimeout = "timeout"            // no connection, or no answer, in time
+	NetReset   = "connection reset"   // the peer or a middlebox cut the connection
+)
+
 // Classify says what err, returned by an AWS call, means. A timeout or a
-// cancellation takes precedence over the AWS error it interrupted.
+// cancellation takes precedence over the AWS error it interrupted, except
+// that a call retried until the deadline is classified by the error of its
+// last attempt (see CallError), the cause an operator can act on.
 func Classify(err error) Class {
 	if err == nil {
 		return Class{}
 	}
+	var ce *CallError
+	if errors.As(err, &ce) && ce.Last != nil && ce.ended() {
+		c := Classify(ce.Last)
+		c.Message, c.Transient, c.GaveUp, c.Attempts, c.Endpoint = err.Error(), true, true, ce.Attempts, ce.Endpoint
+		c = c.derive()
+		// The deadline passed: there is no time to ask name by name.
+		c.PerName = false
+		return c
+	}
 	c := Class{Message: err.Error(), Transient: transient(err)}
+	if ce != nil {
+		c.Attempts, c.Endpoint = ce.Attempts, ce.Endpoint
+	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		c.RequestID, c.HTTPStatus = re.ServiceRequestID(), re.HTTPStatusCode()
 	}
-	var api smithy.APIError
+	var (
+		api   smithy.APIError
+		proxy *ProxyError
+	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		c.Code = CodeTimeout
@@ -85,12 +141,18 @@ func Classify(err error) Class {
 		c.Code = CodeResponseTooLarge
 	case errors.Is(err, ErrARNMismatch):
 		c.Code = CodeARNMismatch
+	case errors.As(err, &proxy):
+		c.Code, c.Message, c.Proxy, c.HTTPStatus = statusCode(proxy.Status), proxy.Error(), proxy.Proxy, proxy.Status
+		c.Transient = proxy.Status >= 500
+	case re != nil && notAWS(err, re):
+		c.Code, c.Message = statusCode(c.HTTPStatus), notAWSMessage(re, c.Endpoint)
 	case errors.As(err, &api):
 		c.Code, c.Message, c.AWS = api.ErrorCode(), api.ErrorMessage(), true
 	case noCredentials(err):
 		c.Code = CodeCredentials
 	default:
 		c.Code = CodeNetwork
+		c.Network, c.Proxy = network(err)
 	}
 	return c.derive()
 }
@@ -117,7 +179,7 @@ func Message(err error) string {
 
 // derive sets the predicates that follow from the code and the message.
 func (c Class) derive() Class {
-	c.Denied = slices.Contains(deniedCodes, c.Code)
+	c.Denied = slices.Contains(deniedCodes, c.Code) || c.Code == CodeForbidden
 	c.NotFound = slices.Contains(notFoundCodes, c.Code)
 	c.KMS = strings.HasPrefix(c.Code, "KMS") || c.Code == "DecryptionFailure" || c.Code == "InvalidKeyId" ||
 		strings.Contains(c.Message, "KMS") || strings.Contains(c.Message, "kms:")
@@ -155,4 +217,149 @@ func noCredentials(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "failed to refresh cached credentials") ||
 		strings.Contains(msg, "failed to retrieve credentials")
+}
+
+// A ProxyError is an HTTP proxy's refusal to open a tunnel (CONNECT) to
+// an endpoint: the proxy answered, AWS was never asked.
+type ProxyError struct {
+	Proxy  string // the proxy's host and port
+	Target string // the host the tunnel was for
+	Status int    // the proxy's HTTP status
+	Text   string // the status's text, such as "Proxy Authentication Required"
+}
+
+func (e *ProxyError) Error() string {
+	return fmt.Sprintf("the proxy %s refused a tunnel to %s: HTTP %d %s", e.Proxy, e.Target, e.Status, e.Text)
+}
+
+// RetryableError tells the SDK's retryer to retry a proxy's 5xx, as it
+// would AWS's, and nothing else: a 403 or 407 will not pass by itself.
+func (e *ProxyError) RetryableError() bool { return e.Status >= 500 }
+
+// statusCode is the code of an HTTP status that AWS did not send.
+func statusCode(status int) string {
+	switch status {
+	case http.StatusForbidden:
+		return CodeForbidden
+	case http.StatusProxyAuthRequired:
+		return CodeProxyAuth
+	}
+	return CodeNotAWS
+}
+
+// notAWS reports whether the answer re carries is an error that did not
+// come from AWS: its body is no AWS error. AWS answers every error with a
+// JSON body naming its code, and a request id; the SDK fails to decode
+// anything else, or, for a body of no JSON error, reports UnknownError.
+func notAWS(err error, re *awshttp.ResponseError) bool {
+	if re.HTTPStatusCode() < 300 && re.HTTPStatusCode() >= 200 {
+		var de *smithy.DeserializationError
+		return errors.As(err, &de) && !errors.Is(err, ErrResponseTooLarge)
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return true
+	}
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "UnknownError" && re.ServiceRequestID() == ""
+}
+
+// notAWSMessage says what answered, naming no part of its body.
+func notAWSMessage(re *awshttp.ResponseError, endpoint string) string {
+	resp := re.Response
+	if endpoint == "" && resp != nil && resp.Response != nil && resp.Request != nil && resp.Request.URL != nil {
+		endpoint = resp.Request.URL.Host
+	}
+	endpoint = cmp.Or(endpoint, "the endpoint")
+	status := re.HTTPStatusCode()
+	what := fmt.Sprintf("%s answered HTTP %d %s", endpoint, status, http.StatusText(status))
+	ctype := ""
+	if resp != nil && resp.Response != nil {
+		ctype = resp.Header.Get("Content-Type")
+	}
+	if ctype != "" {
+		what += " (" + strings.ReplaceAll(ctype, " ", "") + ")"
+	}
+	switch {
+	case status == http.StatusForbidden:
+		return what + ", and not as AWS does: its body is no AWS error, so a proxy or an emulator, not IAM, refused the call"
+	case status == http.StatusProxyAuthRequired:
+		return what + ": an HTTP proxy wants credentials"
+	case status >= 500:
+		return what + ", and not as AWS does: its body is no AWS error, so a proxy, load balancer or emulator failed, not AWS"
+	}
+	return what + ", and not as AWS does: its body is no AWS answer"
+}
+
+// network says how a connection failed, and the proxy's address when a
+// proxy was being reached.
+func network(err error) (kind, proxy string) {
+	var (
+		op   *net.OpError
+		dns  *net.DNSError
+		ne   net.Error
+		cert *tls.CertificateVerificationError
+		rec  tls.RecordHeaderError
+		alrt tls.AlertError
+		ua   x509.UnknownAuthorityError
+		he   x509.HostnameError
+		ci   x509.CertificateInvalidError
+	)
+	if errors.As(err, &op) && op.Op == "proxyconnect" {
+		if op.Addr != nil {
+			proxy = op.Addr.String()
+		}
+		var inner *net.OpError
+		if errors.As(op.Err, &inner) && inner.Addr != nil {
+			proxy = inner.Addr.String()
+		}
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		kind = NetRefused
+	case errors.As(err, &dns):
+		kind = NetDNS
+	case errors.As(err, &cert), errors.As(err, &rec), errors.As(err, &alrt), errors.As(err, &ua), errors.As(err, &he), errors.As(err, &ci):
+		kind = NetTLS
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		kind = NetReset
+	case errors.As(err, &ne) && ne.Timeout():
+		kind = NetTimeout
+	}
+	return kind, proxy
+}
+
+// Cause words the failure of one attempt for an operator, shortly: AWS's
+// code and message, what answered when AWS did not, or the network error
+// without the SDK's wrapping. It names no value: AWS's error messages name
+// secrets and parameters, never their contents.
+func Cause(err error) string {
+	var (
+		api   smithy.APIError
+		re    *awshttp.ResponseError
+		proxy *ProxyError
+		op    *net.OpError
+		dns   *net.DNSError
+		ue    *url.Error
+	)
+	switch {
+	case errors.As(err, &proxy):
+		return proxy.Error()
+	case errors.As(err, &re) && notAWS(err, re):
+		return notAWSMessage(re, "")
+	case errors.As(err, &api):
+		if re != nil {
+			return fmt.Sprintf("%s (HTTP %d): %s", api.ErrorCode(), re.HTTPStatusCode(), api.ErrorMessage())
+		}
+		return api.ErrorCode() + ": " + api.ErrorMessage()
+	case errors.As(err, &dns):
+		return dns.Error()
+	case errors.As(err, &op):
+		return op.Error()
+	case errors.As(err, &ue):
+		return ue.Err.Error() // without the method and the URL
+	case re != nil && re.HTTPStatusCode() > 0:
+		return fmt.Sprintf("HTTP %d: %v", re.HTTPStatusCode(), err)
+	}
+	return err.Error()
 }

@@ -66,7 +66,7 @@ func TestClassify(t *testing.T) {
 			Class{Code: CodeNetwork, Message: "operation error Secrets Manager: GetSecretValue, https response error StatusCode: 500, RequestID: req-1, boom",
 				RequestID: "req-1", HTTPStatus: 500, Transient: true}},
 		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED},
-			Class{Code: CodeNetwork, Message: "dial tcp: connection refused", Transient: true}},
+			Class{Code: CodeNetwork, Message: "dial tcp: connection refused", Transient: true, Network: NetRefused}},
 		{"deadline", fmt.Errorf("operation error: %w", context.DeadlineExceeded),
 			Class{Code: CodeTimeout, Message: "operation error: context deadline exceeded", Transient: true}},
 		{"canceled", fmt.Errorf("operation error: %w", context.Canceled),

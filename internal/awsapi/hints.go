@@ -1,6 +1,9 @@
 package awsapi
 
 import (
+	"cmp"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -11,16 +14,21 @@ import (
 // name it. It returns "" when there is nothing useful to say.
 //
 // Hints may name valuefrom's settings and subcommands: they are for the
-// operator of the command, not for the resolver's callers.
+// operator of the command, not for the resolver's callers. A hint about
+// the network names the endpoint the call went to (c.Endpoint) when it
+// is known: AWS_ENDPOINT_URL's, a FIPS or VPC endpoint, or AWS's own.
 func Hint(c Class, ref reference.Ref, region, arn string) string {
+	endpoint := describeEndpoint(c.Endpoint, ref.Service, region)
 	switch {
+	case c.Code == CodeForbidden:
+		return endpoint + " refused the call with HTTP 403 and a body that is not from AWS: if a proxy (HTTPS_PROXY) sent it, " +
+			"let it pass to " + cmp.Or(c.Endpoint, Endpoint(ref.Service, region)) + " or list the host in NO_PROXY; " +
+			"if an emulator that enforces IAM sent it, the role needs " + action(ref.Service) + " there"
 	case c.Denied && c.KMS:
 		return "the task role needs kms:Decrypt on the customer-managed KMS key that encrypts " + arn +
 			" (with kms:ViaService " + Endpoint(ref.Service, region) + "), and the key policy must allow it"
-	case c.Denied && ref.Service == reference.SecretsManager:
-		return "the task role (not the execution role) needs secretsmanager:GetSecretValue on " + arn
 	case c.Denied:
-		return "the task role (not the execution role) needs ssm:GetParameters on " + arn
+		return "the task role (not the execution role) needs " + action(ref.Service) + " on " + arn
 	case c.NotFound:
 		what := "secret"
 		if ref.Service == reference.SSM {
@@ -46,10 +54,20 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 	case "ThrottlingException", "TooManyUpdates", "ThrottledException":
 		return "AWS kept throttling after every retry: raise VALUEFROM_MAX_ATTEMPTS or VALUEFROM_TIMEOUT, or start fewer tasks at once"
 	case CodeTimeout:
-		return "no answer within VALUEFROM_TIMEOUT: check the network path to " + Endpoint(ref.Service, region) +
-			" (NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"
+		return "no answer from " + endpoint + " within VALUEFROM_TIMEOUT: check the network path to it " +
+			"(NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"
 	case CodeNetwork:
-		return "could not reach " + Endpoint(ref.Service, region) + ": check DNS, the NAT gateway or VPC endpoint, and security groups"
+		return networkHint(c, endpoint)
+	case CodeProxyAuth:
+		return "the HTTP proxy" + where(c.Proxy) + " wants credentials (HTTP 407): give them in HTTPS_PROXY " +
+			"(http://USER:PASSWORD@HOST:PORT), or list " + cmp.Or(c.Endpoint, Endpoint(ref.Service, region)) + " in NO_PROXY if it needs no proxy"
+	case CodeNotAWS:
+		if c.HTTPStatus >= 500 {
+			return "AWS is not down: a proxy, load balancer or emulator" + where(c.Proxy) + " on the way to " + endpoint +
+				" answered HTTP " + strconv.Itoa(c.HTTPStatus) + "; check it, and HTTPS_PROXY and NO_PROXY"
+		}
+		return endpoint + " answered HTTP " + strconv.Itoa(c.HTTPStatus) + " as AWS never does: check that AWS_ENDPOINT_URL " +
+			"and any HTTPS_PROXY lead to AWS, or to an emulator of it"
 	case CodeCredentials:
 		return "no AWS credentials found: on ECS give the task a task role; elsewhere set AWS_PROFILE or AWS_ACCESS_KEY_ID"
 	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
@@ -61,7 +79,7 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 	case CodeBinary:
 		return "name the variable with a _FILE suffix to have the bytes written to a file instead"
 	case CodeResponseTooLarge:
-		return "the answer from " + Endpoint(ref.Service, region) + " was larger than any secret or parameter can be: " +
+		return "the answer from " + endpoint + " was larger than any secret or parameter can be: " +
 			"check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS"
 	case CodeARNMismatch:
 		return "the answer came from another account, region or secret than the ARN names, as an endpoint that " +
@@ -99,4 +117,63 @@ func slashHint(ref reference.Ref) string {
 		return "; a name in a hierarchy starts with /: did you mean ssm:/" + ref.Name + "?"
 	}
 	return "; if the parameter is /" + ref.Name + ", write ssm:/" + ref.Name
+}
+
+// action is the IAM action that reads a reference of service.
+func action(service reference.Service) string {
+	if service == reference.SecretsManager {
+		return "secretsmanager:GetSecretValue"
+	}
+	return "ssm:GetParameters"
+}
+
+// describeEndpoint names the endpoint a call went to: host when it is
+// known, else AWS's for service in region. A host that is not in the
+// region's partition's DNS domain was set by hand, and the hint says where
+// such a setting comes from.
+func describeEndpoint(host string, service reference.Service, region string) string {
+	if host == "" {
+		return Endpoint(service, region)
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	if strings.HasSuffix(name, "."+reference.DNSSuffix(reference.PartitionOf(region))) {
+		return host
+	}
+	return host + " (a custom endpoint: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM or _SECRETS_MANAGER, or a profile's endpoint_url)"
+}
+
+// where names a proxy's address in a hint, when it is known.
+func where(proxy string) string {
+	if proxy == "" {
+		return ""
+	}
+	return " at " + proxy
+}
+
+// networkHint says what to do about a connection to endpoint that failed.
+func networkHint(c Class, endpoint string) string {
+	if c.Proxy != "" {
+		return "could not reach the HTTP proxy at " + c.Proxy + " (" + cmp.Or(c.Network, "network error") + "): check HTTPS_PROXY " +
+			"and that the proxy runs, or list the endpoint in NO_PROXY to go without it"
+	}
+	switch c.Network {
+	case NetRefused:
+		return endpoint + " refused the connection: nothing listens there, or a firewall rejects it; check the endpoint, " +
+			"and that what should answer there (an emulator, a proxy, a VPC endpoint) is running"
+	case NetDNS:
+		return "the name of " + endpoint + " does not resolve: check its spelling and the VPC's DNS " +
+			"(enableDnsSupport; private DNS for a VPC endpoint)"
+	case NetTLS:
+		return "the TLS handshake with " + endpoint + " failed: check AWS_CA_BUNDLE and any TLS-inspecting proxy (its CA " +
+			"must be trusted), and that the endpoint speaks HTTPS there"
+	case NetTimeout:
+		return endpoint + " did not answer in time: check the network path to it (NAT gateway or VPC endpoint, security groups)"
+	case NetReset:
+		return "the connection to " + endpoint + " was cut: check proxies and firewalls on the way, and that the endpoint " +
+			"speaks HTTP or HTTPS as its URL says"
+	}
+	return "could not reach " + endpoint + ": check DNS, the NAT gateway or VPC endpoint, and security groups"
 }

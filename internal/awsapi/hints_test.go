@@ -60,7 +60,7 @@ func TestHint(t *testing.T) {
 		{"version not found", ClassOf(CodeNotFound, nil), mustParse("ssm:/app/url:3"), "eu-west-1",
 			"check that the parameter exists in eu-west-1 with that version, stage or label; names are case-sensitive"},
 		{"timeout", ClassOf(CodeTimeout, nil), param, "us-east-1",
-			"no answer within VALUEFROM_TIMEOUT: check the network path to ssm.us-east-1.amazonaws.com (NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"},
+			"no answer from ssm.us-east-1.amazonaws.com within VALUEFROM_TIMEOUT: check the network path to it (NAT gateway or VPC endpoint, security groups), or raise VALUEFROM_TIMEOUT"},
 		{"network in China", ClassOf(CodeNetwork, nil), secret, "cn-northwest-1",
 			"could not reach secretsmanager.cn-northwest-1.amazonaws.com.cn: check DNS, the NAT gateway or VPC endpoint, and security groups"},
 		{"answer too large", ClassOf(CodeResponseTooLarge, ErrResponseTooLarge), param, "us-east-1",

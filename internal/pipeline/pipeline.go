@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -38,6 +38,9 @@ type Options struct {
 	Exec func(args, env []string) error
 	// Stdin is read by an env file named "-"; nil means os.Stdin.
 	Stdin io.Reader
+	// Version is valuefrom's version: every request to AWS names it in
+	// its User-Agent (see AppID).
+	Version string
 }
 
 // Flags defines on fs the flags of o's AWS identity, --profile and
@@ -145,6 +148,7 @@ type Session struct {
 	o       Options
 	reqs    []reference.Request
 	cfg     aws.Config
+	tracker *awsapi.Tracker // what the calls' attempts met, for progress lines
 	environ []string        // with the env files laid under it
 	files   map[string]bool // the variables the env files set
 }
@@ -221,29 +225,35 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 		return nil, &Result{Environ: environ, FileVars: files}, nil
 	}
 	short := o.HasBulk() || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
-	cfg, err := AWSConfig(ctx, o, environ, short)
+	tracker := new(awsapi.Tracker)
+	cfg, err := awsConfig(ctx, o, environ, short, tracker)
 	if err != nil {
 		return nil, nil, err
 	}
 	if short && cfg.Region == "" {
 		return nil, nil, &UsageError{Err: awsapi.ErrNoRegion}
 	}
-	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files}, nil, nil
+	if err := awsapi.CheckCredentials(ctx, cfg, o.Profile); err != nil {
+		return nil, nil, usageError(err)
+	}
+	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files, tracker: tracker}, nil, nil
 }
 
 // resolve fetches the session's references with a new resolver and logs
-// a summary line at level.
+// a summary line at level, and progress lines while it takes long.
 func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error) {
 	log := s.o.logger()
 	start := time.Now()
 	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint})
+	stop := reportProgress(log, r, s.tracker, len(s.reqs), start)
 	values, err := s.o.fetch(ctx, r, s.reqs, s.environ)
+	stop()
 	counts := map[reference.Service]int{}
 	for _, req := range s.reqs {
 		counts[req.Ref.Service]++
 	}
 	log.Log(ctx, level, "resolved references", "ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
-		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration", time.Since(start).Round(time.Millisecond))
+		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration_ms", millis(time.Since(start)))
 	if err != nil {
 		return nil, err
 	}
@@ -299,18 +309,59 @@ func (o Options) RemoveFiles(files *exec.Files) {
 // valuefrom's retryer, and AWS_RETRY_MODE from environ. When it has no
 // region and needRegion is set, it looks in the ECS task and EC2 instance
 // metadata that environ points at; Region stays empty if neither answers.
+//
+// Every request names valuefrom and o.Version in its User-Agent, the SDK's
+// own log lines go to o.Logger, and a configuration that cannot be loaded
+// (an unknown profile, a broken shared config file) is a *UsageError
+// whose hint names the profile and the files.
 func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool) (aws.Config, error) {
+	return awsConfig(ctx, o, environ, needRegion, nil)
+}
+
+// awsConfig is AWSConfig, with every call watched by tracker when set.
+func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool, tracker *awsapi.Tracker) (aws.Config, error) {
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency,
-		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE")})
+		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE"),
+		AppID:     AppID(o.Version), Logger: o.logger(), Tracker: tracker})
 	if err != nil {
-		return cfg, fmt.Errorf("loading AWS configuration: %w", err)
+		return cfg, usageError(err)
 	}
 	if cfg.Region == "" && needRegion {
 		getenv := func(k string) string { return exec.Getenv(environ, k) }
 		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, getenv)
 	}
 	return cfg, nil
+}
+
+// usageError makes a *awsapi.ConfigError a *UsageError with its hint, and
+// returns any other error as it is.
+func usageError(err error) error {
+	if ce := (*awsapi.ConfigError)(nil); errors.As(err, &ce) {
+		return &UsageError{Err: err, Hint: ce.Hint()}
+	}
+	return err
+}
+
+// AppID is the application id every request to AWS carries in its
+// User-Agent, as app/valuefrom-VERSION, so that CloudTrail records which
+// tool read a secret. The SDK allows 50 characters, and replaces any but
+// letters, digits and !#$%&'*+-.^_`|~ with "-".
+func AppID(version string) string {
+	id := "valuefrom"
+	if version != "" {
+		id += "-" + version
+	}
+	if len(id) > 50 {
+		id = id[:50]
+	}
+	return id
+}
+
+// millis is d in milliseconds, to the microsecond, as valuefrom's logs
+// give every duration: a number, in a field named NAME_ms.
+func millis(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }
 
 // WarnUnknown logs a warning for each VALUEFROM_* variable in environ that

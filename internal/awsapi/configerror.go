@@ -1,0 +1,86 @@
+package awsapi
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// A ConfigError says the AWS configuration or credentials could not be
+// loaded: an unknown profile, a shared config file that cannot be used, or
+// credentials that the chain cannot load. It is a mistake in how valuefrom
+// was set up, not a failure of AWS. Hint names the profile and the files.
+type ConfigError struct {
+	Err error
+	// Profile is the profile asked for (by --profile or AWS_PROFILE), or
+	// "" for the default chain.
+	Profile string
+	// ConfigFile and CredentialsFile are the shared files the SDK read:
+	// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, or their defaults.
+	ConfigFile, CredentialsFile string
+	// Credentials says the configuration loaded, but not the credentials.
+	Credentials bool
+}
+
+func newConfigError(err error, profile string) *ConfigError {
+	return &ConfigError{
+		Err:             err,
+		Profile:         cmp.Or(profile, os.Getenv("AWS_PROFILE")),
+		ConfigFile:      cmp.Or(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename()),
+		CredentialsFile: cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename()),
+	}
+}
+
+func (e *ConfigError) Error() string {
+	if e.Credentials {
+		return "loading AWS credentials: " + e.Err.Error()
+	}
+	return "loading AWS configuration: " + e.Err.Error()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Hint says what to do about e, naming the profile and the files read.
+func (e *ConfigError) Hint() string {
+	files := fmt.Sprintf("%s (AWS_CONFIG_FILE) and %s (AWS_SHARED_CREDENTIALS_FILE)", e.ConfigFile, e.CredentialsFile)
+	var missing config.SharedConfigProfileNotExistError
+	switch {
+	case errors.As(e.Err, &missing):
+		return fmt.Sprintf("no profile %q in %s: list the profiles with aws configure list-profiles, "+
+			"or unset AWS_PROFILE (and --profile) to use the default credential chain", e.Profile, files)
+	case e.Credentials && e.Profile != "":
+		return fmt.Sprintf("the credentials of profile %q could not be loaded: check it in %s "+
+			"(for SSO, run aws sso login --profile %s; for credential_process, run the command by hand)", e.Profile, files, e.Profile)
+	case e.Credentials:
+		return "no AWS credentials found: on ECS give the task a task role; elsewhere set AWS_ACCESS_KEY_ID, " +
+			"or AWS_PROFILE naming a profile in " + files
+	case e.Profile != "":
+		return fmt.Sprintf("check profile %q and the files %s", e.Profile, files)
+	}
+	return "check the AWS_* variables and the files " + files
+}
+
+// CheckCredentials retrieves cfg's credentials once, before any reference
+// is asked for, so that credentials that cannot be loaded are reported
+// once as a *ConfigError, naming the profile, rather than as a failure of
+// every reference. profile is the one asked for by flag, if any. A
+// failure that may pass by itself (a timeout, a 5xx from a metadata
+// service) is left to the calls, which retry: CheckCredentials returns nil
+// for it. The SDK caches the credentials, so the calls ask no more.
+func CheckCredentials(ctx context.Context, cfg aws.Config, profile string) error {
+	if cfg.Credentials == nil {
+		return nil
+	}
+	_, e := cfg.Credentials.Retrieve(ctx)
+	if e == nil || ctx.Err() != nil || Classify(e).Transient {
+		return nil
+	}
+	ce := newConfigError(e, profile)
+	ce.Credentials = true
+	return ce
+}
