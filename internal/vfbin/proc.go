@@ -71,9 +71,6 @@ func Start(tb testing.TB, cmd *exec.Cmd) *Proc {
 		reading.Wait()
 		cmd.Wait()
 		p.code = cmd.ProcessState.ExitCode()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			p.code = 128 + int(ws.Signal())
-		}
 		close(p.done)
 	}()
 	tb.Cleanup(func() { p.Kill() })
@@ -156,7 +153,8 @@ func (p *Proc) Send(line string) {
 }
 
 // Wait waits, at most WaitLimit, for the process to exit and returns its
-// exit code, or 128+N if signal N ended it.
+// exit code: -1 if a signal ended it, so that a valuefrom that dies of a
+// signal is told from one that exits 128+N on it.
 func (p *Proc) Wait() int {
 	p.tb.Helper()
 	select {

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,8 +35,6 @@ const (
 	dialTO = 2 * time.Second
 )
 
-var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
 // start runs valuefrom serve under prlimit --nofile=fdMax and returns its
 // address once it says it is listening, and a function that stops it
 // with SIGTERM and returns its exit code.
@@ -48,55 +45,17 @@ func start(t *testing.T, env []string) (addr string, stop func() int) {
 	}
 	cmd := exec.Command("prlimit", fmt.Sprintf("--nofile=%d:%d", fdMax, fdMax), binary, "serve", "--listen", "127.0.0.1:0")
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "VALUEFROM_TOKEN=" + token}, env...)
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu     sync.Mutex
-		stderr strings.Builder
-	)
-	addrc, drained := make(chan string, 1), make(chan struct{})
-	go func() {
-		defer close(drained)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			mu.Lock()
-			stderr.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addrc <- m[1]
-			}
-		}
-	}()
-	log := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return stderr.String()
-	}
+	p := vfbin.Start(t, cmd)
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-		if strings.Contains(log(), mototest.Canary) || strings.Contains(log(), token) {
+		p.Kill()
+		if log := p.Output(); strings.Contains(log, mototest.Canary) || strings.Contains(log, token) {
 			t.Error("a secret value or the token leaked into the server's log")
 		}
 	})
-	select {
-	case addr = <-addrc:
-	case <-drained:
-		cmd.Wait()
-		t.Fatalf("valuefrom serve ended before listening:\n%s", log())
-	}
+	addr = p.Expect(vfbin.Stderr, `msg=listening addr=(\S+)`)[1]
 	return addr, func() int {
-		cmd.Process.Signal(syscall.SIGTERM)
-		<-drained
-		cmd.Wait()
-		return cmd.ProcessState.ExitCode()
+		p.Signal(syscall.SIGTERM)
+		return p.Wait()
 	}
 }
 
