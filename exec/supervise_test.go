@@ -216,6 +216,16 @@ func newSuperviseHarness(t *testing.T) *superviseHarness {
 	return h
 }
 
+// newReadyHarness returns a harness whose program, started in mode trap
+// with kv in its environment, has said it is ready.
+func newReadyHarness(t *testing.T, kv ...string) *superviseHarness {
+	t.Helper()
+	h := newSuperviseHarness(t)
+	h.start(programEnv("trap", kv...))
+	h.expect("ready VAL=")
+	return h
+}
+
 // start starts the program with env, and fails the test if it cannot.
 func (h *superviseHarness) start(env []string) {
 	h.t.Helper()
@@ -442,9 +452,7 @@ func TestSuperviseStopWhenContextEnds(t *testing.T) {
 	if !isolate(t, false) {
 		return
 	}
-	h := newSuperviseHarness(t)
-	h.start(programEnv("trap", "IGNORE_STOP=1"))
-	h.expect("ready VAL=")
+	h := newReadyHarness(t, "IGNORE_STOP=1")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := h.s.Stop(ctx); !errors.Is(err, context.Canceled) {
@@ -465,9 +473,7 @@ func TestSuperviseStartErrors(t *testing.T) {
 	if !isolate(t, false) {
 		return
 	}
-	h := newSuperviseHarness(t)
-	h.start(programEnv("trap"))
-	h.expect("ready VAL=")
+	h := newReadyHarness(t)
 	if err := h.s.Start(programEnv("trap")); err == nil {
 		t.Fatal("Start while running: no error")
 	}
@@ -661,9 +667,7 @@ func TestHoldReapingLetsOSExecWait(t *testing.T) {
 	if !isolate(t, false) {
 		return
 	}
-	h := newSuperviseHarness(t)
-	h.start(programEnv("trap"))
-	h.expect("ready VAL=")
+	h := newReadyHarness(t)
 	for i := range 50 {
 		code := i % 4
 		release := exec.HoldReaping()

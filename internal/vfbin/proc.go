@@ -152,7 +152,8 @@ func (p *Proc) Send(line string) {
 	}
 }
 
-// Wait waits, at most WaitLimit, for the process to exit and returns its
+// Wait waits, at most WaitLimit, for the process to exit and its output
+// to be read, and returns its
 // exit code: -1 if a signal ended it, so that a valuefrom that dies of a
 // signal is told from one that exits 128+N on it.
 func (p *Proc) Wait() int {
@@ -161,24 +162,17 @@ func (p *Proc) Wait() int {
 	case <-p.done:
 		return p.code
 	case <-time.After(WaitLimit):
-		p.tb.Fatalf("valuefrom did not exit within %v", WaitLimit)
+		p.tb.Fatalf("valuefrom did not exit, or its output is still open, after %v", WaitLimit)
 		return -1
 	}
 }
 
-// Kill kills the process, if it still runs, and waits, at most WaitLimit,
-// until it has exited and its output is read. It returns the exit code as
-// Wait does.
+// Kill kills the process, if it still runs, and waits for it as Wait
+// does.
 func (p *Proc) Kill() int {
 	p.tb.Helper()
 	p.cmd.Process.Kill()
-	select {
-	case <-p.done:
-		return p.code
-	case <-time.After(WaitLimit):
-		p.tb.Errorf("valuefrom's output still open %v after it was killed", WaitLimit)
-		return -1
-	}
+	return p.Wait()
 }
 
 // Output returns the lines read so far from stdout and stderr, each

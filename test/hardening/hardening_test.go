@@ -21,10 +21,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
-// binary is valuefrom, built once as a release build is.
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
+func TestMain(m *testing.M) { vfbin.Main(m, nil) }
 
 const exitSyntax = 3
 
@@ -40,7 +37,7 @@ func command(bin string, env []string, args ...string) *exec.Cmd {
 // and stderr.
 func run(t *testing.T, env []string, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := command(binary, env, args...)
+	cmd := command(vfbin.Need(t), env, args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -22,10 +22,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
-// binary is valuefrom, built once as a release build is.
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
+func TestMain(m *testing.M) { vfbin.Main(m, nil) }
 
 const (
 	token  = "serve-flood-token-5c2e9a71d4b3"
@@ -43,7 +40,7 @@ func start(t *testing.T, env []string) (addr string, stop func() int) {
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		t.Skip("no prlimit")
 	}
-	cmd := exec.Command("prlimit", fmt.Sprintf("--nofile=%d:%d", fdMax, fdMax), binary, "serve", "--listen", "127.0.0.1:0")
+	cmd := exec.Command("prlimit", fmt.Sprintf("--nofile=%d:%d", fdMax, fdMax), vfbin.Need(t), "serve", "--listen", "127.0.0.1:0")
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "VALUEFROM_TOKEN=" + token}, env...)
 	p := vfbin.Start(t, cmd)
 	t.Cleanup(func() {

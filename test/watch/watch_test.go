@@ -22,15 +22,12 @@ import (
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
-// binary is valuefrom, built as a release build is.
-var binary string
-
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		helperMain()
 		return
 	}
-	vfbin.Main(m, &binary)
+	vfbin.Main(m, nil)
 }
 
 // start runs valuefrom with env (added to moto's endpoint settings and
