@@ -216,6 +216,24 @@ func newSuperviseHarness(t *testing.T) *superviseHarness {
 	return h
 }
 
+// newReadyHarness returns a harness whose program, started in mode trap
+// with kv in its environment, has said it is ready.
+func newReadyHarness(t *testing.T, kv ...string) *superviseHarness {
+	t.Helper()
+	h := newSuperviseHarness(t)
+	h.start(programEnv("trap", kv...))
+	h.expect("ready VAL=")
+	return h
+}
+
+// start starts the program with env, and fails the test if it cannot.
+func (h *superviseHarness) start(env []string) {
+	h.t.Helper()
+	if err := h.s.Start(env); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // programEnv returns the environment of the helper program in mode.
 func programEnv(mode string, kv ...string) []string {
 	return append([]string{superviseHelperEnv + "=" + mode}, kv...)
@@ -359,9 +377,7 @@ func TestSuperviseForwardsSignals(t *testing.T) {
 	}
 	h := newSuperviseHarness(t)
 	h.s.Forward(t.Context())
-	if err := h.s.Start(programEnv("trap", "VAL=1")); err != nil {
-		t.Fatal(err)
-	}
+	h.start(programEnv("trap", "VAL=1"))
 	h.expect("ready VAL=1")
 	// SIGTERM last: the program exits on it.
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
@@ -385,9 +401,7 @@ func TestSuperviseRestart(t *testing.T) {
 	}
 	h := newSuperviseHarness(t)
 	h.s.StopSignal = syscall.SIGUSR2
-	if err := h.s.Start(programEnv("trap", "VAL=first", "STOP=12")); err != nil {
-		t.Fatal(err)
-	}
+	h.start(programEnv("trap", "VAL=first", "STOP=12"))
 	h.expect("ready VAL=first")
 	firstDone := h.s.Done()
 	if err := h.s.Restart(t.Context(), programEnv("trap", "VAL=second", "STOP=12")); err != nil {
@@ -419,9 +433,7 @@ func TestSuperviseKillsAfterStopTimeout(t *testing.T) {
 	}
 	h := newSuperviseHarness(t)
 	h.s.StopTimeout = 100 * time.Millisecond
-	if err := h.s.Start(programEnv("trap", "IGNORE_STOP=1", "GRANDCHILD=1")); err != nil {
-		t.Fatal(err)
-	}
+	h.start(programEnv("trap", "IGNORE_STOP=1", "GRANDCHILD=1"))
 	grandchild := h.pidAfter("grandchild")
 	h.expect("ready VAL=")
 	if err := h.s.Stop(t.Context()); err != nil {
@@ -440,11 +452,7 @@ func TestSuperviseStopWhenContextEnds(t *testing.T) {
 	if !isolate(t, false) {
 		return
 	}
-	h := newSuperviseHarness(t)
-	if err := h.s.Start(programEnv("trap", "IGNORE_STOP=1")); err != nil {
-		t.Fatal(err)
-	}
-	h.expect("ready VAL=")
+	h := newReadyHarness(t, "IGNORE_STOP=1")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := h.s.Stop(ctx); !errors.Is(err, context.Canceled) {
@@ -465,11 +473,7 @@ func TestSuperviseStartErrors(t *testing.T) {
 	if !isolate(t, false) {
 		return
 	}
-	h := newSuperviseHarness(t)
-	if err := h.s.Start(programEnv("trap")); err != nil {
-		t.Fatal(err)
-	}
-	h.expect("ready VAL=")
+	h := newReadyHarness(t)
 	if err := h.s.Start(programEnv("trap")); err == nil {
 		t.Fatal("Start while running: no error")
 	}
@@ -493,9 +497,7 @@ func TestSuperviseSubreaper(t *testing.T) {
 		t.Skip("PID 1 is no subreaper")
 	}
 	h := newSuperviseHarness(t)
-	if err := h.s.Start(programEnv("orphans", "N=1", "GRANDCHILD_MODE=hold", "CODE=4")); err != nil {
-		t.Fatal(err)
-	}
+	h.start(programEnv("orphans", "N=1", "GRANDCHILD_MODE=hold", "CODE=4"))
 	orphan := h.pidAfter("orphan")
 	if e := h.wait(); e.ExitCode() != 4 {
 		t.Fatalf("exit %v, want 4", e)
@@ -646,18 +648,14 @@ func TestSuperviseTerminalForeground(t *testing.T) {
 
 	h := newSuperviseHarness(t)
 	h.s.Stdin = tty
-	if err := h.s.Start(programEnv("tty")); err != nil {
-		t.Fatal(err)
-	}
+	h.start(programEnv("tty"))
 	h.expect("group leader true, foreground true")
 	h.wait()
 
 	// Not a terminal: a group of its own all the same.
 	h.s.Stdin = nil
 	h.s.Close(t.Context())
-	if err := h.s.Start(programEnv("tty")); err != nil {
-		t.Fatal(err)
-	}
+	h.start(programEnv("tty"))
 	h.expect("group leader true, foreground false")
 	h.wait()
 }
@@ -669,11 +667,7 @@ func TestHoldReapingLetsOSExecWait(t *testing.T) {
 	if !isolate(t, false) {
 		return
 	}
-	h := newSuperviseHarness(t)
-	if err := h.s.Start(programEnv("trap")); err != nil {
-		t.Fatal(err)
-	}
-	h.expect("ready VAL=")
+	h := newReadyHarness(t)
 	for i := range 50 {
 		code := i % 4
 		release := exec.HoldReaping()

@@ -1,5 +1,6 @@
 // Package vfbin builds the valuefrom binary for the process-level tests,
-// benchmarks and fleet simulations, runs it, and says how a run went.
+// benchmarks and fleet simulations, runs it and says how a run went, or
+// starts it and reads its output line by line as it comes (Start).
 //
 // Under go test -short, the unit lane, no binary is built: Main runs the
 // tests without one, and the tests that need it call Need, which skips.
@@ -24,9 +25,10 @@ import (
 var built string
 
 // Main is a TestMain for packages that run the binary: it builds it into a
-// temporary directory, sets *binary to its path, runs the tests, removes
-// the directory and exits with the tests' code. Under -short it builds
-// nothing and leaves *binary empty; tests that run the binary call Need.
+// temporary directory, sets *binary to its path unless binary is nil,
+// runs the tests, removes the directory and exits with the tests' code.
+// Under -short it builds nothing and leaves *binary empty. Tests that run
+// the binary call Need, which returns its path or skips.
 func Main(m *testing.M, binary *string) {
 	flag.Parse()
 	if testing.Short() {
@@ -34,13 +36,15 @@ func Main(m *testing.M, binary *string) {
 	}
 	dir, err := os.MkdirTemp("", "valuefrom-test-")
 	if err == nil {
-		*binary, err = Build(dir)
+		built, err = Build(dir)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	built = *binary
+	if binary != nil {
+		*binary = built
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

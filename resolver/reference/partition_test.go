@@ -1,7 +1,6 @@
 package reference
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -81,12 +80,6 @@ func TestParsePartitionMalformed(t *testing.T) {
 		{"upper-case region", "arn:aws:secretsmanager:US-EAST-1:123456789012:secret:db", "region"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse(tt.in)
-			var se *SyntaxError
-			if !errors.As(err, &se) || !strings.Contains(se.Reason, tt.reason) {
-				t.Errorf("Parse error = %v, want a *SyntaxError saying %q", err, tt.reason)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantSyntaxError(t, tt.in, tt.reason) })
 	}
 }

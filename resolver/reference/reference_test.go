@@ -102,15 +102,22 @@ func TestParseMalformed(t *testing.T) {
 			if !Is(tt.in) {
 				t.Fatalf("Is(%q) = false, want true: a malformed reference must fail, not pass through", tt.in)
 			}
-			_, err := Parse(tt.in)
-			var se *SyntaxError
-			if !errors.As(err, &se) {
-				t.Fatalf("Parse(%q) error = %v, want a *SyntaxError", tt.in, err)
-			}
-			if !strings.Contains(se.Reason, tt.reason) {
-				t.Errorf("Parse(%q) reason = %q, want it to mention %q", tt.in, se.Reason, tt.reason)
-			}
+			wantSyntaxError(t, tt.in, tt.reason)
 		})
+	}
+}
+
+// wantSyntaxError fails the test unless Parse(in) fails with a
+// *SyntaxError whose reason mentions reason.
+func wantSyntaxError(t *testing.T, in, reason string) {
+	t.Helper()
+	_, err := Parse(in)
+	var se *SyntaxError
+	if !errors.As(err, &se) {
+		t.Fatalf("Parse(%q) error = %v, want a *SyntaxError", in, err)
+	}
+	if !strings.Contains(se.Reason, reason) {
+		t.Errorf("Parse(%q) reason = %q, want it to mention %q", in, se.Reason, reason)
 	}
 }
 

@@ -21,19 +21,23 @@ import (
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
-// binary is valuefrom, built once as a release build is.
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
+func TestMain(m *testing.M) { vfbin.Main(m, nil) }
 
 const exitSyntax = 3
+
+// command is valuefrom, the binary bin, with args and env, after a PATH
+// and a region.
+func command(bin string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}, env...)
+	return cmd
+}
 
 // run runs valuefrom with env and args and returns its exit code, stdout
 // and stderr.
 func run(t *testing.T, env []string, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}, env...)
+	cmd := command(vfbin.Need(t), env, args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -7,7 +7,6 @@ package hardening
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,35 +35,11 @@ func mkfifo(t *testing.T) string {
 	return path
 }
 
-// start starts valuefrom with env and args; the process is killed when
-// the test ends.
-func start(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+// start starts valuefrom with env and args; it is killed when the test
+// ends.
+func start(t *testing.T, env []string, args ...string) *vfbin.Proc {
 	t.Helper()
-	cmd := exec.Command(vfbin.Need(t), args...)
-	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}, env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, &stderr
-}
-
-// wait waits for cmd to exit, at most bound, and returns its exit code.
-func wait(t *testing.T, cmd *exec.Cmd) int {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-		return cmd.ProcessState.ExitCode()
-	case <-time.After(bound):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("valuefrom did not exit within %v of SIGTERM", bound)
-		return 0
-	}
+	return vfbin.Start(t, command(vfbin.Need(t), env, args...))
 }
 
 // waitOpeningFIFO waits, at most bound, until a thread of process pid is
@@ -90,7 +65,7 @@ func waitOpeningFIFO(t *testing.T, pid int) {
 	}
 }
 
-// fifoCases are the FIFOs valuefrom reads: --task-def of run, env and
+// fifoCases are the reads of the FIFO fifo: --task-def of run, env and
 // render, and serve's token file.
 func fifoCases(fifo string) map[string][]string {
 	return map[string][]string{
@@ -102,48 +77,38 @@ func fifoCases(fifo string) map[string][]string {
 	}
 }
 
-// TestFIFOWithoutWriterGivesWayToSIGTERM: valuefrom blocked opening a FIFO
-// that nobody writes to exits 143 on SIGTERM, promptly.
-func TestFIFOWithoutWriterGivesWayToSIGTERM(t *testing.T) {
+// TestFIFOGivesWayToSIGTERM: valuefrom blocked opening a FIFO that nobody
+// writes to, or reading one whose writer has written part of a document
+// and waits, exits 143 on SIGTERM, promptly.
+func TestFIFOGivesWayToSIGTERM(t *testing.T) {
 	vfbin.Need(t)
-	for name, args := range fifoCases("FIFO") {
-		t.Run(name, func(t *testing.T) {
-			fifo := mkfifo(t)
-			args = strings.Split(strings.ReplaceAll(strings.Join(args, "\x00"), "FIFO", fifo), "\x00")
-			cmd, stderr := start(t, []string{"VALUEFROM_TOKEN_FILE=" + fifo}, args...)
-			waitOpeningFIFO(t, cmd.Process.Pid)
-			cmd.Process.Signal(syscall.SIGTERM)
-			if code := wait(t, cmd); code != exitSIGTERM {
-				t.Errorf("exit %d, want %d; stderr: %s", code, exitSIGTERM, stderr)
-			}
-		})
-	}
-}
-
-// TestFIFOWithIdleWriterGivesWayToSIGTERM: valuefrom reading a FIFO whose
-// writer has written part of a document and waits exits 143 on SIGTERM.
-func TestFIFOWithIdleWriterGivesWayToSIGTERM(t *testing.T) {
-	vfbin.Need(t)
-	for name, args := range fifoCases("FIFO") {
-		t.Run(name, func(t *testing.T) {
-			fifo := mkfifo(t)
-			args = strings.Split(strings.ReplaceAll(strings.Join(args, "\x00"), "FIFO", fifo), "\x00")
-			cmd, stderr := start(t, []string{"VALUEFROM_TOKEN_FILE=" + fifo}, args...)
+	writers := map[string]func(t *testing.T, p *vfbin.Proc, fifo string){
+		"without writer": func(t *testing.T, p *vfbin.Proc, _ string) { waitOpeningFIFO(t, p.Pid()) },
+		"with idle writer": func(t *testing.T, _ *vfbin.Proc, fifo string) {
 			// Opening for writing returns once valuefrom has opened the
 			// FIFO: it is then in its read.
 			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer w.Close()
+			t.Cleanup(func() { w.Close() })
 			if _, err := w.Write([]byte("{")); err != nil {
 				t.Fatal(err)
 			}
-			cmd.Process.Signal(syscall.SIGTERM)
-			if code := wait(t, cmd); code != exitSIGTERM {
-				t.Errorf("exit %d, want %d; stderr: %s", code, exitSIGTERM, stderr)
-			}
-		})
+		},
+	}
+	for writer, ready := range writers {
+		for name := range fifoCases("") {
+			t.Run(writer+"/"+name, func(t *testing.T) {
+				fifo := mkfifo(t)
+				p := start(t, []string{"VALUEFROM_TOKEN_FILE=" + fifo}, fifoCases(fifo)[name]...)
+				ready(t, p, fifo)
+				p.Signal(syscall.SIGTERM)
+				if code := p.Wait(); code != exitSIGTERM {
+					t.Errorf("exit %d, want %d; log: %s", code, exitSIGTERM, p.Log())
+				}
+			})
+		}
 	}
 }
 

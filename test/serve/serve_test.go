@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,10 +22,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
-// binary is valuefrom, built once as a release build is.
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
+func TestMain(m *testing.M) { vfbin.Main(m, nil) }
 
 const (
 	token  = "serve-flood-token-5c2e9a71d4b3"
@@ -36,8 +32,6 @@ const (
 	dialTO = 2 * time.Second
 )
 
-var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
 // start runs valuefrom serve under prlimit --nofile=fdMax and returns its
 // address once it says it is listening, and a function that stops it
 // with SIGTERM and returns its exit code.
@@ -46,57 +40,19 @@ func start(t *testing.T, env []string) (addr string, stop func() int) {
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		t.Skip("no prlimit")
 	}
-	cmd := exec.Command("prlimit", fmt.Sprintf("--nofile=%d:%d", fdMax, fdMax), binary, "serve", "--listen", "127.0.0.1:0")
+	cmd := exec.Command("prlimit", fmt.Sprintf("--nofile=%d:%d", fdMax, fdMax), vfbin.Need(t), "serve", "--listen", "127.0.0.1:0")
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "VALUEFROM_TOKEN=" + token}, env...)
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu     sync.Mutex
-		stderr strings.Builder
-	)
-	addrc, drained := make(chan string, 1), make(chan struct{})
-	go func() {
-		defer close(drained)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			mu.Lock()
-			stderr.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addrc <- m[1]
-			}
-		}
-	}()
-	log := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return stderr.String()
-	}
+	p := vfbin.Start(t, cmd)
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-		if strings.Contains(log(), mototest.Canary) || strings.Contains(log(), token) {
+		p.Kill()
+		if log := p.Output(); strings.Contains(log, mototest.Canary) || strings.Contains(log, token) {
 			t.Error("a secret value or the token leaked into the server's log")
 		}
 	})
-	select {
-	case addr = <-addrc:
-	case <-drained:
-		cmd.Wait()
-		t.Fatalf("valuefrom serve ended before listening:\n%s", log())
-	}
+	addr = p.Expect(vfbin.Stderr, `msg=listening addr=(\S+)`)[1]
 	return addr, func() int {
-		cmd.Process.Signal(syscall.SIGTERM)
-		<-drained
-		cmd.Wait()
-		return cmd.ProcessState.ExitCode()
+		p.Signal(syscall.SIGTERM)
+		return p.Wait()
 	}
 }
 

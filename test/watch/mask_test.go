@@ -7,59 +7,51 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 // TestMaskSplitWrites: with --mask, a value the program writes in two
 // writes, on stdout and on stderr, reaches valuefrom's output masked, and
 // after a restart the new value is masked too.
 func TestMaskSplitWrites(t *testing.T) {
-	srv := mototest.Start(t)
-	sd := srv.Seeder(t, "us-east-1")
-	name := unique("watch/mask")
-	old, next := canary("mask1"), canary("mask2")
-	sd.Secret(name, old)
-	p := start(t, srv, []string{"VAL=secretsmanager:" + name}, append(args("--mask"), "split")...)
-	if m := p.expect(p.stdout, `^start pid=(\d+) val=(.*) file=`); m[2] != "[valuefrom:VAL]" {
+	r := newRotating(t, "mask")
+	p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(args("--mask"), "split")...)
+	if m := p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*) file=`); m[2] != "[valuefrom:VAL]" {
 		t.Error("the value in the start line was not masked")
 	}
-	p.send("rest")
-	p.expect(p.stdout, `^split=\[valuefrom:VAL\]$`)
-	p.expect(p.stderr, `^split=\[valuefrom:VAL\]$`)
-	sd.NewVersion(name, next)
-	p.expect(p.stdout, `^term pid=`)
-	p.expect(p.stdout, `^start pid=(\d+) val=\[valuefrom:VAL\] file=`)
-	p.send("rest")
-	p.expect(p.stdout, `^split=\[valuefrom:VAL\]$`)
-	p.expect(p.stderr, `^split=\[valuefrom:VAL\]$`)
-	p.signal(syscall.SIGTERM)
-	p.wait()
-	noValues(t, "valuefrom's output", p.output(), old, next)
+	p.Send("rest")
+	p.Expect(vfbin.Stdout, `^split=\[valuefrom:VAL\]$`)
+	p.Expect(vfbin.Stderr, `^split=\[valuefrom:VAL\]$`)
+	r.rotate()
+	p.Expect(vfbin.Stdout, `^term pid=`)
+	p.Expect(vfbin.Stdout, `^start pid=(\d+) val=\[valuefrom:VAL\] file=`)
+	p.Send("rest")
+	p.Expect(vfbin.Stdout, `^split=\[valuefrom:VAL\]$`)
+	p.Expect(vfbin.Stderr, `^split=\[valuefrom:VAL\]$`)
+	p.Signal(syscall.SIGTERM)
+	p.Wait()
+	noValues(t, "valuefrom's output", p.Output(), r.old, r.next)
 }
 
 // TestRenderWatch: render --watch rewrites its output when a value
 // changes, and exits 0 on SIGTERM.
 func TestRenderWatch(t *testing.T) {
-	srv := mototest.Start(t)
-	sd := srv.Seeder(t, "us-east-1")
-	name := unique("watch/render")
-	old, next := canary("render1"), canary("render2")
-	sd.Secret(name, old)
+	r := newRotating(t, "render")
 	out := filepath.Join(t.TempDir(), "app.env")
-	p := start(t, srv, []string{"VAL=secretsmanager:" + name, "VALUEFROM_LOG_LEVEL=debug"}, "render", "--out", out, "--watch", "200ms")
-	p.expect(p.stderr, `msg="resolved references" ok=true`)
-	p.expect(p.stderr, `msg="resolved references" ok=true`) // a cycle: the first write is done
-	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), old) {
+	p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name, "VALUEFROM_LOG_LEVEL=debug"}, "render", "--out", out, "--watch", "200ms")
+	p.Expect(vfbin.Stderr, `msg="resolved references" ok=true`)
+	p.Expect(vfbin.Stderr, `msg="resolved references" ok=true`) // a cycle: the first write is done
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), r.old) {
 		t.Fatalf("the first render lacks the value: %v", err)
 	}
-	sd.NewVersion(name, next)
-	p.expect(p.stderr, `msg="watch: changes written"`)
-	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), next) || strings.Contains(string(b), old) {
+	r.rotate()
+	p.Expect(vfbin.Stderr, `msg="watch: changes written"`)
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), r.next) || strings.Contains(string(b), r.old) {
 		t.Errorf("the output does not hold the new value alone: %v", err)
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != 0 {
+	p.Signal(syscall.SIGTERM)
+	if code := p.Wait(); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
-	noValues(t, "valuefrom's output", p.output(), old, next)
+	noValues(t, "valuefrom's output", p.Output(), r.old, r.next)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 // watchArgs are the flags of a fast watch: a short interval, no splay.
@@ -30,45 +31,41 @@ func args(extra ...string) []string {
 // SIGTERM valuefrom forwards it, exits with the program's code and
 // removes the directory of _FILE values.
 func TestRotationRestarts(t *testing.T) {
-	srv := mototest.Start(t)
-	sd := srv.Seeder(t, "us-east-1")
-	name := unique("watch/restart")
-	old, next := canary("old"), canary("new")
-	sd.Secret(name, old)
+	r := newRotating(t, "restart")
 	// Twelve parameters: two GetParameters calls of at most ten names.
-	env := []string{"VAL=secretsmanager:" + name, "VAL_FILE=secretsmanager:" + name, "TERM_CODE=7"}
+	env := []string{"VAL=secretsmanager:" + r.name, "VAL_FILE=secretsmanager:" + r.name, "TERM_CODE=7"}
 	var params []string
 	for i := range 12 {
 		p := fmt.Sprintf("/%s/p%02d", unique("watch"), i)
 		v := canary("p" + strconv.Itoa(i))
-		sd.Parameter(p, ssmtypes.ParameterTypeSecureString, v)
+		r.sd.Parameter(p, ssmtypes.ParameterTypeSecureString, v)
 		params = append(params, v)
 		env = append(env, fmt.Sprintf("P%02d=ssm:%s", i, p))
 	}
-	p := start(t, srv, append(env, "VALUEFROM_LOG_LEVEL=debug"), args()...)
-	m := p.expect(p.stdout, `^start pid=(\d+) val=(.*) file=(.*) path=(.*)$`)
+	p := start(t, r.srv, append(env, "VALUEFROM_LOG_LEVEL=debug"), args()...)
+	m := p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*) file=(.*) path=(.*)$`)
 	pid1, path := m[1], m[4]
-	if m[2] != old || m[3] != old {
+	if m[2] != r.old || m[3] != r.old {
 		t.Fatal("the program did not start with the first value")
 	}
 	// Two cycles that see no change, then the rotation.
-	p.expect(p.stderr, `msg="resolved references".*api_calls=`)
-	p.expect(p.stderr, `msg="resolved references".*api_calls=`)
-	sd.NewVersion(name, next)
-	p.expect(p.stdout, `^term pid=`+pid1+`$`)
-	m = p.expect(p.stdout, `^start pid=(\d+) val=(.*) file=(.*) path=(.*)$`)
+	p.Expect(vfbin.Stderr, `msg="resolved references".*api_calls=`)
+	p.Expect(vfbin.Stderr, `msg="resolved references".*api_calls=`)
+	r.rotate()
+	p.Expect(vfbin.Stdout, `^term pid=`+pid1+`$`)
+	m = p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*) file=(.*) path=(.*)$`)
 	if m[1] == pid1 {
 		t.Error("the program was not restarted")
 	}
-	if m[2] != next || m[3] != next {
+	if m[2] != r.next || m[3] != r.next {
 		t.Error("the restarted program did not get the new value")
 	}
 	if m[4] != path {
 		t.Errorf("the _FILE path changed from %s to %s", path, m[4])
 	}
-	p.signal(syscall.SIGTERM)
-	p.expect(p.stdout, `^term pid=`+m[1]+`$`)
-	if code := p.wait(); code != 7 {
+	p.Signal(syscall.SIGTERM)
+	p.Expect(vfbin.Stdout, `^term pid=`+m[1]+`$`)
+	if code := p.Wait(); code != 7 {
 		t.Errorf("exit code %d, want the program's 7", code)
 	}
 	if _, err := os.Stat(filepath.Dir(path)); !os.IsNotExist(err) {
@@ -76,7 +73,7 @@ func TestRotationRestarts(t *testing.T) {
 	}
 	// Every resolve, the start's and each cycle's, made 3 calls: one
 	// GetSecretValue for the secret both variables name, two GetParameters.
-	calls := p.lines(`msg="resolved references"`)
+	calls := p.Lines(`msg="resolved references"`)
 	if len(calls) < 3 {
 		t.Fatalf("%d resolves logged, want the start and at least two cycles", len(calls))
 	}
@@ -86,34 +83,21 @@ func TestRotationRestarts(t *testing.T) {
 			t.Errorf("a resolve made other than 3 calls: %s", line)
 		}
 	}
-	noValues(t, "valuefrom's log", stderrOf(p), append(params, old, next)...)
-}
-
-// stderrOf returns valuefrom's own lines: its log, not the program's
-// output, which the helper writes to stdout only (bar mode split).
-func stderrOf(p *proc) string {
-	var s string
-	for _, line := range p.lines(`^(time=|valuefrom:)`) {
-		s += line + "\n"
-	}
-	return s
+	noValues(t, "valuefrom's log", p.Log(), append(params, r.old, r.next)...)
 }
 
 // TestSignalAction: signal:SIGHUP rewrites the _FILE file in place and
 // sends SIGHUP; the program is not restarted, and a changed environment
 // variable is warned about once.
 func TestSignalAction(t *testing.T) {
-	srv := mototest.Start(t)
-	sd := srv.Seeder(t, "us-east-1")
-	name := unique("watch/signal")
-	v1, v2, v3 := canary("s1"), canary("s2"), canary("s3")
-	sd.Secret(name, v1)
-	env := []string{"VAL=secretsmanager:" + name, "VAL_FILE=secretsmanager:" + name}
-	p := start(t, srv, env, args("--on-change", "signal:SIGHUP")...)
-	pid := p.expect(p.stdout, `^start pid=(\d+) `)[1]
-	for _, v := range []string{v2, v3} {
-		sd.NewVersion(name, v)
-		m := p.expect(p.stdout, `^(hup|start|term) pid=(\d+)(?: file=(.*))?$`)
+	r := newRotating(t, "signal")
+	third := canary("signal3")
+	env := []string{"VAL=secretsmanager:" + r.name, "VAL_FILE=secretsmanager:" + r.name}
+	p := start(t, r.srv, env, args("--on-change", "signal:SIGHUP")...)
+	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
+	for _, v := range []string{r.next, third} {
+		r.sd.NewVersion(r.name, v)
+		m := p.Expect(vfbin.Stdout, `^(hup|start|term) pid=(\d+)(?: file=(.*))?$`)
 		if m[1] != "hup" || m[2] != pid {
 			t.Fatalf("got %q from pid %s, want hup from %s", m[1], m[2], pid)
 		}
@@ -121,31 +105,28 @@ func TestSignalAction(t *testing.T) {
 			t.Error("the file did not hold the new value when the signal came")
 		}
 	}
-	p.signal(syscall.SIGTERM)
-	p.expect(p.stdout, `^term pid=`+pid+`$`)
-	if code := p.wait(); code != 0 {
+	p.Signal(syscall.SIGTERM)
+	p.Expect(vfbin.Stdout, `^term pid=`+pid+`$`)
+	if code := p.Wait(); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
-	if n := len(p.lines(`environment variable.*var=VAL$`)); n != 1 {
+	if n := len(p.Lines(`environment variable.*var=VAL$`)); n != 1 {
 		t.Errorf("warned %d times that VAL cannot reach the program, want once", n)
 	}
-	noValues(t, "valuefrom's log", stderrOf(p), v1, v2, v3)
+	noValues(t, "valuefrom's log", p.Log(), r.old, r.next, third)
 }
 
 // TestExitAction: exit stops the program and exits 8.
 func TestExitAction(t *testing.T) {
-	srv := mototest.Start(t)
-	sd := srv.Seeder(t, "us-east-1")
-	name := unique("watch/exit")
-	sd.Secret(name, canary("e1"))
-	p := start(t, srv, []string{"VAL=secretsmanager:" + name, "TERM_CODE=3"}, args("--on-change", "exit")...)
-	pid := p.expect(p.stdout, `^start pid=(\d+) `)[1]
-	sd.NewVersion(name, canary("e2"))
-	p.expect(p.stdout, `^term pid=`+pid+`$`)
-	if code := p.wait(); code != 8 {
+	r := newRotating(t, "exit")
+	p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name, "TERM_CODE=3"}, args("--on-change", "exit")...)
+	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
+	r.rotate()
+	p.Expect(vfbin.Stdout, `^term pid=`+pid+`$`)
+	if code := p.Wait(); code != 8 {
 		t.Errorf("exit code %d, want 8", code)
 	}
-	if n := len(p.lines(`^start pid=`)); n != 1 {
+	if n := len(p.Lines(`^start pid=`)); n != 1 {
 		t.Errorf("the program started %d times, want once", n)
 	}
 }
@@ -153,9 +134,7 @@ func TestExitAction(t *testing.T) {
 // TestExitCodes: the program's exit code, or 128+N for signal N, is
 // valuefrom's.
 func TestExitCodes(t *testing.T) {
-	srv := mototest.Start(t)
-	name := unique("watch/codes")
-	srv.Seeder(t, "us-east-1").Secret(name, canary("c"))
+	r := newRotating(t, "codes")
 	tests := []struct {
 		name string
 		args []string
@@ -167,8 +146,8 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := start(t, srv, []string{"VAL=secretsmanager:" + name}, append(args(), tt.args...)...)
-			if code := p.wait(); code != tt.want {
+			p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(args(), tt.args...)...)
+			if code := p.Wait(); code != tt.want {
 				t.Errorf("exit code %d, want %d", code, tt.want)
 			}
 		})
@@ -176,7 +155,7 @@ func TestExitCodes(t *testing.T) {
 	t.Run("SIGTERM not handled", func(t *testing.T) {
 		// The helper handles SIGTERM; sh -c 'kill -TERM $$' dies of it.
 		p := start(t, nil, nil, "--watch", "1s", "--", "/bin/sh", "-c", "kill -TERM $$")
-		if code := p.wait(); code != 128+15 {
+		if code := p.Wait(); code != 128+15 {
 			t.Errorf("exit code %d, want 143", code)
 		}
 	})
@@ -186,13 +165,13 @@ func TestExitCodes(t *testing.T) {
 // running; SIGINT, which it does not handle, ends it: 130.
 func TestForwardsSignals(t *testing.T) {
 	p := start(t, nil, nil, args()...)
-	pid := p.expect(p.stdout, `^start pid=(\d+) `)[1]
-	p.signal(syscall.SIGUSR1)
-	p.expect(p.stdout, `^usr1 pid=`+pid+`$`)
-	p.signal(syscall.SIGHUP)
-	p.expect(p.stdout, `^hup pid=`+pid+` `)
-	p.signal(syscall.SIGINT)
-	if code := p.wait(); code != 128+2 {
+	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
+	p.Signal(syscall.SIGUSR1)
+	p.Expect(vfbin.Stdout, `^usr1 pid=`+pid+`$`)
+	p.Signal(syscall.SIGHUP)
+	p.Expect(vfbin.Stdout, `^hup pid=`+pid+` `)
+	p.Signal(syscall.SIGINT)
+	if code := p.Wait(); code != 128+2 {
 		t.Errorf("exit code %d, want 130", code)
 	}
 }
@@ -210,19 +189,19 @@ func TestReapsAsPID1(t *testing.T) {
 	p := start(t, nil, []string{"VALUEFROM_LOG_LEVEL=debug"}, append([]string{"unshare"}, append(args(), "orphans")...)...)
 	var orphans []string
 	for range 3 {
-		orphans = append(orphans, p.expect(p.stdout, `^orphan pid=(\d+)$`)[1])
+		orphans = append(orphans, p.Expect(vfbin.Stdout, `^orphan pid=(\d+)$`)[1])
 	}
 	// In whatever order they are reaped.
 	reaped := map[string]bool{}
 	for !reaped[orphans[0]] || !reaped[orphans[1]] || !reaped[orphans[2]] {
-		reaped[p.expect(p.stderr, `msg="reaped an orphan" pid=(\d+) `)[1]] = true
+		reaped[p.Expect(vfbin.Stderr, `msg="reaped an orphan" pid=(\d+) `)[1]] = true
 	}
-	p.send("zombies")
-	if n := p.expect(p.stdout, `^zombies=(\d+)$`)[1]; n != "0" {
+	p.Send("zombies")
+	if n := p.Expect(vfbin.Stdout, `^zombies=(\d+)$`)[1]; n != "0" {
 		t.Errorf("%s zombies, want none", n)
 	}
-	p.send("exit 5")
-	if code := p.wait(); code != 5 {
+	p.Send("exit 5")
+	if code := p.Wait(); code != 5 {
 		t.Errorf("exit code %d, want the program's 5", code)
 	}
 }
@@ -231,34 +210,30 @@ func TestReapsAsPID1(t *testing.T) {
 // keeps running, the problem is logged once, and a change made during the
 // storm is picked up when it ends.
 func TestFaultStorm(t *testing.T) {
-	srv := mototest.Start(t)
-	sd := srv.Seeder(t, "us-east-1")
-	name := unique("watch/storm")
-	old, next := canary("storm1"), canary("storm2")
-	sd.Secret(name, old)
+	r := newRotating(t, "storm")
 	u := faultproxy.Unavailable
-	proxy := faultproxy.Serve(t, srv.URL, faultproxy.Config{Ops: map[string]faultproxy.Rule{
+	proxy := faultproxy.Serve(t, r.srv.URL, faultproxy.Config{Ops: map[string]faultproxy.Rule{
 		"secretsmanager.GetSecretValue": {Script: []faultproxy.Fault{faultproxy.None, u, u, u, u, u, u}},
 	}})
-	env := append(mototest.EndpointEnv(proxy.URL()), "VAL=secretsmanager:"+name, "VALUEFROM_MAX_ATTEMPTS=1")
+	env := append(mototest.EndpointEnv(proxy.URL()), "VAL=secretsmanager:"+r.name, "VALUEFROM_MAX_ATTEMPTS=1")
 	p := start(t, nil, env, args()...)
-	pid := p.expect(p.stdout, `^start pid=(\d+) `)[1]
-	p.expect(p.stderr, `level=WARN msg="watch: a reference could not be resolved`)
-	sd.NewVersion(name, next)
-	p.expect(p.stdout, `^term pid=`+pid+`$`)
-	if m := p.expect(p.stdout, `^start pid=(\d+) val=(.*) file=`); m[2] != next {
+	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
+	p.Expect(vfbin.Stderr, `level=WARN msg="watch: a reference could not be resolved`)
+	r.rotate()
+	p.Expect(vfbin.Stdout, `^term pid=`+pid+`$`)
+	if m := p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*) file=`); m[2] != r.next {
 		t.Error("the change made during the storm was not picked up")
 	}
-	p.signal(syscall.SIGTERM)
-	p.wait()
-	if n := len(p.lines(`level=WARN msg="watch: a reference could not be resolved`)); n != 1 {
+	p.Signal(syscall.SIGTERM)
+	p.Wait()
+	if n := len(p.Lines(`level=WARN msg="watch: a reference could not be resolved`)); n != 1 {
 		t.Errorf("the storm was logged %d times, want once", n)
 	}
 	if got := proxy.Counts()["secretsmanager.GetSecretValue"].Unavailable; got != 6 {
 		t.Errorf("%d answers were 503, want 6", got)
 	}
-	if n := len(p.lines(`^term pid=`)); n != 2 {
+	if n := len(p.Lines(`^term pid=`)); n != 2 {
 		t.Errorf("the program was stopped %d times, want twice (the change, then SIGTERM)", n)
 	}
-	noValues(t, "valuefrom's log", stderrOf(p), old, next)
+	noValues(t, "valuefrom's log", p.Log(), r.old, r.next)
 }
