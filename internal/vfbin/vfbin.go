@@ -143,3 +143,18 @@ func Environ(out string) map[string]string {
 	}
 	return m
 }
+
+// CheckEnviron reports each variable of want that is missing or wrong in
+// out, the output of env -0, as an error of tb that starts with label and
+// never shows a value.
+func CheckEnviron(tb testing.TB, label, out string, want map[string]string) {
+	tb.Helper()
+	got := Environ(out)
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			tb.Errorf("%s: %s missing from the child's environment", label, k)
+		} else if g != w {
+			tb.Errorf("%s: %s: got %d bytes, not the expected %d-byte value (values not shown)", label, k, len(g), len(w))
+		}
+	}
+}

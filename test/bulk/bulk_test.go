@@ -72,20 +72,6 @@ func noLeak(t *testing.T, label string, r vfbin.Result) {
 	}
 }
 
-// want checks the variables of want in the env -0 output out, without
-// printing a value.
-func want(t *testing.T, label, out string, want map[string]string) {
-	t.Helper()
-	got := vfbin.Environ(out)
-	for k, w := range want {
-		if g, ok := got[k]; !ok {
-			t.Errorf("%s: %s missing", label, k)
-		} else if g != w {
-			t.Errorf("%s: %s: got %d bytes, not the expected %d-byte value", label, k, len(g), len(w))
-		}
-	}
-}
-
 func writeFile(t *testing.T, name, data string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
@@ -130,7 +116,7 @@ func testEntrypoint(t *testing.T, env []string) {
 	for i := range nMany {
 		w[fmt.Sprintf("P%02d", i)] = fmt.Sprintf("canary-many-%02d", i)
 	}
-	want(t, "entrypoint", r.Stdout, w)
+	vfbin.CheckEnviron(t, "entrypoint", r.Stdout, w)
 	got := vfbin.Environ(r.Stdout)
 	if _, ok := got["NESTED_TOKEN"]; ok {
 		t.Errorf("a path without /** read a nested parameter")
@@ -143,7 +129,7 @@ func testEntrypoint(t *testing.T, env []string) {
 
 	r = run(t, env[:len(env)-4:len(env)-4], "", "--ssm-path", "/svc/prod/**", "--", "env", "-0")
 	noLeak(t, "recursive", r)
-	want(t, "recursive", r.Stdout, map[string]string{"NESTED_TOKEN": "canary-token-4", "DB_PASSWORD": "canary-db-1"})
+	vfbin.CheckEnviron(t, "recursive", r.Stdout, map[string]string{"NESTED_TOKEN": "canary-token-4", "DB_PASSWORD": "canary-db-1"})
 }
 
 func testEnvFileErrors(t *testing.T, env []string) {
@@ -192,7 +178,7 @@ func testEnvRoundTrip(t *testing.T, env []string) {
 		k, v, _ := strings.Cut(kv, "=")
 		wantVars[k] = v
 	}
-	want(t, "round trip", back.Stdout, wantVars)
+	vfbin.CheckEnviron(t, "round trip", back.Stdout, wantVars)
 }
 
 func testCheck(t *testing.T, env []string) {
@@ -328,7 +314,7 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 			switch r.Code {
 			case 0:
 				ok++
-				want(t, label, r.Stdout, w)
+				vfbin.CheckEnviron(t, label, r.Stdout, w)
 			case 4:
 				failed++
 				if r.Stdout != "" {
