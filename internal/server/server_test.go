@@ -753,6 +753,14 @@ func testGoneEvicts(t *testing.T, f *fixture) {
 		}
 	}
 
+	// wantNoStale asserts that, with AWS unavailable, path is answered
+	// with ServiceUnavailable rather than the value kept within the grace.
+	wantNoStale := func(step, path string) {
+		t.Helper()
+		g.fault.Store("unavailable")
+		defer g.fault.Store("")
+		wantError(step, path, http.StatusServiceUnavailable, "ServiceUnavailable")
+	}
 	// cached seeds the secret gone/name and reads it once through the
 	// server, which keeps it; it returns the secret and its path.
 	cached := func(t *testing.T, name string) (mototest.Secret, string) {
@@ -781,18 +789,14 @@ func testGoneEvicts(t *testing.T, f *fixture) {
 		deleteSecret(s.Name)
 		ts.clock.Advance(6 * time.Minute) // expired, well within the grace
 		wantError("past the TTL after the deletion", path, 0, "ResourceNotFoundException")
-		g.fault.Store("unavailable")
-		defer g.fault.Store("")
-		wantError("AWS unavailable within the grace, after a not-found", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+		wantNoStale("AWS unavailable within the grace, after a not-found", path)
 	})
 
 	t.Run("refreshNow is denied", func(t *testing.T) {
 		_, path := cached(t, "denied")
 		g.fault.Store("denied")
 		wantError("refreshNow=true denied", path+"&refreshNow=true", http.StatusBadRequest, "AccessDeniedException")
-		g.fault.Store("unavailable")
-		defer g.fault.Store("")
-		wantError("AWS unavailable after the denial", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+		wantNoStale("AWS unavailable after the denial", path)
 	})
 
 	t.Run("refreshNow fails transiently", func(t *testing.T) {
