@@ -124,7 +124,7 @@ func TestTimeout(t *testing.T) {
 // TestSignalWhileResolving checks that valuefrom, which may be PID 1 while
 // it resolves, stops on SIGTERM and exits 143.
 func TestSignalWhileResolving(t *testing.T) {
-	needBinary(t)
+	vfbin.Need(t)
 	addr, accepted := mototest.Stalled(t)
 	cmd := exec.Command(binary, "--", "true")
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=http://" + addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1", "A=ssm:/a"}

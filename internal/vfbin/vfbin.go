@@ -78,6 +78,13 @@ func Run(tb testing.TB, binary string, env []string, args ...string) Result {
 	tb.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = env
+	return RunCmd(tb, cmd)
+}
+
+// RunCmd runs cmd as Run runs the binary, for a command that needs more
+// than env and args, such as a Stdin. It sets cmd's Stdout and Stderr.
+func RunCmd(tb testing.TB, cmd *exec.Cmd) Result {
+	tb.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

@@ -6,7 +6,6 @@
 package bulk
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -59,10 +58,7 @@ func run(t *testing.T, env []string, stdin string, args ...string) vfbin.Result 
 	}
 	cmd := exec.Command(binary, args...)
 	cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Run()
-	return vfbin.Result{Code: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String()}
+	return vfbin.RunCmd(t, cmd)
 }
 
 func noLeak(t *testing.T, label string, r vfbin.Result) {
