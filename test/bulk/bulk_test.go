@@ -8,9 +8,7 @@ package bulk
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
@@ -68,15 +67,6 @@ func noLeak(t *testing.T, label string, r vfbin.Result) {
 	}
 }
 
-func writeFile(t *testing.T, name, data string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestBulk(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
@@ -94,8 +84,8 @@ func TestBulk(t *testing.T) {
 // the environment, then the later file, then the earlier, then paths and
 // JSON secrets.
 func testEntrypoint(t *testing.T, env []string) {
-	early := writeFile(t, "early.env", "LOG_LEVEL=early\nSHARED=early\nREF=ssm:/svc/ref\n")
-	late := writeFile(t, "late.env", "SHARED=late\n")
+	early := testfs.WriteFile(t, "early.env", "LOG_LEVEL=early\nSHARED=early\nREF=ssm:/svc/ref\n")
+	late := testfs.WriteFile(t, "late.env", "SHARED=late\n")
 	env = append(slices.Clone(env), "VALUEFROM_ENV_FILE="+early+","+late, "DB_PASSWORD=explicit", "VALUEFROM_SECRETS_JSON=secretsmanager:svc/json")
 	r := run(t, env, "STDIN_VAR=\"from stdin\"\nSHARED=stdin\n",
 		"--env-file", early, "--env-file", "-", "--env-file", late,
@@ -129,7 +119,7 @@ func testEntrypoint(t *testing.T, env []string) {
 }
 
 func testEnvFileErrors(t *testing.T, env []string) {
-	bad := writeFile(t, "bad.env", "GOOD=1\n# fine\nBAD=\"canary-bad $HOME\"\n")
+	bad := testfs.WriteFile(t, "bad.env", "GOOD=1\n# fine\nBAD=\"canary-bad $HOME\"\n")
 	for _, tc := range []struct {
 		label, stdin string
 		args         []string
@@ -178,7 +168,7 @@ func testEnvRoundTrip(t *testing.T, env []string) {
 }
 
 func testCheck(t *testing.T, env []string) {
-	envFile := writeFile(t, "c.env", "REF=ssm:/svc/ref\nMISSING=ssm:/svc/none\n")
+	envFile := testfs.WriteFile(t, "c.env", "REF=ssm:/svc/ref\nMISSING=ssm:/svc/none\n")
 	r := run(t, env, "", "check", "--format", "json", "--env-file", envFile,
 		"--ssm-path", "/svc/prod", "--ssm-path", "/svc/empty", "--secret-json", "secretsmanager:svc/json")
 	noLeak(t, "check", r)
@@ -251,7 +241,7 @@ func testPolicy(t *testing.T, env []string) {
 		t.Errorf("paths alone need no ssm:GetParameters: %q", got["ssm:GetParameters"])
 	}
 
-	envFile := writeFile(t, "p.env", "REF=ssm:/svc/ref\n")
+	envFile := testfs.WriteFile(t, "p.env", "REF=ssm:/svc/ref\n")
 	p, _ = policy("--env-file", envFile, "--secret-json", "secretsmanager:svc/json")
 	got = actions(p)
 	if _, ok := got["ssm:GetParametersByPath"]; ok {
