@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 )
 
 // canary is a secret value that must never appear in an error.
@@ -286,23 +287,9 @@ func TestEnvironmentCollisionWritesNothing(t *testing.T) {
 	if !errors.As(err, &fe) || strings.Contains(err.Error(), canary) {
 		t.Fatalf("Environment err = %v, want a FileError without the value", err)
 	}
-	if got := names(t, dir); len(got) != 0 {
+	if got := testfs.Names(t, dir); len(got) != 0 {
 		t.Errorf("files written: %q, want none", got)
 	}
-}
-
-// names lists the entries of dir, hidden ones too.
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ns []string
-	for _, e := range entries {
-		ns = append(ns, e.Name())
-	}
-	return ns
 }
 
 // TestBuildFilesRemove: Build says what it wrote, and Remove removes it:
@@ -330,7 +317,7 @@ func TestBuildFilesRemove(t *testing.T) {
 			if _, err := os.Stat(filepath.Dir(a)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("the directory Build made is left after Remove")
 			}
-		} else if got := names(t, given); !slices.Equal(got, []string{"KEEP"}) {
+		} else if got := testfs.Names(t, given); !slices.Equal(got, []string{"KEEP"}) {
 			t.Errorf("the directory given holds %q after Remove, want only what was there", got)
 		}
 	}
@@ -350,7 +337,7 @@ func TestEnvironmentFailureRemovesWhatWasWritten(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Var != "B_FILE" {
 		t.Fatalf("err = %v, want a FileError for B_FILE", err)
 	}
-	if got := names(t, dir); !slices.Equal(got, []string{"B"}) {
+	if got := testfs.Names(t, dir); !slices.Equal(got, []string{"B"}) {
 		t.Errorf("the files directory holds %q, want only B, as it was", got)
 	}
 }

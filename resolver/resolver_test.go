@@ -1,10 +1,6 @@
 package resolver
 
 import (
-	"github.com/valuefrom/valuefrom/internal/awsapi"
-
-	"github.com/valuefrom/valuefrom/resolver/reference"
-
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +19,9 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // fakeAWS answers GetSecretValue and GetParameters from memory and records

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
@@ -101,45 +101,11 @@ func TestBinaryExec(t *testing.T) {
 	})
 }
 
-// hangingAWS accepts connections and never answers, reporting each
-// accepted connection on the returned channel.
-func hangingAWS(t *testing.T) (url string, accepted <-chan struct{}) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := make(chan struct{}, 100)
-	done := make(chan []net.Conn)
-	go func() {
-		var conns []net.Conn
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				done <- conns
-				return
-			}
-			conns = append(conns, c)
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		for _, c := range <-done {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String(), ch
-}
-
 // TestTimeout: AWS that never answers costs VALUEFROM_TIMEOUT, and every
 // reference is named with a hint.
 func TestTimeout(t *testing.T) {
-	url, _ := hangingAWS(t)
-	isolateAWS(t, "AWS_ENDPOINT_URL="+url, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
+	addr, _ := mototest.Stalled(t)
+	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
 	start := time.Now()
 	r := runIn(t, []string{"VALUEFROM_TIMEOUT=1s", "A=ssm:/a", "B=secretsmanager:b"}, "--", "true")
 	if took := time.Since(start); took > 3*time.Second {
@@ -158,10 +124,10 @@ func TestTimeout(t *testing.T) {
 // TestSignalWhileResolving checks that valuefrom, which may be PID 1 while
 // it resolves, stops on SIGTERM and exits 143.
 func TestSignalWhileResolving(t *testing.T) {
-	needBinary(t)
-	url, accepted := hangingAWS(t)
+	vfbin.Need(t)
+	addr, accepted := mototest.Stalled(t)
 	cmd := exec.Command(binary, "--", "true")
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=" + url, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1", "A=ssm:/a"}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "AWS_ENDPOINT_URL=http://" + addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1", "A=ssm:/a"}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -12,17 +12,8 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 )
-
-// writeFile writes data to a new file named name and returns its path.
-func writeFile(t *testing.T, name, data string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // TestErrors runs valuefrom in-process into every error it finds before
 // calling AWS: the exit code, the error and hint lines, no setting's
@@ -30,10 +21,10 @@ func writeFile(t *testing.T, name, data string) string {
 func TestErrors(t *testing.T) {
 	isolateAWS(t)
 	dir := t.TempDir()
-	notExec := writeFile(t, "script", "#!/bin/sh\n")
+	notExec := testfs.WriteFile(t, "script", "#!/bin/sh\n")
 	os.Chmod(notExec, 0o644)
-	td := writeFile(t, "td.json", `{"containerDefinitions": [{"name": "app"}, {"name": "sidecar"}]}`)
-	bad := writeFile(t, "bad.json", "{\n  \"containerDefinitions\": [\n    {\"name\": \"app\",, }\n  ]\n}\n")
+	td := testfs.WriteFile(t, "td.json", `{"containerDefinitions": [{"name": "app"}, {"name": "sidecar"}]}`)
+	bad := testfs.WriteFile(t, "bad.json", "{\n  \"containerDefinitions\": [\n    {\"name\": \"app\",, }\n  ]\n}\n")
 	const secret = "canary-setting-value"
 	noRegion := []string{"AWS_EC2_METADATA_DISABLED=true"}
 	tests := []struct {

@@ -42,7 +42,7 @@ var envCommand = &command{
 			if err != nil {
 				return err
 			}
-			vars := envfmt.Select(env, func(name string) bool { return own[name] || res.FileVars[name] || res.Resolved(name) })
+			vars := written(env, own, res)
 			if err := envfmt.Write(c.stdout, f, vars); err != nil {
 				// What was not printed cannot be used: its files go too.
 				o.RemoveFiles(files)
@@ -51,4 +51,11 @@ var envCommand = &command{
 			return nil
 		}
 	},
+}
+
+// written selects from env the variables that env and render write: the
+// container's own with --task-def, those of the env files and the
+// resolved.
+func written(env []string, own map[string]bool, res *pipeline.Result) []envfmt.Var {
+	return envfmt.Select(env, func(name string) bool { return own[name] || res.FileVars[name] || res.Resolved(name) })
 }

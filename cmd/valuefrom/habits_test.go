@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 // testTopLevelIdentity: --region and --profile work on the entrypoint
@@ -90,16 +92,9 @@ func TestHelpAndVersionWords(t *testing.T) {
 // runBinaryStdin runs the binary as runBinary does, with stdin.
 func runBinaryStdin(t *testing.T, stdin string, env []string, args ...string) result {
 	t.Helper()
-	needBinary(t)
-	cmd := osexec.Command(binary, args...)
-	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
+	cmd := osexec.Command(vfbin.Need(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
-		t.Fatalf("running valuefrom: %v", err)
-	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	return runBinaryCmd(t, cmd, env)
 }
 
 // TestBinaryTaskDefStdin: --task-def - reads the task definition from

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -26,21 +25,7 @@ var update = flag.Bool("update", false, "rewrite testdata golden files")
 // tests; empty under -short, which builds nothing and starts no moto.
 var binary string
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	vfbin.Main(m, &binary)
-}
-
-// needBinary skips the test under -short.
-func needBinary(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end: not in -short")
-	}
-}
+func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
 
 // startMoto starts moto_server, except under -short, and points the SDK
 // of this process at it: the SDK reads its endpoint and credentials from
@@ -106,17 +91,15 @@ func runCtx(t *testing.T, ctx context.Context, env []string, args ...string) res
 // runBinary runs the binary with exactly env (plus PATH) and args.
 func runBinary(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	needBinary(t)
-	cmd := exec.Command(binary, args...)
+	return runBinaryCmd(t, exec.Command(vfbin.Need(t), args...), env)
+}
+
+// runBinaryCmd runs cmd, the binary, with exactly env (plus PATH).
+func runBinaryCmd(t *testing.T, cmd *exec.Cmd, env []string) result {
+	t.Helper()
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("running valuefrom: %v", err)
-	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	r := vfbin.RunCmd(t, cmd)
+	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
 }
 
 // environOf parses a list of NAME=VALUE entries.

@@ -15,6 +15,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/dotenvtest"
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 )
 
 // TestMoto runs valuefrom in-process against moto: the entrypoint, run,
@@ -245,7 +246,7 @@ func taskDefs(t *testing.T) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tds[shape] = writeFile(t, "td.json", string(data))
+		tds[shape] = testfs.WriteFile(t, "td.json", string(data))
 	}
 	return tds
 }
@@ -419,10 +420,10 @@ func testTaskDefs(t *testing.T) {
 				if data, _ := os.ReadFile(out); string(data) != "previous" {
 					t.Error("the existing file was changed")
 				}
-				if got := listDir(t, dir); !slices.Equal(got, []string{"app.env", "secrets"}) {
+				if got := testfs.Names(t, dir); !slices.Equal(got, []string{"app.env", "secrets"}) {
 					t.Errorf("directory holds %v, want app.env and secrets only", got)
 				}
-				if got := listDir(t, files); !slices.Equal(got, []string{".valuefrom-files", "A"}) {
+				if got := testfs.Names(t, files); !slices.Equal(got, []string{".valuefrom-files", "A"}) {
 					t.Errorf("secrets holds %v, want .valuefrom-files and A only", got)
 				}
 			})
@@ -497,17 +498,4 @@ func assertMode(t *testing.T, path string, perm os.FileMode, gid int) {
 	if got := int(fi.Sys().(*syscall.Stat_t).Gid); gid >= 0 && got != gid {
 		t.Errorf("%s: group %d, want %d", path, got, gid)
 	}
-}
-
-func listDir(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
 }

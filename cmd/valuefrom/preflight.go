@@ -26,21 +26,17 @@ var checkCommand = &command{
 			if *ttl < 0 {
 				return usagef("--ttl must not be negative")
 			}
-			vars, err := o.Vars(ctx, c.environ)
+			vars, err := examined(ctx, o, c.environ)
 			if err != nil {
-				return err
-			}
-			if vars, _, err = o.ReadEnvFiles(ctx, vars); err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 			defer cancel()
-			cfg, err := pipeline.AWSConfig(ctx, *o, c.environ, true)
+			checker, err := newChecker(ctx, o, c.environ, preflight.Config{RotationWindow: *ttl, Settings: o.TaskDef != ""})
 			if err != nil {
 				return err
 			}
-			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl,
-				Settings: o.TaskDef != ""}).CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
+			rep := checker.CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
 			if *format == "json" {
 				err = rep.WriteJSON(c.stdout)
 			} else {
@@ -73,11 +69,8 @@ var policyCommand = &command{
 			if *account != "" && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(*account) {
 				return usagef("--account must be a 12-digit account ID, not %q", *account)
 			}
-			vars, err := o.Vars(ctx, c.environ)
+			vars, err := examined(ctx, o, c.environ)
 			if err != nil {
-				return err
-			}
-			if vars, _, err = o.ReadEnvFiles(ctx, vars); err != nil {
 				return err
 			}
 			reqs, err := pipeline.Find(vars, o.Skip)
@@ -89,11 +82,11 @@ var policyCommand = &command{
 			}
 			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 			defer cancel()
-			cfg, err := pipeline.AWSConfig(ctx, *o, c.environ, true)
+			checker, err := newChecker(ctx, o, c.environ, preflight.Config{Account: *account})
 			if err != nil {
 				return err
 			}
-			p, notes, err := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Account: *account}).PolicyFor(ctx, reqs, preflight.InputsOf(*o))
+			p, notes, err := checker.PolicyFor(ctx, reqs, preflight.InputsOf(*o))
 			if err != nil {
 				return err
 			}
@@ -116,4 +109,27 @@ var policyCommand = &command{
 			return nil
 		}
 	},
+}
+
+// examined returns the variables check and policy examine: with --task-def
+// the container's, else environ; over those of the env files.
+func examined(ctx context.Context, o *pipeline.Options, environ []string) ([]string, error) {
+	vars, err := o.Vars(ctx, environ)
+	if err != nil {
+		return nil, err
+	}
+	vars, _, err = o.ReadEnvFiles(ctx, vars)
+	return vars, err
+}
+
+// newChecker returns a preflight.Checker made of pc with the AWS
+// configuration and the concurrency of o; ctx bounds the configuration's
+// lookups.
+func newChecker(ctx context.Context, o *pipeline.Options, environ []string, pc preflight.Config) (*preflight.Checker, error) {
+	cfg, err := pipeline.AWSConfig(ctx, *o, environ, true)
+	if err != nil {
+		return nil, err
+	}
+	pc.AWS, pc.Concurrency = cfg, o.Settings.Concurrency
+	return preflight.New(pc), nil
 }

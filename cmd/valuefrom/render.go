@@ -63,7 +63,7 @@ var renderCommand = &command{
 			}
 			write := func(res *pipeline.Result) error {
 				env := exec.Environ(res.Environ, res.Set(), settings.IsSetting)
-				vars := envfmt.Select(env, func(name string) bool { return own[name] || res.FileVars[name] || res.Resolved(name) })
+				vars := written(env, own, res)
 				return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
 			}
 			if err := write(res); err != nil || o.Settings.Watch == 0 {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 const serveToken = "serve-token-0d9c7b3a5e1f"
@@ -39,7 +41,7 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // it says it is listening.
 func startServe(t *testing.T, env []string, args ...string) *serving {
 	t.Helper()
-	needBinary(t)
+	vfbin.Need(t)
 	s := &serving{lines: make(chan string, 100), done: make(chan struct{})}
 	s.cmd = exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	s.cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)

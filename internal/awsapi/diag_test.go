@@ -23,6 +23,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -104,24 +105,11 @@ func TestConnectionRefusedAtDeadline(t *testing.T) {
 // TestNoAnswerAtDeadline: an endpoint that accepts and never answers is a
 // timeout, naming the endpoint.
 func TestNoAnswerAtDeadline(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	err = getParameter(t, "http://"+l.Addr().String(), 3, 300*time.Millisecond)
+	addr, _ := mototest.Stalled(t)
+	err := getParameter(t, "http://"+addr, 3, 300*time.Millisecond)
 	c := Classify(err)
-	if c.Code != CodeTimeout || c.Endpoint != l.Addr().String() || !strings.Contains(c.Message, "no answer from "+l.Addr().String()) {
-		t.Errorf("Classify = %+v; want a timeout naming %s", c, l.Addr())
+	if c.Code != CodeTimeout || c.Endpoint != addr || !strings.Contains(c.Message, "no answer from "+addr) {
+		t.Errorf("Classify = %+v; want a timeout naming %s", c, addr)
 	}
 }
 

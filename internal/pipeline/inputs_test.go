@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
@@ -47,23 +47,13 @@ func TestPaths(t *testing.T) {
 	}
 }
 
-// writeFile writes data to a file in a new directory and returns its path.
-func writeFile(t *testing.T, name, data string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // TestReadEnvFiles: the environment wins over every file, a later file
 // over an earlier one; "-" is standard input.
 func TestReadEnvFiles(t *testing.T) {
 	var log bytes.Buffer
 	o := options(t, &log)
-	first := writeFile(t, "first.env", "A=first\nB=first\nC=first\nONLY_FIRST=1\n")
-	second := writeFile(t, "second.env", "# later wins\nB=second\nC=\"second\"\n")
+	first := testfs.WriteFile(t, "first.env", "A=first\nB=first\nC=first\nONLY_FIRST=1\n")
+	second := testfs.WriteFile(t, "second.env", "# later wins\nB=second\nC=\"second\"\n")
 	o.Settings.EnvFile = []string{first, "-", second}
 	o.Stdin = strings.NewReader("C=stdin\nD='stdin'\n")
 	environ, names, err := o.ReadEnvFiles(context.Background(), []string{"A=env", "PATH=/bin"})
@@ -91,7 +81,7 @@ func TestReadEnvFiles(t *testing.T) {
 
 func TestReadEnvFilesErrors(t *testing.T) {
 	var log bytes.Buffer
-	bad := writeFile(t, "bad.env", "OK=1\nSECRET=\"canary-file-5d1e$HOME\"\n")
+	bad := testfs.WriteFile(t, "bad.env", "OK=1\nSECRET=\"canary-file-5d1e$HOME\"\n")
 	tests := []struct {
 		name  string
 		files []string
@@ -179,7 +169,7 @@ func bulkMoto(t *testing.T) {
 
 func TestResolveBulkMoto(t *testing.T) {
 	bulkMoto(t)
-	envFile := writeFile(t, "app.env", "API_KEY=from-file\nFROM_ENVFILE=ssm:/bulk/file-ref\n")
+	envFile := testfs.WriteFile(t, "app.env", "API_KEY=from-file\nFROM_ENVFILE=ssm:/bulk/file-ref\n")
 	tests := []struct {
 		name    string
 		set     func(o *pipeline.Options)
@@ -320,7 +310,7 @@ func TestResolveBulkResult(t *testing.T) {
 	bulkMoto(t)
 	var log bytes.Buffer
 	o := options(t, &log)
-	o.Settings.EnvFile = []string{writeFile(t, "a.env", "LITERAL=x\n")}
+	o.Settings.EnvFile = []string{testfs.WriteFile(t, "a.env", "LITERAL=x\n")}
 	o.Settings.SsmPaths = []string{"/bulk/app"}
 	res, err := pipeline.Resolve(context.Background(), o, []string{"HOME=/root"})
 	if err != nil {

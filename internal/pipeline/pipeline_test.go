@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -293,38 +292,16 @@ func TestResolveMoto(t *testing.T) {
 // TestResolveDeadline: AWS that accepts connections and never answers
 // costs the settings' timeout, not more, and every reference is named.
 func TestResolveDeadline(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	accepted := make(chan struct{})
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-accepted
-		for _, c := range conns {
-			c.Close()
-		}
-	})
+	addr, _ := mototest.Stalled(t)
 	noAWS(t)
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL": "http://" + l.Addr().String(), "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"} {
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": "http://" + addr, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"} {
 		t.Setenv(k, v)
 	}
 	var log bytes.Buffer
 	o := options(t, &log)
 	o.Settings.Timeout = time.Second
 	start := time.Now()
-	_, err = pipeline.Resolve(context.Background(), o, []string{"A=ssm:/a", "B=secretsmanager:b"})
+	_, err := pipeline.Resolve(context.Background(), o, []string{"A=ssm:/a", "B=secretsmanager:b"})
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("took %v with a 1s timeout", took)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -89,27 +90,14 @@ func waitFor(t *testing.T, log records, done <-chan error, ok func(map[string]an
 // progress lines naming what is pending, where, and the attempts, until
 // Resolve returns; none after.
 func TestProgressStalled(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	awsAt(t, "http://"+l.Addr().String())
+	addr, _ := mototest.Stalled(t)
+	awsAt(t, "http://"+addr)
 	shortProgress(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log, done := resolveInBackground(t, ctx, []string{"A=ssm:/a", "B=ssm:/b", "C=secretsmanager:c", "D=arn:aws:ssm:eu-west-1:123456789012:parameter/d"})
 	rec := waitFor(t, log, done, func(rec map[string]any) bool { return rec["attempts"].(int64) >= 3 })
-	want := map[string]any{"pending": int64(4), "references": int64(4), "endpoint": l.Addr().String(),
+	want := map[string]any{"pending": int64(4), "references": int64(4), "endpoint": addr,
 		"waiting_on": "secretsmanager us-east-1: 1, ssm eu-west-1: 1, ssm us-east-1: 2"}
 	for k, v := range want {
 		if rec[k] != v {

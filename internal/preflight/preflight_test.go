@@ -66,6 +66,24 @@ type want struct {
 	code                     string // a problem code the row must have
 }
 
+// eachRow calls check with each row of rep and the want of its variable,
+// reports a row that wants does not name, and returns the rows' variables
+// in order.
+func eachRow[W any](t *testing.T, rep *Report, wants map[string]W, check func(Row, W)) []string {
+	t.Helper()
+	var vars []string
+	for _, r := range rep.Rows {
+		vars = append(vars, r.Var)
+		w, ok := wants[r.Var]
+		if !ok {
+			t.Errorf("unexpected row %s", r.Var)
+			continue
+		}
+		check(r, w)
+	}
+	return vars
+}
+
 func compare(t *testing.T, r Row, w want) {
 	t.Helper()
 	if r.Exists != w.exists || (w.version != "" && r.Version != w.version) || (w.jsonKey != "" && r.JSONKey != w.jsonKey) {
@@ -146,16 +164,7 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 		"NO_PARAM":      {exists: No, verdict: Fail, code: "ParameterNotFound"},
 		"MALFORMED":     {exists: Unknown, verdict: Fail, code: resolver.CodeSyntax},
 	}
-	var got []string
-	for _, r := range rep.Rows {
-		got = append(got, r.Var)
-		w, ok := wants[r.Var]
-		if !ok {
-			t.Errorf("unexpected row %s", r.Var)
-			continue
-		}
-		compare(t, r, w)
-	}
+	got := eachRow(t, rep, wants, func(r Row, w want) { compare(t, r, w) })
 	var wantOrder []string
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")

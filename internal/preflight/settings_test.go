@@ -29,18 +29,11 @@ func TestCheckSettings(t *testing.T) {
 		"VALUEFROM_FOO":         {Warning, CodeUnknownSetting, "valuefrom -h lists the settings"},
 		"VALUEFROM_CONCURRENCY": {Fail, CodeInvalidSetting, "exit 2 at start"},
 	}
-	var order []string
-	for _, r := range rep.Rows {
-		order = append(order, r.Var)
-		w, ok := wants[r.Var]
-		if !ok {
-			t.Errorf("unexpected row %s", r.Var)
-			continue
-		}
+	order := eachRow(t, rep, wants, func(r Row, w want) {
 		if r.Verdict != w.verdict || !r.Setting || len(r.Problems) != 1 || r.Problems[0].Code != w.code || !strings.Contains(r.Problems[0].Hint, w.hint) {
 			t.Errorf("%s: %+v; want verdict %s, code %s, a hint with %q", r.Var, r, w.verdict, w.code, w.hint)
 		}
-	}
+	})
 	if got := strings.Join(order, " "); got != "VALUEFROM_TIMEOUT VALUEFROM_TIMOUT VALUEFROM_FOO VALUEFROM_CONCURRENCY" {
 		t.Errorf("rows in order %s, want the environment's", got)
 	}

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/readfile"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 )
 
 // bound is how long a read that ctx has ended may take to return: far
@@ -39,17 +39,8 @@ func waitErr(t *testing.T, done <-chan error) error {
 	}
 }
 
-func mkfifo(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	return path
-}
-
 func TestReadFIFOWithoutWriterReturnsWhenContextEnds(t *testing.T) {
-	path := mkfifo(t)
+	path := testfs.FIFO(t)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	done := readAsync(ctx, path)
 	stop := errors.New("stopped by the test")
@@ -60,7 +51,7 @@ func TestReadFIFOWithoutWriterReturnsWhenContextEnds(t *testing.T) {
 }
 
 func TestReadFIFOWithIdleWriterReturnsWhenContextEnds(t *testing.T) {
-	path := mkfifo(t)
+	path := testfs.FIFO(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -84,7 +75,7 @@ func TestReadFIFOWithIdleWriterReturnsWhenContextEnds(t *testing.T) {
 }
 
 func TestReadFIFO(t *testing.T) {
-	path := mkfifo(t)
+	path := testfs.FIFO(t)
 	done := make(chan []byte, 1)
 	go func() {
 		data, err := readfile.Read(context.Background(), path, 1<<10)

@@ -753,12 +753,28 @@ func testGoneEvicts(t *testing.T, f *fixture) {
 		}
 	}
 
-	t.Run("refreshNow finds it deleted", func(t *testing.T) {
-		s := seed.Secret("gone/refreshed", mototest.Canary+"-gone-refreshed")
+	// wantNoStale asserts that, with AWS unavailable, path is answered
+	// with ServiceUnavailable rather than the value kept within the grace.
+	wantNoStale := func(step, path string) {
+		t.Helper()
+		g.fault.Store("unavailable")
+		defer g.fault.Store("")
+		wantError(step, path, http.StatusServiceUnavailable, "ServiceUnavailable")
+	}
+	// cached seeds the secret gone/name and reads it once through the
+	// server, which keeps it; it returns the secret and its path.
+	cached := func(t *testing.T, name string) (mototest.Secret, string) {
+		t.Helper()
+		s := seed.Secret("gone/"+name, mototest.Canary+"-gone-"+name)
 		path := "/secretsmanager/get?secretId=" + s.Name
 		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
 			t.Fatal("wrong first value (not shown)")
 		}
+		return s, path
+	}
+
+	t.Run("refreshNow finds it deleted", func(t *testing.T) {
+		s, path := cached(t, "refreshed")
 		deleteSecret(s.Name)
 		wantError("refreshNow=true after the deletion", path+"&refreshNow=true", 0, "ResourceNotFoundException")
 		calls := g.count(getSecretValue)
@@ -769,38 +785,22 @@ func testGoneEvicts(t *testing.T, f *fixture) {
 	})
 
 	t.Run("past the TTL, then AWS fails", func(t *testing.T) {
-		s := seed.Secret("gone/expired", mototest.Canary+"-gone-expired")
-		path := "/secretsmanager/get?secretId=" + s.Name
-		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
-			t.Fatal("wrong first value (not shown)")
-		}
+		s, path := cached(t, "expired")
 		deleteSecret(s.Name)
 		ts.clock.Advance(6 * time.Minute) // expired, well within the grace
 		wantError("past the TTL after the deletion", path, 0, "ResourceNotFoundException")
-		g.fault.Store("unavailable")
-		defer g.fault.Store("")
-		wantError("AWS unavailable within the grace, after a not-found", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+		wantNoStale("AWS unavailable within the grace, after a not-found", path)
 	})
 
 	t.Run("refreshNow is denied", func(t *testing.T) {
-		s := seed.Secret("gone/denied", mototest.Canary+"-gone-denied")
-		path := "/secretsmanager/get?secretId=" + s.Name
-		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
-			t.Fatal("wrong first value (not shown)")
-		}
+		_, path := cached(t, "denied")
 		g.fault.Store("denied")
 		wantError("refreshNow=true denied", path+"&refreshNow=true", http.StatusBadRequest, "AccessDeniedException")
-		g.fault.Store("unavailable")
-		defer g.fault.Store("")
-		wantError("AWS unavailable after the denial", path, http.StatusServiceUnavailable, "ServiceUnavailable")
+		wantNoStale("AWS unavailable after the denial", path)
 	})
 
 	t.Run("refreshNow fails transiently", func(t *testing.T) {
-		s := seed.Secret("gone/kept", mototest.Canary+"-gone-kept")
-		path := "/secretsmanager/get?secretId=" + s.Name
-		if decode(t, ts.get(t, path))["SecretString"] != s.Value {
-			t.Fatal("wrong first value (not shown)")
-		}
+		s, path := cached(t, "kept")
 		g.fault.Store("unavailable")
 		wantError("refreshNow=true unavailable", path+"&refreshNow=true", http.StatusServiceUnavailable, "ServiceUnavailable")
 		if decode(t, ts.get(t, path))["SecretString"] != s.Value {

@@ -78,6 +78,13 @@ func Run(tb testing.TB, binary string, env []string, args ...string) Result {
 	tb.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = env
+	return RunCmd(tb, cmd)
+}
+
+// RunCmd runs cmd as Run runs the binary, for a command that needs more
+// than env and args, such as a Stdin. It sets cmd's Stdout and Stderr.
+func RunCmd(tb testing.TB, cmd *exec.Cmd) Result {
+	tb.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -142,4 +149,19 @@ func Environ(out string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// CheckEnviron reports each variable of want that is missing or wrong in
+// out, the output of env -0, as an error of tb that starts with label and
+// never shows a value.
+func CheckEnviron(tb testing.TB, label, out string, want map[string]string) {
+	tb.Helper()
+	got := Environ(out)
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			tb.Errorf("%s: %s missing from the child's environment", label, k)
+		} else if g != w {
+			tb.Errorf("%s: %s: got %d bytes, not the expected %d-byte value (values not shown)", label, k, len(g), len(w))
+		}
+	}
 }

@@ -6,12 +6,9 @@
 package bulk
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +20,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
@@ -59,10 +57,7 @@ func run(t *testing.T, env []string, stdin string, args ...string) vfbin.Result 
 	}
 	cmd := exec.Command(binary, args...)
 	cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Run()
-	return vfbin.Result{Code: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String()}
+	return vfbin.RunCmd(t, cmd)
 }
 
 func noLeak(t *testing.T, label string, r vfbin.Result) {
@@ -70,29 +65,6 @@ func noLeak(t *testing.T, label string, r vfbin.Result) {
 	if strings.Contains(r.Stderr, "canary") {
 		t.Errorf("%s: a value leaked on stderr", label)
 	}
-}
-
-// want checks the variables of want in the env -0 output out, without
-// printing a value.
-func want(t *testing.T, label, out string, want map[string]string) {
-	t.Helper()
-	got := vfbin.Environ(out)
-	for k, w := range want {
-		if g, ok := got[k]; !ok {
-			t.Errorf("%s: %s missing", label, k)
-		} else if g != w {
-			t.Errorf("%s: %s: got %d bytes, not the expected %d-byte value", label, k, len(g), len(w))
-		}
-	}
-}
-
-func writeFile(t *testing.T, name, data string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 func TestBulk(t *testing.T) {
@@ -112,8 +84,8 @@ func TestBulk(t *testing.T) {
 // the environment, then the later file, then the earlier, then paths and
 // JSON secrets.
 func testEntrypoint(t *testing.T, env []string) {
-	early := writeFile(t, "early.env", "LOG_LEVEL=early\nSHARED=early\nREF=ssm:/svc/ref\n")
-	late := writeFile(t, "late.env", "SHARED=late\n")
+	early := testfs.WriteFile(t, "early.env", "LOG_LEVEL=early\nSHARED=early\nREF=ssm:/svc/ref\n")
+	late := testfs.WriteFile(t, "late.env", "SHARED=late\n")
 	env = append(slices.Clone(env), "VALUEFROM_ENV_FILE="+early+","+late, "DB_PASSWORD=explicit", "VALUEFROM_SECRETS_JSON=secretsmanager:svc/json")
 	r := run(t, env, "STDIN_VAR=\"from stdin\"\nSHARED=stdin\n",
 		"--env-file", early, "--env-file", "-", "--env-file", late,
@@ -130,7 +102,7 @@ func testEntrypoint(t *testing.T, env []string) {
 	for i := range nMany {
 		w[fmt.Sprintf("P%02d", i)] = fmt.Sprintf("canary-many-%02d", i)
 	}
-	want(t, "entrypoint", r.Stdout, w)
+	vfbin.CheckEnviron(t, "entrypoint", r.Stdout, w)
 	got := vfbin.Environ(r.Stdout)
 	if _, ok := got["NESTED_TOKEN"]; ok {
 		t.Errorf("a path without /** read a nested parameter")
@@ -143,11 +115,11 @@ func testEntrypoint(t *testing.T, env []string) {
 
 	r = run(t, env[:len(env)-4:len(env)-4], "", "--ssm-path", "/svc/prod/**", "--", "env", "-0")
 	noLeak(t, "recursive", r)
-	want(t, "recursive", r.Stdout, map[string]string{"NESTED_TOKEN": "canary-token-4", "DB_PASSWORD": "canary-db-1"})
+	vfbin.CheckEnviron(t, "recursive", r.Stdout, map[string]string{"NESTED_TOKEN": "canary-token-4", "DB_PASSWORD": "canary-db-1"})
 }
 
 func testEnvFileErrors(t *testing.T, env []string) {
-	bad := writeFile(t, "bad.env", "GOOD=1\n# fine\nBAD=\"canary-bad $HOME\"\n")
+	bad := testfs.WriteFile(t, "bad.env", "GOOD=1\n# fine\nBAD=\"canary-bad $HOME\"\n")
 	for _, tc := range []struct {
 		label, stdin string
 		args         []string
@@ -192,11 +164,11 @@ func testEnvRoundTrip(t *testing.T, env []string) {
 		k, v, _ := strings.Cut(kv, "=")
 		wantVars[k] = v
 	}
-	want(t, "round trip", back.Stdout, wantVars)
+	vfbin.CheckEnviron(t, "round trip", back.Stdout, wantVars)
 }
 
 func testCheck(t *testing.T, env []string) {
-	envFile := writeFile(t, "c.env", "REF=ssm:/svc/ref\nMISSING=ssm:/svc/none\n")
+	envFile := testfs.WriteFile(t, "c.env", "REF=ssm:/svc/ref\nMISSING=ssm:/svc/none\n")
 	r := run(t, env, "", "check", "--format", "json", "--env-file", envFile,
 		"--ssm-path", "/svc/prod", "--ssm-path", "/svc/empty", "--secret-json", "secretsmanager:svc/json")
 	noLeak(t, "check", r)
@@ -269,7 +241,7 @@ func testPolicy(t *testing.T, env []string) {
 		t.Errorf("paths alone need no ssm:GetParameters: %q", got["ssm:GetParameters"])
 	}
 
-	envFile := writeFile(t, "p.env", "REF=ssm:/svc/ref\n")
+	envFile := testfs.WriteFile(t, "p.env", "REF=ssm:/svc/ref\n")
 	p, _ = policy("--env-file", envFile, "--secret-json", "secretsmanager:svc/json")
 	got = actions(p)
 	if _, ok := got["ssm:GetParametersByPath"]; ok {
@@ -328,7 +300,7 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 			switch r.Code {
 			case 0:
 				ok++
-				want(t, label, r.Stdout, w)
+				vfbin.CheckEnviron(t, label, r.Stdout, w)
 			case 4:
 				failed++
 				if r.Stdout != "" {

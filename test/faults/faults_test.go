@@ -96,20 +96,6 @@ func run(t *testing.T, env []string, args ...string) vfbin.Result {
 	return vfbin.Run(t, binary, env, args...)
 }
 
-// checkEnv reports every variable of want that is missing or wrong in the
-// env -0 output out, without printing a value.
-func checkEnv(t *testing.T, label, out string, want map[string]string) {
-	t.Helper()
-	got := vfbin.Environ(out)
-	for k, w := range want {
-		if g, ok := got[k]; !ok {
-			t.Errorf("%s: %s missing from the child's environment", label, k)
-		} else if g != w {
-			t.Errorf("%s: %s: got %d bytes, not the expected %d-byte value (values not shown)", label, k, len(g), len(w))
-		}
-	}
-}
-
 func checkNoLeak(t *testing.T, label, stderr string) {
 	t.Helper()
 	if strings.Contains(stderr, "canary") {
@@ -180,7 +166,7 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 			t.Errorf("%s: exit code %d, want 0; failures: %v", label, r.Code, failures(r.Stderr))
 			continue
 		}
-		checkEnv(t, label, r.Stdout, want)
+		vfbin.CheckEnviron(t, label, r.Stdout, want)
 		slowest = max(slowest, r.Took)
 	}
 	var total faultproxy.Stats
@@ -350,7 +336,7 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 	if r.Code != 0 {
 		t.Fatalf("exit code %d, want 0; failures: %v", r.Code, failures(r.Stderr))
 	}
-	checkEnv(t, "minimum calls", r.Stdout, want)
+	vfbin.CheckEnviron(t, "minimum calls", r.Stdout, want)
 
 	ceil10 := func(n int) int { return (n + 9) / 10 }
 	wantCalls := map[string]int{

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/testfs"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
@@ -19,20 +20,6 @@ const (
 	exitNotFound = 127
 	fileCanary   = "canary-file-93b1"
 )
-
-// entries lists dir, hidden entries too.
-func entries(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	return names
-}
 
 // TestFilesRemovedWhenTheCommandDoesNotStart: a script whose interpreter
 // is missing is found, so the _FILE files are written, then exec fails
@@ -54,7 +41,7 @@ func TestFilesRemovedWhenTheCommandDoesNotStart(t *testing.T) {
 		if r.Code != exitNotFound {
 			t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitNotFound, r.Stderr)
 		}
-		if got := entries(t, files); len(got) != 0 {
+		if got := testfs.Names(t, files); len(got) != 0 {
 			t.Errorf("%q: left in the files directory: %q", args, got)
 		}
 		if strings.Contains(r.Stderr, fileCanary) {
@@ -77,7 +64,7 @@ func TestEnvFormatErrorRemovesFiles(t *testing.T) {
 	if r.Code != exitOutput || r.Stdout != "" {
 		t.Errorf("exit %d with %d bytes printed, want %d and nothing; stderr: %s", r.Code, len(r.Stdout), exitOutput, r.Stderr)
 	}
-	if got := entries(t, files); len(got) != 0 {
+	if got := testfs.Names(t, files); len(got) != 0 {
 		t.Errorf("left in the files directory: %q", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valuefrom/valuefrom/internal/testfs"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
@@ -25,15 +26,6 @@ const (
 // bound is how long a process is given to do what a test waits for: far
 // more than it needs, so that only a hang fails.
 const bound = 20 * time.Second
-
-func mkfifo(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	return path
-}
 
 // start starts valuefrom with env and args; it is killed when the test
 // ends.
@@ -100,7 +92,7 @@ func TestFIFOGivesWayToSIGTERM(t *testing.T) {
 	for writer, ready := range writers {
 		for name := range fifoCases("") {
 			t.Run(writer+"/"+name, func(t *testing.T) {
-				fifo := mkfifo(t)
+				fifo := testfs.FIFO(t)
 				p := start(t, []string{"VALUEFROM_TOKEN_FILE=" + fifo}, fifoCases(fifo)[name]...)
 				ready(t, p, fifo)
 				p.Signal(syscall.SIGTERM)
