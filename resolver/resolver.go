@@ -1,9 +1,9 @@
-// Package resolver owns what a reference means and how it is fetched: the
-// reference grammar (Parse), the AWS calls that fetch secrets and
-// parameters (one client per region, SSM names batched ten to a call,
-// duplicates fetched once, calls run concurrently under a bound), the
-// rendering of a fetched value (JSON keys, binary values) and the errors
-// that say why a reference failed; Config.Hint adds what to do about them.
+// Package resolver fetches what references name (the grammar is package
+// resolver/reference): one client per region, SSM names batched ten to a
+// call, duplicates fetched once, calls run concurrently under a bound; it
+// renders a fetched value (JSON keys, binary values) and returns errors
+// that say why a reference failed, naming the variable and the reference;
+// Config.Hint adds what to do about them.
 //
 // It never logs, returns or formats a value except as the result of
 // Resolve.
@@ -177,14 +177,6 @@ func (r *Resolver) done(fs ...*fetch) {
 	for _, f := range fs {
 		r.wait(f, -f.vars)
 	}
-}
-
-// A Request asks for one variable's reference.
-type Request struct {
-	Var string
-	Ref reference.Ref
-	// ToFile says the value goes to a file, where binary bytes are fine.
-	ToFile bool
 }
 
 // A Value is a resolved reference.
