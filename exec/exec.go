@@ -1,7 +1,11 @@
-// Package exec owns the last step of the entrypoint: building the child's
-// environment from the resolved values, finding the command in the PATH of
-// that environment, and replacing valuefrom with it, so that the command
-// becomes PID 1 and receives signals directly.
+// Package exec turns a resolved environment into a running process:
+// building the child's environment from the resolved values (Environment,
+// Build: _FILE values go to private files, removed again if the command
+// does not start), finding the command in the PATH of that environment,
+// and either replacing the process with it (Exec), so that the command
+// becomes PID 1 and receives signals directly, or keeping it as a child
+// (Supervisor): signals forwarded, stopped and restarted on demand, its
+// exit code passed on, orphans reaped.
 package exec
 
 import (
