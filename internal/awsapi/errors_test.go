@@ -215,3 +215,37 @@ func TestMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestFailOver(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"503", answered(503, &smithy.GenericAPIError{Code: "ServiceUnavailable", Fault: smithy.FaultServer}), true},
+		{"throttled past the retries", answered(400, apiError("ThrottlingException", "Rate exceeded")), true},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"timeout", context.DeadlineExceeded, true},
+		{"not found", answered(400, apiError("ResourceNotFoundException", "no such secret")), false},
+		{"parameter not found", apiError("ParameterNotFound", ""), false},
+		{"missing version", answered(400, apiError("ParameterVersionNotFound", "")), false},
+		{"denied", answered(400, apiError("AccessDeniedException", "not authorized")), false},
+		{"KMS disabled", answered(400, apiError("KMSInvalidStateException", "is disabled")), false},
+		{"scheduled for deletion", answered(400, apiError("InvalidRequestException", "marked for deletion")), false},
+		{"ARN mismatch", fmt.Errorf("%w: asked for x", ErrARNMismatch), false},
+		{"canceled", context.Canceled, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Classify(tt.err)
+			if got := c.FailOver(); got != tt.want {
+				t.Errorf("Classify(%v).FailOver() = %v, want %v (Definitive %v)", tt.err, got, tt.want, c.Definitive())
+			}
+		})
+	}
+	for _, code := range []string{CodeJSONKey, CodeNotJSONObject, CodeNotFound} {
+		if c := ClassOf(code, nil); !c.Definitive() {
+			t.Errorf("ClassOf(%s).Definitive() = false, want true", code)
+		}
+	}
+}
