@@ -9,6 +9,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 var checkCommand = &command{
@@ -40,7 +41,7 @@ var checkCommand = &command{
 				return err
 			}
 			rep := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, RotationWindow: *ttl,
-				Settings: o.TaskDef != ""}).CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
+				Settings: o.TaskDef != "", FallbackRegions: settings.Items(o.Settings.FallbackRegions)}).CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
 			if *format == "json" {
 				err = rep.WriteJSON(c.stdout)
 			} else {
@@ -93,7 +94,8 @@ var policyCommand = &command{
 			if err != nil {
 				return err
 			}
-			p, notes, err := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Account: *account}).PolicyFor(ctx, reqs, preflight.InputsOf(*o))
+			p, notes, err := preflight.New(preflight.Config{AWS: cfg, Concurrency: o.Settings.Concurrency, Account: *account,
+				FallbackRegions: settings.Items(o.Settings.FallbackRegions)}).PolicyFor(ctx, reqs, preflight.InputsOf(*o))
 			if err != nil {
 				return err
 			}

@@ -230,3 +230,31 @@ func TestPrimaryUpNoHedge(t *testing.T) {
 		t.Errorf("us-west-2 saw %d requests with us-east-1 up, want 0 and fallback=0:\n%s", got, res.Stderr)
 	}
 }
+
+// TestCheckAndPolicy: check lists each secret's replicas; a fallback
+// region without one is a warning naming it. policy names the replicas.
+func TestCheckAndPolicy(t *testing.T) {
+	bin := vfbin.Need(t)
+	w := newWorld(t)
+	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
+		"DB=secretsmanager:fo/db", "VALUEFROM_FALLBACK_REGIONS=us-west-2,eu-west-1")
+	res := vfbin.Run(t, bin, env, "check")
+	if res.Code != 6 {
+		t.Fatalf("check: exit %d, want 6 (warnings); stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stdout, "us-west-2 InSync") || !strings.Contains(res.Stdout, "eu-west-1 no replica") ||
+		!strings.Contains(res.Stdout, "NoReplicaInFallbackRegion: no replica in the fallback region eu-west-1") {
+		t.Errorf("check does not list us-west-2's replica and warn of eu-west-1's missing one:\n%s", res.Stdout)
+	}
+	checkNoCanary(t, res.Stdout+res.Stderr)
+
+	res = vfbin.Run(t, bin, append(env, "VALUEFROM_FALLBACK_REGIONS=us-west-2"), "policy", "--account", "123456789012")
+	if res.Code != 0 {
+		t.Fatalf("policy: exit %d; stderr:\n%s", res.Code, res.Stderr)
+	}
+	for _, region := range []string{"us-east-1", "us-west-2"} {
+		if !strings.Contains(res.Stdout, "arn:aws:secretsmanager:"+region+":123456789012:secret:fo/db-") {
+			t.Errorf("the policy does not name fo/db in %s:\n%s", region, res.Stdout)
+		}
+	}
+}
