@@ -33,8 +33,10 @@ type hedged[T any] struct {
 // "The Tail at Scale" (Dean and Barroso) hedges a request to a replica:
 //
 //   - The next region is asked only when the one asked last has failed
-//     in a way that may fail over (see awsapi.Class.FailOver) or has not
-//     answered within delay. The own region stays in flight all along:
+//     in a way that may fail over (see awsapi.Class.FailOver), when one
+//     of its attempts has failed in a way that says the region is failing
+//     (refused, reset, timed out, 5xx; see awsapi.Class.RegionFailing)
+//     while the SDK retries it, or when it has not answered within delay. The own region stays in flight all along:
 //     when it answers first, its answer wins, even late.
 //   - At most one fallback region is in flight at a time: a fallback that
 //     stalls for delay is canceled when the next one is asked.
@@ -55,10 +57,19 @@ func hedge[T any](ctx context.Context, regions []string, delay time.Duration, af
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan hedged[T], len(regions))
+	failing := make(chan int, 2*len(regions)) // a region whose attempt failed; a signal, dropped when full
 	cancels := make([]context.CancelFunc, len(regions))
 	start := func(i int) {
 		actx, acancel := context.WithCancel(ctx)
 		cancels[i] = acancel
+		actx = awsapi.OnAttemptFailed(actx, func(err error) {
+			if awsapi.Classify(err).RegionFailing() {
+				select {
+				case failing <- i:
+				default:
+				}
+			}
+		})
 		go func() {
 			defer acancel()
 			v, err := try(actx, regions[i])
@@ -91,6 +102,10 @@ func hedge[T any](ctx context.Context, regions []string, delay time.Duration, af
 		select {
 		case <-stall:
 			moveOn()
+		case i := <-failing:
+			if i == last {
+				moveOn()
+			}
 		case h := <-results:
 			inFlight--
 			if h.err == nil {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 )
 
 var (
@@ -420,5 +424,56 @@ func TestGetSecretFailsOver(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "fallback_region=us-west-2") {
 		t.Errorf("no warning names the fallback region:\n%s", buf.String())
+	}
+}
+
+// TestHedgeOnFailingAttempt: an attempt of the own region that fails in a
+// way that says the region is failing (a 503, a reset) starts the hedge
+// while the SDK still retries; a throttled attempt does not.
+func TestHedgeOnFailingAttempt(t *testing.T) {
+	throttled := &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+	for _, tt := range []struct {
+		name  string
+		err   error
+		hedge bool
+	}{
+		{"503", errUnavailable, true},
+		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"throttled", throttled, false},
+		{"not found", errNotFound, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, clock := newRegionCalls("own", "b"), newFakeClock()
+			reported := make(chan struct{})
+			try := func(ctx context.Context, region string) (string, error) {
+				if region == "own" {
+					awsapi.AttemptFailed(ctx, tt.err) // the SDK retries on
+					close(reported)
+				}
+				return rc.try(ctx, region)
+			}
+			done := make(chan hedgeResult, 1)
+			go func() {
+				v, region, err := hedge(context.Background(), []string{"own", "b"}, time.Hour, clock.after, try)
+				done <- hedgeResult{v, region, err}
+			}()
+			<-reported
+			rc.expectStart(t, "own")
+			if !tt.hedge {
+				// The hedge loop sees no signal: only the timer would start b.
+				rc.expectNoStart(t)
+				rc.answers["own"] <- nil
+				if got := wait(t, done); got.region != "own" {
+					t.Fatalf("hedge answered from %s, want own", got.region)
+				}
+				rc.expectNoStart(t)
+				return
+			}
+			rc.expectStart(t, "b")
+			rc.answers["b"] <- nil
+			if got := wait(t, done); got.err != nil || got.region != "b" {
+				t.Fatalf("hedge = %s, %v; want b's value", got.region, got.err)
+			}
+		})
 	}
 }

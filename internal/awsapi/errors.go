@@ -206,6 +206,15 @@ func (c Class) Definitive() bool {
 // fail over nowhere: another region would meet them too.
 func (c Class) FailOver() bool { return c.Transient && !c.Definitive() }
 
+// RegionFailing reports whether one attempt's failure says its region is
+// failing, so that another region may be asked before the retries run
+// out: the connection was refused, reset or timed out, or the answer was
+// a 5xx. Throttling is not: more requests only make it worse, and it fails
+// over only once the retries have run out.
+func (c Class) RegionFailing() bool {
+	return c.FailOver() && !throttled(c.Code) && c.Code != "TooManyRequestsException" && c.Code != "RequestLimitExceeded"
+}
+
 var (
 	deniedCodes   = []string{"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"}
 	notFoundCodes = []string{"ResourceNotFoundException", "ParameterNotFound", "NotFoundException", CodeNotFound}

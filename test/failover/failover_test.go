@@ -8,8 +8,12 @@ package failover
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +260,74 @@ func TestCheckAndPolicy(t *testing.T) {
 		if !strings.Contains(res.Stdout, "arn:aws:secretsmanager:"+region+":123456789012:secret:fo/db-") {
 			t.Errorf("the policy does not name fo/db in %s:\n%s", region, res.Stdout)
 		}
+	}
+}
+
+// TestPerfFailover measures, with VALUEFROM_PERF=1, the time to start with
+// us-east-1 up and down (reset, hang) at the default hedge delay, and the
+// API calls each region saw: BENCHMARKS.md quotes it.
+func TestPerfFailover(t *testing.T) {
+	if os.Getenv("VALUEFROM_PERF") == "" {
+		t.Skip("set VALUEFROM_PERF=1 to measure")
+	}
+	bin := vfbin.Need(t)
+	w := newWorld(t)
+	const runs = 5
+	for _, tt := range []struct {
+		name   string
+		outage faultproxy.Outage
+	}{{"up", faultproxy.Up}, {"reset", faultproxy.DownReset}, {"503", faultproxy.Down503}, {"hang", faultproxy.DownHang}} {
+		w.proxy.SetDown("us-east-1", tt.outage)
+		var took []time.Duration
+		for range runs {
+			w.proxy.Reset()
+			res := vfbin.Run(t, bin, w.env("VALUEFROM_FALLBACK_REGIONS=us-west-2"), "--", "true")
+			if res.Code != 0 {
+				t.Fatalf("%s: exit %d; stderr:\n%s", tt.name, res.Code, res.Stderr)
+			}
+			took = append(took, res.Took)
+		}
+		slices.Sort(took)
+		regions := w.proxy.Regions()
+		t.Logf("%-5s median %v, range %v-%v; requests of the last run: us-east-1 %d, us-west-2 %d",
+			tt.name, took[runs/2].Round(time.Millisecond), took[0].Round(time.Millisecond), took[runs-1].Round(time.Millisecond),
+			regions["us-east-1"], regions["us-west-2"])
+	}
+}
+
+// TestServeFailsOver: serve answers a request from the us-west-2 replica
+// while us-east-1 resets every connection, and logs a warning naming the
+// secret and the region.
+func TestServeFailsOver(t *testing.T) {
+	bin := vfbin.Need(t)
+	w := newWorld(t)
+	w.proxy.SetDown("us-east-1", faultproxy.DownReset)
+	const token = "failover-token-8d1c"
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--fallback-regions", "us-west-2", "--hedge-delay", "1s")
+	cmd.Env = append(mototest.EndpointEnv(w.proxy.URL()), "VALUEFROM_TOKEN="+token)
+	p := vfbin.Start(t, cmd)
+	t.Cleanup(func() { p.Kill() })
+	addr := p.Expect(vfbin.Stderr, `msg=listening addr=(\S+)`)[1]
+
+	req, err := http.NewRequest("GET", "http://"+addr+"/secretsmanager/get?secretId=fo/db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ ARN, SecretString string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d, decoding: %v", resp.StatusCode, err)
+	}
+	if body.SecretString != dbValue || !strings.Contains(body.ARN, ":us-west-2:") {
+		t.Errorf("answered with the ARN %s (value right: %v), want the us-west-2 replica", body.ARN, body.SecretString == dbValue)
+	}
+	p.Expect(vfbin.Stderr, `level=WARN .*secret_id=fo/db .*fallback_region=us-west-2`)
+	if strings.Contains(p.Output(), "canary") {
+		t.Error("the server's log holds a secret value")
 	}
 }
