@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -329,5 +330,31 @@ func TestServeFailsOver(t *testing.T) {
 	p.Expect(vfbin.Stderr, `level=WARN .*secret_id=fo/db .*fallback_region=us-west-2`)
 	if strings.Contains(p.Output(), "canary") {
 		t.Error("the server's log holds a secret value")
+	}
+}
+
+// TestSuperviseFailsOverWithoutRestart: in supervise mode, a cycle that
+// reads the same values from us-west-2 while us-east-1 is down does not
+// restart the program.
+func TestSuperviseFailsOverWithoutRestart(t *testing.T) {
+	bin := vfbin.Need(t)
+	w := newWorld(t)
+	cmd := exec.Command(bin, "--", "sh", "-c", "echo program started; exec sleep 60")
+	cmd.Env = w.env("VALUEFROM_WATCH=300ms", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s")
+	p := vfbin.Start(t, cmd)
+	p.Expect(vfbin.Stdout, `^program started$`)
+	w.proxy.SetDown("us-east-1", faultproxy.DownReset)
+	// Two cycles that failed over: the second began after the first ended.
+	p.Expect(vfbin.Stderr, `level=WARN .*var=URL .*fallback_region=us-west-2`)
+	p.Expect(vfbin.Stderr, `level=WARN .*var=URL .*fallback_region=us-west-2`)
+	if n := len(p.Lines(`^program started$`)); n != 1 {
+		t.Errorf("the program started %d times, want once: the values did not change", n)
+	}
+	p.Signal(syscall.SIGTERM) // valuefrom stops the program, and exits
+	if code := p.Wait(); code != 143 {
+		t.Errorf("exit %d after SIGTERM, want 143", code)
+	}
+	if strings.Contains(p.Output(), "canary") {
+		t.Error("the output holds a secret value")
 	}
 }
