@@ -3,6 +3,7 @@ package resolver
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
@@ -36,8 +37,9 @@ type hedged[T any] struct {
 //     in a way that may fail over (see awsapi.Class.FailOver), when one
 //     of its attempts has failed in a way that says the region is failing
 //     (refused, reset, timed out, 5xx; see awsapi.Class.RegionFailing)
-//     while the SDK retries it, or when it has not answered within delay. The own region stays in flight all along:
-//     when it answers first, its answer wins, even late.
+//     while the SDK retries it, or when it has not answered within delay.
+//     The own region stays in flight all along: when it answers first,
+//     its answer wins, even late.
 //   - At most one fallback region is in flight at a time: a fallback that
 //     stalls for delay is canceled when the next one is asked.
 //   - An answer of the own region that is Definitive (not found, denied,
@@ -134,20 +136,11 @@ func hedge[T any](ctx context.Context, regions []string, delay time.Duration, af
 func (r *Resolver) regions(own string) []string {
 	regions := []string{own}
 	for _, f := range r.cfg.FallbackRegions {
-		if f != "" && f != own && !contains(regions, f) {
+		if f != "" && !slices.Contains(regions, f) {
 			regions = append(regions, f)
 		}
 	}
 	return regions
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // hedgeWith is hedge with r's fallback regions, delay and clock.
