@@ -69,6 +69,19 @@ type Config struct {
 	Logger *slog.Logger
 	// Hint, when set, fills Error.Hint for each failure of Resolve.
 	Hint func(*Error) string
+	// FallbackRegions are the regions, in order, whose copy of a secret
+	// or parameter is asked for when its own region fails transiently or
+	// stalls (see HedgeDelay): a Secrets Manager secret's replica, the
+	// same ARN but for the region (or the same name), and the SSM
+	// parameter of the same name, which exists there only if someone put
+	// it there: SSM does not replicate. A Definitive failure (not found,
+	// denied, a KMS key) never fails over. Empty: no fallback.
+	FallbackRegions []string
+	// HedgeDelay is how long a region may go without answering before
+	// the next fallback region is asked as well; zero means
+	// DefaultHedgeDelay. Each value that a fallback region gave is logged
+	// once as a warning naming its variable and the region.
+	HedgeDelay time.Duration
 }
 
 // A Secret is what one fetch returned: a secret's version, or a parameter.
@@ -78,6 +91,7 @@ type Secret struct {
 	VersionID string  // the secret's version id, or the parameter's version
 	ARN       string
 	RequestID string
+	Region    string // the region that answered: the reference's own, or a fallback region
 
 	// Metadata, filled by GetSecret and GetParameter only.
 	Name          string
@@ -102,6 +116,8 @@ type Resolver struct {
 	secrets    awsapi.Clients[secretsAPI]
 	parameters awsapi.Clients[parametersAPI]
 	paths      awsapi.Clients[pathsAPI]
+
+	after func(time.Duration) <-chan time.Time // the hedge delay's clock; nil: time.After
 
 	pendingMu sync.Mutex
 	pending   map[Pending]int // variables waiting, by service and region (Vars zero)
@@ -185,6 +201,10 @@ type Value struct {
 	Ref       reference.Ref
 	Value     []byte
 	VersionID string
+	// Fallback is the fallback region the value came from, when its own
+	// region failed or stalled (see Config.FallbackRegions); "" when it
+	// came from its own region.
+	Fallback string
 }
 
 // fetch is one distinct call's worth of work: a secret version, or a
@@ -277,7 +297,10 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 			defer r.done(f)
 			start := time.Now()
 			s, err := r.cacheGet(ctx, f.key, func(ctx context.Context) (Secret, error) {
-				return r.getSecret(ctx, f.region, f.ref)
+				s, _, err := hedgeWith(ctx, r, f.region, func(ctx context.Context, region string) (Secret, error) {
+					return r.getSecret(ctx, region, InRegion(f.ref, region))
+				})
+				return s, err
 			})
 			f.secret, f.took = s, time.Since(start)
 			if err != nil {
@@ -306,7 +329,13 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 			attrs = append(attrs, "request_id", f.secret.RequestID)
 		}
 		r.log.Debug("resolved", attrs...)
-		values = append(values, Value{Var: req.Var, Ref: req.Ref, Value: v, VersionID: f.secret.VersionID})
+		value := Value{Var: req.Var, Ref: req.Ref, Value: v, VersionID: f.secret.VersionID}
+		if f.secret.Region != "" && f.secret.Region != f.region {
+			value.Fallback = f.secret.Region
+			r.log.Warn("the value came from a fallback region: its own region failed or stalled", "var", req.Var,
+				"ref", req.Ref.String(), "region", f.region, "fallback_region", f.secret.Region)
+		}
+		values = append(values, value)
 	}
 	return values, errs
 }
@@ -386,6 +415,7 @@ func (r *Resolver) getSecretValue(ctx context.Context, region, id, stage, versio
 		VersionID:     aws.ToString(out.VersionId),
 		ARN:           aws.ToString(out.ARN),
 		RequestID:     requestID(out.ResultMetadata),
+		Region:        region,
 		Name:          aws.ToString(out.Name),
 		VersionStages: out.VersionStages,
 		CreatedDate:   aws.ToTime(out.CreatedDate),
@@ -466,7 +496,14 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 	start := time.Now()
 	// Concurrent Resolve calls asking for the same batch share one call.
 	res, err, _ := r.batches.Do(strings.Join(keys, "\x01"), func() (any, error) {
-		return r.getParameters(ctx, region, todo)
+		found, _, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (map[string]result, error) {
+			found, err := r.getParameters(ctx, rg, todo)
+			if err == nil && rg != region && !allFound(found) {
+				return nil, errNotMirrored
+			}
+			return found, err
+		})
+		return found, err
 	})
 	took := time.Since(start)
 	if err != nil {
@@ -516,7 +553,7 @@ func (r *Resolver) getByARN(ctx context.Context, region string, f *fetch) result
 	reqID := requestID(out.ResultMetadata)
 	for _, p := range out.Parameters {
 		if aws.ToString(p.ARN) == arn {
-			return result{secret: Secret{String: p.Value, VersionID: strconv.FormatInt(p.Version, 10), ARN: arn, RequestID: reqID}}
+			return result{secret: Secret{String: p.Value, VersionID: strconv.FormatInt(p.Version, 10), ARN: arn, RequestID: reqID, Region: region}}
 		}
 	}
 	return result{err: &fetchError{code: CodeNotFound, requestID: reqID,
@@ -526,6 +563,16 @@ func (r *Resolver) getByARN(ctx context.Context, region string, f *fetch) result
 type result struct {
 	secret Secret
 	err    *fetchError
+}
+
+// allFound reports whether a batch's every name was found.
+func allFound(found map[string]result) bool {
+	for _, res := range found {
+		if res.err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // getParameters makes one GetParameters call and maps its answer back to
@@ -553,6 +600,7 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 	}
 	found := make(map[string]result, len(batch))
 	for i, f := range batch {
+		ref := InRegion(f.ref, region)
 		if invalid[names[i]] {
 			found[f.key] = result{err: &fetchError{code: CodeNotFound, requestID: reqID,
 				err: fmt.Errorf("GetParameters listed %s among InvalidParameters: no such parameter, version or label", names[i])}}
@@ -566,7 +614,7 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 			if strings.TrimPrefix(aws.ToString(p.Name), "/") != strings.TrimPrefix(f.ref.Name, "/") {
 				continue
 			}
-			if f.ref.Account != "" && aws.ToString(p.ARN) != f.ref.ARN("", "", "") {
+			if ref.Account != "" && aws.ToString(p.ARN) != ref.ARN("", "", "") {
 				// The caller's own parameter of that name, not the
 				// ARN's: never hand it over in its place.
 				found[f.key] = result{err: &fetchError{code: codeOtherAccount, requestID: reqID,
@@ -584,6 +632,7 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 				VersionID: strconv.FormatInt(p.Version, 10),
 				ARN:       aws.ToString(p.ARN),
 				RequestID: reqID,
+				Region:    region,
 			}}
 			break
 		}

@@ -58,7 +58,11 @@ func (r *Resolver) GetSecret(ctx context.Context, q SecretQuery, o GetOptions) (
 	}
 	key := strings.Join([]string{"get", "secretsmanager", region, q.ID, q.VersionStage, q.VersionID}, "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
-		return r.getSecretValue(ctx, region, q.ID, q.VersionStage, q.VersionID)
+		s, rg, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (Secret, error) {
+			return r.getSecretValue(ctx, rg, idInRegion(q.ID, rg), q.VersionStage, q.VersionID)
+		})
+		r.logFallback(err, "secret_id", q.ID, region, rg)
+		return s, err
 	})
 }
 
@@ -74,29 +78,59 @@ func (r *Resolver) GetParameter(ctx context.Context, q ParameterQuery, o GetOpti
 	}
 	key := strings.Join([]string{"get", "ssm", region, q.Name, strconv.FormatBool(q.Decrypt)}, "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
-		r.calls.Add(1)
-		out, err := r.parameters.Get(region).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(q.Name), WithDecryption: aws.Bool(q.Decrypt)})
-		if err != nil {
-			return Secret{}, err
-		}
-		p := out.Parameter
-		if p == nil {
-			return Secret{}, fmt.Errorf("GetParameter answered without a parameter")
-		}
-		return Secret{
-			String:       p.Value,
-			VersionID:    strconv.FormatInt(p.Version, 10),
-			ARN:          aws.ToString(p.ARN),
-			RequestID:    requestID(out.ResultMetadata),
-			Name:         aws.ToString(p.Name),
-			Version:      p.Version,
-			Type:         string(p.Type),
-			DataType:     aws.ToString(p.DataType),
-			Selector:     aws.ToString(p.Selector),
-			SourceResult: aws.ToString(p.SourceResult),
-			LastModified: aws.ToTime(p.LastModifiedDate),
-		}, nil
+		s, rg, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (Secret, error) {
+			return r.getParameter(ctx, rg, idInRegion(q.Name, rg), q.Decrypt)
+		})
+		r.logFallback(err, "name", q.Name, region, rg)
+		return s, err
 	})
+}
+
+// logFallback logs, when a fetch succeeded in a fallback region rather
+// than its own, a warning that names what was asked and the region.
+func (r *Resolver) logFallback(err error, key, id, own, region string) {
+	if err == nil && region != own {
+		r.log.Warn("the value came from a fallback region: its own region failed or stalled", key, id,
+			"region", own, "fallback_region", region)
+	}
+}
+
+// getParameter makes one GetParameter call in region.
+func (r *Resolver) getParameter(ctx context.Context, region, name string, decrypt bool) (Secret, error) {
+	r.calls.Add(1)
+	out, err := r.parameters.Get(region).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(decrypt)})
+	if err != nil {
+		return Secret{}, err
+	}
+	p := out.Parameter
+	if p == nil {
+		return Secret{}, fmt.Errorf("GetParameter answered without a parameter")
+	}
+	return Secret{
+		String:       p.Value,
+		VersionID:    strconv.FormatInt(p.Version, 10),
+		ARN:          aws.ToString(p.ARN),
+		RequestID:    requestID(out.ResultMetadata),
+		Name:         aws.ToString(p.Name),
+		Version:      p.Version,
+		Type:         string(p.Type),
+		DataType:     aws.ToString(p.DataType),
+		Selector:     aws.ToString(p.Selector),
+		SourceResult: aws.ToString(p.SourceResult),
+		LastModified: aws.ToTime(p.LastModifiedDate),
+		Region:       region,
+	}, nil
+}
+
+// idInRegion returns a secret id or parameter name as its copy in region
+// is asked for: an ARN with its region replaced, a name as it is.
+func idInRegion(id, region string) string {
+	a, err := arn.Parse(id)
+	if err != nil || a.Region == "" {
+		return id
+	}
+	a.Region = region
+	return a.String()
 }
 
 func (r *Resolver) getOne(ctx context.Context, key string, o GetOptions, call func(context.Context) (Secret, error)) (Secret, error) {

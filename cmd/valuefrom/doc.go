@@ -65,6 +65,23 @@
 // VALUEFROM_REQUIRE_PATHS=true a failure. Paths are read in the default
 // region.
 //
+// # Regional outages
+//
+// With VALUEFROM_FALLBACK_REGIONS (--fallback-regions us-west-2,eu-west-1)
+// a reference whose own region fails transiently (connection refused or
+// reset, timeouts, 5xx, throttling past the retries), or gives no answer
+// within VALUEFROM_HEDGE_DELAY (default 5s), is asked of the next region
+// as well, one fallback region at a time, and the first good answer wins:
+// the own region's too, when it answers first. A secret is asked as its
+// replica, the same ARN with the region replaced (or the same name); an
+// SSM parameter by the same name, which exists there only if you put it
+// there: SSM does not replicate. Not found, access denied, a KMS key
+// disabled or pending deletion, a missing version, stage or JSON key never
+// fail over. Each value from a fallback region is logged as a warning that
+// names the variable and the region; the summary line counts them
+// (fallback=N). check lists each secret's replicas and their keys; policy
+// adds the replicas' ARNs and the fallback regions' kms:ViaService.
+//
 // # Settings
 //
 // Each setting is an environment variable, overridden by the flag of the
@@ -77,6 +94,8 @@
 //	VALUEFROM_FILES_DIR     (new, /dev/shm) --files-dir     directory for _FILE values
 //	VALUEFROM_LOG_FORMAT    text            --log-format    text or json
 //	VALUEFROM_LOG_LEVEL     info            --log-level     debug, info, warn or error
+//	VALUEFROM_FALLBACK_REGIONS (none)      --fallback-regions  regions to ask when a reference's own fails or stalls
+//	VALUEFROM_HEDGE_DELAY   5s              --hedge-delay   how long a region may stay silent before the next is asked
 //	VALUEFROM_ENV_FILE      (none)          --env-file      dotenv files, comma-separated
 //	VALUEFROM_SSM_PATHS     (none)          --ssm-path      SSM paths, comma-separated
 //	VALUEFROM_SECRETS_JSON  (none)          --secret-json   JSON secrets, comma-separated

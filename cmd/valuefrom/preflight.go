@@ -9,6 +9,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 var checkCommand = &command{
@@ -131,5 +132,6 @@ func newChecker(ctx context.Context, o *pipeline.Options, environ []string, pc p
 		return nil, err
 	}
 	pc.AWS, pc.Concurrency = cfg, o.Settings.Concurrency
+	pc.FallbackRegions = settings.Items(o.Settings.FallbackRegions)
 	return preflight.New(pc), nil
 }

@@ -186,8 +186,27 @@ func (m trackAttempt) HandleFinalize(ctx context.Context, in middleware.Finalize
 	if err != nil {
 		st.last = err
 		m.tracker.update(func(t *Tracker) { t.last = err })
+		AttemptFailed(ctx, err)
 	}
 	return out, md, err
+}
+
+type attemptHookKey struct{}
+
+// OnAttemptFailed returns a ctx whose AWS calls, made with a configuration
+// from LoadConfig, call f with the error of each attempt that fails, while
+// the SDK may still retry it: a caller can act on a failing endpoint before
+// the call gives up.
+func OnAttemptFailed(ctx context.Context, f func(error)) context.Context {
+	return context.WithValue(ctx, attemptHookKey{}, f)
+}
+
+// AttemptFailed reports an attempt's error to ctx's OnAttemptFailed hook,
+// if any.
+func AttemptFailed(ctx context.Context, err error) {
+	if f, ok := ctx.Value(attemptHookKey{}).(func(error)); ok {
+		f(err)
+	}
 }
 
 func plural(n int, one, many string) string {

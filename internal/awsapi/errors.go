@@ -187,6 +187,34 @@ func (c Class) derive() Class {
 	return c
 }
 
+// Definitive reports whether c is a verdict on the value itself: it is
+// not found (nor its version or stage), IAM denies it, its KMS key fails
+// (disabled, pending deletion, no kms:Decrypt), AWS refused the request
+// as asked, or the answer is not the secret asked for. Another region's
+// copy must never stand in for such an answer: a deleted or revoked
+// secret must not start a task.
+func (c Class) Definitive() bool {
+	return c.NotFound || c.Denied || c.KMS || c.AWS && !c.Transient ||
+		c.Code == CodeARNMismatch || c.Code == CodeJSONKey || c.Code == CodeNotJSONObject
+}
+
+// FailOver reports whether a call that failed with c may be asked of
+// another region instead: its own region was unreachable or kept failing
+// transiently (a timeout, a refused or reset connection, a 5xx answer,
+// throttling past the retries), and the failure is no Definitive answer.
+// Missing credentials, a cancellation and an answer that was not AWS's
+// fail over nowhere: another region would meet them too.
+func (c Class) FailOver() bool { return c.Transient && !c.Definitive() }
+
+// RegionFailing reports whether one attempt's failure says its region is
+// failing, so that another region may be asked before the retries run
+// out: the connection was refused, reset or timed out, or the answer was
+// a 5xx. Throttling is not: more requests only make it worse, and it fails
+// over only once the retries have run out.
+func (c Class) RegionFailing() bool {
+	return c.FailOver() && !throttled(c.Code) && c.Code != "TooManyRequestsException" && c.Code != "RequestLimitExceeded"
+}
+
 var (
 	deniedCodes   = []string{"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"}
 	notFoundCodes = []string{"ResourceNotFoundException", "ParameterNotFound", "NotFoundException", CodeNotFound}

@@ -215,3 +215,90 @@ func TestMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestFailOver(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"503", answered(503, &smithy.GenericAPIError{Code: "ServiceUnavailable", Fault: smithy.FaultServer}), true},
+		{"throttled past the retries", answered(400, apiError("ThrottlingException", "Rate exceeded")), true},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"timeout", context.DeadlineExceeded, true},
+		{"not found", answered(400, apiError("ResourceNotFoundException", "no such secret")), false},
+		{"parameter not found", apiError("ParameterNotFound", ""), false},
+		{"missing version", answered(400, apiError("ParameterVersionNotFound", "")), false},
+		{"denied", answered(400, apiError("AccessDeniedException", "not authorized")), false},
+		{"KMS disabled", answered(400, apiError("KMSInvalidStateException", "is disabled")), false},
+		{"scheduled for deletion", answered(400, apiError("InvalidRequestException", "marked for deletion")), false},
+		{"ARN mismatch", fmt.Errorf("%w: asked for x", ErrARNMismatch), false},
+		{"canceled", context.Canceled, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Classify(tt.err)
+			if got := c.FailOver(); got != tt.want {
+				t.Errorf("Classify(%v).FailOver() = %v, want %v (Definitive %v)", tt.err, got, tt.want, c.Definitive())
+			}
+		})
+	}
+	for _, code := range []string{CodeJSONKey, CodeNotJSONObject, CodeNotFound} {
+		if c := ClassOf(code, nil); !c.Definitive() {
+			t.Errorf("ClassOf(%s).Definitive() = false, want true", code)
+		}
+	}
+}
+
+func TestRegionFailing(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"503", answered(503, &smithy.GenericAPIError{Code: "ServiceUnavailable", Fault: smithy.FaultServer}), true},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
+		{"throttled", answered(400, apiError("ThrottlingException", "Rate exceeded")), false},
+		{"too many requests", answered(400, apiError("TooManyRequestsException", "slow down")), false},
+		{"not found", answered(400, apiError("ResourceNotFoundException", "no such secret")), false},
+		{"denied", answered(400, apiError("AccessDeniedException", "not authorized")), false},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.err).RegionFailing(); got != tt.want {
+			t.Errorf("%s: RegionFailing() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestAttemptFailedHook: a call made with LoadConfig's configuration
+// reports each failed attempt to the context's hook, while it retries.
+func TestAttemptFailedHook(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) < 3 {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(503)
+			io.WriteString(w, `{"__type":"ServiceUnavailable","message":"down"}`)
+			return
+		}
+		io.WriteString(w, `{"Name":"s","SecretString":"v"}`)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	cfg, err := LoadConfig(context.Background(), Options{Region: "us-east-1", MaxAttempts: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BaseEndpoint = aws.String(srv.URL)
+	var failed []string
+	ctx := OnAttemptFailed(context.Background(), func(err error) { failed = append(failed, Classify(err).Code) })
+	sm := secretsmanager.NewFromConfig(cfg)
+	if _, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("s")}); err != nil {
+		t.Fatalf("GetSecretValue: %v", err)
+	}
+	if len(failed) != 2 || failed[0] != "ServiceUnavailable" {
+		t.Errorf("the hook saw %q, want two ServiceUnavailable attempts", failed)
+	}
+}

@@ -52,5 +52,5 @@ func Example() {
 	// api ThrottlingException
 	// api k3y
 	// db AccessDeniedException
-	// {Requests:3 Forwarded:1 RateLimited:0 Throttled:1 Internal:0 Unavailable:0 Resets:0 Denied:1}
+	// {Requests:3 Forwarded:1 RateLimited:0 Throttled:1 Internal:0 Unavailable:0 Resets:0 Denied:1 Hung:0}
 }

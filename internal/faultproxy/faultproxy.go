@@ -13,6 +13,11 @@
 // token from the operation's bucket, waits out the latency, then answers the
 // first fault that applies: a scripted fault, the bucket's throttle, a reset,
 // a throttle, a 500, a 503, a denial; otherwise it forwards the request.
+//
+// A whole region can be taken down (Config.Down, SetDown): every request
+// signed for it, as the SigV4 credential scope of its Authorization header
+// names the region (moto picks the region the same way), is reset, left
+// without an answer, or answered 503, before any other rule applies.
 package faultproxy
 
 import (
@@ -55,6 +60,17 @@ const (
 	DecryptionFailure                   // DecryptionFailure
 )
 
+// Outage is how a region that is down fails every request signed for it.
+type Outage int
+
+// The outages.
+const (
+	Up        Outage = iota // the region answers
+	DownReset               // the connection is reset, before any response byte
+	DownHang                // no answer, until the client gives up or the proxy closes
+	Down503                 // HTTP 503 ServiceUnavailable
+)
+
 // Rule sets the faults for an operation. Probabilities are in [0, 1] and
 // their sum must not exceed 1.
 type Rule struct {
@@ -81,6 +97,7 @@ type Config struct {
 	Ops     map[string]Rule   // by X-Amz-Target ("AmazonSSM.GetParameters") or service ("AmazonSSM.*")
 	Buckets map[string]Bucket // shared by the operations that name them
 	Deny    map[string]Denial // by SecretId or parameter name; a name also matches with any :selector
+	Down    map[string]Outage // by SigV4 signing region, such as us-east-1
 	Now     func() time.Time  // the clock for token buckets; default time.Now
 }
 
@@ -95,6 +112,7 @@ type Stats struct {
 	Unavailable int
 	Resets      int
 	Denied      int
+	Hung        int // left without an answer: their region is down (DownHang)
 }
 
 // Proxy is a fault-injecting reverse proxy. Its methods are safe for
@@ -109,6 +127,9 @@ type Proxy struct {
 	rng     *rand.Rand
 	buckets map[string]*bucket
 	counts  map[string]Stats
+	down    map[string]Outage
+	regions map[string]int // requests by signing region
+	closed  chan struct{}
 }
 
 var requestIDs atomic.Uint64 // unique across proxies in a process
@@ -127,6 +148,12 @@ func New(backend *url.URL, cfg Config) *Proxy {
 		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed)),
 		buckets: map[string]*bucket{},
 		counts:  map[string]Stats{},
+		down:    map[string]Outage{},
+		regions: map[string]int{},
+		closed:  make(chan struct{}),
+	}
+	for region, o := range cfg.Down {
+		p.down[region] = o
 	}
 	for name, b := range cfg.Buckets {
 		p.buckets[name] = &bucket{rate: b.Rate, burst: float64(b.Burst), tokens: float64(b.Burst)}
@@ -172,6 +199,13 @@ func (p *Proxy) URL() string { return p.url }
 // Close stops the proxy and closes its connections.
 func (p *Proxy) Close() error {
 	defer p.tr.CloseIdleConnections()
+	p.mu.Lock()
+	select {
+	case <-p.closed:
+	default:
+		close(p.closed) // ends the requests a Hang holds
+	}
+	p.mu.Unlock()
 	if p.srv == nil {
 		return nil
 	}
@@ -195,6 +229,41 @@ func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts = map[string]Stats{}
+	p.regions = map[string]int{}
+}
+
+// SetDown takes region down with outage o, or brings it back with Up.
+func (p *Proxy) SetDown(region string, o Outage) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down[region] = o
+}
+
+// Regions returns how many requests were signed for each region.
+func (p *Proxy) Regions() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := make(map[string]int, len(p.regions))
+	for k, v := range p.regions {
+		c[k] = v
+	}
+	return c
+}
+
+// SigningRegion returns the region of a SigV4 Authorization header's
+// credential scope (Credential=AKID/DATE/REGION/SERVICE/aws4_request), or
+// "" when it names none.
+func SigningRegion(authorization string) string {
+	_, cred, ok := strings.Cut(authorization, "Credential=")
+	if !ok {
+		return ""
+	}
+	cred, _, _ = strings.Cut(cred, ",")
+	parts := strings.Split(strings.TrimSpace(cred), "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[2]
 }
 
 func (p *Proxy) rule(op string) Rule {
@@ -218,8 +287,36 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rule := p.rule(op)
 	denied := p.denied(body)
+	region := SigningRegion(r.Header.Get("Authorization"))
 
 	p.mu.Lock()
+	p.regions[region]++
+	if o := p.down[region]; o != Up {
+		st := p.counts[op]
+		st.Requests++
+		switch o {
+		case DownReset:
+			st.Resets++
+		case DownHang:
+			st.Hung++
+		default:
+			st.Unavailable++
+		}
+		p.counts[op] = st
+		p.mu.Unlock()
+		switch o {
+		case DownReset:
+			resetConn(w)
+		case DownHang:
+			select {
+			case <-r.Context().Done():
+			case <-p.closed:
+			}
+		default:
+			writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is unavailable. Try again later.")
+		}
+		return
+	}
 	roll, jitter := p.rng.Float64(), p.rng.Float64()
 	limited := false
 	if b := p.buckets[rule.Bucket]; b != nil {

@@ -3,6 +3,7 @@ package faultproxy_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -364,5 +365,65 @@ func TestMoto(t *testing.T) {
 	}
 	if got := p.Counts(); !maps.Equal(got, want) {
 		t.Errorf("Counts = %+v, want %+v", got, want)
+	}
+}
+
+func TestSigningRegion(t *testing.T) {
+	tests := []struct{ header, want string }{
+		{"AWS4-HMAC-SHA256 Credential=test/20260101/us-west-2/secretsmanager/aws4_request, SignedHeaders=host, Signature=abc", "us-west-2"},
+		{"AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/ssm/aws4_request,SignedHeaders=host,Signature=abc", "eu-west-1"},
+		{"AWS4-HMAC-SHA256 Credential=AKID/us-east-1, Signature=abc", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := faultproxy.SigningRegion(tt.header); got != tt.want {
+			t.Errorf("SigningRegion(%q) = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}
+
+// TestDownRegion: a region that is down fails every request signed for
+// it, in each outage's way, while another region's requests pass.
+func TestDownRegion(t *testing.T) {
+	b := backend(t)
+	tests := []struct {
+		outage faultproxy.Outage
+		want   string // the outcome in the region that is down
+		stats  faultproxy.Stats
+	}{
+		{faultproxy.DownReset, "conn", faultproxy.Stats{Requests: 1, Resets: 1}},
+		{faultproxy.Down503, "ServiceUnavailable", faultproxy.Stats{Requests: 1, Unavailable: 1}},
+		{faultproxy.DownHang, "conn", faultproxy.Stats{Requests: 1, Hung: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.outage), func(t *testing.T) {
+			p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Down: map[string]faultproxy.Outage{"us-east-1": tt.outage}})
+			cfg := awsstub.Config(p.URL())
+			inRegion := func(region string) *secretsmanager.Client {
+				return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.Region = region })
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond) // ends a hang
+			defer cancel()
+			_, err := inRegion("us-east-1").GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("a")})
+			if got := outcome(err); got != tt.want {
+				t.Errorf("us-east-1, down: %s (%v), want %s", got, err, tt.want)
+			}
+			if err := getSecret(inRegion("us-west-2"), "a"); err != nil {
+				t.Errorf("us-west-2, up: %v", err)
+			}
+			want := map[string]faultproxy.Stats{opGet: tt.stats}
+			want[opGet] = faultproxy.Stats{Requests: 2, Forwarded: 1, Resets: tt.stats.Resets, Unavailable: tt.stats.Unavailable, Hung: tt.stats.Hung}
+			if got := p.Counts(); !maps.Equal(got, want) {
+				t.Errorf("Counts = %+v, want %+v", got, want)
+			}
+			if got := p.Regions(); got["us-east-1"] != 1 || got["us-west-2"] != 1 {
+				t.Errorf("Regions = %v, want one request in each", got)
+			}
+			// Back up, us-east-1 answers.
+			p.SetDown("us-east-1", faultproxy.Up)
+			if err := getSecret(inRegion("us-east-1"), "a"); err != nil {
+				t.Errorf("us-east-1, back up: %v", err)
+			}
+		})
 	}
 }

@@ -244,7 +244,8 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error) {
 	log := s.o.logger()
 	start := time.Now()
-	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint})
+	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint,
+		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay})
 	stop := reportProgress(log, r, s.tracker, len(s.reqs), start)
 	values, err := s.o.fetch(ctx, r, s.reqs, s.environ)
 	stop()
@@ -252,8 +253,19 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	for _, req := range s.reqs {
 		counts[req.Ref.Service]++
 	}
-	log.Log(ctx, level, "resolved references", "ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
-		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration_ms", millis(time.Since(start)))
+	attrs := []any{"ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
+		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration_ms", millis(time.Since(start))}
+	if len(settings.Items(s.o.Settings.FallbackRegions)) > 0 {
+		// The values a fallback region gave, each logged as a warning.
+		fallback := 0
+		for _, v := range values {
+			if v.Fallback != "" {
+				fallback++
+			}
+		}
+		attrs = append(attrs, "fallback", fallback)
+	}
+	log.Log(ctx, level, "resolved references", attrs...)
 	if err != nil {
 		return nil, err
 	}

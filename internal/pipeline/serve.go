@@ -7,6 +7,7 @@ import (
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/server"
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 // Serve runs the sidecar server of o.Settings until ctx is done, then
@@ -27,7 +28,8 @@ func Serve(ctx context.Context, o Options, environ []string) error {
 		return &UsageError{Err: awsapi.ErrNoRegion}
 	}
 	srv, err := server.New(server.Config{AWS: cfg, Token: token, TTL: s.TTL, Stale: s.Stale,
-		MaxEntries: s.MaxEntries, MaxConns: s.MaxConns, Timeout: s.Timeout, Logger: log})
+		MaxEntries: s.MaxEntries, MaxConns: s.MaxConns, Timeout: s.Timeout, Logger: log,
+		FallbackRegions: settings.Items(s.FallbackRegions), HedgeDelay: s.HedgeDelay})
 	if err != nil {
 		return &UsageError{Err: err}
 	}

@@ -30,6 +30,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, row := range r.Rows {
+		if len(row.Replicas) > 0 {
+			fmt.Fprintf(w, "\n%s: fallback regions: %s\n", row.Var, replicasCell(row.Replicas))
+		}
+	}
 	refs := 0
 	for _, row := range r.Rows {
 		if !row.Setting {
@@ -51,6 +56,27 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(w, "no references found: no variable's value is a secretsmanager: or ssm: reference or an ARN, so nothing was resolved or checked")
 	}
 	return nil
+}
+
+// replicasCell says, for each fallback region, whether a copy is there,
+// its replication status and its key's state.
+func replicasCell(reps []Replica) string {
+	parts := make([]string, len(reps))
+	for i, rep := range reps {
+		switch rep.Exists {
+		case No:
+			parts[i] = rep.Region + " no replica"
+			continue
+		case Unknown:
+			parts[i] = rep.Region + " ?"
+			continue
+		}
+		parts[i] = rep.Region + " " + rep.Status
+		if rep.KMS != nil {
+			parts[i] += ", key " + keyCell(Row{KMS: rep.KMS}) + " " + keyStateCell(rep.KMS)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func dash(s string) string {

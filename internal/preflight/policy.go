@@ -56,7 +56,10 @@ func (p *Policy) WriteJSON(w io.Writer) error {
 // row.resources), ssm:GetParameters on each parameter, and kms:Decrypt on each
 // customer-managed key that protects one, restricted by kms:ViaService to
 // the service and region that use it. AWS-managed keys need no statement.
-// Statements come in a fixed order with sorted resources, so the output
+// With Config.FallbackRegions it adds, for every fallback region, each
+// secret's replica ARN (the region replaced) and each parameter's ARN, and
+// kms:Decrypt on the replicas' customer-managed keys, with kms:ViaService
+// for their regions. Statements come in a fixed order with sorted resources, so the output
 // diffs well.
 //
 // To find the keys it calls DescribeSecret, DescribeParameters and
@@ -139,6 +142,40 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 		add(resources, decryptSid, arn)
 		add(via, decryptSid, awsapi.Endpoint(r.ref.Service, r.Region))
 	}
+	// The fallback regions: each secret's replica there and the key that
+	// encrypts it, each parameter of the same name.
+	for _, r := range rows {
+		if r.Exists == No || r.viaPath || r.path {
+			continue
+		}
+		readSid, decryptSid := SidParameters, SidDecryptParameters
+		if r.ref.Service == reference.SecretsManager {
+			readSid, decryptSid = SidSecrets, SidDecryptSecrets
+		}
+		for _, region := range c.cfg.FallbackRegions {
+			if region == r.Region {
+				continue
+			}
+			for _, arn := range r.resources(partition, account) {
+				add(resources, readSid, replaceRegion(arn, region))
+			}
+			if r.ref.Service == reference.SSM && r.key != nil && r.key.managed() != "aws" {
+				notes = append(notes, fmt.Sprintf("%s: in %s, add kms:Decrypt on the key that encrypts the parameter's copy there (SSM does not replicate: its key is your choice)", r.Var, region))
+			}
+		}
+		for _, rep := range r.replicas {
+			if rep.key == nil || rep.key.managed() == "aws" {
+				continue
+			}
+			arn := rep.key.arn(reference.PartitionOf(rep.key.at.region), account)
+			if arn == "" {
+				notes = append(notes, fmt.Sprintf("%s: could not find the ARN of KMS key %s of the replica in %s; add kms:Decrypt on it by hand", r.Var, rep.key.at.id, rep.Region))
+				continue
+			}
+			add(resources, decryptSid, arn)
+			add(via, decryptSid, awsapi.Endpoint(r.ref.Service, rep.Region))
+		}
+	}
 
 	p := &Policy{Version: "2012-10-17"}
 	actions := map[string]string{
@@ -160,6 +197,16 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 	}
 	slices.Sort(notes)
 	return p, notes, nil
+}
+
+// replaceRegion returns arn with its region replaced.
+func replaceRegion(arn, region string) string {
+	f := strings.SplitN(arn, ":", 5)
+	if len(f) < 5 || f[0] != "arn" {
+		return arn
+	}
+	f[3] = region
+	return strings.Join(f, ":")
 }
 
 // resources returns what the policy names for the row's secret or

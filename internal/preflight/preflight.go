@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/errgroup"
@@ -82,6 +83,10 @@ type Config struct {
 	// a failed row, a name that is no setting a warning. For a task
 	// definition's container, whose settings the entrypoint will read.
 	Settings bool
+	// FallbackRegions are the regions a task asks when a reference's own
+	// fails (VALUEFROM_FALLBACK_REGIONS): Check lists each secret's copy
+	// in them and its key, and Policy adds what reading them needs.
+	FallbackRegions []string
 	// Account is the account of short-form references in the policy;
 	// empty means STS GetCallerIdentity's.
 	Account string
@@ -161,6 +166,9 @@ type row struct {
 	key      *keyFacts
 	viaPath  bool // a parameter under an SSM path: read with the path, not by name
 	path     bool // an SSM path itself, checked when it was listed
+
+	replication []smtypes.ReplicationStatusType // DescribeSecret's
+	replicas    []*replica
 }
 
 // rows turns environ into rows, one per reference, parsing each on its own
@@ -255,6 +263,7 @@ func (c *Checker) examine(ctx context.Context, rows []*row, read bool) {
 			r.Unchecked = append(r.Unchecked, r.key.unchecked...)
 		}
 	}
+	c.examineReplicas(ctx, rows)
 }
 
 // keyRegion is the region to ask KMS about id in: the ARN's, or the

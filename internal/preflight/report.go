@@ -83,6 +83,9 @@ type Row struct {
 
 	KMS      *Key      `json:"kms,omitempty"`      // absent when the value is not encrypted or the key is unknown
 	Rotation *Rotation `json:"rotation,omitempty"` // Secrets Manager only, when DescribeSecret answered
+	// Replicas are the secret's copies in the fallback regions, when
+	// Config.FallbackRegions are set.
+	Replicas []Replica `json:"replicas,omitempty"`
 
 	// Unchecked lists what could not be checked, as "ACTION (CODE): what".
 	Unchecked []string `json:"unchecked,omitempty"`
@@ -150,6 +153,7 @@ func (r *row) judge(now time.Time, window time.Duration) {
 	if k := r.KMS; k != nil {
 		r.judgeKey(k)
 	}
+	r.judgeReplicas()
 	if rot := r.Rotation; rot != nil && rot.Enabled && rot.NextRotation != nil {
 		next := *rot.NextRotation
 		switch {

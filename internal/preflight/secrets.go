@@ -44,6 +44,7 @@ func (c *Checker) checkSecret(ctx context.Context, r *row, read bool) {
 		r.Exists = Yes
 		r.ARN = aws.ToString(desc.ARN)
 		r.keyID, r.keyIDSet = aws.ToString(desc.KmsKeyId), true
+		r.replication = desc.ReplicationStatus
 		if r.keyID == "" {
 			r.keyID = SecretsManagerKey // DescribeSecret leaves out the AWS-managed key
 		}

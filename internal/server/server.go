@@ -77,6 +77,10 @@ type Config struct {
 	StaleWait time.Duration
 	Logger    *slog.Logger // nil discards
 	Now       func() time.Time
+	// FallbackRegions and HedgeDelay are resolver.Config's: each request
+	// whose own region fails transiently or stalls asks them in turn.
+	FallbackRegions []string
+	HedgeDelay      time.Duration
 }
 
 // Server is an http.Handler that serves secrets and parameters.
@@ -126,7 +130,8 @@ func New(cfg Config) (*Server, error) {
 				"error", err.Error())
 		},
 	})
-	s.res = resolver.New(resolver.Config{AWS: cfg.AWS, Cache: c, Logger: cfg.Logger})
+	s.res = resolver.New(resolver.Config{AWS: cfg.AWS, Cache: c, Logger: cfg.Logger,
+		FallbackRegions: cfg.FallbackRegions, HedgeDelay: cfg.HedgeDelay})
 	return s, nil
 }
 

@@ -17,6 +17,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // Prefix starts the name of every setting. Variables with it are removed
@@ -53,6 +55,10 @@ const Prefix = "VALUEFROM_"
 //     started together (a deployment) then act on one rotation over a
 //     quarter of the interval rather than at once, and the action still
 //     comes well before the next cycle.
+//   - HedgeDelay 5s: a call takes tens of milliseconds and the SDK's
+//     retries of a blip a second or two; five seconds of silence is a
+//     region in trouble, and asking another region then still starts the
+//     task well within the 60 s deadline.
 //   - StopTimeout 10s: docker stop's default, and a third of ECS's 30 s
 //     stopTimeout, so that a restart on rotation leaves the task without
 //     its program for seconds at most.
@@ -64,6 +70,10 @@ type Settings struct {
 	FilesDir    string        `split_words:"true" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
 	LogFormat   string        `split_words:"true" default:"text" desc:"log and error format on stderr: text or json"`
 	LogLevel    string        `split_words:"true" default:"info" desc:"debug, info, warn or error; no level ever logs a value"`
+
+	// Regional outages: other regions' copies.
+	FallbackRegions []string      `split_words:"true" desc:"comma-separated regions, in order, to ask when a reference's own region fails transiently or stalls: a secret's replica (same ARN, other region), or the SSM parameter of the same name (SSM does not replicate: mirror parameters yourself); never for not found, denied or KMS errors"`
+	HedgeDelay      time.Duration `split_words:"true" default:"5s" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too (100ms-10m)"`
 
 	// Bulk inputs: variables from files, SSM paths and JSON secrets.
 	EnvFile      []string `split_words:"true" desc:"comma-separated dotenv files whose variables (references or not) come beneath the environment, a later file over an earlier; - is standard input"`
@@ -202,6 +212,14 @@ func (s Settings) Validate() error {
 		errs = append(errs, invalid("VALUEFROM_LOG_LEVEL", "must be debug, info, warn or error, not %q", s.LogLevel))
 	}
 	errs = append(errs, s.validateInputs()...)
+	for _, r := range Items(s.FallbackRegions) {
+		if !reference.IsRegion(r) {
+			errs = append(errs, invalid("VALUEFROM_FALLBACK_REGIONS", "must list regions such as us-west-2, not %s", reference.Quote(r)))
+		}
+	}
+	if s.HedgeDelay < 100*time.Millisecond || s.HedgeDelay > 10*time.Minute {
+		errs = append(errs, invalid("VALUEFROM_HEDGE_DELAY", "must be from 100ms to 10m, not %v", s.HedgeDelay))
+	}
 	if s.Token != "" && s.TokenFile != "" {
 		errs = append(errs, &VarError{Var: Prefix + "TOKEN", Err: errors.New("VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set: set one")})
 	}
@@ -335,6 +353,11 @@ func (s *Settings) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.FilesDir, "files-dir", s.FilesDir, "`DIR` directory for _FILE values (VALUEFROM_FILES_DIR)")
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "`F` text or json (VALUEFROM_LOG_FORMAT)")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
+	fs.Func("fallback-regions", "`R,R` regions to ask in order when a reference's own fails or stalls (VALUEFROM_FALLBACK_REGIONS)", func(v string) error {
+		s.FallbackRegions = strings.Split(v, ",")
+		return nil
+	})
+	fs.DurationVar(&s.HedgeDelay, "hedge-delay", s.HedgeDelay, "`D` ask the next fallback region after D without an answer (VALUEFROM_HEDGE_DELAY)")
 	showDefaults(fs)
 }
 

@@ -26,6 +26,8 @@ var settingNames = []string{
 	"VALUEFROM_FILES_DIR",
 	"VALUEFROM_LOG_FORMAT",
 	"VALUEFROM_LOG_LEVEL",
+	"VALUEFROM_FALLBACK_REGIONS",
+	"VALUEFROM_HEDGE_DELAY",
 	"VALUEFROM_ENV_FILE",
 	"VALUEFROM_SSM_PATHS",
 	"VALUEFROM_SECRETS_JSON",
@@ -52,6 +54,7 @@ func defaults() settings.Settings {
 		Timeout:     60 * time.Second,
 		LogFormat:   "text",
 		LogLevel:    "info",
+		HedgeDelay:  5 * time.Second,
 		Listen:      "127.0.0.1:2773",
 		TTL:         300 * time.Second,
 		Stale:       15 * time.Minute,
@@ -100,7 +103,9 @@ func equal(a, b settings.Settings) bool {
 		(a.Splay == nil) == (b.Splay == nil) && (a.Splay == nil || *a.Splay == *b.Splay) &&
 		a.StopSignal == b.StopSignal &&
 		a.StopTimeout == b.StopTimeout &&
-		a.Mask == b.Mask
+		a.Mask == b.Mask &&
+		slices.Equal(a.FallbackRegions, b.FallbackRegions) &&
+		a.HedgeDelay == b.HedgeDelay
 }
 
 func durationPtr(d time.Duration) *time.Duration { return &d }
@@ -119,6 +124,8 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_FILES_DIR", "/run/secrets", func(s *settings.Settings) { s.FilesDir = "/run/secrets" }},
 		{"VALUEFROM_LOG_FORMAT", "json", func(s *settings.Settings) { s.LogFormat = "json" }},
 		{"VALUEFROM_LOG_LEVEL", "debug", func(s *settings.Settings) { s.LogLevel = "debug" }},
+		{"VALUEFROM_FALLBACK_REGIONS", "us-west-2,eu-west-1", func(s *settings.Settings) { s.FallbackRegions = []string{"us-west-2", "eu-west-1"} }},
+		{"VALUEFROM_HEDGE_DELAY", "2s", func(s *settings.Settings) { s.HedgeDelay = 2 * time.Second }},
 		{"VALUEFROM_ENV_FILE", "a.env,-", func(s *settings.Settings) { s.EnvFile = []string{"a.env", "-"} }},
 		{"VALUEFROM_SSM_PATHS", "/a,/b/**", func(s *settings.Settings) { s.SsmPaths = []string{"/a", "/b/**"} }},
 		{"VALUEFROM_SECRETS_JSON", "secretsmanager:db", func(s *settings.Settings) { s.SecretsJson = []string{"secretsmanager:db"} }},
@@ -257,6 +264,12 @@ func TestValidate(t *testing.T) {
 			s.SsmPaths = []string{" /prod/orders", "/prod/all/**", "/"}
 			s.SecretsJson = []string{"secretsmanager:db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
 		}, nil},
+		{"fallback regions", func(s *settings.Settings) {
+			s.FallbackRegions, s.HedgeDelay = []string{"us-west-2", " eu-west-1", ""}, 100*time.Millisecond
+		}, nil},
+		{"fallback not a region", func(s *settings.Settings) { s.FallbackRegions = []string{"us-west-2", "uswest2"} }, []string{"VALUEFROM_FALLBACK_REGIONS", "--fallback-regions", "uswest2"}},
+		{"hedge delay too short", func(s *settings.Settings) { s.HedgeDelay = 99 * time.Millisecond }, []string{"VALUEFROM_HEDGE_DELAY", "--hedge-delay"}},
+		{"hedge delay too long", func(s *settings.Settings) { s.HedgeDelay = 11 * time.Minute }, []string{"VALUEFROM_HEDGE_DELAY", "--hedge-delay"}},
 		{"path without slash", func(s *settings.Settings) { s.SsmPaths = []string{"prod/orders"} }, []string{"VALUEFROM_SSM_PATHS", "--ssm-path", "prod/orders"}},
 		{"path with a star", func(s *settings.Settings) { s.SsmPaths = []string{"/prod/*"} }, []string{"VALUEFROM_SSM_PATHS", "/**"}},
 		{"json of a parameter", func(s *settings.Settings) { s.SecretsJson = []string{"ssm:/db"} }, []string{"VALUEFROM_SECRETS_JSON", "--secret-json", "--ssm-path"}},
@@ -355,30 +368,32 @@ func TestUsage(t *testing.T) {
 		t.Errorf("Usage has %d lines, want %d:\n%s", len(lines), len(settingNames), out)
 	}
 	defaults := map[string]string{
-		"VALUEFROM_CONCURRENCY":   "32",
-		"VALUEFROM_MAX_ATTEMPTS":  "30",
-		"VALUEFROM_TIMEOUT":       "60s",
-		"VALUEFROM_IGNORE":        "-",
-		"VALUEFROM_FILES_DIR":     "-",
-		"VALUEFROM_LOG_FORMAT":    "text",
-		"VALUEFROM_LOG_LEVEL":     "info",
-		"VALUEFROM_ENV_FILE":      "-",
-		"VALUEFROM_SSM_PATHS":     "-",
-		"VALUEFROM_SECRETS_JSON":  "-",
-		"VALUEFROM_REQUIRE_PATHS": "false",
-		"VALUEFROM_TOKEN":         "-",
-		"VALUEFROM_TOKEN_FILE":    "-",
-		"VALUEFROM_LISTEN":        "127.0.0.1:2773",
-		"VALUEFROM_TTL":           "300s",
-		"VALUEFROM_STALE":         "15m",
-		"VALUEFROM_MAX_ENTRIES":   "1000",
-		"VALUEFROM_MAX_CONNS":     "800",
-		"VALUEFROM_WATCH":         "-",
-		"VALUEFROM_ON_CHANGE":     "restart",
-		"VALUEFROM_SPLAY":         "-",
-		"VALUEFROM_STOP_SIGNAL":   "SIGTERM",
-		"VALUEFROM_STOP_TIMEOUT":  "10s",
-		"VALUEFROM_MASK":          "false",
+		"VALUEFROM_CONCURRENCY":      "32",
+		"VALUEFROM_MAX_ATTEMPTS":     "30",
+		"VALUEFROM_TIMEOUT":          "60s",
+		"VALUEFROM_IGNORE":           "-",
+		"VALUEFROM_FILES_DIR":        "-",
+		"VALUEFROM_LOG_FORMAT":       "text",
+		"VALUEFROM_LOG_LEVEL":        "info",
+		"VALUEFROM_FALLBACK_REGIONS": "-",
+		"VALUEFROM_HEDGE_DELAY":      "5s",
+		"VALUEFROM_ENV_FILE":         "-",
+		"VALUEFROM_SSM_PATHS":        "-",
+		"VALUEFROM_SECRETS_JSON":     "-",
+		"VALUEFROM_REQUIRE_PATHS":    "false",
+		"VALUEFROM_TOKEN":            "-",
+		"VALUEFROM_TOKEN_FILE":       "-",
+		"VALUEFROM_LISTEN":           "127.0.0.1:2773",
+		"VALUEFROM_TTL":              "300s",
+		"VALUEFROM_STALE":            "15m",
+		"VALUEFROM_MAX_ENTRIES":      "1000",
+		"VALUEFROM_MAX_CONNS":        "800",
+		"VALUEFROM_WATCH":            "-",
+		"VALUEFROM_ON_CHANGE":        "restart",
+		"VALUEFROM_SPLAY":            "-",
+		"VALUEFROM_STOP_SIGNAL":      "SIGTERM",
+		"VALUEFROM_STOP_TIMEOUT":     "10s",
+		"VALUEFROM_MASK":             "false",
 	}
 	for _, name := range settingNames {
 		t.Run(name, func(t *testing.T) {

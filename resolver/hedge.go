@@ -1,0 +1,168 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+// DefaultHedgeDelay is how long a region may go without answering before
+// the next fallback region is asked as well, when Config.HedgeDelay is
+// zero. A call to Secrets Manager or SSM takes tens of milliseconds, and
+// the SDK's retries of a brief blip take a second or two: five seconds of
+// silence is a region in trouble, not a slow tail.
+const DefaultHedgeDelay = 5 * time.Second
+
+// errNotMirrored says a fallback region answered a parameter batch without
+// every name in it: it holds no copy to stand in for them all.
+var errNotMirrored = errors.New("the fallback region does not hold every parameter of the batch")
+
+// hedged is the outcome of one hedge: the value and the region that gave it.
+type hedged[T any] struct {
+	value  T
+	region string
+	err    error
+	i      int // the region's place: 0 the reference's own, then the fallbacks in order
+}
+
+// hedge asks regions[0], a reference's own region, with try, and takes
+// the first good answer of it or of the fallback regions after it, as
+// "The Tail at Scale" (Dean and Barroso) hedges a request to a replica:
+//
+//   - The next region is asked only when the one asked last has failed
+//     in a way that may fail over (see awsapi.Class.FailOver), when one
+//     of its attempts has failed in a way that says the region is failing
+//     (refused, reset, timed out, 5xx; see awsapi.Class.RegionFailing)
+//     while the SDK retries it, or when it has not answered within delay.
+//     The own region stays in flight all along: when it answers first,
+//     its answer wins, even late.
+//   - At most one fallback region is in flight at a time: a fallback that
+//     stalls for delay is canceled when the next one is asked.
+//   - An answer of the own region that is Definitive (not found, denied,
+//     a KMS key) ends the hedge at once with that error: it fails closed,
+//     whatever a fallback would say.
+//   - A fallback's failure, of any kind, only moves on to the next one.
+//     When every region has failed, the own region's error is returned.
+//
+// The losers are canceled when hedge returns. after makes the hedge delay's
+// timers; tests pass a clock of their own.
+func hedge[T any](ctx context.Context, regions []string, delay time.Duration, after func(time.Duration) <-chan time.Time,
+	try func(ctx context.Context, region string) (T, error)) (T, string, error) {
+	if len(regions) == 1 {
+		v, err := try(ctx, regions[0])
+		return v, regions[0], err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan hedged[T], len(regions))
+	failing := make(chan int, 2*len(regions)) // a region whose attempt failed; a signal, dropped when full
+	cancels := make([]context.CancelFunc, len(regions))
+	start := func(i int) {
+		actx, acancel := context.WithCancel(ctx)
+		cancels[i] = acancel
+		actx = awsapi.OnAttemptFailed(actx, func(err error) {
+			if awsapi.Classify(err).RegionFailing() {
+				select {
+				case failing <- i:
+				default:
+				}
+			}
+		})
+		go func() {
+			defer acancel()
+			v, err := try(actx, regions[i])
+			results <- hedged[T]{value: v, region: regions[i], err: err, i: i}
+		}()
+	}
+	var (
+		zero     T
+		inFlight = 1
+		last     = 0 // the region asked last
+		next     = 1 // the region to ask next
+		ownErr   error
+		stall    = after(delay)
+	)
+	moveOn := func() {
+		if next == len(regions) {
+			stall = nil
+			return
+		}
+		if last != 0 {
+			cancels[last]() // one fallback in flight at a time
+		}
+		start(next)
+		last, next = next, next+1
+		inFlight++
+		stall = after(delay)
+	}
+	start(0)
+	for {
+		select {
+		case <-stall:
+			moveOn()
+		case i := <-failing:
+			if i == last {
+				moveOn()
+			}
+		case h := <-results:
+			inFlight--
+			if h.err == nil {
+				return h.value, h.region, nil
+			}
+			if h.i == 0 {
+				ownErr = h.err
+				if !awsapi.Classify(h.err).FailOver() {
+					return zero, h.region, h.err
+				}
+			}
+			if h.i == last {
+				moveOn()
+			}
+			// The own region is always in flight until it fails: with
+			// nothing in flight, every region has failed.
+			if inFlight == 0 {
+				return zero, regions[0], ownErr
+			}
+		}
+	}
+}
+
+// regions returns the regions a fetch asks: its own, then the fallback
+// regions that are not its own, in order.
+func (r *Resolver) regions(own string) []string {
+	regions := []string{own}
+	for _, f := range r.cfg.FallbackRegions {
+		if f != "" && !slices.Contains(regions, f) {
+			regions = append(regions, f)
+		}
+	}
+	return regions
+}
+
+// hedgeWith is hedge with r's fallback regions, delay and clock.
+func hedgeWith[T any](ctx context.Context, r *Resolver, own string, try func(ctx context.Context, region string) (T, error)) (T, string, error) {
+	delay := r.cfg.HedgeDelay
+	if delay <= 0 {
+		delay = DefaultHedgeDelay
+	}
+	after := r.after
+	if after == nil {
+		after = time.After
+	}
+	return hedge(ctx, r.regions(own), delay, after, try)
+}
+
+// InRegion returns ref as its copy in region names it: a Secrets Manager
+// replica keeps its secret's ARN but for the region (the account and the
+// name with its suffix stay), and an SSM parameter is asked by the same
+// name there. A reference by name is the same name in any region.
+func InRegion(ref reference.Ref, region string) reference.Ref {
+	if ref.Partition != "" {
+		ref.Region = region
+	}
+	return ref
+}

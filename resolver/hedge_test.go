@@ -1,0 +1,479 @@
+package resolver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+)
+
+var (
+	errUnavailable = &smithy.GenericAPIError{Code: "ServiceUnavailable", Message: "try again", Fault: smithy.FaultServer}
+	errNotFound    = &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "no such secret"}
+)
+
+// fakeClock is the hedge delay's clock: each timer it makes fires when the
+// test calls fire, and the test can wait until a timer is armed.
+type fakeClock struct {
+	armed chan chan time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{armed: make(chan chan time.Time, 16)} }
+
+func (c *fakeClock) after(time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	c.armed <- ch
+	return ch
+}
+
+// fire fires the timer armed next, waiting for it to be armed.
+func (c *fakeClock) fire(t *testing.T) {
+	t.Helper()
+	select {
+	case ch := <-c.armed:
+		ch <- time.Time{}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no hedge timer was armed")
+	}
+}
+
+// regionCalls is a fake region per name: a call starts, is announced on
+// started, and ends with what the test sends on its answer channel, or
+// when its context is canceled, which is recorded.
+type regionCalls struct {
+	started  chan string
+	answers  map[string]chan error
+	mu       sync.Mutex
+	canceled chan string // the regions whose call saw its cancellation
+	inFlight map[string]context.Context
+	maxExtra int // the most regions but the first in flight, and not canceled, at once
+}
+
+func newRegionCalls(regions ...string) *regionCalls {
+	rc := &regionCalls{started: make(chan string, 16), answers: map[string]chan error{},
+		canceled: make(chan string, 16), inFlight: map[string]context.Context{}}
+	for _, r := range regions {
+		rc.answers[r] = make(chan error, 1)
+	}
+	return rc
+}
+
+func (rc *regionCalls) try(ctx context.Context, region string) (string, error) {
+	rc.mu.Lock()
+	rc.inFlight[region] = ctx
+	extra := 0
+	for r, c := range rc.inFlight {
+		if c.Err() == nil && r != "own" {
+			extra++
+		}
+	}
+	rc.maxExtra = max(rc.maxExtra, extra)
+	rc.mu.Unlock()
+	defer func() {
+		rc.mu.Lock()
+		delete(rc.inFlight, region)
+		rc.mu.Unlock()
+	}()
+	rc.started <- region
+	select {
+	case err := <-rc.answers[region]:
+		if err != nil {
+			return "", err
+		}
+		return "value from " + region, nil
+	case <-ctx.Done():
+		rc.canceled <- region
+		return "", ctx.Err()
+	}
+}
+
+// expectStart waits for region's call to start.
+func (rc *regionCalls) expectStart(t *testing.T, region string) {
+	t.Helper()
+	select {
+	case got := <-rc.started:
+		if got != region {
+			t.Fatalf("%s was asked, want %s", got, region)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s was never asked", region)
+	}
+}
+
+// expectNoStart checks that no region's call has started.
+func (rc *regionCalls) expectNoStart(t *testing.T) {
+	t.Helper()
+	select {
+	case got := <-rc.started:
+		t.Fatalf("%s was asked too early", got)
+	default:
+	}
+}
+
+type hedgeResult struct {
+	value, region string
+	err           error
+}
+
+func runHedge(rc *regionCalls, clock *fakeClock, regions ...string) chan hedgeResult {
+	done := make(chan hedgeResult, 1)
+	go func() {
+		v, region, err := hedge(context.Background(), regions, time.Hour, clock.after, rc.try)
+		done <- hedgeResult{v, region, err}
+	}()
+	return done
+}
+
+func wait(t *testing.T, done chan hedgeResult) hedgeResult {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("hedge did not return")
+		return hedgeResult{}
+	}
+}
+
+func TestHedgeSlowOwnRegionWins(t *testing.T) {
+	rc, clock := newRegionCalls("own", "b"), newFakeClock()
+	done := runHedge(rc, clock, "own", "b")
+	rc.expectStart(t, "own")
+	clock.fire(t)
+	rc.expectStart(t, "b")
+	rc.answers["own"] <- nil
+	got := wait(t, done)
+	if got.err != nil || got.region != "own" || got.value != "value from own" {
+		t.Fatalf("hedge = %q from %s, %v; want the own region's value", got.value, got.region, got.err)
+	}
+	select {
+	case got := <-rc.canceled:
+		if got != "b" {
+			t.Errorf("%s was canceled, want the losing fallback b", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the losing fallback b was not canceled")
+	}
+}
+
+func TestHedgeWaitsForTheDelay(t *testing.T) {
+	rc, clock := newRegionCalls("own", "b"), newFakeClock()
+	done := runHedge(rc, clock, "own", "b")
+	rc.expectStart(t, "own")
+	// The delay's timer is armed, and has not fired: no hedge yet.
+	armed := <-clock.armed
+	rc.expectNoStart(t)
+	armed <- time.Time{}
+	rc.expectStart(t, "b")
+	rc.answers["b"] <- nil
+	got := wait(t, done)
+	if got.err != nil || got.region != "b" {
+		t.Fatalf("hedge = %s, %v; want b's value", got.region, got.err)
+	}
+	select {
+	case got := <-rc.canceled:
+		if got != "own" {
+			t.Errorf("%s was canceled, want the losing own region", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the losing own region was not canceled")
+	}
+}
+
+func TestHedgeTransientFailureAsksAtOnce(t *testing.T) {
+	rc, clock := newRegionCalls("own", "b"), newFakeClock()
+	done := runHedge(rc, clock, "own", "b")
+	rc.expectStart(t, "own")
+	rc.answers["own"] <- errUnavailable
+	rc.expectStart(t, "b") // no timer fired
+	rc.answers["b"] <- nil
+	if got := wait(t, done); got.err != nil || got.region != "b" {
+		t.Fatalf("hedge = %s, %v; want b's value", got.region, got.err)
+	}
+}
+
+func TestHedgeDefinitiveFailsClosed(t *testing.T) {
+	t.Run("before any hedge", func(t *testing.T) {
+		rc, clock := newRegionCalls("own", "b"), newFakeClock()
+		done := runHedge(rc, clock, "own", "b")
+		rc.expectStart(t, "own")
+		rc.answers["own"] <- errNotFound
+		got := wait(t, done)
+		if !errors.Is(got.err, errNotFound) {
+			t.Fatalf("hedge error = %v, want the own region's not found", got.err)
+		}
+		rc.expectNoStart(t)
+	})
+	t.Run("with a hedge in flight", func(t *testing.T) {
+		rc, clock := newRegionCalls("own", "b"), newFakeClock()
+		done := runHedge(rc, clock, "own", "b")
+		rc.expectStart(t, "own")
+		clock.fire(t)
+		rc.expectStart(t, "b")
+		rc.answers["own"] <- errNotFound
+		if got := wait(t, done); !errors.Is(got.err, errNotFound) {
+			t.Fatalf("hedge error = %v, want the own region's not found", got.err)
+		}
+	})
+}
+
+func TestHedgeOneFallbackAtATime(t *testing.T) {
+	rc, clock := newRegionCalls("own", "b", "c"), newFakeClock()
+	done := runHedge(rc, clock, "own", "b", "c")
+	rc.expectStart(t, "own")
+	clock.fire(t)
+	rc.expectStart(t, "b")
+	clock.fire(t) // b stalls too: c is asked, and b given up
+	rc.expectStart(t, "c")
+	rc.answers["c"] <- nil
+	got := wait(t, done)
+	if got.err != nil || got.region != "c" {
+		t.Fatalf("hedge = %s, %v; want c's value", got.region, got.err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.maxExtra > 1 {
+		t.Errorf("%d fallback regions were in flight at once, want at most 1", rc.maxExtra)
+	}
+}
+
+func TestHedgeEveryRegionFails(t *testing.T) {
+	rc, clock := newRegionCalls("own", "b", "c"), newFakeClock()
+	done := runHedge(rc, clock, "own", "b", "c")
+	rc.expectStart(t, "own")
+	rc.answers["own"] <- errUnavailable
+	rc.expectStart(t, "b")
+	rc.answers["b"] <- errNotFound // a fallback's definitive answer only moves on
+	rc.expectStart(t, "c")
+	rc.answers["c"] <- errUnavailable
+	got := wait(t, done)
+	if !errors.Is(got.err, errUnavailable) || got.region != "own" {
+		t.Fatalf("hedge = %s, %v; want the own region's error", got.region, got.err)
+	}
+}
+
+// flakySecrets fails every call with err in its region, and otherwise
+// answers as fakeSecrets does.
+type flakySecrets struct {
+	fakeSecrets
+	err error
+}
+
+func (f flakySecrets) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, o ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	if f.err != nil {
+		f.record(f.region, "GetSecretValue "+aws.ToString(in.SecretId))
+		return nil, f.err
+	}
+	return f.fakeSecrets.GetSecretValue(ctx, in, o...)
+}
+
+type flakyParams struct {
+	fakeParams
+	err error
+}
+
+func (f flakyParams) GetParameters(ctx context.Context, in *ssm.GetParametersInput, o ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
+	if f.err != nil {
+		f.record(f.region, "GetParameters "+strings.Join(in.Names, " "))
+		return nil, f.err
+	}
+	return f.fakeParams.GetParameters(ctx, in, o...)
+}
+
+// newFailoverResolver is a resolver over f whose region down fails every
+// call with err, with us-west-2 and eu-west-1 as fallback regions, and a
+// log in buf.
+func newFailoverResolver(f *fakeAWS, down string, err error, buf *bytes.Buffer) *Resolver {
+	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4, Hint: testHint,
+		FallbackRegions: []string{"us-west-2", "eu-west-1"}, HedgeDelay: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(buf, nil))})
+	r.secrets.New = func(region string) secretsAPI {
+		s := flakySecrets{fakeSecrets: fakeSecrets{f, region}}
+		if region == down {
+			s.err = err
+		}
+		return s
+	}
+	r.parameters.New = func(region string) parametersAPI {
+		p := flakyParams{fakeParams: fakeParams{f, region}}
+		if region == down {
+			p.err = err
+		}
+		return p
+	}
+	return r
+}
+
+func TestResolveFailsOver(t *testing.T) {
+	const canary = "canary-c4f1e2"
+	f := &fakeAWS{
+		secrets: map[string]string{
+			"us-west-2/db": canary + "-db",
+			"us-west-2/arn:aws:secretsmanager:us-west-2:123456789012:secret:api-AbCdEf": canary + "-api",
+		},
+		params: map[string]string{"eu-west-1//app/url": canary + "-url", "eu-west-1//app/port": "5432"},
+	}
+	var buf bytes.Buffer
+	r := newFailoverResolver(f, "us-east-1", errUnavailable, &buf)
+	values, err := r.Resolve(context.Background(), requests(t,
+		"DB", "secretsmanager:db",
+		"API", "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-AbCdEf",
+		"URL", "ssm:/app/url",
+		"PORT", "ssm:/app/port",
+	))
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	want := map[string][2]string{
+		"DB": {canary + "-db", "us-west-2"}, "API": {canary + "-api", "us-west-2"},
+		"URL": {canary + "-url", "eu-west-1"}, "PORT": {"5432", "eu-west-1"},
+	}
+	for _, v := range values {
+		w := want[v.Var]
+		if string(v.Value) != w[0] || v.Fallback != w[1] {
+			t.Errorf("%s came from fallback %q, want %q (value right: %v)", v.Var, v.Fallback, w[1], string(v.Value) == w[0])
+		}
+	}
+	// The parameters were asked as one batch in each region.
+	if got := f.calls["eu-west-1"]; len(got) != 1 {
+		t.Errorf("eu-west-1 saw %q, want one GetParameters call", got)
+	}
+	log := buf.String()
+	if strings.Contains(log, canary) {
+		t.Error("the log holds a value")
+	}
+	for _, v := range []string{"var=DB", "var=API", "var=URL", "var=PORT"} {
+		if n := strings.Count(log, v+" "); n != 1 {
+			t.Errorf("the log names %s %d times, want one warning:\n%s", v, n, log)
+		}
+	}
+	if !strings.Contains(log, "fallback_region=us-west-2") || !strings.Contains(log, "level=WARN") {
+		t.Errorf("no warning names the fallback region:\n%s", log)
+	}
+}
+
+func TestResolveDoesNotFailOverDefinitive(t *testing.T) {
+	f := &fakeAWS{secrets: map[string]string{"us-west-2/gone": "copy"}, params: map[string]string{"us-west-2//gone": "copy"}}
+	var buf bytes.Buffer
+	r := newFailoverResolver(f, "", nil, &buf) // us-east-1 answers: not found
+	_, err := r.Resolve(context.Background(), requests(t, "S", "secretsmanager:gone", "P", "ssm:/gone"))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 2 {
+		t.Fatalf("Resolve error = %v, want both variables not found", err)
+	}
+	for _, e := range errs {
+		if e.Ref.Region != "us-east-1" || (e.Code != "ResourceNotFoundException" && e.Code != CodeNotFound) {
+			t.Errorf("%s: %s in %s, want not found in us-east-1", e.Var, e.Code, e.Ref.Region)
+		}
+	}
+	if len(f.calls["us-west-2"]) != 0 {
+		t.Errorf("a definitive answer failed over: us-west-2 saw %q", f.calls["us-west-2"])
+	}
+}
+
+func TestResolveFallbackWithoutEveryParameter(t *testing.T) {
+	// us-west-2 mirrors /a but not /b: its answer for the batch is
+	// incomplete, so eu-west-1 is asked, which has neither. The batch then
+	// fails with the own region's error, which a name alone can cause, so
+	// each name is asked on its own: /a comes from us-west-2, and /b gets
+	// the own region's error.
+	f := &fakeAWS{params: map[string]string{"us-west-2//a": "a"}}
+	var buf bytes.Buffer
+	r := newFailoverResolver(f, "us-east-1", errUnavailable, &buf)
+	_, err := r.Resolve(context.Background(), requests(t, "A", "ssm:/a", "B", "ssm:/b"))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 {
+		t.Fatalf("Resolve error = %v, want B alone to fail: %q", err, f.calls)
+	}
+	if e := errs[0]; e.Var != "B" || e.Code != "ServiceUnavailable" || e.Ref.Region != "us-east-1" {
+		t.Errorf("%s: %s in %s, want B with the own region's ServiceUnavailable", e.Var, e.Code, e.Ref.Region)
+	}
+	if got := f.calls["eu-west-1"]; len(got) == 0 || got[0] != "GetParameters /a /b" {
+		t.Errorf("eu-west-1 saw %q, want the batch after us-west-2's incomplete answer", got)
+	}
+	r.cfg.FallbackRegions = nil
+	values, _ := r.Resolve(context.Background(), requests(t, "A", "ssm:/a"))
+	if len(values) != 1 || values[0].Fallback != "us-west-2" {
+		t.Errorf("A resolved to %+v, want its value from us-west-2 (cached)", values)
+	}
+}
+
+func TestGetSecretFailsOver(t *testing.T) {
+	f := &fakeAWS{secrets: map[string]string{"us-west-2/arn:aws:secretsmanager:us-west-2:123456789012:secret:api-AbCdEf": "v"}}
+	var buf bytes.Buffer
+	r := newFailoverResolver(f, "us-east-1", errUnavailable, &buf)
+	s, err := r.GetSecret(context.Background(), SecretQuery{ID: "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-AbCdEf"}, GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Region != "us-west-2" || !strings.Contains(s.ARN, ":us-west-2:") {
+		t.Errorf("GetSecret answered from %s with ARN %s, want the us-west-2 replica", s.Region, s.ARN)
+	}
+	if !strings.Contains(buf.String(), "fallback_region=us-west-2") {
+		t.Errorf("no warning names the fallback region:\n%s", buf.String())
+	}
+}
+
+// TestHedgeOnFailingAttempt: an attempt of the own region that fails in a
+// way that says the region is failing (a 503, a reset) starts the hedge
+// while the SDK still retries; a throttled attempt does not.
+func TestHedgeOnFailingAttempt(t *testing.T) {
+	throttled := &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+	for _, tt := range []struct {
+		name  string
+		err   error
+		hedge bool
+	}{
+		{"503", errUnavailable, true},
+		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"throttled", throttled, false},
+		{"not found", errNotFound, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, clock := newRegionCalls("own", "b"), newFakeClock()
+			reported := make(chan struct{})
+			try := func(ctx context.Context, region string) (string, error) {
+				if region == "own" {
+					awsapi.AttemptFailed(ctx, tt.err) // the SDK retries on
+					close(reported)
+				}
+				return rc.try(ctx, region)
+			}
+			done := make(chan hedgeResult, 1)
+			go func() {
+				v, region, err := hedge(context.Background(), []string{"own", "b"}, time.Hour, clock.after, try)
+				done <- hedgeResult{v, region, err}
+			}()
+			<-reported
+			rc.expectStart(t, "own")
+			if !tt.hedge {
+				// The hedge loop sees no signal: only the timer would start b.
+				rc.expectNoStart(t)
+				rc.answers["own"] <- nil
+				if got := wait(t, done); got.region != "own" {
+					t.Fatalf("hedge answered from %s, want own", got.region)
+				}
+				rc.expectNoStart(t)
+				return
+			}
+			rc.expectStart(t, "b")
+			rc.answers["b"] <- nil
+			if got := wait(t, done); got.err != nil || got.region != "b" {
+				t.Fatalf("hedge = %s, %v; want b's value", got.region, got.err)
+			}
+		})
+	}
+}
