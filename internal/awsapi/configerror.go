@@ -38,9 +38,9 @@ func newConfigError(err error, profile string) *ConfigError {
 
 func (e *ConfigError) Error() string {
 	if e.Credentials {
-		return "loading AWS credentials: " + e.Err.Error()
+		return "loading AWS credentials: " + shown(e.Err)
 	}
-	return "loading AWS configuration: " + e.Err.Error()
+	return "loading AWS configuration: " + shown(e.Err)
 }
 
 func (e *ConfigError) Unwrap() error { return e.Err }

@@ -120,7 +120,7 @@ func Classify(err error) Class {
 		c.PerName = false
 		return c
 	}
-	c := Class{Message: err.Error(), Transient: transient(err)}
+	c := Class{Message: shown(err), Transient: transient(err)}
 	if ce != nil {
 		c.Attempts, c.Endpoint = ce.Attempts, ce.Endpoint
 	}
@@ -174,7 +174,7 @@ func Message(err error) string {
 	if c := Classify(err); c.Message != "" {
 		return c.Message
 	}
-	return err.Error()
+	return shown(err)
 }
 
 // derive sets the predicates that follow from the code and the message.
@@ -389,5 +389,5 @@ func Cause(err error) string {
 	case re != nil && re.HTTPStatusCode() > 0:
 		return fmt.Sprintf("HTTP %d: %v", re.HTTPStatusCode(), err)
 	}
-	return err.Error()
+	return shown(err)
 }
