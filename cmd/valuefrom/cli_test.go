@@ -138,12 +138,14 @@ func TestJSONErrors(t *testing.T) {
 		env  []string
 		args []string
 		msg  string // the object's msg; empty: text, not JSON
+		hint string // in the object's hint
 	}{
-		{"setting", []string{"VALUEFROM_LOG_FORMAT=json"}, nil, "no command given: valuefrom [flags] [--] COMMAND [ARGS...]"},
-		{"bad setting", []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_TIMEOUT=x"}, []string{"true"}, "VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a unit, such as 30s or 2m"},
-		{"flag", nil, []string{"--log-format", "json", "env", "x"}, `env: unexpected argument "x"`},
-		{"flag over setting", []string{"VALUEFROM_LOG_FORMAT=json"}, []string{"--log-format", "text"}, ""},
-		{"syntax", []string{"VALUEFROM_LOG_FORMAT=json", "A=ssm:"}, []string{"true"}, "reference failed"},
+		{"setting", []string{"VALUEFROM_LOG_FORMAT=json"}, nil, "no command given: valuefrom [flags] [--] COMMAND [ARGS...]", ""},
+		{"bad setting", []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_TIMEOUT=x"}, []string{"true"}, "VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a unit, such as 30s or 2m", ""},
+		{"flag", nil, []string{"--log-format", "json", "env", "x"}, `env: unexpected argument "x"`, "run valuefrom env -h"},
+		{"misspelt subcommand", []string{"VALUEFROM_LOG_FORMAT=json", "PATH=/nonexistent"}, []string{"chekc"}, "no subcommand chekc, and no program of that name on PATH", "did you mean valuefrom check?"},
+		{"flag over setting", []string{"VALUEFROM_LOG_FORMAT=json"}, []string{"--log-format", "text"}, "", ""},
+		{"syntax", []string{"VALUEFROM_LOG_FORMAT=json", "A=ssm:"}, []string{"true"}, "reference failed", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +155,7 @@ func TestJSONErrors(t *testing.T) {
 				Level    string `json:"level"`
 				Time     string `json:"time"`
 				ExitCode int    `json:"exit_code"`
+				Hint     string `json:"hint"`
 			}
 			// The first line: a failed reference's hint follows it.
 			first, _, _ := strings.Cut(r.stderr, "\n")
@@ -165,6 +168,9 @@ func TestJSONErrors(t *testing.T) {
 			}
 			if err != nil || obj.Msg != tt.msg || obj.Level != "ERROR" || obj.Time == "" || obj.ExitCode != r.code {
 				t.Errorf("stderr %s: want an object with msg %q, level ERROR, a time and exit_code %d", r.stderr, tt.msg, r.code)
+			}
+			if !strings.Contains(obj.Hint, tt.hint) {
+				t.Errorf("hint %q, want it to contain %q: JSON mode must keep the hint", obj.Hint, tt.hint)
 			}
 		})
 	}

@@ -166,6 +166,8 @@ func exit(stderr io.Writer, err error) int {
 		}
 	}
 	switch {
+	case rep.json && hint != "":
+		log.Error(msg, "hint", hint, "exit_code", code)
 	case rep.json:
 		log.Error(msg, "exit_code", code)
 	case code == exitWarnings:

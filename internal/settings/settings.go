@@ -250,6 +250,11 @@ func (s Settings) Validate() error {
 	if _, err := ParseOnChange(s.OnChange); err != nil {
 		errs = append(errs, invalid("VALUEFROM_ON_CHANGE", "must be restart, signal:NAME or exit: %w", err))
 	}
+	if s.Mask && s.Watch == 0 {
+		// Masking needs valuefrom to stay the program's parent; exec
+		// mode would print every value unmasked.
+		errs = append(errs, invalid("VALUEFROM_MASK", "needs VALUEFROM_WATCH (--watch): only supervise mode stays between the program and its output"))
+	}
 	if s.Splay != nil && (*s.Splay < 0 || *s.Splay > 24*time.Hour) {
 		errs = append(errs, invalid("VALUEFROM_SPLAY", "must be from 0s to 24h, not %v", *s.Splay))
 	}

@@ -251,6 +251,7 @@ func TestValidate(t *testing.T) {
 			s.Watch, s.OnChange, s.Splay = 200*time.Millisecond, "signal:hup", durationPtr(0)
 		}, nil},
 		{"watch exit", func(s *settings.Settings) { s.Watch, s.OnChange, s.Mask = 24*time.Hour, "exit", true }, nil},
+		{"mask without watch", func(s *settings.Settings) { s.Mask = true }, []string{"VALUEFROM_MASK", "--mask", "VALUEFROM_WATCH"}},
 		{"watch too short", func(s *settings.Settings) { s.Watch = 99 * time.Millisecond }, []string{"VALUEFROM_WATCH", "--watch"}},
 		{"watch too long", func(s *settings.Settings) { s.Watch = 25 * time.Hour }, []string{"VALUEFROM_WATCH", "--watch"}},
 		{"on change", func(s *settings.Settings) { s.OnChange = "reload" }, []string{"VALUEFROM_ON_CHANGE", "--on-change"}},
