@@ -97,8 +97,12 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 	if len(files) == 0 {
 		return environ, nil, nil
 	}
-	if n := strings.Count(strings.Join(files, "\x00")+"\x00", Stdin+"\x00"); n > 1 {
+	switch n := strings.Count(strings.Join(files, "\x00")+"\x00", Stdin+"\x00"); {
+	case n > 1:
 		return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file): standard input (-) is named %d times; it can be read once", EnvFileVar, n)}
+	case n == 1 && o.TaskDef == Stdin:
+		return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file) and --task-def both name standard input (-); it can be read once", EnvFileVar),
+			Hint: "give one of them a file, such as --task-def <(aws ecs describe-task-definition ...)"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()

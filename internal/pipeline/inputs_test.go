@@ -83,20 +83,22 @@ func TestReadEnvFilesErrors(t *testing.T) {
 	var log bytes.Buffer
 	bad := testfs.WriteFile(t, "bad.env", "OK=1\nSECRET=\"canary-file-5d1e$HOME\"\n")
 	tests := []struct {
-		name  string
-		files []string
-		stdin io.Reader
-		want  []string
+		name    string
+		files   []string
+		stdin   io.Reader
+		want    []string
+		taskDef string
 	}{
-		{"bad line", []string{bad}, nil, []string{"VALUEFROM_ENV_FILE", bad + ":2:", "SECRET", "unescaped $"}},
-		{"bad stdin", []string{"-"}, strings.NewReader("X=canary y\n"), []string{"standard input:1:", "white space"}},
-		{"missing file", []string{filepath.Join(t.TempDir(), "none.env")}, nil, []string{"none.env", "no such file"}},
-		{"stdin twice", []string{"-", "-"}, strings.NewReader(""), []string{"standard input (-) is named 2 times"}},
+		{"bad line", []string{bad}, nil, []string{"VALUEFROM_ENV_FILE", bad + ":2:", "SECRET", "unescaped $"}, ""},
+		{"bad stdin", []string{"-"}, strings.NewReader("X=canary y\n"), []string{"standard input:1:", "white space"}, ""},
+		{"missing file", []string{filepath.Join(t.TempDir(), "none.env")}, nil, []string{"none.env", "no such file"}, ""},
+		{"stdin twice", []string{"-", "-"}, strings.NewReader(""), []string{"standard input (-) is named 2 times"}, ""},
+		{"stdin and task definition", []string{"-"}, strings.NewReader("A=1\n"), []string{"--task-def both name standard input"}, "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := options(t, &log)
-			o.Settings.EnvFile, o.Stdin = tt.files, tt.stdin
+			o.Settings.EnvFile, o.Stdin, o.TaskDef = tt.files, tt.stdin, tt.taskDef
 			_, _, err := o.ReadEnvFiles(context.Background(), nil)
 			var usage *pipeline.UsageError
 			if !errors.As(err, &usage) {
