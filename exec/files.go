@@ -115,6 +115,66 @@ func Build(environ []string, vars []Var, filesDir string, drop func(string) bool
 	return Environ(environ, set, drop), files, nil
 }
 
+// Rewrite is Environment for a command that already runs with files in
+// filesDir, which must exist: it writes the _FILE values again, for a
+// supervisor to hand a running program new ones. Every file is prepared
+// before any is replaced, so a failure to write one, or a target that
+// cannot be replaced (a directory), leaves all of them as they were; a
+// failure of the renames themselves leaves each file whole, old or new.
+// Rewrite never removes a file.
+func Rewrite(environ []string, vars []Var, filesDir string, drop func(string) bool) (_ []string, err error) {
+	names := make([]string, len(vars))
+	for i, v := range vars {
+		names[i] = v.Name
+	}
+	if err := CheckFiles(names); err != nil {
+		return nil, err
+	}
+	set := make(map[string]string, len(vars))
+	type prepared struct {
+		name string
+		p    *secretfile.Pending
+	}
+	var pending []prepared
+	defer func() {
+		for _, f := range pending {
+			f.p.Abort()
+		}
+	}()
+	for _, v := range vars {
+		if !strings.HasSuffix(v.Name, reference.FileSuffix) {
+			set[v.Name] = string(v.Value)
+			continue
+		}
+		if filesDir == "" {
+			return nil, &FileError{Var: v.Name, Err: errors.New("no files directory to rewrite the file in")}
+		}
+		path, err := filepath.Abs(filepath.Join(filesDir, strings.TrimSuffix(v.Name, reference.FileSuffix)))
+		if err == nil {
+			if fi, statErr := os.Lstat(path); statErr == nil && fi.IsDir() {
+				err = fmt.Errorf("writing %s: a directory is in the way", path)
+			}
+		}
+		var p *secretfile.Pending
+		if err == nil {
+			p, err = secretfile.Prepare(path, v.Value, 0o400, -1)
+		}
+		if err != nil {
+			return nil, &FileError{Var: v.Name, Err: err}
+		}
+		pending = append(pending, prepared{v.Name, p})
+		set[v.Name] = path
+	}
+	for len(pending) > 0 {
+		f := pending[0]
+		pending = pending[1:]
+		if err := f.p.Commit(); err != nil {
+			return nil, &FileError{Var: f.name, Err: err}
+		}
+	}
+	return Environ(environ, set, drop), nil
+}
+
 // CheckFiles checks, before anything is written, the names of the _FILE
 // variables among names (those that end in reference.FileSuffix): each
 // must name a file of its own in the files directory. _FILE alone names

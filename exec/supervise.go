@@ -152,7 +152,14 @@ func (s *Supervisor) Start(env []string) error {
 		args = []string{s.Path}
 	}
 	sys := &syscall.SysProcAttr{Setpgid: true}
-	if stdin := s.io.files[0]; isForeground(stdin) {
+	// After a restart the terminal is the exited program's group: it goes
+	// on to the new one (the child, its signals blocked, may take it).
+	last := 0
+	if r := s.current(); r != nil && s.io.foreground {
+		last = r.pid
+	}
+	if stdin := s.io.files[0]; isForeground(stdin, last) {
+		s.io.foreground = true
 		sys.Foreground = true
 		sys.Ctty = int(stdin.Fd()) // with Foreground, a descriptor of this process
 	}
@@ -317,12 +324,13 @@ func (s *Supervisor) Close(ctx context.Context) error {
 // supervisedIO is the program's stdin, stdout and stderr, and the pipes and
 // goroutines that copy its output to writers that are not files.
 type supervisedIO struct {
-	files   [3]*os.File
-	ours    []*os.File // what to close: our pipe ends and the null device
-	readers []*os.File // the pipes' read ends
-	copies  sync.WaitGroup
-	errMu   sync.Mutex
-	err     error
+	files      [3]*os.File
+	foreground bool       // the terminal on files[0] was handed to the program
+	ours       []*os.File // what to close: our pipe ends and the null device
+	readers    []*os.File // the pipes' read ends
+	copies     sync.WaitGroup
+	errMu      sync.Mutex
+	err        error
 }
 
 func newSupervisedIO(stdin *os.File, stdout, stderr io.Writer) (_ *supervisedIO, err error) {

@@ -5,4 +5,4 @@ package exec
 import "os"
 
 // isForeground reports false: the program is not given the terminal.
-func isForeground(*os.File) bool { return false }
+func isForeground(*os.File, int) bool { return false }

@@ -651,6 +651,11 @@ func TestSuperviseTerminalForeground(t *testing.T) {
 	h.start(programEnv("tty"))
 	h.expect("group leader true, foreground true")
 	h.wait()
+	// A restart: the terminal is the exited program's, and goes to the
+	// new one, so that Ctrl-C still reaches it.
+	h.start(programEnv("tty"))
+	h.expect("group leader true, foreground true")
+	h.wait()
 
 	// Not a terminal: a group of its own all the same.
 	h.s.Stdin = nil

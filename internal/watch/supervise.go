@@ -240,10 +240,17 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 // act does what VALUEFROM_ON_CHANGE says with the values of res. It
 // reports done when Supervise is to return err.
 func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result, changed []string) (done bool, err error) {
-	env, err := exec.Environment(res.Environ, res.Vars(), s.dir, settings.IsSetting)
+	if s.dir == "" {
+		// A _FILE variable that the first result did not have.
+		if err := s.filesDir(res); err != nil {
+			s.log.Warn("watch: the new values could not be written; the program keeps running", "error", err)
+			return false, nil
+		}
+	}
+	// The program's files stay as they were unless all are rewritten:
+	// it keeps running, and the next cycle tries again.
+	env, err := exec.Rewrite(res.Environ, res.Vars(), s.dir, settings.IsSetting)
 	if err != nil {
-		// The files written so far are new, the rest old: the program
-		// keeps running, and the next cycle tries again.
 		s.log.Warn("watch: the new values could not be written; the program keeps running", "error", err)
 		return false, nil
 	}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
@@ -65,7 +66,7 @@ func (t *tracker) accept(res *pipeline.Result) {
 }
 
 // changed returns the variables whose values in res differ from the
-// current ones, and logs each with its reference and versions.
+// current ones, and those res no longer has, and logs each with its reference and versions.
 func (t *tracker) changed(res *pipeline.Result) []string {
 	if len(t.warned) > 0 {
 		t.log.Info("watch: resolving works again")
@@ -80,7 +81,24 @@ func (t *tracker) changed(res *pipeline.Result) []string {
 		names = append(names, v.Var)
 		t.log.Info("watch: value changed", "var", v.Var, "ref", v.Ref.String(), "old_version", old.VersionID, "new_version", v.VersionID)
 	}
-	return names
+	// A variable gone from res (a parameter deleted under a path, a key
+	// removed from a JSON secret) is a change too.
+	in := make(map[string]bool, len(res.Values))
+	for _, v := range res.Values {
+		in[v.Var] = true
+	}
+	var gone []string
+	for name := range t.current {
+		if !in[name] {
+			gone = append(gone, name)
+		}
+	}
+	slices.Sort(gone)
+	for _, name := range gone {
+		old := t.current[name]
+		t.log.Info("watch: variable removed", "var", name, "ref", old.Ref.String(), "old_version", old.VersionID)
+	}
+	return append(names, gone...)
 }
 
 // failed logs a failed cycle, once per distinct problem: per variable and

@@ -68,6 +68,24 @@ func TestTrackerLogsOnce(t *testing.T) {
 	}
 }
 
+// TestTrackerRemoval: a variable that a cycle no longer has (a parameter
+// deleted under a path, a key removed from a JSON secret) is a change.
+func TestTrackerRemoval(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	tr := newTracker(log, result(map[string]string{"A": "value-aaaa-1", "B": "value-bbbb-1"}))
+	got := tr.changed(result(map[string]string{"A": "value-aaaa-1"}))
+	if len(got) != 1 || got[0] != "B" {
+		t.Errorf("changed = %v after B went away, want [B]", got)
+	}
+	if !strings.Contains(buf.String(), "var=B") {
+		t.Error("the removal was not logged with its variable")
+	}
+	if strings.Contains(buf.String(), "value-") {
+		t.Error("a value reached the log")
+	}
+}
+
 func TestNextJitter(t *testing.T) {
 	for range 1000 {
 		if d := next(time.Second); d < 900*time.Millisecond || d > 1100*time.Millisecond {

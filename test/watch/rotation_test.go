@@ -237,3 +237,38 @@ func TestFaultStorm(t *testing.T) {
 	}
 	noValues(t, "valuefrom's log", p.Log(), r.old, r.next)
 }
+
+// TestFailedRewriteKeepsFiles: when a cycle cannot write every _FILE
+// file, the program keeps running with each file as it was: none is
+// removed, none holds the new value.
+func TestFailedRewriteKeepsFiles(t *testing.T) {
+	r := newRotating(t, "rewrite")
+	dir := t.TempDir()
+	env := []string{"VAL_FILE=secretsmanager:" + r.name, "ZZ_FILE=secretsmanager:" + r.name}
+	p := start(t, r.srv, env, args("--on-change", "signal:SIGHUP", "--files-dir", dir)...)
+	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
+	// ZZ's file becomes a directory, which no rename can replace.
+	zz := filepath.Join(dir, "ZZ")
+	if err := os.Remove(zz); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(zz, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r.rotate()
+	p.Expect(vfbin.Stderr, `new values could not be written`)
+	b, err := os.ReadFile(filepath.Join(dir, "VAL"))
+	switch {
+	case err != nil:
+		t.Errorf("VAL's file after a failed rewrite: %v", err)
+	case string(b) != r.old:
+		t.Error("VAL's file does not hold the old value after a failed rewrite")
+	}
+	p.Signal(syscall.SIGTERM)
+	p.Expect(vfbin.Stdout, `^term pid=`+pid+`$`)
+	p.Wait()
+	if n := len(p.Lines(`^hup pid=`)); n != 0 {
+		t.Errorf("the program was signalled %d times after a failed rewrite, want none", n)
+	}
+	noValues(t, "valuefrom's log", p.Log(), r.old, r.next)
+}
