@@ -246,7 +246,10 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	start := time.Now()
 	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint,
 		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay})
-	stop := reportProgress(log, r, s.tracker, len(s.reqs), start)
+	// The first resolve reports progress at info level, as a slow start
+	// must be seen; a watch cycle's, like its summary, at debug: its
+	// failures are warned about once each by the watch.
+	stop := reportProgress(log, level, r, s.tracker, len(s.reqs), start)
 	values, err := s.o.fetch(ctx, r, s.reqs, s.environ)
 	stop()
 	counts := map[reference.Service]int{}
@@ -255,6 +258,9 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	}
 	attrs := []any{"ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
 		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration_ms", millis(time.Since(start))}
+	if s.o.HasBulk() {
+		attrs = append(attrs, "ssm_paths", len(s.o.Paths()), "json_secrets", len(s.o.JSONSecrets()))
+	}
 	if len(settings.Items(s.o.Settings.FallbackRegions)) > 0 {
 		// The values a fallback region gave, each logged as a warning.
 		fallback := 0

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -22,12 +23,15 @@ var (
 	progressEvery = 5 * time.Second
 )
 
-// reportProgress logs a progress line of r's pending references, from
-// progressDelay on, every progressEvery, until stop is called: how many
-// references wait, in which services and regions, the attempts so far,
-// where the last went, and the last error an attempt met. stop returns
-// once no more lines will be logged.
-func reportProgress(log *slog.Logger, r *resolver.Resolver, tracker *awsapi.Tracker, total int, start time.Time) (stop func()) {
+// reportProgress logs, at level, a progress line of r's pending
+// references, from progressDelay on, every progressEvery, until stop is
+// called: how many references wait, in which services and regions, the
+// attempts this resolve made, where the last went, and the last error an
+// attempt met. A tracker serves a session's every resolve, so what it had
+// seen before this one is left out. stop returns once no more lines will
+// be logged.
+func reportProgress(log *slog.Logger, level slog.Level, r *resolver.Resolver, tracker *awsapi.Tracker, total int, start time.Time) (stop func()) {
+	base := tracker.Progress()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -38,7 +42,12 @@ func reportProgress(log *slog.Logger, r *resolver.Resolver, tracker *awsapi.Trac
 			case <-done:
 				return
 			case <-t.C:
-				logProgress(log, r.Pending(), tracker.Progress(), total, start)
+				p := tracker.Progress()
+				p.Attempts -= base.Attempts
+				if p.Attempts == 0 {
+					p.LastError, p.Endpoint = "", ""
+				}
+				logProgress(log, level, r.Pending(), p, total, start)
 				t.Reset(progressEvery)
 			}
 		}
@@ -49,7 +58,7 @@ func reportProgress(log *slog.Logger, r *resolver.Resolver, tracker *awsapi.Trac
 	}
 }
 
-func logProgress(log *slog.Logger, pending []resolver.Pending, p awsapi.Progress, total int, start time.Time) {
+func logProgress(log *slog.Logger, level slog.Level, pending []resolver.Pending, p awsapi.Progress, total int, start time.Time) {
 	n := 0
 	where := make([]string, len(pending))
 	for i, w := range pending {
@@ -64,5 +73,5 @@ func logProgress(log *slog.Logger, pending []resolver.Pending, p awsapi.Progress
 	if p.LastError != "" {
 		attrs = append(attrs, "last_error", p.LastError)
 	}
-	log.Info("still resolving", attrs...)
+	log.Log(context.Background(), level, "still resolving", attrs...)
 }

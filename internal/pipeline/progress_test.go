@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
@@ -38,7 +39,7 @@ type records chan map[string]any
 
 func (records) Enabled(context.Context, slog.Level) bool { return true }
 func (r records) Handle(_ context.Context, rec slog.Record) error {
-	m := map[string]any{"msg": rec.Message}
+	m := map[string]any{"msg": rec.Message, "level": rec.Level}
 	rec.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.Any(); return true })
 	r <- m
 	return nil
@@ -210,5 +211,23 @@ func TestCredentialsUsageError(t *testing.T) {
 	var errs resolver.Errors
 	if !errors.As(err, &usage) || errors.As(err, &errs) || !strings.Contains(usage.Hint, `profile "broken"`) || !strings.Contains(usage.Hint, path) {
 		t.Errorf("Resolve = %v; want one UsageError whose hint names the profile and %s", err, path)
+	}
+}
+
+// TestProgressLevel: a watch cycle's progress lines are at the level asked
+// for (debug), so that a failing cycle does not repeat at info what the
+// watch warns about once; and they count only the cycle's own attempts.
+func TestProgressLevel(t *testing.T) {
+	shortProgress(t)
+	log := make(records, 100)
+	r := resolver.New(resolver.Config{})
+	stop := reportProgress(slog.New(log), slog.LevelDebug, r, new(awsapi.Tracker), 3, time.Now())
+	rec := <-log
+	stop()
+	if rec["msg"] != "still resolving" || rec["level"] != slog.LevelDebug {
+		t.Errorf("progress record %v, want a debug-level still resolving", rec)
+	}
+	if rec["attempts"] != int64(0) || rec["last_error"] != nil {
+		t.Errorf("progress record %v: want no attempts and no last error for a resolve that made none", rec)
 	}
 }
