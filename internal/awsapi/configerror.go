@@ -25,6 +25,9 @@ type ConfigError struct {
 	ConfigFile, CredentialsFile string
 	// Credentials says the configuration loaded, but not the credentials.
 	Credentials bool
+	// Timeout says the credential source did not answer before the
+	// deadline.
+	Timeout bool
 }
 
 func newConfigError(err error, profile string) *ConfigError {
@@ -50,6 +53,10 @@ func (e *ConfigError) Hint() string {
 	files := fmt.Sprintf("%s (AWS_CONFIG_FILE) and %s (AWS_SHARED_CREDENTIALS_FILE)", e.ConfigFile, e.CredentialsFile)
 	var missing config.SharedConfigProfileNotExistError
 	switch {
+	case e.Timeout:
+		return "the credential source did not answer within VALUEFROM_TIMEOUT: on ECS, the container credentials " +
+			"endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI); on EC2, the instance metadata service " +
+			"(hop limit 2 for containers); else the profile's SSO or credential_process; or raise VALUEFROM_TIMEOUT"
 	case errors.As(e.Err, &missing):
 		return fmt.Sprintf("no profile %q in %s: list the profiles with aws configure list-profiles, "+
 			"or unset AWS_PROFILE (and --profile) to use the default credential chain", e.Profile, files)
@@ -77,6 +84,13 @@ func CheckCredentials(ctx context.Context, cfg aws.Config, profile string) error
 		return nil
 	}
 	_, e := cfg.Credentials.Retrieve(ctx)
+	if e != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The source never answered: say so, rather than let the first
+		// call blame the service it was about to ask.
+		ce := newConfigError(fmt.Errorf("no credentials before the deadline: the credential source did not answer: %w", e), profile)
+		ce.Credentials, ce.Timeout = true, true
+		return ce
+	}
 	if e == nil || ctx.Err() != nil || Classify(e).Transient {
 		return nil
 	}

@@ -233,7 +233,10 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 	if short && cfg.Region == "" {
 		return nil, nil, &UsageError{Err: awsapi.ErrNoRegion}
 	}
-	if err := awsapi.CheckCredentials(ctx, cfg, o.Profile); err != nil {
+	stop := waiting(log, "still loading AWS credentials")
+	err = awsapi.CheckCredentials(ctx, cfg, o.Profile)
+	stop()
+	if err != nil {
 		return nil, nil, usageError(err)
 	}
 	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files, tracker: tracker}, nil, nil

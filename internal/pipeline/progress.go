@@ -75,3 +75,29 @@ func logProgress(log *slog.Logger, level slog.Level, pending []resolver.Pending,
 	}
 	log.Log(context.Background(), level, "still resolving", attrs...)
 }
+
+// waiting logs msg at info level from progressDelay on, every
+// progressEvery, with the time elapsed, until stop is called: for a step
+// before any API call, such as loading credentials, that can hang.
+func waiting(log *slog.Logger, msg string) (stop func()) {
+	start := time.Now()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTimer(progressDelay)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				log.Info(msg, "elapsed_ms", time.Since(start).Milliseconds())
+				t.Reset(progressEvery)
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}

@@ -231,3 +231,42 @@ func TestProgressLevel(t *testing.T) {
 		t.Errorf("progress record %v: want no attempts and no last error for a resolve that made none", rec)
 	}
 }
+
+// TestCredentialsStalled: a credential source that never answers is named
+// when the deadline ends, with progress lines meanwhile, instead of a
+// silent wait and a timeout blamed on the service.
+func TestCredentialsStalled(t *testing.T) {
+	shortProgress(t)
+	addr, _ := mototest.Stalled(t)
+	awsAt(t, "http://127.0.0.1:1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://"+addr+"/creds")
+	s, err := settings.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Timeout = 2 * time.Second
+	log := make(records, 1000)
+	_, err = Resolve(context.Background(), Options{Settings: s, Logger: slog.New(log)}, []string{"A=ssm:/a"})
+	var usage *UsageError
+	if !errors.As(err, &usage) || !strings.Contains(usage.Hint, "credential source did not answer") ||
+		strings.Contains(err.Error()+usage.Hint, "ssm.us-east-1") {
+		t.Fatalf("Resolve = %v (hint %q); want a usage error naming the credential source, not SSM", err, usageHint(usage))
+	}
+	close(log)
+	seen := false
+	for rec := range log {
+		seen = seen || rec["msg"] == "still loading AWS credentials"
+	}
+	if !seen {
+		t.Errorf("no progress line while the credentials hung")
+	}
+}
+
+func usageHint(u *UsageError) string {
+	if u == nil {
+		return ""
+	}
+	return u.Hint
+}
