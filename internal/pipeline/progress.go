@@ -32,6 +32,19 @@ var (
 // be logged.
 func reportProgress(log *slog.Logger, level slog.Level, r *resolver.Resolver, tracker *awsapi.Tracker, total int, start time.Time) (stop func()) {
 	base := tracker.Progress()
+	return tick(func() {
+		p := tracker.Progress()
+		p.Attempts -= base.Attempts
+		if p.Attempts == 0 {
+			p.LastError, p.Endpoint = "", ""
+		}
+		logProgress(log, level, r.Pending(), p, total, start)
+	})
+}
+
+// tick calls fn from progressDelay on, every progressEvery, until stop is
+// called; stop returns once fn will not be called again.
+func tick(fn func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -42,12 +55,7 @@ func reportProgress(log *slog.Logger, level slog.Level, r *resolver.Resolver, tr
 			case <-done:
 				return
 			case <-t.C:
-				p := tracker.Progress()
-				p.Attempts -= base.Attempts
-				if p.Attempts == 0 {
-					p.LastError, p.Endpoint = "", ""
-				}
-				logProgress(log, level, r.Pending(), p, total, start)
+				fn()
 				t.Reset(progressEvery)
 			}
 		}
@@ -81,23 +89,5 @@ func logProgress(log *slog.Logger, level slog.Level, pending []resolver.Pending,
 // before any API call, such as loading credentials, that can hang.
 func waiting(log *slog.Logger, msg string) (stop func()) {
 	start := time.Now()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTimer(progressDelay)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				log.Info(msg, "elapsed_ms", time.Since(start).Milliseconds())
-				t.Reset(progressEvery)
-			}
-		}
-	})
-	return func() {
-		close(done)
-		wg.Wait()
-	}
+	return tick(func() { log.Info(msg, "elapsed_ms", time.Since(start).Milliseconds()) })
 }
