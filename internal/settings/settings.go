@@ -290,7 +290,7 @@ func (s *Settings) WatchFlags(fs *flag.FlagSet, supervise bool) {
 		})
 		fs.StringVar(&s.StopSignal, "stop-signal", s.StopSignal, "`SIG` the signal that stops the program (VALUEFROM_STOP_SIGNAL)")
 		fs.DurationVar(&s.StopTimeout, "stop-timeout", s.StopTimeout, "`D` time to stop before SIGKILL (VALUEFROM_STOP_TIMEOUT)")
-		fs.BoolVar(&s.Mask, "mask", s.Mask, "mask resolved values in the program's output (VALUEFROM_MASK)")
+		fs.BoolVar(&s.Mask, "mask", s.Mask, "mask resolved values in the program's output; needs --watch (VALUEFROM_MASK)")
 	}
 	showDefaults(fs)
 }
