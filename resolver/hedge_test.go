@@ -477,3 +477,23 @@ func TestHedgeOnFailingAttempt(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveOnFallback: with Config.OnFallback, each value a fallback
+// region gave goes to it, with its own region, in place of the warning.
+func TestResolveOnFallback(t *testing.T) {
+	f := &fakeAWS{secrets: map[string]string{"us-west-2/db": "canary-db"}, params: map[string]string{"us-east-1//app/url": "u"}}
+	var buf bytes.Buffer
+	r := newFailoverResolver(f, "us-east-1", errUnavailable, &buf)
+	r.parameters.New = func(region string) parametersAPI { return fakeParams{f, region} } // SSM up
+	got := map[string]string{}
+	r.cfg.OnFallback = func(v Value, region string) { got[v.Var] = region + ">" + v.Fallback }
+	if _, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db", "URL", "ssm:/app/url")); err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	if len(got) != 1 || got["DB"] != "us-east-1>us-west-2" {
+		t.Errorf("OnFallback saw %v, want DB alone, us-east-1>us-west-2", got)
+	}
+	if strings.Contains(buf.String(), "level=WARN") {
+		t.Errorf("a warning was logged with OnFallback set:\n%s", buf.String())
+	}
+}

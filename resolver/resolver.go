@@ -82,6 +82,11 @@ type Config struct {
 	// DefaultHedgeDelay. Each value that a fallback region gave is logged
 	// once as a warning naming its variable and the region.
 	HedgeDelay time.Duration
+	// OnFallback, when set, is called by Resolve with each value that a
+	// fallback region gave and the reference's own region, in place of the
+	// warning: a caller that resolves the same references again and again
+	// warns once. It is called on the goroutine that called Resolve.
+	OnFallback func(v Value, region string)
 }
 
 // A Secret is what one fetch returned: a secret's version, or a parameter.
@@ -194,6 +199,10 @@ func (r *Resolver) done(fs ...*fetch) {
 		r.wait(f, -f.vars)
 	}
 }
+
+// FallbackWarning is the message of the warning for a value that a
+// fallback region gave.
+const FallbackWarning = "the value came from a fallback region: its own region failed or stalled"
 
 // A Value is a resolved reference.
 type Value struct {
@@ -332,8 +341,11 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 		value := Value{Var: req.Var, Ref: req.Ref, Value: v, VersionID: f.secret.VersionID}
 		if f.secret.Region != "" && f.secret.Region != f.region {
 			value.Fallback = f.secret.Region
-			r.log.Warn("the value came from a fallback region: its own region failed or stalled", "var", req.Var,
-				"ref", req.Ref.String(), "region", f.region, "fallback_region", f.secret.Region)
+			if r.cfg.OnFallback != nil {
+				r.cfg.OnFallback(value, f.region)
+			} else {
+				r.log.Warn(FallbackWarning, "var", req.Var, "ref", req.Ref.String(), "region", f.region, "fallback_region", f.secret.Region)
+			}
 		}
 		values = append(values, value)
 	}

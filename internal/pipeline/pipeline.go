@@ -151,6 +151,9 @@ type Session struct {
 	tracker *awsapi.Tracker // what the calls' attempts met, for progress lines
 	environ []string        // with the env files laid under it
 	files   map[string]bool // the variables the env files set
+	// fellBack is the fallback region each variable's value came from
+	// when it was last warned about, until its own region gives it again.
+	fellBack map[string]string
 }
 
 // Open resolves as Resolve does and returns, with the result, a Session
@@ -239,7 +242,8 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 	if err != nil {
 		return nil, nil, usageError(err)
 	}
-	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files, tracker: tracker}, nil, nil
+	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files, tracker: tracker,
+		fellBack: make(map[string]string)}, nil, nil
 }
 
 // resolve fetches the session's references with a new resolver and logs
@@ -248,7 +252,8 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	log := s.o.logger()
 	start := time.Now()
 	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint,
-		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay})
+		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay,
+		OnFallback: s.warnFallback})
 	// The first resolve reports progress at info level, as a slow start
 	// must be seen; a watch cycle's, like its summary, at debug: its
 	// failures are warned about once each by the watch.
@@ -278,7 +283,30 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	s.noteOwnRegion(values)
 	return &Result{Requests: s.reqs, Values: values, Calls: r.Calls(), Environ: withNames(s.environ, values), FileVars: s.files}, nil
+}
+
+// warnFallback warns that v came from a fallback region rather than its
+// own region, once per variable and fallback region for the session: a
+// long outage is not warned about again at every watch cycle.
+func (s *Session) warnFallback(v resolver.Value, region string) {
+	if s.fellBack[v.Var] == v.Fallback {
+		return
+	}
+	s.fellBack[v.Var] = v.Fallback
+	s.o.logger().Warn(resolver.FallbackWarning, "var", v.Var, "ref", v.Ref.String(), "region", region, "fallback_region", v.Fallback)
+}
+
+// noteOwnRegion logs, once, each variable that a fallback region gave
+// before and its own region gives again.
+func (s *Session) noteOwnRegion(values []resolver.Value) {
+	for _, v := range values {
+		if fallback := s.fellBack[v.Var]; fallback != "" && v.Fallback == "" {
+			delete(s.fellBack, v.Var)
+			s.o.logger().Info("the value came from its own region again", "var", v.Var, "ref", v.Ref.String(), "fallback_region", fallback)
+		}
+	}
 }
 
 // Exec is the entrypoint: it resolves the references in environ and

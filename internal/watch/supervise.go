@@ -237,13 +237,16 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 	}
 }
 
+// notWritten is the warning for a change whose files could not be written.
+const notWritten = "watch: the new values could not be written; the program keeps running"
+
 // act does what VALUEFROM_ON_CHANGE says with the values of res. It
 // reports done when Supervise is to return err.
 func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result, changed []string) (done bool, err error) {
 	if s.dir == "" {
 		// A _FILE variable that the first result did not have.
 		if err := s.filesDir(res); err != nil {
-			s.log.Warn("watch: the new values could not be written; the program keeps running", "error", err)
+			t.writeFailed(notWritten, err)
 			return false, nil
 		}
 	}
@@ -251,9 +254,10 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 	// it keeps running, and the next cycle tries again.
 	env, err := exec.Rewrite(res.Environ, res.Vars(), s.dir, settings.IsSetting)
 	if err != nil {
-		s.log.Warn("watch: the new values could not be written; the program keeps running", "error", err)
+		t.writeFailed(notWritten, err)
 		return false, nil
 	}
+	t.wrote()
 	t.accept(res)
 	for _, m := range s.masks {
 		m.update(res)

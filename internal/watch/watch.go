@@ -20,8 +20,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"syscall"
 	"time"
 
+	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/resolver"
@@ -49,10 +52,12 @@ type tracker struct {
 	log     *slog.Logger
 	current map[string]resolver.Value // by variable
 	warned  map[string]bool           // the problems logged since the last good cycle
+	// writeWarned are the write failures logged since the last good write.
+	writeWarned map[string]bool
 }
 
 func newTracker(log *slog.Logger, res *pipeline.Result) *tracker {
-	t := &tracker{log: log, warned: make(map[string]bool)}
+	t := &tracker{log: log, warned: make(map[string]bool), writeWarned: make(map[string]bool)}
 	t.accept(res)
 	return t
 }
@@ -126,10 +131,46 @@ func (t *tracker) failed(err error) {
 	t.log.Warn("watch: the references could not be resolved"+keep, "error", err)
 }
 
+// writeFailed logs msg for a failed write, once per distinct problem
+// (see writeProblem) until a write succeeds.
+func (t *tracker) writeFailed(msg string, err error) {
+	key := writeProblem(err)
+	if t.writeWarned[key] {
+		return
+	}
+	t.writeWarned[key] = true
+	t.log.Warn(msg, "error", err)
+}
+
+// wrote notes a good write, and logs the recovery after failed ones.
+func (t *tracker) wrote() {
+	if len(t.writeWarned) > 0 {
+		t.log.Info("watch: writing works again")
+		clear(t.writeWarned)
+	}
+}
+
+// writeProblem returns what tells one write failure from another: the
+// variable it names and the kind of error, the errno, or else its text.
+// A path is left out, as a temporary file's name differs every time.
+func writeProblem(err error) string {
+	var name, kind string
+	if fe := (*exec.FileError)(nil); errors.As(err, &fe) {
+		name = fe.Var
+	}
+	if errno := syscall.Errno(0); errors.As(err, &errno) {
+		kind = "errno " + strconv.Itoa(int(errno))
+	} else {
+		kind = err.Error()
+	}
+	return name + "\x00" + kind
+}
+
 // Poll resolves sess's references every interval (±10%) until ctx is
 // done, and calls write with each result that changes a value of first,
 // the result that was acted on last. A failed write is logged as a
-// warning and the change tried again at the next cycle. Poll returns nil
+// warning, once per distinct problem, and the change tried again at the
+// next cycle. Poll returns nil
 // when ctx is done. A nil sess, no references, just waits for ctx.
 func Poll(ctx context.Context, log *slog.Logger, sess *pipeline.Session, first *pipeline.Result, interval time.Duration, write func(*pipeline.Result) error) error {
 	if sess == nil {
@@ -154,9 +195,10 @@ func Poll(ctx context.Context, log *slog.Logger, sess *pipeline.Session, first *
 			t.failed(err)
 		case len(t.changed(res)) > 0:
 			if err := write(res); err != nil {
-				log.Warn("watch: the change could not be written; retrying at the next interval", "error", err)
+				t.writeFailed("watch: the change could not be written; retrying at the next interval", err)
 				break
 			}
+			t.wrote()
 			t.accept(res)
 			log.Info("watch: changes written")
 		}

@@ -2,13 +2,20 @@ package watch
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
@@ -97,5 +104,70 @@ func TestNextJitter(t *testing.T) {
 	}
 	if d := splay(0); d != 0 {
 		t.Errorf("splay(0) = %v", d)
+	}
+}
+
+// TestActWritesWarnOnce: a change whose _FILE file cannot be rewritten
+// is warned about once however many cycles it fails, and the recovery is
+// logged when a write succeeds.
+func TestActWritesWarnOnce(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "KEY") // where KEY_FILE's file goes
+	if err := os.Mkdir(blocker, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	s := &supervision{log: log, dir: dir, sup: &exec.Supervisor{},
+		change: settings.OnChange{Action: settings.Signal, Signal: syscall.SIGHUP}}
+	tr := newTracker(log, result(map[string]string{"KEY_FILE": "canary-old-1"}))
+	next := result(map[string]string{"KEY_FILE": "canary-new-2"})
+	for range 3 {
+		if done, err := s.act(context.Background(), tr, next, []string{"KEY_FILE"}); done || err != nil {
+			t.Fatalf("act = %v, %v; want the program kept running", done, err)
+		}
+	}
+	if n := strings.Count(buf.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings for three failed writes, want 1:\n%s", n, buf.String())
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.act(context.Background(), tr, next, []string{"KEY_FILE"}); done || err != nil {
+		t.Fatalf("act = %v, %v after the blocker went", done, err)
+	}
+	if !strings.Contains(buf.String(), "writing works again") {
+		t.Errorf("no line for the recovery:\n%s", buf.String())
+	}
+	if strings.Contains(buf.String(), "canary") {
+		t.Error("a value reached the log")
+	}
+}
+
+// TestTrackerWriteProblems: write failures are told apart by variable and
+// kind, not by the paths of temporary files.
+func TestTrackerWriteProblems(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	tr := newTracker(log, result(map[string]string{"A": "value-aaaa-1"}))
+	full := func(path string) error { return &fs.PathError{Op: "write", Path: path, Err: syscall.ENOSPC} }
+	tr.writeFailed("write failed", full("/out/.tmp-1"))
+	tr.writeFailed("write failed", full("/out/.tmp-2"))
+	if n := strings.Count(buf.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings for the same full disk, want 1:\n%s", n, buf.String())
+	}
+	tr.writeFailed("write failed", &fs.PathError{Op: "open", Path: "/out", Err: syscall.EACCES})
+	tr.writeFailed("write failed", &exec.FileError{Var: "B_FILE", Err: full("/files/.tmp-3")})
+	if n := strings.Count(buf.String(), "level=WARN"); n != 3 {
+		t.Errorf("%d warnings for three distinct problems, want 3:\n%s", n, buf.String())
+	}
+	tr.wrote()
+	tr.wrote()
+	if n := strings.Count(buf.String(), "writing works again"); n != 1 {
+		t.Errorf("%d recovery lines, want 1", n)
+	}
+	tr.writeFailed("write failed", full("/out/.tmp-4"))
+	if n := strings.Count(buf.String(), "level=WARN"); n != 4 {
+		t.Errorf("%d warnings, want 4 after a good write and a new failure", n)
 	}
 }

@@ -335,21 +335,30 @@ func TestServeFailsOver(t *testing.T) {
 
 // TestSuperviseFailsOverWithoutRestart: in supervise mode, a cycle that
 // reads the same values from us-west-2 while us-east-1 is down does not
-// restart the program.
+// restart the program, and the fallback is warned about once per
+// variable, not at every cycle.
 func TestSuperviseFailsOverWithoutRestart(t *testing.T) {
 	bin := vfbin.Need(t)
 	w := newWorld(t)
 	cmd := exec.Command(bin, "--", "sh", "-c", "echo program started; exec sleep 60")
-	cmd.Env = w.env("VALUEFROM_WATCH=300ms", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s")
+	cmd.Env = w.env("VALUEFROM_WATCH=300ms", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s",
+		"VALUEFROM_LOG_LEVEL=debug")
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stdout, `^program started$`)
 	w.proxy.SetDown("us-east-1", faultproxy.DownReset)
-	// Two cycles that failed over: the second began after the first ended.
+	// Two cycles that failed over wholly after the warning: the second
+	// began after the first ended.
 	p.Expect(vfbin.Stderr, `level=WARN .*var=URL .*fallback_region=us-west-2`)
-	p.Expect(vfbin.Stderr, `level=WARN .*var=URL .*fallback_region=us-west-2`)
+	p.Expect(vfbin.Stderr, `resolved references" ok=true .*fallback=3`)
+	p.Expect(vfbin.Stderr, `resolved references" ok=true .*fallback=3`)
 	if n := len(p.Lines(`^program started$`)); n != 1 {
 		t.Errorf("the program started %d times, want once: the values did not change", n)
 	}
+	if n := len(p.Lines(`level=WARN .*var=URL .*fallback_region=us-west-2`)); n != 1 {
+		t.Errorf("%d warnings for URL's fallback, want 1 for the whole outage", n)
+	}
+	w.proxy.SetDown("us-east-1", faultproxy.Up)
+	p.Expect(vfbin.Stderr, `level=INFO .*own region again" var=URL`)
 	p.Signal(syscall.SIGTERM) // valuefrom stops the program, and exits
 	if code := p.Wait(); code != 143 {
 		t.Errorf("exit %d after SIGTERM, want 143", code)
