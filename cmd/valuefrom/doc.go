@@ -78,8 +78,9 @@
 // there: SSM does not replicate. Not found, access denied, a KMS key
 // disabled or pending deletion, a missing version, stage or JSON key never
 // fail over. Each value from a fallback region is logged as a warning that
-// names the variable and the region; the summary line counts them
-// (fallback=N). check lists each secret's replicas and their keys; policy
+// names the variable and the region (in supervise mode once per variable
+// and region, and once at info when its own region answers again); the
+// summary line counts them (fallback=N). check lists each secret's replicas and their keys; policy
 // adds the replicas' ARNs and the fallback regions' kms:ViaService.
 //
 // # Settings
