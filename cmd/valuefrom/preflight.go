@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/preflight"
 	"github.com/valuefrom/valuefrom/internal/settings"
@@ -27,17 +28,18 @@ var checkCommand = &command{
 			if *ttl < 0 {
 				return usagef("--ttl must not be negative")
 			}
-			vars, err := examined(ctx, o, c.environ)
+			var rep *preflight.Report
+			err := pipeline.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+				checker, err := newChecker(o, awsConfig, preflight.Config{RotationWindow: *ttl, Settings: o.TaskDef != ""})
+				if err != nil {
+					return err
+				}
+				rep = checker.CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
+				return nil
+			})
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
-			defer cancel()
-			checker, err := newChecker(ctx, o, c.environ, preflight.Config{RotationWindow: *ttl, Settings: o.TaskDef != ""})
-			if err != nil {
-				return err
-			}
-			rep := checker.CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
 			if *format == "json" {
 				err = rep.WriteJSON(c.stdout)
 			} else {
@@ -70,24 +72,23 @@ var policyCommand = &command{
 			if *account != "" && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(*account) {
 				return usagef("--account must be a 12-digit account ID, not %q", *account)
 			}
-			vars, err := examined(ctx, o, c.environ)
-			if err != nil {
+			var p *preflight.Policy
+			var notes []string
+			err := pipeline.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+				reqs, err := pipeline.Find(vars, o.Skip)
+				if err != nil {
+					return err
+				}
+				if len(reqs) == 0 && !o.HasBulk() {
+					return usagef("no references found: nothing to allow")
+				}
+				checker, err := newChecker(o, awsConfig, preflight.Config{Account: *account})
+				if err != nil {
+					return err
+				}
+				p, notes, err = checker.PolicyFor(ctx, reqs, preflight.InputsOf(*o))
 				return err
-			}
-			reqs, err := pipeline.Find(vars, o.Skip)
-			if err != nil {
-				return err
-			}
-			if len(reqs) == 0 && !o.HasBulk() {
-				return usagef("no references found: nothing to allow")
-			}
-			ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
-			defer cancel()
-			checker, err := newChecker(ctx, o, c.environ, preflight.Config{Account: *account})
-			if err != nil {
-				return err
-			}
-			p, notes, err := checker.PolicyFor(ctx, reqs, preflight.InputsOf(*o))
+			})
 			if err != nil {
 				return err
 			}
@@ -112,22 +113,10 @@ var policyCommand = &command{
 	},
 }
 
-// examined returns the variables check and policy examine: with --task-def
-// the container's, else environ; over those of the env files.
-func examined(ctx context.Context, o *pipeline.Options, environ []string) ([]string, error) {
-	vars, err := o.Vars(ctx, environ)
-	if err != nil {
-		return nil, err
-	}
-	vars, _, err = o.ReadEnvFiles(ctx, vars)
-	return vars, err
-}
-
 // newChecker returns a preflight.Checker made of pc with the AWS
-// configuration and the concurrency of o; ctx bounds the configuration's
-// lookups.
-func newChecker(ctx context.Context, o *pipeline.Options, environ []string, pc preflight.Config) (*preflight.Checker, error) {
-	cfg, err := pipeline.AWSConfig(ctx, *o, environ, true)
+// configuration awsConfig loads, and o's concurrency and fallback regions.
+func newChecker(o *pipeline.Options, awsConfig func() (aws.Config, error), pc preflight.Config) (*preflight.Checker, error) {
+	cfg, err := awsConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,39 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Examine is the pipeline of the modes that examine references rather
+// than resolve them, check and policy. Under one o.Settings.Timeout it
+// finds the variables to examine (with o.TaskDef the container's, else
+// environ's, with the env files' beneath them) and calls examine with
+// them and a function that loads the AWS configuration, with the default
+// region looked up in metadata if need be, when examine first needs it.
+func Examine(ctx context.Context, o Options, environ []string,
+	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
+	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	defer cancel()
+	vars, err := o.Vars(ctx, environ)
+	if err != nil {
+		return err
+	}
+	vars, _, err = o.ReadEnvFiles(ctx, vars)
+	if err != nil {
+		return err
+	}
+	var cfg *aws.Config
+	awsConfig := func() (aws.Config, error) {
+		if cfg == nil {
+			c, err := AWSConfig(ctx, o, environ, true)
+			if err != nil {
+				return c, err
+			}
+			cfg = &c
+		}
+		return *cfg, nil
+	}
+	return examine(ctx, vars, awsConfig)
+}
