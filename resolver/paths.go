@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -75,8 +76,12 @@ func (r *Resolver) ParametersByPath(ctx context.Context, region, path string, re
 			return nil, fail(fmt.Errorf("page %d: %w", page, err))
 		}
 		for _, p := range out.Parameters {
-			params = append(params, Parameter{Name: aws.ToString(p.Name), Value: aws.ToString(p.Value),
-				Type: string(p.Type), Version: p.Version, ARN: aws.ToString(p.ARN)})
+			name, arn := aws.ToString(p.Name), aws.ToString(p.ARN)
+			if err := checkUnderPath(path, recursive, region, name, arn); err != nil {
+				return nil, fail(err)
+			}
+			params = append(params, Parameter{Name: name, Value: aws.ToString(p.Value),
+				Type: string(p.Type), Version: p.Version, ARN: arn})
 		}
 		if aws.ToString(out.NextToken) == "" {
 			break
@@ -114,4 +119,21 @@ func JSONFields(doc []byte) ([]Field, *Error) {
 		fields = append(fields, Field{Key: key, Value: v})
 	}
 	return fields, nil
+}
+
+// checkUnderPath returns an error wrapping awsapi.ErrARNMismatch when a
+// parameter GetParametersByPath answered is not one the path asked for:
+// its name outside the path (or below it when the read is not recursive),
+// or its ARN in another region. A path's answer names its variables, so an
+// answer that is not the path's must not set any.
+func checkUnderPath(path string, recursive bool, region, name, arn string) error {
+	prefix := strings.TrimSuffix(path, "/") + "/"
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok || rest == "" || (!recursive && strings.Contains(rest, "/")) {
+		return fmt.Errorf("%w: asked for the parameters under %s, answered with %s", awsapi.ErrARNMismatch, path, reference.Quote(name))
+	}
+	if f := strings.SplitN(arn, ":", 5); arn != "" && (len(f) < 5 || f[3] != region) {
+		return fmt.Errorf("%w: asked for %s in %s, answered with %s", awsapi.ErrARNMismatch, path, region, reference.Quote(arn))
+	}
+	return nil
 }

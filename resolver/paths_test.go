@@ -127,3 +127,51 @@ func TestJSONFields(t *testing.T) {
 		}
 	}
 }
+
+// strayPaths answers a path with one parameter it names.
+type strayPaths struct{ name, arn string }
+
+func (f strayPaths) GetParametersByPath(context.Context, *ssm.GetParametersByPathInput, ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error) {
+	return &ssm.GetParametersByPathOutput{Parameters: []ssmtypes.Parameter{{Name: aws.String(f.name), ARN: aws.String(f.arn),
+		Value: aws.String("canary-stray"), Type: ssmtypes.ParameterTypeSecureString, Version: 1}}}, nil
+}
+
+// TestParametersByPathChecksAnswers: a parameter outside the path, below
+// it in a read that is not recursive, or from another region, fails the
+// read (issue 12, item 15, for paths): it would name a variable the path
+// does not own.
+func TestParametersByPathChecksAnswers(t *testing.T) {
+	arn := func(region, name string) string { return "arn:aws:ssm:" + region + ":123456789012:parameter" + name }
+	tests := []struct {
+		name, answer, arn string
+		recursive, ok     bool
+	}{
+		{"under the path", "/app/db", arn("us-east-1", "/app/db"), false, true},
+		{"deeper, recursive", "/app/x/db", arn("us-east-1", "/app/x/db"), true, true},
+		{"no ARN", "/app/db", "", false, true},
+		{"outside the path", "/other/LD_PRELOAD", arn("us-east-1", "/other/LD_PRELOAD"), true, false},
+		{"a sibling prefix", "/application/db", arn("us-east-1", "/application/db"), true, false},
+		{"deeper, not recursive", "/app/x/db", arn("us-east-1", "/app/x/db"), false, false},
+		{"another region", "/app/db", arn("us-west-2", "/app/db"), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newFakeResolver(&fakeAWS{})
+			r.paths.New = func(string) pathsAPI { return strayPaths{name: tt.answer, arn: tt.arn} }
+			params, err := r.ParametersByPath(context.Background(), "", "/app", tt.recursive, true)
+			if tt.ok {
+				if err != nil || len(params) != 1 {
+					t.Fatalf("got %d parameters, %v; want the one", len(params), err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != CodeARNMismatch || params != nil {
+				t.Fatalf("got %d parameters, %v; want none and an ARNMismatch *Error", len(params), err)
+			}
+			if strings.Contains(err.Error(), "canary") {
+				t.Errorf("the error holds a value")
+			}
+		})
+	}
+}
