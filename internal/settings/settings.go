@@ -351,17 +351,11 @@ func (s *Settings) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "`N` API calls in flight at once (VALUEFROM_CONCURRENCY)")
 	fs.IntVar(&s.MaxAttempts, "max-attempts", s.MaxAttempts, "`N` attempts per API call (VALUEFROM_MAX_ATTEMPTS)")
 	fs.DurationVar(&s.Timeout, "timeout", s.Timeout, "`D` deadline for resolving every reference (VALUEFROM_TIMEOUT)")
-	fs.Func("ignore", "`A,B` variables to pass through untouched (VALUEFROM_IGNORE)", func(v string) error {
-		s.Ignore = strings.Split(v, ",")
-		return nil
-	})
+	commaFlag(fs, "ignore", "`A,B` variables to pass through untouched (VALUEFROM_IGNORE)", &s.Ignore)
 	fs.StringVar(&s.FilesDir, "files-dir", s.FilesDir, "`DIR` directory for _FILE values (VALUEFROM_FILES_DIR)")
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "`F` text or json (VALUEFROM_LOG_FORMAT)")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
-	fs.Func("fallback-regions", "`R,R` regions to ask in order when a reference's own fails or stalls (VALUEFROM_FALLBACK_REGIONS)", func(v string) error {
-		s.FallbackRegions = strings.Split(v, ",")
-		return nil
-	})
+	commaFlag(fs, "fallback-regions", "`R,R` regions to ask in order when a reference's own fails or stalls (VALUEFROM_FALLBACK_REGIONS)", &s.FallbackRegions)
 	fs.DurationVar(&s.HedgeDelay, "hedge-delay", s.HedgeDelay, "`D` ask the next fallback region after D without an answer (VALUEFROM_HEDGE_DELAY)")
 	showDefaults(fs)
 }
@@ -375,6 +369,15 @@ func (s *Settings) InputFlags(fs *flag.FlagSet) {
 	listFlag(fs, "secret-json", "`REF` a variable for each top-level key of a JSON secret (VALUEFROM_SECRETS_JSON)", &s.SecretsJson)
 	fs.BoolVar(&s.RequirePaths, "require-paths", s.RequirePaths, "an SSM path with no parameters is an error (VALUEFROM_REQUIRE_PATHS)")
 	showDefaults(fs)
+}
+
+// commaFlag defines a flag whose value, a comma-separated list, replaces
+// *list, as the setting of the same meaning would.
+func commaFlag(fs *flag.FlagSet, name, usage string, list *[]string) {
+	fs.Func(name, usage, func(v string) error {
+		*list = strings.Split(v, ",")
+		return nil
+	})
 }
 
 // listFlag defines a repeatable flag whose values, once it is given,
