@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -216,11 +217,7 @@ func (p *Proxy) Close() error {
 func (p *Proxy) Counts() map[string]Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c := make(map[string]Stats, len(p.counts))
-	for k, v := range p.counts {
-		c[k] = v
-	}
-	return c
+	return maps.Clone(p.counts)
 }
 
 // Reset zeroes the counters, which restarts every Rule's Script. The random
@@ -243,11 +240,7 @@ func (p *Proxy) SetDown(region string, o Outage) {
 func (p *Proxy) Regions() map[string]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c := make(map[string]int, len(p.regions))
-	for k, v := range p.regions {
-		c[k] = v
-	}
-	return c
+	return maps.Clone(p.regions)
 }
 
 // SigningRegion returns the region of a SigV4 Authorization header's
