@@ -3,6 +3,7 @@ package reference
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 //go:generate go run ./internal/genpartitions -o partitions.go
@@ -16,19 +17,16 @@ type partition struct {
 	Regions       []string // the regions the SDK lists, and pseudo-regions such as aws-global
 }
 
-// regionPatterns holds each partition's RegionPattern, compiled, in the
-// order of partitions.
-var regionPatterns = func() []*regexp.Regexp {
+// regionPatterns returns each partition's RegionPattern, compiled, in the
+// order of partitions. They are compiled on first use, not at init: a start
+// without a reference never needs them.
+var regionPatterns = sync.OnceValue(func() []*regexp.Regexp {
 	res := make([]*regexp.Regexp, len(partitions))
 	for i, p := range partitions {
 		res[i] = regexp.MustCompile(p.RegionPattern)
 	}
 	return res
-}()
-
-// regionShapeRE: region names are lower case; the SDK's patterns would
-// also take upper case and underscores (\w).
-var regionShapeRE = regexp.MustCompile(`^[a-z0-9-]+$`)
+})
 
 // partitionOf returns the partition of region: the one that lists it, or
 // else the first whose pattern matches it; nil for none.
@@ -40,10 +38,10 @@ func partitionOf(region string) *partition {
 			}
 		}
 	}
-	if !regionShapeRE.MatchString(region) {
+	if !patterns().regionShape.MatchString(region) {
 		return nil
 	}
-	for i, re := range regionPatterns {
+	for i, re := range regionPatterns() {
 		if re.MatchString(region) {
 			return &partitions[i]
 		}
@@ -75,10 +73,10 @@ func partitionIDs() string {
 // go.mod (which takes new regions of those partitions too), in lower
 // case. Pseudo-regions such as aws-global are not regions.
 func IsRegion(s string) bool {
-	if !regionShapeRE.MatchString(s) {
+	if !patterns().regionShape.MatchString(s) {
 		return false
 	}
-	for _, re := range regionPatterns {
+	for _, re := range regionPatterns() {
 		if re.MatchString(s) {
 			return true
 		}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -183,18 +184,25 @@ func describe(r rune) string {
 	return fmt.Sprintf("an invisible character (U+%04X)", r)
 }
 
-var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	// Secret names: ASCII letters, digits and /_+=.@-; at most 512,
-	// checked apart, since a bounded repeat compiles to one copy of the
-	// class per repeat, and costs every start 10 ms and 0.5 MB of init.
-	secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`)
-	// Parameter names: letters, digits and .-_/ ; at most 2048 with the path.
-	paramNameRE = regexp.MustCompile(`^/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
-	// Labels: letters, digits, ., -, _; at most 100; not starting with a digit.
-	// A selector of digits only is a version.
-	selectorRE = regexp.MustCompile(`^([0-9]{1,19}|[A-Za-z._-][A-Za-z0-9._-]*)$`)
-)
+// patterns holds the grammar's regular expressions, compiled on first
+// use: a start without a reference never parses one.
+var patterns = sync.OnceValue(func() struct{ account, secretName, paramName, selector, regionShape *regexp.Regexp } {
+	return struct{ account, secretName, paramName, selector, regionShape *regexp.Regexp }{
+		account: regexp.MustCompile(`^[0-9]{12}$`),
+		// Secret names: ASCII letters, digits and /_+=.@-; at most 512,
+		// checked apart, since a bounded repeat compiles to one copy of
+		// the class per repeat, and costs every start 10 ms and 0.5 MB.
+		secretName: regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`),
+		// Parameter names: letters, digits and .-_/ ; at most 2048 with the path.
+		paramName: regexp.MustCompile(`^/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`),
+		// Labels: letters, digits, ., -, _; at most 100; not starting with
+		// a digit. A selector of digits only is a version.
+		selector: regexp.MustCompile(`^([0-9]{1,19}|[A-Za-z._-][A-Za-z0-9._-]*)$`),
+		// Region names are lower case; the SDK's patterns would also take
+		// upper case and underscores (\w).
+		regionShape: regexp.MustCompile(`^[a-z0-9-]+$`),
+	}
+})
 
 // Is reports whether s starts like a reference, so that it must
 // parse, rather than being an ordinary value passed through untouched.
@@ -292,7 +300,7 @@ func Parse(s string) (Ref, error) {
 	if p := PartitionOf(region); p != partition {
 		return bad("region %s is in partition %s, not %s", region, p, partition)
 	}
-	if !accountRE.MatchString(account) {
+	if !patterns().account.MatchString(account) {
 		return bad("account %q is not a 12-digit account ID", quotable(account))
 	}
 
@@ -332,7 +340,7 @@ func parseSecret(f []string) (Ref, string) {
 		return Ref{}, "after the secret name come exactly three fields, JSON_KEY:VERSION_STAGE:VERSION_ID, any of them empty (as in NAME:password::)"
 	case len(f) > 4:
 		return Ref{}, "too many fields: after the secret name come at most JSON_KEY:VERSION_STAGE:VERSION_ID"
-	case len(f[0]) > 512 || !secretNameRE.MatchString(f[0]):
+	case len(f[0]) > 512 || !patterns().secretName.MatchString(f[0]):
 		return Ref{}, fmt.Sprintf("secret name %q may hold only letters, digits and /_+=.@- (at most 512)", quotable(f[0]))
 	}
 	r := Ref{Service: SecretsManager, Name: f[0]}
@@ -356,11 +364,11 @@ func parseParameter(s string) (Ref, string) {
 		return Ref{}, "the parameter name is empty"
 	case len(name) > 2048:
 		return Ref{}, "the parameter name is longer than 2048 characters"
-	case !paramNameRE.MatchString(name):
+	case !patterns().paramName.MatchString(name):
 		return Ref{}, fmt.Sprintf("parameter name %q may hold only letters, digits and ._-, in /-separated parts", quotable(name))
 	case hasSelector && selector == "":
 		return Ref{}, "the selector after the parameter name is empty: give a version or a label, or no colon"
-	case hasSelector && (len(selector) > 100 || !selectorRE.MatchString(selector)):
+	case hasSelector && (len(selector) > 100 || !patterns().selector.MatchString(selector)):
 		return Ref{}, fmt.Sprintf("selector %q is neither a version number nor a label (letters, digits and ._-, not starting with a digit)", quotable(selector))
 	}
 	return Ref{Service: SSM, Name: name, Selector: selector}, ""
@@ -406,7 +414,7 @@ func hasPrefixFold(s, prefix string) bool {
 }
 
 // IsAccount reports whether s is a 12-digit AWS account ID.
-func IsAccount(s string) bool { return accountRE.MatchString(s) }
+func IsAccount(s string) bool { return patterns().account.MatchString(s) }
 
 // Quote returns what an error may show of a value that starts like a
 // reference: the part before the first white space, control, format (such
