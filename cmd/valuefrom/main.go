@@ -6,10 +6,12 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/valuefrom/valuefrom/internal/gc"
 	_ "golang.org/x/crypto/x509roots/fallback" // CA roots for images that have none
 )
 
 func main() {
+	gc.Hold() // until the program runs; see internal/gc
 	// valuefrom may be PID 1 while it resolves, where signals without a
 	// handler are ignored: stop on SIGINT and SIGTERM, and exit 128+N.
 	ctx, cancel := context.WithCancelCause(context.Background())

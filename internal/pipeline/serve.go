@@ -6,6 +6,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/server"
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
@@ -37,6 +38,7 @@ func Serve(ctx context.Context, o Options, environ []string) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", s.Listen, err)
 	}
+	gc.Release() // from here on a long-running server
 	err = server.Serve(ctx, ln, srv, server.ShutdownGrace, log)
 	log.Info("served", "api_calls", srv.Calls())
 	return err

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/secretfile"
 	"github.com/valuefrom/valuefrom/internal/settings"
@@ -111,6 +112,7 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 		// The signal may have come before the program could get it.
 		s.sup.Stop(context.WithoutCancel(ctx))
 	}
+	gc.Release() // started: from here on a long-running parent
 	log.Info("watch: supervising the program", "path", path, "watch", set.Watch.String(), "on_change", set.OnChange,
 		"splay", set.SplayOrDefault().String(), "mask", set.Mask)
 	return s.loop(ctx, res)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -173,6 +174,7 @@ func writeProblem(err error) string {
 // next cycle. Poll returns nil
 // when ctx is done. A nil sess, no references, just waits for ctx.
 func Poll(ctx context.Context, log *slog.Logger, sess *pipeline.Session, first *pipeline.Result, interval time.Duration, write func(*pipeline.Result) error) error {
+	gc.Release() // from here on a long-running process
 	if sess == nil {
 		log.Info("watch: no references to watch")
 		<-ctx.Done()
