@@ -7,7 +7,6 @@ import (
 	"syscall"
 
 	"github.com/valuefrom/valuefrom/internal/gc"
-	_ "golang.org/x/crypto/x509roots/fallback" // CA roots for images that have none
 )
 
 func main() {

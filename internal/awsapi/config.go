@@ -87,6 +87,7 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 			t.ResponseHeaderTimeout = cmp.Or(o.attemptTimeout, DefaultAttemptTimeout)
 			t.MaxResponseHeaderBytes = maxHeaderBytes
 			t.OnProxyConnectResponse = proxyRefusal
+			rootsOnTLS(t)
 		})),
 		// Every client made from the configuration, credential and
 		// metadata clients included, reads at most MaxResponseBytes of an
