@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"syscall"
 
 	"github.com/valuefrom/valuefrom/exec"
@@ -13,6 +12,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
+	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/watch"
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -104,17 +104,9 @@ func exitCode(err error) int {
 	return exitInternal
 }
 
-// exit reports err on stderr and returns the exit code for it.
-//
-// The rules of what valuefrom prints: every line on stderr starts with
-// "valuefrom: " so that it can be found in a container's log; an error is
-// "valuefrom: error: " and what to do about it "valuefrom: hint: "; one
-// error line per failing variable, naming the variable and the reference,
-// never the value; failures that share a hint come together, followed by
-// their hint once. A subcommand's usage error starts with its name, and
-// its hint points at its help. With --log-format json each error, and
-// each hint with the variables it is for, is instead one JSON object per
-// line.
+// exit reports err on stderr, by the rules of package report, and
+// returns the exit code for it. A subcommand's usage error starts with its
+// name, and its hint points at its help.
 func exit(stderr io.Writer, err error) int {
 	code := exitCode(err)
 	if code == exitOK || errors.As(err, new(*watch.ProgramError)) {
@@ -122,37 +114,10 @@ func exit(stderr io.Writer, err error) int {
 	}
 	rep := &reportError{err: err, outcome: "the command was not started"}
 	errors.As(err, &rep)
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	var errs resolver.Errors
-	if errors.As(err, &errs) {
-		for _, g := range byHint(errs) {
-			for _, e := range g.errs {
-				if rep.json {
-					attrs := []any{"var", e.Var, "ref", e.Ref.String(), "code", e.Code}
-					if e.RequestID != "" {
-						attrs = append(attrs, "request_id", e.RequestID)
-					}
-					log.Error("reference failed", append(attrs, "error", e.Error(), "exit_code", code)...)
-				} else {
-					fmt.Fprintf(stderr, "valuefrom: error: %v\n", e)
-				}
-			}
-			switch {
-			case g.hint == "":
-			case rep.json:
-				vars := make([]string, len(g.errs))
-				for i, e := range g.errs {
-					vars[i] = e.Var
-				}
-				log.Error("hint", "hint", g.hint, "vars", vars, "exit_code", code)
-			default:
-				fmt.Fprintf(stderr, "valuefrom: hint: %s\n", g.hint)
-			}
-		}
+	w := report.New(stderr, rep.json)
+	if errs := resolver.Errors(nil); errors.As(err, &errs) {
 		what := map[bool]string{true: "could not be parsed", false: "could not be resolved"}[code == exitSyntax]
-		if !rep.json {
-			fmt.Fprintf(stderr, "valuefrom: error: %d %s %s; %s\n", len(errs), plural(len(errs), "reference", "references"), what, rep.outcome)
-		}
+		w.Failures(errs, code, what, rep.outcome)
 		return code
 	}
 	msg, hint := err.Error(), ""
@@ -165,49 +130,10 @@ func exit(stderr io.Writer, err error) int {
 			hint = usage.Hint
 		}
 	}
-	switch {
-	case rep.json && hint != "":
-		log.Error(msg, "hint", hint, "exit_code", code)
-	case rep.json:
-		log.Error(msg, "exit_code", code)
-	case code == exitWarnings:
-		fmt.Fprintf(stderr, "valuefrom: warning: %s\n", msg)
-	default:
-		fmt.Fprintf(stderr, "valuefrom: error: %s\n", msg)
-	}
-	if hint != "" && !rep.json {
-		fmt.Fprintf(stderr, "valuefrom: hint: %s\n", hint)
+	if code == exitWarnings {
+		w.Warning(msg, code)
+	} else {
+		w.Error(msg, hint, code)
 	}
 	return code
-}
-
-// hintGroup is the failures that share one hint, one cause.
-type hintGroup struct {
-	hint string
-	errs resolver.Errors
-}
-
-// byHint groups errs by their hint, in the order each hint first comes,
-// keeping errs' order within a group: fifty failures of one cause get
-// fifty error lines and one hint.
-func byHint(errs resolver.Errors) []*hintGroup {
-	var groups []*hintGroup
-	index := map[string]*hintGroup{}
-	for _, e := range errs {
-		g := index[e.Hint]
-		if g == nil {
-			g = &hintGroup{hint: e.Hint}
-			index[e.Hint] = g
-			groups = append(groups, g)
-		}
-		g.errs = append(g.errs, e)
-	}
-	return groups
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
