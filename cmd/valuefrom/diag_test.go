@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/report"
 )
 
 // The tests of what valuefrom says when something is wrong: the cause,
@@ -47,8 +49,8 @@ func TestConnectionRefused(t *testing.T) {
 	addr := closedAddr(t)
 	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
 	r := runIn(t, []string{"X=ssm:/x", "Y=secretsmanager:y"}, "--timeout", "3s", "--", "true")
-	if r.code != exitResolve {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitResolve, r.stderr)
+	if r.code != report.ExitResolve {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, report.ExitResolve, r.stderr)
 	}
 	// One cause, one hint, for both services.
 	if n := strings.Count(r.stderr, "valuefrom: hint: "); n != 1 {
@@ -70,8 +72,8 @@ func TestConnectionRefused(t *testing.T) {
 func TestUnknownProfile(t *testing.T) {
 	isolateAWS(t, "AWS_PROFILE=nosuch", "AWS_REGION=us-east-1")
 	r := runIn(t, []string{"X=ssm:/x"}, "--", "true")
-	if r.code != exitUsage {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitUsage, r.stderr)
+	if r.code != report.ExitUsage {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, report.ExitUsage, r.stderr)
 	}
 	for _, want := range []string{`valuefrom: hint: no profile "nosuch" in `, "(AWS_CONFIG_FILE)"} {
 		if !strings.Contains(r.stderr, want) {
@@ -80,7 +82,7 @@ func TestUnknownProfile(t *testing.T) {
 	}
 	// And through run's --profile.
 	r = runIn(t, []string{"X=ssm:/x"}, "run", "--profile", "other", "true")
-	if r.code != exitUsage || !strings.Contains(r.stderr, `no profile "other"`) {
+	if r.code != report.ExitUsage || !strings.Contains(r.stderr, `no profile "other"`) {
 		t.Errorf("run --profile other: exit code %d; stderr:\n%s", r.code, r.stderr)
 	}
 }
@@ -105,7 +107,7 @@ func TestOneHintPerCause(t *testing.T) {
 			hints++
 		}
 	}
-	if r.code != exitResolve || errs != 50 || hints != 1 || lines[len(lines)-1] != "valuefrom: error: 50 references could not be resolved; the command was not started" {
+	if r.code != report.ExitResolve || errs != 50 || hints != 1 || lines[len(lines)-1] != "valuefrom: error: 50 references could not be resolved; the command was not started" {
 		t.Errorf("exit %d, %d error lines, %d hints; want 50 and 1:\n%s", r.code, errs, hints, r.stderr)
 	}
 
@@ -156,7 +158,7 @@ func TestBinaryJSONOnly(t *testing.T) {
 		msg, _ := obj["msg"].(string)
 		warned = warned || strings.Contains(msg, "falling back to IMDSv1") && obj["level"] == "WARN"
 	}
-	if r.code != exitResolve || !warned {
+	if r.code != report.ExitResolve || !warned {
 		t.Errorf("exit %d, IMDS warning %v; stderr:\n%s", r.code, warned, r.stderr)
 	}
 }
@@ -178,8 +180,8 @@ func TestBinaryProxyRefuses(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	if r.code != exitResolve {
-		t.Errorf("exit %d, want %d", r.code, exitResolve)
+	if r.code != report.ExitResolve {
+		t.Errorf("exit %d, want %d", r.code, report.ExitResolve)
 	}
 }
 
@@ -194,7 +196,7 @@ func TestQuietAndJSONWithMoto(t *testing.T) {
 	}
 	r = runIn(t, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
 	objs := jsonLines(t, r.stderr)
-	if r.code != exitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
+	if r.code != report.ExitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
 		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	assertNoCanary(t, "stderr", r.stderr)

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/report"
 )
 
 // TestDocNamesEverything keeps the package doc and valuefrom -h in step
@@ -24,7 +26,7 @@ func TestDocNamesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, code := range []int{exitOK, exitInternal, exitUsage, exitSyntax, exitResolve, exitOutput, exitWarnings, exitFailures, exitChanged, exitNotExec, exitNotFound} {
+	for _, code := range []int{report.ExitOK, report.ExitInternal, report.ExitUsage, report.ExitSyntax, report.ExitResolve, report.ExitOutput, report.ExitWarnings, report.ExitFailures, report.ExitChanged, report.ExitNotExec, report.ExitNotFound} {
 		if !regexp.MustCompile(`(?m)^  ` + strconv.Itoa(code) + ` `).Match(help) {
 			t.Errorf("valuefrom -h does not document exit code %d", code)
 		}

@@ -51,10 +51,10 @@ var checkCommand = &command{
 			switch rep.Worst() {
 			case preflight.Fail:
 				n := rep.Summary.Fail
-				return &checkError{exitFailures, fmt.Sprintf("%d %s would not resolve", n, report.Plural(n, "reference", "references"))}
+				return &report.CheckError{Code: report.ExitFailures, Msg: fmt.Sprintf("%d %s would not resolve", n, report.Plural(n, "reference", "references"))}
 			case preflight.Warning:
 				n := rep.Summary.Warning
-				return &checkError{exitWarnings, fmt.Sprintf("%d %s with warnings", n, report.Plural(n, "reference", "references"))}
+				return &report.CheckError{Code: report.ExitWarnings, Msg: fmt.Sprintf("%d %s with warnings", n, report.Plural(n, "reference", "references"))}
 			}
 			return nil
 		}
@@ -102,7 +102,7 @@ var policyCommand = &command{
 				w.Warning(n, 0)
 			}
 			if len(notes) > 0 {
-				return &checkError{exitWarnings, fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), report.Plural(len(notes), "warning", "warnings"))}
+				return &report.CheckError{Code: report.ExitWarnings, Msg: fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), report.Plural(len(notes), "warning", "warnings"))}
 			}
 			return nil
 		}

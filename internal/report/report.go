@@ -1,5 +1,6 @@
-// Package report writes what went wrong on stderr, for operators who grep
-// a container's log.
+// Package report is how a run of valuefrom ends: the exit code for its
+// error, and what it writes on stderr, for operators who grep a
+// container's log.
 //
 // The rules: every text line starts with "valuefrom: "; an error is
 // "valuefrom: error: ", a warning "valuefrom: warning: " and what to do
