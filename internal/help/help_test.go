@@ -91,3 +91,28 @@ func TestFlagError(t *testing.T) {
 		})
 	}
 }
+
+func TestSubcommand(t *testing.T) {
+	shared := flag.NewFlagSet("", flag.ContinueOnError)
+	shared.Duration("timeout", 0, "`D` deadline")
+	shared.Int("concurrency", 1, "`N` at once")
+	fs := flag.NewFlagSet("valuefrom env", flag.ContinueOnError)
+	fs.Duration("timeout", 0, "`D` deadline")
+	fs.Int("concurrency", 1, "`N` at once")
+	fs.String("format", "shell", "`F` shell or json")
+	var b strings.Builder
+	if err := help.Subcommand(&b, "Usage: valuefrom env\n\nFlags:\n{{flags}}\nEnd.\n", fs, shared); err != nil {
+		t.Fatal(err)
+	}
+	want := `Usage: valuefrom env
+
+Flags:
+  --format F           shell or json (default shell)
+  --concurrency, --timeout: as for valuefrom itself (see valuefrom -h)
+  -h, --help           print this help and exit
+End.
+`
+	if b.String() != want {
+		t.Errorf("Subcommand wrote\n%s\nwant\n%s", b.String(), want)
+	}
+}
