@@ -1,16 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 // The tests of what valuefrom says when something is wrong: the cause,
@@ -25,22 +25,6 @@ func closedAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// jsonLines parses every line of s as one JSON object, failing the test
-// for a line that is not one.
-func jsonLines(t *testing.T, s string) []map[string]any {
-	t.Helper()
-	var objs []map[string]any
-	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(line), &obj); err != nil {
-			t.Errorf("stderr line is not a JSON object: %q", line)
-			continue
-		}
-		objs = append(objs, obj)
-	}
-	return objs
 }
 
 // TestConnectionRefused: a closed port under a 3 s deadline is reported
@@ -113,7 +97,7 @@ func TestOneHintPerCause(t *testing.T) {
 
 	r = runIn(t, append(env, "VALUEFROM_LOG_FORMAT=json", "VALUEFROM_LOG_LEVEL=warn"), "--", "true")
 	errs, hints = 0, 0
-	for _, obj := range jsonLines(t, r.stderr) {
+	for _, obj := range vfbin.JSONLines(t, r.stderr) {
 		switch obj["msg"] {
 		case "reference failed":
 			errs++
@@ -139,22 +123,12 @@ func TestOneHintPerCause(t *testing.T) {
 // object, the SDK's own warnings included: here the instance metadata
 // client falls back to IMDSv1 while valuefrom looks for the region.
 func TestBinaryJSONOnly(t *testing.T) {
-	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut:
-			w.WriteHeader(http.StatusForbidden)
-		case r.URL.Path == "/latest/dynamic/instance-identity/document":
-			io.WriteString(w, `{"region": "us-east-1"}`)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	defer imds.Close()
+	imds := mototest.IMDSv1(t, "us-east-1")
 	env := []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imds.URL,
 		"AWS_ENDPOINT_URL=http://" + closedAddr(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "X=ssm:/x"}
 	r := runBinary(t, env, "--", "true")
 	warned := false
-	for _, obj := range jsonLines(t, r.stderr) {
+	for _, obj := range vfbin.JSONLines(t, r.stderr) {
 		msg, _ := obj["msg"].(string)
 		warned = warned || strings.Contains(msg, "falling back to IMDSv1") && obj["level"] == "WARN"
 	}
@@ -195,7 +169,7 @@ func TestQuietAndJSONWithMoto(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want a silent success", r.code, r.stderr)
 	}
 	r = runIn(t, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
-	objs := jsonLines(t, r.stderr)
+	objs := vfbin.JSONLines(t, r.stderr)
 	if r.code != report.ExitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
 		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 	"github.com/valuefrom/valuefrom/internal/watch"
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -85,7 +86,7 @@ func TestExit(t *testing.T) {
 func TestExitJSON(t *testing.T) {
 	var b strings.Builder
 	Exit(&b, &RunError{Err: &pipeline.UsageError{Err: errors.New("unexpected argument")}, Command: "env", JSON: true}, ExitUsage)
-	objs := decode(t, b.String())
+	objs := vfbin.JSONLines(t, b.String())
 	if len(objs) != 1 {
 		t.Fatalf("%d objects, want 1:\n%s", len(objs), b.String())
 	}

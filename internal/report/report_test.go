@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -62,7 +63,7 @@ func TestFailuresText(t *testing.T) {
 func TestFailuresJSON(t *testing.T) {
 	var b strings.Builder
 	New(&b, true).Failures(failures(t), 4, "could not be resolved", "the command was not started")
-	objs := decode(t, b.String())
+	objs := vfbin.JSONLines(t, b.String())
 	if len(objs) != 6 {
 		t.Fatalf("%d objects, want 6 (4 failures, 2 hints):\n%s", len(objs), b.String())
 	}
@@ -109,7 +110,7 @@ func TestErrorAndWarning(t *testing.T) {
 			tt.write(New(&b, tt.json))
 			got := b.String()
 			if tt.json {
-				objs := decode(t, got)
+				objs := vfbin.JSONLines(t, got)
 				if len(objs) != 1 {
 					t.Fatalf("%d objects, want 1:\n%s", len(objs), got)
 				}
@@ -120,20 +121,6 @@ func TestErrorAndWarning(t *testing.T) {
 			}
 		})
 	}
-}
-
-// decode returns the JSON objects of s, one a line.
-func decode(t *testing.T, s string) []map[string]any {
-	t.Helper()
-	var objs []map[string]any
-	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(line), &obj); err != nil {
-			t.Fatalf("not a JSON object: %q", line)
-		}
-		objs = append(objs, obj)
-	}
-	return objs
 }
 
 // fields writes obj's fields but time as key=value, in key order.
