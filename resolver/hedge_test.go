@@ -42,11 +42,19 @@ func (c *fakeClock) after(time.Duration) <-chan time.Time {
 // fire fires the timer armed next, waiting for it to be armed.
 func (c *fakeClock) fire(t *testing.T) {
 	t.Helper()
+	receive(t, c.armed, "no hedge timer was armed") <- time.Time{}
+}
+
+// receive returns what comes on ch, or fails the test, saying what did
+// not happen, when nothing has come after 10s.
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
 	select {
-	case ch := <-c.armed:
-		ch <- time.Time{}
+	case v := <-ch:
+		return v
 	case <-time.After(10 * time.Second):
-		t.Fatal("no hedge timer was armed")
+		t.Fatal(what)
+		panic("unreachable")
 	}
 }
 
@@ -103,13 +111,17 @@ func (rc *regionCalls) try(ctx context.Context, region string) (string, error) {
 // expectStart waits for region's call to start.
 func (rc *regionCalls) expectStart(t *testing.T, region string) {
 	t.Helper()
-	select {
-	case got := <-rc.started:
-		if got != region {
-			t.Fatalf("%s was asked, want %s", got, region)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s was never asked", region)
+	if got := receive(t, rc.started, region+" was never asked"); got != region {
+		t.Fatalf("%s was asked, want %s", got, region)
+	}
+}
+
+// expectCanceled waits for a call to see its cancellation, and checks
+// that it is region's, the loser's.
+func (rc *regionCalls) expectCanceled(t *testing.T, region string) {
+	t.Helper()
+	if got := receive(t, rc.canceled, "the losing "+region+" was not canceled"); got != region {
+		t.Errorf("%s was canceled, want the losing %s", got, region)
 	}
 }
 
@@ -139,13 +151,7 @@ func runHedge(rc *regionCalls, clock *fakeClock, regions ...string) chan hedgeRe
 
 func wait(t *testing.T, done chan hedgeResult) hedgeResult {
 	t.Helper()
-	select {
-	case r := <-done:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatal("hedge did not return")
-		return hedgeResult{}
-	}
+	return receive(t, done, "hedge did not return")
 }
 
 func TestHedgeSlowOwnRegionWins(t *testing.T) {
@@ -159,14 +165,7 @@ func TestHedgeSlowOwnRegionWins(t *testing.T) {
 	if got.err != nil || got.region != "own" || got.value != "value from own" {
 		t.Fatalf("hedge = %q from %s, %v; want the own region's value", got.value, got.region, got.err)
 	}
-	select {
-	case got := <-rc.canceled:
-		if got != "b" {
-			t.Errorf("%s was canceled, want the losing fallback b", got)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the losing fallback b was not canceled")
-	}
+	rc.expectCanceled(t, "b")
 }
 
 func TestHedgeWaitsForTheDelay(t *testing.T) {
@@ -183,14 +182,7 @@ func TestHedgeWaitsForTheDelay(t *testing.T) {
 	if got.err != nil || got.region != "b" {
 		t.Fatalf("hedge = %s, %v; want b's value", got.region, got.err)
 	}
-	select {
-	case got := <-rc.canceled:
-		if got != "own" {
-			t.Errorf("%s was canceled, want the losing own region", got)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the losing own region was not canceled")
-	}
+	rc.expectCanceled(t, "own")
 }
 
 func TestHedgeTransientFailureAsksAtOnce(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -196,10 +197,8 @@ func TestResolveRegionsAndDedup(t *testing.T) {
 		got[v.Var] = string(v.Value)
 	}
 	want := map[string]string{"USER": "u", "PASS": "p", "WHOLE": `{"user":"u","password":"p"}`, "WEST_USER": "w", "A1": "east", "A2": "east", "A3": "west"}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s = %q, want %q", k, got[k], w)
-		}
+	if !maps.Equal(got, want) {
+		t.Errorf("values = %q, want %q", got, want)
 	}
 	wantCalls := map[string][]string{
 		"us-east-1": {"GetParameters /a", "GetSecretValue db"},
@@ -276,13 +275,8 @@ func TestResolveErrorsNameEveryVariable(t *testing.T) {
 		"MISSING_PARAM":  CodeNotFound,
 		"BAD_KEY":        CodeNotJSONObject,
 	}
-	if len(got) != len(want) {
-		t.Errorf("failed variables = %v, want %v", got, want)
-	}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s code = %q, want %q", k, got[k], w)
-		}
+	if !maps.Equal(got, want) {
+		t.Errorf("failed variables' codes = %v, want %v", got, want)
 	}
 	for _, e := range errs {
 		if e.Var == "DENIED" && !strings.Contains(e.Hint, "ssm:GetParameters on arn:aws:ssm:us-east-1:") {

@@ -1,14 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 )
 
 // The tests of what valuefrom says when something is wrong: the cause,
@@ -25,30 +27,14 @@ func closedAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// jsonLines parses every line of s as one JSON object, failing the test
-// for a line that is not one.
-func jsonLines(t *testing.T, s string) []map[string]any {
-	t.Helper()
-	var objs []map[string]any
-	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(line), &obj); err != nil {
-			t.Errorf("stderr line is not a JSON object: %q", line)
-			continue
-		}
-		objs = append(objs, obj)
-	}
-	return objs
-}
-
 // TestConnectionRefused: a closed port under a 3 s deadline is reported
 // as refused, at that address, not as a timeout at AWS's.
 func TestConnectionRefused(t *testing.T) {
 	addr := closedAddr(t)
 	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
 	r := runIn(t, []string{"X=ssm:/x", "Y=secretsmanager:y"}, "--timeout", "3s", "--", "true")
-	if r.code != exitResolve {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitResolve, r.stderr)
+	if r.code != report.ExitResolve {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, report.ExitResolve, r.stderr)
 	}
 	// One cause, one hint, for both services.
 	if n := strings.Count(r.stderr, "valuefrom: hint: "); n != 1 {
@@ -70,8 +56,8 @@ func TestConnectionRefused(t *testing.T) {
 func TestUnknownProfile(t *testing.T) {
 	isolateAWS(t, "AWS_PROFILE=nosuch", "AWS_REGION=us-east-1")
 	r := runIn(t, []string{"X=ssm:/x"}, "--", "true")
-	if r.code != exitUsage {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitUsage, r.stderr)
+	if r.code != report.ExitUsage {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, report.ExitUsage, r.stderr)
 	}
 	for _, want := range []string{`valuefrom: hint: no profile "nosuch" in `, "(AWS_CONFIG_FILE)"} {
 		if !strings.Contains(r.stderr, want) {
@@ -80,7 +66,7 @@ func TestUnknownProfile(t *testing.T) {
 	}
 	// And through run's --profile.
 	r = runIn(t, []string{"X=ssm:/x"}, "run", "--profile", "other", "true")
-	if r.code != exitUsage || !strings.Contains(r.stderr, `no profile "other"`) {
+	if r.code != report.ExitUsage || !strings.Contains(r.stderr, `no profile "other"`) {
 		t.Errorf("run --profile other: exit code %d; stderr:\n%s", r.code, r.stderr)
 	}
 }
@@ -105,13 +91,13 @@ func TestOneHintPerCause(t *testing.T) {
 			hints++
 		}
 	}
-	if r.code != exitResolve || errs != 50 || hints != 1 || lines[len(lines)-1] != "valuefrom: error: 50 references could not be resolved; the command was not started" {
+	if r.code != report.ExitResolve || errs != 50 || hints != 1 || lines[len(lines)-1] != "valuefrom: error: 50 references could not be resolved; the command was not started" {
 		t.Errorf("exit %d, %d error lines, %d hints; want 50 and 1:\n%s", r.code, errs, hints, r.stderr)
 	}
 
 	r = runIn(t, append(env, "VALUEFROM_LOG_FORMAT=json", "VALUEFROM_LOG_LEVEL=warn"), "--", "true")
 	errs, hints = 0, 0
-	for _, obj := range jsonLines(t, r.stderr) {
+	for _, obj := range vfbin.JSONLines(t, r.stderr) {
 		switch obj["msg"] {
 		case "reference failed":
 			errs++
@@ -137,26 +123,16 @@ func TestOneHintPerCause(t *testing.T) {
 // object, the SDK's own warnings included: here the instance metadata
 // client falls back to IMDSv1 while valuefrom looks for the region.
 func TestBinaryJSONOnly(t *testing.T) {
-	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut:
-			w.WriteHeader(http.StatusForbidden)
-		case r.URL.Path == "/latest/dynamic/instance-identity/document":
-			io.WriteString(w, `{"region": "us-east-1"}`)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	defer imds.Close()
+	imds := mototest.IMDSv1(t, "us-east-1")
 	env := []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imds.URL,
 		"AWS_ENDPOINT_URL=http://" + closedAddr(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "X=ssm:/x"}
 	r := runBinary(t, env, "--", "true")
 	warned := false
-	for _, obj := range jsonLines(t, r.stderr) {
+	for _, obj := range vfbin.JSONLines(t, r.stderr) {
 		msg, _ := obj["msg"].(string)
 		warned = warned || strings.Contains(msg, "falling back to IMDSv1") && obj["level"] == "WARN"
 	}
-	if r.code != exitResolve || !warned {
+	if r.code != report.ExitResolve || !warned {
 		t.Errorf("exit %d, IMDS warning %v; stderr:\n%s", r.code, warned, r.stderr)
 	}
 }
@@ -178,8 +154,8 @@ func TestBinaryProxyRefuses(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	if r.code != exitResolve {
-		t.Errorf("exit %d, want %d", r.code, exitResolve)
+	if r.code != report.ExitResolve {
+		t.Errorf("exit %d, want %d", r.code, report.ExitResolve)
 	}
 }
 
@@ -193,8 +169,8 @@ func TestQuietAndJSONWithMoto(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want a silent success", r.code, r.stderr)
 	}
 	r = runIn(t, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
-	objs := jsonLines(t, r.stderr)
-	if r.code != exitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
+	objs := vfbin.JSONLines(t, r.stderr)
+	if r.code != report.ExitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
 		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	assertNoCanary(t, "stderr", r.stderr)

@@ -19,8 +19,6 @@ import (
 //go:embed help/*.txt
 var helpFiles embed.FS
 
-const helpFlag = "  -h, --help           print this help and exit\n"
-
 // usage writes valuefrom -h.
 func usage(w io.Writer, fs *flag.FlagSet) {
 	var cmds, flags, table strings.Builder
@@ -30,7 +28,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	help.Flags(&flags, fs, nil)
 	settings.Usage(&table)
 	text, _ := helpFiles.ReadFile("help/valuefrom.txt")
-	help.Fill(w, string(text), map[string]string{"commands": cmds.String(), "flags": flags.String() + helpFlag, "settings": table.String()})
+	help.Fill(w, string(text), map[string]string{"commands": cmds.String(), "flags": flags.String() + help.DashH, "settings": table.String()})
 }
 
 // help writes valuefrom NAME -h: the command's own flags, then in a line
@@ -40,15 +38,6 @@ func (c *command) help(w io.Writer) {
 	shared := flag.NewFlagSet("", flag.ContinueOnError)
 	new(settings.Settings).Flags(shared)
 	new(settings.Settings).InputFlags(shared)
-	var flags strings.Builder
-	var names []string
-	help.Flags(&flags, fs, func(f *flag.Flag) bool {
-		if shared.Lookup(f.Name) != nil {
-			names = append(names, "--"+f.Name)
-		}
-		return shared.Lookup(f.Name) == nil
-	})
-	help.Wrap(&flags, "  ", strings.Join(names, ", ")+": as for valuefrom itself (see valuefrom -h)")
 	text, _ := helpFiles.ReadFile("help/" + c.name + ".txt")
-	help.Fill(w, string(text), map[string]string{"flags": flags.String() + helpFlag})
+	help.Subcommand(w, string(text), fs, shared)
 }

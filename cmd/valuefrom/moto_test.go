@@ -15,6 +15,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/dotenvtest"
 	"github.com/valuefrom/valuefrom/internal/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/testfs"
 )
 
@@ -148,7 +149,7 @@ func testEntrypoint(t *testing.T, prev string) {
 		code int
 		want []string // in stderr
 	}{
-		{"binary in the environment", []string{"BLOB=secretsmanager:binary"}, exitResolve, []string{"BLOB: secretsmanager:binary: BinaryValue", "_FILE"}},
+		{"binary in the environment", []string{"BLOB=secretsmanager:binary"}, report.ExitResolve, []string{"BLOB: secretsmanager:binary: BinaryValue", "_FILE"}},
 		{"failures name every variable", []string{
 			"VALUEFROM_LOG_LEVEL=debug",
 			"GOOD=secretsmanager:app/db:password::",
@@ -161,7 +162,7 @@ func testEntrypoint(t *testing.T, prev string) {
 			// Another account's parameter of a name this account also has:
 			// never the local one in its place.
 			"OTHER_ACCOUNT=arn:aws:ssm:us-east-1:999999999999:parameter/app/token",
-		}, exitResolve, []string{
+		}, report.ExitResolve, []string{
 			"valuefrom: error: MISSING: secretsmanager:does-not-exist: ResourceNotFoundException",
 			"valuefrom: error: WRONG_REGION: ", "looked in eu-west-1",
 			"valuefrom: error: NO_KEY: ", "JSONKeyNotFound",
@@ -171,7 +172,7 @@ func testEntrypoint(t *testing.T, prev string) {
 			"valuefrom: error: OTHER_ACCOUNT: ",
 			"7 references could not be resolved; the command was not started",
 		}},
-		{"json errors", []string{"VALUEFROM_LOG_FORMAT=json", "MISSING=secretsmanager:does-not-exist"}, exitResolve, []string{`"var":"MISSING"`, `"code":"ResourceNotFoundException"`}},
+		{"json errors", []string{"VALUEFROM_LOG_FORMAT=json", "MISSING=secretsmanager:does-not-exist"}, report.ExitResolve, []string{`"var":"MISSING"`, `"code":"ResourceNotFoundException"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -405,10 +406,10 @@ func testTaskDefs(t *testing.T) {
 			code int
 			want string
 		}{
-			{"failing reference", failing, []string{"--out", out}, exitResolve, "1 reference could not be resolved; nothing was written"},
-			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, exitResolve, "MISSING: secretsmanager:does-not-exist"},
-			{"binary secret as dotenv, even _FILE", []string{"BLOB_FILE=secretsmanager:binary"}, []string{"--out", out}, exitResolve, "BLOB_FILE"},
-			{"out is a directory", []string{"A=ssm:/app/url"}, []string{"--out", dir}, exitOutput, "is a directory"},
+			{"failing reference", failing, []string{"--out", out}, report.ExitResolve, "1 reference could not be resolved; nothing was written"},
+			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, report.ExitResolve, "MISSING: secretsmanager:does-not-exist"},
+			{"binary secret as dotenv, even _FILE", []string{"BLOB_FILE=secretsmanager:binary"}, []string{"--out", out}, report.ExitResolve, "BLOB_FILE"},
+			{"out is a directory", []string{"A=ssm:/app/url"}, []string{"--out", dir}, report.ExitOutput, "is a directory"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -450,13 +451,13 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 		stdout string // a piece of stdout
 		stderr string // a piece of stderr
 	}{
-		{"ok", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, false, exitOK, "1 reference: 1 ok, 0 warning, 0 fail", ""},
-		{"warning", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, true, exitWarnings, "kms:DescribeKey (InternalServiceError", "valuefrom: warning: 1 reference with warnings"},
-		{"fail", []string{"DB=secretsmanager:app/db:password::", "GONE=secretsmanager:gone"}, []string{"check"}, false, exitFailures, "ResourceNotFoundException", "valuefrom: error: 1 reference would not resolve"},
-		{"json", []string{"DB=secretsmanager:app/db:nokey::"}, []string{"check", "--format", "json"}, false, exitFailures, `"json_key": "no"`, ""},
-		{"policy", []string{"DB=secretsmanager:app/db:password::"}, []string{"policy"}, false, exitOK,
+		{"ok", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, false, report.ExitOK, "1 reference: 1 ok, 0 warning, 0 fail", ""},
+		{"warning", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, true, report.ExitWarnings, "kms:DescribeKey (InternalServiceError", "valuefrom: warning: 1 reference with warnings"},
+		{"fail", []string{"DB=secretsmanager:app/db:password::", "GONE=secretsmanager:gone"}, []string{"check"}, false, report.ExitFailures, "ResourceNotFoundException", "valuefrom: error: 1 reference would not resolve"},
+		{"json", []string{"DB=secretsmanager:app/db:nokey::"}, []string{"check", "--format", "json"}, false, report.ExitFailures, `"json_key": "no"`, ""},
+		{"policy", []string{"DB=secretsmanager:app/db:password::"}, []string{"policy"}, false, report.ExitOK,
 			`"arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-`, ""}, // the ARN DescribeSecret returns
-		{"policy json, missing parameter", []string{"DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, []string{"policy"}, false, exitWarnings,
+		{"policy json, missing parameter", []string{"DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, []string{"policy"}, false, report.ExitWarnings,
 			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, "valuefrom: warning: URL: ssm:/app/gone does not exist in us-east-1"},
 	}
 	for _, tt := range tests {

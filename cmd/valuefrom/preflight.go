@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
@@ -51,10 +51,10 @@ var checkCommand = &command{
 			switch rep.Worst() {
 			case preflight.Fail:
 				n := rep.Summary.Fail
-				return &checkError{exitFailures, fmt.Sprintf("%d %s would not resolve", n, plural(n, "reference", "references"))}
+				return &report.CheckError{Code: report.ExitFailures, Msg: fmt.Sprintf("%d %s would not resolve", n, report.Plural(n, "reference", "references"))}
 			case preflight.Warning:
 				n := rep.Summary.Warning
-				return &checkError{exitWarnings, fmt.Sprintf("%d %s with warnings", n, plural(n, "reference", "references"))}
+				return &report.CheckError{Code: report.ExitWarnings, Msg: fmt.Sprintf("%d %s with warnings", n, report.Plural(n, "reference", "references"))}
 			}
 			return nil
 		}
@@ -97,16 +97,12 @@ var policyCommand = &command{
 			}
 			// In the log format asked for, whatever the log level, as
 			// exit reports errors.
-			jsonLog := slog.New(slog.NewJSONHandler(c.stderr, nil))
+			w := report.New(c.stderr, o.Settings.LogFormat == "json")
 			for _, n := range notes {
-				if o.Settings.LogFormat == "json" {
-					jsonLog.Warn(n)
-				} else {
-					fmt.Fprintf(c.stderr, "valuefrom: warning: %s\n", n)
-				}
+				w.Warning(n, 0)
 			}
 			if len(notes) > 0 {
-				return &checkError{exitWarnings, fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), plural(len(notes), "warning", "warnings"))}
+				return &report.CheckError{Code: report.ExitWarnings, Msg: fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), report.Plural(len(notes), "warning", "warnings"))}
 			}
 			return nil
 		}

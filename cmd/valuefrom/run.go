@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/watch"
 )
@@ -43,7 +44,7 @@ var commands = []*command{runCommand, envCommand, renderCommand, serveCommand, c
 // a subcommand. Its error carries what exit needs to report it.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	s, loadErr := settings.Load(environ)
-	rep := &reportError{outcome: "the command was not started"}
+	rep := &report.RunError{Outcome: "the command was not started"}
 	err := dispatch(ctx, &s, loadErr, args, environ, stdout, stderr, rep)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
@@ -53,7 +54,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if sig := (*signalError)(nil); errors.As(context.Cause(ctx), &sig) && !errors.As(err, new(*watch.ProgramError)) {
 		err = sig
 	}
-	rep.err, rep.json = err, s.LogFormat == "json"
+	rep.Err, rep.JSON = err, s.LogFormat == "json"
 	return rep
 }
 
@@ -61,7 +62,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 // the subcommand it runs. loadErr, the settings' error, is reported once
 // the subcommand is known, so that its hint points at that subcommand's
 // help.
-func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, environ []string, stdout, stderr io.Writer, rep *reportError) error {
+func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, environ []string, stdout, stderr io.Writer, rep *report.RunError) error {
 	fs := flag.NewFlagSet("valuefrom", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	s.Flags(fs)
@@ -84,7 +85,7 @@ func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, en
 		cmd = lookupCommand(rest[0])
 	}
 	if cmd != nil {
-		rep.command, rep.outcome = cmd.name, cmd.outcome
+		rep.Command, rep.Outcome = cmd.name, cmd.outcome
 	}
 	if loadErr != nil {
 		return usageErr(loadErr)

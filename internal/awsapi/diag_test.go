@@ -3,7 +3,6 @@ package awsapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -24,6 +23,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -205,17 +205,7 @@ func TestProxyRefusal(t *testing.T) {
 // TestSDKLoggerJSON: the SDK's own warnings, here the instance metadata
 // client's fallback to IMDSv1, come out through slog, as JSON lines.
 func TestSDKLoggerJSON(t *testing.T) {
-	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut: // the IMDSv2 token
-			w.WriteHeader(http.StatusForbidden)
-		case r.URL.Path == "/latest/dynamic/instance-identity/document":
-			io.WriteString(w, `{"region": "eu-west-3"}`)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	defer imds.Close()
+	imds := mototest.IMDSv1(t, "eu-west-3")
 	isolate(t, "AWS_EC2_METADATA_DISABLED=false", "AWS_EC2_METADATA_SERVICE_ENDPOINT="+imds.URL)
 	var buf bytes.Buffer
 	cfg, err := LoadConfig(context.Background(), Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
@@ -226,14 +216,10 @@ func TestSDKLoggerJSON(t *testing.T) {
 	if err != nil || region != "eu-west-3" {
 		t.Fatalf("FindRegion = %q, %v; log:\n%s", region, err, buf.String())
 	}
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	found := false
-	for _, line := range lines {
-		var obj struct{ Level, Msg, Source string }
-		if err := json.Unmarshal([]byte(line), &obj); err != nil {
-			t.Errorf("not a JSON line: %q", line)
-		}
-		found = found || obj.Level == "WARN" && strings.Contains(obj.Msg, "falling back to IMDSv1") && obj.Source == "aws-sdk"
+	for _, obj := range vfbin.JSONLines(t, buf.String()) {
+		msg, _ := obj["msg"].(string)
+		found = found || obj["level"] == "WARN" && strings.Contains(msg, "falling back to IMDSv1") && obj["source"] == "aws-sdk"
 	}
 	if !found {
 		t.Errorf("no JSON warning about the IMDSv1 fallback in:\n%s", buf.String())

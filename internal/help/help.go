@@ -62,3 +62,22 @@ func Wrap(w io.Writer, prefix, text string) {
 	}
 	fmt.Fprintln(w, line)
 }
+
+// DashH is the line for -h, which package flag defines itself.
+const DashH = "  -h, --help           print this help and exit\n"
+
+// Subcommand writes a subcommand's help: text with its line {{flags}}
+// filled by fs's flags that shared, those of the command itself, does not
+// define, then a line that names the shared ones, then -h.
+func Subcommand(w io.Writer, text string, fs, shared *flag.FlagSet) error {
+	var flags strings.Builder
+	var names []string
+	Flags(&flags, fs, func(f *flag.Flag) bool {
+		if shared.Lookup(f.Name) != nil {
+			names = append(names, "--"+f.Name)
+		}
+		return shared.Lookup(f.Name) == nil
+	})
+	Wrap(&flags, "  ", strings.Join(names, ", ")+": as for valuefrom itself (see valuefrom -h)")
+	return Fill(w, text, map[string]string{"flags": flags.String() + DashH})
+}

@@ -8,6 +8,7 @@ package vfbin
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -164,4 +165,21 @@ func CheckEnviron(tb testing.TB, label, out string, want map[string]string) {
 			tb.Errorf("%s: %s: got %d bytes, not the expected %d-byte value (values not shown)", label, k, len(g), len(w))
 		}
 	}
+}
+
+// JSONLines parses every line of s, such as a run's stderr with
+// VALUEFROM_LOG_FORMAT=json, as one JSON object, failing the test for a
+// line that is not one.
+func JSONLines(tb testing.TB, s string) []map[string]any {
+	tb.Helper()
+	var objs []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			tb.Errorf("not a JSON object: %q", line)
+			continue
+		}
+		objs = append(objs, obj)
+	}
+	return objs
 }

@@ -184,8 +184,17 @@ func TestWithoutFallbackFailsClosed(t *testing.T) {
 	bin := vfbin.Need(t)
 	w := newWorld(t)
 	w.proxy.SetDown("us-east-1", faultproxy.Down503)
+	runFailsClosed(t, bin, append(w.env(), "VALUEFROM_TIMEOUT=3s"))
+	if got := w.proxy.Regions()["us-west-2"]; got != 0 {
+		t.Errorf("us-west-2 saw %d requests without the setting, want 0", got)
+	}
+}
+
+// runFailsClosed runs valuefrom with env, and checks that it exits 4
+// without starting the program or showing a value.
+func runFailsClosed(t *testing.T, bin string, env []string) vfbin.Result {
+	t.Helper()
 	marker := filepath.Join(t.TempDir(), "ran")
-	env := append(w.env(), "VALUEFROM_TIMEOUT=3s")
 	res := vfbin.Run(t, bin, env, "--", "sh", "-c", "touch "+marker)
 	if res.Code != 4 {
 		t.Fatalf("exit %d, want 4; stderr:\n%s", res.Code, res.Stderr)
@@ -193,32 +202,22 @@ func TestWithoutFallbackFailsClosed(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("the program ran")
 	}
-	if got := w.proxy.Regions()["us-west-2"]; got != 0 {
-		t.Errorf("us-west-2 saw %d requests without the setting, want 0", got)
-	}
 	checkNoCanary(t, res.Stderr)
+	return res
 }
 
 func TestNotFoundDoesNotFailOver(t *testing.T) {
 	bin := vfbin.Need(t)
 	w := newWorld(t)
-	marker := filepath.Join(t.TempDir(), "ran")
 	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
 		"GONE=secretsmanager:fo/gone", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s")
-	res := vfbin.Run(t, bin, env, "--", "sh", "-c", "touch "+marker)
-	if res.Code != 4 {
-		t.Fatalf("exit %d, want 4; stderr:\n%s", res.Code, res.Stderr)
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Error("the program ran")
-	}
+	res := runFailsClosed(t, bin, env)
 	if !strings.Contains(res.Stderr, "ResourceNotFoundException") || !strings.Contains(res.Stderr, "GONE") {
 		t.Errorf("stderr does not name GONE and ResourceNotFoundException:\n%s", res.Stderr)
 	}
 	if got := w.proxy.Regions()["us-west-2"]; got != 0 {
 		t.Errorf("a not-found failed over: us-west-2 saw %d requests", got)
 	}
-	checkNoCanary(t, res.Stderr)
 }
 
 // TestPrimaryUpNoHedge: with us-east-1 up, the fallback region is never

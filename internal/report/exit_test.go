@@ -1,0 +1,96 @@
+package report
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/render"
+	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/watch"
+	"github.com/valuefrom/valuefrom/resolver"
+)
+
+func TestExitCode(t *testing.T) {
+	syntax := resolver.Errors{{Var: "A", Code: resolver.CodeSyntax}}
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"help", fmt.Errorf("run: %w", flag.ErrHelp), ExitOK},
+		{"program", &RunError{Err: &watch.ProgramError{Exit: exec.Exit{Code: 3}}}, 3},
+		{"program killed", &watch.ProgramError{Exit: exec.Exit{Signal: syscall.SIGKILL}}, 128 + 9},
+		{"changed", watch.ErrChanged, ExitChanged},
+		{"usage", &RunError{Err: &pipeline.UsageError{Err: errors.New("bad")}}, ExitUsage},
+		{"no region", fmt.Errorf("x: %w", awsapi.ErrNoRegion), ExitUsage},
+		{"syntax", syntax, ExitSyntax},
+		{"resolve", resolver.Errors{{Var: "A", Code: "AccessDeniedException"}}, ExitResolve},
+		{"file", &exec.FileError{Var: "A_FILE", Err: errors.New("full")}, ExitOutput},
+		{"render", &render.Error{Path: "/x", Err: errors.New("full")}, ExitOutput},
+		{"format", &envfmt.VarError{Var: "A"}, ExitOutput},
+		{"check", &CheckError{Code: ExitFailures, Msg: "1 reference would not resolve"}, ExitFailures},
+		{"not found", &exec.Error{Name: "x", Err: exec.ErrNotFound}, ExitNotFound},
+		{"not executable", &exec.Error{Name: "x", Err: exec.ErrNotExecutable}, ExitNotExec},
+		{"other", errors.New("boom"), ExitInternal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ExitCode(tt.err); got != tt.want {
+				t.Errorf("ExitCode = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExit(t *testing.T) {
+	usage := &pipeline.UsageError{Err: errors.New("--format: unknown format")}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"usage", usage, "valuefrom: error: --format: unknown format\nvaluefrom: hint: run valuefrom -h for usage\n"},
+		{"a subcommand's usage", &RunError{Err: usage, Command: "env"},
+			"valuefrom: error: env: --format: unknown format\nvaluefrom: hint: run valuefrom env -h for usage\n"},
+		{"usage with its own hint", &RunError{Err: &pipeline.UsageError{Err: errors.New("no subcommand chekc"), Hint: "did you mean valuefrom check?"}},
+			"valuefrom: error: no subcommand chekc\nvaluefrom: hint: did you mean valuefrom check?\n"},
+		{"check's warnings", &RunError{Err: &CheckError{Code: ExitWarnings, Msg: "2 references with warnings"}, Command: "check"},
+			"valuefrom: warning: 2 references with warnings\n"},
+		{"failures and what was left undone", &RunError{Err: resolver.Errors{{Var: "A", Code: resolver.CodeSyntax}}, Outcome: "nothing was printed"},
+			"valuefrom: error: A: : MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
+		{"a program's exit is its own", &watch.ProgramError{Exit: exec.Exit{Code: 3}}, ""},
+		{"help", flag.ErrHelp, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if code := Exit(&b, tt.err, ExitCode(tt.err)); code != ExitCode(tt.err) {
+				t.Errorf("Exit returned %d, want %d", code, ExitCode(tt.err))
+			}
+			if b.String() != tt.want {
+				t.Errorf("wrote %q, want %q", b.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestExitJSON(t *testing.T) {
+	var b strings.Builder
+	Exit(&b, &RunError{Err: &pipeline.UsageError{Err: errors.New("unexpected argument")}, Command: "env", JSON: true}, ExitUsage)
+	objs := vfbin.JSONLines(t, b.String())
+	if len(objs) != 1 {
+		t.Fatalf("%d objects, want 1:\n%s", len(objs), b.String())
+	}
+	if got, want := fields(objs[0]), "exit_code=2 hint=run valuefrom env -h for usage level=ERROR msg=env: unexpected argument"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
