@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // This file batches secrets: the secrets a Resolve asks for at AWSCURRENT
@@ -283,3 +284,29 @@ func (c *calls) start(j job) {
 
 // wait waits for every job and the jobs they started.
 func (c *calls) wait() { c.wg.Wait() }
+
+// BatchesSecrets reports whether Resolve, given reqs, would ask for some
+// of their secrets with BatchGetSecretValue: two or more distinct secrets
+// at AWSCURRENT that may share a call in one region. defaultRegion is the
+// region of short-form references.
+func BatchesSecrets(reqs []reference.Request, defaultRegion string) bool {
+	byRegion := map[string][]*fetch{}
+	seen := map[string]bool{}
+	for _, req := range reqs {
+		region, err := awsapi.RequestRegion(req.Ref.Region, defaultRegion)
+		f := &fetch{key: fetchKey(region, req.Ref), region: region, ref: req.Ref}
+		if err != nil || req.Ref.Service != reference.SecretsManager || !batchable(f) || seen[f.key] {
+			continue
+		}
+		seen[f.key] = true
+		byRegion[region] = append(byRegion[region], f)
+	}
+	for _, fs := range byRegion {
+		for _, b := range batchSecrets(fs) {
+			if len(b) > 1 {
+				return true
+			}
+		}
+	}
+	return false
+}

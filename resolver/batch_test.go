@@ -406,3 +406,26 @@ func (c countingSecrets) BatchGetSecretValue(ctx context.Context, in *secretsman
 	c.calls.add("BatchGetSecretValue")
 	return c.Client.BatchGetSecretValue(ctx, in, o...)
 }
+
+func TestBatchesSecrets(t *testing.T) {
+	const west = "arn:aws:secretsmanager:us-west-2:123456789012:secret:"
+	tests := []struct {
+		name string
+		kv   []string
+		want bool
+	}{
+		{"two secrets", []string{"A", "secretsmanager:a", "B", "secretsmanager:b"}, true},
+		{"one secret twice", []string{"A", "secretsmanager:a", "A2", "secretsmanager:a:key::"}, false},
+		{"two regions", []string{"A", "secretsmanager:a", "W", west + "w"}, false},
+		{"a stage", []string{"A", "secretsmanager:a", "B", "secretsmanager:b::AWSPREVIOUS:"}, false},
+		{"a name and its ARN", []string{"A", "secretsmanager:a", "A2", "arn:aws:secretsmanager:us-east-1:123456789012:secret:a"}, false},
+		{"parameters", []string{"P", "ssm:/p", "Q", "ssm:/q"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := BatchesSecrets(requests(t, tt.kv...), "us-east-1"); got != tt.want {
+				t.Errorf("BatchesSecrets = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -419,6 +419,9 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 			describedARN(t, moto, "us-east-1", "plain"),
 			describedARN(t, moto, "us-west-2", "west"),
 		},
+		// app/db, missing and plain are current secrets in us-east-1: the
+		// resolver batches them.
+		"BatchReadSecrets secretsmanager:BatchGetSecretValue": {"*"},
 		"ReadParameters ssm:GetParameters": {
 			"arn:aws:ssm:us-east-1:" + acct + ":parameter/app/cmk",
 			"arn:aws:ssm:us-east-1:" + acct + ":parameter/app/token",
