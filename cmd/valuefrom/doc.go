@@ -97,6 +97,7 @@
 //	VALUEFROM_LOG_LEVEL     info            --log-level     debug, info, warn or error
 //	VALUEFROM_FALLBACK_REGIONS (none)      --fallback-regions  regions to ask when a reference's own fails or stalls
 //	VALUEFROM_HEDGE_DELAY   5s              --hedge-delay   how long a region may stay silent before the next is asked
+//	VALUEFROM_BATCH_SECRETS true            --batch-secrets up to 20 secrets per BatchGetSecretValue call; false: GetSecretValue each
 //	VALUEFROM_ENV_FILE      (none)          --env-file      dotenv files, comma-separated
 //	VALUEFROM_SSM_PATHS     (none)          --ssm-path      SSM paths, comma-separated
 //	VALUEFROM_SECRETS_JSON  (none)          --secret-json   JSON secrets, comma-separated

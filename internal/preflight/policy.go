@@ -60,7 +60,7 @@ func (p *Policy) WriteJSON(w io.Writer) error {
 // When the resolver would batch some of the secrets (see
 // resolver.BatchesSecrets), it allows secretsmanager:BatchGetSecretValue
 // on "*": the action has no resource type, and it returns only the
-// secrets that GetSecretValue allows.
+// secrets that GetSecretValue allows. Config.NoSecretBatches leaves it out.
 // With Config.FallbackRegions it adds, for every fallback region, each
 // secret's replica ARN (the region replaced) and each parameter's ARN, and
 // kms:Decrypt on the replicas' customer-managed keys, with kms:ViaService
@@ -182,7 +182,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 		}
 	}
 
-	if resolver.BatchesSecrets(reqs, c.cfg.AWS.Region) {
+	if !c.cfg.NoSecretBatches && resolver.BatchesSecrets(reqs, c.cfg.AWS.Region) {
 		add(resources, SidBatchSecrets, "*")
 	}
 

@@ -455,6 +455,21 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 
 	t.Run("names that look suffixed", func(t *testing.T) { testPolicySuffixLike(t, moto) })
 
+	t.Run("batching off", func(t *testing.T) {
+		reqs, _ := reference.Find([]string{"A=secretsmanager:app/db", "B=secretsmanager:plain"}, nil)
+		for _, off := range []bool{false, true} {
+			c := New(Config{AWS: moto.Config(t, "us-east-1"), Account: acct, NoSecretBatches: off})
+			p, _, err := c.Policy(context.Background(), reqs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch := slices.ContainsFunc(p.Statement, func(st Statement) bool { return st.Sid == SidBatchSecrets })
+			if batch == off {
+				t.Errorf("NoSecretBatches %v: a BatchReadSecrets statement: %v", off, batch)
+			}
+		}
+	})
+
 	t.Run("--account", func(t *testing.T) {
 		c := New(Config{AWS: moto.Config(t, "us-east-1"), Account: "210987654321"})
 		c.newIdentity = func(string) identityAPI { t.Fatal("STS called despite Account"); return nil }
