@@ -272,6 +272,14 @@ func (f flakySecrets) GetSecretValue(ctx context.Context, in *secretsmanager.Get
 	return f.fakeSecrets.GetSecretValue(ctx, in, o...)
 }
 
+func (f flakySecrets) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, o ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+	if f.err != nil {
+		f.record(f.region, "BatchGetSecretValue "+strings.Join(in.SecretIdList, " "))
+		return nil, f.err
+	}
+	return f.fakeSecrets.BatchGetSecretValue(ctx, in, o...)
+}
+
 type flakyParams struct {
 	fakeParams
 	err error

@@ -1,6 +1,8 @@
 // Package resolver fetches what references name (the grammar is package
 // resolver/reference): one client per region, SSM names batched ten to a
-// call, duplicates fetched once, calls run concurrently under a bound; it
+// call and current secrets twenty (with GetSecretValue, one at a time, for
+// what a batch does not answer), duplicates fetched once, calls run
+// concurrently under a bound; it
 // renders a fetched value (JSON keys, binary values) and returns errors
 // that say why a reference failed, naming the variable and the reference;
 // Config.Hint adds what to do about them.
@@ -32,7 +34,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/middleware"
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/valuefrom/valuefrom/cache"
@@ -45,6 +46,7 @@ const MaxParametersPerCall = 10
 // secretsAPI is the part of the Secrets Manager client the resolver uses.
 type secretsAPI interface {
 	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	BatchGetSecretValue(context.Context, *secretsmanager.BatchGetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error)
 }
 
 // parametersAPI is the part of the SSM client the resolver uses: batched
@@ -87,6 +89,11 @@ type Config struct {
 	// warning: a caller that resolves the same references again and again
 	// warns once. It is called on the goroutine that called Resolve.
 	OnFallback func(v Value, region string)
+	// NoSecretBatches makes Resolve ask for every secret with its own
+	// GetSecretValue call. Otherwise the secrets asked for at AWSCURRENT
+	// go up to MaxSecretsPerCall to a BatchGetSecretValue call per region,
+	// until IAM denies that action in the region (see BatchDeniedWarning).
+	NoSecretBatches bool
 }
 
 // A Secret is what one fetch returned: a secret's version, or a parameter.
@@ -126,6 +133,9 @@ type Resolver struct {
 
 	pendingMu sync.Mutex
 	pending   map[Pending]int // variables waiting, by service and region (Vars zero)
+
+	batchMu sync.Mutex
+	noBatch map[string]bool // regions where IAM denied BatchGetSecretValue
 }
 
 // New returns a Resolver. Clients are made per region on first use and
@@ -230,7 +240,8 @@ type fetch struct {
 
 // Resolve fetches every request's reference and renders its value. It
 // fetches each distinct secret version and parameter once, batches
-// parameters per region, and runs the calls concurrently. It tries every
+// parameters and current secrets per region, and runs the calls
+// concurrently. It tries every
 // request even when some fail, so that the error names them all: it
 // returns the values in request order, or Errors with one *Error per
 // failed variable and no values.
@@ -274,51 +285,62 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 
 	var secrets []*fetch
 	paramsByRegion := make(map[string][]*fetch)
+	secretsByRegion := make(map[string][]*fetch) // the batchable ones
 	for _, f := range fetches {
-		if f.ref.Service == reference.SecretsManager {
-			secrets = append(secrets, f)
-		} else {
+		switch {
+		case f.ref.Service != reference.SecretsManager:
 			paramsByRegion[f.region] = append(paramsByRegion[f.region], f)
+		case batchable(f) && !r.cfg.NoSecretBatches:
+			secretsByRegion[f.region] = append(secretsByRegion[f.region], f)
+		default:
+			secrets = append(secrets, f)
 		}
 	}
 
 	// Every call runs to its end even when another fails, so the error
-	// can name every failing variable: the goroutines record their
-	// errors and return nil. ctx's deadline still stops them all.
+	// can name every failing variable: the calls record their errors.
+	// ctx's deadline still stops them all.
 	//
 	// Parameter batches start first: each carries up to ten references,
 	// and SSM's quota is the one a fleet start exhausts, so their retries
 	// are the long pole. Queued behind the secrets, they would start a
 	// round trip late whenever there are more calls than Concurrency.
-	var g errgroup.Group
-	g.SetLimit(max(r.cfg.Concurrency, 1))
+	// Secret batches come next, then the secrets asked one by one; what
+	// a secret batch leaves is asked one by one after it.
+	c := newCalls(r.cfg.Concurrency)
 	for _, region := range slices.Sorted(maps.Keys(paramsByRegion)) {
 		for _, batch := range batchParameters(paramsByRegion[region]) {
-			g.Go(func() error {
+			c.start(func() []job {
 				defer r.done(batch...)
 				r.getParameterBatch(ctx, region, batch)
 				return nil
 			})
 		}
 	}
-	for _, f := range secrets {
-		g.Go(func() error {
-			defer r.done(f)
-			start := time.Now()
-			s, err := r.cacheGet(ctx, f.key, func(ctx context.Context) (Secret, error) {
-				s, _, err := hedgeWith(ctx, r, f.region, func(ctx context.Context, region string) (Secret, error) {
-					return r.getSecret(ctx, region, InRegion(f.ref, region))
-				})
-				return s, err
-			})
-			f.secret, f.took = s, time.Since(start)
-			if err != nil {
-				f.err = classify(err)
+	for _, region := range slices.Sorted(maps.Keys(secretsByRegion)) {
+		for _, batch := range batchSecrets(secretsByRegion[region]) {
+			if len(batch) == 1 {
+				secrets = append(secrets, batch[0])
+				continue
 			}
-			return nil
-		})
+			c.start(func() []job {
+				rest := r.getSecretBatch(ctx, region, batch)
+				var next []job
+				for _, f := range batch {
+					if slices.Contains(rest, f) {
+						next = append(next, r.secretJob(ctx, f))
+					} else {
+						r.done(f)
+					}
+				}
+				return next
+			})
+		}
 	}
-	g.Wait()
+	for _, f := range secrets {
+		c.start(r.secretJob(ctx, f))
+	}
+	c.wait()
 
 	values := make([]Value, 0, len(reqs))
 	for i, req := range reqs {
@@ -350,6 +372,26 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 		values = append(values, value)
 	}
 	return values, errs
+}
+
+// secretJob returns the job that fetches one secret version with
+// GetSecretValue, through the cache, hedged.
+func (r *Resolver) secretJob(ctx context.Context, f *fetch) job {
+	return func() []job {
+		defer r.done(f)
+		start := time.Now()
+		s, err := r.cacheGet(ctx, f.key, func(ctx context.Context) (Secret, error) {
+			s, _, err := hedgeWith(ctx, r, f.region, func(ctx context.Context, region string) (Secret, error) {
+				return r.getSecret(ctx, region, InRegion(f.ref, region))
+			})
+			return s, err
+		})
+		f.secret, f.took = s, time.Since(start)
+		if err != nil {
+			f.err = classify(err)
+		}
+		return nil
+	}
 }
 
 // deadlineGrace is how long past ctx's deadline cacheGet waits for a

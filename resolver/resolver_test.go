@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -35,6 +36,7 @@ type fakeAWS struct {
 	arns     map[string]string   // secret id -> the ARN answered, when not its own
 	calls    map[string][]string // region -> "op ids..."
 	noSelect bool                // omit Selector, as moto does
+	batchErr error               // fails every BatchGetSecretValue call
 }
 
 func (f *fakeAWS) record(region, call string) {
@@ -54,6 +56,10 @@ type fakeSecrets struct {
 func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	id := aws.ToString(in.SecretId)
 	f.record(f.region, "GetSecretValue "+id)
+	return f.answer(id)
+}
+
+func (f fakeSecrets) answer(id string) (*secretsmanager.GetSecretValueOutput, error) {
 	if f.deny[id] {
 		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: secretsmanager:GetSecretValue"}
 	}
@@ -72,6 +78,32 @@ func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSec
 		arn = "arn:aws:secretsmanager:" + f.region + ":123456789012:secret:" + id + "-AbCdEf"
 	}
 	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v), VersionId: aws.String("v-" + id), ARN: aws.String(arn)}, nil
+}
+
+// BatchGetSecretValue answers each id as GetSecretValue does, but for the
+// record, and puts a failure in Errors, as AWS does.
+func (f fakeSecrets) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+	f.record(f.region, "BatchGetSecretValue "+strings.Join(in.SecretIdList, " "))
+	if f.batchErr != nil {
+		return nil, f.batchErr
+	}
+	if len(in.SecretIdList) > MaxSecretsPerCall {
+		return nil, &smithy.GenericAPIError{Code: "InvalidParameterException", Message: "too many ids"}
+	}
+	out := &secretsmanager.BatchGetSecretValueOutput{}
+	for _, id := range in.SecretIdList {
+		v, err := f.answer(id)
+		if err != nil {
+			var ae smithy.APIError
+			errors.As(err, &ae)
+			out.Errors = append(out.Errors, smtypes.APIErrorType{SecretId: aws.String(id), ErrorCode: aws.String(ae.ErrorCode()), Message: aws.String(ae.ErrorMessage())})
+			continue
+		}
+		arn := aws.ToString(v.ARN)
+		name := arn[strings.Index(arn, ":secret:")+len(":secret:") : len(arn)-7]
+		out.SecretValues = append(out.SecretValues, smtypes.SecretValueEntry{ARN: v.ARN, Name: aws.String(name), SecretString: v.SecretString, VersionId: v.VersionId})
+	}
+	return out, nil
 }
 
 type fakeParams struct {
@@ -419,9 +451,11 @@ func TestResolveParametersFirst(t *testing.T) {
 	if _, err := r.Resolve(context.Background(), requests(t, kv...)); err != nil {
 		t.Fatal(err)
 	}
+	// ceil(12/10) GetParameters, and one BatchGetSecretValue for the
+	// three secrets: 2 + 1.
 	calls := f.calls["us-east-1"]
-	if len(calls) != 5 {
-		t.Fatalf("%d calls, want 5 (2 GetParameters, 3 GetSecretValue): %q", len(calls), calls)
+	if len(calls) != 3 {
+		t.Fatalf("%d calls, want 3 (2 GetParameters, 1 BatchGetSecretValue): %q", len(calls), calls)
 	}
 	for i, c := range calls {
 		if want := i < 2; strings.HasPrefix(c, "GetParameters ") != want {

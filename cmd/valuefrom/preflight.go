@@ -118,5 +118,6 @@ func newChecker(o *pipeline.Options, awsConfig func() (aws.Config, error), pc pr
 	}
 	pc.AWS, pc.Concurrency = cfg, o.Settings.Concurrency
 	pc.FallbackRegions = settings.Items(o.Settings.FallbackRegions)
+	pc.NoSecretBatches = !o.Settings.BatchSecrets
 	return preflight.New(pc), nil
 }

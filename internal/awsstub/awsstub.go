@@ -1,12 +1,13 @@
-// Package awsstub owns an in-memory stand-in for the two AWS read calls
-// valuefrom makes: secretsmanager.GetSecretValue and
-// AmazonSSM.GetParameters.
+// Package awsstub owns an in-memory stand-in for the AWS read calls
+// valuefrom makes: secretsmanager.GetSecretValue and BatchGetSecretValue,
+// and AmazonSSM.GetParameters.
 //
 // Unlike moto, which serialises requests, the stub answers many requests in
 // parallel after a configurable delay, so tests and benchmarks can see what
 // concurrency and batching buy. It speaks awsJson1.1 as the Go SDK does,
 // ignores request signing, accepts any region and listens on loopback only.
-// It enforces AWS's batch limit of 10 parameter names, which moto does not.
+// It enforces AWS's batch limits of 10 parameter names and 20 secret ids,
+// which moto does not.
 package awsstub
 
 import (
@@ -32,9 +33,14 @@ import (
 
 // Operation names, as sent in the X-Amz-Target header.
 const (
-	OpGetSecretValue = "secretsmanager.GetSecretValue"
-	OpGetParameters  = "AmazonSSM.GetParameters"
+	OpGetSecretValue      = "secretsmanager.GetSecretValue"
+	OpBatchGetSecretValue = "secretsmanager.BatchGetSecretValue"
+	OpGetParameters       = "AmazonSSM.GetParameters"
 )
+
+// MaxBatchGetSecretValue is the most secret ids AWS takes in one
+// BatchGetSecretValue call.
+const MaxBatchGetSecretValue = 20
 
 // MaxGetParameters is the most names AWS takes in one GetParameters call.
 const MaxGetParameters = 10
@@ -246,6 +252,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case OpGetSecretValue:
 		out, err = s.getSecretValue(r)
+	case OpBatchGetSecretValue:
+		out, err = s.batchGetSecretValue(r)
 	case OpGetParameters:
 		out, err = s.getParameters(r)
 	default:
@@ -297,6 +305,41 @@ func (s *Server) getSecretValue(r *http.Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lookupSecret(in.SecretId, in.VersionId, in.VersionStage)
+}
+
+type batchError struct {
+	SecretId, ErrorCode, Message string
+}
+
+// batchGetSecretValue answers each id of SecretIdList (a name, full ARN or
+// partial ARN) as GetSecretValue answers it at AWSCURRENT, in order: its
+// value, or its error among Errors, with the id as sent. Filters are not
+// supported.
+func (s *Server) batchGetSecretValue(r *http.Request) (any, error) {
+	var in struct{ SecretIdList []string }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		return nil, err
+	}
+	if len(in.SecretIdList) == 0 || len(in.SecretIdList) > MaxBatchGetSecretValue {
+		return nil, &apiError{400, "ValidationException", fmt.Sprintf(
+			"1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have length between 1 and %d", MaxBatchGetSecretValue)}
+	}
+	out := struct {
+		SecretValues []*secretValue
+		Errors       []batchError
+	}{SecretValues: []*secretValue{}, Errors: []batchError{}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range in.SecretIdList {
+		v, err := s.lookupSecret(id, "", "")
+		if err != nil {
+			ae := err.(*apiError)
+			out.Errors = append(out.Errors, batchError{SecretId: id, ErrorCode: ae.code, Message: ae.msg})
+			continue
+		}
+		out.SecretValues = append(out.SecretValues, v)
+	}
+	return out, nil
 }
 
 // lookupSecret finds a version by name, full ARN or partial ARN; s.mu held.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +81,60 @@ func TestGetSecretValue(t *testing.T) {
 
 	if got, want := s.Counts()[awsstub.OpGetSecretValue], 1+len(tests); got != want {
 		t.Errorf("GetSecretValue count = %d, want %d", got, want)
+	}
+}
+
+func TestBatchGetSecretValue(t *testing.T) {
+	s := awsstub.Serve(t, awsstub.Options{})
+	s.PutSecretString("app/db", "one")
+	s.PutSecretString("app/db", "two")
+	s.PutSecretString("app/api", "key")
+	s.PutSecretString("app/staged", "pending", "AWSPENDING") // no AWSCURRENT version
+	sm := secretsmanager.NewFromConfig(sdkConfig(s.URL()))
+	ctx := context.Background()
+	api, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/api")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial := "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db"
+	ids := []string{"app/db", aws.ToString(api.ARN), partial, "nope", "app/staged"}
+	out, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range out.SecretValues {
+		got = append(got, aws.ToString(v.Name)+"="+aws.ToString(v.SecretString))
+		if !strings.HasPrefix(aws.ToString(v.ARN), "arn:aws:secretsmanager:us-east-1:123456789012:secret:"+aws.ToString(v.Name)+"-") ||
+			aws.ToString(v.VersionId) == "" || !slices.Contains(v.VersionStages, "AWSCURRENT") {
+			t.Errorf("%s: ARN %s, VersionId %q, stages %v", aws.ToString(v.Name), aws.ToString(v.ARN), aws.ToString(v.VersionId), v.VersionStages)
+		}
+	}
+	// By name, full ARN and partial ARN, in order.
+	if want := []string{"app/db=two", "app/api=key", "app/db=two"}; !slices.Equal(got, want) {
+		t.Errorf("SecretValues %q, want %q", got, want)
+	}
+	var errs []string
+	for _, e := range out.Errors {
+		errs = append(errs, aws.ToString(e.SecretId)+" "+aws.ToString(e.ErrorCode))
+	}
+	if want := []string{"nope ResourceNotFoundException", "app/staged ResourceNotFoundException"}; !slices.Equal(errs, want) {
+		t.Errorf("Errors %q, want %q", errs, want)
+	}
+
+	many := make([]string, awsstub.MaxBatchGetSecretValue+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("s%d", i)
+	}
+	if _, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: many[:awsstub.MaxBatchGetSecretValue]}); err != nil {
+		t.Errorf("%d ids: %v", awsstub.MaxBatchGetSecretValue, err)
+	}
+	_, err = sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: many})
+	if got, want := errorCode(err), "ValidationException"; got != want {
+		t.Errorf("%d ids: got %q, want %q", len(many), got, want)
+	}
+	if got := s.Counts()[awsstub.OpBatchGetSecretValue]; got != 3 {
+		t.Errorf("BatchGetSecretValue count = %d, want 3", got)
 	}
 }
 

@@ -7,7 +7,9 @@
 // token bucket runs dry, answer HTTP 500 or 503, or reset the connection.
 // Random choices come from one seeded PCG source, so a given seed and
 // request order give the same faults. For chosen secrets and parameters it
-// answers AccessDeniedException or a KMS error.
+// answers AccessDeniedException or a KMS error: for the whole call, except
+// that BatchGetSecretValue, as AWS does, answers each chosen secret's
+// error in its Errors and the others' values.
 //
 // For each request the proxy, in order: draws its random numbers, takes a
 // token from the operation's bucket, waits out the latency, then answers the
@@ -22,6 +24,7 @@ package faultproxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,6 +34,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,7 +58,8 @@ const (
 // Denial is the error answered for a chosen secret or parameter.
 type Denial int
 
-// The denials. A call that names a denied id fails as a whole.
+// The denials. A call that names a denied id fails as a whole, except
+// BatchGetSecretValue, which lists each denied id in its answer's Errors.
 const (
 	AccessDenied      Denial = iota + 1 // AccessDeniedException naming the operation's IAM action
 	KMSAccessDenied                     // AccessDeniedException naming kms:Decrypt
@@ -135,6 +141,10 @@ type Proxy struct {
 
 var requestIDs atomic.Uint64 // unique across proxies in a process
 
+// OpBatchGetSecretValue is the one operation that answers a denial per
+// secret rather than for the whole call.
+const OpBatchGetSecretValue = "secretsmanager.BatchGetSecretValue"
+
 // New returns a proxy to backend that is not yet listening; call Start.
 func New(backend *url.URL, cfg Config) *Proxy {
 	if cfg.Now == nil {
@@ -160,8 +170,9 @@ func New(backend *url.URL, cfg Config) *Proxy {
 		p.buckets[name] = &bucket{rate: b.Rate, burst: float64(b.Burst), tokens: float64(b.Burst)}
 	}
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(backend) },
-		Transport: tr,
+		Rewrite:        func(r *httputil.ProxyRequest) { r.SetURL(backend) },
+		Transport:      tr,
+		ModifyResponse: addDenials,
 	}
 	return p
 }
@@ -280,6 +291,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rule := p.rule(op)
 	denied := p.denied(body)
+	// A batch with denied ids answers the others; with only denied ids
+	// it reaches no backend.
+	batchDenied := op == OpBatchGetSecretValue && len(denied) > 0
+	var batchRest []string
+	if batchDenied {
+		batchRest = notDenied(idsOf(body), denied)
+	}
 	region := SigningRegion(r.Header.Get("Authorization"))
 
 	p.mu.Lock()
@@ -342,6 +360,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.Resets++
 	case limited:
 		st.RateLimited++
+	case batchDenied && len(batchRest) > 0:
+		st.Forwarded++
 	case len(denied) > 0:
 		st.Denied++
 	default:
@@ -369,6 +389,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "InternalServiceError", "An error occurred on the server side.")
 	case fault == Unavailable:
 		writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is unavailable. Try again later.")
+	case batchDenied && len(batchRest) == 0:
+		writeJSON(w, withDenials(map[string]any{"SecretValues": []any{}}, denied))
+	case batchDenied:
+		body, _ = json.Marshal(map[string][]string{"SecretIdList": batchRest})
+		r.ContentLength = int64(len(body))
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), deniedKey{}, denied)))
 	case len(denied) > 0:
 		code, msg := denialError(denied[0], action(op))
 		writeError(w, http.StatusBadRequest, code, msg)
@@ -385,17 +413,72 @@ type deniedID struct {
 }
 
 type ids struct {
-	SecretId string
-	Names    []string
+	SecretId     string
+	Names        []string
+	SecretIdList []string
 }
 
 func idsOf(body []byte) []string {
 	var in ids
 	json.Unmarshal(body, &in) // a body that is not JSON has no ids
+	out := append(in.Names, in.SecretIdList...)
 	if in.SecretId != "" {
-		return append(in.Names, in.SecretId)
+		out = append(out, in.SecretId)
 	}
-	return in.Names
+	return out
+}
+
+// notDenied returns the ids that are not among denied, in order.
+func notDenied(all []string, denied []deniedID) []string {
+	var out []string
+	for _, id := range all {
+		if !slices.ContainsFunc(denied, func(d deniedID) bool { return d.id == id }) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// deniedKey holds, in a forwarded BatchGetSecretValue request's context,
+// the denied ids it left out, for addDenials.
+type deniedKey struct{}
+
+// addDenials adds to a BatchGetSecretValue answer's Errors the ids the
+// proxy denied, as AWS lists a secret that GetSecretValue is denied on.
+func addDenials(resp *http.Response) error {
+	denied, _ := resp.Request.Context().Value(deniedKey{}).([]deniedID)
+	if len(denied) == 0 || resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(body, &out); err != nil {
+		return fmt.Errorf("faultproxy: a BatchGetSecretValue answer that is not JSON: %w", err)
+	}
+	body, err = json.Marshal(withDenials(out, denied))
+	if err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	return nil
+}
+
+// withDenials returns a BatchGetSecretValue answer with an entry in its
+// Errors for each denied id.
+func withDenials(answer map[string]any, denied []deniedID) map[string]any {
+	errs, _ := answer["Errors"].([]any)
+	for _, d := range denied {
+		code, msg := denialError(d, "secretsmanager:GetSecretValue")
+		errs = append(errs, map[string]string{"SecretId": d.id, "ErrorCode": code, "Message": msg})
+	}
+	answer["Errors"] = errs
+	return answer
 }
 
 // denied returns the requested ids that Config.Deny matches, in request
@@ -449,6 +532,13 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	h.Set("X-Amzn-RequestId", newRequestID())
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("X-Amzn-RequestId", newRequestID())
+	json.NewEncoder(w).Encode(v)
 }
 
 func newRequestID() string {

@@ -286,6 +286,50 @@ func TestDeny(t *testing.T) {
 	}
 }
 
+// TestDenyBatch: a batch answers each denied id in Errors, as AWS does,
+// and the other ids' values from the backend; a batch of denied ids only
+// never reaches it. Faults apply to batches as to any operation.
+func TestDenyBatch(t *testing.T) {
+	b := backend(t)
+	p := faultproxy.Serve(t, b.URL(), faultproxy.Config{
+		Deny: map[string]faultproxy.Denial{"denied": faultproxy.AccessDenied},
+		Ops:  map[string]faultproxy.Rule{faultproxy.OpBatchGetSecretValue: {Script: []faultproxy.Fault{faultproxy.Throttle}}},
+	})
+	sm := secretsmanager.NewFromConfig(awsstub.Config(p.URL()))
+	batch := func(ids ...string) (*secretsmanager.BatchGetSecretValueOutput, error) {
+		return sm.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
+	}
+	if _, err := batch("a"); outcome(err) != "ThrottlingException" {
+		t.Errorf("the scripted throttle: got %q", outcome(err))
+	}
+	out, err := batch("a", "denied", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, v := range out.SecretValues {
+		values = append(values, aws.ToString(v.Name)+"="+aws.ToString(v.SecretString))
+	}
+	if !slices.Equal(values, []string{"a=A", "b=B"}) {
+		t.Errorf("SecretValues %q, want a and b", values)
+	}
+	if len(out.Errors) != 1 || aws.ToString(out.Errors[0].SecretId) != "denied" || aws.ToString(out.Errors[0].ErrorCode) != "AccessDeniedException" ||
+		!strings.Contains(aws.ToString(out.Errors[0].Message), "secretsmanager:GetSecretValue on resource: denied") {
+		t.Errorf("Errors %+v, want AccessDeniedException for denied, naming secretsmanager:GetSecretValue", out.Errors)
+	}
+	out, err = batch("denied")
+	if err != nil || len(out.SecretValues) != 0 || len(out.Errors) != 1 {
+		t.Errorf("only denied: %v, %+v; want one entry in Errors", err, out)
+	}
+	want := map[string]faultproxy.Stats{faultproxy.OpBatchGetSecretValue: {Requests: 3, Throttled: 1, Forwarded: 1, Denied: 1}}
+	if got := p.Counts(); !maps.Equal(got, want) {
+		t.Errorf("Counts = %+v, want %+v", got, want)
+	}
+	if got, want := b.Counts(), map[string]int{awsstub.OpBatchGetSecretValue: 1}; !maps.Equal(got, want) {
+		t.Errorf("backend Counts = %v, want %v", got, want)
+	}
+}
+
 func TestDenialCodes(t *testing.T) {
 	b := backend(t)
 	tests := []struct {

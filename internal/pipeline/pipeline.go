@@ -253,7 +253,7 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	start := time.Now()
 	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint,
 		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay,
-		OnFallback: s.warnFallback})
+		OnFallback: s.warnFallback, NoSecretBatches: !s.o.Settings.BatchSecrets})
 	// The first resolve reports progress at info level, as a slow start
 	// must be seen; a watch cycle's, like its summary, at debug: its
 	// failures are warned about once each by the watch.

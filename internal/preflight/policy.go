@@ -36,6 +36,7 @@ type Statement struct {
 // The statement ids, in the order statements appear.
 const (
 	SidSecrets           = "ReadSecrets"
+	SidBatchSecrets      = "BatchReadSecrets"
 	SidParameters        = "ReadParameters"
 	SidParameterPaths    = "ReadParameterPaths"
 	SidDecryptSecrets    = "DecryptSecrets"
@@ -56,6 +57,10 @@ func (p *Policy) WriteJSON(w io.Writer) error {
 // row.resources), ssm:GetParameters on each parameter, and kms:Decrypt on each
 // customer-managed key that protects one, restricted by kms:ViaService to
 // the service and region that use it. AWS-managed keys need no statement.
+// When the resolver would batch some of the secrets (see
+// resolver.BatchesSecrets), it allows secretsmanager:BatchGetSecretValue
+// on "*": the action has no resource type, and it returns only the
+// secrets that GetSecretValue allows. Config.NoSecretBatches leaves it out.
 // With Config.FallbackRegions it adds, for every fallback region, each
 // secret's replica ARN (the region replaced) and each parameter's ARN, and
 // kms:Decrypt on the replicas' customer-managed keys, with kms:ViaService
@@ -177,15 +182,20 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 		}
 	}
 
+	if !c.cfg.NoSecretBatches && resolver.BatchesSecrets(reqs, c.cfg.AWS.Region) {
+		add(resources, SidBatchSecrets, "*")
+	}
+
 	p := &Policy{Version: "2012-10-17"}
 	actions := map[string]string{
 		SidSecrets:           "secretsmanager:GetSecretValue",
+		SidBatchSecrets:      "secretsmanager:BatchGetSecretValue",
 		SidParameters:        "ssm:GetParameters",
 		SidParameterPaths:    "ssm:GetParametersByPath",
 		SidDecryptSecrets:    "kms:Decrypt",
 		SidDecryptParameters: "kms:Decrypt",
 	}
-	for _, sid := range []string{SidSecrets, SidParameters, SidParameterPaths, SidDecryptSecrets, SidDecryptParameters} {
+	for _, sid := range []string{SidSecrets, SidBatchSecrets, SidParameters, SidParameterPaths, SidDecryptSecrets, SidDecryptParameters} {
 		if len(resources[sid]) == 0 {
 			continue
 		}

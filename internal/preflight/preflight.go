@@ -87,6 +87,10 @@ type Config struct {
 	// fails (VALUEFROM_FALLBACK_REGIONS): Check lists each secret's copy
 	// in them and its key, and Policy adds what reading them needs.
 	FallbackRegions []string
+	// NoSecretBatches says the task asks for every secret with
+	// GetSecretValue (VALUEFROM_BATCH_SECRETS=false): Policy then allows
+	// no secretsmanager:BatchGetSecretValue.
+	NoSecretBatches bool
 	// Account is the account of short-form references in the policy;
 	// empty means STS GetCallerIdentity's.
 	Account string

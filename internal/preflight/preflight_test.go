@@ -419,6 +419,9 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 			describedARN(t, moto, "us-east-1", "plain"),
 			describedARN(t, moto, "us-west-2", "west"),
 		},
+		// app/db, missing and plain are current secrets in us-east-1: the
+		// resolver batches them.
+		"BatchReadSecrets secretsmanager:BatchGetSecretValue": {"*"},
 		"ReadParameters ssm:GetParameters": {
 			"arn:aws:ssm:us-east-1:" + acct + ":parameter/app/cmk",
 			"arn:aws:ssm:us-east-1:" + acct + ":parameter/app/token",
@@ -451,6 +454,21 @@ func testPolicy(t *testing.T, moto *mototest.Server, ks keys) {
 	}
 
 	t.Run("names that look suffixed", func(t *testing.T) { testPolicySuffixLike(t, moto) })
+
+	t.Run("batching off", func(t *testing.T) {
+		reqs, _ := reference.Find([]string{"A=secretsmanager:app/db", "B=secretsmanager:plain"}, nil)
+		for _, off := range []bool{false, true} {
+			c := New(Config{AWS: moto.Config(t, "us-east-1"), Account: acct, NoSecretBatches: off})
+			p, _, err := c.Policy(context.Background(), reqs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch := slices.ContainsFunc(p.Statement, func(st Statement) bool { return st.Sid == SidBatchSecrets })
+			if batch == off {
+				t.Errorf("NoSecretBatches %v: a BatchReadSecrets statement: %v", off, batch)
+			}
+		}
+	})
 
 	t.Run("--account", func(t *testing.T) {
 		c := New(Config{AWS: moto.Config(t, "us-east-1"), Account: "210987654321"})

@@ -59,6 +59,13 @@ const Prefix = "VALUEFROM_"
 //     retries of a blip a second or two; five seconds of silence is a
 //     region in trouble, and asking another region then still starts the
 //     task well within the 60 s deadline.
+//   - BatchSecrets true: 50 secrets cost 3 calls instead of 50, one round
+//     of calls with the parameters instead of two. A role without
+//     secretsmanager:BatchGetSecretValue (the ECS docs grant only
+//     GetSecretValue) still works: the denied batch falls back to
+//     GetSecretValue, with one warning. false is for where that denial
+//     must not happen at all: an SCP that denies the action, or an audit
+//     that alerts on every AccessDenied in CloudTrail.
 //   - StopTimeout 10s: docker stop's default, and a third of ECS's 30 s
 //     stopTimeout, so that a restart on rotation leaves the task without
 //     its program for seconds at most.
@@ -74,6 +81,9 @@ type Settings struct {
 	// Regional outages: other regions' copies.
 	FallbackRegions []string      `split_words:"true" desc:"comma-separated regions, in order, to ask when a reference's own region fails transiently or stalls: a secret's replica (same ARN, other region), or the SSM parameter of the same name (SSM does not replicate: mirror parameters yourself); never for not found, denied or KMS errors"`
 	HedgeDelay      time.Duration `split_words:"true" default:"5s" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too (100ms-10m)"`
+
+	// How secrets are fetched.
+	BatchSecrets bool `split_words:"true" default:"true" desc:"fetch up to 20 current secrets per BatchGetSecretValue call, with GetSecretValue for what a batch does not answer; false: one GetSecretValue per secret, for a role that may not call BatchGetSecretValue"`
 
 	// Bulk inputs: variables from files, SSM paths and JSON secrets.
 	EnvFile      []string `split_words:"true" desc:"comma-separated dotenv files whose variables (references or not) come beneath the environment, a later file over an earlier; - is standard input"`
@@ -357,6 +367,7 @@ func (s *Settings) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
 	commaFlag(fs, "fallback-regions", "`R,R` regions to ask in order when a reference's own fails or stalls (VALUEFROM_FALLBACK_REGIONS)", &s.FallbackRegions)
 	fs.DurationVar(&s.HedgeDelay, "hedge-delay", s.HedgeDelay, "`D` ask the next fallback region after D without an answer (VALUEFROM_HEDGE_DELAY)")
+	fs.BoolVar(&s.BatchSecrets, "batch-secrets", s.BatchSecrets, "up to 20 secrets per BatchGetSecretValue call; =false: one GetSecretValue each (VALUEFROM_BATCH_SECRETS)")
 	showDefaults(fs)
 }
 

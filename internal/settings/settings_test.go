@@ -28,6 +28,7 @@ var settingNames = []string{
 	"VALUEFROM_LOG_LEVEL",
 	"VALUEFROM_FALLBACK_REGIONS",
 	"VALUEFROM_HEDGE_DELAY",
+	"VALUEFROM_BATCH_SECRETS",
 	"VALUEFROM_ENV_FILE",
 	"VALUEFROM_SSM_PATHS",
 	"VALUEFROM_SECRETS_JSON",
@@ -49,20 +50,21 @@ var settingNames = []string{
 
 func defaults() settings.Settings {
 	return settings.Settings{
-		Concurrency: 32,
-		MaxAttempts: 30,
-		Timeout:     60 * time.Second,
-		LogFormat:   "text",
-		LogLevel:    "info",
-		HedgeDelay:  5 * time.Second,
-		Listen:      "127.0.0.1:2773",
-		TTL:         300 * time.Second,
-		Stale:       15 * time.Minute,
-		MaxEntries:  1000,
-		MaxConns:    800,
-		OnChange:    "restart",
-		StopSignal:  "SIGTERM",
-		StopTimeout: 10 * time.Second,
+		Concurrency:  32,
+		MaxAttempts:  30,
+		Timeout:      60 * time.Second,
+		LogFormat:    "text",
+		LogLevel:     "info",
+		HedgeDelay:   5 * time.Second,
+		BatchSecrets: true,
+		Listen:       "127.0.0.1:2773",
+		TTL:          300 * time.Second,
+		Stale:        15 * time.Minute,
+		MaxEntries:   1000,
+		MaxConns:     800,
+		OnChange:     "restart",
+		StopSignal:   "SIGTERM",
+		StopTimeout:  10 * time.Second,
 	}
 }
 
@@ -105,7 +107,8 @@ func equal(a, b settings.Settings) bool {
 		a.StopTimeout == b.StopTimeout &&
 		a.Mask == b.Mask &&
 		slices.Equal(a.FallbackRegions, b.FallbackRegions) &&
-		a.HedgeDelay == b.HedgeDelay
+		a.HedgeDelay == b.HedgeDelay &&
+		a.BatchSecrets == b.BatchSecrets
 }
 
 func durationPtr(d time.Duration) *time.Duration { return &d }
@@ -144,6 +147,7 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_STOP_SIGNAL", "SIGQUIT", func(s *settings.Settings) { s.StopSignal = "SIGQUIT" }},
 		{"VALUEFROM_STOP_TIMEOUT", "3s", func(s *settings.Settings) { s.StopTimeout = 3 * time.Second }},
 		{"VALUEFROM_MASK", "true", func(s *settings.Settings) { s.Mask = true }},
+		{"VALUEFROM_BATCH_SECRETS", "false", func(s *settings.Settings) { s.BatchSecrets = false }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -378,6 +382,7 @@ func TestUsage(t *testing.T) {
 		"VALUEFROM_LOG_LEVEL":        "info",
 		"VALUEFROM_FALLBACK_REGIONS": "-",
 		"VALUEFROM_HEDGE_DELAY":      "5s",
+		"VALUEFROM_BATCH_SECRETS":    "true",
 		"VALUEFROM_ENV_FILE":         "-",
 		"VALUEFROM_SSM_PATHS":        "-",
 		"VALUEFROM_SECRETS_JSON":     "-",

@@ -183,9 +183,10 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 	if total.Throttled == 0 || total.Internal == 0 || total.Unavailable == 0 || total.Resets == 0 {
 		t.Errorf("not every kind of fault was injected: %+v", total)
 	}
-	// Each run needs at least 6 GetParameters and 40 GetSecretValue.
-	if total.Forwarded < runs*46 {
-		t.Errorf("%d requests reached moto, fewer than the %d the runs need", total.Forwarded, runs*46)
+	// Each run needs at least ceil(60/10) = 6 GetParameters and
+	// ceil(40/20) = 2 BatchGetSecretValue.
+	if total.Forwarded < runs*8 {
+		t.Errorf("%d requests reached moto, fewer than the %d the runs need", total.Forwarded, runs*8)
 	}
 }
 
@@ -294,8 +295,8 @@ func testDeniedAndKMS(t *testing.T, moto *mototest.Server) {
 }
 
 // The API calls are exactly the minimum: per region, ceil(distinct SSM
-// names / 10) GetParameters and one GetSecretValue per distinct secret
-// version, whatever the duplicates.
+// names / 10) GetParameters and ceil(distinct current secrets / 20)
+// BatchGetSecretValue, whatever the duplicates.
 func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 	p := faultproxy.Serve(t, moto.URL, faultproxy.Config{Seed: 11})
 	refs, want := hundred()
@@ -338,10 +339,10 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 	}
 	vfbin.CheckEnviron(t, "minimum calls", r.Stdout, want)
 
-	ceil10 := func(n int) int { return (n + 9) / 10 }
+	ceil := func(n, per int) int { return (n + per - 1) / per }
 	wantCalls := map[string]int{
-		"AmazonSSM.GetParameters":       ceil10(nParams+1) + ceil10(7), // 7 + 1
-		"secretsmanager.GetSecretValue": nSecrets + 2 + 3,              // 45
+		"AmazonSSM.GetParameters":            ceil(nParams+1, 10) + ceil(7, 10),  // 7 + 1
+		"secretsmanager.BatchGetSecretValue": ceil(nSecrets+2, 20) + ceil(3, 20), // 3 + 1
 	}
 	got := p.Counts()
 	for op, n := range wantCalls {

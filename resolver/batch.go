@@ -1,0 +1,312 @@
+package resolver
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+// This file batches secrets: the secrets a Resolve asks for at AWSCURRENT
+// go, up to twenty per call and per region, in BatchGetSecretValue calls.
+// Whatever a batch does not answer with a value (an entry of its Errors,
+// an id it left out, the whole call failing) is asked again with
+// GetSecretValue, one secret at a time, as it would have been without
+// batching: a failure costs one round trip more, and reads exactly as it
+// did.
+
+// MaxSecretsPerCall is the most secret ids BatchGetSecretValue takes in
+// one call.
+const MaxSecretsPerCall = 20
+
+// BatchDeniedWarning is the message of the warning logged, once per region,
+// when IAM denies BatchGetSecretValue: the Resolver then asks for each
+// secret with GetSecretValue.
+const BatchDeniedWarning = "BatchGetSecretValue was denied: each secret now costs one GetSecretValue call"
+
+// BatchDeniedHint says how to let valuefrom batch secrets again.
+const BatchDeniedHint = `grant the task role secretsmanager:BatchGetSecretValue on resource "*" (the action has no resource type; it returns only the secrets that secretsmanager:GetSecretValue allows)`
+
+// batchable reports whether f may go in a BatchGetSecretValue call, which
+// returns each secret's AWSCURRENT version: a secret asked for with no
+// version id, at no stage or at AWSCURRENT.
+func batchable(f *fetch) bool {
+	return f.ref.VersionID == "" && (f.ref.VersionStage == "" || f.ref.VersionStage == "AWSCURRENT")
+}
+
+// answerNames returns the names an answer of BatchGetSecretValue may carry
+// for id: a name is its own; an ARN ends in the secret's name, with the
+// "-" and six characters AWS adds when it is complete, without them when
+// it is partial, and which it is cannot be told from the ARN.
+func answerNames(id string) []string {
+	a, err := arn.Parse(id)
+	if err != nil {
+		return []string{id}
+	}
+	name := strings.TrimPrefix(a.Resource, "secret:")
+	if n := len(name) - 7; n > 0 && name[n] == '-' {
+		return []string{name, name[:n]}
+	}
+	return []string{name}
+}
+
+// batchSecrets splits a region's batchable secrets into BatchGetSecretValue
+// calls of at most MaxSecretsPerCall ids. No two ids in a call may be
+// answered with the same name (db, and an ARN that ends in db or db-AbCdEf,
+// perhaps of another account): an answer is matched to the one id whose
+// name it carries, so that a name never takes the answer meant for an ARN.
+func batchSecrets(secrets []*fetch) [][]*fetch {
+	sort.Slice(secrets, func(i, j int) bool { return secrets[i].key < secrets[j].key })
+	var batches [][]*fetch
+	var names []map[string]bool
+next:
+	for _, s := range secrets {
+		ns := answerNames(s.ref.ID())
+		for i, b := range batches {
+			if len(b) < MaxSecretsPerCall && !slices.ContainsFunc(ns, func(n string) bool { return names[i][n] }) {
+				batches[i] = append(b, s)
+				for _, n := range ns {
+					names[i][n] = true
+				}
+				continue next
+			}
+		}
+		m := map[string]bool{}
+		for _, n := range ns {
+			m[n] = true
+		}
+		batches = append(batches, []*fetch{s})
+		names = append(names, m)
+	}
+	return batches
+}
+
+// getSecretBatch fetches a batch of secrets with one BatchGetSecretValue
+// call, through the cache, and records each answered one's value. It
+// returns the secrets it did not fetch, for GetSecretValue to ask: the
+// ones the call did not answer with a value, all of them when the call
+// failed or when batching is off in region, and one left alone (it costs
+// one call either way, and GetSecretValue's quota is the larger).
+//
+// The call is hedged as a parameter batch is; in a fallback region it
+// must answer every id. It makes one attempt: the SDK's retries of a
+// throttled call would spend the deadline on BatchGetSecretValue's
+// quota of 100 calls a second, where GetSecretValue allows 10,000; the
+// secrets are asked one by one instead, with every retry. Only when the
+// deadline has passed, or ctx is canceled, does the call's error become
+// the secrets' own: there is no time left to ask them one by one.
+func (r *Resolver) getSecretBatch(ctx context.Context, region string, batch []*fetch) (rest []*fetch) {
+	var todo []*fetch
+	for _, f := range batch {
+		if s, ok := r.cache.Lookup(f.key); ok {
+			f.secret = s
+		} else {
+			todo = append(todo, f)
+		}
+	}
+	if len(todo) < 2 || r.cfg.NoSecretBatches || r.batchDenied(region) {
+		return todo
+	}
+	keys := make([]string, len(todo))
+	for i, f := range todo {
+		keys[i] = f.key
+	}
+	start := time.Now()
+	// Concurrent Resolve calls asking for the same batch share one call.
+	res, err, _ := r.batches.Do(strings.Join(keys, "\x01"), func() (any, error) {
+		found, _, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (map[string]Secret, error) {
+			found, err := r.batchGetSecretValue(ctx, rg, todo)
+			if err == nil && rg != region && len(found) < len(todo) {
+				return nil, errNotMirrored
+			}
+			return found, err
+		})
+		return found, err
+	})
+	took := time.Since(start)
+	if err != nil {
+		if c := awsapi.Classify(err); c.AWS && c.Denied && !c.KMS {
+			r.denyBatch(region, c.RequestID)
+		}
+		if ctx.Err() != nil {
+			fe := classify(err)
+			for _, f := range todo {
+				f.err, f.took = fe, took
+			}
+			return nil
+		}
+		return todo
+	}
+	found := res.(map[string]Secret)
+	for _, f := range todo {
+		s, ok := found[f.key]
+		if !ok {
+			rest = append(rest, f)
+			continue
+		}
+		f.secret, f.took = s, took
+		r.cache.Set(f.key, s)
+	}
+	return rest
+}
+
+// oneAttempt makes a call's first attempt its last.
+func oneAttempt(o *secretsmanager.Options) {
+	if o.Retryer != nil {
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
+	}
+}
+
+// batchGetSecretValue makes one BatchGetSecretValue call in region for
+// batch, and maps each value it answered to its fetch's key. An id listed
+// in Errors, or that no answer matches exactly (see answers), is left out.
+func (r *Resolver) batchGetSecretValue(ctx context.Context, region string, batch []*fetch) (map[string]Secret, error) {
+	ids := make([]string, len(batch))
+	for i, f := range batch {
+		ids[i] = InRegion(f.ref, region).ID()
+	}
+	r.calls.Add(1)
+	out, err := r.secrets.Get(region).BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}, oneAttempt)
+	if err != nil {
+		return nil, err
+	}
+	failed := make(map[string]bool, len(out.Errors))
+	for _, e := range out.Errors {
+		failed[aws.ToString(e.SecretId)] = true
+	}
+	reqID := requestID(out.ResultMetadata)
+	found := make(map[string]Secret, len(batch))
+	for _, v := range out.SecretValues {
+		got, name := aws.ToString(v.ARN), aws.ToString(v.Name)
+		for i, id := range ids {
+			if failed[id] || !answers(id, got, name) {
+				continue
+			}
+			found[batch[i].key] = Secret{
+				String:        v.SecretString,
+				Binary:        v.SecretBinary,
+				VersionID:     aws.ToString(v.VersionId),
+				ARN:           got,
+				RequestID:     reqID,
+				Region:        region,
+				Name:          name,
+				VersionStages: v.VersionStages,
+				CreatedDate:   aws.ToTime(v.CreatedDate),
+			}
+		}
+	}
+	return found, nil
+}
+
+// answers reports whether an answer of BatchGetSecretValue, the secret
+// whose ARN is got and whose name is name, is the one id asks for. A name
+// asks for the caller's own secret of that name in the region asked. A
+// full or partial ARN must be answered as checkSecretARN requires of
+// GetSecretValue (the same partition, region, account and name), and the
+// answer's name must be the ARN's, without AWS's suffix when the ARN is
+// complete.
+func answers(id, got, name string) bool {
+	if _, err := arn.Parse(id); err != nil {
+		return name == id
+	}
+	if checkSecretARN(id, got) != nil {
+		return false
+	}
+	ns := answerNames(id)
+	if got == id {
+		// Complete: its name lacks AWS's suffix.
+		return len(ns) == 2 && name == ns[1]
+	}
+	// Partial: AWS's suffix follows it.
+	return name == ns[0]
+}
+
+// batchDenied reports whether IAM denied BatchGetSecretValue in region.
+func (r *Resolver) batchDenied(region string) bool {
+	r.batchMu.Lock()
+	defer r.batchMu.Unlock()
+	return r.noBatch[region]
+}
+
+// denyBatch records that IAM denied BatchGetSecretValue in region, for the
+// Resolver's lifetime, and warns about it the first time: each secret
+// there costs a call from now on.
+func (r *Resolver) denyBatch(region, requestID string) {
+	r.batchMu.Lock()
+	defer r.batchMu.Unlock()
+	if r.noBatch[region] {
+		return
+	}
+	if r.noBatch == nil {
+		r.noBatch = make(map[string]bool)
+	}
+	r.noBatch[region] = true
+	r.log.Warn(BatchDeniedWarning, "region", region, "request_id", requestID, "hint", BatchDeniedHint)
+}
+
+// calls runs jobs that make API calls, at most a bound at a time, each
+// started once a slot is free and in the order they were started.
+type calls struct {
+	slots chan struct{}
+	wg    sync.WaitGroup
+}
+
+// A job makes API calls and returns the jobs to start after it: they wait
+// for a slot after its own is free, so that a job never holds a slot
+// while it waits for another.
+type job func() []job
+
+func newCalls(limit int) *calls {
+	return &calls{slots: make(chan struct{}, max(limit, 1))}
+}
+
+// start runs j once a slot is free, blocking until then.
+func (c *calls) start(j job) {
+	c.slots <- struct{}{}
+	c.wg.Go(func() {
+		next := j()
+		<-c.slots
+		for _, n := range next {
+			c.start(n)
+		}
+	})
+}
+
+// wait waits for every job and the jobs they started.
+func (c *calls) wait() { c.wg.Wait() }
+
+// BatchesSecrets reports whether Resolve, given reqs, would ask for some
+// of their secrets with BatchGetSecretValue: two or more distinct secrets
+// at AWSCURRENT that may share a call in one region. defaultRegion is the
+// region of short-form references.
+func BatchesSecrets(reqs []reference.Request, defaultRegion string) bool {
+	byRegion := map[string][]*fetch{}
+	seen := map[string]bool{}
+	for _, req := range reqs {
+		region, err := awsapi.RequestRegion(req.Ref.Region, defaultRegion)
+		f := &fetch{key: fetchKey(region, req.Ref), region: region, ref: req.Ref}
+		if err != nil || req.Ref.Service != reference.SecretsManager || !batchable(f) || seen[f.key] {
+			continue
+		}
+		seen[f.key] = true
+		byRegion[region] = append(byRegion[region], f)
+	}
+	for _, fs := range byRegion {
+		for _, b := range batchSecrets(fs) {
+			if len(b) > 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
