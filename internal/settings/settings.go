@@ -32,10 +32,11 @@ const Prefix = "VALUEFROM_"
 // the one place each default is defined.
 //
 // The defaults, and why:
-//   - Concurrency 32: a start resolves tens to a few hundred references;
-//     32 calls in flight covers 150 references (100 SSM names in 10 calls,
-//     50 secrets) in two round trips, while staying far below Secrets
-//     Manager's GetSecretValue quota (10,000/s) on a fleet start.
+//   - Concurrency 64: a start resolves tens to a few hundred references,
+//     and every call of it should go out in the first round trip: 500
+//     references (334 SSM names, 166 secrets) are 34 GetParameters and 9
+//     BatchGetSecretValue calls. One task's calls are not what throttles a
+//     fleet: SSM's quota is per account and region (BENCHMARKS.md).
 //   - MaxAttempts 30 with backoff from 100 ms, capped at 5 s, full jitter:
 //     the deadline, not the count, should end the retries. In the fleet
 //     simulation (BENCHMARKS.md: 200 tasks, SSM at 40 calls/s) 10 attempts
@@ -70,7 +71,7 @@ const Prefix = "VALUEFROM_"
 //     stopTimeout, so that a restart on rotation leaves the task without
 //     its program for seconds at most.
 type Settings struct {
-	Concurrency int           `split_words:"true" default:"32" desc:"API calls in flight at once (1-1000)"`
+	Concurrency int           `split_words:"true" default:"64" desc:"API calls in flight at once (1-1000)"`
 	MaxAttempts int           `split_words:"true" default:"30" desc:"attempts per API call, counting the first (1-100); throttling, 5xx and connection errors are retried with jittered backoff"`
 	Timeout     time.Duration `split_words:"true" default:"60s" desc:"deadline for resolving every reference, as a Go duration (1s-1h)"`
 	Ignore      []string      `split_words:"true" desc:"comma-separated names of variables to pass through untouched"`

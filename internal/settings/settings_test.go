@@ -50,7 +50,7 @@ var settingNames = []string{
 
 func defaults() settings.Settings {
 	return settings.Settings{
-		Concurrency:  32,
+		Concurrency:  64,
 		MaxAttempts:  30,
 		Timeout:      60 * time.Second,
 		LogFormat:    "text",
@@ -373,7 +373,7 @@ func TestUsage(t *testing.T) {
 		t.Errorf("Usage has %d lines, want %d:\n%s", len(lines), len(settingNames), out)
 	}
 	defaults := map[string]string{
-		"VALUEFROM_CONCURRENCY":      "32",
+		"VALUEFROM_CONCURRENCY":      "64",
 		"VALUEFROM_MAX_ATTEMPTS":     "30",
 		"VALUEFROM_TIMEOUT":          "60s",
 		"VALUEFROM_IGNORE":           "-",
