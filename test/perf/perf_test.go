@@ -1,5 +1,7 @@
-// Package perf measures the valuefrom binary: startup time, API calls and
-// peak RSS against the parallel stub and moto (TestStartup), binary sizes
+// Package perf measures the valuefrom binary: startup time and API calls
+// against the parallel stub and moto (TestStartup), startup, peak RSS,
+// calls and connections against a floor program over HTTP and TLS
+// (TestFloor), binary sizes
 // (TestBinarySize), and fleet starts against an SSM token bucket
 // (TestFleet). It prints tables and asserts nothing about speed, so it is
 // off in the normal test run: set VALUEFROM_PERF=1 to run it. See
@@ -46,14 +48,12 @@ type run struct {
 	code    int
 	startup time.Duration // from just before fork to the child's first instruction, about
 	childAt time.Time     // when the child started, by its own clock reading
-	maxRSS  int64         // KiB: the PID's peak over valuefrom and date, see runOnce
 	stderr  string
 }
 
-// runOnce runs valuefrom with env and flags, exec'ing date. After exec the
-// child keeps the PID, and Linux keeps the PID's RSS high-water mark
-// across exec, so wait4's Maxrss is max(valuefrom's peak, date's peak);
-// date's own peak is about 1 MiB, far below valuefrom's.
+// runOnce runs valuefrom with env and flags, exec'ing date. (It reads no
+// peak RSS: as a child of the test process, valuefrom would report at
+// least the test's own peak; TestFloor measures it through launch.)
 func runOnce(t *testing.T, env []string, flags ...string) (run, error) {
 	args := append(slices.Clone(flags), "--", "date", "+%s%N")
 	start := time.Now()
@@ -61,7 +61,7 @@ func runOnce(t *testing.T, env []string, flags ...string) (run, error) {
 	if res.Code < 0 {
 		return run{}, errors.New("valuefrom did not run")
 	}
-	r := run{code: res.Code, stderr: res.Stderr, maxRSS: res.MaxRSS}
+	r := run{code: res.Code, stderr: res.Stderr}
 	if r.code == 0 {
 		ns, err := strconv.ParseInt(strings.TrimSpace(res.Stdout), 10, 64)
 		if err != nil {
@@ -146,7 +146,7 @@ func proxied(t *testing.T, name string, u string, latency time.Duration) backend
 	}
 }
 
-// TestStartup prints startup time, API calls and peak RSS for 10, 50 and
+// TestStartup prints startup time and API calls for 10, 50 and
 // 150 references, against the parallel stub and moto at 0 and 20 ms,
 // for valuefrom with defaults, valuefrom --concurrency 1, and a shell loop
 // of aws CLI calls.
@@ -166,7 +166,7 @@ func TestStartup(t *testing.T) {
 	cli := os.Getenv("VALUEFROM_PERF_CLI") != ""
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "backend\trefs (ssm+sm)\tmode\tstartup p50\tmin\tmax\tAPI calls\tpeak RSS MiB\t\n")
+	fmt.Fprintf(tw, "backend\trefs (ssm+sm)\tmode\tstartup p50\tmin\tmax\tAPI calls\t\n")
 	for _, b := range backends {
 		for _, n := range []int{10, 50, 150} {
 			r, nSSM, nSM := refs(n)
@@ -176,7 +176,6 @@ func TestStartup(t *testing.T) {
 				flags []string
 			}{{"defaults", nil}, {"--concurrency 1", []string{"--concurrency", "1"}}} {
 				var times []time.Duration
-				var rss int64
 				calls := 0
 				for range reps {
 					b.reset()
@@ -188,11 +187,10 @@ func TestStartup(t *testing.T) {
 						t.Fatalf("%s, %d refs, %s: exit %d\n%s", b.name, n, mode.name, res.code, res.stderr)
 					}
 					times = append(times, res.startup)
-					rss = max(rss, res.maxRSS)
 					calls = b.calls()
 				}
-				fmt.Fprintf(tw, "%s\t%d (%d+%d)\t%s\t%v\t%v\t%v\t%d\t%.1f\t\n", b.name, n, nSSM, nSM, mode.name,
-					ms(median(times)), ms(slices.Min(times)), ms(slices.Max(times)), calls, float64(rss)/1024)
+				fmt.Fprintf(tw, "%s\t%d (%d+%d)\t%s\t%v\t%v\t%v\t%d\t\n", b.name, n, nSSM, nSM, mode.name,
+					ms(median(times)), ms(slices.Min(times)), ms(slices.Max(times)), calls)
 			}
 			if cli {
 				b.reset()
@@ -200,7 +198,7 @@ func TestStartup(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fmt.Fprintf(tw, "%s\t%d (%d+%d)\t%s\t%v\t\t\t%d\t\t\n", b.name, n, nSSM, nSM, "aws CLI loop", ms(took), b.calls())
+				fmt.Fprintf(tw, "%s\t%d (%d+%d)\t%s\t%v\t\t\t%d\t\n", b.name, n, nSSM, nSM, "aws CLI loop", ms(took), b.calls())
 			}
 		}
 	}
@@ -261,7 +259,8 @@ func TestBinarySize(t *testing.T) {
 // TestFleet starts N valuefrom processes at once, each with 30 SSM and 10
 // Secrets Manager references, against faultproxy in front of the parallel
 // stub: 20 ms latency on every call, and a token bucket of 40 requests/s
-// (burst 40) shared by all SSM calls, as SSM's default GetParameters quota.
+// (burst 40) shared by all SSM calls, as SSM's default GetParameters quota,
+// and one of 100/s for BatchGetSecretValue, its quota.
 // "unbatched" asks for 30 versions of one parameter, which no call may
 // combine, so each costs a call of its own: what batching buys.
 func TestFleet(t *testing.T) {
@@ -302,7 +301,7 @@ func TestFleet(t *testing.T) {
 	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "N\tSSM calls\tretry mode\texec'd\tfirst exec\tp50 exec\tlast exec\tthrottled\tSSM requests\tSM requests\tmin SSM time\t\n")
+	fmt.Fprintf(tw, "N\tSSM calls\tretry mode\texec'd\tfirst exec\tp50 exec\tlast exec\tthrottled\tSSM requests\tGetSecretValue\tBatchGetSecretValue (throttled)\tmin SSM time\t\n")
 	for _, n := range sizes {
 		for _, batch := range []bool{true, false} {
 			for _, mode := range modes {
@@ -312,8 +311,8 @@ func TestFleet(t *testing.T) {
 				if !batch {
 					calls, per = "one name each", 30
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%v\t%v\t%v\t%d\t%d\t%d\t%v\t\n", n, calls, mode, r.ok, n,
-					ms(r.first), ms(r.p50), ms(r.last), r.ssm.RateLimited, r.ssm.Requests, r.sm.Requests,
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%v\t%v\t%v\t%d\t%d\t%d\t%d (%d)\t%v\t\n", n, calls, mode, r.ok, n,
+					ms(r.first), ms(r.p50), ms(r.last), r.ssm.RateLimited, r.ssm.Requests, r.sm.Requests, r.batch.Requests, r.batch.RateLimited,
 					time.Duration(float64(max(n*per-40, 0))/40*float64(time.Second)).Round(100*time.Millisecond))
 				tw.Flush()
 				if r.ok != n {
@@ -327,7 +326,7 @@ func TestFleet(t *testing.T) {
 type fleetResult struct {
 	ok               int
 	first, p50, last time.Duration
-	ssm, sm          faultproxy.Stats
+	ssm, sm, batch   faultproxy.Stats
 	firstErr         string
 }
 
@@ -338,8 +337,10 @@ func fleet(t *testing.T, stub *awsstub.Server, n int, batch bool, mode string, b
 		Default: faultproxy.Rule{Latency: 20 * time.Millisecond},
 		Ops: map[string]faultproxy.Rule{
 			"AmazonSSM.GetParameters": {Latency: 20 * time.Millisecond, Bucket: "ssm"},
+			// BatchGetSecretValue's quota is 100 calls/s.
+			faultproxy.OpBatchGetSecretValue: {Latency: 20 * time.Millisecond, Bucket: "batch"},
 		},
-		Buckets: map[string]faultproxy.Bucket{"ssm": {Rate: 40, Burst: 40}},
+		Buckets: map[string]faultproxy.Bucket{"ssm": {Rate: 40, Burst: 40}, "batch": {Rate: 100, Burst: 100}},
 	})
 	refs := batched
 	if !batch {
@@ -383,7 +384,7 @@ func fleet(t *testing.T, stub *awsstub.Server, n int, batch bool, mode string, b
 		res.first, res.p50, res.last = slices.Min(execs), median(execs), slices.Max(execs)
 	}
 	c := p.Counts()
-	res.ssm, res.sm = c["AmazonSSM.GetParameters"], c["secretsmanager.GetSecretValue"]
+	res.ssm, res.sm, res.batch = c["AmazonSSM.GetParameters"], c["secretsmanager.GetSecretValue"], c[faultproxy.OpBatchGetSecretValue]
 	return res
 }
 

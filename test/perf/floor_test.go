@@ -1,0 +1,251 @@
+package perf
+
+import (
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/valuefrom/valuefrom/internal/awsstub"
+)
+
+// TestFloor runs valuefrom and the floor program (test/perf/floor: no
+// SDK, every call at once on its own connection, then exec) against the
+// parallel stub answering after 20 ms, over plain HTTP and over TLS, at
+// 0, 10, 50, 150 and 500 references, alternating the programs run by run.
+// Each run goes through test/perf/launch, which reads the peak RSS of its
+// child honestly (see its doc comment), and execs date, whose clock
+// reading ends the startup time. It prints, per row, the median startup
+// and its range, the median and largest peak RSS, and the API calls and
+// TLS or TCP connections of one start.
+//
+//	VALUEFROM_PERF=1 go test -count=1 -v -run TestFloor ./test/perf
+//
+// VALUEFROM_BENCH_BINARIES=name=path,name=path compares other builds of
+// valuefrom (a before and an after) in the same alternation;
+// VALUEFROM_BENCH_REFS=0,150 narrows the sizes; VALUEFROM_PERF_REPS sets
+// the runs per program and row (default 15); VALUEFROM_BENCH_ENV adds
+// settings (comma-separated) to valuefrom's runs only.
+func TestFloor(t *testing.T) {
+	dir := t.TempDir()
+	launch := buildTool(t, dir, "launch")
+	floor := buildTool(t, dir, "floor")
+	programs := []program{
+		{name: "floor", argv: []string{floor}},
+		{name: "floor batch", argv: []string{floor}, env: []string{"FLOOR_SECRET_BATCH=20"}},
+	}
+	for _, b := range benchBinaries(t) {
+		extra := strings.FieldsFunc(os.Getenv("VALUEFROM_BENCH_ENV"), func(r rune) bool { return r == ',' })
+		programs = append(programs, program{name: b.name, argv: []string{b.path, "--"}, env: extra})
+	}
+	sizes := []int{0, 10, 50, 150, 500}
+	if s := os.Getenv("VALUEFROM_BENCH_REFS"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatalf("VALUEFROM_BENCH_REFS: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	reps := envInt("VALUEFROM_PERF_REPS", 15)
+
+	base := launchRun(t, []string{launch, "true"}, nil)
+	fmt.Printf("load average before: %s", loadavg())
+	fmt.Printf("launch's own peak RSS (the least it can report): %.1f MiB\n", kib(base.maxRSS))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "transport\trefs (ssm+sm)\tprogram\tstartup p50\tmin-max\tvs floor\tpeak RSS p50\tmax\tAPI calls\tconnections\t\n")
+	for _, scheme := range []string{"http", "https"} {
+		b := newBenchBackend(t, scheme, dir)
+		for _, n := range sizes {
+			r, nSSM, nSM := refs(n)
+			env := append(awsEnv(b.url), r...)
+			env = append(env, b.env...)
+			results := make([][]launched, len(programs))
+			for rep := range reps {
+				for i := range programs {
+					// Alternate, and rotate who goes first.
+					j := (i + rep) % len(programs)
+					p := programs[j]
+					b.reset()
+					res := launchRun(t, append(append([]string{launch}, p.argv...), "date", "+%s%N"), append(slices.Clone(env), p.env...))
+					res.calls, res.conns = b.calls(), int(b.conns.Load())
+					results[j] = append(results[j], res)
+				}
+			}
+			floorP50 := medianOf(results[0], func(l launched) time.Duration { return l.startup })
+			for i, p := range programs {
+				rs := results[i]
+				startups := collect(rs, func(l launched) time.Duration { return l.startup })
+				rss := collect(rs, func(l launched) int64 { return l.maxRSS })
+				p50 := median(startups)
+				fmt.Fprintf(tw, "%s\t%d (%d+%d)\t%s\t%s\t%s-%s\t%.2fx\t%.1f MiB\t%.1f MiB\t%d\t%d\t\n",
+					map[string]string{"http": "HTTP", "https": "TLS"}[scheme], n, nSSM, nSM, p.name,
+					ms(p50), ms(slices.Min(startups)), ms(slices.Max(startups)), float64(p50)/float64(floorP50),
+					kib(medianInt(rss)), kib(slices.Max(rss)), rs[len(rs)-1].calls, rs[len(rs)-1].conns)
+			}
+			tw.Flush()
+		}
+	}
+	fmt.Printf("load average after: %s", loadavg())
+}
+
+// A program is one contender: argv runs it, with env added to the run's.
+type program struct {
+	name string
+	argv []string
+	env  []string
+}
+
+// launched is one run through launch.
+type launched struct {
+	startup      time.Duration // from launch's fork to date's clock reading
+	maxRSS       int64         // KiB
+	calls, conns int
+}
+
+var launchLine = regexp.MustCompile(`launch: start_ns=(\d+) maxrss_kib=(\d+) code=(\d+)\n$`)
+
+func launchRun(t *testing.T, argv, env []string) launched {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, stderr.String())
+	}
+	m := launchLine.FindStringSubmatch(stderr.String())
+	if m == nil || m[3] != "0" {
+		t.Fatalf("%s failed:\n%s", strings.Join(argv, " "), stderr.String())
+	}
+	start, _ := strconv.ParseInt(m[1], 10, 64)
+	rss, _ := strconv.ParseInt(m[2], 10, 64)
+	l := launched{maxRSS: rss}
+	if out := strings.TrimSpace(stdout.String()); out != "" {
+		ns, err := strconv.ParseInt(out, 10, 64)
+		if err != nil {
+			t.Fatalf("date's output is not a time: %q", out)
+		}
+		l.startup = time.Duration(ns - start)
+	}
+	return l
+}
+
+// benchBackend is the stub over HTTP or TLS, counting the connections it
+// accepts.
+type benchBackend struct {
+	url   string
+	env   []string // AWS_CA_BUNDLE for TLS
+	stub  *awsstub.Server
+	conns atomic.Int64
+}
+
+func newBenchBackend(t *testing.T, scheme, dir string) *benchBackend {
+	b := &benchBackend{stub: awsstub.New(awsstub.Options{Delay: 20 * time.Millisecond})}
+	fillStub(b.stub, 334, 166)
+	srv := httptest.NewUnstartedServer(b.stub)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			b.conns.Add(1)
+		}
+	}
+	if scheme == "https" {
+		srv.StartTLS()
+		ca := filepath.Join(dir, "ca.pem")
+		block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		if err := os.WriteFile(ca, block, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.env = []string{"AWS_CA_BUNDLE=" + ca}
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	b.url = srv.URL
+	return b
+}
+
+func (b *benchBackend) reset() {
+	b.stub.ResetCounts()
+	b.conns.Store(0)
+}
+
+func (b *benchBackend) calls() int {
+	n := 0
+	for _, c := range b.stub.Counts() {
+		n += c
+	}
+	return n
+}
+
+// benchBinaries returns the valuefrom builds to measure: the one vfbin
+// built, or those VALUEFROM_BENCH_BINARIES names.
+func benchBinaries(t *testing.T) []struct{ name, path string } {
+	var out []struct{ name, path string }
+	for _, f := range strings.FieldsFunc(os.Getenv("VALUEFROM_BENCH_BINARIES"), func(r rune) bool { return r == ',' }) {
+		name, path, ok := strings.Cut(f, "=")
+		if !ok {
+			t.Fatalf("VALUEFROM_BENCH_BINARIES: %q is not name=path", f)
+		}
+		out = append(out, struct{ name, path string }{name, path})
+	}
+	if out == nil {
+		out = append(out, struct{ name, path string }{"valuefrom", binary})
+	}
+	return out
+}
+
+// buildTool builds test/perf/NAME as the release build is built: static,
+// trimmed, stripped, without net/http's HTTP/2.
+func buildTool(t *testing.T, dir, name string) string {
+	t.Helper()
+	bin := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2", "-ldflags", "-s -w", "-o", bin, "./"+name)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+func collect[T any](ls []launched, f func(launched) T) []T {
+	var out []T
+	for _, l := range ls {
+		out = append(out, f(l))
+	}
+	return out
+}
+
+func medianOf(ls []launched, f func(launched) time.Duration) time.Duration {
+	return median(collect(ls, f))
+}
+
+func medianInt(xs []int64) int64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func kib(k int64) float64 { return float64(k) / 1024 }
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown\n"
+	}
+	return string(b)
+}
