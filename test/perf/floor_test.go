@@ -145,11 +145,14 @@ func launchRun(t *testing.T, argv, env []string) launched {
 	return l
 }
 
+// systemBundle is Debian's CA bundle (package ca-certificates).
+const systemBundle = "/etc/ssl/certs/ca-certificates.crt"
+
 // benchBackend is the stub over HTTP or TLS, counting the connections it
 // accepts.
 type benchBackend struct {
 	url   string
-	env   []string // AWS_CA_BUNDLE for TLS
+	env   []string // SSL_CERT_FILE for TLS
 	stub  *awsstub.Server
 	conns atomic.Int64
 }
@@ -165,12 +168,19 @@ func newBenchBackend(t *testing.T, scheme, dir string) *benchBackend {
 	}
 	if scheme == "https" {
 		srv.StartTLS()
+		// The system's CA bundle and the stub's certificate: as on a
+		// host or image with CA certificates, the roots to load are the
+		// system's, and both programs load this one file.
+		system, err := os.ReadFile(systemBundle)
+		if err != nil {
+			t.Fatalf("TLS runs need the system's CA bundle: %v", err)
+		}
 		ca := filepath.Join(dir, "ca.pem")
 		block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-		if err := os.WriteFile(ca, block, 0o600); err != nil {
+		if err := os.WriteFile(ca, append(system, block...), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		b.env = []string{"AWS_CA_BUNDLE=" + ca}
+		b.env = []string{"SSL_CERT_FILE=" + ca}
 	} else {
 		srv.Start()
 	}

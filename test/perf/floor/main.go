@@ -7,8 +7,9 @@
 //	floor PROGRAM [ARG...]
 //
 // It understands only the benchmark's short forms, NAME=ssm:PARAMETER and
-// NAME=secretsmanager:SECRET, and asks AWS_ENDPOINT_URL, trusting
-// AWS_CA_BUNDLE for https. Parameters go ten to a GetParameters call, as
+// NAME=secretsmanager:SECRET, and asks AWS_ENDPOINT_URL. For https it
+// trusts the roots of SSL_CERT_FILE, the least work a program can do to
+// verify AWS's certificates against the system's roots. Parameters go ten to a GetParameters call, as
 // valuefrom batches them; each secret costs a GetSecretValue call, or, with
 // FLOOR_SECRET_BATCH=N, secrets go N to a BatchGetSecretValue call. Any
 // failure exits 1 without starting the program.
@@ -136,7 +137,7 @@ func group(names map[string][]string, n int, target string, body func([]string) 
 
 func newClient() (*http.Client, error) {
 	t := &http.Transport{DisableKeepAlives: true}
-	if file := os.Getenv("AWS_CA_BUNDLE"); file != "" {
+	if file := os.Getenv("SSL_CERT_FILE"); file != "" {
 		pem, err := os.ReadFile(file)
 		if err != nil {
 			return nil, err
