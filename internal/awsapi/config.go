@@ -78,6 +78,7 @@ const (
 func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	conns := max(o.Concurrency, 10)
 	track := trackCalls{tracker: o.Tracker}
+	roots := newLazyRoots()
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return NewRetryerMode(o.MaxAttempts, aws.RetryMode(strings.ToLower(o.RetryMode))) }),
 		// AWS_CA_BUNDLE needs a client the SDK can still configure.
@@ -92,7 +93,7 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 			t.ResponseHeaderTimeout = cmp.Or(o.attemptTimeout, DefaultAttemptTimeout)
 			t.MaxResponseHeaderBytes = maxHeaderBytes
 			t.OnProxyConnectResponse = proxyRefusal
-			rootsOnTLS(t)
+			roots.wrap(t)
 		})),
 		// Every client made from the configuration, credential and
 		// metadata clients included, reads at most MaxResponseBytes of an
@@ -113,6 +114,7 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if err != nil {
 		return cfg, newConfigError(err, o.Profile)
 	}
+	roots.sealed()
 	return cfg, nil
 }
 
