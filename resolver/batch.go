@@ -29,9 +29,9 @@ import (
 // one call.
 const MaxSecretsPerCall = 20
 
-// BatchDeniedWarning is the message of the warning logged, once per region,
-// when IAM denies BatchGetSecretValue: the Resolver then asks for each
-// secret with GetSecretValue.
+// BatchDeniedWarning is the message of the warning logged, once per region
+// (and Config.BatchDenials), when IAM denies BatchGetSecretValue: the
+// Resolver then asks for each secret with GetSecretValue.
 const BatchDeniedWarning = "BatchGetSecretValue was denied: each secret now costs one GetSecretValue call"
 
 // BatchDeniedHint says how to let valuefrom batch secrets again.
@@ -114,7 +114,7 @@ func (r *Resolver) getSecretBatch(ctx context.Context, region string, batch []*f
 			todo = append(todo, f)
 		}
 	}
-	if len(todo) < 2 || r.cfg.NoSecretBatches || r.batchDenied(region) {
+	if len(todo) < 2 || r.cfg.NoSecretBatches || r.denials.denied(region) {
 		return todo
 	}
 	keys := make([]string, len(todo))
@@ -231,27 +231,44 @@ func answers(id, got, name string) bool {
 	return name == ns[0]
 }
 
-// batchDenied reports whether IAM denied BatchGetSecretValue in region.
-func (r *Resolver) batchDenied(region string) bool {
-	r.batchMu.Lock()
-	defer r.batchMu.Unlock()
-	return r.noBatch[region]
+// BatchDenials holds the regions where IAM denied BatchGetSecretValue
+// (see Config.BatchDenials). Its zero value holds none; it is safe for
+// concurrent use.
+type BatchDenials struct {
+	mu      sync.Mutex
+	regions map[string]bool
 }
 
-// denyBatch records that IAM denied BatchGetSecretValue in region, for the
-// Resolver's lifetime, and warns about it the first time: each secret
-// there costs a call from now on.
+// denied reports whether IAM denied BatchGetSecretValue in region.
+func (d *BatchDenials) denied(region string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.regions[region]
+}
+
+// deny records that IAM denied BatchGetSecretValue in region, and reports
+// whether it is the first time.
+func (d *BatchDenials) deny(region string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.regions[region] {
+		return false
+	}
+	if d.regions == nil {
+		d.regions = make(map[string]bool)
+	}
+	d.regions[region] = true
+	return true
+}
+
+// denyBatch records that IAM denied BatchGetSecretValue in region, for
+// the Resolver's lifetime or as long as its BatchDenials are kept, and
+// warns about it the first time: each secret there costs a call from now
+// on.
 func (r *Resolver) denyBatch(region, requestID string) {
-	r.batchMu.Lock()
-	defer r.batchMu.Unlock()
-	if r.noBatch[region] {
-		return
+	if r.denials.deny(region) {
+		r.log.Warn(BatchDeniedWarning, "region", region, "request_id", requestID, "hint", BatchDeniedHint)
 	}
-	if r.noBatch == nil {
-		r.noBatch = make(map[string]bool)
-	}
-	r.noBatch[region] = true
-	r.log.Warn(BatchDeniedWarning, "region", region, "request_id", requestID, "hint", BatchDeniedHint)
 }
 
 // calls runs jobs that make API calls, at most a bound at a time, each

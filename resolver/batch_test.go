@@ -306,6 +306,60 @@ func TestBatchCallFails(t *testing.T) {
 	}
 }
 
+// TestBatchDenialsShared: Resolvers that share BatchDenials ask a region
+// where IAM denies BatchGetSecretValue once, and warn once, in all;
+// Resolvers that do not each ask and warn.
+func TestBatchDenialsShared(t *testing.T) {
+	const canary = "canary-denials-3f9c"
+	denied := &smithy.GenericAPIError{Code: "AccessDeniedException",
+		Message: "User: arn:aws:sts::123456789012:assumed-role/task/x is not authorized to perform: secretsmanager:BatchGetSecretValue"}
+	reqs := requests(t, "A", "secretsmanager:a", "B", "secretsmanager:b", "W1", "arn:aws:secretsmanager:us-west-2:123456789012:secret:w1",
+		"W2", "arn:aws:secretsmanager:us-west-2:123456789012:secret:w2")
+	for _, tt := range []struct {
+		name   string
+		shared bool
+		want   int // batch calls, and warnings, per region
+	}{
+		{"shared", true, 1},
+		{"not shared", false, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeAWS{secrets: map[string]string{"us-east-1/a": canary + "-a", "us-east-1/b": canary + "-b",
+				"us-west-2/arn:aws:secretsmanager:us-west-2:123456789012:secret:w1": canary + "-w1",
+				"us-west-2/arn:aws:secretsmanager:us-west-2:123456789012:secret:w2": canary + "-w2"}, batchErr: denied}
+			var log bytes.Buffer
+			var denials *BatchDenials
+			if tt.shared {
+				denials = new(BatchDenials)
+			}
+			for range 3 {
+				r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4, BatchDenials: denials,
+					Logger: slog.New(slog.NewTextHandler(&log, nil))})
+				r.secrets.New = func(region string) secretsAPI { return fakeSecrets{f, region} }
+				values, err := r.Resolve(context.Background(), reqs)
+				if err != nil || len(values) != 4 || string(values[3].Value) != canary+"-w2" {
+					t.Fatalf("Resolve: %v, or wrong values", err)
+				}
+			}
+			for _, region := range []string{"us-east-1", "us-west-2"} {
+				calls := f.calls[region]
+				if n := count(calls, "BatchGetSecretValue"); n != tt.want {
+					t.Errorf("%s: %d BatchGetSecretValue calls by three Resolvers, want %d: %q", region, n, tt.want, ops(calls))
+				}
+				if n := count(calls, "GetSecretValue"); n != 6 {
+					t.Errorf("%s: %d GetSecretValue calls, want 6 (two secrets, three times): %q", region, n, ops(calls))
+				}
+				if n := strings.Count(log.String(), BatchDeniedWarning+"\" region="+region); n != tt.want {
+					t.Errorf("%s: %d warnings, want %d:\n%s", region, n, tt.want, log.String())
+				}
+			}
+			if strings.Contains(log.String(), canary) {
+				t.Error("the log holds a secret value")
+			}
+		})
+	}
+}
+
 // TestBatchFailsOver: with the own region down, the batch is asked of
 // the fallback region; a fallback region that lacks one of the secrets
 // is no stand-in for the batch, and each secret is asked on its own.

@@ -94,6 +94,11 @@ type Config struct {
 	// go up to MaxSecretsPerCall to a BatchGetSecretValue call per region,
 	// until IAM denies that action in the region (see BatchDeniedWarning).
 	NoSecretBatches bool
+	// BatchDenials, when set, remembers where IAM denied
+	// BatchGetSecretValue for every Resolver that shares it, so that a
+	// caller that makes a Resolver per round asks each region once and is
+	// warned once. Nil: for this Resolver's lifetime.
+	BatchDenials *BatchDenials
 }
 
 // A Secret is what one fetch returned: a secret's version, or a parameter.
@@ -134,14 +139,16 @@ type Resolver struct {
 	pendingMu sync.Mutex
 	pending   map[Pending]int // variables waiting, by service and region (Vars zero)
 
-	batchMu sync.Mutex
-	noBatch map[string]bool // regions where IAM denied BatchGetSecretValue
+	denials *BatchDenials
 }
 
 // New returns a Resolver. Clients are made per region on first use and
 // share cfg.AWS's credentials.
 func New(cfg Config) *Resolver {
-	r := &Resolver{cfg: cfg, log: cfg.Logger, cache: cfg.Cache}
+	r := &Resolver{cfg: cfg, log: cfg.Logger, cache: cfg.Cache, denials: cfg.BatchDenials}
+	if r.denials == nil {
+		r.denials = new(BatchDenials)
+	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}

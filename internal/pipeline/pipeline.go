@@ -154,6 +154,10 @@ type Session struct {
 	// fellBack is the fallback region each variable's value came from
 	// when it was last warned about, until its own region gives it again.
 	fellBack map[string]string
+	// batchDenials are the regions where IAM denied BatchGetSecretValue:
+	// each cycle's resolver asks them for no batch, and so no cycle warns
+	// again.
+	batchDenials resolver.BatchDenials
 }
 
 // Open resolves as Resolve does and returns, with the result, a Session
@@ -178,7 +182,9 @@ func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 
 // Resolve resolves the session's references again under
 // o.Settings.Timeout, with a resolver of its own and so no memo: each
-// reference is fetched anew, with as many API calls as the first time.
+// reference is fetched anew, with as many API calls as the first time,
+// or fewer once IAM has denied BatchGetSecretValue in a region: that is
+// asked, and warned about, once per session.
 // Its summary line is logged at debug level.
 func (s *Session) Resolve(ctx context.Context) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.Settings.Timeout)
@@ -253,7 +259,7 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	start := time.Now()
 	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint,
 		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay,
-		OnFallback: s.warnFallback, NoSecretBatches: !s.o.Settings.BatchSecrets})
+		OnFallback: s.warnFallback, NoSecretBatches: !s.o.Settings.BatchSecrets, BatchDenials: &s.batchDenials})
 	// The first resolve reports progress at info level, as a slow start
 	// must be seen; a watch cycle's, like its summary, at debug: its
 	// failures are warned about once each by the watch.
