@@ -106,24 +106,13 @@ next:
 // deadline has passed, or ctx is canceled, does the call's error become
 // the secrets' own: there is no time left to ask them one by one.
 func (r *Resolver) getSecretBatch(ctx context.Context, region string, batch []*fetch) (rest []*fetch) {
-	var todo []*fetch
-	for _, f := range batch {
-		if s, ok := r.cache.Lookup(f.key); ok {
-			f.secret = s
-		} else {
-			todo = append(todo, f)
-		}
-	}
+	todo := r.uncached(batch)
 	if len(todo) < 2 || r.cfg.NoSecretBatches || r.denials.denied(region) {
 		return todo
 	}
-	keys := make([]string, len(todo))
-	for i, f := range todo {
-		keys[i] = f.key
-	}
 	start := time.Now()
 	// Concurrent Resolve calls asking for the same batch share one call.
-	res, err, _ := r.batches.Do(strings.Join(keys, "\x01"), func() (any, error) {
+	res, err, _ := r.batches.Do(batchKey(todo), func() (any, error) {
 		found, _, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (map[string]Secret, error) {
 			found, err := r.batchGetSecretValue(ctx, rg, todo)
 			if err == nil && rg != region && len(found) < len(todo) {

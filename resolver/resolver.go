@@ -507,6 +507,30 @@ func checkSecretARN(id, got string) error {
 	return nil
 }
 
+// uncached gives each fetch of batch whose value the cache holds that
+// value, and returns the others.
+func (r *Resolver) uncached(batch []*fetch) []*fetch {
+	var todo []*fetch
+	for _, f := range batch {
+		if s, ok := r.cache.Lookup(f.key); ok {
+			f.secret = s
+		} else {
+			todo = append(todo, f)
+		}
+	}
+	return todo
+}
+
+// batchKey identifies a batch of fetches, for the singleflight group that
+// lets concurrent Resolve calls share one call.
+func batchKey(batch []*fetch) string {
+	keys := make([]string, len(batch))
+	for i, f := range batch {
+		keys[i] = f.key
+	}
+	return strings.Join(keys, "\x01")
+}
+
 // batchParameters splits a region's parameters into GetParameters calls of
 // at most ten names, never putting one name in a call twice: a response
 // may omit Selector, so within a call a name must say which it was. Nor
@@ -539,24 +563,13 @@ next:
 // on one parameter, its KMS key), it asks again one name at a time, so
 // that the error lands on the variables at fault.
 func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch []*fetch) {
-	var todo []*fetch
-	for _, f := range batch {
-		if s, ok := r.cache.Lookup(f.key); ok {
-			f.secret = s
-		} else {
-			todo = append(todo, f)
-		}
-	}
+	todo := r.uncached(batch)
 	if len(todo) == 0 {
 		return
 	}
-	keys := make([]string, len(todo))
-	for i, f := range todo {
-		keys[i] = f.key
-	}
 	start := time.Now()
 	// Concurrent Resolve calls asking for the same batch share one call.
-	res, err, _ := r.batches.Do(strings.Join(keys, "\x01"), func() (any, error) {
+	res, err, _ := r.batches.Do(batchKey(todo), func() (any, error) {
 		found, _, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (map[string]result, error) {
 			found, err := r.getParameters(ctx, rg, todo)
 			if err == nil && rg != region && !allFound(found) {
