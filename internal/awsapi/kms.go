@@ -200,7 +200,7 @@ func (c *KMS) invoke(ctx context.Context, op string, in any, decode func(body []
 	if c.cfg.Logger != nil {
 		ctx = middleware.SetLogger(ctx, c.cfg.Logger)
 	}
-	_, _, err = middleware.DecorateHandler(smithyhttp.NewClientHandler(c.cfg.HTTPClient), stack).Handle(ctx, in)
+	_, _, err = middleware.DecorateHandler(smithyhttp.NewClientHandlerWithOptions(c.cfg.HTTPClient), stack).Handle(ctx, in)
 	return err
 }
 
