@@ -6,10 +6,6 @@ import (
 	"context"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
 
 // keyAt is a KMS key as named by a secret or parameter, and the region to
@@ -19,7 +15,7 @@ type keyAt struct{ region, id string }
 // keyFacts is what KMS said about one key.
 type keyFacts struct {
 	at        keyAt
-	meta      *kmstypes.KeyMetadata // nil when DescribeKey failed
+	meta      *awsapi.KeyMetadata // nil when DescribeKey failed
 	notFound  bool
 	rotation  Status
 	unchecked []string
@@ -29,7 +25,7 @@ type keyFacts struct {
 func (c *Checker) describeKey(ctx context.Context, k *keyFacts) {
 	k.rotation = Unknown
 	cl := c.keys.Get(k.at.region)
-	out, err := cl.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.at.id)})
+	meta, err := cl.DescribeKey(ctx, k.at.id)
 	if err != nil {
 		switch e := awsapi.Classify(err); {
 		case e.NotFound:
@@ -41,16 +37,16 @@ func (c *Checker) describeKey(ctx context.Context, k *keyFacts) {
 		}
 		return
 	}
-	k.meta = out.KeyMetadata
-	if k.meta.KeySpec != kmstypes.KeySpecSymmetricDefault || k.meta.Origin == kmstypes.OriginTypeExternal {
+	k.meta = &meta
+	if k.meta.KeySpec != awsapi.KeySpecSymmetric || k.meta.Origin == awsapi.KeyOriginExternal {
 		k.rotation = NotApplicable
 		return
 	}
-	rot, err := cl.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: k.meta.Arn})
+	rotates, err := cl.GetKeyRotationStatus(ctx, k.meta.Arn)
 	switch e := awsapi.Classify(err); {
 	case err == nil:
 		k.rotation = No
-		if rot.KeyRotationEnabled {
+		if rotates {
 			k.rotation = Yes
 		}
 	case e.Denied:
@@ -69,7 +65,7 @@ func (k *keyFacts) managed() string {
 		return "aws"
 	case k.meta == nil:
 		return "unknown"
-	case k.meta.KeyManager == kmstypes.KeyManagerTypeAws:
+	case k.meta.KeyManager == awsapi.KeyManagerAWS:
 		return "aws"
 	}
 	return "customer"
@@ -85,14 +81,14 @@ func (k *keyFacts) summary() *Key {
 	if k.meta == nil {
 		return key
 	}
-	key.ARN = aws.ToString(k.meta.Arn)
-	key.State = string(k.meta.KeyState)
+	key.ARN = k.meta.Arn
+	key.State = k.meta.KeyState
 	if k.meta.DeletionDate != nil {
 		d := k.meta.DeletionDate.UTC().Truncate(time.Second)
 		key.DeletionDate = &d
 	}
-	if aws.ToBool(k.meta.MultiRegion) && k.meta.MultiRegionConfiguration != nil {
-		key.MultiRegion = strings.ToLower(string(k.meta.MultiRegionConfiguration.MultiRegionKeyType))
+	if k.meta.MultiRegion && k.meta.MultiRegionKeyType != "" {
+		key.MultiRegion = strings.ToLower(k.meta.MultiRegionKeyType)
 	}
 	return key
 }
@@ -101,8 +97,8 @@ func (k *keyFacts) summary() *Key {
 // ARN or key id as the secret or parameter named it. It returns "" when
 // only an alias is known, which IAM cannot use to grant kms:Decrypt.
 func (k *keyFacts) arn(partition, account string) string {
-	if k.meta != nil && k.meta.Arn != nil {
-		return *k.meta.Arn
+	if k.meta != nil && k.meta.Arn != "" {
+		return k.meta.Arn
 	}
 	id := k.at.id
 	switch {

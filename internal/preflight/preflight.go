@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -58,8 +57,8 @@ type parametersAPI interface {
 
 // keysAPI is the part of the KMS client preflight uses.
 type keysAPI interface {
-	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
-	GetKeyRotationStatus(context.Context, *kms.GetKeyRotationStatusInput, ...func(*kms.Options)) (*kms.GetKeyRotationStatusOutput, error)
+	DescribeKey(ctx context.Context, keyID string) (awsapi.KeyMetadata, error)
+	GetKeyRotationStatus(ctx context.Context, keyID string) (bool, error)
 }
 
 // identityAPI is the part of the STS client preflight uses.
@@ -122,7 +121,7 @@ func New(cfg Config) *Checker {
 		return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
 	}
 	c.keys.New = func(region string) keysAPI {
-		return kms.NewFromConfig(cfg.AWS, func(o *kms.Options) { o.Region = region })
+		return awsapi.NewKMS(cfg.AWS, region)
 	}
 	c.newIdentity = func(region string) identityAPI {
 		return sts.NewFromConfig(cfg.AWS, func(o *sts.Options) { o.Region = region })

@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -42,20 +42,17 @@ func (s replicatedSecret) GetSecretValue(context.Context, *secretsmanager.GetSec
 // keyStates answers DescribeKey with the state of each key by ARN.
 type keyStates map[string]kmstypes.KeyState
 
-func (k keyStates) DescribeKey(_ context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
-	id := aws.ToString(in.KeyId)
+func (k keyStates) DescribeKey(_ context.Context, id string) (awsapi.KeyMetadata, error) {
 	typ := kmstypes.MultiRegionKeyTypePrimary
 	if strings.Contains(id, "us-west-2") {
 		typ = kmstypes.MultiRegionKeyTypeReplica
 	}
-	return &kms.DescribeKeyOutput{KeyMetadata: &kmstypes.KeyMetadata{Arn: aws.String(id), KeyId: aws.String(id), KeyState: k[id],
-		KeyManager: kmstypes.KeyManagerTypeCustomer, KeySpec: kmstypes.KeySpecSymmetricDefault, MultiRegion: aws.Bool(true),
-		MultiRegionConfiguration: &kmstypes.MultiRegionConfiguration{MultiRegionKeyType: typ}}}, nil
+	return awsapi.KeyMetadata{Arn: id, KeyID: id, KeyState: string(k[id]), Enabled: k[id] == kmstypes.KeyStateEnabled,
+		KeyManager: string(kmstypes.KeyManagerTypeCustomer), KeySpec: string(kmstypes.KeySpecSymmetricDefault), MultiRegion: true,
+		MultiRegionKeyType: string(typ)}, nil
 }
 
-func (k keyStates) GetKeyRotationStatus(context.Context, *kms.GetKeyRotationStatusInput, ...func(*kms.Options)) (*kms.GetKeyRotationStatusOutput, error) {
-	return &kms.GetKeyRotationStatusOutput{}, nil
-}
+func (k keyStates) GetKeyRotationStatus(context.Context, string) (bool, error) { return false, nil }
 
 func replicaChecker(fallback []string, states keyStates) *Checker {
 	c := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 2, FallbackRegions: fallback,
