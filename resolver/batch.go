@@ -98,8 +98,8 @@ next:
 // failed or when batching is off in region, and one left alone (it costs
 // one call either way, and GetSecretValue's quota is the larger).
 //
-// The call is hedged as a parameter batch is; in a fallback region it
-// must answer every id. It makes one attempt: the SDK's retries of a
+// The call is hedged as a parameter batch is, but for throttling, and in
+// a fallback region it must answer every id. It makes one attempt: the SDK's retries of a
 // throttled call would spend the deadline on BatchGetSecretValue's
 // quota of 100 calls a second, where GetSecretValue allows 10,000; the
 // secrets are asked one by one instead, with every retry. Only when the
@@ -117,6 +117,13 @@ func (r *Resolver) getSecretBatch(ctx context.Context, region string, batch []*f
 			found, err := r.batchGetSecretValue(ctx, rg, todo)
 			if err == nil && rg != region && len(found) < len(todo) {
 				return nil, errNotMirrored
+			}
+			// The batch's one attempt was throttled: no outage, so the
+			// secrets are asked one by one here, with retries, rather
+			// than of a fallback region (a throttled GetSecretValue
+			// fails over only once its retries run out).
+			if c := awsapi.Classify(err); err != nil && rg == region && c.FailOver() && !c.RegionFailing() {
+				return nil, stayHome{err}
 			}
 			return found, err
 		})

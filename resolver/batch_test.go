@@ -385,6 +385,29 @@ func TestBatchFailsOver(t *testing.T) {
 	}
 }
 
+// TestBatchThrottledStaysHome: a throttled batch in the own region is no
+// outage: its secrets are asked one by one there, with retries, and never
+// of a fallback region, whose replicas may be behind.
+func TestBatchThrottledStaysHome(t *testing.T) {
+	f := &fakeAWS{
+		secrets: map[string]string{"us-east-1/a": "fresh-a", "us-east-1/b": "fresh-b", "us-west-2/a": "stale-a", "us-west-2/b": "stale-b"},
+		batchErr: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}, batchIn: "us-east-1",
+	}
+	var buf bytes.Buffer
+	r := newFailoverResolver(f, "", nil, &buf)
+	values, err := r.Resolve(context.Background(), requests(t, "A", "secretsmanager:a", "B", "secretsmanager:b"))
+	if err != nil || len(values) != 2 || string(values[0].Value) != "fresh-a" || string(values[1].Value) != "fresh-b" ||
+		values[0].Fallback != "" || values[1].Fallback != "" {
+		t.Fatalf("Resolve: %v; want both values fresh from us-east-1 (calls %q)", err, f.calls)
+	}
+	if got := f.calls["us-west-2"]; len(got) != 0 {
+		t.Errorf("us-west-2 was asked: %q", got)
+	}
+	if got := f.calls["us-east-1"]; count(got, "GetSecretValue") != 2 {
+		t.Errorf("us-east-1: calls %q, want the batch, then GetSecretValue for each", got)
+	}
+}
+
 // TestBatchMoto resolves secrets through BatchGetSecretValue against moto,
 // by name, complete ARN and partial ARN, and one partial ARN of another
 // account, which moto answers by name alone: it must fail as it does

@@ -115,7 +115,7 @@ func hedge[T any](ctx context.Context, regions []string, delay time.Duration, af
 			}
 			if h.i == 0 {
 				ownErr = h.err
-				if !awsapi.Classify(h.err).FailOver() {
+				if !awsapi.Classify(h.err).FailOver() || errors.As(h.err, new(stayHome)) {
 					return zero, h.region, h.err
 				}
 			}
@@ -130,6 +130,12 @@ func hedge[T any](ctx context.Context, regions []string, delay time.Duration, af
 		}
 	}
 }
+
+// stayHome marks an error of the own region that must not fail over,
+// although its class would: try returns it to end the hedge.
+type stayHome struct{ error }
+
+func (e stayHome) Unwrap() error { return e.error }
 
 // regions returns the regions a fetch asks: its own, then the fallback
 // regions that are not its own, in order.

@@ -37,6 +37,7 @@ type fakeAWS struct {
 	calls    map[string][]string // region -> "op ids..."
 	noSelect bool                // omit Selector, as moto does
 	batchErr error               // fails every BatchGetSecretValue call
+	batchIn  string              // when set, batchErr fails only this region's
 }
 
 func (f *fakeAWS) record(region, call string) {
@@ -84,7 +85,7 @@ func (f fakeSecrets) answer(id string) (*secretsmanager.GetSecretValueOutput, er
 // record, and puts a failure in Errors, as AWS does.
 func (f fakeSecrets) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
 	f.record(f.region, "BatchGetSecretValue "+strings.Join(in.SecretIdList, " "))
-	if f.batchErr != nil {
+	if f.batchErr != nil && (f.batchIn == "" || f.batchIn == f.region) {
 		return nil, f.batchErr
 	}
 	if len(in.SecretIdList) > MaxSecretsPerCall {
