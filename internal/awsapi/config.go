@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -28,6 +29,13 @@ type Options struct {
 	Profile     string // a shared-config profile, when set
 	MaxAttempts int    // per API call, counting the first
 	Concurrency int    // calls in flight at once; sizes the connection pool
+	// BoundConns caps the connections per host at Concurrency, for a
+	// caller whose calls Concurrency bounds (a start): a call that finds
+	// none idle dials, and without the cap a call finishing while another
+	// dials leaves a spare one, a TLS handshake spent for nothing (38-44
+	// connections for 32 calls in flight, before the cap). serve, whose
+	// requests are not bounded by Concurrency, opens what it needs.
+	BoundConns bool
 	// RetryMode is the SDK's retry mode, as AWS_RETRY_MODE names it:
 	// "adaptive" adds the SDK's client-side rate limiting, which slows each
 	// client down after throttling answers; anything else is "standard".
@@ -79,22 +87,24 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	conns := max(o.Concurrency, 10)
 	track := trackCalls{tracker: o.Tracker}
 	roots := newLazyRoots()
+	// AWS_CA_BUNDLE needs a client the SDK can still configure.
+	client := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = conns * 2
+		t.MaxIdleConnsPerHost = conns
+		if o.BoundConns {
+			t.MaxConnsPerHost = conns
+		}
+		t.ResponseHeaderTimeout = cmp.Or(o.attemptTimeout, DefaultAttemptTimeout)
+		t.MaxResponseHeaderBytes = maxHeaderBytes
+		t.OnProxyConnectResponse = proxyRefusal
+		roots.wrap(t)
+	})
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return NewRetryerMode(o.MaxAttempts, aws.RetryMode(strings.ToLower(o.RetryMode))) }),
-		// AWS_CA_BUNDLE needs a client the SDK can still configure.
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-			t.MaxIdleConns = conns * 2
-			t.MaxIdleConnsPerHost = conns
-			// As many connections as calls in flight: a call that finds
-			// none idle dials, and without a cap a call finishing while
-			// another dials leaves a spare one, a TLS handshake spent for
-			// nothing (38-44 connections for 32 calls, before the cap).
-			t.MaxConnsPerHost = conns
-			t.ResponseHeaderTimeout = cmp.Or(o.attemptTimeout, DefaultAttemptTimeout)
-			t.MaxResponseHeaderBytes = maxHeaderBytes
-			t.OnProxyConnectResponse = proxyRefusal
-			roots.wrap(t)
-		})),
+		config.WithHTTPClient(client),
+		// The container credentials provider (ECS, EKS Pod Identity)
+		// would make a client of its own, without the roots above.
+		config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) { eo.HTTPClient = client }),
 		// Every client made from the configuration, credential and
 		// metadata clients included, reads at most MaxResponseBytes of an
 		// answer, and keeps the cause of its failure.

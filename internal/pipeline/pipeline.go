@@ -235,7 +235,7 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 	}
 	short := o.HasBulk() || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
 	tracker := new(awsapi.Tracker)
-	cfg, err := awsConfig(ctx, o, environ, short, tracker)
+	cfg, err := awsConfig(ctx, o, environ, short, tracker, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -370,13 +370,15 @@ func (o Options) RemoveFiles(files *exec.Files) {
 // (an unknown profile, a broken shared config file) is a *UsageError
 // whose hint names the profile and the files.
 func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool) (aws.Config, error) {
-	return awsConfig(ctx, o, environ, needRegion, nil)
+	return awsConfig(ctx, o, environ, needRegion, nil, false)
 }
 
-// awsConfig is AWSConfig, with every call watched by tracker when set.
-func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool, tracker *awsapi.Tracker) (aws.Config, error) {
+// awsConfig is AWSConfig, with every call watched by tracker when set,
+// and with the connections bounded by the concurrency for a start (see
+// awsapi.Options.BoundConns).
+func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool, tracker *awsapi.Tracker, start bool) (aws.Config, error) {
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
-		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency,
+		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency, BoundConns: start,
 		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE"),
 		AppID:     AppID(o.Version), Logger: o.logger(), Tracker: tracker})
 	if err != nil {
