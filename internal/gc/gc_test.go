@@ -1,6 +1,8 @@
 package gc
 
 import (
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"testing"
 )
@@ -17,8 +19,8 @@ func TestHoldRelease(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	p0, l0 := settings()
 	Hold()
-	if p, l := settings(); p != -1 || l != Limit {
-		t.Errorf("after Hold: GOGC %d, limit %d; want -1, %d", p, l, Limit)
+	if p, l := settings(); p != -1 || l != limit() {
+		t.Errorf("after Hold: GOGC %d, limit %d; want -1, %d", p, l, limit())
 	}
 	Release()
 	if p, l := settings(); p != p0 || l != l0 {
@@ -33,10 +35,40 @@ func TestHoldLeavesOperatorsChoice(t *testing.T) {
 			t.Setenv("GOMEMLIMIT", "")
 			t.Setenv(v, "200") // read by Hold; the runtime read its own at start
 			Hold()
-			if p, l := settings(); p == -1 || l == Limit {
+			if p, l := settings(); p == -1 || l == limit() {
 				t.Errorf("Hold with %s set: GOGC %d, limit %d; want them untouched", v, p, l)
 			}
 			Release()
+		})
+	}
+}
+
+func TestLimit(t *testing.T) {
+	dir := t.TempDir()
+	saved := cgroupLimits
+	t.Cleanup(func() { cgroupLimits = saved })
+	for _, tt := range []struct {
+		name, content string
+		want          int64
+	}{
+		{"no cgroup file", "", Limit},
+		{"unlimited (v2)", "max\n", Limit},
+		{"unlimited (v1)", "9223372036854771712\n", Limit},
+		{"a 1 GiB container", "1073741824\n", Limit},
+		{"a 48 MiB container", "50331648\n", 24 << 20},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := filepath.Join(dir, "memory.max")
+			os.Remove(f)
+			if tt.content != "" {
+				if err := os.WriteFile(f, []byte(tt.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cgroupLimits = []string{f}
+			if got := limit(); got != tt.want {
+				t.Errorf("limit() = %d, want %d", got, tt.want)
+			}
 		})
 	}
 }
