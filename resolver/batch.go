@@ -172,6 +172,8 @@ func (r *Resolver) batchGetSecretValue(ctx context.Context, region string, batch
 		ids[i] = InRegion(f.ref, region).ID()
 	}
 	r.calls.Add(1)
+	// Twenty secrets may answer with more than one call's 1 MiB.
+	ctx = awsapi.WithResponseLimit(ctx, awsapi.MaxBatchResponseBytes)
 	out, err := r.secrets.Get(region).BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}, oneAttempt)
 	if err != nil {
 		return nil, err

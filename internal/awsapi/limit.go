@@ -18,6 +18,20 @@ import (
 // asked: reading it all would exhaust a small task's memory.
 const MaxResponseBytes = 1 << 20
 
+// MaxBatchResponseBytes bounds the answer of a call that asks for up to
+// twenty secrets at once (BatchGetSecretValue): twenty 64 KiB binary
+// secrets are 1.8 MB in base64. See WithResponseLimit.
+const MaxBatchResponseBytes = 4 << 20
+
+// WithResponseLimit returns ctx, under which a call made with a client
+// from LoadConfig reads at most limit bytes of its answer instead of
+// MaxResponseBytes.
+func WithResponseLimit(ctx context.Context, limit int64) context.Context {
+	return context.WithValue(ctx, responseLimitKey{}, limit)
+}
+
+type responseLimitKey struct{}
+
 // maxHeaderBytes bounds an answer's headers, which AWS keeps to a few
 // hundred bytes.
 const maxHeaderBytes = 64 << 10
@@ -50,7 +64,11 @@ func (limitResponse) HandleDeserialize(ctx context.Context, in middleware.Deseri
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
 	if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp != nil && resp.Response != nil && resp.Body != nil {
-		resp.Body = LimitBody(resp.Body, MaxResponseBytes)
+		limit, ok := ctx.Value(responseLimitKey{}).(int64)
+		if !ok {
+			limit = MaxResponseBytes
+		}
+		resp.Body = LimitBody(resp.Body, limit)
 	}
 	return out, md, err
 }

@@ -200,3 +200,31 @@ func TestLimitResponsesTwice(t *testing.T) {
 		t.Errorf("error = %v, want ErrResponseTooLarge", err)
 	}
 }
+
+// TestWithResponseLimit: an answer of 2 MiB is too large for a call, and
+// read whole under WithResponseLimit of 4 MiB, as a batch of secrets is.
+func TestWithResponseLimit(t *testing.T) {
+	value := strings.Repeat("v", 2<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		fmt.Fprintf(w, `{"Name":"big","SecretString":%q}`, value)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	cfg, err := LoadConfig(context.Background(), Options{Region: "us-east-1", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String("big")}
+	if _, err := sm.GetSecretValue(context.Background(), in); !errors.Is(err, ErrResponseTooLarge) {
+		t.Errorf("2 MiB answer: err = %v, want ErrResponseTooLarge", err)
+	}
+	out, err := sm.GetSecretValue(WithResponseLimit(context.Background(), MaxBatchResponseBytes), in)
+	if err != nil || len(aws.ToString(out.SecretString)) != len(value) {
+		t.Errorf("2 MiB answer under a 4 MiB limit: err = %v, or the value was cut", err)
+	}
+}
