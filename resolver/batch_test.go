@@ -390,7 +390,7 @@ func TestBatchFailsOver(t *testing.T) {
 // of a fallback region, whose replicas may be behind.
 func TestBatchThrottledStaysHome(t *testing.T) {
 	f := &fakeAWS{
-		secrets: map[string]string{"us-east-1/a": "fresh-a", "us-east-1/b": "fresh-b", "us-west-2/a": "stale-a", "us-west-2/b": "stale-b"},
+		secrets:  map[string]string{"us-east-1/a": "fresh-a", "us-east-1/b": "fresh-b", "us-west-2/a": "stale-a", "us-west-2/b": "stale-b"},
 		batchErr: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}, batchIn: "us-east-1",
 	}
 	var buf bytes.Buffer
