@@ -81,12 +81,25 @@ func newWorld(t *testing.T) *world {
 // env is the environment of a run through the proxy: the three
 // references, and settings.
 func (w *world) env(settings ...string) []string {
-	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
+	return w.environ(append([]string{
 		"DB=secretsmanager:fo/db",
-		"API="+w.apiARN,
+		"API=" + w.apiARN,
 		"URL=ssm:/fo/url",
-		"VALUEFROM_TIMEOUT=30s")
-	return append(env, settings...)
+		"VALUEFROM_TIMEOUT=30s"}, settings...)...)
+}
+
+// environ is the environment of a run through the proxy with vars.
+func (w *world) environ(vars ...string) []string {
+	return append(append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH")), vars...)
+}
+
+// checkWest checks that us-west-2 saw want requests since the proxy's
+// last Reset; why says when.
+func (w *world) checkWest(t *testing.T, want int, why string) {
+	t.Helper()
+	if got := w.proxy.Regions()["us-west-2"]; got != want {
+		t.Errorf("us-west-2 saw %d requests %s, want %d", got, why, want)
+	}
 }
 
 // checkValues checks the program's environment, naming no value.
@@ -141,9 +154,7 @@ func TestStartsWithPrimaryDown(t *testing.T) {
 			}
 			// One call per batch in us-west-2: the two secrets' batch,
 			// the parameter's: 1 + 1.
-			if got := w.proxy.Regions()["us-west-2"]; got != 2 {
-				t.Errorf("us-west-2 saw %d requests, want 2", got)
-			}
+			w.checkWest(t, 2, "with us-east-1 down")
 		})
 	}
 }
@@ -185,9 +196,7 @@ func TestWithoutFallbackFailsClosed(t *testing.T) {
 	w := newWorld(t)
 	w.proxy.SetDown("us-east-1", faultproxy.Down503)
 	runFailsClosed(t, bin, append(w.env(), "VALUEFROM_TIMEOUT=3s"))
-	if got := w.proxy.Regions()["us-west-2"]; got != 0 {
-		t.Errorf("us-west-2 saw %d requests without the setting, want 0", got)
-	}
+	w.checkWest(t, 0, "without the setting")
 }
 
 // runFailsClosed runs valuefrom with env, and checks that it exits 4
@@ -209,15 +218,11 @@ func runFailsClosed(t *testing.T, bin string, env []string) vfbin.Result {
 func TestNotFoundDoesNotFailOver(t *testing.T) {
 	bin := vfbin.Need(t)
 	w := newWorld(t)
-	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
-		"GONE=secretsmanager:fo/gone", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s")
-	res := runFailsClosed(t, bin, env)
+	res := runFailsClosed(t, bin, w.environ("GONE=secretsmanager:fo/gone", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s"))
 	if !strings.Contains(res.Stderr, "ResourceNotFoundException") || !strings.Contains(res.Stderr, "GONE") {
 		t.Errorf("stderr does not name GONE and ResourceNotFoundException:\n%s", res.Stderr)
 	}
-	if got := w.proxy.Regions()["us-west-2"]; got != 0 {
-		t.Errorf("a not-found failed over: us-west-2 saw %d requests", got)
-	}
+	w.checkWest(t, 0, "for a not-found: it failed over")
 }
 
 // TestPrimaryUpNoHedge: with us-east-1 up, the fallback region is never
@@ -240,8 +245,7 @@ func TestPrimaryUpNoHedge(t *testing.T) {
 func TestCheckAndPolicy(t *testing.T) {
 	bin := vfbin.Need(t)
 	w := newWorld(t)
-	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
-		"DB=secretsmanager:fo/db", "VALUEFROM_FALLBACK_REGIONS=us-west-2,eu-west-1")
+	env := w.environ("DB=secretsmanager:fo/db", "VALUEFROM_FALLBACK_REGIONS=us-west-2,eu-west-1")
 	res := vfbin.Run(t, bin, env, "check")
 	if res.Code != 6 {
 		t.Fatalf("check: exit %d, want 6 (warnings); stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
