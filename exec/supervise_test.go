@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/mask"
+	"github.com/valuefrom/valuefrom/internal/syncbuf"
 )
 
 // The supervisor's reaper waits for every child of the process, which
@@ -558,30 +558,12 @@ func TestSuperviseReapsAsPID1(t *testing.T) {
 	}
 }
 
-// superviseBuffer is a bytes.Buffer for one writer and one reader.
-type superviseBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *superviseBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *superviseBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestSuperviseMasksOutput(t *testing.T) {
 	if !isolate(t, false) {
 		return
 	}
 	const value = "canary-supervise-4c1d9e" // must never be written
-	var stdout, stderr superviseBuffer
+	var stdout, stderr syncbuf.Buffer
 	values := map[string]string{"TOKEN": value}
 	maskOut, maskErr := mask.New(&stdout, values), mask.New(&stderr, values)
 	s := &exec.Supervisor{Path: os.Args[0], Stdout: maskOut, Stderr: maskErr}

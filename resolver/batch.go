@@ -66,17 +66,23 @@ func answerNames(id string) []string {
 // perhaps of another account): an answer is matched to the one id whose
 // name it carries, so that a name never takes the answer meant for an ARN.
 func batchSecrets(secrets []*fetch) [][]*fetch {
-	sort.Slice(secrets, func(i, j int) bool { return secrets[i].key < secrets[j].key })
+	return pack(secrets, MaxSecretsPerCall, func(s *fetch) []string { return answerNames(s.ref.ID()) })
+}
+
+// pack splits fs, sorted by key, into batches of at most size, putting
+// each into the first batch that has room and holds none of its names.
+func pack(fs []*fetch, size int, names func(*fetch) []string) [][]*fetch {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].key < fs[j].key })
 	var batches [][]*fetch
-	var names []map[string]bool
+	var taken []map[string]bool
 next:
-	for _, s := range secrets {
-		ns := answerNames(s.ref.ID())
+	for _, f := range fs {
+		ns := names(f)
 		for i, b := range batches {
-			if len(b) < MaxSecretsPerCall && !slices.ContainsFunc(ns, func(n string) bool { return names[i][n] }) {
-				batches[i] = append(b, s)
+			if len(b) < size && !slices.ContainsFunc(ns, func(n string) bool { return taken[i][n] }) {
+				batches[i] = append(b, f)
 				for _, n := range ns {
-					names[i][n] = true
+					taken[i][n] = true
 				}
 				continue next
 			}
@@ -85,8 +91,8 @@ next:
 		for _, n := range ns {
 			m[n] = true
 		}
-		batches = append(batches, []*fetch{s})
-		names = append(names, m)
+		batches = append(batches, []*fetch{f})
+		taken = append(taken, m)
 	}
 	return batches
 }

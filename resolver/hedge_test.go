@@ -140,13 +140,18 @@ type hedgeResult struct {
 	err           error
 }
 
-func runHedge(rc *regionCalls, clock *fakeClock, regions ...string) chan hedgeResult {
+// startHedge runs hedge over regions, each answered by a regionCalls, on
+// a fake clock, and waits for the first region's call to start.
+func startHedge(t *testing.T, regions ...string) (*regionCalls, *fakeClock, chan hedgeResult) {
+	t.Helper()
+	rc, clock := newRegionCalls(regions...), newFakeClock()
 	done := make(chan hedgeResult, 1)
 	go func() {
 		v, region, err := hedge(context.Background(), regions, time.Hour, clock.after, rc.try)
 		done <- hedgeResult{v, region, err}
 	}()
-	return done
+	rc.expectStart(t, regions[0])
+	return rc, clock, done
 }
 
 func wait(t *testing.T, done chan hedgeResult) hedgeResult {
@@ -155,9 +160,7 @@ func wait(t *testing.T, done chan hedgeResult) hedgeResult {
 }
 
 func TestHedgeSlowOwnRegionWins(t *testing.T) {
-	rc, clock := newRegionCalls("own", "b"), newFakeClock()
-	done := runHedge(rc, clock, "own", "b")
-	rc.expectStart(t, "own")
+	rc, clock, done := startHedge(t, "own", "b")
 	clock.fire(t)
 	rc.expectStart(t, "b")
 	rc.answers["own"] <- nil
@@ -169,9 +172,7 @@ func TestHedgeSlowOwnRegionWins(t *testing.T) {
 }
 
 func TestHedgeWaitsForTheDelay(t *testing.T) {
-	rc, clock := newRegionCalls("own", "b"), newFakeClock()
-	done := runHedge(rc, clock, "own", "b")
-	rc.expectStart(t, "own")
+	rc, clock, done := startHedge(t, "own", "b")
 	// The delay's timer is armed, and has not fired: no hedge yet.
 	armed := <-clock.armed
 	rc.expectNoStart(t)
@@ -186,9 +187,7 @@ func TestHedgeWaitsForTheDelay(t *testing.T) {
 }
 
 func TestHedgeTransientFailureAsksAtOnce(t *testing.T) {
-	rc, clock := newRegionCalls("own", "b"), newFakeClock()
-	done := runHedge(rc, clock, "own", "b")
-	rc.expectStart(t, "own")
+	rc, _, done := startHedge(t, "own", "b")
 	rc.answers["own"] <- errUnavailable
 	rc.expectStart(t, "b") // no timer fired
 	rc.answers["b"] <- nil
@@ -199,9 +198,7 @@ func TestHedgeTransientFailureAsksAtOnce(t *testing.T) {
 
 func TestHedgeDefinitiveFailsClosed(t *testing.T) {
 	t.Run("before any hedge", func(t *testing.T) {
-		rc, clock := newRegionCalls("own", "b"), newFakeClock()
-		done := runHedge(rc, clock, "own", "b")
-		rc.expectStart(t, "own")
+		rc, _, done := startHedge(t, "own", "b")
 		rc.answers["own"] <- errNotFound
 		got := wait(t, done)
 		if !errors.Is(got.err, errNotFound) {
@@ -210,9 +207,7 @@ func TestHedgeDefinitiveFailsClosed(t *testing.T) {
 		rc.expectNoStart(t)
 	})
 	t.Run("with a hedge in flight", func(t *testing.T) {
-		rc, clock := newRegionCalls("own", "b"), newFakeClock()
-		done := runHedge(rc, clock, "own", "b")
-		rc.expectStart(t, "own")
+		rc, clock, done := startHedge(t, "own", "b")
 		clock.fire(t)
 		rc.expectStart(t, "b")
 		rc.answers["own"] <- errNotFound
@@ -223,9 +218,7 @@ func TestHedgeDefinitiveFailsClosed(t *testing.T) {
 }
 
 func TestHedgeOneFallbackAtATime(t *testing.T) {
-	rc, clock := newRegionCalls("own", "b", "c"), newFakeClock()
-	done := runHedge(rc, clock, "own", "b", "c")
-	rc.expectStart(t, "own")
+	rc, clock, done := startHedge(t, "own", "b", "c")
 	clock.fire(t)
 	rc.expectStart(t, "b")
 	clock.fire(t) // b stalls too: c is asked, and b given up
@@ -243,9 +236,7 @@ func TestHedgeOneFallbackAtATime(t *testing.T) {
 }
 
 func TestHedgeEveryRegionFails(t *testing.T) {
-	rc, clock := newRegionCalls("own", "b", "c"), newFakeClock()
-	done := runHedge(rc, clock, "own", "b", "c")
-	rc.expectStart(t, "own")
+	rc, _, done := startHedge(t, "own", "b", "c")
 	rc.answers["own"] <- errUnavailable
 	rc.expectStart(t, "b")
 	rc.answers["b"] <- errNotFound // a fallback's definitive answer only moves on

@@ -21,7 +21,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -538,23 +537,7 @@ func batchKey(batch []*fetch) string {
 // answer's Name spells is not documented, so an answer is matched to the
 // name it answers with or without its leading slash.
 func batchParameters(params []*fetch) [][]*fetch {
-	sort.Slice(params, func(i, j int) bool { return params[i].key < params[j].key })
-	var batches [][]*fetch
-	var names []map[string]bool
-next:
-	for _, p := range params {
-		name := strings.TrimPrefix(p.ref.Name, "/")
-		for i, b := range batches {
-			if len(b) < MaxParametersPerCall && !names[i][name] {
-				batches[i] = append(b, p)
-				names[i][name] = true
-				continue next
-			}
-		}
-		batches = append(batches, []*fetch{p})
-		names = append(names, map[string]bool{name: true})
-	}
-	return batches
+	return pack(params, MaxParametersPerCall, func(p *fetch) []string { return []string{strings.TrimPrefix(p.ref.Name, "/")} })
 }
 
 // getParameterBatch fetches a batch of parameters with one GetParameters

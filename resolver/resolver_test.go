@@ -178,6 +178,17 @@ func requests(t *testing.T, kv ...string) []reference.Request {
 	return reqs
 }
 
+// serverConfig is the configuration of an SDK client that sends its
+// calls, unsigned, to the test server at url, with five attempts each.
+func serverConfig(url string) aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  aws.AnonymousCredentials{},
+		BaseEndpoint: aws.String(url),
+		Retryer:      func() aws.Retryer { return awsapi.NewRetryer(5) },
+	}
+}
+
 func TestResolveBatchesParameters(t *testing.T) {
 	f := &fakeAWS{params: map[string]string{}}
 	var kv []string
@@ -403,12 +414,7 @@ func TestRetries(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  aws.AnonymousCredentials{},
-		BaseEndpoint: aws.String(srv.URL),
-		Retryer:      func() aws.Retryer { return awsapi.NewRetryer(5) },
-	}
+	cfg := serverConfig(srv.URL)
 	r := New(Config{AWS: cfg, Concurrency: 1})
 	values, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
 	if err != nil {
@@ -511,13 +517,8 @@ func TestResolveTooLargeAnswer(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  aws.AnonymousCredentials{},
-		BaseEndpoint: aws.String(srv.URL),
-		Retryer:      func() aws.Retryer { return awsapi.NewRetryer(5) },
-		APIOptions:   []func(*middleware.Stack) error{awsapi.LimitResponses},
-	}
+	cfg := serverConfig(srv.URL)
+	cfg.APIOptions = []func(*middleware.Stack) error{awsapi.LimitResponses}
 	r := New(Config{AWS: cfg, Concurrency: 1, Hint: testHint})
 	_, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
 	var errs Errors

@@ -49,39 +49,36 @@ type GetOptions struct {
 // caller that gives up does not fail the others waiting on the same call;
 // ctx bounds only how long this caller waits.
 func (r *Resolver) GetSecret(ctx context.Context, q SecretQuery, o GetOptions) (Secret, error) {
-	if err := CheckID(q.ID); err != nil {
-		return Secret{}, err
-	}
-	region, err := awsapi.RequestRegion(arnRegion(q.ID), r.cfg.AWS.Region)
-	if err != nil {
-		return Secret{}, err
-	}
-	key := strings.Join([]string{"get", "secretsmanager", region, q.ID, q.VersionStage, q.VersionID}, "\x00")
-	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
-		s, rg, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (Secret, error) {
-			return r.getSecretValue(ctx, rg, idInRegion(q.ID, rg), q.VersionStage, q.VersionID)
-		})
-		r.logFallback(err, "secret_id", q.ID, region, rg)
-		return s, err
+	return r.get(ctx, o, "secretsmanager", "secret_id", q.ID, []string{q.VersionStage, q.VersionID}, func(ctx context.Context, region, id string) (Secret, error) {
+		return r.getSecretValue(ctx, region, id, q.VersionStage, q.VersionID)
 	})
 }
 
 // GetParameter returns one parameter with its metadata through the cache,
 // as GetSecret does, with one GetParameter call.
 func (r *Resolver) GetParameter(ctx context.Context, q ParameterQuery, o GetOptions) (Secret, error) {
-	if err := CheckID(q.Name); err != nil {
+	return r.get(ctx, o, "ssm", "name", q.Name, []string{strconv.FormatBool(q.Decrypt)}, func(ctx context.Context, region, name string) (Secret, error) {
+		return r.getParameter(ctx, region, name, q.Decrypt)
+	})
+}
+
+// get returns what call answers for id of service, through the cache
+// under a key made of service, the region, id and variant, hedged across
+// regions; a fallback region's answer is logged with logKey naming id.
+func (r *Resolver) get(ctx context.Context, o GetOptions, service, logKey, id string, variant []string, call func(ctx context.Context, region, id string) (Secret, error)) (Secret, error) {
+	if err := CheckID(id); err != nil {
 		return Secret{}, err
 	}
-	region, err := awsapi.RequestRegion(arnRegion(q.Name), r.cfg.AWS.Region)
+	region, err := awsapi.RequestRegion(arnRegion(id), r.cfg.AWS.Region)
 	if err != nil {
 		return Secret{}, err
 	}
-	key := strings.Join([]string{"get", "ssm", region, q.Name, strconv.FormatBool(q.Decrypt)}, "\x00")
+	key := strings.Join(append([]string{"get", service, region, id}, variant...), "\x00")
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
 		s, rg, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (Secret, error) {
-			return r.getParameter(ctx, rg, idInRegion(q.Name, rg), q.Decrypt)
+			return call(ctx, rg, idInRegion(id, rg))
 		})
-		r.logFallback(err, "name", q.Name, region, rg)
+		r.logFallback(err, logKey, id, region, rg)
 		return s, err
 	})
 }

@@ -216,57 +216,44 @@ func TestMessage(t *testing.T) {
 	}
 }
 
+// TestFailOver: which failures another region may answer instead, after
+// the retries (FailOver) and at once (RegionFailing: never for throttling).
 func TestFailOver(t *testing.T) {
 	tests := []struct {
-		name string
-		err  error
-		want bool
+		name          string
+		err           error
+		failOver      bool
+		regionFailing bool
 	}{
-		{"503", answered(503, &smithy.GenericAPIError{Code: "ServiceUnavailable", Fault: smithy.FaultServer}), true},
-		{"throttled past the retries", answered(400, apiError("ThrottlingException", "Rate exceeded")), true},
-		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
-		{"timeout", context.DeadlineExceeded, true},
-		{"not found", answered(400, apiError("ResourceNotFoundException", "no such secret")), false},
-		{"parameter not found", apiError("ParameterNotFound", ""), false},
-		{"missing version", answered(400, apiError("ParameterVersionNotFound", "")), false},
-		{"denied", answered(400, apiError("AccessDeniedException", "not authorized")), false},
-		{"KMS disabled", answered(400, apiError("KMSInvalidStateException", "is disabled")), false},
-		{"scheduled for deletion", answered(400, apiError("InvalidRequestException", "marked for deletion")), false},
-		{"ARN mismatch", fmt.Errorf("%w: asked for x", ErrARNMismatch), false},
-		{"canceled", context.Canceled, false},
+		{"503", answered(503, &smithy.GenericAPIError{Code: "ServiceUnavailable", Fault: smithy.FaultServer}), true, true},
+		{"throttled past the retries", answered(400, apiError("ThrottlingException", "Rate exceeded")), true, false},
+		{"too many requests", answered(400, apiError("TooManyRequestsException", "slow down")), true, false},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true, true},
+		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true, true},
+		{"timeout", context.DeadlineExceeded, true, true},
+		{"not found", answered(400, apiError("ResourceNotFoundException", "no such secret")), false, false},
+		{"parameter not found", apiError("ParameterNotFound", ""), false, false},
+		{"missing version", answered(400, apiError("ParameterVersionNotFound", "")), false, false},
+		{"denied", answered(400, apiError("AccessDeniedException", "not authorized")), false, false},
+		{"KMS disabled", answered(400, apiError("KMSInvalidStateException", "is disabled")), false, false},
+		{"scheduled for deletion", answered(400, apiError("InvalidRequestException", "marked for deletion")), false, false},
+		{"ARN mismatch", fmt.Errorf("%w: asked for x", ErrARNMismatch), false, false},
+		{"canceled", context.Canceled, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Classify(tt.err)
-			if got := c.FailOver(); got != tt.want {
-				t.Errorf("Classify(%v).FailOver() = %v, want %v (Definitive %v)", tt.err, got, tt.want, c.Definitive())
+			if got := c.FailOver(); got != tt.failOver {
+				t.Errorf("Classify(%v).FailOver() = %v, want %v (Definitive %v)", tt.err, got, tt.failOver, c.Definitive())
+			}
+			if got := c.RegionFailing(); got != tt.regionFailing {
+				t.Errorf("Classify(%v).RegionFailing() = %v, want %v", tt.err, got, tt.regionFailing)
 			}
 		})
 	}
 	for _, code := range []string{CodeJSONKey, CodeNotJSONObject, CodeNotFound} {
 		if c := ClassOf(code, nil); !c.Definitive() {
 			t.Errorf("ClassOf(%s).Definitive() = false, want true", code)
-		}
-	}
-}
-
-func TestRegionFailing(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"503", answered(503, &smithy.GenericAPIError{Code: "ServiceUnavailable", Fault: smithy.FaultServer}), true},
-		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
-		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
-		{"throttled", answered(400, apiError("ThrottlingException", "Rate exceeded")), false},
-		{"too many requests", answered(400, apiError("TooManyRequestsException", "slow down")), false},
-		{"not found", answered(400, apiError("ResourceNotFoundException", "no such secret")), false},
-		{"denied", answered(400, apiError("AccessDeniedException", "not authorized")), false},
-	}
-	for _, tt := range tests {
-		if got := Classify(tt.err).RegionFailing(); got != tt.want {
-			t.Errorf("%s: RegionFailing() = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -2,8 +2,8 @@ package server
 
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/syncbuf"
 
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -60,35 +60,17 @@ type clock struct{ ns atomic.Int64 }
 func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// syncBuffer is a log sink that tests can read while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // testServer is a Server behind a real HTTP listener.
 type testServer struct {
 	*Server
 	url   string
 	clock *clock
-	log   *syncBuffer
+	log   *syncbuf.Buffer
 }
 
 func startServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
-	ts := &testServer{clock: new(clock), log: &syncBuffer{}}
+	ts := &testServer{clock: new(clock), log: &syncbuf.Buffer{}}
 	ts.clock.ns.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	cfg.Token = token
 	cfg.Now = ts.clock.Now

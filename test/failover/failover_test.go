@@ -41,8 +41,9 @@ const (
 )
 
 // world is moto with the fixture, behind a proxy that can take regions
-// down.
+// down, and the valuefrom binary.
 type world struct {
+	bin    string
 	moto   *mototest.Server
 	proxy  *faultproxy.Proxy
 	apiARN string // fo/api's ARN in us-east-1
@@ -66,8 +67,9 @@ func replicated(t *testing.T, moto *mototest.Server, name, value string) string 
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	bin := vfbin.Need(t)
 	moto := mototest.Start(t)
-	w := &world{moto: moto, proxy: faultproxy.Serve(t, moto.URL, faultproxy.Config{})}
+	w := &world{bin: bin, moto: moto, proxy: faultproxy.Serve(t, moto.URL, faultproxy.Config{})}
 	replicated(t, moto, "fo/db", dbValue)
 	w.apiARN = replicated(t, moto, "fo/api", apiValue)
 	// SSM does not replicate: the parameter is mirrored by hand.
@@ -81,12 +83,25 @@ func newWorld(t *testing.T) *world {
 // env is the environment of a run through the proxy: the three
 // references, and settings.
 func (w *world) env(settings ...string) []string {
-	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
+	return w.environ(append([]string{
 		"DB=secretsmanager:fo/db",
-		"API="+w.apiARN,
+		"API=" + w.apiARN,
 		"URL=ssm:/fo/url",
-		"VALUEFROM_TIMEOUT=30s")
-	return append(env, settings...)
+		"VALUEFROM_TIMEOUT=30s"}, settings...)...)
+}
+
+// environ is the environment of a run through the proxy with vars.
+func (w *world) environ(vars ...string) []string {
+	return append(append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH")), vars...)
+}
+
+// checkWest checks that us-west-2 saw want requests since the proxy's
+// last Reset; why says when.
+func (w *world) checkWest(t *testing.T, want int, why string) {
+	t.Helper()
+	if got := w.proxy.Regions()["us-west-2"]; got != want {
+		t.Errorf("us-west-2 saw %d requests %s, want %d", got, why, want)
+	}
 }
 
 // checkValues checks the program's environment, naming no value.
@@ -108,7 +123,6 @@ func checkNoCanary(t *testing.T, stderr string) {
 }
 
 func TestStartsWithPrimaryDown(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
 	for _, tt := range []struct {
 		name   string
@@ -122,7 +136,7 @@ func TestStartsWithPrimaryDown(t *testing.T) {
 			w.proxy.SetDown("us-east-1", tt.outage)
 			defer w.proxy.SetDown("us-east-1", faultproxy.Up)
 			w.proxy.Reset()
-			res := vfbin.Run(t, bin, w.env("VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s"), "--", "env", "-0")
+			res := vfbin.Run(t, w.bin, w.env("VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s"), "--", "env", "-0")
 			if res.Code != 0 {
 				t.Fatalf("exit %d, want 0; stderr:\n%s", res.Code, res.Stderr)
 			}
@@ -141,20 +155,17 @@ func TestStartsWithPrimaryDown(t *testing.T) {
 			}
 			// One call per batch in us-west-2: the two secrets' batch,
 			// the parameter's: 1 + 1.
-			if got := w.proxy.Regions()["us-west-2"]; got != 2 {
-				t.Errorf("us-west-2 saw %d requests, want 2", got)
-			}
+			w.checkWest(t, 2, "with us-east-1 down")
 		})
 	}
 }
 
 func TestEnvAndRenderWithPrimaryDown(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
 	w.proxy.SetDown("us-east-1", faultproxy.DownReset)
 	settings := []string{"VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s"}
 
-	res := vfbin.Run(t, bin, w.env(settings...), "env", "--format", "json")
+	res := vfbin.Run(t, w.bin, w.env(settings...), "env", "--format", "json")
 	if res.Code != 0 {
 		t.Fatalf("env: exit %d, want 0; stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -166,7 +177,7 @@ func TestEnvAndRenderWithPrimaryDown(t *testing.T) {
 	checkNoCanary(t, res.Stderr)
 
 	out := filepath.Join(t.TempDir(), "app.env")
-	res = vfbin.Run(t, bin, w.env(settings...), "render", "--out", out)
+	res = vfbin.Run(t, w.bin, w.env(settings...), "render", "--out", out)
 	if res.Code != 0 {
 		t.Fatalf("render: exit %d, want 0; stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -181,21 +192,18 @@ func TestEnvAndRenderWithPrimaryDown(t *testing.T) {
 }
 
 func TestWithoutFallbackFailsClosed(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
 	w.proxy.SetDown("us-east-1", faultproxy.Down503)
-	runFailsClosed(t, bin, append(w.env(), "VALUEFROM_TIMEOUT=3s"))
-	if got := w.proxy.Regions()["us-west-2"]; got != 0 {
-		t.Errorf("us-west-2 saw %d requests without the setting, want 0", got)
-	}
+	w.runFailsClosed(t, append(w.env(), "VALUEFROM_TIMEOUT=3s"))
+	w.checkWest(t, 0, "without the setting")
 }
 
 // runFailsClosed runs valuefrom with env, and checks that it exits 4
 // without starting the program or showing a value.
-func runFailsClosed(t *testing.T, bin string, env []string) vfbin.Result {
+func (w *world) runFailsClosed(t *testing.T, env []string) vfbin.Result {
 	t.Helper()
 	marker := filepath.Join(t.TempDir(), "ran")
-	res := vfbin.Run(t, bin, env, "--", "sh", "-c", "touch "+marker)
+	res := vfbin.Run(t, w.bin, env, "--", "sh", "-c", "touch "+marker)
 	if res.Code != 4 {
 		t.Fatalf("exit %d, want 4; stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -207,25 +215,19 @@ func runFailsClosed(t *testing.T, bin string, env []string) vfbin.Result {
 }
 
 func TestNotFoundDoesNotFailOver(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
-	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
-		"GONE=secretsmanager:fo/gone", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s")
-	res := runFailsClosed(t, bin, env)
+	res := w.runFailsClosed(t, w.environ("GONE=secretsmanager:fo/gone", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s"))
 	if !strings.Contains(res.Stderr, "ResourceNotFoundException") || !strings.Contains(res.Stderr, "GONE") {
 		t.Errorf("stderr does not name GONE and ResourceNotFoundException:\n%s", res.Stderr)
 	}
-	if got := w.proxy.Regions()["us-west-2"]; got != 0 {
-		t.Errorf("a not-found failed over: us-west-2 saw %d requests", got)
-	}
+	w.checkWest(t, 0, "for a not-found: it failed over")
 }
 
 // TestPrimaryUpNoHedge: with us-east-1 up, the fallback region is never
 // asked, and the summary counts no fallback.
 func TestPrimaryUpNoHedge(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
-	res := vfbin.Run(t, bin, w.env("VALUEFROM_FALLBACK_REGIONS=us-west-2"), "--", "env", "-0")
+	res := vfbin.Run(t, w.bin, w.env("VALUEFROM_FALLBACK_REGIONS=us-west-2"), "--", "env", "-0")
 	if res.Code != 0 {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -238,11 +240,9 @@ func TestPrimaryUpNoHedge(t *testing.T) {
 // TestCheckAndPolicy: check lists each secret's replicas; a fallback
 // region without one is a warning naming it. policy names the replicas.
 func TestCheckAndPolicy(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
-	env := append(mototest.EndpointEnv(w.proxy.URL()), "PATH="+os.Getenv("PATH"),
-		"DB=secretsmanager:fo/db", "VALUEFROM_FALLBACK_REGIONS=us-west-2,eu-west-1")
-	res := vfbin.Run(t, bin, env, "check")
+	env := w.environ("DB=secretsmanager:fo/db", "VALUEFROM_FALLBACK_REGIONS=us-west-2,eu-west-1")
+	res := vfbin.Run(t, w.bin, env, "check")
 	if res.Code != 6 {
 		t.Fatalf("check: exit %d, want 6 (warnings); stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
@@ -252,7 +252,7 @@ func TestCheckAndPolicy(t *testing.T) {
 	}
 	checkNoCanary(t, res.Stdout+res.Stderr)
 
-	res = vfbin.Run(t, bin, append(env, "VALUEFROM_FALLBACK_REGIONS=us-west-2"), "policy", "--account", "123456789012")
+	res = vfbin.Run(t, w.bin, append(env, "VALUEFROM_FALLBACK_REGIONS=us-west-2"), "policy", "--account", "123456789012")
 	if res.Code != 0 {
 		t.Fatalf("policy: exit %d; stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -270,7 +270,6 @@ func TestPerfFailover(t *testing.T) {
 	if os.Getenv("VALUEFROM_PERF") == "" {
 		t.Skip("set VALUEFROM_PERF=1 to measure")
 	}
-	bin := vfbin.Need(t)
 	w := newWorld(t)
 	const runs = 5
 	for _, tt := range []struct {
@@ -281,7 +280,7 @@ func TestPerfFailover(t *testing.T) {
 		var took []time.Duration
 		for range runs {
 			w.proxy.Reset()
-			res := vfbin.Run(t, bin, w.env("VALUEFROM_FALLBACK_REGIONS=us-west-2"), "--", "true")
+			res := vfbin.Run(t, w.bin, w.env("VALUEFROM_FALLBACK_REGIONS=us-west-2"), "--", "true")
 			if res.Code != 0 {
 				t.Fatalf("%s: exit %d; stderr:\n%s", tt.name, res.Code, res.Stderr)
 			}
@@ -299,11 +298,10 @@ func TestPerfFailover(t *testing.T) {
 // while us-east-1 resets every connection, and logs a warning naming the
 // secret and the region.
 func TestServeFailsOver(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
 	w.proxy.SetDown("us-east-1", faultproxy.DownReset)
 	const token = "failover-token-8d1c"
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--fallback-regions", "us-west-2", "--hedge-delay", "1s")
+	cmd := exec.Command(w.bin, "serve", "--listen", "127.0.0.1:0", "--fallback-regions", "us-west-2", "--hedge-delay", "1s")
 	cmd.Env = append(mototest.EndpointEnv(w.proxy.URL()), "VALUEFROM_TOKEN="+token)
 	p := vfbin.Start(t, cmd)
 	t.Cleanup(func() { p.Kill() })
@@ -337,9 +335,8 @@ func TestServeFailsOver(t *testing.T) {
 // restart the program, and the fallback is warned about once per
 // variable, not at every cycle.
 func TestSuperviseFailsOverWithoutRestart(t *testing.T) {
-	bin := vfbin.Need(t)
 	w := newWorld(t)
-	cmd := exec.Command(bin, "--", "sh", "-c", "echo program started; exec sleep 60")
+	cmd := exec.Command(w.bin, "--", "sh", "-c", "echo program started; exec sleep 60")
 	cmd.Env = w.env("VALUEFROM_WATCH=300ms", "VALUEFROM_FALLBACK_REGIONS=us-west-2", "VALUEFROM_HEDGE_DELAY=1s",
 		"VALUEFROM_LOG_LEVEL=debug")
 	p := vfbin.Start(t, cmd)
