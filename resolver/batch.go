@@ -236,39 +236,61 @@ func answers(id, got, name string) bool {
 }
 
 // BatchDenials holds the regions where IAM denied BatchGetSecretValue
-// (see Config.BatchDenials). Its zero value holds none; it is safe for
-// concurrent use.
+// (see Config.BatchDenials), each for BatchDenialTTL: a long-running
+// process (supervise mode, render --watch) tries batching again after
+// that, so that a permission granted meanwhile takes effect without a
+// restart. Its zero value holds none; it is safe for concurrent use.
 type BatchDenials struct {
 	mu      sync.Mutex
-	regions map[string]bool
+	regions map[string]time.Time // when it was denied
+	now     func() time.Time     // nil: time.Now; tests set a clock
 }
 
-// denied reports whether IAM denied BatchGetSecretValue in region.
+// BatchDenialTTL is how long a denial of BatchGetSecretValue in a region
+// is remembered.
+const BatchDenialTTL = time.Hour
+
+func (d *BatchDenials) clock() time.Time {
+	if d.now != nil {
+		return d.now()
+	}
+	return time.Now()
+}
+
+// denied reports whether IAM denied BatchGetSecretValue in region within
+// BatchDenialTTL. Call with d.mu held.
+func (d *BatchDenials) deniedLocked(region string) bool {
+	at, ok := d.regions[region]
+	return ok && d.clock().Sub(at) < BatchDenialTTL
+}
+
+// denied reports whether IAM denied BatchGetSecretValue in region within
+// BatchDenialTTL.
 func (d *BatchDenials) denied(region string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.regions[region]
+	return d.deniedLocked(region)
 }
 
 // deny records that IAM denied BatchGetSecretValue in region, and reports
-// whether it is the first time.
+// whether it is news: the first time, or the first since the last denial
+// expired.
 func (d *BatchDenials) deny(region string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.regions[region] {
+	if d.deniedLocked(region) {
 		return false
 	}
 	if d.regions == nil {
-		d.regions = make(map[string]bool)
+		d.regions = make(map[string]time.Time)
 	}
-	d.regions[region] = true
+	d.regions[region] = d.clock()
 	return true
 }
 
 // denyBatch records that IAM denied BatchGetSecretValue in region, for
-// the Resolver's lifetime or as long as its BatchDenials are kept, and
-// warns about it the first time: each secret there costs a call from now
-// on.
+// BatchDenialTTL, and warns about it when that is news: each secret there
+// costs a call from now on.
 func (r *Resolver) denyBatch(region, requestID string) {
 	if r.denials.deny(region) {
 		r.log.Warn(BatchDeniedWarning, "region", region, "request_id", requestID, "hint", BatchDeniedHint)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -504,5 +505,30 @@ func TestBatchesSecrets(t *testing.T) {
 				t.Errorf("BatchesSecrets = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBatchDenialsExpire: a denial is remembered for BatchDenialTTL, then
+// batching is tried again, so that a permission granted meanwhile takes
+// effect in a long-running process.
+func TestBatchDenialsExpire(t *testing.T) {
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	d := &BatchDenials{now: func() time.Time { return now }}
+	if d.denied("us-east-1") {
+		t.Fatal("denied before any denial")
+	}
+	if !d.deny("us-east-1") || d.deny("us-east-1") {
+		t.Fatal("deny: want news the first time only")
+	}
+	now = now.Add(BatchDenialTTL - time.Second)
+	if !d.denied("us-east-1") || d.denied("eu-west-1") {
+		t.Error("within the TTL: want us-east-1 denied, eu-west-1 not")
+	}
+	now = now.Add(time.Second)
+	if d.denied("us-east-1") {
+		t.Error("after the TTL: still denied")
+	}
+	if !d.deny("us-east-1") {
+		t.Error("a denial after the TTL is not news")
 	}
 }
