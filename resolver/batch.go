@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -333,23 +334,56 @@ func (c *calls) wait() { c.wg.Wait() }
 // at AWSCURRENT that may share a call in one region. defaultRegion is the
 // region of short-form references.
 func BatchesSecrets(reqs []reference.Request, defaultRegion string) bool {
+	return len(SecretBatches(reqs, defaultRegion)) > 0
+}
+
+// A SecretBatch is one BatchGetSecretValue call Resolve would make.
+type SecretBatch struct {
+	Region string
+	// IDs are the secret ids the call asks for, as it names them.
+	IDs []string
+	// Requests are the indexes in reqs of the requests the call answers,
+	// in order: more than one may ask for the same secret.
+	Requests []int
+}
+
+// SecretBatches returns the BatchGetSecretValue calls Resolve would make
+// for reqs, with nothing cached and batching on, by region in sorted
+// order: the distinct secrets asked for at AWSCURRENT, split as
+// batchSecrets splits them, without the ones left alone in a call (those
+// are asked with GetSecretValue). defaultRegion is the region of
+// short-form references.
+func SecretBatches(reqs []reference.Request, defaultRegion string) []SecretBatch {
 	byRegion := map[string][]*fetch{}
-	seen := map[string]bool{}
-	for _, req := range reqs {
+	fetches := map[string]*fetch{}
+	reqsOf := map[*fetch][]int{}
+	for i, req := range reqs {
 		region, err := awsapi.RequestRegion(req.Ref.Region, defaultRegion)
 		f := &fetch{key: fetchKey(region, req.Ref), region: region, ref: req.Ref}
-		if err != nil || req.Ref.Service != reference.SecretsManager || !batchable(f) || seen[f.key] {
+		if err != nil || req.Ref.Service != reference.SecretsManager || !batchable(f) {
 			continue
 		}
-		seen[f.key] = true
-		byRegion[region] = append(byRegion[region], f)
+		if fetches[f.key] == nil {
+			fetches[f.key] = f
+			byRegion[region] = append(byRegion[region], f)
+		}
+		f = fetches[f.key]
+		reqsOf[f] = append(reqsOf[f], i)
 	}
-	for _, fs := range byRegion {
-		for _, b := range batchSecrets(fs) {
-			if len(b) > 1 {
-				return true
+	var batches []SecretBatch
+	for _, region := range slices.Sorted(maps.Keys(byRegion)) {
+		for _, b := range batchSecrets(byRegion[region]) {
+			if len(b) < 2 {
+				continue
 			}
+			sb := SecretBatch{Region: region}
+			for _, f := range b {
+				sb.IDs = append(sb.IDs, InRegion(f.ref, region).ID())
+				sb.Requests = append(sb.Requests, reqsOf[f]...)
+			}
+			slices.Sort(sb.Requests)
+			batches = append(batches, sb)
 		}
 	}
-	return false
+	return batches
 }

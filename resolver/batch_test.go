@@ -532,3 +532,59 @@ func TestBatchDenialsExpire(t *testing.T) {
 		t.Error("a denial after the TTL is not news")
 	}
 }
+
+func TestSecretBatches(t *testing.T) {
+	const west = "arn:aws:secretsmanager:us-west-2:123456789012:secret:"
+	kv := []string{
+		"A", "secretsmanager:a",
+		"P", "ssm:/p",
+		"A_KEY", "secretsmanager:a:key::",
+		"OLD", "secretsmanager:b::AWSPREVIOUS:",
+		"B", "secretsmanager:b",
+		"W", west + "w",
+		"X", west + "x",
+		"LONE", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lone",
+	}
+	var big []string
+	for i := range MaxSecretsPerCall + 1 {
+		big = append(big, fmt.Sprintf("S%d", i), fmt.Sprintf("secretsmanager:s%02d", i))
+	}
+	tests := []struct {
+		name string
+		kv   []string
+		want []SecretBatch
+	}{
+		{"by region, lone secrets left out", kv, []SecretBatch{
+			{Region: "us-east-1", IDs: []string{"a", "b"}, Requests: []int{0, 2, 4}},
+			{Region: "us-west-2", IDs: []string{west + "w", west + "x"}, Requests: []int{5, 6}},
+		}},
+		{"twenty a call", big, []SecretBatch{{Region: "us-east-1", Requests: seq(0, MaxSecretsPerCall)}}},
+		{"none", []string{"A", "secretsmanager:a", "P", "ssm:/p"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SecretBatches(requests(t, tt.kv...), "us-east-1")
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d batches %+v, want %d", len(got), got, len(tt.want))
+			}
+			for i, b := range got {
+				w := tt.want[i]
+				if b.Region != w.Region || w.IDs != nil && !slices.Equal(b.IDs, w.IDs) || !slices.Equal(b.Requests, w.Requests) {
+					t.Errorf("batch %d = %+v, want %+v", i, b, w)
+				}
+				if len(b.IDs) > MaxSecretsPerCall {
+					t.Errorf("batch %d has %d ids, more than %d", i, len(b.IDs), MaxSecretsPerCall)
+				}
+			}
+		})
+	}
+}
+
+// seq returns the integers from i up to, not including, j.
+func seq(i, j int) []int {
+	var s []int
+	for ; i < j; i++ {
+		s = append(s, i)
+	}
+	return s
+}

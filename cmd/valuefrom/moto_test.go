@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -441,29 +444,40 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 		t.Fatal(err)
 	}
 	defer proxy.Close()
+	// Every BatchGetSecretValue is denied, as for a role without it.
+	front := httptest.NewServer(&denyBatches{backend: httputil.NewSingleHostReverseProxy(backend)})
+	defer front.Close()
 
 	tests := []struct {
-		name   string
-		env    []string
-		args   []string
-		kms    bool   // KMS through the failing proxy
-		code   int    // the exit code
-		stdout string // a piece of stdout
-		stderr string // a piece of stderr
+		name    string
+		env     []string
+		args    []string
+		kms     bool   // KMS through the failing proxy
+		batches bool   // Secrets Manager through the front that denies BatchGetSecretValue
+		code    int    // the exit code
+		stdout  string // a piece of stdout
+		stderr  string // a piece of stderr
 	}{
-		{"ok", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, false, report.ExitOK, "1 reference: 1 ok, 0 warning, 0 fail", ""},
-		{"warning", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, true, report.ExitWarnings, "kms:DescribeKey (InternalServiceError", "valuefrom: warning: 1 reference with warnings"},
-		{"fail", []string{"DB=secretsmanager:app/db:password::", "GONE=secretsmanager:gone"}, []string{"check"}, false, report.ExitFailures, "ResourceNotFoundException", "valuefrom: error: 1 reference would not resolve"},
-		{"json", []string{"DB=secretsmanager:app/db:nokey::"}, []string{"check", "--format", "json"}, false, report.ExitFailures, `"json_key": "no"`, ""},
-		{"policy", []string{"DB=secretsmanager:app/db:password::"}, []string{"policy"}, false, report.ExitOK,
+		{"ok", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, false, false, report.ExitOK, "1 reference: 1 ok, 0 warning, 0 fail", ""},
+		{"warning", []string{"DB=secretsmanager:app/db:password::"}, []string{"check"}, true, false, report.ExitWarnings, "kms:DescribeKey (InternalServiceError", "valuefrom: warning: 1 reference with warnings"},
+		{"fail", []string{"DB=secretsmanager:app/db:password::", "GONE=secretsmanager:gone"}, []string{"check"}, false, false, report.ExitFailures, "ResourceNotFoundException", "valuefrom: error: 1 reference would not resolve"},
+		{"json", []string{"DB=secretsmanager:app/db:nokey::"}, []string{"check", "--format", "json"}, false, false, report.ExitFailures, `"json_key": "no"`, ""},
+		{"batch denied", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain"}, []string{"check"}, false, true, report.ExitWarnings,
+			"DB: warning: secretsmanager:app/db:password:: BatchGetSecretValueDenied: secretsmanager:BatchGetSecretValue is denied in us-east-1", "valuefrom: warning: 2 references with warnings"},
+		{"batch denied, batching off", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain", "VALUEFROM_BATCH_SECRETS=false"}, []string{"check"}, false, true, report.ExitOK,
+			"2 references: 2 ok, 0 warning, 0 fail", ""},
+		{"policy", []string{"DB=secretsmanager:app/db:password::"}, []string{"policy"}, false, false, report.ExitOK,
 			`"arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-`, ""}, // the ARN DescribeSecret returns
-		{"policy json, missing parameter", []string{"DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, []string{"policy"}, false, report.ExitWarnings,
+		{"policy json, missing parameter", []string{"DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, []string{"policy"}, false, false, report.ExitWarnings,
 			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, "valuefrom: warning: URL: ssm:/app/gone does not exist in us-east-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.kms {
 				t.Setenv("AWS_ENDPOINT_URL_KMS", proxy.URL())
+			}
+			if tt.batches {
+				t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", front.URL)
 			}
 			r := runIn(t, append(tt.env, "VALUEFROM_MAX_ATTEMPTS=1"), tt.args...)
 			if r.code != tt.code {
@@ -485,6 +499,21 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 			}
 		})
 	}
+}
+
+// denyBatches stands in front of backend as a role without
+// secretsmanager:BatchGetSecretValue: it answers every such call
+// AccessDeniedException, as AWS does, and forwards every other call.
+type denyBatches struct{ backend http.Handler }
+
+func (d *denyBatches) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-Amz-Target") != "secretsmanager.BatchGetSecretValue" {
+		d.backend.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(http.StatusBadRequest)
+	w.Write([]byte(`{"__type":"AccessDeniedException","message":"User: arn:aws:sts::123456789012:assumed-role/task/x is not authorized to perform: secretsmanager:BatchGetSecretValue"}`))
 }
 
 func assertMode(t *testing.T, path string, perm os.FileMode, gid int) {

@@ -10,7 +10,9 @@
 // prove that it decrypts and to find a JSON key; it never returns, logs
 // or formats a value. A denied metadata call (DescribeSecret,
 // DescribeParameters, kms:DescribeKey, kms:GetKeyRotationStatus) is
-// recorded as what could not be checked, and the check goes on.
+// recorded as what could not be checked, and the check goes on. Where a
+// start would read secrets with BatchGetSecretValue, the check makes one
+// such call per region, and warns when IAM denies it.
 package preflight
 
 import (
@@ -47,6 +49,7 @@ const (
 type secretsAPI interface {
 	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
 	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	BatchGetSecretValue(context.Context, *secretsmanager.BatchGetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error)
 }
 
 // parametersAPI is the part of the SSM client preflight uses.
@@ -88,7 +91,7 @@ type Config struct {
 	FallbackRegions []string
 	// NoSecretBatches says the task asks for every secret with
 	// GetSecretValue (VALUEFROM_BATCH_SECRETS=false): Policy then allows
-	// no secretsmanager:BatchGetSecretValue.
+	// no secretsmanager:BatchGetSecretValue, and Check does not call it.
 	NoSecretBatches bool
 	// Account is the account of short-form references in the policy;
 	// empty means STS GetCallerIdentity's.
@@ -132,7 +135,9 @@ func New(cfg Config) *Checker {
 // Check examines the reference of every variable in environ (NAME=VALUE
 // entries) whose value starts like one, skipping the names for which skip
 // reports true, and returns a row per variable, in order. Only a
-// cancelled ctx stops it early; every other failure is in a row.
+// cancelled ctx stops it early; every other failure is in a row. A
+// secret a start would batch warns when IAM denies BatchGetSecretValue in
+// its region (code CodeBatchDenied).
 func (c *Checker) Check(ctx context.Context, environ []string, skip func(string) bool) *Report {
 	return c.CheckFor(ctx, environ, skip, Inputs{})
 }
@@ -142,6 +147,7 @@ func (c *Checker) Check(ctx context.Context, environ []string, skip func(string)
 func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(string) bool, in Inputs) *Report {
 	rows := append(c.rows(environ, skip), c.inputRows(ctx, in)...)
 	c.examine(ctx, rows, true)
+	c.checkBatches(ctx, rows)
 	for _, r := range rows {
 		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
 	}

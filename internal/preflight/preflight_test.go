@@ -112,6 +112,7 @@ func TestAgainstMoto(t *testing.T) {
 	t.Run("check", func(t *testing.T) { testCheck(t, moto) })
 	t.Run("permission errors", func(t *testing.T) { testPermissionErrors(t, moto) })
 	t.Run("policy", func(t *testing.T) { testPolicy(t, moto, ks) })
+	t.Run("batches", func(t *testing.T) { testBatches(t, moto) })
 }
 
 func testCheck(t *testing.T, moto *mototest.Server) {
@@ -272,8 +273,9 @@ func checkSchema(t *testing.T, data []byte) {
 	}
 }
 
-// splitSecrets sends DescribeSecret to one client and GetSecretValue to
-// another, so that a fault can be injected into DescribeSecret alone.
+// splitSecrets sends DescribeSecret to one client and GetSecretValue and
+// BatchGetSecretValue to another, so that a fault can be injected into
+// DescribeSecret alone.
 type splitSecrets struct{ describe, get secretsAPI }
 
 func (s splitSecrets) DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, o ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
@@ -282,6 +284,10 @@ func (s splitSecrets) DescribeSecret(ctx context.Context, in *secretsmanager.Des
 
 func (s splitSecrets) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, o ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	return s.get.GetSecretValue(ctx, in, o...)
+}
+
+func (s splitSecrets) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, o ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+	return s.get.BatchGetSecretValue(ctx, in, o...)
 }
 
 func testPermissionErrors(t *testing.T, moto *mototest.Server) {

@@ -39,6 +39,11 @@ func (s replicatedSecret) GetSecretValue(context.Context, *secretsmanager.GetSec
 	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String("canary-replica-41aa")}, nil
 }
 
+// BatchGetSecretValue is never called: the checks here have one secret.
+func (s replicatedSecret) BatchGetSecretValue(context.Context, *secretsmanager.BatchGetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+	panic("BatchGetSecretValue of a lone secret")
+}
+
 // keyStates answers DescribeKey with the state of each key by ARN.
 type keyStates map[string]kmstypes.KeyState
 

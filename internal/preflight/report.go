@@ -115,6 +115,7 @@ const (
 	CodeRotationOverdue  = "RotationOverdue"
 	CodeUnchecked        = "NotChecked"
 	CodeCheckCallFailure = "CheckFailed"
+	CodeBatchDenied      = "BatchGetSecretValueDenied" // a start would batch the secret, and IAM denies the batch
 )
 
 // A Key is the KMS key that protects a secret or parameter.
