@@ -170,14 +170,7 @@ func testBatches(t *testing.T, moto *mototest.Server) {
 				t.Errorf("rows warned of the denial %v, want %v", warned, want)
 			}
 
-			var table, js bytes.Buffer
-			if err := rep.WriteTable(&table); err != nil {
-				t.Fatal(err)
-			}
-			if err := rep.WriteJSON(&js); err != nil {
-				t.Fatal(err)
-			}
-			for where, out := range map[string]string{"table": table.String(), "json": js.String()} {
+			for where, out := range outputs(t, rep) {
 				if strings.Contains(out, canary) {
 					t.Errorf("%s output: value leaked", where)
 				}

@@ -188,22 +188,16 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 		t.Errorf("summary %+v, worst %s; want 7 ok, 11 fail", rep.Summary, rep.Worst())
 	}
 
-	var table, js bytes.Buffer
-	if err := rep.WriteTable(&table); err != nil {
-		t.Fatal(err)
-	}
-	if err := rep.WriteJSON(&js); err != nil {
-		t.Fatal(err)
-	}
-	for where, out := range map[string]string{"table": table.String(), "json": js.String()} {
+	outs := outputs(t, rep)
+	for where, out := range outs {
 		if strings.Contains(out, canary) {
 			t.Errorf("%s output: value leaked", where)
 		}
 	}
-	if !strings.Contains(table.String(), "18 references: 7 ok, 0 warning, 11 fail") {
-		t.Errorf("table has no summary line:\n%s", table.String())
+	if !strings.Contains(outs["table"], "18 references: 7 ok, 0 warning, 11 fail") {
+		t.Errorf("table has no summary line:\n%s", outs["table"])
 	}
-	t.Run("json schema", func(t *testing.T) { checkSchema(t, js.Bytes()) })
+	t.Run("json schema", func(t *testing.T) { checkSchema(t, []byte(outs["json"])) })
 }
 
 // checkSchema checks the JSON report has exactly the documented fields.
@@ -586,4 +580,17 @@ func iamMatch(pattern, arn string) bool {
 		return arn != "" && iamMatch(pattern[1:], arn[1:])
 	}
 	return arn != "" && pattern[0] == arn[0] && iamMatch(pattern[1:], arn[1:])
+}
+
+// outputs writes rep as a table and as JSON, by name.
+func outputs(t *testing.T, rep *Report) map[string]string {
+	t.Helper()
+	var table, js bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"table": table.String(), "json": js.String()}
 }
