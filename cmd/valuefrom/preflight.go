@@ -4,13 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/preflight"
 	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 var checkCommand = &command{
@@ -69,7 +69,7 @@ var policyCommand = &command{
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		account := fs.String("account", "", "`ID` account of short-form references (default: sts:GetCallerIdentity's)")
 		return func(ctx context.Context, c *call) error {
-			if *account != "" && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(*account) {
+			if *account != "" && !reference.IsAccount(*account) {
 				return usagef("--account must be a 12-digit account ID, not %q", *account)
 			}
 			var p *preflight.Policy
