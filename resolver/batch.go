@@ -354,21 +354,18 @@ type SecretBatch struct {
 // are asked with GetSecretValue). defaultRegion is the region of
 // short-form references.
 func SecretBatches(reqs []reference.Request, defaultRegion string) []SecretBatch {
-	byRegion := map[string][]*fetch{}
-	fetches := map[string]*fetch{}
+	fetches, keys, _ := fetchesOf(reqs, defaultRegion)
 	reqsOf := map[*fetch][]int{}
-	for i, req := range reqs {
-		region, err := awsapi.RequestRegion(req.Ref.Region, defaultRegion)
-		f := &fetch{key: fetchKey(region, req.Ref), region: region, ref: req.Ref}
-		if err != nil || req.Ref.Service != reference.SecretsManager || !batchable(f) {
-			continue
+	for i, k := range keys {
+		if k != "" {
+			reqsOf[fetches[k]] = append(reqsOf[fetches[k]], i)
 		}
-		if fetches[f.key] == nil {
-			fetches[f.key] = f
-			byRegion[region] = append(byRegion[region], f)
+	}
+	byRegion := map[string][]*fetch{}
+	for _, f := range fetches {
+		if f.ref.Service == reference.SecretsManager && batchable(f) {
+			byRegion[f.region] = append(byRegion[f.region], f)
 		}
-		f = fetches[f.key]
-		reqsOf[f] = append(reqsOf[f], i)
 	}
 	var batches []SecretBatch
 	for _, region := range slices.Sorted(maps.Keys(byRegion)) {

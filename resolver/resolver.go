@@ -265,22 +265,11 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []reference.Request) ([]Val
 }
 
 func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Value, Errors) {
-	fetches := make(map[string]*fetch)
-	keys := make([]string, len(reqs))
+	fetches, keys, noRegion := fetchesOf(reqs, r.cfg.AWS.Region)
 	var errs Errors
-	for i, req := range reqs {
-		region, err := awsapi.RequestRegion(req.Ref.Region, r.cfg.AWS.Region)
-		if err != nil {
-			errs = append(errs, &Error{Var: req.Var, Ref: req.Ref, Code: CodeNoRegion,
-				Err: fmt.Errorf("no default region for a short-form reference")})
-			continue
-		}
-		k := fetchKey(region, req.Ref)
-		keys[i] = k
-		if fetches[k] == nil {
-			fetches[k] = &fetch{key: k, region: region, ref: req.Ref}
-		}
-		fetches[k].vars++
+	for _, i := range noRegion {
+		errs = append(errs, &Error{Var: reqs[i].Var, Ref: reqs[i].Ref, Code: CodeNoRegion,
+			Err: fmt.Errorf("no default region for a short-form reference")})
 	}
 	if errs != nil {
 		return nil, errs
@@ -398,6 +387,29 @@ func (r *Resolver) secretJob(ctx context.Context, f *fetch) job {
 		}
 		return nil
 	}
+}
+
+// fetchesOf groups reqs into the distinct fetches they need, by key, each
+// counting the requests it answers: keys[i] is reqs[i]'s. A short-form
+// reference with no defaultRegion has no fetch: its index is in noRegion
+// and its key is "".
+func fetchesOf(reqs []reference.Request, defaultRegion string) (fetches map[string]*fetch, keys []string, noRegion []int) {
+	fetches = make(map[string]*fetch)
+	keys = make([]string, len(reqs))
+	for i, req := range reqs {
+		region, err := awsapi.RequestRegion(req.Ref.Region, defaultRegion)
+		if err != nil {
+			noRegion = append(noRegion, i)
+			continue
+		}
+		k := fetchKey(region, req.Ref)
+		keys[i] = k
+		if fetches[k] == nil {
+			fetches[k] = &fetch{key: k, region: region, ref: req.Ref}
+		}
+		fetches[k].vars++
+	}
+	return fetches, keys, noRegion
 }
 
 // deadlineGrace is how long past ctx's deadline cacheGet waits for a
