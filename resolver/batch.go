@@ -138,7 +138,7 @@ func (r *Resolver) getSecretBatch(ctx context.Context, region string, batch []*f
 	})
 	took := time.Since(start)
 	if err != nil {
-		if c := awsapi.Classify(err); c.AWS && c.Denied && !c.KMS {
+		if c := awsapi.Classify(err); c.ActionDenied() {
 			r.denyBatch(region, c.RequestID)
 		}
 		if ctx.Err() != nil {

@@ -206,6 +206,11 @@ func (c Class) Definitive() bool {
 // fail over nowhere: another region would meet them too.
 func (c Class) FailOver() bool { return c.Transient && !c.Definitive() }
 
+// ActionDenied reports whether AWS itself refused the call's action to
+// the caller (an IAM or SCP denial), not a KMS key's policy, and not a
+// 403 from something that is not AWS.
+func (c Class) ActionDenied() bool { return c.AWS && c.Denied && !c.KMS }
+
 // RegionFailing reports whether one attempt's failure says its region is
 // failing, so that another region may be asked before the retries run
 // out: the connection was refused, reset or timed out, or the answer was

@@ -289,3 +289,25 @@ func TestAttemptFailedHook(t *testing.T) {
 		t.Errorf("the hook saw %q, want two ServiceUnavailable attempts", failed)
 	}
 }
+
+// TestActionDenied: AWS refusing the action, not a KMS key's policy, not
+// a 403 that is not from AWS, not another failure.
+func TestActionDenied(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"IAM denial", answered(400, apiError("AccessDeniedException", "not authorized to perform: secretsmanager:BatchGetSecretValue")), true},
+		{"KMS key policy", answered(400, apiError("AccessDeniedException", "Access to KMS is not allowed")), false},
+		{"403 not from AWS", answered(403, &smithy.GenericAPIError{Code: "", Message: "<html>Forbidden</html>"}), false},
+		{"throttled", answered(400, apiError("ThrottlingException", "Rate exceeded")), false},
+		{"not found", answered(400, apiError("ResourceNotFoundException", "no such secret")), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Classify(tt.err).ActionDenied(); got != tt.want {
+				t.Errorf("Classify(%v).ActionDenied() = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}

@@ -52,7 +52,7 @@ func (c *Checker) checkBatches(ctx context.Context, rows []*row) {
 		g.Go(func() error {
 			ctx := awsapi.WithResponseLimit(ctx, awsapi.MaxBatchResponseBytes)
 			_, err := c.secrets.Get(region).BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: batches[0].IDs})
-			if e := awsapi.Classify(err); err != nil && e.AWS && e.Denied && !e.KMS {
+			if e := awsapi.Classify(err); err != nil && e.ActionDenied() {
 				mu.Lock()
 				denied[region] = e
 				mu.Unlock()
