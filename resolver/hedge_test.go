@@ -68,6 +68,9 @@ type regionCalls struct {
 	canceled chan string // the regions whose call saw its cancellation
 	inFlight map[string]context.Context
 	maxExtra int // the most regions but the first in flight, and not canceled, at once
+	// onStart, when set, is called once a call's start is recorded, before
+	// it waits for its answer.
+	onStart func(ctx context.Context, region string)
 }
 
 func newRegionCalls(regions ...string) *regionCalls {
@@ -96,6 +99,9 @@ func (rc *regionCalls) try(ctx context.Context, region string) (string, error) {
 		rc.mu.Unlock()
 	}()
 	rc.started <- region
+	if rc.onStart != nil {
+		rc.onStart(ctx, region)
+	}
 	select {
 	case err := <-rc.answers[region]:
 		if err != nil {
@@ -436,16 +442,17 @@ func TestHedgeOnFailingAttempt(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rc, clock := newRegionCalls("own", "b"), newFakeClock()
 			reported := make(chan struct{})
-			try := func(ctx context.Context, region string) (string, error) {
+			// The attempt fails once own's start is recorded, so that a
+			// hedge it starts cannot be recorded first.
+			rc.onStart = func(ctx context.Context, region string) {
 				if region == "own" {
 					awsapi.AttemptFailed(ctx, tt.err) // the SDK retries on
 					close(reported)
 				}
-				return rc.try(ctx, region)
 			}
 			done := make(chan hedgeResult, 1)
 			go func() {
-				v, region, err := hedge(context.Background(), []string{"own", "b"}, time.Hour, clock.after, try)
+				v, region, err := hedge(context.Background(), []string{"own", "b"}, time.Hour, clock.after, rc.try)
 				done <- hedgeResult{v, region, err}
 			}()
 			<-reported
