@@ -6,7 +6,7 @@
 # Build targets. `make build` is the one definition of how the binary is
 # built: static (CGO_ENABLED=0), reproducible (-trimpath), stripped (-s -w)
 # and stamped with VERSION and COMMIT. The Dockerfile's builder stage runs
-# it too, and so do the tests that run the binary (internal/vfbin).
+# it too, and so do the tests that run the binary (internal/testkit/vfbin).
 #
 #   make build                 bin/valuefrom for this machine (GOOS/GOARCH
 #                              from the environment are honoured)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/internal/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
 
 // canary is a secret value that must never appear in an error.

@@ -20,7 +20,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/mask"
-	"github.com/valuefrom/valuefrom/internal/syncbuf"
+	"github.com/valuefrom/valuefrom/internal/testkit/syncbuf"
 )
 
 // The supervisor's reaper waits for every child of the process, which

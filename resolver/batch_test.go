@@ -18,7 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/valuefrom/valuefrom/cache"
-	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
 // ops returns the operation of each call, without its ids.

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/report"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 // The end-to-end tests: the binary as `make build` builds it, for what

@@ -13,7 +13,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/report"
-	"github.com/valuefrom/valuefrom/internal/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
 
 // TestErrors runs valuefrom in-process into every error it finds before

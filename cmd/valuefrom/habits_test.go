@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/report"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 // testTopLevelIdentity: --region and --profile work on the entrypoint

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/valuefrom/valuefrom/internal/help"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
@@ -25,10 +24,10 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	for _, c := range commands {
 		fmt.Fprintf(&cmds, "  %-8s %s\n", c.name, c.summary)
 	}
-	help.Flags(&flags, fs, nil)
+	writeFlags(&flags, fs, nil)
 	settings.Usage(&table)
 	text, _ := helpFiles.ReadFile("help/valuefrom.txt")
-	help.Fill(w, string(text), map[string]string{"commands": cmds.String(), "flags": flags.String() + help.DashH, "settings": table.String()})
+	fillHelp(w, string(text), map[string]string{"commands": cmds.String(), "flags": flags.String() + dashH, "settings": table.String()})
 }
 
 // help writes valuefrom NAME -h: the command's own flags, then in a line
@@ -39,5 +38,5 @@ func (c *command) help(w io.Writer) {
 	new(settings.Settings).Flags(shared)
 	new(settings.Settings).InputFlags(shared)
 	text, _ := helpFiles.ReadFile("help/" + c.name + ".txt")
-	help.Subcommand(w, string(text), fs, shared)
+	writeSubcommandHelp(w, string(text), fs, shared)
 }

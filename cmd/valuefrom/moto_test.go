@@ -15,11 +15,11 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/dotenvtest"
-	"github.com/valuefrom/valuefrom/internal/faultproxy"
-	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/report"
-	"github.com/valuefrom/valuefrom/internal/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/dotenvtest"
+	"github.com/valuefrom/valuefrom/internal/testkit/faultproxy"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
 
 // TestMoto runs valuefrom in-process against moto: the entrypoint, run,

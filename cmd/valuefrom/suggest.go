@@ -7,7 +7,6 @@ import (
 	"regexp"
 
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/internal/help"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -87,6 +86,6 @@ func flagError(fs *flag.FlagSet, err error) error {
 			subcommands = append(subcommands, cfs)
 		}
 	}
-	hint, err := help.FlagError(fs, err, subcommands)
+	hint, err := explainFlagError(fs, err, subcommands)
 	return &pipeline.UsageError{Err: err, Hint: hint}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,48 +21,19 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // canary stands for a secret value: it must reach no message.
 const canary = "canary-diag-4f1a"
 
-// isolate clears the AWS settings of the process for the test, and sets
-// env: LoadConfig reads the process's environment.
-func isolate(t *testing.T, env ...string) {
-	t.Helper()
-	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EC2_METADATA_SERVICE_ENDPOINT"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-}
-
-// closedPort returns an address on loopback where nothing listens.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // getParameter makes one GetParameters call with a configuration from
 // LoadConfig, pointed at endpoint, under timeout.
 func getParameter(t *testing.T, endpoint string, maxAttempts int, timeout time.Duration) error {
 	t.Helper()
-	isolate(t, "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
+	mototest.Isolate(t, "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	cfg, err := LoadConfig(context.Background(), Options{MaxAttempts: maxAttempts, attemptTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +51,7 @@ func getParameter(t *testing.T, endpoint string, maxAttempts int, timeout time.D
 // until the deadline is reported as refused, at that address, not as a
 // bare timeout at AWS's.
 func TestConnectionRefusedAtDeadline(t *testing.T) {
-	addr := closedPort(t)
+	addr := mototest.ClosedPort(t)
 	err := getParameter(t, "http://"+addr, 100, 500*time.Millisecond)
 	c := Classify(err)
 	if c.Code != CodeNetwork || c.Network != NetRefused || !c.GaveUp || !c.Transient || c.Endpoint != addr || c.Attempts < 2 {
@@ -206,7 +176,7 @@ func TestProxyRefusal(t *testing.T) {
 // client's fallback to IMDSv1, come out through slog, as JSON lines.
 func TestSDKLoggerJSON(t *testing.T) {
 	imds := mototest.IMDSv1(t, "eu-west-3")
-	isolate(t, "AWS_EC2_METADATA_DISABLED=false", "AWS_EC2_METADATA_SERVICE_ENDPOINT="+imds.URL)
+	mototest.Isolate(t, "AWS_EC2_METADATA_DISABLED=false", "AWS_EC2_METADATA_SERVICE_ENDPOINT="+imds.URL)
 	var buf bytes.Buffer
 	cfg, err := LoadConfig(context.Background(), Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	if err != nil {
@@ -237,7 +207,7 @@ func TestSDKLoggerJSON(t *testing.T) {
 // TestConfigErrors: an unknown profile, and credentials that cannot be
 // loaded, are ConfigErrors whose hint names the profile and the files.
 func TestConfigErrors(t *testing.T) {
-	isolate(t, "AWS_PROFILE=nosuch")
+	mototest.Isolate(t, "AWS_PROFILE=nosuch")
 	_, err := LoadConfig(context.Background(), Options{})
 	var ce *ConfigError
 	if !errors.As(err, &ce) || ce.Credentials {
@@ -254,7 +224,7 @@ func TestConfigErrors(t *testing.T) {
 
 	// A profile whose credential_process fails: the configuration loads,
 	// the credentials do not.
-	isolate(t, "AWS_PROFILE=broken", "AWS_REGION=us-east-1")
+	mototest.Isolate(t, "AWS_PROFILE=broken", "AWS_REGION=us-east-1")
 	writeConfig(t, "[profile broken]\ncredential_process = false\n")
 	cfg, err := LoadConfig(context.Background(), Options{})
 	if err != nil {
@@ -266,7 +236,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 
 	// Static credentials are fine.
-	isolate(t, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
+	mototest.Isolate(t, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	cfg, _ = LoadConfig(context.Background(), Options{})
 	if err := CheckCredentials(context.Background(), cfg, ""); err != nil {
 		t.Errorf("CheckCredentials with keys = %v", err)
@@ -291,7 +261,7 @@ func TestAppID(t *testing.T) {
 		io.WriteString(w, `{"Parameters":[],"InvalidParameters":["/x"]}`)
 	}))
 	defer srv.Close()
-	isolate(t, "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
+	mototest.Isolate(t, "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	cfg, err := LoadConfig(context.Background(), Options{AppID: "valuefrom-v1.2.3"})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
 // TestCredentialProcessOutputNotShown: a credential_process whose output
@@ -19,7 +21,7 @@ func TestCredentialProcessOutputNotShown(t *testing.T) {
 	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	isolate(t, "AWS_PROFILE=leaky", "AWS_REGION=us-east-1")
+	mototest.Isolate(t, "AWS_PROFILE=leaky", "AWS_REGION=us-east-1")
 	writeConfig(t, "[profile leaky]\ncredential_process = "+script+"\n")
 	cfg, err := LoadConfig(context.Background(), Options{})
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/valuefrom/valuefrom/internal/dotenvtest"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/testkit/dotenvtest"
 )
 
 // tricky are values that break naive quoting.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/valuefrom/valuefrom/internal/dotenvtest"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/testkit/dotenvtest"
 )
 
 // shellAssignments reads src as a POSIX shell reads a list of simple

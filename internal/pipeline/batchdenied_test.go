@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 

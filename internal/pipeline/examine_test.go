@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
-	"github.com/valuefrom/valuefrom/internal/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
 
 // TestExamine: check and policy get the variables they examine (the env

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
-	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/resolver"
 )
 

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
 // batchFront stands in front of moto: it answers every BatchGetSecretValue

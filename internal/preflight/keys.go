@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/awsapi/kms"
 
 	"context"
 	"strings"
@@ -15,7 +16,7 @@ type keyAt struct{ region, id string }
 // keyFacts is what KMS said about one key.
 type keyFacts struct {
 	at        keyAt
-	meta      *awsapi.KeyMetadata // nil when DescribeKey failed
+	meta      *kms.KeyMetadata // nil when DescribeKey failed
 	notFound  bool
 	rotation  Status
 	unchecked []string
@@ -38,7 +39,7 @@ func (c *Checker) describeKey(ctx context.Context, k *keyFacts) {
 		return
 	}
 	k.meta = &meta
-	if k.meta.KeySpec != awsapi.KeySpecSymmetric || k.meta.Origin == awsapi.KeyOriginExternal {
+	if k.meta.KeySpec != kms.KeySpecSymmetric || k.meta.Origin == kms.KeyOriginExternal {
 		k.rotation = NotApplicable
 		return
 	}
@@ -65,7 +66,7 @@ func (k *keyFacts) managed() string {
 		return "aws"
 	case k.meta == nil:
 		return "unknown"
-	case k.meta.KeyManager == awsapi.KeyManagerAWS:
+	case k.meta.KeyManager == kms.KeyManagerAWS:
 		return "aws"
 	}
 	return "customer"

@@ -17,6 +17,7 @@ package preflight
 
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/awsapi/kms"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -60,7 +61,7 @@ type parametersAPI interface {
 
 // keysAPI is the part of the KMS client preflight uses.
 type keysAPI interface {
-	DescribeKey(ctx context.Context, keyID string) (awsapi.KeyMetadata, error)
+	DescribeKey(ctx context.Context, keyID string) (kms.KeyMetadata, error)
 	GetKeyRotationStatus(ctx context.Context, keyID string) (bool, error)
 }
 
@@ -124,7 +125,7 @@ func New(cfg Config) *Checker {
 		return ssm.NewFromConfig(cfg.AWS, func(o *ssm.Options) { o.Region = region })
 	}
 	c.keys.New = func(region string) keysAPI {
-		return awsapi.NewKMS(cfg.AWS, region)
+		return kms.New(cfg.AWS, region)
 	}
 	c.newIdentity = func(region string) identityAPI {
 		return sts.NewFromConfig(cfg.AWS, func(o *sts.Options) { o.Region = region })

@@ -12,7 +12,7 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/awsapi/kms"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -47,12 +47,12 @@ func (s replicatedSecret) BatchGetSecretValue(context.Context, *secretsmanager.B
 // keyStates answers DescribeKey with the state of each key by ARN.
 type keyStates map[string]kmstypes.KeyState
 
-func (k keyStates) DescribeKey(_ context.Context, id string) (awsapi.KeyMetadata, error) {
+func (k keyStates) DescribeKey(_ context.Context, id string) (kms.KeyMetadata, error) {
 	typ := kmstypes.MultiRegionKeyTypePrimary
 	if strings.Contains(id, "us-west-2") {
 		typ = kmstypes.MultiRegionKeyTypeReplica
 	}
-	return awsapi.KeyMetadata{Arn: id, KeyID: id, KeyState: string(k[id]), Enabled: k[id] == kmstypes.KeyStateEnabled,
+	return kms.KeyMetadata{Arn: id, KeyID: id, KeyState: string(k[id]), Enabled: k[id] == kmstypes.KeyStateEnabled,
 		KeyManager: string(kmstypes.KeyManagerTypeCustomer), KeySpec: string(kmstypes.KeySpecSymmetricDefault), MultiRegion: true,
 		MultiRegionKeyType: string(typ)}, nil
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/readfile"
-	"github.com/valuefrom/valuefrom/internal/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
 
 // bound is how long a read that ctx has ended may take to return: far

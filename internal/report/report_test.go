@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )

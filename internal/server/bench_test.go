@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/awsstub"
+	"github.com/valuefrom/valuefrom/internal/testkit/awsstub"
 )
 
 // BenchmarkCachedReads measures cached reads over real loopback HTTP: 50

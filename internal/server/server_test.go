@@ -2,7 +2,7 @@ package server
 
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
-	"github.com/valuefrom/valuefrom/internal/syncbuf"
+	"github.com/valuefrom/valuefrom/internal/testkit/syncbuf"
 
 	"context"
 	"encoding/base64"
@@ -27,8 +27,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/valuefrom/valuefrom/internal/faultproxy"
-	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/faultproxy"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
 const token = "test-token-6b1e0c2f9a7d4e3b"

@@ -17,11 +17,11 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/valuefrom/valuefrom/internal/envfmt"
-	"github.com/valuefrom/valuefrom/internal/faultproxy"
-	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/preflight"
-	"github.com/valuefrom/valuefrom/internal/testfs"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/faultproxy"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 var binary string

@@ -33,8 +33,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 var prebuilt = flag.String("valuefrom", "",

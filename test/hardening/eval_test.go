@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 // TestEvalUnderSetE pins what the README and env -h say: under set -e,

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/internal/testfs"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 const (

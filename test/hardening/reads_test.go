@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/testfs"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 const (

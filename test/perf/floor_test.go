@@ -18,7 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/awsstub"
+	"github.com/valuefrom/valuefrom/internal/testkit/awsstub"
 )
 
 // TestFloor runs valuefrom and the floor program (test/perf/floor: no

@@ -22,10 +22,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/awsstub"
-	"github.com/valuefrom/valuefrom/internal/faultproxy"
-	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/awsstub"
+	"github.com/valuefrom/valuefrom/internal/testkit/faultproxy"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 var binary string

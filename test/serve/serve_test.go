@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/server"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 func TestMain(m *testing.M) { vfbin.Main(m, nil) }

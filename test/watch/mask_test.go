@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 // TestMaskSplitWrites: with --mask, a value the program writes in two

@@ -18,8 +18,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
-	"github.com/valuefrom/valuefrom/internal/vfbin"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 func TestMain(m *testing.M) {

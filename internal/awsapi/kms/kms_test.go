@@ -1,4 +1,4 @@
-package awsapi
+package kms
 
 import (
 	"context"
@@ -23,14 +23,15 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
 // kmsEnv isolates the test (see isolate), unsets every setting that moves
 // KMS's endpoint, then sets env.
 func kmsEnv(t *testing.T, env ...string) {
 	t.Helper()
-	isolate(t)
+	mototest.Isolate(t)
 	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_SSM", "AWS_USE_FIPS_ENDPOINT",
 		"AWS_USE_DUALSTACK_ENDPOINT", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_PROFILE", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
 		t.Setenv(k, "") // restored when the test ends
@@ -42,11 +43,11 @@ func kmsEnv(t *testing.T, env ...string) {
 	}
 }
 
-// kmsConfig is LoadConfig's configuration for a test whose environment
+// kmsConfig is awsapi.LoadConfig's configuration for a test whose environment
 // kmsEnv set.
-func kmsConfig(t *testing.T, o Options) aws.Config {
+func kmsConfig(t *testing.T, o awsapi.Options) aws.Config {
 	t.Helper()
-	cfg, err := LoadConfig(context.Background(), o)
+	cfg, err := awsapi.LoadConfig(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +90,9 @@ func TestKMSAgainstMoto(t *testing.T) {
 	rotating := sd.Key(mototest.KeyOptions{})
 
 	kmsEnv(t, srv.Env()...)
-	cfg := kmsConfig(t, Options{})
+	cfg := kmsConfig(t, awsapi.Options{})
 	ctx := context.Background()
-	ours, theirs := NewKMS(cfg, "us-east-1"), kms.NewFromConfig(cfg)
+	ours, theirs := New(cfg, "us-east-1"), kms.NewFromConfig(cfg)
 	if _, err := theirs.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(rotating)}); err != nil {
 		t.Fatal(err)
 	}
@@ -133,18 +134,18 @@ func TestKMSAgainstMoto(t *testing.T) {
 	for _, id := range []string{"0b8d5a7e-1b2c-4d5e-8f90-123456789abc", "alias/missing"} {
 		_, err := ours.DescribeKey(ctx, id)
 		_, sdkErr := theirs.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
-		got, want := Classify(err), Classify(sdkErr)
+		got, want := awsapi.Classify(err), awsapi.Classify(sdkErr)
 		if !got.NotFound || !got.AWS || got.Code != want.Code || got.Message != want.Message || got.HTTPStatus != want.HTTPStatus ||
 			got.Attempts != want.Attempts || got.Endpoint != want.Endpoint || (got.RequestID == "") != (want.RequestID == "") {
-			t.Errorf("DescribeKey(%s): Classify = %+v; want it not found, as the SDK's client: %+v", id, got, want)
+			t.Errorf("DescribeKey(%s): awsapi.Classify = %+v; want it not found, as the SDK's client: %+v", id, got, want)
 		}
-		if Message(err) != Message(sdkErr) {
-			t.Errorf("DescribeKey(%s): Message = %q; the SDK's client gives %q", id, Message(err), Message(sdkErr))
+		if awsapi.Message(err) != awsapi.Message(sdkErr) {
+			t.Errorf("DescribeKey(%s): Message = %q; the SDK's client gives %q", id, awsapi.Message(err), awsapi.Message(sdkErr))
 		}
 		var oe *smithy.OperationError
-		var ce *CallError
+		var ce *awsapi.CallError
 		if !errors.As(err, &oe) || oe.Service() != "KMS" || oe.Operation() != "DescribeKey" || !errors.As(err, &ce) {
-			t.Errorf("DescribeKey(%s): error %v is no KMS DescribeKey OperationError with a CallError", id, err)
+			t.Errorf("DescribeKey(%s): error %v is no KMS DescribeKey OperationError with a awsapi.CallError", id, err)
 		}
 	}
 }
@@ -206,39 +207,39 @@ func TestKMSErrorAnswers(t *testing.T) {
 		{"throttled, every time", answer(400, `{"__type":"ThrottlingException","message":"Rate exceeded"}`, "X-Amzn-RequestId", reqID),
 			"ThrottlingException", "Rate exceeded", true, false, false, false, true, 3},
 		{"403 XML from a proxy", answer(403, "<Error><Message>"+canary+"</Message></Error>"),
-			CodeForbidden, "", false, false, true, false, false, 1},
+			awsapi.CodeForbidden, "", false, false, true, false, false, 1},
 		{"200 HTML", answer(200, "<html>"+canary+"</html>"),
-			CodeNotAWS, "", false, false, false, false, false, 1},
+			awsapi.CodeNotAWS, "", false, false, false, false, false, 1},
 		{"200 with no KeyMetadata", answer(200, `{"Truncated":false}`),
-			CodeNotAWS, "", false, false, false, false, false, 1},
+			awsapi.CodeNotAWS, "", false, false, false, false, false, 1},
 		// KMS as for the SDK's client: the message, the whole chain, names
 		// the service. Attempts are not counted: on a loaded machine the
 		// first read of so large a body sometimes fails with "use of closed
 		// network connection", which is retried, with the SDK's clients too.
-		{"200 larger than MaxResponseBytes", answer(200, `{"KeyMetadata":{"Description":"`+strings.Repeat(canary, MaxResponseBytes/len(canary)+1)+`"}}`),
-			CodeResponseTooLarge, "", false, false, false, true, false, 0},
+		{"200 larger than awsapi.MaxResponseBytes", answer(200, `{"KeyMetadata":{"Description":"`+strings.Repeat(canary, awsapi.MaxResponseBytes/len(canary)+1)+`"}}`),
+			awsapi.CodeResponseTooLarge, "", false, false, false, true, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			url, requests := kmsAnswers(t, tt.answer)
 			kmsEnv(t, "AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
-			cl := NewKMS(kmsConfig(t, Options{MaxAttempts: 3}), "us-east-1")
+			cl := New(kmsConfig(t, awsapi.Options{MaxAttempts: 3}), "us-east-1")
 			_, err := cl.DescribeKey(context.Background(), "alias/x")
 			if err == nil {
 				t.Fatal("DescribeKey succeeded")
 			}
-			c := Classify(err)
+			c := awsapi.Classify(err)
 			if c.Code != tt.code || c.AWS != tt.aws || c.NotFound != tt.notFound || c.Denied != tt.denied || c.KMS != tt.kms || c.Transient != tt.transient {
-				t.Errorf("Classify = %+v; want code %s, AWS %v, not found %v, denied %v, KMS %v, transient %v",
+				t.Errorf("awsapi.Classify = %+v; want code %s, AWS %v, not found %v, denied %v, KMS %v, transient %v",
 					c, tt.code, tt.aws, tt.notFound, tt.denied, tt.kms, tt.transient)
 			}
-			if tt.aws && (c.Message != tt.message || c.RequestID != reqID || Message(err) != tt.message) {
+			if tt.aws && (c.Message != tt.message || c.RequestID != reqID || awsapi.Message(err) != tt.message) {
 				t.Errorf("message %q, request id %q; want %q, %q", c.Message, c.RequestID, tt.message, reqID)
 			}
 			if got := requests.Load(); tt.attempts != 0 && (got != tt.attempts || c.Attempts != int(tt.attempts)) {
 				t.Errorf("%d requests, %d attempts counted; want %d", got, c.Attempts, tt.attempts)
 			}
-			for what, s := range map[string]string{"error": err.Error(), "message": c.Message, "cause": Cause(err)} {
+			for what, s := range map[string]string{"error": err.Error(), "message": c.Message, "cause": awsapi.Cause(err)} {
 				if strings.Contains(s, canary) {
 					t.Errorf("the body reached the %s", what)
 				}
@@ -248,14 +249,14 @@ func TestKMSErrorAnswers(t *testing.T) {
 }
 
 // TestKMSRetries: a 500 and then a 200 is one call of two attempts, which
-// the configuration's Tracker sees.
+// the configuration's awsapi.Tracker sees.
 func TestKMSRetries(t *testing.T) {
 	url, requests := kmsAnswers(t,
 		answer(500, `{"__type":"KMSInternalException","message":"internal"}`),
 		answer(200, `{"KeyRotationEnabled":true}`))
 	kmsEnv(t, "AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
-	tracker := new(Tracker)
-	cl := NewKMS(kmsConfig(t, Options{MaxAttempts: 3, Tracker: tracker}), "us-east-1")
+	tracker := new(awsapi.Tracker)
+	cl := New(kmsConfig(t, awsapi.Options{MaxAttempts: 3, Tracker: tracker}), "us-east-1")
 	rotates, err := cl.GetKeyRotationStatus(context.Background(), "1234abcd")
 	if err != nil || !rotates {
 		t.Fatalf("GetKeyRotationStatus = %v, %v; want true", rotates, err)
@@ -272,15 +273,15 @@ func TestKMSRetries(t *testing.T) {
 // deadline is classified as for the SDK's clients (see
 // TestConnectionRefusedAtDeadline).
 func TestKMSConnectionRefused(t *testing.T) {
-	addr := closedPort(t)
+	addr := mototest.ClosedPort(t)
 	kmsEnv(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
-	cl := NewKMS(kmsConfig(t, Options{MaxAttempts: 100}), "us-east-1")
+	cl := New(kmsConfig(t, awsapi.Options{MaxAttempts: 100}), "us-east-1")
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err := cl.DescribeKey(ctx, "alias/x")
-	c := Classify(err)
-	if c.Code != CodeNetwork || c.Network != NetRefused || !c.GaveUp || c.Endpoint != addr || c.Attempts < 2 {
-		t.Errorf("Classify = %+v; want NetworkError, refused, gave up, at %s, after several attempts", c, addr)
+	c := awsapi.Classify(err)
+	if c.Code != awsapi.CodeNetwork || c.Network != awsapi.NetRefused || !c.GaveUp || c.Endpoint != addr || c.Attempts < 2 {
+		t.Errorf("awsapi.Classify = %+v; want NetworkError, refused, gave up, at %s, after several attempts", c, addr)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v does not wrap the deadline", err)
@@ -306,8 +307,8 @@ func TestKMSRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 	kmsEnv(t, "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=test")
-	cfg := kmsConfig(t, Options{AppID: "valuefrom-v9.9.9"})
-	got, err := NewKMS(cfg, "eu-west-1").DescribeKey(context.Background(), "alias/app")
+	cfg := kmsConfig(t, awsapi.Options{AppID: "valuefrom-v9.9.9"})
+	got, err := New(cfg, "eu-west-1").DescribeKey(context.Background(), "alias/app")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +442,7 @@ func TestKMSEndpoint(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := kmsEndpointOf(t, func(cfg aws.Config) error {
-				_, err := NewKMS(cfg, tt.region).DescribeKey(context.Background(), "alias/x")
+				_, err := New(cfg, tt.region).DescribeKey(context.Background(), "alias/x")
 				return err
 			}, cfg)
 			sdk, sdkErr := kmsEndpointOf(t, func(cfg aws.Config) error {
@@ -469,3 +470,6 @@ func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// canary stands for a secret value: it must reach no message.
+const canary = "canary-kms-7c2e"

@@ -1,7 +1,7 @@
-// Package help writes help texts: prose with lines filled in from code,
-// such as a flag set's flags, so that what the code defines is written
-// once.
-package help
+// Help texts: prose with lines filled in from code, such as a flag
+// set's flags, so that what the code defines is written once.
+
+package main
 
 import (
 	"flag"
@@ -10,9 +10,9 @@ import (
 	"strings"
 )
 
-// Fill writes text with each line "{{NAME}}" replaced by fill[NAME], which
+// fillHelp writes text with each line "{{NAME}}" replaced by fill[NAME], which
 // should end in a newline.
-func Fill(w io.Writer, text string, fill map[string]string) error {
+func fillHelp(w io.Writer, text string, fill map[string]string) error {
 	for name, s := range fill {
 		text = strings.Replace("\n"+text, "\n{{"+name+"}}\n", "\n"+s, 1)[1:]
 	}
@@ -20,12 +20,12 @@ func Fill(w io.Writer, text string, fill map[string]string) error {
 	return err
 }
 
-// Flags writes a line for each flag of fs that show accepts, in name
+// writeFlags writes a line for each flag of fs that show accepts, in name
 // order: --NAME VALUE, its usage, wrapped at 90 columns, and its default
 // unless that is the zero value (inside the usage's closing parenthesis,
 // if it ends with one). VALUE is taken from a usage that starts
 // with it in backquotes: "`FILE` read this file".
-func Flags(w io.Writer, fs *flag.FlagSet, show func(*flag.Flag) bool) {
+func writeFlags(w io.Writer, fs *flag.FlagSet, show func(*flag.Flag) bool) {
 	fs.VisitAll(func(f *flag.Flag) {
 		if show != nil && !show(f) {
 			return
@@ -41,13 +41,13 @@ func Flags(w io.Writer, fs *flag.FlagSet, show func(*flag.Flag) bool) {
 		default:
 			text += " (default " + def + ")"
 		}
-		Wrap(w, fmt.Sprintf("  %-20s ", strings.TrimSpace("--"+f.Name+" "+value)), text)
+		wrap(w, fmt.Sprintf("  %-20s ", strings.TrimSpace("--"+f.Name+" "+value)), text)
 	})
 }
 
-// Wrap writes prefix and text, wrapped at 90 columns, each further line
+// wrap writes prefix and text, wrapped at 90 columns, each further line
 // indented as far as text starts.
-func Wrap(w io.Writer, prefix, text string) {
+func wrap(w io.Writer, prefix, text string) {
 	line, indent := prefix, strings.Repeat(" ", len(prefix))
 	for i, word := range strings.Fields(text) {
 		switch {
@@ -63,21 +63,21 @@ func Wrap(w io.Writer, prefix, text string) {
 	fmt.Fprintln(w, line)
 }
 
-// DashH is the line for -h, which package flag defines itself.
-const DashH = "  -h, --help           print this help and exit\n"
+// dashH is the line for -h, which package flag defines itself.
+const dashH = "  -h, --help           print this help and exit\n"
 
-// Subcommand writes a subcommand's help: text with its line {{flags}}
+// writeSubcommandHelp writes a subcommand's help: text with its line {{flags}}
 // filled by fs's flags that shared, those of the command itself, does not
 // define, then a line that names the shared ones, then -h.
-func Subcommand(w io.Writer, text string, fs, shared *flag.FlagSet) error {
+func writeSubcommandHelp(w io.Writer, text string, fs, shared *flag.FlagSet) error {
 	var flags strings.Builder
 	var names []string
-	Flags(&flags, fs, func(f *flag.Flag) bool {
+	writeFlags(&flags, fs, func(f *flag.Flag) bool {
 		if shared.Lookup(f.Name) != nil {
 			names = append(names, "--"+f.Name)
 		}
 		return shared.Lookup(f.Name) == nil
 	})
-	Wrap(&flags, "  ", strings.Join(names, ", ")+": as for valuefrom itself (see valuefrom -h)")
-	return Fill(w, text, map[string]string{"flags": flags.String() + DashH})
+	wrap(&flags, "  ", strings.Join(names, ", ")+": as for valuefrom itself (see valuefrom -h)")
+	return fillHelp(w, text, map[string]string{"flags": flags.String() + dashH})
 }

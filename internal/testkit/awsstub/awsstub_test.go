@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
-	"github.com/valuefrom/valuefrom/internal/awsstub"
+	"github.com/valuefrom/valuefrom/internal/testkit/awsstub"
 )
 
 // sdkConfig points the SDK at url in eu-west-3: the stub takes any region.

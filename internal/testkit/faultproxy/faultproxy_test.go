@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
-	"github.com/valuefrom/valuefrom/internal/awsstub"
-	"github.com/valuefrom/valuefrom/internal/faultproxy"
-	"github.com/valuefrom/valuefrom/internal/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/awsstub"
+	"github.com/valuefrom/valuefrom/internal/testkit/faultproxy"
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
 const (

@@ -1,4 +1,4 @@
-package awsapi
+package kms
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ import (
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
-// KMS is a client for the two read-only calls of AWS KMS that valuefrom
+// Client is a client for the two read-only calls of AWS KMS that valuefrom
 // check makes: DescribeKey and GetKeyRotationStatus.
 //
 // It speaks KMS's awsJson1.1 protocol with the SDK's own parts (the
@@ -38,7 +38,7 @@ import (
 // same way, without linking the SDK's KMS package: that package cost
 // about 450 KB of binary and 2.7 ms of package init on every start, for
 // a subcommand that few starts run.
-type KMS struct {
+type Client struct {
 	cfg      aws.Config
 	region   string // the signing region: the client's, without a fips- marker
 	endpoint *url.URL
@@ -47,10 +47,10 @@ type KMS struct {
 	signer   *v4.Signer
 }
 
-// NewKMS returns a KMS client for region made from cfg, as
+// New returns a KMS client for region made from cfg, as
 // kms.NewFromConfig would make it.
-func NewKMS(cfg aws.Config, region string) *KMS {
-	c := &KMS{cfg: cfg, signer: v4.NewSigner()}
+func New(cfg aws.Config, region string) *Client {
+	c := &Client{cfg: cfg, signer: v4.NewSigner()}
 	if c.cfg.HTTPClient == nil {
 		c.cfg.HTTPClient = awshttp.NewBuildableClient()
 	}
@@ -98,7 +98,7 @@ type keyIDInput struct {
 
 // DescribeKey returns the metadata of the key that keyID names: a key id,
 // a key ARN, an alias name or an alias ARN.
-func (c *KMS) DescribeKey(ctx context.Context, keyID string) (KeyMetadata, error) {
+func (c *Client) DescribeKey(ctx context.Context, keyID string) (KeyMetadata, error) {
 	var out struct {
 		KeyMetadata *struct {
 			Arn                      string
@@ -140,7 +140,7 @@ func (c *KMS) DescribeKey(ctx context.Context, keyID string) (KeyMetadata, error
 
 // GetKeyRotationStatus reports whether automatic rotation is enabled for
 // the key that keyID names: a key id or a key ARN.
-func (c *KMS) GetKeyRotationStatus(ctx context.Context, keyID string) (bool, error) {
+func (c *Client) GetKeyRotationStatus(ctx context.Context, keyID string) (bool, error) {
 	var out struct{ KeyRotationEnabled bool }
 	err := c.call(ctx, "GetKeyRotationStatus", keyIDInput{keyID}, func(body []byte) error { return decodeJSON(body, &out) })
 	return out.KeyRotationEnabled, err
@@ -157,7 +157,7 @@ func decodeJSON(body []byte, out any) error {
 // call sends the operation op with the request in, and passes the body of
 // a successful answer to decode. Its error is a *smithy.OperationError, as
 // the SDK's.
-func (c *KMS) call(ctx context.Context, op string, in any, decode func(body []byte) error) error {
+func (c *Client) call(ctx context.Context, op string, in any, decode func(body []byte) error) error {
 	err := c.invoke(ctx, op, in, decode)
 	if err != nil {
 		return &smithy.OperationError{ServiceID: "KMS", OperationName: op, Err: err}
@@ -169,7 +169,7 @@ func (c *KMS) call(ctx context.Context, op string, in any, decode func(body []by
 // make theirs, so that cfg.APIOptions apply to it: for a configuration
 // from LoadConfig, LimitResponses and the middleware that makes CallErrors
 // and feeds a Tracker.
-func (c *KMS) invoke(ctx context.Context, op string, in any, decode func(body []byte) error) error {
+func (c *Client) invoke(ctx context.Context, op string, in any, decode func(body []byte) error) error {
 	if c.err != nil {
 		return c.err
 	}
@@ -205,7 +205,7 @@ func (c *KMS) invoke(ctx context.Context, op string, in any, decode func(body []
 }
 
 // serialize makes the request: a POST of body to the endpoint, naming op.
-func (c *KMS) serialize(op string, body []byte) func(context.Context, middleware.SerializeInput, middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+func (c *Client) serialize(op string, body []byte) func(context.Context, middleware.SerializeInput, middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 	return func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 		req, ok := in.Request.(*smithyhttp.Request)
 		if !ok {
@@ -228,7 +228,7 @@ func (c *KMS) serialize(op string, body []byte) func(context.Context, middleware
 
 // sign signs each attempt with SigV4, with credentials retrieved for it,
 // as the SDK does. Anonymous credentials send the request unsigned.
-func (c *KMS) sign(body []byte) func(context.Context, middleware.FinalizeInput, middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+func (c *Client) sign(body []byte) func(context.Context, middleware.FinalizeInput, middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
 	return func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {

@@ -1,4 +1,4 @@
-package help
+package main
 
 import (
 	"flag"
@@ -15,13 +15,13 @@ var (
 	invalidValue  = regexp.MustCompile(`(?s)^invalid (?:boolean )?value ".*" for (?:flag )?-(\S+): `)
 )
 
-// FlagError explains err, an error of fs.Parse, and returns it with what
+// explainFlagError explains err, an error of fs.Parse, and returns it with what
 // to do about it. A flag fs does not define gets the nearest one as the
 // hint, or else the subcommands, by their flag sets, that have it. A value
 // that does not parse becomes an error that names the flag, its setting
 // if it has one, and what the value must be, but not the value. Other
 // errors come back as they are, with no hint.
-func FlagError(fs *flag.FlagSet, err error, subcommands []*flag.FlagSet) (hint string, explained error) {
+func explainFlagError(fs *flag.FlagSet, err error, subcommands []*flag.FlagSet) (hint string, explained error) {
 	msg := err.Error()
 	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
 		return unknownFlagHint(fs, m[1], subcommands), err

@@ -1,12 +1,10 @@
-package help_test
+package main
 
 import (
 	"flag"
 	"io"
 	"strings"
 	"testing"
-
-	"github.com/valuefrom/valuefrom/internal/help"
 )
 
 func TestFlags(t *testing.T) {
@@ -19,7 +17,7 @@ func TestFlags(t *testing.T) {
 	fs.Int("n", 7, "`N` "+strings.Repeat("word ", 20)+"end")
 	fs.String("hidden", "", "not shown")
 	var b strings.Builder
-	help.Flags(&b, fs, func(f *flag.Flag) bool { return f.Name != "hidden" })
+	writeFlags(&b, fs, func(f *flag.Flag) bool { return f.Name != "hidden" })
 	want := `  --conns N            at once (VALUEFROM_MAX_CONNS, default 800)
   --force              print to a terminal too
   --format F           dotenv or json (default dotenv)
@@ -35,7 +33,7 @@ func TestFlags(t *testing.T) {
 
 func TestFill(t *testing.T) {
 	var b strings.Builder
-	if err := help.Fill(&b, "{{x}}\na\n{{x}}\nb {{y}}\n{{y}}\n", map[string]string{"x": "X\n", "y": "Y1\nY2\n"}); err != nil {
+	if err := fillHelp(&b, "{{x}}\na\n{{x}}\nb {{y}}\n{{y}}\n", map[string]string{"x": "X\n", "y": "Y1\nY2\n"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "X\na\n{{x}}\nb {{y}}\nY1\nY2\n"; b.String() != want {
@@ -81,7 +79,7 @@ func TestFlagError(t *testing.T) {
 			if parseErr == nil {
 				t.Fatal("Parse did not fail")
 			}
-			hint, err := help.FlagError(fs, parseErr, tt.subcommands)
+			hint, err := explainFlagError(fs, parseErr, tt.subcommands)
 			if strings.Contains(err.Error(), canary) {
 				t.Fatal("the error shows the flag's value")
 			}
@@ -101,7 +99,7 @@ func TestSubcommand(t *testing.T) {
 	fs.Int("concurrency", 1, "`N` at once")
 	fs.String("format", "shell", "`F` shell or json")
 	var b strings.Builder
-	if err := help.Subcommand(&b, "Usage: valuefrom env\n\nFlags:\n{{flags}}\nEnd.\n", fs, shared); err != nil {
+	if err := writeSubcommandHelp(&b, "Usage: valuefrom env\n\nFlags:\n{{flags}}\nEnd.\n", fs, shared); err != nil {
 		t.Fatal(err)
 	}
 	want := `Usage: valuefrom env

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
-	"github.com/valuefrom/valuefrom/internal/awsstub"
-	"github.com/valuefrom/valuefrom/internal/faultproxy"
+	"github.com/valuefrom/valuefrom/internal/testkit/awsstub"
+	"github.com/valuefrom/valuefrom/internal/testkit/faultproxy"
 )
 
 // Example puts the proxy in front of awsstub: the first GetSecretValue is

@@ -1,0 +1,39 @@
+package mototest
+
+import (
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Isolate clears, for the test, every variable through which the machine's
+// own AWS set-up would reach the SDK (profile, endpoints, region, keys, the
+// shared config files and instance metadata), then sets env's NAME=VALUE
+// entries.
+func Isolate(t *testing.T, env ...string) {
+	t.Helper()
+	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EC2_METADATA_SERVICE_ENDPOINT"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
+// ClosedPort returns an address on loopback where nothing listens.
+func ClosedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
