@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
 
 func ExampleEnvironment() {
@@ -27,7 +28,7 @@ func ExampleEnvironment() {
 	for _, kv := range env {
 		fmt.Println(strings.Replace(kv, dir, "DIR", 1))
 	}
-	path := exec.Getenv(env, "DB_PASSWORD_FILE")
+	path := envlist.Get(env, "DB_PASSWORD_FILE")
 	fi, _ := os.Stat(path)
 	fmt.Println(filepath.Base(path), fi.Mode().Perm())
 	// Output:

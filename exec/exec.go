@@ -16,36 +16,9 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
-
-// Environ returns environ with the values in set replacing those of the
-// same names and the variables for which drop reports true removed. The
-// order of environ is kept, and so is every other entry, byte for byte.
-func Environ(environ []string, set map[string]string, drop func(name string) bool) []string {
-	out := make([]string, 0, len(environ))
-	for _, kv := range environ {
-		name, _, ok := strings.Cut(kv, "=")
-		if drop != nil && drop(name) {
-			continue
-		}
-		if v, replace := set[name]; ok && replace {
-			kv = name + "=" + v
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
-// Getenv returns the value of name in environ, the last one when it is set
-// more than once, as the shell and os.Getenv do.
-func Getenv(environ []string, name string) string {
-	for i := len(environ) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(environ[i], name+"="); ok {
-			return v
-		}
-	}
-	return ""
-}
 
 // ErrNotFound is returned by LookPath when no executable file is found.
 var ErrNotFound = errors.New("command not found")
@@ -114,7 +87,7 @@ func Exec(args, env []string) error {
 	if len(args) == 0 || args[0] == "" {
 		return &Error{Name: `""`, Err: ErrNotFound}
 	}
-	path, err := LookPath(args[0], Getenv(env, "PATH"))
+	path, err := LookPath(args[0], envlist.Get(env, "PATH"))
 	if err != nil {
 		return err
 	}
@@ -126,30 +99,4 @@ func Exec(args, env []string) error {
 		return &Error{Name: path, Err: fmt.Errorf("%w: %v: the environment is too large; put large values in files with the _FILE suffix", ErrNotExecutable, err)}
 	}
 	return &Error{Name: path, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
-}
-
-// Merge returns base with the entries of over added, an entry of over
-// replacing the one of the same name in base, in place.
-func Merge(base, over []string) []string {
-	set := make(map[string]string, len(over))
-	var order []string
-	for _, kv := range over {
-		name, v, _ := strings.Cut(kv, "=")
-		if _, dup := set[name]; !dup {
-			order = append(order, name)
-		}
-		set[name] = v
-	}
-	out := Environ(base, set, nil)
-	have := make(map[string]bool, len(out))
-	for _, kv := range out {
-		name, _, _ := strings.Cut(kv, "=")
-		have[name] = true
-	}
-	for _, name := range order {
-		if !have[name] {
-			out = append(out, name+"="+set[name])
-		}
-	}
-	return out
 }

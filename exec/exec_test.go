@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
 
 // helperEnv is the variable that makes the test binary act as a helper
@@ -70,7 +71,7 @@ var (
 func dropSettings(name string) bool { return strings.HasPrefix(name, "VALUEFROM_") }
 
 func helperExec() {
-	env := exec.Environ(childEnvIn, childSet, dropSettings)
+	env := envlist.Set(childEnvIn, childSet, dropSettings)
 	err := exec.Exec(childArgs, env)
 	fmt.Fprintf(os.Stderr, "Exec returned: %v\n", err)
 	os.Exit(3)
@@ -98,106 +99,6 @@ func helperCommand(t *testing.T, mode string, args ...string) *osexec.Cmd {
 	cmd := osexec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), helperEnv+"="+mode, "PATH=/nonexistent")
 	return cmd
-}
-
-func TestEnviron(t *testing.T) {
-	tests := []struct {
-		name    string
-		environ []string
-		set     map[string]string
-		drop    func(string) bool
-		want    []string
-	}{
-		{
-			name:    "keeps order and replaces in place",
-			environ: []string{"C=3", "A=1", "B=2"},
-			set:     map[string]string{"A": "one"},
-			want:    []string{"C=3", "A=one", "B=2"},
-		},
-		{
-			name:    "drops settings",
-			environ: []string{"VALUEFROM_TIMEOUT=5s", "A=1", "VALUEFROM_IGNORE=X", "VALUEFROMX=keep"},
-			drop:    dropSettings,
-			want:    []string{"A=1", "VALUEFROMX=keep"},
-		},
-		{
-			name:    "nil drop keeps all",
-			environ: []string{"VALUEFROM_TIMEOUT=5s", "A=1"},
-			want:    []string{"VALUEFROM_TIMEOUT=5s", "A=1"},
-		},
-		{
-			name:    "values with equals newlines and unicode byte for byte",
-			environ: []string{"EQ=a=b", "NL=x", "U=y", "RAW=k=v=\n\t é"},
-			set:     map[string]string{"EQ": "==x==", "NL": "l1\nl2\r\n", "U": "ünï 世界\x00\xff"},
-			want:    []string{"EQ===x==", "NL=l1\nl2\r\n", "U=ünï 世界\x00\xff", "RAW=k=v=\n\t é"},
-		},
-		{
-			name:    "entries without equals unchanged",
-			environ: []string{"NOEQ", "A=1", "", "=leading"},
-			set:     map[string]string{"NOEQ": "x", "A": "2"},
-			want:    []string{"NOEQ", "A=2", "", "=leading"},
-		},
-		{
-			name:    "empty value replaced and replacing with empty",
-			environ: []string{"E=", "F=full"},
-			set:     map[string]string{"E": "now", "F": ""},
-			want:    []string{"E=now", "F="},
-		},
-		{
-			name:    "duplicates all replaced",
-			environ: []string{"D=1", "X=0", "D=2"},
-			set:     map[string]string{"D": "new"},
-			want:    []string{"D=new", "X=0", "D=new"},
-		},
-		{
-			name:    "names are case sensitive",
-			environ: []string{"a=1", "A=2"},
-			set:     map[string]string{"A": "big"},
-			want:    []string{"a=1", "A=big"},
-		},
-		{
-			name:    "empty environ",
-			environ: nil,
-			set:     map[string]string{"A": "1"},
-			want:    []string{},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := slices.Clone(tt.environ)
-			got := exec.Environ(tt.environ, tt.set, tt.drop)
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("Environ = %q, want %q", got, tt.want)
-			}
-			if !slices.Equal(tt.environ, in) {
-				t.Errorf("Environ modified its input: %q, want %q", tt.environ, in)
-			}
-		})
-	}
-}
-
-func TestGetenv(t *testing.T) {
-	environ := []string{"A=1", "PATH=/bin", "AB=x", "A=2", "EQ=k=v", "EMPTY=", "NOEQ"}
-	tests := []struct {
-		name string
-		key  string
-		want string
-	}{
-		{"last of duplicates", "A", "2"},
-		{"single", "PATH", "/bin"},
-		{"prefix of another name", "AB", "x"},
-		{"value with equals", "EQ", "k=v"},
-		{"empty value", "EMPTY", ""},
-		{"missing", "MISSING", ""},
-		{"entry without equals", "NOEQ", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := exec.Getenv(environ, tt.key); got != tt.want {
-				t.Errorf("Getenv(%q) = %q, want %q", tt.key, got, tt.want)
-			}
-		})
-	}
 }
 
 // writeFile writes a file with mode, which umask cannot narrow.
@@ -419,29 +320,6 @@ func TestExecErrorsFromExecve(t *testing.T) {
 			}
 			if !strings.Contains(msg, tt.wantText) {
 				t.Errorf("Exec error = %q, want it to contain %q", msg, tt.wantText)
-			}
-		})
-	}
-}
-
-func TestMerge(t *testing.T) {
-	tests := []struct {
-		name string
-		base []string
-		over []string
-		want []string
-	}{
-		{"replaces in place", []string{"A=1", "B=2", "C=3"}, []string{"B=two"}, []string{"A=1", "B=two", "C=3"}},
-		{"appends new in order", []string{"A=1"}, []string{"Z=26", "M=13"}, []string{"A=1", "Z=26", "M=13"}},
-		{"last of over wins", []string{"A=1"}, []string{"A=x", "A=y", "N=1", "N=2"}, []string{"A=y", "N=2"}},
-		{"values with equals kept", []string{"A=1"}, []string{"A=k=v", "B==="}, []string{"A=k=v", "B==="}},
-		{"empty over", []string{"A=1"}, nil, []string{"A=1"}},
-		{"empty base", nil, []string{"A=1"}, []string{"A=1"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := exec.Merge(tt.base, tt.over); !slices.Equal(got, tt.want) {
-				t.Errorf("Merge = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/secretfile"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -112,7 +113,7 @@ func Build(environ []string, vars []Var, filesDir string, drop func(string) bool
 		files.paths = append(files.paths, path)
 		set[v.Name] = path
 	}
-	return Environ(environ, set, drop), files, nil
+	return envlist.Set(environ, set, drop), files, nil
 }
 
 // Rewrite is Environment for a command that already runs with files in
@@ -172,7 +173,7 @@ func Rewrite(environ []string, vars []Var, filesDir string, drop func(string) bo
 			return nil, &FileError{Var: f.name, Err: err}
 		}
 	}
-	return Environ(environ, set, drop), nil
+	return envlist.Set(environ, set, drop), nil
 }
 
 // CheckFiles checks, before anything is written, the names of the _FILE

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
 
@@ -304,7 +305,7 @@ func TestBuildFilesRemove(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, c := exec.Getenv(env, "A_FILE"), exec.Getenv(env, "C_FILE")
+		a, c := envlist.Get(env, "A_FILE"), envlist.Get(env, "C_FILE")
 		if err := files.Remove(); err != nil {
 			t.Fatal(err)
 		}

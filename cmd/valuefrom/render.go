@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
 	"github.com/valuefrom/valuefrom/internal/settings"
@@ -62,7 +62,7 @@ var renderCommand = &command{
 				return err
 			}
 			write := func(res *pipeline.Result) error {
-				env := exec.Environ(res.Environ, res.Set(), settings.IsSetting)
+				env := envlist.Set(res.Environ, res.Set(), settings.IsSetting)
 				vars := written(env, own, res)
 				return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
 			}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -27,7 +28,7 @@ func notProgram(rest, environ []string, stdout io.Writer, fs *flag.FlagSet) (don
 	if name != "help" && name != "version" && near == "" {
 		return false, nil
 	}
-	if path := exec.Getenv(environ, "PATH"); reference.Is(path) {
+	if path := envlist.Get(environ, "PATH"); reference.Is(path) {
 		return false, nil
 	} else if _, err := exec.LookPath(name, path); err == nil {
 		return false, nil

@@ -72,6 +72,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -122,7 +123,7 @@ func (e *VarError) Error() string {
 func Select(environ []string, want func(name string) bool) []Var {
 	byName := map[string]string{}
 	for _, kv := range environ {
-		name, value, ok := strings.Cut(kv, "=")
+		name, value, ok := envlist.Split(kv)
 		if ok && want(name) {
 			byName[name] = value
 		}

@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -114,13 +114,10 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 			return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file): %w", EnvFileVar, err),
 				Hint: "see `valuefrom -h` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
 		}
-		for _, kv := range vars {
-			name, _, _ := strings.Cut(kv, "=")
-			names[name] = true
-		}
-		merged = exec.Merge(merged, vars)
+		maps.Copy(names, envlist.Names(vars))
+		merged = envlist.Merge(merged, vars)
 	}
-	return exec.Merge(merged, environ), names, nil
+	return envlist.Merge(merged, environ), names, nil
 }
 
 // readEnvFile parses one env file, giving up when ctx is done: a reader
@@ -228,11 +225,7 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 		return nil, errs
 	}
 
-	b := bulk{explicit: map[string]bool{}, set: map[string]*resolver.Value{}, source: map[string]string{}, toFile: o.ToFile}
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		b.explicit[name] = true
-	}
+	b := bulk{explicit: envlist.Names(environ), set: map[string]*resolver.Value{}, source: map[string]string{}, toFile: o.ToFile}
 	for i, p := range paths {
 		prefix := strings.TrimSuffix(p.Path, "/") + "/"
 		for _, param := range pathVals[i] {
@@ -316,11 +309,7 @@ func bulkHint(e *resolver.Error, path bool) string {
 // variable that it lacks, those of paths and JSON secrets, for the values
 // to be laid over (see exec.Environ).
 func withNames(environ []string, values []resolver.Value) []string {
-	have := make(map[string]bool, len(environ))
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		have[name] = true
-	}
+	have := envlist.Names(environ)
 	out := slices.Clip(environ)
 	for _, v := range values {
 		if !have[v.Var] {

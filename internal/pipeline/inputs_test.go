@@ -13,9 +13,9 @@ import (
 
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
@@ -62,7 +62,7 @@ func TestReadEnvFiles(t *testing.T) {
 	}
 	want := map[string]string{"A": "env", "B": "second", "C": "second", "D": "stdin", "ONLY_FIRST": "1", "PATH": "/bin"}
 	for name, w := range want {
-		if got := exec.Getenv(environ, name); got != w {
+		if got := envlist.Get(environ, name); got != w {
 			t.Errorf("%s = %q, want %q", name, got, w)
 		}
 	}
@@ -324,7 +324,7 @@ func TestResolveBulkResult(t *testing.T) {
 	if !res.Resolved("DB_PASSWORD") || res.Resolved("LITERAL") || res.Resolved("HOME") {
 		t.Errorf("Resolved is wrong for DB_PASSWORD, LITERAL or HOME")
 	}
-	env := exec.Environ(res.Environ, res.Set(), nil)
+	env := envlist.Set(res.Environ, res.Set(), nil)
 	if v, _ := lookup(env, "DB_PASSWORD"); v != "canary-db-77a1" {
 		t.Errorf("DB_PASSWORD: got %d bytes", len(v))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -322,7 +323,7 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 // The command is looked up first, so that a mistyped name costs no AWS
 // call and writes no secret file, unless PATH is itself a reference.
 func Exec(ctx context.Context, o Options, args, environ []string) error {
-	if path := exec.Getenv(environ, "PATH"); !reference.Is(path) {
+	if path := envlist.Get(environ, "PATH"); !reference.Is(path) {
 		if _, err := exec.LookPath(args[0], path); err != nil {
 			return err
 		}
@@ -379,13 +380,13 @@ func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool
 func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool, tracker *awsapi.Tracker, start bool) (aws.Config, error) {
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency, BoundConns: start,
-		RetryMode: exec.Getenv(environ, "AWS_RETRY_MODE"),
+		RetryMode: envlist.Get(environ, "AWS_RETRY_MODE"),
 		AppID:     AppID(o.Version), Logger: o.logger(), Tracker: tracker})
 	if err != nil {
 		return cfg, usageError(err)
 	}
 	if cfg.Region == "" && needRegion {
-		getenv := func(k string) string { return exec.Getenv(environ, k) }
+		getenv := func(k string) string { return envlist.Get(environ, k) }
 		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, getenv)
 	}
 	return cfg, nil

@@ -18,6 +18,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
@@ -392,7 +393,7 @@ func TestExecRemovesFilesWhenTheCommandDoesNotStart(t *testing.T) {
 			o.Settings.FilesDir = filesDir
 			var path string
 			o.Exec = func(args, env []string) error {
-				path = exec.Getenv(env, "PW_FILE")
+				path = envlist.Get(env, "PW_FILE")
 				if _, err := os.Stat(path); err != nil {
 					t.Errorf("the file is not there when the command starts: %v", err)
 				}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/server"
 	"github.com/valuefrom/valuefrom/internal/settings"
@@ -54,7 +54,7 @@ func loadToken(ctx context.Context, o Options, environ []string) (string, error)
 	}
 	done := make(chan result, 1)
 	go func() {
-		token, err := server.LoadToken(o.Settings.Token, o.Settings.TokenFile, exec.Getenv(environ, "AWS_TOKEN"))
+		token, err := server.LoadToken(o.Settings.Token, o.Settings.TokenFile, envlist.Get(environ, "AWS_TOKEN"))
 		done <- result{token, err}
 	}()
 	select {

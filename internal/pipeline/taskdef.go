@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/readfile"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/taskdef"
@@ -43,15 +43,11 @@ func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[
 			"container", c.Name, "environment_files", files)
 	}
 	vars := c.Environ()
-	own := make(map[string]bool, len(vars))
-	for _, kv := range vars {
-		name, _, _ := strings.Cut(kv, "=")
-		own[name] = true
-	}
-	if ignore := exec.Getenv(vars, settings.Prefix+"IGNORE"); ignore != "" {
+	own := envlist.Names(vars)
+	if ignore := envlist.Get(vars, settings.Prefix+"IGNORE"); ignore != "" {
 		o.Settings.Ignore = append(o.Settings.Ignore, strings.Split(ignore, ",")...)
 	}
-	return exec.Merge(environ, vars), own, nil
+	return envlist.Merge(environ, vars), own, nil
 }
 
 // Vars returns the variables to look for references in: with o.TaskDef the

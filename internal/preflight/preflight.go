@@ -18,6 +18,7 @@ package preflight
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/awsapi/kms"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -196,8 +197,7 @@ func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
 			delete(set, name) // one row for a repeated name
 			continue
 		}
-		name, _, _ := strings.Cut(kv, "=")
-		name = reference.QuoteName(name) // a report line must not be split or reversed by a name
+		name := reference.QuoteName(envlist.Name(kv)) // a report line must not be split or reversed by a name
 		reqs, err := pipeline.Find([]string{kv}, skip)
 		var errs resolver.Errors
 		switch {

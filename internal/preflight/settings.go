@@ -1,8 +1,7 @@
 package preflight
 
 import (
-	"strings"
-
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
@@ -41,6 +40,6 @@ func settingRows(environ []string) map[string]*row {
 
 // isSettingName reports whether kv's name is one of valuefrom's variables.
 func isSettingName(kv string) (string, bool) {
-	name, _, _ := strings.Cut(kv, "=")
+	name := envlist.Name(kv)
 	return name, settings.IsSetting(name)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -123,7 +124,7 @@ func Load(environ []string) (Settings, error) {
 	var first error
 	v := reflect.ValueOf(&s).Elem()
 	for i, set := range settings() {
-		value, ok := lookup(environ, set.key)
+		value, ok := envlist.Lookup(environ, set.key)
 		if !ok && set.def == "" {
 			continue
 		}
@@ -135,16 +136,6 @@ func Load(environ []string) (Settings, error) {
 		}
 	}
 	return s, first
-}
-
-// lookup returns the value of the last entry of name in environ.
-func lookup(environ []string, name string) (string, bool) {
-	for i := len(environ) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(environ[i], name+"="); ok {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // parse sets field from value as envconfig does for the field types of
@@ -330,7 +321,7 @@ func Check(environ []string) []*VarError {
 	var problems []*VarError
 	var good []string
 	for _, key := range keys() {
-		value, ok := lookup(environ, key)
+		value, ok := envlist.Lookup(environ, key)
 		if !ok {
 			continue
 		}
@@ -439,8 +430,7 @@ func Unknown(environ []string) []string {
 	}
 	var unknown []string
 	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if IsSetting(name) && !known[name] {
+		if name := envlist.Name(kv); IsSetting(name) && !known[name] {
 			unknown = append(unknown, name)
 		}
 	}

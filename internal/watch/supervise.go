@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/exec"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/secretfile"
@@ -63,7 +64,7 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if path := exec.Getenv(environ, "PATH"); !reference.Is(path) {
+	if path := envlist.Get(environ, "PATH"); !reference.Is(path) {
 		if _, err := exec.LookPath(args[0], path); err != nil {
 			return err
 		}
@@ -86,7 +87,7 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 	if err != nil {
 		return err
 	}
-	path, err := exec.LookPath(args[0], exec.Getenv(env, "PATH"))
+	path, err := exec.LookPath(args[0], envlist.Get(env, "PATH"))
 	if err != nil {
 		return err
 	}

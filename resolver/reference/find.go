@@ -3,6 +3,8 @@ package reference
 import (
 	"errors"
 	"strings"
+
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
 
 // FileSuffix marks a variable whose value is written to a file, the
@@ -39,7 +41,7 @@ func Find(environ []string, skip func(name string) bool) ([]Request, error) {
 	var reqs []Request
 	var errs Errors
 	for _, kv := range environ {
-		name, value, ok := strings.Cut(kv, "=")
+		name, value, ok := envlist.Split(kv)
 		if !ok || (skip != nil && skip(name)) || !Is(value) {
 			continue
 		}

@@ -3,8 +3,9 @@ package mototest
 import (
 	"net"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
 
 // Isolate clears, for the test, every variable through which the machine's
@@ -21,7 +22,7 @@ func Isolate(t *testing.T, env ...string) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "credentials"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
+		k, v, _ := envlist.Split(kv)
 		t.Setenv(k, v)
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
 
 // built is the binary Main built, for Need.
@@ -146,7 +148,7 @@ func moduleRoot() (string, error) {
 func Environ(out string) map[string]string {
 	m := map[string]string{}
 	for _, kv := range strings.Split(strings.TrimSuffix(out, "\x00"), "\x00") {
-		k, v, _ := strings.Cut(kv, "=")
+		k, v, _ := envlist.Split(kv)
 		m[k] = v
 	}
 	return m
