@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 )
 
 // ErrNotFound is returned by LookPath when no executable file is found.
@@ -35,6 +36,15 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %v", e.Name, e.Err) }
 func (e *Error) Unwrap() error { return e.Err }
+
+// ExitCode returns the code a shell exits with for e: 127 for a command
+// not found, 126 for one that cannot be executed.
+func (e *Error) ExitCode() int {
+	if errors.Is(e.Err, ErrNotFound) {
+		return exitcode.NotFound
+	}
+	return exitcode.NotExec
+}
 
 // LookPath finds the command name as a shell would, in path (a PATH value)
 // when name has no slash. Like os/exec, it does not run a command found

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/secretfile"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -27,6 +28,7 @@ type FileError struct {
 
 func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Var, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
+func (e *FileError) ExitCode() int { return exitcode.Output }
 
 // Environment builds the child's environment: environ with each of vars
 // set to its value, except that the value of a variable whose name ends

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
@@ -74,7 +74,7 @@ func TestBinaryExec(t *testing.T) {
 			code int
 			want string
 		}{
-			{"references", process, "env --task-def " + tds["container"], report.ExitUsage, "valuefrom: hint: redirect or pipe the output"},
+			{"references", process, "env --task-def " + tds["container"], exitcode.Usage, "valuefrom: hint: redirect or pipe the output"},
 			{"references, --force", process, "env --force --task-def " + tds["container"], 0, "export TRICKY="},
 			{"no references", []string{"PLAIN=x"}, "env", 0, ""},
 		}
@@ -112,8 +112,8 @@ func TestTimeout(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("took %v with VALUEFROM_TIMEOUT=1s", took)
 	}
-	if r.code != report.ExitResolve || r.exec != nil {
-		t.Errorf("exit code %d, want %d; exec %q; stderr:\n%s", r.code, report.ExitResolve, r.exec, r.stderr)
+	if r.code != exitcode.Resolve || r.exec != nil {
+		t.Errorf("exit code %d, want %d; exec %q; stderr:\n%s", r.code, exitcode.Resolve, r.exec, r.stderr)
 	}
 	for _, v := range []string{"A: ssm:/a: Timeout", "B: secretsmanager:b: Timeout", "raise VALUEFROM_TIMEOUT"} {
 		if !strings.Contains(r.stderr, v) {

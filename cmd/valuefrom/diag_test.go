@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
@@ -33,8 +33,8 @@ func TestConnectionRefused(t *testing.T) {
 	addr := closedAddr(t)
 	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
 	r := runIn(t, []string{"X=ssm:/x", "Y=secretsmanager:y"}, "--timeout", "3s", "--", "true")
-	if r.code != report.ExitResolve {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, report.ExitResolve, r.stderr)
+	if r.code != exitcode.Resolve {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitcode.Resolve, r.stderr)
 	}
 	// One cause, one hint, for both services.
 	if n := strings.Count(r.stderr, "valuefrom: hint: "); n != 1 {
@@ -56,8 +56,8 @@ func TestConnectionRefused(t *testing.T) {
 func TestUnknownProfile(t *testing.T) {
 	isolateAWS(t, "AWS_PROFILE=nosuch", "AWS_REGION=us-east-1")
 	r := runIn(t, []string{"X=ssm:/x"}, "--", "true")
-	if r.code != report.ExitUsage {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, report.ExitUsage, r.stderr)
+	if r.code != exitcode.Usage {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitcode.Usage, r.stderr)
 	}
 	for _, want := range []string{`valuefrom: hint: no profile "nosuch" in `, "(AWS_CONFIG_FILE)"} {
 		if !strings.Contains(r.stderr, want) {
@@ -66,7 +66,7 @@ func TestUnknownProfile(t *testing.T) {
 	}
 	// And through run's --profile.
 	r = runIn(t, []string{"X=ssm:/x"}, "run", "--profile", "other", "true")
-	if r.code != report.ExitUsage || !strings.Contains(r.stderr, `no profile "other"`) {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, `no profile "other"`) {
 		t.Errorf("run --profile other: exit code %d; stderr:\n%s", r.code, r.stderr)
 	}
 }
@@ -91,7 +91,7 @@ func TestOneHintPerCause(t *testing.T) {
 			hints++
 		}
 	}
-	if r.code != report.ExitResolve || errs != 50 || hints != 1 || lines[len(lines)-1] != "valuefrom: error: 50 references could not be resolved; the command was not started" {
+	if r.code != exitcode.Resolve || errs != 50 || hints != 1 || lines[len(lines)-1] != "valuefrom: error: 50 references could not be resolved; the command was not started" {
 		t.Errorf("exit %d, %d error lines, %d hints; want 50 and 1:\n%s", r.code, errs, hints, r.stderr)
 	}
 
@@ -132,7 +132,7 @@ func TestBinaryJSONOnly(t *testing.T) {
 		msg, _ := obj["msg"].(string)
 		warned = warned || strings.Contains(msg, "falling back to IMDSv1") && obj["level"] == "WARN"
 	}
-	if r.code != report.ExitResolve || !warned {
+	if r.code != exitcode.Resolve || !warned {
 		t.Errorf("exit %d, IMDS warning %v; stderr:\n%s", r.code, warned, r.stderr)
 	}
 }
@@ -154,8 +154,8 @@ func TestBinaryProxyRefuses(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	if r.code != report.ExitResolve {
-		t.Errorf("exit %d, want %d", r.code, report.ExitResolve)
+	if r.code != exitcode.Resolve {
+		t.Errorf("exit %d, want %d", r.code, exitcode.Resolve)
 	}
 }
 
@@ -170,7 +170,7 @@ func TestQuietAndJSONWithMoto(t *testing.T) {
 	}
 	r = runIn(t, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
 	objs := vfbin.JSONLines(t, r.stderr)
-	if r.code != report.ExitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
+	if r.code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
 		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	assertNoCanary(t, "stderr", r.stderr)

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 )
 
 // TestDocNamesEverything keeps the package doc and valuefrom -h in step
@@ -26,7 +26,7 @@ func TestDocNamesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, code := range []int{report.ExitOK, report.ExitInternal, report.ExitUsage, report.ExitSyntax, report.ExitResolve, report.ExitOutput, report.ExitWarnings, report.ExitFailures, report.ExitChanged, report.ExitNotExec, report.ExitNotFound} {
+	for _, code := range []int{exitcode.OK, exitcode.Internal, exitcode.Usage, exitcode.Syntax, exitcode.Resolve, exitcode.Output, exitcode.Warnings, exitcode.Failures, exitcode.Changed, exitcode.NotExec, exitcode.NotFound} {
 		if !regexp.MustCompile(`(?m)^  ` + strconv.Itoa(code) + ` `).Match(help) {
 			t.Errorf("valuefrom -h does not document exit code %d", code)
 		}

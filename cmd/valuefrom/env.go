@@ -7,6 +7,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
@@ -31,7 +32,7 @@ var envCommand = &command{
 			if reqs, err := pipeline.Find(environ, o.Skip); err != nil {
 				return err
 			} else if (len(reqs) > 0 || o.HasBulk() || len(o.Settings.EnvFile) > 0) && !*force && envfmt.IsTerminal(c.stdout) {
-				return &pipeline.UsageError{Err: errors.New("refusing to print secret values to a terminal"),
+				return &exitcode.UsageError{Err: errors.New("refusing to print secret values to a terminal"),
 					Hint: `redirect or pipe the output (> .env, | jq, out=$(valuefrom env ...) && eval "$out"), or pass --force`}
 			}
 			res, err := pipeline.Resolve(ctx, *o, environ)

@@ -6,11 +6,11 @@ import (
 	"io"
 	"syscall"
 
-	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/report"
 )
 
-func usageErr(err error) error { return &pipeline.UsageError{Err: err} }
+func usageErr(err error) error { return &exitcode.UsageError{Err: err} }
 
 func usagef(format string, a ...any) error { return usageErr(fmt.Errorf(format, a...)) }
 
@@ -26,7 +26,7 @@ func (e *signalError) Error() string {
 // package report): 128+N after signal N.
 func exitCode(err error) int {
 	if sig := (*signalError)(nil); errors.As(err, &sig) {
-		return report.ExitSignalOffset + int(sig.sig)
+		return exitcode.SignalOffset + int(sig.sig)
 	}
 	return report.ExitCode(err)
 }

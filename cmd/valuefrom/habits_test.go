@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -46,7 +46,7 @@ func testTopLevelIdentity(t *testing.T) {
 			t.Fatalf("valuefrom --region us-west-2 env: exit %d; stderr:\n%s", r.code, r.stderr)
 		}
 		r = runIn(t, env, "--region", "us-west-2", "run", "--region", "us-east-1", "true")
-		if r.code != report.ExitResolve || r.exec != nil || !strings.Contains(r.stderr, "us-east-1") {
+		if r.code != exitcode.Resolve || r.exec != nil || !strings.Contains(r.stderr, "us-east-1") {
 			t.Errorf("run's --region did not win over valuefrom's: exit %d, stderr:\n%s", r.code, r.stderr)
 		}
 	})
@@ -126,15 +126,15 @@ func TestBinaryTaskDefStdin(t *testing.T) {
 			t.Errorf("check --task-def -: stdout lacks %q:\n%s", w, r.stdout)
 		}
 	}
-	if r.code != report.ExitFailures || !strings.Contains(r.stderr, "environmentFiles are not applied") {
-		t.Errorf("check --task-def -: exit %d, want %d, and the environmentFiles warning; stderr:\n%s", r.code, report.ExitFailures, r.stderr)
+	if r.code != exitcode.Failures || !strings.Contains(r.stderr, "environmentFiles are not applied") {
+		t.Errorf("check --task-def -: exit %d, want %d, and the environmentFiles warning; stderr:\n%s", r.code, exitcode.Failures, r.stderr)
 	}
 	if strings.Contains(r.stdout+r.stderr, canary) {
 		t.Error("a setting's value leaked")
 	}
 
 	r = runBinaryStdin(t, "{", env, "env", "--task-def", "-")
-	if r.code != report.ExitUsage || !strings.Contains(r.stderr, "valuefrom: error: env: standard input: line 1") {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, "valuefrom: error: env: standard input: line 1") {
 		t.Errorf("env --task-def - with bad JSON: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
@@ -144,8 +144,8 @@ func TestBinaryTaskDefStdin(t *testing.T) {
 // item 15).
 func testSlashHint(t *testing.T) {
 	r := runIn(t, []string{"URL=ssm:app/url"}, "--", "true")
-	if r.code != report.ExitResolve || r.exec != nil {
-		t.Fatalf("exit %d, exec %q, want %d and nothing run; stderr:\n%s", r.code, r.exec, report.ExitResolve, r.stderr)
+	if r.code != exitcode.Resolve || r.exec != nil {
+		t.Fatalf("exit %d, exec %q, want %d and nothing run; stderr:\n%s", r.code, r.exec, exitcode.Resolve, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "valuefrom: hint: check the parameter name and the region: looked in us-east-1; names are case-sensitive; a name in a hierarchy starts with /: did you mean ssm:/app/url?") {
 		t.Errorf("no hint at the leading slash:\n%s", r.stderr)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/preflight"
 	"github.com/valuefrom/valuefrom/internal/report"
@@ -52,10 +53,10 @@ var checkCommand = &command{
 			switch rep.Worst() {
 			case preflight.Fail:
 				n := rep.Summary.Fail
-				return &report.CheckError{Code: report.ExitFailures, Msg: fmt.Sprintf("%d %s would not resolve", n, report.Plural(n, "reference", "references"))}
+				return &report.CheckError{Code: exitcode.Failures, Msg: fmt.Sprintf("%d %s would not resolve", n, report.Plural(n, "reference", "references"))}
 			case preflight.Warning:
 				n := rep.Summary.Warning
-				return &report.CheckError{Code: report.ExitWarnings, Msg: fmt.Sprintf("%d %s with warnings", n, report.Plural(n, "reference", "references"))}
+				return &report.CheckError{Code: exitcode.Warnings, Msg: fmt.Sprintf("%d %s with warnings", n, report.Plural(n, "reference", "references"))}
 			}
 			return nil
 		}
@@ -103,7 +104,7 @@ var policyCommand = &command{
 				w.Warning(n, 0)
 			}
 			if len(notes) > 0 {
-				return &report.CheckError{Code: report.ExitWarnings, Msg: fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), report.Plural(len(notes), "warning", "warnings"))}
+				return &report.CheckError{Code: exitcode.Warnings, Msg: fmt.Sprintf("%d %s: the policy may be incomplete", len(notes), report.Plural(len(notes), "warning", "warnings"))}
 			}
 			return nil
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
 	"github.com/valuefrom/valuefrom/internal/settings"
@@ -36,7 +37,7 @@ var renderCommand = &command{
 				if f == render.Files {
 					f = string(envfmt.Dotenv)
 				}
-				return &pipeline.UsageError{Err: errors.New("--out -: render writes files, not standard output"),
+				return &exitcode.UsageError{Err: errors.New("--out -: render writes files, not standard output"),
 					Hint: "to print the variables use valuefrom env --format " + f + " (it refuses a terminal); to write a file named -, pass --out ./-"}
 			}
 			if err := render.ParseFormat(*format); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -49,9 +50,9 @@ func notProgram(rest, environ []string, stdout io.Writer, fs *flag.FlagSet) (don
 		if near := settings.Nearest(rest[1], commandNames()); near != "" {
 			hint = "did you mean valuefrom help " + near + "?"
 		}
-		return true, &pipeline.UsageError{Err: fmt.Errorf("help: no subcommand %s", quote(rest[1])), Hint: hint}
+		return true, &exitcode.UsageError{Err: fmt.Errorf("help: no subcommand %s", quote(rest[1])), Hint: hint}
 	}
-	return true, &pipeline.UsageError{
+	return true, &exitcode.UsageError{
 		Err:  fmt.Errorf("no subcommand %s, and no program of that name on PATH", quote(name)),
 		Hint: fmt.Sprintf("did you mean valuefrom %s? For a program, give its path or put it on PATH: valuefrom -- %s always runs a program", near, quote(name)),
 	}
@@ -88,5 +89,5 @@ func flagError(fs *flag.FlagSet, err error) error {
 		}
 	}
 	hint, err := explainFlagError(fs, err, subcommands)
-	return &pipeline.UsageError{Err: err, Hint: hint}
+	return &exitcode.UsageError{Err: err, Hint: hint}
 }

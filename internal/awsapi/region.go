@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
@@ -16,7 +17,8 @@ import (
 )
 
 // ErrNoRegion says no default region could be found.
-var ErrNoRegion = errors.New("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or use full ARNs, which carry their region")
+var ErrNoRegion error = &exitcode.UsageError{
+	Err: errors.New("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or use full ARNs, which carry their region")}
 
 // metadataTimeout bounds each look-up of the region in metadata services,
 // which on a laptop do not answer at all.

@@ -73,6 +73,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -112,6 +113,8 @@ type VarError struct {
 	Format Format
 	Reason string
 }
+
+func (e *VarError) ExitCode() int { return exitcode.Output }
 
 func (e *VarError) Error() string {
 	return fmt.Sprintf("%s: cannot be written as %s: %s", reference.QuoteName(e.Var), e.Format, e.Reason)

@@ -16,6 +16,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -89,7 +90,7 @@ func VarName(rest string) string {
 // o.Settings.EnvFile beneath it: the environment wins over every file,
 // and a later file over an earlier one. It also returns the names the
 // files set. "-" reads o.Stdin (os.Stdin when nil), once. Reading stops
-// at o.Settings.Timeout or when ctx is done. Every error is a *UsageError
+// at o.Settings.Timeout or when ctx is done. Every error is a *exitcode.UsageError
 // naming the file; a line that does not parse is named by file and line,
 // never with its value.
 func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, map[string]bool, error) {
@@ -99,9 +100,9 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 	}
 	switch n := strings.Count(strings.Join(files, "\x00")+"\x00", Stdin+"\x00"); {
 	case n > 1:
-		return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file): standard input (-) is named %d times; it can be read once", EnvFileVar, n)}
+		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): standard input (-) is named %d times; it can be read once", EnvFileVar, n)}
 	case n == 1 && o.TaskDef == Stdin:
-		return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file) and --task-def both name standard input (-); it can be read once", EnvFileVar),
+		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file) and --task-def both name standard input (-); it can be read once", EnvFileVar),
 			Hint: "give one of them a file, such as --task-def <(aws ecs describe-task-definition ...)"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
@@ -111,7 +112,7 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 	for _, name := range files {
 		vars, err := o.readEnvFile(ctx, name)
 		if err != nil {
-			return nil, nil, &UsageError{Err: fmt.Errorf("%s (--env-file): %w", EnvFileVar, err),
+			return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): %w", EnvFileVar, err),
 				Hint: "see `valuefrom -h` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
 		}
 		maps.Copy(names, envlist.Names(vars))

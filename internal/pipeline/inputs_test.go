@@ -16,6 +16,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
@@ -100,9 +101,9 @@ func TestReadEnvFilesErrors(t *testing.T) {
 			o := options(t, &log)
 			o.Settings.EnvFile, o.Stdin, o.TaskDef = tt.files, tt.stdin, tt.taskDef
 			_, _, err := o.ReadEnvFiles(context.Background(), nil)
-			var usage *pipeline.UsageError
+			var usage *exitcode.UsageError
 			if !errors.As(err, &usage) {
-				t.Fatalf("got %v, want a *UsageError", err)
+				t.Fatalf("got %v, want a *exitcode.UsageError", err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

@@ -15,6 +15,7 @@ import (
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -60,17 +61,6 @@ func (o *Options) Flags(fs *flag.FlagSet, taskDef bool) {
 		fs.StringVar(&o.Container, "container", "", "`NAME` the container of --task-def (needed when it has several)")
 	}
 }
-
-// A UsageError is a mistake in how valuefrom was asked to run: a bad flag
-// or setting, a task definition that cannot be used, a short-form
-// reference with no default region. The CLI exits 2 for it.
-type UsageError struct {
-	Err  error
-	Hint string // what to do about it, when more than reading the help
-}
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
 
 // Skip reports whether the variable name is never a reference: one of
 // valuefrom's own settings, or one that o.Settings.Ignore names.
@@ -127,7 +117,7 @@ func (r *Result) Resolved(name string) bool {
 // configuration, and resolves every reference under o.Settings.Timeout,
 // then logs a summary line. Unless o.ToFile is set, the names of the _FILE
 // variables are checked first (exec.CheckFiles): a *exec.FileError. A short-form reference with no default region
-// is a *UsageError wrapping awsapi.ErrNoRegion. Failing references come
+// is a *exitcode.UsageError wrapping awsapi.ErrNoRegion. Failing references come
 // back as resolver.Errors, every one of them; no value is ever logged.
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
@@ -241,7 +231,7 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 		return nil, nil, err
 	}
 	if short && cfg.Region == "" {
-		return nil, nil, &UsageError{Err: awsapi.ErrNoRegion}
+		return nil, nil, &exitcode.UsageError{Err: awsapi.ErrNoRegion}
 	}
 	stop := waiting(log, "still loading AWS credentials")
 	err = awsapi.CheckCredentials(ctx, cfg, o.Profile)
@@ -368,7 +358,7 @@ func (o Options) RemoveFiles(files *exec.Files) {
 //
 // Every request names valuefrom and o.Version in its User-Agent, the SDK's
 // own log lines go to o.Logger, and a configuration that cannot be loaded
-// (an unknown profile, a broken shared config file) is a *UsageError
+// (an unknown profile, a broken shared config file) is a *exitcode.UsageError
 // whose hint names the profile and the files.
 func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool) (aws.Config, error) {
 	return awsConfig(ctx, o, environ, needRegion, nil, false)
@@ -392,11 +382,11 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 	return cfg, nil
 }
 
-// usageError makes a *awsapi.ConfigError a *UsageError with its hint, and
+// usageError makes a *awsapi.ConfigError a *exitcode.UsageError with its hint, and
 // returns any other error as it is.
 func usageError(err error) error {
 	if ce := (*awsapi.ConfigError)(nil); errors.As(err, &ce) {
-		return &UsageError{Err: err, Hint: ce.Hint()}
+		return &exitcode.UsageError{Err: err, Hint: ce.Hint()}
 	}
 	return err
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
@@ -101,9 +102,9 @@ func TestResolveWithoutAWS(t *testing.T) {
 			}
 		}},
 		{"short form without a region", []string{"A=ssm:/a", "B=arn:aws:ssm:us-east-1:123456789012:parameter/b"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
-			var usage *pipeline.UsageError
+			var usage *exitcode.UsageError
 			if !errors.As(err, &usage) || !errors.Is(err, awsapi.ErrNoRegion) {
-				t.Errorf("Resolve error = %v, want a UsageError wrapping ErrNoRegion", err)
+				t.Errorf("Resolve error = %v, want a exitcode.UsageError wrapping ErrNoRegion", err)
 			}
 		}},
 	}
@@ -160,9 +161,9 @@ func TestOverlay(t *testing.T) {
 			o.Settings.Ignore = []string{"I"}
 			got, own, err := o.Overlay(context.Background(), slices.Clone(environ))
 			if tt.wantErrText != "" {
-				var usage *pipeline.UsageError
+				var usage *exitcode.UsageError
 				if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.wantErrText) {
-					t.Fatalf("Overlay error = %v, want a UsageError containing %q", err, tt.wantErrText)
+					t.Fatalf("Overlay error = %v, want a exitcode.UsageError containing %q", err, tt.wantErrText)
 				}
 				return
 			}
@@ -343,13 +344,13 @@ func TestServeRefuses(t *testing.T) {
 	environ := noAWS(t)
 	var log bytes.Buffer
 	o := options(t, &log)
-	var usage *pipeline.UsageError
+	var usage *exitcode.UsageError
 	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !strings.Contains(err.Error(), "no token") {
-		t.Errorf("Serve without a token = %v, want a UsageError", err)
+		t.Errorf("Serve without a token = %v, want a exitcode.UsageError", err)
 	}
 	o.Settings.Token = "a-token-long-enough-to-be-secret"
 	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !errors.Is(err, awsapi.ErrNoRegion) {
-		t.Errorf("Serve without a region = %v, want a UsageError wrapping ErrNoRegion", err)
+		t.Errorf("Serve without a region = %v, want a exitcode.UsageError wrapping ErrNoRegion", err)
 	}
 }
 

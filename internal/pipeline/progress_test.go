@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/resolver"
@@ -207,10 +208,10 @@ func TestCredentialsUsageError(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	s, _ := settings.Load(nil)
 	_, err := Resolve(context.Background(), Options{Settings: s, Profile: "broken"}, []string{"A=ssm:/a", "B=ssm:/b"})
-	var usage *UsageError
+	var usage *exitcode.UsageError
 	var errs resolver.Errors
 	if !errors.As(err, &usage) || errors.As(err, &errs) || !strings.Contains(usage.Hint, `profile "broken"`) || !strings.Contains(usage.Hint, path) {
-		t.Errorf("Resolve = %v; want one UsageError whose hint names the profile and %s", err, path)
+		t.Errorf("Resolve = %v; want one exitcode.UsageError whose hint names the profile and %s", err, path)
 	}
 }
 
@@ -249,7 +250,7 @@ func TestCredentialsStalled(t *testing.T) {
 	s.Timeout = 2 * time.Second
 	log := make(records, 1000)
 	_, err = Resolve(context.Background(), Options{Settings: s, Logger: slog.New(log)}, []string{"A=ssm:/a"})
-	var usage *UsageError
+	var usage *exitcode.UsageError
 	if !errors.As(err, &usage) || !strings.Contains(usage.Hint, "credential source did not answer") ||
 		strings.Contains(err.Error()+usage.Hint, "ssm.us-east-1") {
 		t.Fatalf("Resolve = %v (hint %q); want a usage error naming the credential source, not SSM", err, usageHint(usage))
@@ -264,7 +265,7 @@ func TestCredentialsStalled(t *testing.T) {
 	}
 }
 
-func usageHint(u *UsageError) string {
+func usageHint(u *exitcode.UsageError) string {
 	if u == nil {
 		return ""
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/server"
 	"github.com/valuefrom/valuefrom/internal/settings"
@@ -13,7 +14,7 @@ import (
 
 // Serve runs the sidecar server of o.Settings until ctx is done, then
 // shuts it down gracefully (see server.Serve). A missing token or region
-// is a *UsageError.
+// is a *exitcode.UsageError.
 func Serve(ctx context.Context, o Options, environ []string) error {
 	log, s := o.logger(), o.Settings
 	WarnUnknown(log, environ)
@@ -26,13 +27,13 @@ func Serve(ctx context.Context, o Options, environ []string) error {
 		return err
 	}
 	if cfg.Region == "" {
-		return &UsageError{Err: awsapi.ErrNoRegion}
+		return &exitcode.UsageError{Err: awsapi.ErrNoRegion}
 	}
 	srv, err := server.New(server.Config{AWS: cfg, Token: token, TTL: s.TTL, Stale: s.Stale,
 		MaxEntries: s.MaxEntries, MaxConns: s.MaxConns, Timeout: s.Timeout, Logger: log,
 		FallbackRegions: settings.Items(s.FallbackRegions), HedgeDelay: s.HedgeDelay})
 	if err != nil {
-		return &UsageError{Err: err}
+		return &exitcode.UsageError{Err: err}
 	}
 	ln, err := server.Listen(s.Listen, log)
 	if err != nil {
@@ -46,7 +47,7 @@ func Serve(ctx context.Context, o Options, environ []string) error {
 
 // loadToken is server.LoadToken, which may read a FIFO, given up when ctx
 // ends (the goroutine is left to the process's exit). Its errors are
-// *UsageError.
+// *exitcode.UsageError.
 func loadToken(ctx context.Context, o Options, environ []string) (string, error) {
 	type result struct {
 		token string
@@ -60,7 +61,7 @@ func loadToken(ctx context.Context, o Options, environ []string) (string, error)
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return "", &UsageError{Err: r.err}
+			return "", &exitcode.UsageError{Err: r.err}
 		}
 		return r.token, nil
 	case <-ctx.Done():

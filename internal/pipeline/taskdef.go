@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/readfile"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/taskdef"
@@ -18,12 +19,12 @@ import (
 // set. Without o.TaskDef it returns environ as it is. The container's
 // VALUEFROM_IGNORE is added to o.Settings.Ignore, so that what ECS would
 // pass through untouched is passed through here too; its other settings
-// are not applied. Every error is a *UsageError, but that of ctx ending
+// are not applied. Every error is a *exitcode.UsageError, but that of ctx ending
 // while the file is read (it may be a FIFO).
 func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[string]bool, error) {
 	if o.TaskDef == "" {
 		if o.Container != "" {
-			return nil, nil, &UsageError{Err: errors.New("--container needs --task-def")}
+			return nil, nil, &exitcode.UsageError{Err: errors.New("--container needs --task-def")}
 		}
 		return environ, nil, nil
 	}
@@ -33,10 +34,10 @@ func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[
 	case ctx.Err() != nil:
 		return nil, nil, err
 	case errors.As(err, &tooLarge):
-		return nil, nil, &UsageError{Err: fmt.Errorf("--task-def %s: larger than %s, the most valuefrom reads (ECS allows 64 KiB)", o.TaskDef, readfile.Size(tooLarge.Limit)),
+		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("--task-def %s: larger than %s, the most valuefrom reads (ECS allows 64 KiB)", o.TaskDef, readfile.Size(tooLarge.Limit)),
 			Hint: "give --task-def the JSON of a task definition, as aws ecs describe-task-definition prints it"}
 	case err != nil:
-		return nil, nil, &UsageError{Err: err}
+		return nil, nil, &exitcode.UsageError{Err: err}
 	}
 	if files := c.Unapplied(); len(files) > 0 {
 		o.logger().Warn("the container's environmentFiles are not applied: valuefrom does not read S3; their variables are missing here",

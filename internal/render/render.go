@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/envfmt"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/secretfile"
 )
 
@@ -80,6 +81,7 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("rendering %s: %v", e.Path, e.Err) }
 func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) ExitCode() int { return exitcode.Output }
 
 // Write writes vars to out in the options' format (see the package
 // comment): a file, or for the files format a directory. Its errors are

@@ -11,7 +11,7 @@ import (
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
-	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/render"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/internal/watch"
@@ -25,22 +25,22 @@ func TestExitCode(t *testing.T) {
 		err  error
 		want int
 	}{
-		{"nil", nil, ExitOK},
-		{"help", fmt.Errorf("run: %w", flag.ErrHelp), ExitOK},
+		{"nil", nil, exitcode.OK},
+		{"help", fmt.Errorf("run: %w", flag.ErrHelp), exitcode.OK},
 		{"program", &RunError{Err: &watch.ProgramError{Exit: exec.Exit{Code: 3}}}, 3},
 		{"program killed", &watch.ProgramError{Exit: exec.Exit{Signal: syscall.SIGKILL}}, 128 + 9},
-		{"changed", watch.ErrChanged, ExitChanged},
-		{"usage", &RunError{Err: &pipeline.UsageError{Err: errors.New("bad")}}, ExitUsage},
-		{"no region", fmt.Errorf("x: %w", awsapi.ErrNoRegion), ExitUsage},
-		{"syntax", syntax, ExitSyntax},
-		{"resolve", resolver.Errors{{Var: "A", Code: "AccessDeniedException"}}, ExitResolve},
-		{"file", &exec.FileError{Var: "A_FILE", Err: errors.New("full")}, ExitOutput},
-		{"render", &render.Error{Path: "/x", Err: errors.New("full")}, ExitOutput},
-		{"format", &envfmt.VarError{Var: "A"}, ExitOutput},
-		{"check", &CheckError{Code: ExitFailures, Msg: "1 reference would not resolve"}, ExitFailures},
-		{"not found", &exec.Error{Name: "x", Err: exec.ErrNotFound}, ExitNotFound},
-		{"not executable", &exec.Error{Name: "x", Err: exec.ErrNotExecutable}, ExitNotExec},
-		{"other", errors.New("boom"), ExitInternal},
+		{"changed", watch.ErrChanged, exitcode.Changed},
+		{"usage", &RunError{Err: &exitcode.UsageError{Err: errors.New("bad")}}, exitcode.Usage},
+		{"no region", fmt.Errorf("x: %w", awsapi.ErrNoRegion), exitcode.Usage},
+		{"syntax", syntax, exitcode.Syntax},
+		{"resolve", resolver.Errors{{Var: "A", Code: "AccessDeniedException"}}, exitcode.Resolve},
+		{"file", &exec.FileError{Var: "A_FILE", Err: errors.New("full")}, exitcode.Output},
+		{"render", &render.Error{Path: "/x", Err: errors.New("full")}, exitcode.Output},
+		{"format", &envfmt.VarError{Var: "A"}, exitcode.Output},
+		{"check", &CheckError{Code: exitcode.Failures, Msg: "1 reference would not resolve"}, exitcode.Failures},
+		{"not found", &exec.Error{Name: "x", Err: exec.ErrNotFound}, exitcode.NotFound},
+		{"not executable", &exec.Error{Name: "x", Err: exec.ErrNotExecutable}, exitcode.NotExec},
+		{"other", errors.New("boom"), exitcode.Internal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +52,7 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestExit(t *testing.T) {
-	usage := &pipeline.UsageError{Err: errors.New("--format: unknown format")}
+	usage := &exitcode.UsageError{Err: errors.New("--format: unknown format")}
 	tests := []struct {
 		name string
 		err  error
@@ -61,9 +61,9 @@ func TestExit(t *testing.T) {
 		{"usage", usage, "valuefrom: error: --format: unknown format\nvaluefrom: hint: run valuefrom -h for usage\n"},
 		{"a subcommand's usage", &RunError{Err: usage, Command: "env"},
 			"valuefrom: error: env: --format: unknown format\nvaluefrom: hint: run valuefrom env -h for usage\n"},
-		{"usage with its own hint", &RunError{Err: &pipeline.UsageError{Err: errors.New("no subcommand chekc"), Hint: "did you mean valuefrom check?"}},
+		{"usage with its own hint", &RunError{Err: &exitcode.UsageError{Err: errors.New("no subcommand chekc"), Hint: "did you mean valuefrom check?"}},
 			"valuefrom: error: no subcommand chekc\nvaluefrom: hint: did you mean valuefrom check?\n"},
-		{"check's warnings", &RunError{Err: &CheckError{Code: ExitWarnings, Msg: "2 references with warnings"}, Command: "check"},
+		{"check's warnings", &RunError{Err: &CheckError{Code: exitcode.Warnings, Msg: "2 references with warnings"}, Command: "check"},
 			"valuefrom: warning: 2 references with warnings\n"},
 		{"failures and what was left undone", &RunError{Err: resolver.Errors{{Var: "A", Code: resolver.CodeSyntax}}, Outcome: "nothing was printed"},
 			"valuefrom: error: A: : MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
@@ -85,7 +85,7 @@ func TestExit(t *testing.T) {
 
 func TestExitJSON(t *testing.T) {
 	var b strings.Builder
-	Exit(&b, &RunError{Err: &pipeline.UsageError{Err: errors.New("unexpected argument")}, Command: "env", JSON: true}, ExitUsage)
+	Exit(&b, &RunError{Err: &exitcode.UsageError{Err: errors.New("unexpected argument")}, Command: "env", JSON: true}, exitcode.Usage)
 	objs := vfbin.JSONLines(t, b.String())
 	if len(objs) != 1 {
 		t.Fatalf("%d objects, want 1:\n%s", len(objs), b.String())

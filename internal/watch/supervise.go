@@ -14,6 +14,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/secretfile"
@@ -23,12 +24,19 @@ import (
 
 // ErrChanged is what Supervise returns when a value changed and
 // VALUEFROM_ON_CHANGE is exit, once the program has stopped.
-var ErrChanged = errors.New("a value changed and VALUEFROM_ON_CHANGE is exit: the program was stopped")
+var ErrChanged error = &exitcode.Error{Code: exitcode.Changed,
+	Err: errors.New("a value changed and VALUEFROM_ON_CHANGE is exit: the program was stopped")}
 
 // A ProgramError is the exit of a supervised program that did not exit 0.
 type ProgramError struct{ Exit exec.Exit }
 
 func (e *ProgramError) Error() string { return "the program ended: " + e.Exit.String() }
+
+// ExitCode is the program's: valuefrom exits as its program did.
+func (e *ProgramError) ExitCode() int { return e.Exit.ExitCode() }
+
+// Quiet: the program's exit is its own to report.
+func (e *ProgramError) Quiet() {}
 
 // Stdio is the supervised program's standard input and output.
 type Stdio struct {
@@ -54,11 +62,11 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 	set := o.Settings
 	change, err := settings.ParseOnChange(set.OnChange)
 	if err != nil {
-		return &pipeline.UsageError{Err: err}
+		return &exitcode.UsageError{Err: err}
 	}
 	stopSignal, err := settings.ParseSignal(set.StopSignal)
 	if err != nil {
-		return &pipeline.UsageError{Err: err}
+		return &exitcode.UsageError{Err: err}
 	}
 	log := o.Logger
 	if log == nil {
