@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/valuefrom/valuefrom/cache"
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
@@ -205,7 +206,7 @@ func TestBatchErrorsReadAsBefore(t *testing.T) {
 		}
 		var b strings.Builder
 		for _, e := range errs {
-			fmt.Fprintf(&b, "%s\nhint: %s\n", e, e.Hint)
+			fmt.Fprintf(&b, "%s\nhint: %s\n", e, testHint(e))
 		}
 		return b.String()
 	}
@@ -426,7 +427,7 @@ func TestBatchMoto(t *testing.T) {
 
 	var log bytes.Buffer
 	cfg := moto.Config(t, "us-east-1")
-	r := New(Config{AWS: cfg, Concurrency: 4, Hint: testHint,
+	r := New(Config{AWS: cfg, Concurrency: 4,
 		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	calls := &callCounts{n: map[string]int{}}
 	r.secrets.New = func(region string) secretsAPI {
@@ -435,7 +436,7 @@ func TestBatchMoto(t *testing.T) {
 	reqs := requests(t, "A", "secretsmanager:batch/a", "B", b.ARN, "C", partialC, "D", otherD, "GONE", "secretsmanager:batch/gone")
 	_, err := r.Resolve(context.Background(), reqs)
 	var errs Errors
-	if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Var != "D" || errs[0].Code != CodeARNMismatch ||
+	if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Var != "D" || errs[0].Code != awsapi.CodeARNMismatch ||
 		errs[1].Var != "GONE" || errs[1].Code != "ResourceNotFoundException" {
 		t.Fatalf("Resolve: %v; want D's ARN mismatch and GONE not found", err)
 	}

@@ -12,34 +12,21 @@ import (
 // An Error says why one variable's reference could not be resolved. It
 // names the variable and the reference, never the value.
 type Error struct {
-	Var       string // the environment variable
-	Ref       reference.Ref
-	Code      string // the AWS error code, or one of valuefrom's own
+	Var string // the environment variable
+	Ref reference.Ref
+	// Code is the AWS error code, or one of valuefrom's own for failures
+	// that are not AWS errors (the README's "Error codes" lists them).
+	Code      string
 	RequestID string // the AWS request id, when AWS answered
-	Hint      string // what to do about it, from Config.Hint
-	Err       error
+	// Hint says what to do about it. The resolver leaves it empty: a
+	// caller that knows its users' words fills it.
+	Hint string
+	Err  error
 }
 
-// Error codes of valuefrom's own, for failures that are not AWS errors.
-const (
-	CodeSyntax           = awsapi.CodeSyntax           // a value starts like a reference but does not parse
-	CodeNotFound         = awsapi.CodeNotFound         // GetParameters listed the name as invalid
-	CodeJSONKey          = awsapi.CodeJSONKey          // the key is not in the secret's JSON object
-	CodeNotJSONObject    = awsapi.CodeNotJSONObject    // a JSON key was asked of a value that is no JSON object
-	CodeBinary           = awsapi.CodeBinary           // binary bytes cannot go in the environment
-	CodeTimeout          = awsapi.CodeTimeout          // the context's deadline passed
-	CodeCanceled         = awsapi.CodeCanceled         // the context was canceled
-	CodeNetwork          = awsapi.CodeNetwork          // AWS could not be reached
-	CodeCredentials      = awsapi.CodeCredentials      // no credentials could be found
-	CodeNoRegion         = awsapi.CodeNoRegion         // a short form needs a default region
-	CodeInternal         = awsapi.CodeInternal         // AWS's answer did not hold what was asked
-	CodeResponseTooLarge = awsapi.CodeResponseTooLarge // AWS's answer was larger than any value can be
-	CodeARNMismatch      = awsapi.CodeARNMismatch      // the answer is not the secret the ARN names
-
-	// codeOtherAccount marks an answer by name that came from another
-	// account than the reference's ARN names; the ARN is asked next.
-	codeOtherAccount = "OtherAccount"
-)
+// codeOtherAccount marks an answer by name that came from another
+// account than the reference's ARN names; the ARN is asked next.
+const codeOtherAccount = "OtherAccount"
 
 func (e *Error) Error() string {
 	var b strings.Builder

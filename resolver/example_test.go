@@ -9,28 +9,25 @@ import (
 	"net/http/httptest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
-// A caller adds its own hints to failures through Config.Hint: the
-// resolver names the variable, the reference and the code, and leaves
-// what to do about it to the program that knows its settings.
-func ExampleConfig_hint() {
+// A failure names the variable, the reference and the code, never the
+// value; what to do about it is the caller's to say, in the words of its
+// own settings, through Error.Hint.
+func ExampleErrors() {
 	ref, _ := reference.Parse("ssm:/app/db-url")
-	r := resolver.New(resolver.Config{
-		// No default region, so the short form fails before any call.
-		Hint: func(e *resolver.Error) string {
-			if e.Code == resolver.CodeNoRegion {
-				return "set AWS_REGION"
-			}
-			return ""
-		},
-	})
+	// No default region, so the short form fails before any call.
+	r := resolver.New(resolver.Config{})
 	_, err := r.Resolve(context.Background(), []reference.Request{{Var: "DB_URL", Ref: ref}})
 	var errs resolver.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs {
+			if e.Code == "NoRegion" {
+				e.Hint = "set AWS_REGION"
+			}
 			fmt.Println(e)
 			fmt.Println("hint:", e.Hint)
 		}

@@ -294,7 +294,7 @@ func (f flakyParams) GetParameters(ctx context.Context, in *ssm.GetParametersInp
 // call with err, with us-west-2 and eu-west-1 as fallback regions, and a
 // log in buf.
 func newFailoverResolver(f *fakeAWS, down string, err error, buf *bytes.Buffer) *Resolver {
-	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4, Hint: testHint,
+	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4,
 		FallbackRegions: []string{"us-west-2", "eu-west-1"}, HedgeDelay: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(buf, nil))})
 	r.secrets.New = func(region string) secretsAPI {
@@ -372,7 +372,7 @@ func TestResolveDoesNotFailOverDefinitive(t *testing.T) {
 		t.Fatalf("Resolve error = %v, want both variables not found", err)
 	}
 	for _, e := range errs {
-		if e.Ref.Region != "us-east-1" || (e.Code != "ResourceNotFoundException" && e.Code != CodeNotFound) {
+		if e.Ref.Region != "us-east-1" || (e.Code != "ResourceNotFoundException" && e.Code != awsapi.CodeNotFound) {
 			t.Errorf("%s: %s in %s, want not found in us-east-1", e.Var, e.Code, e.Ref.Region)
 		}
 	}

@@ -47,19 +47,15 @@ func (r *Resolver) ParametersByPath(ctx context.Context, region, path string, re
 	}
 	ref, err := reference.Parse("ssm:" + path)
 	if err != nil {
-		return nil, &Error{Ref: ref, Code: CodeSyntax, Err: err}
+		return nil, &Error{Ref: ref, Code: awsapi.CodeSyntax, Err: err}
 	}
 	ref.Region = region
 	fail := func(err error) error {
 		fe := classify(err)
-		e := &Error{Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
-		if r.cfg.Hint != nil {
-			e.Hint = r.cfg.Hint(e)
-		}
-		return e
+		return &Error{Ref: ref, Code: fe.code, RequestID: fe.requestID, Err: fe.err}
 	}
 	if region == "" {
-		return nil, &Error{Ref: ref, Code: CodeNoRegion, Err: fmt.Errorf("no default region for an SSM path")}
+		return nil, &Error{Ref: ref, Code: awsapi.CodeNoRegion, Err: fmt.Errorf("no default region for an SSM path")}
 	}
 	client := r.paths.Get(region)
 	in := &ssm.GetParametersByPathInput{
@@ -103,12 +99,12 @@ type Field struct {
 // JSONFields returns every top-level key of the JSON object doc, sorted,
 // with its value as JSONField renders it: a string as its text, a number
 // as written, null as empty, an object or array as compact JSON. A doc
-// that is no JSON object is an *Error with code CodeNotJSONObject; no
+// that is no JSON object is an *Error with code awsapi.CodeNotJSONObject; no
 // error quotes the document.
 func JSONFields(doc []byte) ([]Field, *Error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &obj); err != nil || obj == nil {
-		return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("the value is not a JSON object")}
+		return nil, &Error{Code: awsapi.CodeNotJSONObject, Err: fmt.Errorf("the value is not a JSON object")}
 	}
 	fields := make([]Field, 0, len(obj))
 	for _, key := range slices.Sorted(maps.Keys(obj)) {

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 )
 
 // fakePaths pages through n parameters under /app, failing the page
@@ -89,7 +91,7 @@ func TestParametersByPathAllOrNothing(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != "ThrottlingException" || e.Ref.String() != "ssm:/app" || e.Ref.Region != "us-east-1" {
 		t.Fatalf("got %v, want a ThrottlingException *Error on ssm:/app in us-east-1", err)
 	}
-	if e.Hint == "" {
+	if testHint(e) == "" {
 		t.Errorf("no hint")
 	}
 	if strings.Contains(err.Error(), "canary") {
@@ -122,8 +124,8 @@ func TestJSONFields(t *testing.T) {
 	}
 	for _, bad := range []string{`canary`, `"canary"`, `["canary"]`, `null`, `12`, `{"a":`} {
 		_, err := JSONFields([]byte(bad))
-		if err == nil || err.Code != CodeNotJSONObject || strings.Contains(err.Error(), "canary") {
-			t.Errorf("JSONFields(%d bytes): got %v, want CodeNotJSONObject without the value", len(bad), err)
+		if err == nil || err.Code != awsapi.CodeNotJSONObject || strings.Contains(err.Error(), "canary") {
+			t.Errorf("JSONFields(%d bytes): got %v, want awsapi.CodeNotJSONObject without the value", len(bad), err)
 		}
 	}
 }
@@ -166,7 +168,7 @@ func TestParametersByPathChecksAnswers(t *testing.T) {
 				return
 			}
 			var e *Error
-			if !errors.As(err, &e) || e.Code != CodeARNMismatch || params != nil {
+			if !errors.As(err, &e) || e.Code != awsapi.CodeARNMismatch || params != nil {
 				t.Fatalf("got %d parameters, %v; want none and an ARNMismatch *Error", len(params), err)
 			}
 			if strings.Contains(err.Error(), "canary") {

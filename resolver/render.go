@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"bytes"
@@ -14,7 +15,7 @@ import (
 func render(req reference.Request, s Secret) ([]byte, *Error) {
 	v, err := value(req, s)
 	if err == nil && !req.ToFile && bytes.IndexByte(v, 0) >= 0 {
-		return nil, &Error{Code: CodeBinary, Err: fmt.Errorf("the value holds NUL bytes, which an environment variable cannot")}
+		return nil, &Error{Code: awsapi.CodeBinary, Err: fmt.Errorf("the value holds NUL bytes, which an environment variable cannot")}
 	}
 	return v, err
 }
@@ -28,7 +29,7 @@ func value(req reference.Request, s Secret) ([]byte, *Error) {
 		return s.Binary, nil
 	}
 	if s.String == nil {
-		return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("cannot select JSON key %q of a binary secret", req.Ref.JSONKey)}
+		return nil, &Error{Code: awsapi.CodeNotJSONObject, Err: fmt.Errorf("cannot select JSON key %q of a binary secret", req.Ref.JSONKey)}
 	}
 	v, err := JSONField([]byte(*s.String), req.Ref.JSONKey)
 	if err != nil {
@@ -44,11 +45,11 @@ func value(req reference.Request, s Secret) ([]byte, *Error) {
 func JSONField(doc []byte, key string) ([]byte, *Error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &obj); err != nil || obj == nil {
-		return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("cannot select JSON key %q: the value is not a JSON object", key)}
+		return nil, &Error{Code: awsapi.CodeNotJSONObject, Err: fmt.Errorf("cannot select JSON key %q: the value is not a JSON object", key)}
 	}
 	raw, ok := obj[key]
 	if !ok {
-		return nil, &Error{Code: CodeJSONKey, Err: fmt.Errorf("JSON key %q is not in the secret", key)}
+		return nil, &Error{Code: awsapi.CodeJSONKey, Err: fmt.Errorf("JSON key %q is not in the secret", key)}
 	}
 	return jsonValue(key, raw)
 }
@@ -60,7 +61,7 @@ func jsonValue(key string, raw json.RawMessage) ([]byte, *Error) {
 	case '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("JSON key %q holds a string that does not decode", key)}
+			return nil, &Error{Code: awsapi.CodeNotJSONObject, Err: fmt.Errorf("JSON key %q holds a string that does not decode", key)}
 		}
 		return []byte(s), nil
 	case 'n':
@@ -68,7 +69,7 @@ func jsonValue(key string, raw json.RawMessage) ([]byte, *Error) {
 	case '{', '[':
 		var b bytes.Buffer
 		if err := json.Compact(&b, raw); err != nil {
-			return nil, &Error{Code: CodeNotJSONObject, Err: fmt.Errorf("JSON key %q holds a value that does not compact", key)}
+			return nil, &Error{Code: awsapi.CodeNotJSONObject, Err: fmt.Errorf("JSON key %q holds a value that does not compact", key)}
 		}
 		return b.Bytes(), nil
 	}

@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"errors"
@@ -40,12 +41,12 @@ func TestJSONField(t *testing.T) {
 func TestJSONFieldErrors(t *testing.T) {
 	const canary = "canary-4c1d"
 	tests := []struct{ name, doc, key, code string }{
-		{"missing key", `{"a":"` + canary + `"}`, "b", CodeJSONKey},
-		{"key is case-sensitive", `{"user":"` + canary + `"}`, "User", CodeJSONKey},
-		{"not JSON", canary + `{`, "a", CodeNotJSONObject},
-		{"array", `["` + canary + `"]`, "a", CodeNotJSONObject},
-		{"string", `"` + canary + `"`, "a", CodeNotJSONObject},
-		{"null document", `null`, "a", CodeNotJSONObject},
+		{"missing key", `{"a":"` + canary + `"}`, "b", awsapi.CodeJSONKey},
+		{"key is case-sensitive", `{"user":"` + canary + `"}`, "User", awsapi.CodeJSONKey},
+		{"not JSON", canary + `{`, "a", awsapi.CodeNotJSONObject},
+		{"array", `["` + canary + `"]`, "a", awsapi.CodeNotJSONObject},
+		{"string", `"` + canary + `"`, "a", awsapi.CodeNotJSONObject},
+		{"null document", `null`, "a", awsapi.CodeNotJSONObject},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,9 +78,9 @@ func TestRenderBinary(t *testing.T) {
 		code   string
 	}{
 		{"bytes without NUL", reference.Request{Var: "B", Ref: ref}, []byte{0xff, 'a', '\n'}, "\xffa\n", ""},
-		{"NUL to env", reference.Request{Var: "B", Ref: ref}, []byte{'a', 0, 'b'}, "", CodeBinary},
+		{"NUL to env", reference.Request{Var: "B", Ref: ref}, []byte{'a', 0, 'b'}, "", awsapi.CodeBinary},
 		{"NUL to file", reference.Request{Var: "B_FILE", Ref: ref, ToFile: true}, []byte{'a', 0, 'b'}, "a\x00b", ""},
-		{"JSON key of binary", reference.Request{Var: "B", Ref: keyed}, []byte(`{"k":1}`), "", CodeNotJSONObject},
+		{"JSON key of binary", reference.Request{Var: "B", Ref: keyed}, []byte(`{"k":1}`), "", awsapi.CodeNotJSONObject},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,8 +100,8 @@ func TestRenderBinary(t *testing.T) {
 		})
 	}
 	nul := "a\x00b"
-	if _, err := render(reference.Request{Var: "S", Ref: ref}, Secret{String: &nul}); err == nil || err.Code != CodeBinary {
-		t.Errorf("a string with a NUL byte for the environment: error %v, want %s", err, CodeBinary)
+	if _, err := render(reference.Request{Var: "S", Ref: ref}, Secret{String: &nul}); err == nil || err.Code != awsapi.CodeBinary {
+		t.Errorf("a string with a NUL byte for the environment: error %v, want %s", err, awsapi.CodeBinary)
 	}
 	if v, err := render(reference.Request{Var: "S_FILE", Ref: ref, ToFile: true}, Secret{String: &nul}); err != nil || string(v) != nul {
 		t.Errorf("a string with a NUL byte for a file: %v", err)

@@ -4,8 +4,8 @@
 // what a batch does not answer), duplicates fetched once, calls run
 // concurrently under a bound; it
 // renders a fetched value (JSON keys, binary values) and returns errors
-// that say why a reference failed, naming the variable and the reference;
-// Config.Hint adds what to do about them.
+// that say why a reference failed, naming the variable and the reference
+// (what to do about it is the caller's to say, in Error.Hint).
 //
 // It never logs, returns or formats a value except as the result of
 // Resolve.
@@ -68,8 +68,6 @@ type Config struct {
 	Cache *cache.Cache[Secret]
 	// Logger receives a debug line per reference; nil discards.
 	Logger *slog.Logger
-	// Hint, when set, fills Error.Hint for each failure of Resolve.
-	Hint func(*Error) string
 	// FallbackRegions are the regions, in order, whose copy of a secret
 	// or parameter is asked for when its own region fails transiently or
 	// stalls (see HedgeDelay): a Secrets Manager secret's replica, the
@@ -256,11 +254,6 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []reference.Request) ([]Val
 	if errs == nil {
 		return values, nil
 	}
-	if r.cfg.Hint != nil {
-		for _, e := range errs {
-			e.Hint = r.cfg.Hint(e)
-		}
-	}
 	return nil, errs
 }
 
@@ -268,7 +261,7 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 	fetches, keys, noRegion := fetchesOf(reqs, r.cfg.AWS.Region)
 	var errs Errors
 	for _, i := range noRegion {
-		errs = append(errs, &Error{Var: reqs[i].Var, Ref: reqs[i].Ref, Code: CodeNoRegion,
+		errs = append(errs, &Error{Var: reqs[i].Var, Ref: reqs[i].Ref, Code: awsapi.CodeNoRegion,
 			Err: fmt.Errorf("no default region for a short-form reference")})
 	}
 	if errs != nil {
@@ -350,7 +343,7 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 			errs = append(errs, err)
 			continue
 		}
-		attrs := []any{"var", req.Var, "ref", req.Ref.String(), "version_id", f.secret.VersionID, "duration_ms", millis(f.took)}
+		attrs := []any{"var", req.Var, "ref", req.Ref.String(), "version_id", f.secret.VersionID, "duration_ms", awsapi.Millis(f.took)}
 		if f.secret.RequestID != "" { // none for a value from the cache
 			attrs = append(attrs, "request_id", f.secret.RequestID)
 		}
@@ -591,7 +584,7 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 	found := res.(map[string]result)
 	for _, f := range todo {
 		got := found[f.key]
-		if got.err != nil && (got.err.code == CodeNotFound || got.err.code == codeOtherAccount) && f.ref.Partition != "" {
+		if got.err != nil && (got.err.code == awsapi.CodeNotFound || got.err.code == codeOtherAccount) && f.ref.Partition != "" {
 			got = r.getByARN(ctx, region, f)
 		}
 		f.secret, f.err, f.took = got.secret, got.err, took
@@ -625,7 +618,7 @@ func (r *Resolver) getByARN(ctx context.Context, region string, f *fetch) result
 			return result{secret: Secret{String: p.Value, VersionID: strconv.FormatInt(p.Version, 10), ARN: arn, RequestID: reqID, Region: region}}
 		}
 	}
-	return result{err: &fetchError{code: CodeNotFound, requestID: reqID,
+	return result{err: &fetchError{code: awsapi.CodeNotFound, requestID: reqID,
 		err: fmt.Errorf("GetParameters found no parameter %s, by name or by ARN", name)}}
 }
 
@@ -671,11 +664,11 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 	for i, f := range batch {
 		ref := InRegion(f.ref, region)
 		if invalid[names[i]] {
-			found[f.key] = result{err: &fetchError{code: CodeNotFound, requestID: reqID,
+			found[f.key] = result{err: &fetchError{code: awsapi.CodeNotFound, requestID: reqID,
 				err: fmt.Errorf("GetParameters listed %s among InvalidParameters: no such parameter, version or label", names[i])}}
 			continue
 		}
-		found[f.key] = result{err: &fetchError{code: CodeInternal, requestID: reqID,
+		found[f.key] = result{err: &fetchError{code: awsapi.CodeInternal, requestID: reqID,
 			err: fmt.Errorf("GetParameters answered without %s", names[i])}}
 		for _, p := range out.Parameters {
 			// With or without the slash: batchParameters never asks
@@ -707,12 +700,6 @@ func (r *Resolver) getParameters(ctx context.Context, region string, batch []*fe
 		}
 	}
 	return found, nil
-}
-
-// millis is d in milliseconds, to the microsecond, as valuefrom's logs
-// give every duration: a number, in a field named NAME_ms.
-func millis(d time.Duration) float64 {
-	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }
 
 func requestID(md middleware.Metadata) string {

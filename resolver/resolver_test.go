@@ -153,7 +153,7 @@ func (f fakeParams) GetParameter(context.Context, *ssm.GetParameterInput, ...fun
 }
 
 func newFakeResolver(f *fakeAWS) *Resolver {
-	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4, Hint: testHint})
+	r := New(Config{AWS: aws.Config{Region: "us-east-1"}, Concurrency: 4})
 	r.secrets.New = func(region string) secretsAPI { return fakeSecrets{f, region} }
 	r.parameters.New = func(region string) parametersAPI { return fakeParams{f, region} }
 	return r
@@ -308,7 +308,7 @@ func TestResolveErrorsNameEveryVariable(t *testing.T) {
 	got := map[string]string{}
 	for _, e := range errs {
 		got[e.Var] = e.Code
-		if e.Hint == "" {
+		if testHint(e) == "" {
 			t.Errorf("%s: no hint", e.Var)
 		}
 	}
@@ -316,18 +316,18 @@ func TestResolveErrorsNameEveryVariable(t *testing.T) {
 		"MISSING_SECRET": "ResourceNotFoundException",
 		"LOCKED":         "AccessDeniedException",
 		"DENIED":         "AccessDeniedException",
-		"MISSING_PARAM":  CodeNotFound,
-		"BAD_KEY":        CodeNotJSONObject,
+		"MISSING_PARAM":  awsapi.CodeNotFound,
+		"BAD_KEY":        awsapi.CodeNotJSONObject,
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("failed variables' codes = %v, want %v", got, want)
 	}
 	for _, e := range errs {
-		if e.Var == "DENIED" && !strings.Contains(e.Hint, "ssm:GetParameters on arn:aws:ssm:us-east-1:") {
-			t.Errorf("DENIED hint = %q, want it to name the permission and ARN", e.Hint)
+		if e.Var == "DENIED" && !strings.Contains(testHint(e), "ssm:GetParameters on arn:aws:ssm:us-east-1:") {
+			t.Errorf("DENIED hint = %q, want it to name the permission and ARN", testHint(e))
 		}
-		if e.Var == "LOCKED" && !strings.Contains(e.Hint, "secretsmanager:GetSecretValue") {
-			t.Errorf("LOCKED hint = %q, want it to name the permission", e.Hint)
+		if e.Var == "LOCKED" && !strings.Contains(testHint(e), "secretsmanager:GetSecretValue") {
+			t.Errorf("LOCKED hint = %q, want it to name the permission", testHint(e))
 		}
 	}
 }
@@ -376,7 +376,7 @@ func TestResolveOtherAccountNeverServesOwn(t *testing.T) {
 	r := newFakeResolver(f)
 	_, err := r.Resolve(context.Background(), requests(t, "K", "arn:aws:ssm:us-east-1:999999999999:parameter/app/key"))
 	var errs Errors
-	if !errors.As(err, &errs) || errs[0].Code != CodeNotFound {
+	if !errors.As(err, &errs) || errs[0].Code != awsapi.CodeNotFound {
 		t.Fatalf("error = %v, want NotFound for the other account's parameter", err)
 	}
 }
@@ -386,7 +386,7 @@ func TestResolveNoRegion(t *testing.T) {
 	r.cfg.AWS.Region = ""
 	_, err := r.Resolve(context.Background(), requests(t, "A", "ssm:/a"))
 	var errs Errors
-	if !errors.As(err, &errs) || errs[0].Code != CodeNoRegion {
+	if !errors.As(err, &errs) || errs[0].Code != awsapi.CodeNoRegion {
 		t.Fatalf("error = %v, want NoRegion", err)
 	}
 }
@@ -471,9 +471,9 @@ func TestResolveParametersFirst(t *testing.T) {
 	}
 }
 
-// TestHints: Config.Hint fills each failure's hint, and the error it is
-// given names the region asked, so that a hint names the ARN in the
-// default region's partition.
+// TestHints: the resolver leaves Hint to its caller, and each failure
+// names the region asked, so that a hint (awsapi's, as the pipeline adds
+// them) names the ARN in the default region's partition.
 func TestHints(t *testing.T) {
 	f := &fakeAWS{deny: map[string]bool{"/a": true, "b": true}}
 	r := newFakeResolver(f)
@@ -484,18 +484,15 @@ func TestHints(t *testing.T) {
 		t.Fatalf("error = %v, want two", err)
 	}
 	for i, want := range []string{"arn:aws-cn:ssm:cn-north-1:", "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/b"} {
-		if !strings.Contains(errs[i].Hint, want) {
-			t.Errorf("%s (%s) hint %q does not name %s", errs[i].Var, errs[i].Code, errs[i].Hint, want)
+		if !strings.Contains(testHint(errs[i]), want) {
+			t.Errorf("%s (%s) hint %q does not name %s", errs[i].Var, errs[i].Code, testHint(errs[i]), want)
 		}
 	}
 
-	r.cfg.Hint = nil
-	_, err = r.Resolve(context.Background(), requests(t, "A", "ssm:/a"))
-	if !errors.As(err, &errs) || len(errs) != 1 {
-		t.Fatalf("error = %v, want one", err)
-	}
-	if errs[0].Hint != "" {
-		t.Errorf("hint without Config.Hint = %q, want none", errs[0].Hint)
+	for _, e := range errs {
+		if e.Hint != "" {
+			t.Errorf("%s: the resolver filled the hint %q: it is its caller's to say", e.Var, e.Hint)
+		}
 	}
 }
 
@@ -519,11 +516,11 @@ func TestResolveTooLargeAnswer(t *testing.T) {
 	defer srv.Close()
 	cfg := serverConfig(srv.URL)
 	cfg.APIOptions = []func(*middleware.Stack) error{awsapi.LimitResponses}
-	r := New(Config{AWS: cfg, Concurrency: 1, Hint: testHint})
+	r := New(Config{AWS: cfg, Concurrency: 1})
 	_, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
 	var errs Errors
-	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Code != CodeResponseTooLarge || errs[0].Hint == "" {
-		t.Fatalf("error = %.300v, want DB failing with %s and a hint", err, CodeResponseTooLarge)
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Code != awsapi.CodeResponseTooLarge || testHint(errs[0]) == "" {
+		t.Fatalf("error = %.300v, want DB failing with %s and a hint", err, awsapi.CodeResponseTooLarge)
 	}
 	if got := attempts.Load(); got >= 5 {
 		t.Errorf("attempts = %d, want fewer than 5: a too-large answer is not retried", got)
@@ -615,10 +612,10 @@ func TestResolveSecretARNs(t *testing.T) {
 				return
 			}
 			var errs Errors
-			if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Code != tt.wantCode || errs[0].Var != "S" || errs[0].Hint == "" {
+			if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Code != tt.wantCode || errs[0].Var != "S" || testHint(errs[0]) == "" {
 				t.Fatalf("error = %v, want S failing with %s and a hint", err, tt.wantCode)
 			}
-			if strings.Contains(err.Error(), canary) || strings.Contains(errs[0].Hint, canary) {
+			if strings.Contains(err.Error(), canary) || strings.Contains(testHint(errs[0]), canary) {
 				t.Errorf("the error or its hint holds the value")
 			}
 			if gets := f.calls[ref.Region]; len(gets) != 1 {

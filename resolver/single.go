@@ -87,7 +87,7 @@ func (r *Resolver) get(ctx context.Context, o GetOptions, service, logKey, id st
 // than its own, a warning that names what was asked and the region.
 func (r *Resolver) logFallback(err error, key, id, own, region string) {
 	if err == nil && region != own {
-		r.log.Warn("the value came from a fallback region: its own region failed or stalled", key, id,
+		r.log.Warn(FallbackWarning, key, id,
 			"region", own, "fallback_region", region)
 	}
 }

@@ -7,16 +7,28 @@ const (
 	CodeEmptyPath     = "EmptyPath"     // an SSM path holds no parameter, and that is an error
 )
 
+// An Input is what a failed variable came from, for its hint.
+type Input int
+
+// The inputs.
+const (
+	FromReference Input = iota // a variable that holds a reference
+	FromPath                   // an SSM path (VALUEFROM_SSM_PATHS)
+	FromJSON                   // a JSON secret (VALUEFROM_SECRETS_JSON)
+)
+
 // BulkHint says what an operator can do about a failure of class c to
-// read an SSM path (path set) or a whole JSON secret; arn is the path's or
-// the secret's ARN as IAM names it. Other failures get Hint's.
-func BulkHint(c Class, path bool, arn string) string {
+// read an SSM path or a whole JSON secret (input), or about a name that
+// the bulk inputs would set; arn is the path's or the secret's ARN as IAM
+// names it. For any other failure it returns "": Hint's is the one.
+func BulkHint(c Class, input Input, arn string) string {
+	path := input == FromPath
 	switch {
 	case path && c.Denied && !c.KMS:
 		return "the task role (not the execution role) needs ssm:GetParametersByPath on " + arn + " (valuefrom policy writes the statement)"
 	case path && c.NotFound:
 		return "check the path and the region; names are case-sensitive"
-	case !path && c.Code == CodeNotJSONObject:
+	case input == FromJSON && c.Code == CodeNotJSONObject:
 		return "--secret-json (VALUEFROM_SECRETS_JSON) needs a secret whose value is a JSON object; for the whole value, set a variable to the reference instead"
 	}
 	switch c.Code {

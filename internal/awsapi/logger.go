@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/smithy-go/logging"
 )
@@ -29,4 +30,10 @@ func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 	if l.log.Enabled(context.Background(), level) {
 		l.log.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
 	}
+}
+
+// Millis is d in milliseconds, to the microsecond, as valuefrom's logs
+// give every duration: a number, in a field named NAME_ms.
+func Millis(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }

@@ -5,6 +5,8 @@ package pipeline
 import (
 	"errors"
 
+	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -15,7 +17,8 @@ const SyntaxHint = "see `valuefrom -h` for the reference forms, or list the vari
 
 // Find returns the references in environ, skipping the names skip
 // reports. Malformed references come back as resolver.Errors with code
-// resolver.CodeSyntax, every one of them, before any network call.
+// awsapi.CodeSyntax, every one of them, before any network call, in an
+// error whose exit code is exitcode.Syntax.
 func Find(environ []string, skip func(string) bool) ([]reference.Request, error) {
 	reqs, err := reference.Find(environ, skip)
 	var bad reference.Errors
@@ -24,7 +27,7 @@ func Find(environ []string, skip func(string) bool) ([]reference.Request, error)
 	}
 	errs := make(resolver.Errors, len(bad))
 	for i, se := range bad {
-		errs[i] = &resolver.Error{Var: se.Var, Ref: se.Ref, Code: resolver.CodeSyntax, Err: errors.New(se.Reason), Hint: SyntaxHint}
+		errs[i] = &resolver.Error{Var: se.Var, Ref: se.Ref, Code: awsapi.CodeSyntax, Err: errors.New(se.Reason), Hint: SyntaxHint}
 	}
-	return nil, errs
+	return nil, &exitcode.Error{Code: exitcode.Syntax, Err: errs}
 }

@@ -1,16 +1,45 @@
 package pipeline
 
 import (
+	"errors"
+
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
-// hint says what an operator can do about a failed reference, for
-// resolver.Config.Hint. A failed fetch's error names the region asked; the
-// ARN is the one an IAM policy names, with ACCOUNT for a short form's.
-func hint(e *resolver.Error) string {
+// Hint says what an operator can do about e, in the words of valuefrom's
+// settings: awsapi's hint for its class, naming the ARN an IAM policy
+// names (ACCOUNT for a short form's) in the region asked. A failure to
+// read an SSM path (e.Var is SSMPathsVar) or a JSON secret
+// (SecretsJSONVar), and a name that either would set, get the bulk
+// inputs' hints.
+func Hint(e *resolver.Error) string {
 	region := e.Ref.Region
 	arn := e.Ref.ARN(reference.PartitionOf(region), region, "ACCOUNT")
-	return awsapi.Hint(awsapi.ClassOf(e.Code, e.Err), e.Ref, region, arn)
+	c := awsapi.ClassOf(e.Code, e.Err)
+	input := awsapi.FromReference
+	switch e.Var {
+	case SSMPathsVar:
+		input = awsapi.FromPath
+	case SecretsJSONVar:
+		input = awsapi.FromJSON
+	}
+	if h := awsapi.BulkHint(c, input, arn); h != "" {
+		return h
+	}
+	return awsapi.Hint(c, e.Ref, region, arn)
+}
+
+// withHints fills the hint of each failure in err, a resolver.Errors, once
+// every reference, path and JSON secret has been tried; any other err is
+// returned as it is.
+func withHints(err error) error {
+	var errs resolver.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			e.Hint = Hint(e)
+		}
+	}
+	return err
 }

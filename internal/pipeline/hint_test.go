@@ -17,8 +17,8 @@ import (
 )
 
 // TestHint resolves through the real SDK against an HTTP server that
-// denies every call, with hint as Config.Hint: each failure's hint names
-// the permission and the ARN in the region asked.
+// denies every call: withHints gives each failure a hint that names the
+// permission and the ARN in the region asked.
 func TestHint(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -40,7 +40,8 @@ func TestHint(t *testing.T) {
 		}
 		reqs = append(reqs, reference.Request{Var: kv[0], Ref: ref})
 	}
-	_, err := resolver.New(resolver.Config{AWS: cfg, Hint: hint}).Resolve(context.Background(), reqs)
+	_, err := resolver.New(resolver.Config{AWS: cfg}).Resolve(context.Background(), reqs)
+	err = withHints(err)
 	var errs resolver.Errors
 	if !errors.As(err, &errs) || len(errs) != 2 {
 		t.Fatalf("Resolve error = %v, want two failures", err)
@@ -62,14 +63,14 @@ func TestHintOwnCodes(t *testing.T) {
 		e    *resolver.Error
 		want string
 	}{
-		{&resolver.Error{Ref: ref, Code: resolver.CodeJSONKey, Err: errors.New(`JSON key "password" is not in the secret`)},
+		{&resolver.Error{Ref: ref, Code: awsapi.CodeJSONKey, Err: errors.New(`JSON key "password" is not in the secret`)},
 			"case-sensitive"},
-		{&resolver.Error{Ref: ref, Code: resolver.CodeNoRegion, Err: errors.New("no default region for a short-form reference")},
+		{&resolver.Error{Ref: ref, Code: awsapi.CodeNoRegion, Err: errors.New("no default region for a short-form reference")},
 			"set AWS_REGION"},
 	}
 	for _, tt := range tests {
-		if got := hint(tt.e); !strings.Contains(got, tt.want) {
-			t.Errorf("hint(%s) = %q, want it to mention %q", tt.e.Code, got, tt.want)
+		if got := Hint(tt.e); !strings.Contains(got, tt.want) {
+			t.Errorf("Hint(%s) = %q, want it to mention %q", tt.e.Code, got, tt.want)
 		}
 	}
 }

@@ -170,13 +170,12 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 	jsonReqs := o.JSONSecrets()
 	paths := o.Paths()
 	var (
-		values    []resolver.Value
-		refErr    error
-		pathVals  = make([][]resolver.Parameter, len(paths))
-		pathErrs  = make([]error, len(paths))
-		g         errgroup.Group
-		allReqs   = slices.Concat(reqs, jsonReqs)
-		pathsHint = func(e *resolver.Error) string { return bulkHint(e, true) }
+		values   []resolver.Value
+		refErr   error
+		pathVals = make([][]resolver.Parameter, len(paths))
+		pathErrs = make([]error, len(paths))
+		g        errgroup.Group
+		allReqs  = slices.Concat(reqs, jsonReqs)
 	)
 	g.Go(func() error {
 		if len(allReqs) > 0 {
@@ -194,11 +193,6 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 
 	var errs resolver.Errors
 	if re := (resolver.Errors)(nil); errors.As(refErr, &re) {
-		for _, e := range re {
-			if e.Var == SecretsJSONVar {
-				e.Hint = bulkHint(e, false)
-			}
-		}
 		errs = append(errs, re...)
 	} else if refErr != nil {
 		return nil, refErr
@@ -207,7 +201,6 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 		var e *resolver.Error
 		if errors.As(err, &e) {
 			e.Var = SSMPathsVar
-			e.Hint = pathsHint(e)
 			errs = append(errs, e)
 		} else if err != nil {
 			return nil, err
@@ -215,10 +208,8 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 		if err == nil && len(pathVals[i]) == 0 {
 			o.logger().Warn("no parameters under the SSM path", "path", paths[i].Path, "recursive", paths[i].Recursive)
 			if o.Settings.RequirePaths {
-				e := &resolver.Error{Var: SSMPathsVar, Ref: pathRef(paths[i].Path), Code: awsapi.CodeEmptyPath,
-					Err: errors.New("no parameters under the path")}
-				e.Hint = bulkHint(e, true)
-				errs = append(errs, e)
+				errs = append(errs, &resolver.Error{Var: SSMPathsVar, Ref: pathRef(paths[i].Path), Code: awsapi.CodeEmptyPath,
+					Err: errors.New("no parameters under the path")})
 			}
 		}
 	}
@@ -239,7 +230,6 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 		fields, err := resolver.JSONFields(v.Value)
 		if err != nil {
 			err.Var, err.Ref = SecretsJSONVar, v.Ref
-			err.Hint = bulkHint(err, false)
 			b.errs = append(b.errs, err)
 			continue
 		}
@@ -268,9 +258,7 @@ type bulk struct {
 
 func (b *bulk) add(name, source string, ref reference.Ref, value []byte, version string) {
 	fail := func(code, format string, a ...any) {
-		e := &resolver.Error{Var: name, Ref: ref, Code: code, Err: fmt.Errorf(format, a...)}
-		e.Hint = bulkHint(e, ref.Service == reference.SSM)
-		b.errs = append(b.errs, e)
+		b.errs = append(b.errs, &resolver.Error{Var: name, Ref: ref, Code: code, Err: fmt.Errorf(format, a...)})
 	}
 	switch {
 	case b.explicit[name]:
@@ -282,7 +270,7 @@ func (b *bulk) add(name, source string, ref reference.Ref, value []byte, version
 	case b.source[name] != "":
 		fail(awsapi.CodeNameCollision, "%s and %s both map to %s", b.source[name], source, name)
 	case slices.Contains(value, 0) && (b.toFile == nil || !b.toFile(name)):
-		fail(resolver.CodeBinary, "%s: the value holds NUL bytes, which an environment variable cannot", source)
+		fail(awsapi.CodeBinary, "%s: the value holds NUL bytes, which an environment variable cannot", source)
 	default:
 		b.source[name] = source
 		b.set[name] = &resolver.Value{Var: name, Ref: ref, Value: value, VersionID: version}
@@ -293,17 +281,6 @@ func (b *bulk) add(name, source string, ref reference.Ref, value []byte, version
 func pathRef(name string) reference.Ref {
 	ref, _ := reference.Parse("ssm:" + name)
 	return ref
-}
-
-// bulkHint is awsapi's hint for a failure of a path (path set) or JSON
-// secret, or else its hint for a reference.
-func bulkHint(e *resolver.Error, path bool) string {
-	region := e.Ref.Region
-	arn := e.Ref.ARN(reference.PartitionOf(region), region, "ACCOUNT")
-	if h := awsapi.BulkHint(awsapi.ClassOf(e.Code, e.Err), path, arn); h != "" {
-		return h
-	}
-	return hint(e)
 }
 
 // withNames returns environ with an empty entry added for each value's

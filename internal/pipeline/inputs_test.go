@@ -221,7 +221,7 @@ func TestResolveBulkMoto(t *testing.T) {
 		}, nil, nil, 0, []string{"VALUEFROM_TIMEOUT", awsapi.CodeBadName, "keeps for its settings"}},
 		{"not a JSON object", func(o *pipeline.Options) {
 			o.Settings.SecretsJson = []string{"secretsmanager:bulk/notobject"}
-		}, nil, nil, 0, []string{"VALUEFROM_SECRETS_JSON", resolver.CodeNotJSONObject, "secretsmanager:bulk/notobject"}},
+		}, nil, nil, 0, []string{"VALUEFROM_SECRETS_JSON", awsapi.CodeNotJSONObject, "secretsmanager:bulk/notobject"}},
 		{"missing json secret", func(o *pipeline.Options) {
 			o.Settings.SecretsJson = []string{"secretsmanager:bulk/none"}
 		}, nil, nil, 0, []string{"VALUEFROM_SECRETS_JSON", "ResourceNotFoundException", "secretsmanager:bulk/none"}},

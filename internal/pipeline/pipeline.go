@@ -248,7 +248,7 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error) {
 	log := s.o.logger()
 	start := time.Now()
-	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log, Hint: hint,
+	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log,
 		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay,
 		OnFallback: s.warnFallback, NoSecretBatches: !s.o.Settings.BatchSecrets, BatchDenials: &s.batchDenials})
 	// The first resolve reports progress at info level, as a slow start
@@ -256,13 +256,14 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	// failures are warned about once each by the watch.
 	stop := reportProgress(log, level, r, s.tracker, len(s.reqs), start)
 	values, err := s.o.fetch(ctx, r, s.reqs, s.environ)
+	err = withHints(err)
 	stop()
 	counts := map[reference.Service]int{}
 	for _, req := range s.reqs {
 		counts[req.Ref.Service]++
 	}
 	attrs := []any{"ok", err == nil, "secretsmanager", counts[reference.SecretsManager],
-		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration_ms", millis(time.Since(start))}
+		"ssm", counts[reference.SSM], "api_calls", r.Calls(), "duration_ms", awsapi.Millis(time.Since(start))}
 	if s.o.HasBulk() {
 		attrs = append(attrs, "ssm_paths", len(s.o.Paths()), "json_secrets", len(s.o.JSONSecrets()))
 	}
@@ -404,12 +405,6 @@ func AppID(version string) string {
 		id = id[:50]
 	}
 	return id
-}
-
-// millis is d in milliseconds, to the microsecond, as valuefrom's logs
-// give every duration: a number, in a field named NAME_ms.
-func millis(d time.Duration) float64 {
-	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }
 
 // WarnUnknown logs a warning for each VALUEFROM_* variable in environ that

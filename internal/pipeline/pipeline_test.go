@@ -77,7 +77,7 @@ func TestResolveWithoutAWS(t *testing.T) {
 		}},
 		{"malformed references, every one", []string{"A=secretsmanager:db:key", "B=ssm:", "C=ok"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
 			var errs resolver.Errors
-			if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Var != "A" || errs[1].Var != "B" || errs[0].Code != resolver.CodeSyntax {
+			if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Var != "A" || errs[1].Var != "B" || errs[0].Code != awsapi.CodeSyntax {
 				t.Fatalf("Resolve error = %v, want syntax errors for A and B", err)
 			}
 			if errs[0].Hint != pipeline.SyntaxHint {
@@ -308,7 +308,7 @@ func TestResolveDeadline(t *testing.T) {
 		t.Errorf("took %v with a 1s timeout", took)
 	}
 	var errs resolver.Errors
-	if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Code != resolver.CodeTimeout {
+	if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Code != awsapi.CodeTimeout {
 		t.Fatalf("Resolve error = %v, want Timeout for A and B", err)
 	}
 }

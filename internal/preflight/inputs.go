@@ -49,10 +49,10 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) []*row {
 		switch {
 		case errors.As(err, &e):
 			e.Var = pipeline.SSMPathsVar
-			pr.problem(Fail, e.Code, "GetParametersByPath: "+awsapi.Message(e.Err), awsapi.BulkHint(awsapi.ClassOf(e.Code, e.Err), true, e.Ref.ARN(reference.PartitionOf(e.Ref.Region), e.Ref.Region, "ACCOUNT")))
+			pr.problem(Fail, e.Code, "GetParametersByPath: "+awsapi.Message(e.Err), pipeline.Hint(e))
 			continue
 		case err != nil:
-			pr.problem(Fail, resolver.CodeInternal, err.Error(), "")
+			pr.problem(Fail, awsapi.CodeInternal, err.Error(), "")
 			continue
 		case len(params) == 0:
 			pr.Exists = No
@@ -60,7 +60,7 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) []*row {
 			if in.RequirePaths {
 				v = Fail
 			}
-			pr.problem(v, awsapi.CodeEmptyPath, "no parameters under the path", awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeEmptyPath}, true, ""))
+			pr.problem(v, awsapi.CodeEmptyPath, "no parameters under the path", awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeEmptyPath}, awsapi.FromPath, ""))
 			continue
 		}
 		pr.Exists = Yes
@@ -73,7 +73,7 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) []*row {
 				Region: c.cfg.AWS.Region, ARN: param.ARN, Exists: Yes, Version: NotApplicable, JSONKey: NotApplicable}}
 			if other, dup := seen[name]; dup {
 				row.problem(Fail, awsapi.CodeNameCollision, fmt.Sprintf("parameter %s and parameter %s both map to %s", other, param.Name, name),
-					awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeNameCollision}, true, ""))
+					awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeNameCollision}, awsapi.FromPath, ""))
 			}
 			seen[name] = param.Name
 			rows = append(rows, row)

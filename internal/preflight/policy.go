@@ -117,7 +117,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 		add(resources, SidParameterPaths, pathARN(partition, c.cfg.AWS.Region, account, p.Path))
 	}
 	for _, r := range rows {
-		if r.hasCode(resolver.CodeNoRegion) {
+		if r.hasCode(awsapi.CodeNoRegion) {
 			return nil, nil, fmt.Errorf("%s: %s: %w", r.Var, r.Ref, awsapi.ErrNoRegion)
 		}
 		readSid, decryptSid := SidParameters, SidDecryptParameters

@@ -234,7 +234,7 @@ func (c *Checker) examine(ctx context.Context, rows []*row, read bool) {
 			continue
 		}
 		if r.Region == "" {
-			r.problem(Fail, resolver.CodeNoRegion, "no default region for a short-form reference",
+			r.problem(Fail, awsapi.CodeNoRegion, "no default region for a short-form reference",
 				"set AWS_REGION or pass --region, or use a full ARN, which carries its region")
 			continue
 		}

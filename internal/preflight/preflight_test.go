@@ -17,10 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/internal/testkit/faultproxy"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
-	"github.com/valuefrom/valuefrom/resolver"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata golden files")
@@ -147,7 +147,7 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 	t.Logf("check took %v", time.Since(start))
 	wants := map[string]want{
 		"OK_JSON":       {exists: Yes, jsonKey: Yes, keyState: "Enabled", manager: "customer", verdict: OK},
-		"MISSING_KEY":   {exists: Yes, jsonKey: No, verdict: Fail, code: resolver.CodeJSONKey},
+		"MISSING_KEY":   {exists: Yes, jsonKey: No, verdict: Fail, code: awsapi.CodeJSONKey},
 		"PLAIN":         {exists: Yes, version: NotApplicable, keyState: "Enabled", manager: "aws", verdict: OK},
 		"MISSING":       {exists: No, verdict: Fail, code: "ResourceNotFoundException"},
 		"WRONG_REGION":  {exists: No, verdict: Fail, code: CodeWrongRegion},
@@ -163,7 +163,7 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 		"CMK":           {exists: Yes, keyState: "Enabled", manager: "customer", verdict: OK},
 		"URL":           {exists: Yes, verdict: OK},
 		"NO_PARAM":      {exists: No, verdict: Fail, code: "ParameterNotFound"},
-		"MALFORMED":     {exists: Unknown, verdict: Fail, code: resolver.CodeSyntax},
+		"MALFORMED":     {exists: Unknown, verdict: Fail, code: awsapi.CodeSyntax},
 	}
 	got := eachRow(t, rep, wants, func(r Row, w want) { compare(t, r, w) })
 	var wantOrder []string

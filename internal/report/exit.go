@@ -30,23 +30,14 @@ func (e *RunError) Error() string { return e.Err.Error() }
 func (e *RunError) Unwrap() error { return e.Err }
 
 // ExitCode maps an error of a run to its exit code (see package
-// exitcode): the code the error carries, or for failed references
-// exitcode.Syntax when they did not parse, else exitcode.Resolve. A
-// signal's code, 128+N, is the caller's to know.
+// exitcode): the code the error carries, else exitcode.Resolve for
+// references that failed to resolve. A signal's code, 128+N, is the
+// caller's to know.
 func ExitCode(err error) int {
-	var (
-		coder exitcode.Coder
-		errs  resolver.Errors
-	)
-	switch {
-	case errors.As(err, &coder):
+	if errors.As(err, new(exitcode.Coder)) || !errors.As(err, new(resolver.Errors)) {
 		return exitcode.Of(err)
-	case errors.As(err, &errs) && len(errs) > 0 && errs[0].Code == resolver.CodeSyntax:
-		return exitcode.Syntax
-	case errors.As(err, &errs):
-		return exitcode.Resolve
 	}
-	return exitcode.Of(err)
+	return exitcode.Resolve
 }
 
 // Exit reports err, which ends a run with the exit code code, on w and

@@ -19,7 +19,8 @@ import (
 )
 
 func TestExitCode(t *testing.T) {
-	syntax := resolver.Errors{{Var: "A", Code: resolver.CodeSyntax}}
+	// Malformed references as pipeline.Find returns them.
+	syntax := &exitcode.Error{Code: exitcode.Syntax, Err: resolver.Errors{{Var: "A", Code: awsapi.CodeSyntax}}}
 	tests := []struct {
 		name string
 		err  error
@@ -65,7 +66,7 @@ func TestExit(t *testing.T) {
 			"valuefrom: error: no subcommand chekc\nvaluefrom: hint: did you mean valuefrom check?\n"},
 		{"check's warnings", &RunError{Err: &CheckError{Code: exitcode.Warnings, Msg: "2 references with warnings"}, Command: "check"},
 			"valuefrom: warning: 2 references with warnings\n"},
-		{"failures and what was left undone", &RunError{Err: resolver.Errors{{Var: "A", Code: resolver.CodeSyntax}}, Outcome: "nothing was printed"},
+		{"failures and what was left undone", &RunError{Err: &exitcode.Error{Code: exitcode.Syntax, Err: resolver.Errors{{Var: "A", Code: awsapi.CodeSyntax}}}, Outcome: "nothing was printed"},
 			"valuefrom: error: A: : MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
 		{"a program's exit is its own", &watch.ProgramError{Exit: exec.Exit{Code: 3}}, ""},
 		{"help", flag.ErrHelp, ""},
