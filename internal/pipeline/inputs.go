@@ -1,10 +1,10 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
@@ -17,6 +17,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
+	"github.com/valuefrom/valuefrom/internal/readfile"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -121,44 +122,33 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 	return envlist.Merge(merged, environ), names, nil
 }
 
-// readEnvFile parses one env file, giving up when ctx is done: a reader
-// that blocks (a FIFO, a terminal) is left to the goroutine, which ends
-// with the process.
+// MaxEnvFileSize is the most valuefrom reads of an env file: more than an
+// environment can hold (Linux allows 128 KiB per variable and about 2 MiB
+// for all of them together).
+const MaxEnvFileSize = 1 << 20
+
+// readEnvFile reads and parses one env file through readfile, giving up
+// when ctx is done.
 func (o Options) readEnvFile(ctx context.Context, name string) ([]string, error) {
-	type result struct {
-		vars []string
+	var (
+		data []byte
 		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r io.Reader
-		if name == Stdin {
-			r = o.Stdin
-			if r == nil {
-				r = os.Stdin
-			}
-		} else {
-			f, err := os.Open(name)
-			if err != nil {
-				done <- result{err: err}
-				return
-			}
-			defer f.Close()
-			r = f
+	)
+	label := name
+	if name == Stdin {
+		label = "standard input"
+		in := o.Stdin
+		if in == nil {
+			in = os.Stdin
 		}
-		label := name
-		if name == Stdin {
-			label = "standard input"
-		}
-		vars, err := envfmt.ParseDotenv(r, label)
-		done <- result{vars, err}
-	}()
-	select {
-	case res := <-done:
-		return res.vars, res.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("reading %s: %w", name, context.Cause(ctx))
+		data, err = readfile.ReadFrom(ctx, in, label, MaxEnvFileSize)
+	} else {
+		data, err = readfile.Read(ctx, name, MaxEnvFileSize)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return envfmt.ParseDotenv(bytes.NewReader(data), label)
 }
 
 // fetch resolves reqs and reads o's SSM paths and JSON secrets, all at

@@ -18,8 +18,11 @@ import (
 func Serve(ctx context.Context, o Options, environ []string) error {
 	log, s := o.logger(), o.Settings
 	WarnUnknown(log, environ)
-	token, err := loadToken(ctx, o, environ)
+	token, err := server.LoadToken(ctx, o.Settings.Token, o.Settings.TokenFile, envlist.Get(environ, "AWS_TOKEN"))
 	if err != nil {
+		if ctx.Err() == nil {
+			err = &exitcode.UsageError{Err: err}
+		}
 		return err
 	}
 	cfg, err := AWSConfig(ctx, o, environ, true)
@@ -43,28 +46,4 @@ func Serve(ctx context.Context, o Options, environ []string) error {
 	err = server.Serve(ctx, ln, srv, server.ShutdownGrace, log)
 	log.Info("served", "api_calls", srv.Calls())
 	return err
-}
-
-// loadToken is server.LoadToken, which may read a FIFO, given up when ctx
-// ends (the goroutine is left to the process's exit). Its errors are
-// *exitcode.UsageError.
-func loadToken(ctx context.Context, o Options, environ []string) (string, error) {
-	type result struct {
-		token string
-		err   error
-	}
-	done := make(chan result, 1)
-	go func() {
-		token, err := server.LoadToken(o.Settings.Token, o.Settings.TokenFile, envlist.Get(environ, "AWS_TOKEN"))
-		done <- result{token, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return "", &exitcode.UsageError{Err: r.err}
-		}
-		return r.token, nil
-	case <-ctx.Done():
-		return "", fmt.Errorf("reading the token: %w", context.Cause(ctx))
-	}
 }

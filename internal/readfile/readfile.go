@@ -1,5 +1,6 @@
 // Package readfile reads the files a user names to valuefrom (a task
-// definition, a token file) the way input from outside should be read: up
+// definition, an env file, a token file, standard input) the way input
+// from outside should be read: up
 // to a limit, so that /dev/zero or a huge file is an error rather than an
 // out-of-memory crash, and no longer than the caller's context, so that a
 // FIFO nobody writes to cannot hold off a SIGTERM.
@@ -34,20 +35,33 @@ func (e *TooLargeError) Error() string {
 // Once open, a FIFO's read is given a deadline when ctx ends, so that it
 // returns too.
 func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
+	return within(ctx, path, func() ([]byte, error) { return read(ctx, path, limit) })
+}
+
+// ReadFrom is Read for a reader the caller opened, such as standard input,
+// named name in errors. When ctx ends first it returns at once, and the
+// read it leaves to a goroutine ends with the process.
+func ReadFrom(ctx context.Context, r io.Reader, name string, limit int64) ([]byte, error) {
+	return within(ctx, name, func() ([]byte, error) { return readLimited(r, name, limit) })
+}
+
+// within runs read in a goroutine and returns its result, or an error
+// naming name and wrapping context.Cause(ctx) as soon as ctx ends.
+func within(ctx context.Context, name string, read func() ([]byte, error)) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		data, err := read(ctx, path, limit)
+		data, err := read()
 		done <- result{data, err}
 	}()
 	select {
 	case r := <-done:
 		return r.data, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("reading %s: %w", path, context.Cause(ctx))
+		return nil, fmt.Errorf("reading %s: %w", name, context.Cause(ctx))
 	}
 }
 
@@ -62,12 +76,18 @@ func read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	// by themselves within the limit.
 	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return readLimited(f, path, limit)
+}
+
+// readLimited reads r to its end, or to more than limit bytes: a
+// *TooLargeError naming name.
+func readLimited(r io.Reader, name string, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, &TooLargeError{Path: path, Limit: limit}
+		return nil, &TooLargeError{Path: name, Limit: limit}
 	}
 	return data, nil
 }

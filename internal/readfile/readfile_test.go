@@ -3,6 +3,7 @@ package readfile_test
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -140,5 +141,36 @@ func TestSize(t *testing.T) {
 		if got := readfile.Size(n); got != want {
 			t.Errorf("Size(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestReadFromReturnsWhenContextEnds: a reader nobody writes to, as a
+// terminal's standard input can be, does not hold off a signal.
+func TestReadFromReturnsWhenContextEnds(t *testing.T) {
+	r, w := io.Pipe()
+	defer w.Close()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := readfile.ReadFrom(ctx, r, "standard input", 1<<10)
+		done <- err
+	}()
+	stop := errors.New("stopped by the test")
+	cancel(stop)
+	err := waitErr(t, done)
+	if !errors.Is(err, stop) || !strings.Contains(err.Error(), "standard input") {
+		t.Errorf("err = %v, want it to name standard input and wrap the context's cause", err)
+	}
+}
+
+func TestReadFromLimit(t *testing.T) {
+	data, err := readfile.ReadFrom(context.Background(), strings.NewReader(strings.Repeat("x", 1<<10)), "in", 1<<10)
+	if err != nil || len(data) != 1<<10 {
+		t.Fatalf("at the limit: %d bytes, %v; want all of them", len(data), err)
+	}
+	_, err = readfile.ReadFrom(context.Background(), strings.NewReader(strings.Repeat("x", 1<<10+1)), "in", 1<<10)
+	var tl *readfile.TooLargeError
+	if !errors.As(err, &tl) || tl.Path != "in" {
+		t.Errorf("one byte over: err = %v, want a TooLargeError naming in", err)
 	}
 }

@@ -690,7 +690,7 @@ func TestLoadToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := LoadToken(tt.value, tt.file, tt.awsToken)
+			got, err := LoadToken(context.Background(), tt.value, tt.file, tt.awsToken)
 			if got != tt.want {
 				t.Errorf("token of %d bytes, want %d bytes (not printed: it may be a canary)", len(got), len(tt.want))
 			}

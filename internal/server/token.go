@@ -25,7 +25,8 @@ var ErrNoToken = errors.New("no token: set VALUEFROM_TOKEN or VALUEFROM_TOKEN_FI
 // from the first source that is set: value (VALUEFROM_TOKEN), file
 // (VALUEFROM_TOKEN_FILE), then awsToken (AWS_TOKEN). A value that starts
 // with file:// names a file to read instead, as the Secrets Manager
-// Agent's AWS_TOKEN does.
+// Agent's AWS_TOKEN does; reading it (it may be a FIFO) is given up when
+// ctx ends.
 //
 // Every source is trimmed of surrounding white space, the same way: an
 // HTTP server drops the white space around a header's value, so a token
@@ -33,7 +34,7 @@ var ErrNoToken = errors.New("no token: set VALUEFROM_TOKEN or VALUEFROM_TOKEN_FI
 // most editors leave. What is left must be at least MinTokenLen bytes and
 // hold no control character (a header carries printable characters).
 // Errors name the variable and the file, never the token.
-func LoadToken(value, file, awsToken string) (string, error) {
+func LoadToken(ctx context.Context, value, file, awsToken string) (string, error) {
 	name, v := "VALUEFROM_TOKEN", value
 	switch {
 	case value != "":
@@ -46,7 +47,7 @@ func LoadToken(value, file, awsToken string) (string, error) {
 	}
 	from := name
 	if path, ok := strings.CutPrefix(strings.TrimSpace(v), "file://"); ok {
-		b, err := readfile.Read(context.Background(), path, 64<<10) // a Secrets Manager value's limit; see pipeline.Serve for the context
+		b, err := readfile.Read(ctx, path, 64<<10) // a Secrets Manager value's limit
 		if err != nil {
 			return "", fmt.Errorf("%s: reading the token file: %w", name, err)
 		}
