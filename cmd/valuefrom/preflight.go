@@ -31,7 +31,7 @@ var checkCommand = &command{
 				return usagef("--ttl must not be negative")
 			}
 			var rep *preflight.Report
-			err := pipeline.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+			err := preflight.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
 				checker, err := newChecker(o, awsConfig, preflight.Config{RotationWindow: *ttl, Settings: o.TaskDef != ""})
 				if err != nil {
 					return err
@@ -76,7 +76,7 @@ var policyCommand = &command{
 			}
 			var p *preflight.Policy
 			var notes []string
-			err := pipeline.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+			err := preflight.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
 				reqs, err := pipeline.Find(vars, o.Skip)
 				if err != nil {
 					return err

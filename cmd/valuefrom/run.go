@@ -9,6 +9,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/server"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/watch"
 )
@@ -200,7 +201,7 @@ var serveCommand = &command{
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		o.Settings.ServeFlags(fs)
 		return func(ctx context.Context, c *call) error {
-			return pipeline.Serve(ctx, *o, c.environ)
+			return server.Run(ctx, *o, c.environ)
 		}
 	},
 }

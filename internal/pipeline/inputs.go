@@ -196,7 +196,7 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 			return nil, err
 		}
 		if err == nil && len(pathVals[i]) == 0 {
-			o.logger().Warn("no parameters under the SSM path", "path", paths[i].Path, "recursive", paths[i].Recursive)
+			o.Log().Warn("no parameters under the SSM path", "path", paths[i].Path, "recursive", paths[i].Recursive)
 			if o.Settings.RequirePaths {
 				errs = append(errs, &resolver.Error{Var: SSMPathsVar, Ref: pathRef(paths[i].Path), Code: awsapi.CodeEmptyPath,
 					Err: errors.New("no parameters under the path")})

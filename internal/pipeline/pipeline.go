@@ -68,7 +68,8 @@ func (o Options) Skip(name string) bool {
 	return settings.IsSetting(name) || slices.ContainsFunc(o.Settings.Ignore, func(n string) bool { return strings.TrimSpace(n) == name })
 }
 
-func (o Options) logger() *slog.Logger {
+// Log returns o.Logger, or a logger that discards when it is nil.
+func (o Options) Log() *slog.Logger {
 	if o.Logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -195,7 +196,7 @@ func (s *Session) WrapCredentials(wrap func(aws.CredentialsProvider) aws.Credent
 // AWS configuration. When there is nothing to resolve, the Session is nil
 // and the Result is what the env files gave.
 func open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
-	log := o.logger()
+	log := o.Log()
 	environ, files, err := o.ReadEnvFiles(ctx, environ)
 	if err != nil {
 		return nil, nil, err
@@ -231,7 +232,7 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 		return nil, nil, err
 	}
 	if short && cfg.Region == "" {
-		return nil, nil, &exitcode.UsageError{Err: awsapi.ErrNoRegion}
+		return nil, nil, awsapi.ErrNoRegion
 	}
 	stop := waiting(log, "still loading AWS credentials")
 	err = awsapi.CheckCredentials(ctx, cfg, o.Profile)
@@ -246,7 +247,7 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 // resolve fetches the session's references with a new resolver and logs
 // a summary line at level, and progress lines while it takes long.
 func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error) {
-	log := s.o.logger()
+	log := s.o.Log()
 	start := time.Now()
 	r := resolver.New(resolver.Config{AWS: s.cfg, Concurrency: s.o.Settings.Concurrency, Logger: log,
 		FallbackRegions: settings.Items(s.o.Settings.FallbackRegions), HedgeDelay: s.o.Settings.HedgeDelay,
@@ -293,7 +294,7 @@ func (s *Session) warnFallback(v resolver.Value, region string) {
 		return
 	}
 	s.fellBack[v.Var] = v.Fallback
-	s.o.logger().Warn(resolver.FallbackWarning, "var", v.Var, "ref", v.Ref.String(), "region", region, "fallback_region", v.Fallback)
+	s.o.Log().Warn(resolver.FallbackWarning, "var", v.Var, "ref", v.Ref.String(), "region", region, "fallback_region", v.Fallback)
 }
 
 // noteOwnRegion logs, once, each variable that a fallback region gave
@@ -302,7 +303,7 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 	for _, v := range values {
 		if fallback := s.fellBack[v.Var]; fallback != "" && v.Fallback == "" {
 			delete(s.fellBack, v.Var)
-			s.o.logger().Info("the value came from its own region again", "var", v.Var, "ref", v.Ref.String(), "fallback_region", fallback)
+			s.o.Log().Info("the value came from its own region again", "var", v.Var, "ref", v.Ref.String(), "fallback_region", fallback)
 		}
 	}
 }
@@ -347,7 +348,7 @@ func Exec(ctx context.Context, o Options, args, environ []string) error {
 // start or output that was not printed, and logs what it could not.
 func (o Options) RemoveFiles(files *exec.Files) {
 	if err := files.Remove(); err != nil {
-		o.logger().Warn("could not remove the secret files", "error", err)
+		o.Log().Warn("could not remove the secret files", "error", err)
 	}
 }
 
@@ -372,7 +373,7 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency, BoundConns: start,
 		RetryMode: envlist.Get(environ, "AWS_RETRY_MODE"),
-		AppID:     AppID(o.Version), Logger: o.logger(), Tracker: tracker})
+		AppID:     AppID(o.Version), Logger: o.Log(), Tracker: tracker})
 	if err != nil {
 		return cfg, usageError(err)
 	}

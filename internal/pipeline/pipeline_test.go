@@ -340,20 +340,6 @@ func TestExec(t *testing.T) {
 	}
 }
 
-func TestServeRefuses(t *testing.T) {
-	environ := noAWS(t)
-	var log bytes.Buffer
-	o := options(t, &log)
-	var usage *exitcode.UsageError
-	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !strings.Contains(err.Error(), "no token") {
-		t.Errorf("Serve without a token = %v, want a exitcode.UsageError", err)
-	}
-	o.Settings.Token = "a-token-long-enough-to-be-secret"
-	if err := pipeline.Serve(context.Background(), o, environ); !errors.As(err, &usage) || !errors.Is(err, awsapi.ErrNoRegion) {
-		t.Errorf("Serve without a region = %v, want a exitcode.UsageError wrapping ErrNoRegion", err)
-	}
-}
-
 func TestOptionsFlags(t *testing.T) {
 	for _, taskDef := range []bool{false, true} {
 		var o pipeline.Options

@@ -3,20 +3,18 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
-	"github.com/valuefrom/valuefrom/internal/readfile"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/taskdef"
 )
 
 // Overlay lays the variables of the container o.Container of the ECS task
-// definition at o.TaskDef over environ, as ECS would set them (the
-// container's win), and returns the result with the names the container
-// set. Without o.TaskDef it returns environ as it is. The container's
+// definition at o.TaskDef over environ (see taskdef.Overlay) and returns
+// the result with the names the container set. Without o.TaskDef it
+// returns environ as it is. The container's
 // VALUEFROM_IGNORE is added to o.Settings.Ignore, so that what ECS would
 // pass through untouched is passed through here too; its other settings
 // are not applied. Every error is a *exitcode.UsageError, but that of ctx ending
@@ -28,27 +26,16 @@ func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[
 		}
 		return environ, nil, nil
 	}
-	c, err := taskdef.Load(ctx, o.TaskDef, o.Container)
-	var tooLarge *readfile.TooLargeError
-	switch {
-	case ctx.Err() != nil:
+	environ, c, err := taskdef.Overlay(ctx, o.TaskDef, o.Container, environ, o.Log())
+	if err != nil {
 		return nil, nil, err
-	case errors.As(err, &tooLarge):
-		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("--task-def %s: larger than %s, the most valuefrom reads (ECS allows 64 KiB)", o.TaskDef, readfile.Size(tooLarge.Limit)),
-			Hint: "give --task-def the JSON of a task definition, as aws ecs describe-task-definition prints it"}
-	case err != nil:
-		return nil, nil, &exitcode.UsageError{Err: err}
-	}
-	if files := c.Unapplied(); len(files) > 0 {
-		o.logger().Warn("the container's environmentFiles are not applied: valuefrom does not read S3; their variables are missing here",
-			"container", c.Name, "environment_files", files)
 	}
 	vars := c.Environ()
 	own := envlist.Names(vars)
 	if ignore := envlist.Get(vars, settings.Prefix+"IGNORE"); ignore != "" {
 		o.Settings.Ignore = append(o.Settings.Ignore, strings.Split(ignore, ",")...)
 	}
-	return envlist.Merge(environ, vars), own, nil
+	return environ, own, nil
 }
 
 // Vars returns the variables to look for references in: with o.TaskDef the

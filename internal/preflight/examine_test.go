@@ -1,7 +1,6 @@
-package pipeline_test
+package preflight_test
 
 import (
-	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -10,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/preflight"
+	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
 
@@ -17,13 +18,16 @@ import (
 // files' beneath the environment's) under one deadline, and the AWS
 // configuration only when they ask for it.
 func TestExamine(t *testing.T) {
-	var log bytes.Buffer
-	o := options(t, &log)
+	s, err := settings.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := pipeline.Options{Settings: s}
 	o.Settings.Timeout = 7 * time.Second
 	o.Settings.EnvFile = []string{testfs.WriteFile(t, "a.env", "FROM_FILE=ssm:/f\nBOTH=file\n")}
 	t.Setenv("AWS_PROFILE", "no-such-profile-examine") // loading the config would fail
 	start := time.Now()
-	err := pipeline.Examine(context.Background(), o, []string{"BOTH=env", "X=1"},
+	err = preflight.Examine(context.Background(), o, []string{"BOTH=env", "X=1"},
 		func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
 			deadline, ok := ctx.Deadline()
 			if !ok || deadline.Sub(start) > o.Settings.Timeout+time.Second {
@@ -43,7 +47,7 @@ func TestExamine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Examine = %v: the AWS configuration must be loaded only when asked for", err)
 	}
-	err = pipeline.Examine(context.Background(), o, nil, func(_ context.Context, _ []string, awsConfig func() (aws.Config, error)) error {
+	err = preflight.Examine(context.Background(), o, nil, func(_ context.Context, _ []string, awsConfig func() (aws.Config, error)) error {
 		_, err := awsConfig()
 		return err
 	})

@@ -1,9 +1,11 @@
-package pipeline
+package preflight
 
 import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/valuefrom/valuefrom/internal/pipeline"
 )
 
 // Examine is the pipeline of the modes that examine references rather
@@ -12,7 +14,7 @@ import (
 // environ's, with the env files' beneath them) and calls examine with
 // them and a function that loads the AWS configuration, with the default
 // region looked up in metadata if need be, when examine first needs it.
-func Examine(ctx context.Context, o Options, environ []string,
+func Examine(ctx context.Context, o pipeline.Options, environ []string,
 	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
@@ -27,7 +29,7 @@ func Examine(ctx context.Context, o Options, environ []string,
 	var cfg *aws.Config
 	awsConfig := func() (aws.Config, error) {
 		if cfg == nil {
-			c, err := AWSConfig(ctx, o, environ, true)
+			c, err := pipeline.AWSConfig(ctx, o, environ, true)
 			if err != nil {
 				return c, err
 			}
