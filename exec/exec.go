@@ -101,12 +101,5 @@ func Exec(args, env []string) error {
 	if err != nil {
 		return err
 	}
-	err = syscall.Exec(path, args, env)
-	switch {
-	case errors.Is(err, syscall.ENOENT):
-		return &Error{Name: path, Err: fmt.Errorf("%w: %v (a script's interpreter may be missing)", ErrNotFound, err)}
-	case errors.Is(err, syscall.E2BIG):
-		return &Error{Name: path, Err: fmt.Errorf("%w: %v: the environment is too large; put large values in files with the _FILE suffix", ErrNotExecutable, err)}
-	}
-	return &Error{Name: path, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
+	return execve(path, args, env)
 }

@@ -72,7 +72,7 @@ func (f *Files) Remove() error {
 // Build is Environment, and also returns the files it wrote (nil when
 // none), so that the caller can remove them if the command does not
 // start.
-func Build(environ []string, vars []Var, filesDir string, drop func(string) bool) (_ []string, _ *Files, err error) {
+func Build(environ []string, vars []Var, filesDir string, drop func(string) bool) ([]string, *Files, error) {
 	names := make([]string, len(vars))
 	for i, v := range vars {
 		names[i] = v.Name
@@ -80,6 +80,11 @@ func Build(environ []string, vars []Var, filesDir string, drop func(string) bool
 	if err := CheckFiles(names); err != nil {
 		return nil, nil, err
 	}
+	return build(environ, vars, filesDir, drop)
+}
+
+// build is Build for names that CheckFiles has accepted.
+func build(environ []string, vars []Var, filesDir string, drop func(string) bool) (_ []string, _ *Files, err error) {
 	set := make(map[string]string, len(vars))
 	var files *Files
 	defer func() {

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"flag"
 
-	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
-	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 var envCommand = &command{
@@ -35,11 +33,11 @@ var envCommand = &command{
 				return &exitcode.UsageError{Err: errors.New("refusing to print secret values to a terminal"),
 					Hint: `redirect or pipe the output (> .env, | jq, out=$(valuefrom env ...) && eval "$out"), or pass --force`}
 			}
-			res, err := pipeline.Resolve(ctx, *o, environ)
+			plan, _, res, err := pipeline.Start(ctx, *o, nil, environ)
 			if err != nil {
 				return err
 			}
-			env, files, err := exec.Build(res.Environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
+			env, files, err := plan.Build()
 			if err != nil {
 				return err
 			}

@@ -76,7 +76,7 @@ func runIn(t *testing.T, env []string, args ...string) result {
 func runCtx(t *testing.T, ctx context.Context, env []string, args ...string) result {
 	t.Helper()
 	var r result
-	execCommand = func(args, env []string) error {
+	execCommand = func(_ string, args, env []string) error {
 		r.exec, r.env = args, env
 		return nil
 	}

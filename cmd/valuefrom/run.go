@@ -31,9 +31,9 @@ type call struct {
 	stdout, stderr io.Writer
 }
 
-// execCommand replaces the process with the command; nil: exec.Exec. The
-// tests set it to see what would be run.
-var execCommand func(args, env []string) error
+// execCommand replaces the process with the program; nil: syscall.Exec.
+// The tests set it to see what would be run.
+var execCommand func(path string, args, env []string) error
 
 // commands are the subcommands, in the order valuefrom -h lists them. A
 // first argument that names one runs it, unless "--" comes first:
@@ -100,22 +100,29 @@ func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, en
 	if cmd != nil {
 		return cmd.call(ctx, *s, top, rest[1:], environ, stdout, stderr)
 	}
-	if !dashed {
-		if done, err := notProgram(rest, environ, stdout, fs); done {
+	o := pipeline.Options{Settings: *s, Profile: top.Profile, Region: top.Region, Logger: s.Logger(stderr), Exec: execCommand, Version: appVersion()}
+	err := start(ctx, o, rest, environ, stdout, stderr)
+	if !dashed && notFound(err, rest[0]) {
+		if done, err := notProgram(rest, stdout, fs); done {
 			return err
 		}
 	}
-	o := pipeline.Options{Settings: *s, Profile: top.Profile, Region: top.Region, Logger: s.Logger(stderr), Exec: execCommand, Version: appVersion()}
-	return execOrSupervise(ctx, o, rest, environ, stdout, stderr)
+	return err
 }
 
-// execOrSupervise replaces the process with the command, or with
-// VALUEFROM_WATCH set supervises it.
-func execOrSupervise(ctx context.Context, o pipeline.Options, args, environ []string, stdout, stderr io.Writer) error {
-	if o.Settings.Watch == 0 {
-		return pipeline.Exec(ctx, o, args, environ)
+// start runs the program args with the values of environ's references:
+// pipeline.Start plans and resolves, then one call runs the plan: exec
+// replaces the process with the program, or with VALUEFROM_WATCH set
+// supervise mode keeps it as a child.
+func start(ctx context.Context, o pipeline.Options, args, environ []string, stdout, stderr io.Writer) error {
+	plan, sess, res, err := pipeline.Start(ctx, o, args, environ)
+	if err != nil {
+		return err
 	}
-	return watch.Supervise(ctx, o, args, environ, watch.Stdio{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+	if o.Settings.Watch == 0 {
+		return plan.Run(ctx)
+	}
+	return watch.Supervise(ctx, o, plan, sess, res, watch.Stdio{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
 }
 
 // lookupCommand returns the subcommand called name, or nil.
@@ -189,7 +196,7 @@ var runCommand = &command{
 			if err != nil {
 				return err
 			}
-			return execOrSupervise(ctx, *o, c.args, environ, c.stdout, c.stderr)
+			return start(ctx, *o, c.args, environ, c.stdout, c.stderr)
 		}
 	},
 }

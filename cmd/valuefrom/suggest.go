@@ -1,37 +1,38 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"regexp"
 
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
-	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // This file turns the habits of other command-line tools into what was
 // meant: valuefrom help and valuefrom version, a misspelt subcommand; and
 // with package help a misspelt flag, a flag's value that does not parse.
 
+// notFound reports whether err says that the program name was not found
+// (in PATH, as the start looked it up).
+func notFound(err error, name string) bool {
+	var e *exec.Error
+	return errors.As(err, &e) && e.Name == name && errors.Is(err, exec.ErrNotFound)
+}
+
 // notProgram answers a first argument that is neither a subcommand nor a
-// program on PATH but that says what was meant: help [SUB] writes the
-// help, version the version, and a name close to a subcommand's is a
-// usage error suggesting it. A program of that name on PATH always wins.
-// done reports whether it answered.
-func notProgram(rest, environ []string, stdout io.Writer, fs *flag.FlagSet) (done bool, err error) {
+// program on PATH (the start found none: see notFound) but that says what
+// was meant: help [SUB] writes the help, version the version, and a name
+// close to a subcommand's is a usage error suggesting it. A program of
+// that name on PATH always wins. done reports whether it answered.
+func notProgram(rest []string, stdout io.Writer, fs *flag.FlagSet) (done bool, err error) {
 	name := rest[0]
 	near := settings.Nearest(name, commandNames())
 	if name != "help" && name != "version" && near == "" {
-		return false, nil
-	}
-	if path := envlist.Get(environ, "PATH"); reference.Is(path) {
-		return false, nil
-	} else if _, err := exec.LookPath(name, path); err == nil {
 		return false, nil
 	}
 	switch {

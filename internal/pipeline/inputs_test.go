@@ -241,7 +241,7 @@ func TestResolveBulkMoto(t *testing.T) {
 			o := options(t, &log)
 			tt.set(&o)
 			var child []string
-			o.Exec = func(_, env []string) error { child = env; return nil }
+			o.Exec = func(_ string, _, env []string) error { child = env; return nil }
 			err := pipeline.Exec(context.Background(), o, []string{"true"}, append([]string{"PATH=/bin:/usr/bin"}, tt.environ...))
 			if strings.Contains(log.String(), "canary") {
 				t.Errorf("a value leaked into the log")

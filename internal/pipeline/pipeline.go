@@ -35,9 +35,9 @@ type Options struct {
 	// suffix: render's choice.
 	ToFile func(name string) bool
 	Logger *slog.Logger // nil discards
-	// Exec replaces the process with a command (see Exec); nil means
-	// exec.Exec. Tests set it to see what would be run.
-	Exec func(args, env []string) error
+	// Exec replaces the process with a program (see exec.Plan); nil means
+	// syscall.Exec. Tests set it to see what would be run.
+	Exec func(path string, args, env []string) error
 	// Stdin is read by an env file named "-"; nil means os.Stdin.
 	Stdin io.Reader
 	// Version is valuefrom's version: every request to AWS names it in
@@ -121,16 +121,8 @@ func (r *Result) Resolved(name string) bool {
 // is a *exitcode.UsageError wrapping awsapi.ErrNoRegion. Failing references come
 // back as resolver.Errors, every one of them; no value is ever logged.
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
-	defer cancel()
-	sess, empty, err := open(ctx, o, environ)
-	if err != nil {
-		return nil, err
-	}
-	if sess == nil {
-		return empty, nil
-	}
-	return sess.resolve(ctx, slog.LevelInfo)
+	_, res, err := Open(ctx, o, environ)
+	return res, err
 }
 
 // A Session is what a Resolve found and loaded before its first API call,
@@ -156,9 +148,14 @@ type Session struct {
 // that resolves the same references again. With no reference in environ
 // the Session is nil.
 func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
+	return openPlan(ctx, o, environ, new(exec.Plan))
+}
+
+// openPlan is Open, with the _FILE names checked by plan.
+func openPlan(ctx context.Context, o Options, environ []string, plan *exec.Plan) (*Session, *Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
-	sess, empty, err := open(ctx, o, environ)
+	sess, empty, err := open(ctx, o, environ, plan)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -192,10 +189,11 @@ func (s *Session) WrapCredentials(wrap func(aws.CredentialsProvider) aws.Credent
 	}
 }
 
-// open reads the env files, finds the references in environ and loads the
-// AWS configuration. When there is nothing to resolve, the Session is nil
-// and the Result is what the env files gave.
-func open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
+// open reads the env files, finds the references in environ, has plan
+// check the names of the _FILE variables among them, unless o.ToFile is
+// set, and loads the AWS configuration. When there is nothing to resolve,
+// the Session is nil and the Result is what the env files gave.
+func open(ctx context.Context, o Options, environ []string, plan *exec.Plan) (*Session, *Result, error) {
 	log := o.Log()
 	environ, files, err := o.ReadEnvFiles(ctx, environ)
 	if err != nil {
@@ -210,13 +208,13 @@ func open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 			reqs[i].ToFile = o.ToFile(reqs[i].Var)
 		}
 	} else {
-		// The _FILE files exec.Environment will write: a name that maps
-		// to no file, or to another's, is refused before any AWS call.
+		// The _FILE files the plan will write: a name that maps to no
+		// file, or to another's, is refused before any AWS call.
 		names := make([]string, len(reqs))
 		for i, r := range reqs {
 			names[i] = r.Var
 		}
-		if err := exec.CheckFiles(names); err != nil {
+		if err := plan.CheckFiles(names); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -308,40 +306,39 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 	}
 }
 
-// Exec is the entrypoint: it resolves the references in environ and
-// replaces the process with the command args, given the resolved values
-// (see exec.Environment). It returns only on failure, and then the _FILE
-// files it wrote are removed: they were for a command that did not start.
-// The command is looked up first, so that a mistyped name costs no AWS
-// call and writes no secret file, unless PATH is itself a reference.
-func Exec(ctx context.Context, o Options, args, environ []string) error {
-	if path := envlist.Get(environ, "PATH"); !reference.Is(path) {
-		if _, err := exec.LookPath(args[0], path); err != nil {
-			return err
+// Start is the pipeline of a start, the entrypoint's, run's and supervise
+// mode's: it plans the start of the program args (exec.NewPlan: the
+// program is found first, so that a mistyped name costs no AWS call and
+// writes no secret file, unless PATH is itself a reference), resolves the
+// references in environ as Open does, and returns the plan with the
+// values, for exec to run, with the Session that resolves them again (nil
+// when there is nothing to resolve) and the Result. With no args, the plan
+// only builds the environment, as env prints it.
+func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, *Session, *Result, error) {
+	plan := new(exec.Plan)
+	if args != nil {
+		var err error
+		if plan, err = exec.NewPlan(args, environ); err != nil {
+			return nil, nil, nil, err
 		}
 	}
-	res, err := Resolve(ctx, o, environ)
+	sess, res, err := openPlan(ctx, o, environ, plan)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan.Environ, plan.Vars, plan.FilesDir, plan.Drop = res.Environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting
+	plan.Exec = o.Exec
+	return plan, sess, res, nil
+}
+
+// Exec is the entrypoint: Start, then the plan's Run, which replaces the
+// process with the program. It returns only on failure.
+func Exec(ctx context.Context, o Options, args, environ []string) error {
+	plan, _, _, err := Start(ctx, o, args, environ)
 	if err != nil {
 		return err
 	}
-	env, files, err := exec.Build(res.Environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting)
-	if err != nil {
-		return err
-	}
-	run := o.Exec
-	if run == nil {
-		run = exec.Exec
-	}
-	// A SIGTERM that came after the last call but before the exec was
-	// taken by valuefrom's handler, not the command's: honour it here.
-	err = ctx.Err()
-	if err == nil {
-		err = run(args, env)
-	}
-	if err != nil {
-		o.RemoveFiles(files)
-	}
-	return err
+	return plan.Run(ctx)
 }
 
 // RemoveFiles removes the _FILE files written for a command that did not

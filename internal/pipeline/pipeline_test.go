@@ -317,7 +317,7 @@ func TestExec(t *testing.T) {
 	var log bytes.Buffer
 	o := options(t, &log)
 	var ran, ranEnv []string
-	o.Exec = func(args, env []string) error { ran, ranEnv = args, env; return nil }
+	o.Exec = func(_ string, args, env []string) error { ran, ranEnv = args, env; return nil }
 	environ := append(noAWS(t), "PATH=/usr/bin:/bin", "VALUEFROM_LOG_LEVEL=debug", "A=1")
 
 	if err := pipeline.Exec(context.Background(), o, []string{"true", "x"}, environ); err != nil {
@@ -379,7 +379,7 @@ func TestExecRemovesFilesWhenTheCommandDoesNotStart(t *testing.T) {
 			o := options(t, &bytes.Buffer{})
 			o.Settings.FilesDir = filesDir
 			var path string
-			o.Exec = func(args, env []string) error {
+			o.Exec = func(_ string, args, env []string) error {
 				path = envlist.Get(env, "PW_FILE")
 				if _, err := os.Stat(path); err != nil {
 					t.Errorf("the file is not there when the command starts: %v", err)

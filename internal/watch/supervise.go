@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/exec"
-	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/gc"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
@@ -48,17 +47,17 @@ type Stdio struct {
 // descendants may hold the output pipes of masking open.
 const closeTimeout = 2 * time.Second
 
-// Supervise is supervise mode: it resolves the references in environ as
-// pipeline.Exec does, failing closed, then starts the command args as its
-// child under an exec.Supervisor and re-resolves every
-// o.Settings.Watch. On a change it waits a random splay, then does what
+// Supervise is supervise mode: it starts the program of plan, which
+// pipeline.Start made (failing closed), as its child under an
+// exec.Supervisor, and re-resolves with sess, whose first result is res,
+// every o.Settings.Watch. On a change it waits a random splay, then does what
 // o.Settings.OnChange says. It forwards signals to the program and
 // returns when the program exits: nil for exit status 0, else a
 // *ProgramError; ErrChanged for the exit action. A SIGTERM or SIGINT,
 // which cancels ctx, ends the watching: the program gets the signal and
 // Supervise waits for it. The _FILE directory it made is removed before
 // it returns.
-func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, stdio Stdio) error {
+func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *pipeline.Session, res *pipeline.Result, stdio Stdio) error {
 	set := o.Settings
 	change, err := settings.ParseOnChange(set.OnChange)
 	if err != nil {
@@ -72,15 +71,6 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if path := envlist.Get(environ, "PATH"); !reference.Is(path) {
-		if _, err := exec.LookPath(args[0], path); err != nil {
-			return err
-		}
-	}
-	sess, res, err := pipeline.Open(ctx, o, environ)
-	if err != nil {
-		return err
-	}
 	if sess != nil {
 		// Credentials refreshed by a credential_process are an os/exec
 		// child, which the reaper must not collect.
@@ -91,15 +81,16 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 		return err
 	}
 	defer s.removeFiles()
-	env, err := exec.Environment(res.Environ, res.Vars(), s.dir, settings.IsSetting)
+	plan.FilesDir = s.dir
+	env, _, err := plan.Build()
 	if err != nil {
 		return err
 	}
-	path, err := exec.LookPath(args[0], envlist.Get(env, "PATH"))
+	path, err := plan.Program(env)
 	if err != nil {
 		return err
 	}
-	s.sup = &exec.Supervisor{Path: path, Args: args, Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
+	s.sup = &exec.Supervisor{Path: path, Args: plan.Args, Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
 		StopSignal: stopSignal, StopTimeout: set.StopTimeout, Logger: log}
 	if set.Mask {
 		s.masks = []*maskedWriter{newMaskedWriter(stdio.Stdout, res), newMaskedWriter(stdio.Stderr, res)}

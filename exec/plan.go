@@ -1,0 +1,154 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+
+	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+// A Plan is a program to start and what its environment is to hold: what a
+// start of valuefrom hands to exec. NewPlan makes the checks that need no
+// value, so that a mistyped program costs no AWS call, and CheckFiles
+// those of the _FILE names known before the values are fetched; the
+// values then go in Environ and Vars, and Run starts the program.
+//
+// The program is found once: by NewPlan, or by Run when its PATH is
+// itself a reference, to be resolved. Each _FILE name is checked once: by
+// CheckFiles, or by Build for the names that come only with the values
+// (an SSM path's, a JSON secret's).
+type Plan struct {
+	Args []string // the program and its arguments; none for a Plan that only builds an environment
+	Path string   // the program as found in PATH; "" until found
+
+	Environ  []string          // the environment the values go over
+	Vars     []Var             // the values; a _FILE variable's goes to a file (see Build)
+	FilesDir string            // where _FILE values go; "": a new private directory
+	Drop     func(string) bool // the variables left out of the program's environment; nil keeps all
+
+	// Exec replaces the process with the program; nil is syscall.Exec.
+	// Tests set it to see what would be run.
+	Exec func(path string, args, env []string) error
+
+	checked map[string]bool // the _FILE names CheckFiles accepted
+}
+
+// NewPlan plans the start of the program args[0] with the environment
+// environ: it finds the program in environ's PATH, unless that PATH is a
+// reference, whose value only Run will know.
+func NewPlan(args, environ []string) (*Plan, error) {
+	p := &Plan{Args: args}
+	if len(args) == 0 || args[0] == "" {
+		return nil, &Error{Name: `""`, Err: ErrNotFound}
+	}
+	if path := envlist.Get(environ, "PATH"); !reference.Is(path) {
+		found, err := LookPath(args[0], path)
+		if err != nil {
+			return nil, err
+		}
+		p.Path = found
+	}
+	return p, nil
+}
+
+// CheckFiles checks the _FILE names among names (see the function
+// CheckFiles) and remembers them, so that Build does not check them again.
+func (p *Plan) CheckFiles(names []string) error {
+	if err := CheckFiles(names); err != nil {
+		return err
+	}
+	if p.checked == nil {
+		p.checked = make(map[string]bool)
+	}
+	for _, n := range names {
+		p.checked[n] = true
+	}
+	return nil
+}
+
+// Build builds the program's environment: Environ with each of Vars set,
+// a _FILE variable's value written to a private file in FilesDir (see the
+// function Build), the variables Drop names left out. It returns the files
+// it wrote, for the caller to remove if the program does not start.
+func (p *Plan) Build() ([]string, *Files, error) {
+	var names []string
+	for _, v := range p.Vars {
+		if !p.checked[v.Name] && strings.HasSuffix(v.Name, reference.FileSuffix) {
+			names = append(names, v.Name)
+		}
+	}
+	// The names CheckFiles saw may collide with those it did not.
+	if len(names) > 0 {
+		all := make([]string, len(p.Vars))
+		for i, v := range p.Vars {
+			all[i] = v.Name
+		}
+		if err := CheckFiles(all); err != nil {
+			return nil, nil, err
+		}
+	}
+	return build(p.Environ, p.Vars, p.FilesDir, p.Drop)
+}
+
+// Run replaces the process with the program, given the environment Build
+// builds, unless ctx has ended: a signal that came after the values did
+// but before the exec was valuefrom's to take, and stops the start. It
+// returns only on failure, and then the files it wrote are removed: they
+// were for a program that did not start.
+func (p *Plan) Run(ctx context.Context) error {
+	env, files, err := p.Build()
+	if err != nil {
+		return err
+	}
+	err = ctx.Err()
+	if err == nil {
+		err = p.exec(env)
+	}
+	if err != nil {
+		if rmErr := files.Remove(); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("could not remove the secret files: %w", rmErr))
+		}
+	}
+	return err
+}
+
+// Program returns the program's path: as NewPlan found it, else as found
+// now in env's PATH, once.
+func (p *Plan) Program(env []string) (string, error) {
+	if p.Path == "" {
+		path, err := LookPath(p.Args[0], envlist.Get(env, "PATH"))
+		if err != nil {
+			return "", err
+		}
+		p.Path = path
+	}
+	return p.Path, nil
+}
+
+// exec replaces the process with the program.
+func (p *Plan) exec(env []string) error {
+	path, err := p.Program(env)
+	if err != nil {
+		return err
+	}
+	if p.Exec != nil {
+		return p.Exec(path, p.Args, env)
+	}
+	return execve(path, p.Args, env)
+}
+
+// execve is syscall.Exec, its failure an *Error.
+func execve(path string, args, env []string) error {
+	err := syscall.Exec(path, args, env)
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		return &Error{Name: path, Err: fmt.Errorf("%w: %v (a script's interpreter may be missing)", ErrNotFound, err)}
+	case errors.Is(err, syscall.E2BIG):
+		return &Error{Name: path, Err: fmt.Errorf("%w: %v: the environment is too large; put large values in files with the _FILE suffix", ErrNotExecutable, err)}
+	}
+	return &Error{Name: path, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
+}

@@ -1,0 +1,108 @@
+package exec_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/valuefrom/valuefrom/exec"
+)
+
+// TestNewPlanFindsTheProgram: the program is found before any value, in
+// the environment's PATH, unless that PATH is itself a reference.
+func TestNewPlanFindsTheProgram(t *testing.T) {
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "prog")
+	writeFile(t, prog, "#!/bin/sh\n", 0o755)
+
+	p, err := exec.NewPlan([]string{"prog", "x"}, []string{"PATH=" + dir})
+	if err != nil || p.Path != prog {
+		t.Fatalf("NewPlan = %+v, %v; want the program at %s", p, err, prog)
+	}
+	if _, err := exec.NewPlan([]string{"nope"}, []string{"PATH=" + dir}); !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("NewPlan of a missing program = %v, want ErrNotFound", err)
+	}
+	if _, err := exec.NewPlan(nil, nil); !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("NewPlan of no program = %v, want ErrNotFound", err)
+	}
+	p, err = exec.NewPlan([]string{"prog"}, []string{"PATH=ssm:/path"})
+	if err != nil || p.Path != "" {
+		t.Fatalf("NewPlan with PATH a reference = %+v, %v; want the program left to find", p, err)
+	}
+	// Found once the PATH is known, and then kept.
+	if got, err := p.Program([]string{"PATH=" + dir}); err != nil || got != prog {
+		t.Errorf("Program = %q, %v; want %s", got, err, prog)
+	}
+	if got, _ := p.Program(nil); got != prog {
+		t.Errorf("Program a second time = %q, want the path found the first time", got)
+	}
+}
+
+// TestPlanChecksEachNameOnce: CheckFiles refuses a bad name before any
+// value; Build checks the names that came only with the values, and
+// against those CheckFiles saw.
+func TestPlanChecksEachNameOnce(t *testing.T) {
+	p := new(exec.Plan)
+	var fe *exec.FileError
+	if err := p.CheckFiles([]string{"A", "../up_FILE"}); !errors.As(err, &fe) || fe.Var != "../up_FILE" {
+		t.Fatalf("CheckFiles = %v, want a FileError naming ../up_FILE", err)
+	}
+	p = &exec.Plan{FilesDir: t.TempDir()}
+	if err := p.CheckFiles([]string{"KEY_FILE", "PLAIN"}); err != nil {
+		t.Fatal(err)
+	}
+	p.Vars = []exec.Var{{Name: "KEY_FILE", Value: []byte(canary)}, {Name: "key_FILE", Value: []byte("from a path")}}
+	_, _, err := p.Build()
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "KEY_FILE") || strings.Contains(err.Error(), canary) {
+		t.Fatalf("Build = %v, want the new name refused for colliding with KEY_FILE, and no value", err)
+	}
+	if entries, _ := os.ReadDir(p.FilesDir); len(entries) != 0 {
+		t.Errorf("files were written before the names were checked: %v", entries)
+	}
+}
+
+// TestPlanRunRemovesFiles: when the program does not start, or a signal
+// came before it could, the files written for it are gone.
+func TestPlanRunRemovesFiles(t *testing.T) {
+	execErr := &exec.Error{Name: "prog", Err: exec.ErrNotExecutable}
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tt := range []struct {
+		name    string
+		ctx     context.Context
+		exec    error
+		want    error
+		started bool
+	}{
+		{"exec fails", context.Background(), execErr, execErr, true},
+		{"signal before the exec", canceled, nil, context.Canceled, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "files")
+			started := false
+			var path string
+			p := &exec.Plan{Args: []string{"prog"}, Path: "/bin/prog", FilesDir: dir,
+				Environ: []string{"KEY_FILE=ssm:/key"}, Vars: []exec.Var{{Name: "KEY_FILE", Value: []byte(canary)}},
+				Exec: func(_ string, _, env []string) error {
+					started, path = true, strings.TrimPrefix(env[0], "KEY_FILE=")
+					if got, err := os.ReadFile(path); err != nil || string(got) != canary {
+						t.Errorf("the program's file cannot be read, or holds another value: %v", err)
+					}
+					return tt.exec
+				}}
+			if err := p.Run(tt.ctx); !errors.Is(err, tt.want) {
+				t.Errorf("Run = %v, want %v", err, tt.want)
+			}
+			if started != tt.started {
+				t.Errorf("exec called: %v, want %v", started, tt.started)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "KEY")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the file is still there after the failed start: %v", err)
+			}
+		})
+	}
+}
