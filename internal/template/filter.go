@@ -81,36 +81,34 @@ func escapeRunes(b, v []byte, escape func(r rune) string) []byte {
 
 // quoteJSON writes v as a JSON string literal.
 func quoteJSON(v []byte) ([]byte, string) {
-	if !utf8.Valid(v) {
-		return nil, notUTF8
-	}
-	b := escapeRunes([]byte{'"'}, v, func(r rune) string {
-		switch r {
-		case '"':
-			return `\"`
-		case '\\':
-			return `\\`
-		case '\n':
-			return `\n`
-		case '\r':
-			return `\r`
-		case '\t':
-			return `\t`
-		}
-		if !invisible(r) {
-			return ""
-		}
+	return quoteDouble(v, func(r rune) string {
 		if r > 0xffff {
 			r1, r2 := utf16.EncodeRune(r)
 			return fmt.Sprintf(`\u%04x\u%04x`, r1, r2)
 		}
 		return fmt.Sprintf(`\u%04x`, r)
 	})
-	return append(b, '"'), ""
 }
 
 // quoteYAML writes v as a double-quoted YAML scalar.
 func quoteYAML(v []byte) ([]byte, string) {
+	return quoteDouble(v, func(r rune) string {
+		switch {
+		case r == 0:
+			return `\0`
+		case r <= 0xff:
+			return fmt.Sprintf(`\x%02x`, r)
+		case r <= 0xffff:
+			return fmt.Sprintf(`\u%04x`, r)
+		}
+		return fmt.Sprintf(`\U%08x`, r)
+	})
+}
+
+// quoteDouble writes v, which must be UTF-8 text, between double quotes
+// with the escapes that JSON and YAML share (\" \\ \n \r \t), and every
+// other invisible character as escape writes it.
+func quoteDouble(v []byte, escape func(r rune) string) ([]byte, string) {
 	if !utf8.Valid(v) {
 		return nil, notUTF8
 	}
@@ -126,18 +124,11 @@ func quoteYAML(v []byte) ([]byte, string) {
 			return `\r`
 		case '\t':
 			return `\t`
-		case 0:
-			return `\0`
 		}
-		switch {
-		case !invisible(r):
-			return ""
-		case r <= 0xff:
-			return fmt.Sprintf(`\x%02x`, r)
-		case r <= 0xffff:
-			return fmt.Sprintf(`\u%04x`, r)
+		if invisible(r) {
+			return escape(r)
 		}
-		return fmt.Sprintf(`\U%08x`, r)
+		return ""
 	})
 	return append(b, '"'), ""
 }

@@ -36,13 +36,14 @@
 // even as character references.
 //
 // Parse reports the first error; Render reports every action that failed,
-// as Errors, and returns no output then. Each *Error names the template,
+// and returns no output then. Each *Error names the template,
 // line and column (counted in characters, from 1) and the variable, never
 // a value. A template reaches only the values its lookup function gives:
 // it cannot read the process environment.
 package template
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -104,11 +105,12 @@ func (t *Template) Names() []string {
 // Render returns the template with each action replaced by what it
 // writes. lookup returns the value of a variable, and whether it has one;
 // it is the only source of values. Render is all or nothing: when an
-// action fails it returns no output and Errors, one *Error for each
-// action that failed, in the order they appear.
+// action fails it returns no output, and an error that joins (as
+// errors.Join does) one *Error for each action that failed, in the order
+// they appear; errors.As finds the first.
 func (t *Template) Render(lookup func(name string) ([]byte, bool)) ([]byte, error) {
 	out := []byte{}
-	var errs Errors
+	var errs []error
 	for _, n := range t.nodes {
 		if n.act == nil {
 			out = append(out, n.text...)
@@ -122,7 +124,7 @@ func (t *Template) Render(lookup func(name string) ([]byte, bool)) ([]byte, erro
 		out = append(out, v...)
 	}
 	if errs != nil {
-		return nil, errs
+		return nil, errors.Join(errs...)
 	}
 	return out, nil
 }
@@ -189,23 +191,4 @@ func (e *Error) Error() string {
 // errorf returns a render-time Error at pos.
 func (t *Template) errorf(pos Pos, name, code, format string, args ...any) *Error {
 	return &Error{Op: "render", Template: t.name, Pos: pos, Var: name, Code: code, Reason: fmt.Sprintf(format, args...)}
-}
-
-// Errors is every action of a Render that failed, in template order.
-type Errors []*Error
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (es Errors) Unwrap() []error {
-	errs := make([]error, len(es))
-	for i, e := range es {
-		errs[i] = e
-	}
-	return errs
 }

@@ -120,6 +120,21 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// failures returns the *Errors that err, from Render, joins.
+func failures(err error) []*Error {
+	joined, _ := err.(interface{ Unwrap() []error })
+	if joined == nil {
+		return nil
+	}
+	var es []*Error
+	for _, e := range joined.Unwrap() {
+		if e, ok := e.(*Error); ok {
+			es = append(es, e)
+		}
+	}
+	return es
+}
+
 // canary is a value that must never appear in an error.
 const canary = "CANARY-7f3a\"'\n"
 
@@ -172,8 +187,8 @@ func TestRenderErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "CANARY") {
 				t.Errorf("the error holds a value: %q", strings.ReplaceAll(err.Error(), "CANARY", "<value>"))
 			}
-			var errs Errors
-			if !errors.As(err, &errs) || len(errs) != len(tt.errs)/2 {
+			errs := failures(err)
+			if len(errs) != len(tt.errs)/2 {
 				t.Fatalf("Render error = %v, want %d errors", err, len(tt.errs)/2)
 			}
 			for i, e := range errs {
