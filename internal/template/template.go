@@ -18,8 +18,8 @@
 // The filters:
 //
 //	json    a JSON string literal, quotes included
-//	yaml    a double-quoted YAML scalar, read back exactly by YAML 1.1
-//	        and 1.2 parsers, in block and flow context
+//	yaml    a double-quoted YAML scalar with only the escapes YAML 1.1
+//	        and 1.2 share, read back exactly in block and flow context
 //	shell   a single-quoted POSIX shell word
 //	url     percent-encoded: every byte but A-Z a-z 0-9 - . _ ~ as %XX
 //	        (a space as %20), safe in a query, a path or a user:password
