@@ -48,6 +48,8 @@ func TestErrors(t *testing.T) {
 		{"misspelt subcommand", nil, []string{"chekc"}, exitcode.Usage, []string{`valuefrom: error: no subcommand chekc, and no program of that name on PATH`, "valuefrom: hint: did you mean valuefrom check? For a program, give its path or put it on PATH: valuefrom -- chekc always runs a program"}},
 		{"misspelt subcommand forced", nil, []string{"--", "chekc"}, exitcode.NotFound, []string{"chekc: command not found"}},
 		{"help of no subcommand", nil, []string{"help", "rnu"}, exitcode.Usage, []string{"valuefrom: error: help: no subcommand rnu", "valuefrom: hint: did you mean valuefrom help run?"}},
+		{"misspelt setting", []string{"VALUEFROM_SSM_PATHZ=/prod/orders", "A=1"}, []string{"true"}, exitcode.Usage, []string{"valuefrom: error: VALUEFROM_SSM_PATHZ is not a setting: did you mean VALUEFROM_SSM_PATH (--ssm-path)?"}},
+		{"singular for a plural", []string{"VALUEFROM_FALLBACK_REGION=us-west-2"}, []string{"true"}, exitcode.Usage, []string{"did you mean VALUEFROM_FALLBACK_REGIONS (--fallback-regions)?"}},
 		{"setting out of range", []string{"VALUEFROM_CONCURRENCY=0"}, []string{"true"}, exitcode.Usage, []string{"VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000"}},
 		{"flag out of range", nil, []string{"--max-attempts", "0", "true"}, exitcode.Usage, []string{"VALUEFROM_MAX_ATTEMPTS (--max-attempts)"}},
 		{"malformed references", []string{"A=secretsmanager:db:key", "B=ARN:aws:ssm:us-east-1:123456789012:parameter/x"}, []string{"true"}, exitcode.Syntax,
@@ -181,7 +183,7 @@ func TestJSONErrors(t *testing.T) {
 // the command with the environment as it was, less its own settings.
 func TestEntrypointWithoutReferences(t *testing.T) {
 	isolateAWS(t)
-	env := []string{"B=2", "VALUEFROM_LOG_LEVEL=debug", "A=1 = one", "VALUEFROM_TIMOUT=1s"}
+	env := []string{"B=2", "VALUEFROM_LOG_LEVEL=debug", "A=1 = one", "VALUEFROM_TIMOUTT=1s"}
 	r := runIn(t, env, "--timeout", "5s", "--", "env", "-0")
 	if r.code != 0 || !slices.Equal(r.exec, []string{"env", "-0"}) {
 		t.Fatalf("exit %d, exec %q; stderr:\n%s", r.code, r.exec, r.stderr)
@@ -189,7 +191,7 @@ func TestEntrypointWithoutReferences(t *testing.T) {
 	if want := []string{"PATH=/usr/bin:/bin", "B=2", "A=1 = one"}; !slices.Equal(r.env, want) {
 		t.Errorf("env = %q, want %q", r.env, want)
 	}
-	for _, w := range []string{"msg=\"no references in the environment\"", "var=VALUEFROM_TIMOUT did_you_mean=VALUEFROM_TIMEOUT"} {
+	for _, w := range []string{"msg=\"no references in the environment\"", "var=VALUEFROM_TIMOUTT did_you_mean=VALUEFROM_TIMEOUT"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 		}

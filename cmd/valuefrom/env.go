@@ -15,6 +15,7 @@ var envCommand = &command{
 	summary: "print the resolved variables as shell, dotenv or json; not to a terminal",
 	outcome: "nothing was printed",
 	taskDef: true,
+	groups:  resolveGroups,
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		format := fs.String("format", string(envfmt.Shell), "`F` shell, dotenv or json")
 		force := fs.Bool("force", false, "print to a terminal too")

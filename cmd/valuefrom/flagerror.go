@@ -60,8 +60,8 @@ func unknownFlagHint(fs *flag.FlagSet, name string, subcommands []*flag.FlagSet)
 // flagName names f as errors do: "--timeout (VALUEFROM_TIMEOUT)" for a
 // flag that overrides a setting, else "--ttl".
 func flagName(f *flag.Flag) string {
-	if _, key, ok := strings.Cut(f.Usage, "("+settings.Prefix); ok && strings.HasSuffix(key, ")") {
-		return "--" + f.Name + " (" + settings.Prefix + strings.TrimSuffix(key, ")") + ")"
+	if s, ok := f.Value.(interface{ Setting() string }); ok {
+		return "--" + f.Name + " (" + s.Setting() + ")"
 	}
 	return "--" + f.Name
 }

@@ -106,7 +106,7 @@ func runBinaryStdin(t *testing.T, stdin string, env []string, args ...string) re
 func TestBinaryTaskDefStdin(t *testing.T) {
 	const canary = "canary-td-stdin-71c9"
 	td := `{"containerDefinitions":[{"name":"app","environment":[{"name":"MODE","value":"from-stdin"},
-		{"name":"VALUEFROM_TIMEOUT","value":"` + canary + `"},{"name":"VALUEFROM_TIMOUT","value":"5s"}],
+		{"name":"VALUEFROM_TIMEOUT","value":"` + canary + `"},{"name":"VALUEFROM_TIMOUTT","value":"5s"}],
 		"environmentFiles":[{"value":"arn:aws:s3:::bucket/app.env","type":"s3"}]}]}`
 	env := []string{"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent"}
 
@@ -121,7 +121,7 @@ func TestBinaryTaskDefStdin(t *testing.T) {
 
 	r = runBinaryStdin(t, td, env, "check", "--task-def", "-")
 	for _, w := range []string{"VALUEFROM_TIMEOUT: fail: InvalidSetting: VALUEFROM_TIMEOUT (--timeout): not a valid duration",
-		"VALUEFROM_TIMOUT: warning: UnknownSetting", "did you mean VALUEFROM_TIMEOUT?", "no references found"} {
+		"VALUEFROM_TIMOUTT: warning: UnknownSetting", "did you mean VALUEFROM_TIMEOUT?", "no references found"} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("check --task-def -: stdout lacks %q:\n%s", w, r.stdout)
 		}

@@ -35,8 +35,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 func (c *command) help(w io.Writer) {
 	fs, _ := c.flagSet(&pipeline.Options{})
 	shared := flag.NewFlagSet("", flag.ContinueOnError)
-	new(settings.Settings).Flags(shared)
-	new(settings.Settings).InputFlags(shared)
+	new(settings.Settings).Flags(shared, resolveGroups...)
 	text, _ := helpFiles.ReadFile("help/" + c.name + ".txt")
 	writeSubcommandHelp(w, string(text), fs, shared)
 }

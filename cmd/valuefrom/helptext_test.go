@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
 func TestFlags(t *testing.T) {
@@ -46,8 +48,7 @@ func TestFlagError(t *testing.T) {
 	newSet := func(name string) *flag.FlagSet {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		fs.Duration("timeout", 0, "`D` deadline (VALUEFROM_TIMEOUT)")
-		fs.Int("concurrency", 1, "`N` calls at once (VALUEFROM_CONCURRENCY)")
+		new(settings.Settings).Flags(fs, settings.Common) // --timeout, --concurrency, ...
 		fs.Bool("force", false, "print to a terminal too")
 		fs.String("format", "", "`F` a format")
 		return fs

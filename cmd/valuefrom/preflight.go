@@ -20,6 +20,7 @@ var checkCommand = &command{
 	summary: "examine every reference, its KMS key and rotation; print no value",
 	outcome: "nothing was checked",
 	taskDef: true,
+	groups:  resolveGroups,
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		format := fs.String("format", "table", "`F` table or json")
 		ttl := fs.Duration("ttl", 0, "`D` warn when a secret's rotation is due within D, such as a cache's TTL (default off)")
@@ -68,6 +69,7 @@ var policyCommand = &command{
 	summary: "print the least-privilege IAM policy the task role needs",
 	outcome: "no policy was printed",
 	taskDef: true,
+	groups:  resolveGroups,
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		account := fs.String("account", "", "`ID` account of short-form references (default: sts:GetCallerIdentity's)")
 		return func(ctx context.Context, c *call) error {

@@ -21,6 +21,8 @@ type command struct {
 	outcome       string // what it leaves undone when it fails
 	args          bool   // it takes arguments after its flags
 	taskDef       bool   // it has --task-def and --container
+	// groups are the groups of settings whose flags it has.
+	groups []settings.Group
 	// setup defines the command's own flags on fs and returns its body.
 	setup func(fs *flag.FlagSet, o *pipeline.Options) func(ctx context.Context, c *call) error
 }
@@ -39,6 +41,13 @@ var execCommand func(path string, args, env []string) error
 // first argument that names one runs it, unless "--" comes first:
 // `valuefrom -- run` execs a program called run.
 var commands = []*command{runCommand, envCommand, renderCommand, serveCommand, checkCommand, policyCommand}
+
+// The groups of settings whose flags a start (valuefrom itself and run)
+// has, and a mode that only resolves (env, check, policy).
+var (
+	startGroups   = []settings.Group{settings.Common, settings.Input, settings.Watch, settings.Supervise}
+	resolveGroups = []settings.Group{settings.Common, settings.Input}
+)
 
 // run is valuefrom without the process, a function of its arguments: it
 // reads settings from environ, parses args, and execs the command or runs
@@ -66,9 +75,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, environ []string, stdout, stderr io.Writer, rep *report.RunError) error {
 	fs := flag.NewFlagSet("valuefrom", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	s.Flags(fs)
-	s.WatchFlags(fs, true)
-	s.InputFlags(fs)
+	s.Flags(fs, startGroups...)
 	top := &pipeline.Options{}
 	top.Flags(fs, false)
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -158,10 +165,7 @@ func parse(fs *flag.FlagSet, args []string, help func(), s *settings.Settings) e
 func (c *command) flagSet(o *pipeline.Options) (*flag.FlagSet, func(context.Context, *call) error) {
 	fs := flag.NewFlagSet("valuefrom "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	o.Settings.Flags(fs)
-	if c.name != "serve" { // serve answers per request: it has no inputs
-		o.Settings.InputFlags(fs)
-	}
+	o.Settings.Flags(fs, c.groups...)
 	o.Flags(fs, c.taskDef)
 	return fs, c.setup(fs, o)
 }
@@ -186,8 +190,8 @@ var runCommand = &command{
 	summary: "run COMMAND with a task definition's variables and your AWS identity",
 	args:    true,
 	taskDef: true,
+	groups:  startGroups,
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
-		o.Settings.WatchFlags(fs, true)
 		return func(ctx context.Context, c *call) error {
 			if len(c.args) == 0 {
 				return usagef("no command given: valuefrom run [--task-def FILE] [flags] [--] COMMAND [ARGS...]")
@@ -205,8 +209,9 @@ var serveCommand = &command{
 	name:    "serve",
 	summary: "answer the Secrets Manager Agent's HTTP API on 127.0.0.1:2773",
 	outcome: "the server was not started",
+	// serve answers per request: it has no inputs.
+	groups: []settings.Group{settings.Common, settings.Serve},
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
-		o.Settings.ServeFlags(fs)
 		return func(ctx context.Context, c *call) error {
 			return server.Run(ctx, *o, c.environ)
 		}

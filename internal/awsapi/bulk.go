@@ -13,8 +13,8 @@ type Input int
 // The inputs.
 const (
 	FromReference Input = iota // a variable that holds a reference
-	FromPath                   // an SSM path (VALUEFROM_SSM_PATHS)
-	FromJSON                   // a JSON secret (VALUEFROM_SECRETS_JSON)
+	FromPath                   // an SSM path (VALUEFROM_SSM_PATH)
+	FromJSON                   // a JSON secret (VALUEFROM_SECRET_JSON)
 )
 
 // BulkHint says what an operator can do about a failure of class c to
@@ -29,7 +29,7 @@ func BulkHint(c Class, input Input, arn string) string {
 	case path && c.NotFound:
 		return "check the path and the region; names are case-sensitive"
 	case input == FromJSON && c.Code == CodeNotJSONObject:
-		return "--secret-json (VALUEFROM_SECRETS_JSON) needs a secret whose value is a JSON object; for the whole value, set a variable to the reference instead"
+		return "--secret-json (VALUEFROM_SECRET_JSON) needs a secret whose value is a JSON object; for the whole value, set a variable to the reference instead"
 	}
 	switch c.Code {
 	case CodeNameCollision:

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -11,8 +12,8 @@ import (
 // Hint says what an operator can do about e, in the words of valuefrom's
 // settings: awsapi's hint for its class, naming the ARN an IAM policy
 // names (ACCOUNT for a short form's) in the region asked. A failure to
-// read an SSM path (e.Var is SSMPathsVar) or a JSON secret
-// (SecretsJSONVar), and a name that either would set, get the bulk
+// read an SSM path (e.Var is settings.SSMPathVar) or a JSON secret
+// (settings.SecretJSONVar), and a name that either would set, get the bulk
 // inputs' hints.
 func Hint(e *resolver.Error) string {
 	region := e.Ref.Region
@@ -20,9 +21,9 @@ func Hint(e *resolver.Error) string {
 	c := awsapi.ClassOf(e.Code, e.Err)
 	input := awsapi.FromReference
 	switch e.Var {
-	case SSMPathsVar:
+	case settings.SSMPathVar:
 		input = awsapi.FromPath
-	case SecretsJSONVar:
+	case settings.SecretJSONVar:
 		input = awsapi.FromJSON
 	}
 	if h := awsapi.BulkHint(c, input, arn); h != "" {

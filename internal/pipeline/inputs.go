@@ -23,17 +23,10 @@ import (
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
-// The bulk inputs' settings, which their errors name as their variable.
-const (
-	EnvFileVar     = settings.Prefix + "ENV_FILE"
-	SSMPathsVar    = settings.Prefix + "SSM_PATHS"
-	SecretsJSONVar = settings.Prefix + "SECRETS_JSON"
-)
-
 // Stdin is the name that reads an env file from standard input.
 const Stdin = "-"
 
-// A Path is an SSM path of o.Settings.SsmPaths.
+// A Path is an SSM path of o.Settings.SsmPath.
 type Path struct {
 	Path      string // without the RecursiveSuffix
 	Recursive bool   // it ended in settings.RecursiveSuffix
@@ -42,7 +35,7 @@ type Path struct {
 // Paths returns o's SSM paths.
 func (o Options) Paths() []Path {
 	var paths []Path
-	for _, p := range settings.Items(o.Settings.SsmPaths) {
+	for _, p := range settings.Items(o.Settings.SsmPath) {
 		path, recursive := strings.CutSuffix(p, settings.RecursiveSuffix)
 		if path != "/" {
 			path = strings.TrimSuffix(path, "/")
@@ -56,13 +49,13 @@ func (o Options) Paths() []Path {
 }
 
 // JSONSecrets returns o's JSON secrets as requests, each for the variable
-// SecretsJSONVar. Settings.Validate has checked that they parse.
+// settings.SecretJSONVar. Settings.Validate has checked that they parse.
 func (o Options) JSONSecrets() []reference.Request {
 	var reqs []reference.Request
-	for _, s := range settings.Items(o.Settings.SecretsJson) {
+	for _, s := range settings.Items(o.Settings.SecretJson) {
 		ref, err := reference.Parse(s)
 		if err == nil {
-			reqs = append(reqs, reference.Request{Var: SecretsJSONVar, Ref: ref})
+			reqs = append(reqs, reference.Request{Var: settings.SecretJSONVar, Ref: ref})
 		}
 	}
 	return reqs
@@ -70,7 +63,7 @@ func (o Options) JSONSecrets() []reference.Request {
 
 // HasBulk reports whether o reads SSM paths or JSON secrets.
 func (o Options) HasBulk() bool {
-	return len(settings.Items(o.Settings.SsmPaths)) > 0 || len(settings.Items(o.Settings.SecretsJson)) > 0
+	return len(settings.Items(o.Settings.SsmPath)) > 0 || len(settings.Items(o.Settings.SecretJson)) > 0
 }
 
 // VarName is the variable that a parameter's name under a path, or a JSON
@@ -101,9 +94,9 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 	}
 	switch n := strings.Count(strings.Join(files, "\x00")+"\x00", Stdin+"\x00"); {
 	case n > 1:
-		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): standard input (-) is named %d times; it can be read once", EnvFileVar, n)}
+		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): standard input (-) is named %d times; it can be read once", settings.EnvFileVar, n)}
 	case n == 1 && o.TaskDef == Stdin:
-		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file) and --task-def both name standard input (-); it can be read once", EnvFileVar),
+		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file) and --task-def both name standard input (-); it can be read once", settings.EnvFileVar),
 			Hint: "give one of them a file, such as --task-def <(aws ecs describe-task-definition ...)"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
@@ -113,7 +106,7 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 	for _, name := range files {
 		vars, err := o.readEnvFile(ctx, name)
 		if err != nil {
-			return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): %w", EnvFileVar, err),
+			return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): %w", settings.EnvFileVar, err),
 				Hint: "see `valuefrom -h` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
 		}
 		maps.Copy(names, envlist.Names(vars))
@@ -190,7 +183,7 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 	for i, err := range pathErrs {
 		var e *resolver.Error
 		if errors.As(err, &e) {
-			e.Var = SSMPathsVar
+			e.Var = settings.SSMPathVar
 			errs = append(errs, e)
 		} else if err != nil {
 			return nil, err
@@ -198,7 +191,7 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 		if err == nil && len(pathVals[i]) == 0 {
 			o.Log().Warn("no parameters under the SSM path", "path", paths[i].Path, "recursive", paths[i].Recursive)
 			if o.Settings.RequirePaths {
-				errs = append(errs, &resolver.Error{Var: SSMPathsVar, Ref: pathRef(paths[i].Path), Code: awsapi.CodeEmptyPath,
+				errs = append(errs, &resolver.Error{Var: settings.SSMPathVar, Ref: pathRef(paths[i].Path), Code: awsapi.CodeEmptyPath,
 					Err: errors.New("no parameters under the path")})
 			}
 		}
@@ -219,7 +212,7 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 	for _, v := range values[len(reqs):] {
 		fields, err := resolver.JSONFields(v.Value)
 		if err != nil {
-			err.Var, err.Ref = SecretsJSONVar, v.Ref
+			err.Var, err.Ref = settings.SecretJSONVar, v.Ref
 			b.errs = append(b.errs, err)
 			continue
 		}

@@ -41,7 +41,7 @@ func TestVarName(t *testing.T) {
 func TestPaths(t *testing.T) {
 	var log bytes.Buffer
 	o := options(t, &log)
-	o.Settings.SsmPaths = []string{" /a/b ", "/c/**", "/d/", "/**", ""}
+	o.Settings.SsmPath = []string{" /a/b ", "/c/**", "/d/", "/**", ""}
 	want := []pipeline.Path{{Path: "/a/b"}, {Path: "/c", Recursive: true}, {Path: "/d"}, {Path: "/", Recursive: true}}
 	if got := o.Paths(); !slices.Equal(got, want) {
 		t.Errorf("Paths() = %+v, want %+v", got, want)
@@ -185,55 +185,55 @@ func TestResolveBulkMoto(t *testing.T) {
 	}{
 		{"precedence: environment, then files, then paths", func(o *pipeline.Options) {
 			o.Settings.EnvFile = []string{envFile}
-			o.Settings.SsmPaths = []string{"/bulk/app"}
+			o.Settings.SsmPath = []string{"/bulk/app"}
 		}, []string{"DB_PASSWORD=explicit", "PATH=/bin"}, map[string]string{
 			"DB_PASSWORD": "explicit", "API_KEY": "from-file", "PLAIN": "canary-plain-77a3",
 			"FROM_ENVFILE": "canary-fileref-77a5", "PATH": "/bin",
 		}, 2, nil},
 		{"an explicit reference wins over the path", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/app"}
+			o.Settings.SsmPath = []string{"/bulk/app"}
 		}, []string{"PLAIN=ssm:/bulk/file-ref"}, map[string]string{
 			"PLAIN": "canary-fileref-77a5", "DB_PASSWORD": "canary-db-77a1", "API_KEY": "canary-api-77a2",
 		}, 2, nil},
 		{"recursive", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/app/**"}
+			o.Settings.SsmPath = []string{"/bulk/app/**"}
 		}, nil, map[string]string{
 			"DB_PASSWORD": "canary-db-77a1", "API_KEY": "canary-api-77a2", "PLAIN": "canary-plain-77a3", "SUB_TOKEN": "canary-token-77a4",
 		}, 1, nil},
 		{"55 parameters in 6 pages", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/many"}
+			o.Settings.SsmPath = []string{"/bulk/many"}
 		}, nil, manyWant(), 6, nil},
 		{"json secret", func(o *pipeline.Options) {
-			o.Settings.SecretsJson = []string{"secretsmanager:bulk/json"}
+			o.Settings.SecretJson = []string{"secretsmanager:bulk/json"}
 		}, []string{"PORT=8080"}, map[string]string{
 			"USER": "canary-user", "PORT": "8080", "RATIO": "1.50", "NESTED": `{"a":[1,2]}`, "NONE": "", "DB_HOST": "h",
 		}, 1, nil},
 		{"collision between parameters", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/coll"}
+			o.Settings.SsmPath = []string{"/bulk/coll"}
 		}, nil, nil, 0, []string{"A_B", awsapi.CodeNameCollision, "parameter /bulk/coll/a-b and parameter /bulk/coll/a_b both map to A_B"}},
 		{"collision between a path and a json secret", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/app"}
-			o.Settings.SecretsJson = []string{"secretsmanager:bulk/json", "secretsmanager:bulk/other"}
+			o.Settings.SsmPath = []string{"/bulk/app"}
+			o.Settings.SecretJson = []string{"secretsmanager:bulk/json", "secretsmanager:bulk/other"}
 		}, nil, nil, 0, []string{"USER", awsapi.CodeNameCollision, `key "user" of secretsmanager:bulk/json and key "USER" of secretsmanager:bulk/other`}},
 		{"a collision of names set explicitly is no error", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/coll"}
+			o.Settings.SsmPath = []string{"/bulk/coll"}
 		}, []string{"A_B=mine"}, map[string]string{"A_B": "mine"}, 1, nil},
 		{"a setting's name", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/setting"}
+			o.Settings.SsmPath = []string{"/bulk/setting"}
 		}, nil, nil, 0, []string{"VALUEFROM_TIMEOUT", awsapi.CodeBadName, "keeps for its settings"}},
 		{"not a JSON object", func(o *pipeline.Options) {
-			o.Settings.SecretsJson = []string{"secretsmanager:bulk/notobject"}
-		}, nil, nil, 0, []string{"VALUEFROM_SECRETS_JSON", awsapi.CodeNotJSONObject, "secretsmanager:bulk/notobject"}},
+			o.Settings.SecretJson = []string{"secretsmanager:bulk/notobject"}
+		}, nil, nil, 0, []string{"VALUEFROM_SECRET_JSON", awsapi.CodeNotJSONObject, "secretsmanager:bulk/notobject"}},
 		{"missing json secret", func(o *pipeline.Options) {
-			o.Settings.SecretsJson = []string{"secretsmanager:bulk/none"}
-		}, nil, nil, 0, []string{"VALUEFROM_SECRETS_JSON", "ResourceNotFoundException", "secretsmanager:bulk/none"}},
+			o.Settings.SecretJson = []string{"secretsmanager:bulk/none"}
+		}, nil, nil, 0, []string{"VALUEFROM_SECRET_JSON", "ResourceNotFoundException", "secretsmanager:bulk/none"}},
 		{"empty path: a warning", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/nothing"}
+			o.Settings.SsmPath = []string{"/bulk/nothing"}
 		}, []string{"A=1"}, map[string]string{"A": "1"}, 1, nil},
 		{"empty path: an error when required", func(o *pipeline.Options) {
-			o.Settings.SsmPaths = []string{"/bulk/nothing"}
+			o.Settings.SsmPath = []string{"/bulk/nothing"}
 			o.Settings.RequirePaths = true
-		}, nil, nil, 0, []string{"VALUEFROM_SSM_PATHS", awsapi.CodeEmptyPath, "ssm:/bulk/nothing"}},
+		}, nil, nil, 0, []string{"VALUEFROM_SSM_PATH", awsapi.CodeEmptyPath, "ssm:/bulk/nothing"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,7 +316,7 @@ func TestResolveBulkResult(t *testing.T) {
 	var log bytes.Buffer
 	o := options(t, &log)
 	o.Settings.EnvFile = []string{testfs.WriteFile(t, "a.env", "LITERAL=x\n")}
-	o.Settings.SsmPaths = []string{"/bulk/app"}
+	o.Settings.SsmPath = []string{"/bulk/app"}
 	res, err := pipeline.Resolve(context.Background(), o, []string{"HOME=/root"})
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)

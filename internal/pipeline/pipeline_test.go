@@ -67,11 +67,11 @@ func TestResolveWithoutAWS(t *testing.T) {
 		environ []string
 		want    func(t *testing.T, res *pipeline.Result, err error, log string)
 	}{
-		{"no references", []string{"A=1", "VALUEFROM_TIMOUT=5s"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
+		{"no references", []string{"A=1", "VALUEFROM_TIMOUTT=5s"}, func(t *testing.T, res *pipeline.Result, err error, log string) {
 			if err != nil || len(res.Requests) != 0 || len(res.Values) != 0 || res.Calls != 0 {
 				t.Errorf("Resolve = %+v, %v; want an empty result", res, err)
 			}
-			if !strings.Contains(log, "var=VALUEFROM_TIMOUT did_you_mean=VALUEFROM_TIMEOUT") {
+			if !strings.Contains(log, "var=VALUEFROM_TIMOUTT did_you_mean=VALUEFROM_TIMEOUT") {
 				t.Errorf("no warning about the misspelt setting:\n%s", log)
 			}
 		}},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -41,14 +42,14 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) []*row {
 	r := resolver.New(resolver.Config{AWS: c.cfg.AWS})
 	for _, p := range in.Paths {
 		ref := pathReference(p)
-		pr := &row{path: true, Row: Row{Var: pipeline.SSMPathsVar, Ref: ref, Parses: true, Service: string(reference.SSM),
+		pr := &row{path: true, Row: Row{Var: settings.SSMPathVar, Ref: ref, Parses: true, Service: string(reference.SSM),
 			Region: c.cfg.AWS.Region, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
 		rows = append(rows, pr)
 		params, err := r.ParametersByPath(ctx, "", p.Path, p.Recursive, true)
 		var e *resolver.Error
 		switch {
 		case errors.As(err, &e):
-			e.Var = pipeline.SSMPathsVar
+			e.Var = settings.SSMPathVar
 			pr.problem(Fail, e.Code, "GetParametersByPath: "+awsapi.Message(e.Err), pipeline.Hint(e))
 			continue
 		case err != nil:
@@ -90,19 +91,19 @@ func (c *Checker) pathRows(ctx context.Context, paths []pipeline.Path) ([]*row, 
 	r := resolver.New(resolver.Config{AWS: c.cfg.AWS})
 	for _, p := range paths {
 		if c.cfg.AWS.Region == "" {
-			return nil, nil, fmt.Errorf("%s: %s: %w", pipeline.SSMPathsVar, pathReference(p), awsapi.ErrNoRegion)
+			return nil, nil, fmt.Errorf("%s: %s: %w", settings.SSMPathVar, pathReference(p), awsapi.ErrNoRegion)
 		}
 		params, err := r.ParametersByPath(ctx, "", p.Path, p.Recursive, false)
 		if err != nil {
-			notes = append(notes, fmt.Sprintf("%s: could not list %s (%v); if customer-managed KMS keys protect its parameters, add kms:Decrypt on them", pipeline.SSMPathsVar, pathReference(p), err))
+			notes = append(notes, fmt.Sprintf("%s: could not list %s (%v); if customer-managed KMS keys protect its parameters, add kms:Decrypt on them", settings.SSMPathVar, pathReference(p), err))
 			continue
 		}
 		if len(params) == 0 {
-			notes = append(notes, fmt.Sprintf("%s: %s holds no parameters now; if customer-managed KMS keys will protect them, add kms:Decrypt on them", pipeline.SSMPathsVar, pathReference(p)))
+			notes = append(notes, fmt.Sprintf("%s: %s holds no parameters now; if customer-managed KMS keys will protect them, add kms:Decrypt on them", settings.SSMPathVar, pathReference(p)))
 		}
 		for _, param := range params {
 			ref, _ := reference.Parse("ssm:" + param.Name)
-			rows = append(rows, &row{ref: ref, viaPath: true, Row: Row{Var: pipeline.SSMPathsVar, Ref: ref.String(), Parses: true,
+			rows = append(rows, &row{ref: ref, viaPath: true, Row: Row{Var: settings.SSMPathVar, Ref: ref.String(), Parses: true,
 				Service: string(reference.SSM), Region: c.cfg.AWS.Region}})
 		}
 	}

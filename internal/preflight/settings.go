@@ -14,7 +14,8 @@ const (
 // settingRows returns a row for each VALUEFROM_* variable of environ that
 // the entrypoint would stop at or ignore, by name: it reads them as the
 // entrypoint does, with no flags, so a value it refuses is a failure (the
-// container would exit 2 before resolving anything), and a name that is no
+// container would exit 2 before resolving anything), as is a name so near a
+// setting's that it must be a misspelling, and another name that is no
 // setting a warning.
 func settingRows(environ []string) map[string]*row {
 	rows := map[string]*row{}
@@ -29,6 +30,9 @@ func settingRows(environ []string) map[string]*row {
 			"the entrypoint would exit 2 at start, before resolving anything: fix the value in the container's environment (valuefrom -h lists the settings)")
 	}
 	for _, name := range settings.Unknown(environ) {
+		if rows[name] != nil {
+			continue // misspelt: a failure already
+		}
 		hint := "valuefrom -h lists the settings"
 		if near := settings.Closest(name); near != "" {
 			hint = "did you mean " + near + "?"

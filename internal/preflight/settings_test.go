@@ -15,8 +15,8 @@ import (
 // container without references says so (issue 11, item 13).
 func TestCheckSettings(t *testing.T) {
 	const canary = "canary-setting-8e2b"
-	environ := []string{"APP=1", "VALUEFROM_TIMEOUT=" + canary, "VALUEFROM_LOG_LEVEL=warn", "VALUEFROM_TIMOUT=5s",
-		"VALUEFROM_FOO=1", "VALUEFROM_CONCURRENCY=0"}
+	environ := []string{"APP=1", "VALUEFROM_TIMEOUT=" + canary, "VALUEFROM_LOG_LEVEL=warn", "VALUEFROM_TIMOUTT=5s",
+		"VALUEFROM_FOO=1", "VALUEFROM_CONCURRENCY=0", "VALUEFROM_SSM_PATHZ=/x"}
 	skip := func(name string) bool { return strings.HasPrefix(name, "VALUEFROM_") }
 	rep := New(Config{AWS: aws.Config{Region: "us-east-1"}, Settings: true}).Check(context.Background(), environ, skip)
 	type want struct {
@@ -25,7 +25,8 @@ func TestCheckSettings(t *testing.T) {
 	}
 	wants := map[string]want{
 		"VALUEFROM_TIMEOUT":     {Fail, CodeInvalidSetting, "exit 2 at start"},
-		"VALUEFROM_TIMOUT":      {Warning, CodeUnknownSetting, "did you mean VALUEFROM_TIMEOUT?"},
+		"VALUEFROM_TIMOUTT":     {Warning, CodeUnknownSetting, "did you mean VALUEFROM_TIMEOUT?"},
+		"VALUEFROM_SSM_PATHZ":   {Fail, CodeInvalidSetting, "exit 2 at start"},
 		"VALUEFROM_FOO":         {Warning, CodeUnknownSetting, "valuefrom -h lists the settings"},
 		"VALUEFROM_CONCURRENCY": {Fail, CodeInvalidSetting, "exit 2 at start"},
 	}
@@ -34,10 +35,10 @@ func TestCheckSettings(t *testing.T) {
 			t.Errorf("%s: %+v; want verdict %s, code %s, a hint with %q", r.Var, r, w.verdict, w.code, w.hint)
 		}
 	})
-	if got := strings.Join(order, " "); got != "VALUEFROM_TIMEOUT VALUEFROM_TIMOUT VALUEFROM_FOO VALUEFROM_CONCURRENCY" {
+	if got := strings.Join(order, " "); got != "VALUEFROM_TIMEOUT VALUEFROM_TIMOUTT VALUEFROM_FOO VALUEFROM_CONCURRENCY VALUEFROM_SSM_PATHZ" {
 		t.Errorf("rows in order %s, want the environment's", got)
 	}
-	if rep.Worst() != Fail || rep.Summary != (Summary{Warning: 2, Fail: 2}) {
+	if rep.Worst() != Fail || rep.Summary != (Summary{Warning: 2, Fail: 3}) {
 		t.Errorf("summary %+v", rep.Summary)
 	}
 	var table, js bytes.Buffer
@@ -49,7 +50,8 @@ func TestCheckSettings(t *testing.T) {
 		}
 	}
 	for _, w := range []string{"VALUEFROM_TIMEOUT: fail: InvalidSetting: VALUEFROM_TIMEOUT (--timeout): not a valid duration",
-		"0 references, 4 settings: 0 ok, 2 warning, 2 fail", "no references found"} {
+		"VALUEFROM_SSM_PATHZ: fail: InvalidSetting: VALUEFROM_SSM_PATHZ is not a setting: did you mean VALUEFROM_SSM_PATH (--ssm-path)?",
+		"0 references, 5 settings: 0 ok, 2 warning, 3 fail", "no references found"} {
 		if !strings.Contains(table.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, table.String())
 		}

@@ -1,10 +1,16 @@
 package settings
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/resolver/reference"
+)
+
+// The bulk inputs' settings, which their errors name as their variable.
+const (
+	EnvFileVar    = Prefix + "ENV_FILE"
+	SSMPathVar    = Prefix + "SSM_PATH"
+	SecretJSONVar = Prefix + "SECRET_JSON"
 )
 
 // RecursiveSuffix ends an SSM path whose parameters are read at any depth
@@ -27,21 +33,21 @@ func Items(list []string) []string {
 // references to whole secrets.
 func (s Settings) validateInputs() []error {
 	var errs []error
-	for _, p := range Items(s.SsmPaths) {
+	for _, p := range Items(s.SsmPath) {
 		path := strings.TrimSuffix(p, RecursiveSuffix)
 		if !strings.HasPrefix(p, "/") || strings.ContainsAny(path, " \t*") || strings.Contains(path, "//") {
-			errs = append(errs, &VarError{Var: "VALUEFROM_SSM_PATHS", Err: fmt.Errorf("VALUEFROM_SSM_PATHS (--ssm-path): %s is not an SSM path: want /NAME[/NAME...], with %s at the end to read every depth", reference.Quote(p), RecursiveSuffix)})
+			errs = append(errs, invalid(SSMPathVar, ": %s is not an SSM path: want /NAME[/NAME...], with %s at the end to read every depth", reference.Quote(p), RecursiveSuffix))
 		}
 	}
-	for _, r := range Items(s.SecretsJson) {
+	for _, r := range Items(s.SecretJson) {
 		ref, err := reference.Parse(r)
 		switch {
 		case err != nil:
-			errs = append(errs, &VarError{Var: "VALUEFROM_SECRETS_JSON", Err: fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s is not a reference: %w", reference.Quote(r), err)})
+			errs = append(errs, invalid(SecretJSONVar, ": %s is not a reference: %w", reference.Quote(r), err))
 		case ref.Service != reference.SecretsManager:
-			errs = append(errs, &VarError{Var: "VALUEFROM_SECRETS_JSON", Err: fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s is not a Secrets Manager secret; for SSM parameters use --ssm-path", ref)})
+			errs = append(errs, invalid(SecretJSONVar, ": %s is not a Secrets Manager secret; for SSM parameters use %s", ref, Flag(SSMPathVar)))
 		case ref.JSONKey != "":
-			errs = append(errs, &VarError{Var: "VALUEFROM_SECRETS_JSON", Err: fmt.Errorf("VALUEFROM_SECRETS_JSON (--secret-json): %s selects the JSON key %q: name the whole secret", ref, ref.JSONKey)})
+			errs = append(errs, invalid(SecretJSONVar, ": %s selects the JSON key %q: name the whole secret", ref, ref.JSONKey))
 		}
 	}
 	return errs

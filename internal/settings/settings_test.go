@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -30,8 +31,8 @@ var settingNames = []string{
 	"VALUEFROM_HEDGE_DELAY",
 	"VALUEFROM_BATCH_SECRETS",
 	"VALUEFROM_ENV_FILE",
-	"VALUEFROM_SSM_PATHS",
-	"VALUEFROM_SECRETS_JSON",
+	"VALUEFROM_SSM_PATH",
+	"VALUEFROM_SECRET_JSON",
 	"VALUEFROM_REQUIRE_PATHS",
 	"VALUEFROM_TOKEN",
 	"VALUEFROM_TOKEN_FILE",
@@ -90,8 +91,8 @@ func equal(a, b settings.Settings) bool {
 		a.LogFormat == b.LogFormat &&
 		a.LogLevel == b.LogLevel &&
 		slices.Equal(a.EnvFile, b.EnvFile) &&
-		slices.Equal(a.SsmPaths, b.SsmPaths) &&
-		slices.Equal(a.SecretsJson, b.SecretsJson) &&
+		slices.Equal(a.SsmPath, b.SsmPath) &&
+		slices.Equal(a.SecretJson, b.SecretJson) &&
 		a.RequirePaths == b.RequirePaths &&
 		a.Token == b.Token &&
 		a.TokenFile == b.TokenFile &&
@@ -130,8 +131,8 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_FALLBACK_REGIONS", "us-west-2,eu-west-1", func(s *settings.Settings) { s.FallbackRegions = []string{"us-west-2", "eu-west-1"} }},
 		{"VALUEFROM_HEDGE_DELAY", "2s", func(s *settings.Settings) { s.HedgeDelay = 2 * time.Second }},
 		{"VALUEFROM_ENV_FILE", "a.env,-", func(s *settings.Settings) { s.EnvFile = []string{"a.env", "-"} }},
-		{"VALUEFROM_SSM_PATHS", "/a,/b/**", func(s *settings.Settings) { s.SsmPaths = []string{"/a", "/b/**"} }},
-		{"VALUEFROM_SECRETS_JSON", "secretsmanager:db", func(s *settings.Settings) { s.SecretsJson = []string{"secretsmanager:db"} }},
+		{"VALUEFROM_SSM_PATH", "/a,/b/**", func(s *settings.Settings) { s.SsmPath = []string{"/a", "/b/**"} }},
+		{"VALUEFROM_SECRET_JSON", "secretsmanager:db", func(s *settings.Settings) { s.SecretJson = []string{"secretsmanager:db"} }},
 		{"VALUEFROM_REQUIRE_PATHS", "true", func(s *settings.Settings) { s.RequirePaths = true }},
 		{"VALUEFROM_TOKEN", "tok", func(s *settings.Settings) { s.Token = "tok" }},
 		{"VALUEFROM_TOKEN_FILE", "/run/token", func(s *settings.Settings) { s.TokenFile = "/run/token" }},
@@ -266,8 +267,8 @@ func TestValidate(t *testing.T) {
 		{"stop timeout", func(s *settings.Settings) { s.StopTimeout = 0 }, []string{"VALUEFROM_STOP_TIMEOUT", "--stop-timeout"}},
 		{"inputs", func(s *settings.Settings) {
 			s.EnvFile = []string{"-", "a.env"}
-			s.SsmPaths = []string{" /prod/orders", "/prod/all/**", "/"}
-			s.SecretsJson = []string{"secretsmanager:db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
+			s.SsmPath = []string{" /prod/orders", "/prod/all/**", "/"}
+			s.SecretJson = []string{"secretsmanager:db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
 		}, nil},
 		{"fallback regions", func(s *settings.Settings) {
 			s.FallbackRegions, s.HedgeDelay = []string{"us-west-2", " eu-west-1", ""}, 100*time.Millisecond
@@ -275,11 +276,11 @@ func TestValidate(t *testing.T) {
 		{"fallback not a region", func(s *settings.Settings) { s.FallbackRegions = []string{"us-west-2", "uswest2"} }, []string{"VALUEFROM_FALLBACK_REGIONS", "--fallback-regions", "uswest2"}},
 		{"hedge delay too short", func(s *settings.Settings) { s.HedgeDelay = 99 * time.Millisecond }, []string{"VALUEFROM_HEDGE_DELAY", "--hedge-delay"}},
 		{"hedge delay too long", func(s *settings.Settings) { s.HedgeDelay = 11 * time.Minute }, []string{"VALUEFROM_HEDGE_DELAY", "--hedge-delay"}},
-		{"path without slash", func(s *settings.Settings) { s.SsmPaths = []string{"prod/orders"} }, []string{"VALUEFROM_SSM_PATHS", "--ssm-path", "prod/orders"}},
-		{"path with a star", func(s *settings.Settings) { s.SsmPaths = []string{"/prod/*"} }, []string{"VALUEFROM_SSM_PATHS", "/**"}},
-		{"json of a parameter", func(s *settings.Settings) { s.SecretsJson = []string{"ssm:/db"} }, []string{"VALUEFROM_SECRETS_JSON", "--secret-json", "--ssm-path"}},
-		{"json with a key", func(s *settings.Settings) { s.SecretsJson = []string{"secretsmanager:db:user::"} }, []string{"VALUEFROM_SECRETS_JSON", `JSON key "user"`}},
-		{"json not a reference", func(s *settings.Settings) { s.SecretsJson = []string{"db"} }, []string{"VALUEFROM_SECRETS_JSON", "not a reference"}},
+		{"path without slash", func(s *settings.Settings) { s.SsmPath = []string{"prod/orders"} }, []string{"VALUEFROM_SSM_PATH", "--ssm-path", "prod/orders"}},
+		{"path with a star", func(s *settings.Settings) { s.SsmPath = []string{"/prod/*"} }, []string{"VALUEFROM_SSM_PATH", "/**"}},
+		{"json of a parameter", func(s *settings.Settings) { s.SecretJson = []string{"ssm:/db"} }, []string{"VALUEFROM_SECRET_JSON", "--secret-json", "--ssm-path"}},
+		{"json with a key", func(s *settings.Settings) { s.SecretJson = []string{"secretsmanager:db:user::"} }, []string{"VALUEFROM_SECRET_JSON", `JSON key "user"`}},
+		{"json not a reference", func(s *settings.Settings) { s.SecretJson = []string{"db"} }, []string{"VALUEFROM_SECRET_JSON", "not a reference"}},
 		{"every error at once", func(s *settings.Settings) {
 			*s = settings.Settings{}
 		}, []string{"VALUEFROM_CONCURRENCY", "VALUEFROM_MAX_ATTEMPTS", "VALUEFROM_TIMEOUT", "VALUEFROM_LOG_FORMAT", "VALUEFROM_LOG_LEVEL"}},
@@ -384,8 +385,8 @@ func TestUsage(t *testing.T) {
 		"VALUEFROM_HEDGE_DELAY":      "5s",
 		"VALUEFROM_BATCH_SECRETS":    "true",
 		"VALUEFROM_ENV_FILE":         "-",
-		"VALUEFROM_SSM_PATHS":        "-",
-		"VALUEFROM_SECRETS_JSON":     "-",
+		"VALUEFROM_SSM_PATH":         "-",
+		"VALUEFROM_SECRET_JSON":      "-",
 		"VALUEFROM_REQUIRE_PATHS":    "false",
 		"VALUEFROM_TOKEN":            "-",
 		"VALUEFROM_TOKEN_FILE":       "-",
@@ -532,7 +533,8 @@ func TestLoadEdgeCases(t *testing.T) {
 		{"empty string", []string{"VALUEFROM_LISTEN="}, func(s *settings.Settings) { s.Listen = "" }, ""},
 		{"empty number", []string{"VALUEFROM_CONCURRENCY="}, nil, "VALUEFROM_CONCURRENCY (--concurrency): not a valid whole number"},
 		{"entry without equals", []string{"VALUEFROM_TIMEOUT"}, func(*settings.Settings) {}, ""},
-		{"prefix of a name", []string{"VALUEFROM_TIMEOUTX=1"}, func(*settings.Settings) {}, ""},
+		{"prefix of a name", []string{"VALUEFROM_TIMEOUTXYZ=1"}, func(*settings.Settings) {}, ""},
+		{"one letter past a name", []string{"VALUEFROM_TIMEOUTX=1"}, nil, "VALUEFROM_TIMEOUTX is not a setting: did you mean VALUEFROM_TIMEOUT (--timeout)?"},
 		{"first error reported", []string{"VALUEFROM_TIMEOUT=x", "VALUEFROM_CONCURRENCY=y"}, nil, "VALUEFROM_CONCURRENCY (--concurrency):"},
 	}
 	for _, tt := range tests {
@@ -582,7 +584,7 @@ func TestLoadMatchesEnvconfig(t *testing.T) {
 		{"VALUEFROM_TIMEOUT=60"},
 		{"VALUEFROM_MAX_ENTRIES= 5"},
 		{"VALUEFROM_STALE="},
-		{"VALUEFROM_SSM_PATHS=/a,/b/**", "VALUEFROM_SECRETS_JSON=secretsmanager:x", "VALUEFROM_ENV_FILE=a,-", "VALUEFROM_REQUIRE_PATHS=1"},
+		{"VALUEFROM_SSM_PATH=/a,/b/**", "VALUEFROM_SECRET_JSON=secretsmanager:x", "VALUEFROM_ENV_FILE=a,-", "VALUEFROM_REQUIRE_PATHS=1"},
 		{"VALUEFROM_REQUIRE_PATHS=yes"},
 		{"TIMEOUT=5", "CONCURRENCY=x", "IGNORE=A"},
 		{"VALUEFROM_WATCH=5m", "VALUEFROM_SPLAY=0s", "VALUEFROM_ON_CHANGE=exit", "VALUEFROM_STOP_SIGNAL=SIGQUIT", "VALUEFROM_STOP_TIMEOUT=2s", "VALUEFROM_MASK=1"},
@@ -659,10 +661,7 @@ func TestFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	s.Flags(fs)
-	s.InputFlags(fs)
-	s.ServeFlags(fs)
-	s.WatchFlags(fs, true)
+	s.Flags(fs, settings.Common, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
 	if s.Concurrency != 7 || s.TTL != time.Second {
 		t.Errorf("defining the flags changed the settings: %+v", s)
 	}
@@ -731,16 +730,16 @@ func TestSplayOrDefault(t *testing.T) {
 // TestInputFlags: the input flags repeat, and given, replace the
 // variable's list rather than add to it.
 func TestInputFlags(t *testing.T) {
-	s, err := settings.Load([]string{"VALUEFROM_SSM_PATHS=/env", "VALUEFROM_ENV_FILE=env.env"})
+	s, err := settings.Load([]string{"VALUEFROM_SSM_PATH=/env", "VALUEFROM_ENV_FILE=env.env"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	s.InputFlags(fs)
+	s.Flags(fs, settings.Input)
 	if err := fs.Parse([]string{"--ssm-path", "/a", "--ssm-path", "/b/**", "--secret-json", "secretsmanager:j", "--require-paths"}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(s.SsmPaths, []string{"/a", "/b/**"}) || !slices.Equal(s.SecretsJson, []string{"secretsmanager:j"}) || !s.RequirePaths {
+	if !slices.Equal(s.SsmPath, []string{"/a", "/b/**"}) || !slices.Equal(s.SecretJson, []string{"secretsmanager:j"}) || !s.RequirePaths {
 		t.Errorf("after the flags: %+v", s)
 	}
 	if !slices.Equal(s.EnvFile, []string{"env.env"}) {
@@ -765,6 +764,7 @@ func TestCheck(t *testing.T) {
 		"VALUEFROM_TIMEOUT":     "VALUEFROM_TIMEOUT (--timeout): not a valid duration",
 		"VALUEFROM_CONCURRENCY": "VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000",
 		"VALUEFROM_TOKEN":       "VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set",
+		"VALUEFROM_TIMOUT":      "VALUEFROM_TIMOUT is not a setting: did you mean VALUEFROM_TIMEOUT (--timeout)?",
 	}
 	if len(got) != len(want) {
 		t.Errorf("Check found problems with %d variables, want %d: %q", len(got), len(want), slices.Sorted(maps.Keys(got)))
@@ -779,5 +779,82 @@ func TestCheck(t *testing.T) {
 	}
 	if p := settings.Check([]string{"VALUEFROM_TTL=1m", "A=b"}); len(p) != 0 {
 		t.Errorf("Check of good settings: %v", p)
+	}
+}
+
+// TestOldNames: a setting renamed so that its name and its flag's agree is
+// still read under the name it shipped with; both names set is an error,
+// not a silent choice.
+func TestOldNames(t *testing.T) {
+	for _, tt := range []struct{ old, name string }{
+		{"VALUEFROM_SSM_PATHS", "VALUEFROM_SSM_PATH"},
+		{"VALUEFROM_SECRETS_JSON", "VALUEFROM_SECRET_JSON"},
+	} {
+		value := "/a,secretsmanager:x"
+		s, err := settings.Load([]string{tt.old + "=" + value})
+		if err != nil {
+			t.Fatalf("Load %s: %v", tt.old, err)
+		}
+		if got := append(s.SsmPath, s.SecretJson...); !slices.Equal(got, []string{"/a", "secretsmanager:x"}) {
+			t.Errorf("Load %s read %q, want the list under the new name", tt.old, got)
+		}
+		_, err = settings.Load([]string{tt.old + "=" + value, tt.name + "=" + value})
+		if err == nil || !strings.Contains(err.Error(), tt.name+" and "+tt.old) {
+			t.Errorf("Load with both %s and %s = %v, want an error naming both", tt.name, tt.old, err)
+		}
+		if u := settings.Unknown([]string{tt.old + "=x"}); len(u) != 0 {
+			t.Errorf("Unknown(%s) = %q: an old name is known", tt.old, u)
+		}
+	}
+}
+
+// TestMisspelt: a VALUEFROM_* name one edit, or a singular or plural, away
+// from a setting stops the start and names the setting; a name further off
+// is only Unknown's.
+func TestMisspelt(t *testing.T) {
+	for _, tt := range []struct{ name, meant string }{
+		{"VALUEFROM_SSM_PATHZ", "VALUEFROM_SSM_PATH"},
+		{"VALUEFROM_TIMOUT", "VALUEFROM_TIMEOUT"},
+		{"VALUEFROM_FALLBACK_REGION", "VALUEFROM_FALLBACK_REGIONS"},
+		{"VALUEFROM_ENV_FILES", "VALUEFROM_ENV_FILE"},
+		{"VALUEFROM_SECRETS_JSONS", "VALUEFROM_SECRET_JSON"},
+		{"VALUEFROM_MAX_CONN", "VALUEFROM_MAX_CONNS"},
+		{"VALUEFROM_REQUIRE_PATH", "VALUEFROM_REQUIRE_PATHS"},
+		{"VALUEFROM_IGNORES", "VALUEFROM_IGNORE"},
+		{"VALUEFROM_FOO", ""},
+		{"VALUEFROM_TIMEOUT_SECONDS", ""},
+		{"VALUEFROM_SSM", ""},
+	} {
+		errs := settings.Misspelt([]string{tt.name + "=canary-misspelt"})
+		switch {
+		case tt.meant == "" && len(errs) != 0:
+			t.Errorf("Misspelt(%s) = %v, want none: it is no near miss", tt.name, errs)
+		case tt.meant != "" && (len(errs) != 1 || errs[0].Var != tt.name || !strings.Contains(errs[0].Error(), "did you mean "+tt.meant+" ")):
+			t.Errorf("Misspelt(%s) = %v, want one error naming %s", tt.name, errs, tt.meant)
+		case len(errs) > 0 && strings.Contains(errs[0].Error(), "canary"):
+			t.Errorf("Misspelt(%s): the value leaked", tt.name)
+		}
+	}
+}
+
+// TestFlagsFromTags: every flag says the setting it overrides through its
+// Value, not its usage text, and a flag's bad value is parsed as the
+// variable's would be.
+func TestFlagsFromTags(t *testing.T) {
+	var s settings.Settings
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.Flags(fs, settings.Common, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
+	fs.VisitAll(func(f *flag.Flag) {
+		v, ok := f.Value.(interface{ Setting() string })
+		if !ok || settings.Flag(v.Setting()) != "--"+f.Name {
+			t.Errorf("--%s does not name its setting through its Value", f.Name)
+		}
+	})
+	if err := fs.Parse([]string{"--timeout", "soon"}); err == nil {
+		t.Errorf("--timeout soon parsed")
+	}
+	if err := fs.Parse([]string{"--batch-secrets=false", "--mask"}); err != nil || s.BatchSecrets || !s.Mask {
+		t.Errorf("boolean flags: %v; BatchSecrets %v, Mask %v", err, s.BatchSecrets, s.Mask)
 	}
 }

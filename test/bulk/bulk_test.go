@@ -86,7 +86,7 @@ func TestBulk(t *testing.T) {
 func testEntrypoint(t *testing.T, env []string) {
 	early := testfs.WriteFile(t, "early.env", "LOG_LEVEL=early\nSHARED=early\nREF=ssm:/svc/ref\n")
 	late := testfs.WriteFile(t, "late.env", "SHARED=late\n")
-	env = append(slices.Clone(env), "VALUEFROM_ENV_FILE="+early+","+late, "DB_PASSWORD=explicit", "VALUEFROM_SECRETS_JSON=secretsmanager:svc/json")
+	env = append(slices.Clone(env), "VALUEFROM_ENV_FILE="+early+","+late, "DB_PASSWORD=explicit", "VALUEFROM_SECRETS_JSON=secretsmanager:svc/json") // the old name of VALUEFROM_SECRET_JSON
 	r := run(t, env, "STDIN_VAR=\"from stdin\"\nSHARED=stdin\n",
 		"--env-file", early, "--env-file", "-", "--env-file", late,
 		"--ssm-path", "/svc/prod", "--ssm-path", "/svc/many", "--", "env", "-0")
@@ -187,14 +187,14 @@ func testCheck(t *testing.T, env []string) {
 		rows[row.Var+" "+row.Ref] = row
 	}
 	for key, v := range map[string]preflight.Verdict{
-		"REF ssm:/svc/ref":                               preflight.OK,
-		"MISSING ssm:/svc/none":                          preflight.Fail,
-		"VALUEFROM_SSM_PATHS ssm:/svc/prod":              preflight.OK,
-		"VALUEFROM_SSM_PATHS ssm:/svc/empty":             preflight.Warning,
-		"DB_PASSWORD ssm:/svc/prod/db-password":          preflight.OK,
-		"API_KEY ssm:/svc/prod/api.key":                  preflight.OK,
-		"LOG_LEVEL ssm:/svc/prod/log-level":              preflight.OK,
-		"VALUEFROM_SECRETS_JSON secretsmanager:svc/json": preflight.OK,
+		"REF ssm:/svc/ref":                              preflight.OK,
+		"MISSING ssm:/svc/none":                         preflight.Fail,
+		"VALUEFROM_SSM_PATH ssm:/svc/prod":              preflight.OK,
+		"VALUEFROM_SSM_PATH ssm:/svc/empty":             preflight.Warning,
+		"DB_PASSWORD ssm:/svc/prod/db-password":         preflight.OK,
+		"API_KEY ssm:/svc/prod/api.key":                 preflight.OK,
+		"LOG_LEVEL ssm:/svc/prod/log-level":             preflight.OK,
+		"VALUEFROM_SECRET_JSON secretsmanager:svc/json": preflight.OK,
 	} {
 		row, ok := rows[key]
 		if !ok {
@@ -270,7 +270,7 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 		if r.Code != 4 || r.Stdout != "" {
 			t.Errorf("exit %d with %d bytes of output, want 4 and the command not run", r.Code, len(r.Stdout))
 		}
-		if !strings.Contains(r.Stderr, "VALUEFROM_SSM_PATHS: ssm:/svc/many") || !strings.Contains(r.Stderr, "ThrottlingException") {
+		if !strings.Contains(r.Stderr, "VALUEFROM_SSM_PATH: ssm:/svc/many") || !strings.Contains(r.Stderr, "ThrottlingException") {
 			t.Errorf("the error does not name the path and the throttling:\n%s", r.Stderr)
 		}
 		if n := p.Counts()[op].Requests; n != 3 {

@@ -1,0 +1,93 @@
+package settings
+
+import (
+	"flag"
+	"reflect"
+	"time"
+)
+
+// A Group is the flags that a set of modes shares.
+type Group string
+
+// The groups of flags.
+const (
+	Common    Group = "common"    // every mode
+	Input     Group = "input"     // the bulk inputs: every mode that resolves a start's references
+	Watch     Group = "watch"     // --watch: run, render and the entrypoint
+	Supervise Group = "supervise" // supervise mode's: run and the entrypoint
+	Serve     Group = "serve"     // serve's
+)
+
+// Flags defines on fs the flags of the settings of groups, each
+// overriding its setting in s, with s's values (the environment's) as the
+// flags' values and each flag's DefValue the setting's default: what help
+// texts show. Each usage starts with the name of its value in backquotes,
+// as package flag reads it, and ends with the setting's name in
+// parentheses. A flag's Value has a method Setting that names its setting.
+func (s *Settings) Flags(fs *flag.FlagSet, groups ...Group) {
+	v := reflect.ValueOf(s).Elem()
+	for i, set := range all() {
+		if set.flag == "" || !contains(groups, set.group) {
+			continue
+		}
+		usage := set.usage + " (" + set.key + ")"
+		if set.value != "" {
+			usage = "`" + set.value + "` " + usage
+		}
+		fs.Var(&flagValue{field: v.Field(i), key: set.key, repeat: set.list == "repeat"}, set.flag, usage)
+		fs.Lookup(set.flag).DefValue = set.def
+	}
+}
+
+func contains(groups []Group, g Group) bool {
+	for _, x := range groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// A flagValue is the flag of a setting: it parses its value as the
+// setting's variable would be parsed, into the same field.
+type flagValue struct {
+	field  reflect.Value
+	key    string
+	repeat bool // each use adds one item, and the first replaces the list
+	given  bool
+}
+
+func (f *flagValue) Set(v string) error {
+	if !f.repeat {
+		return parse(f.field, v)
+	}
+	if !f.given {
+		f.field.SetZero()
+		f.given = true
+	}
+	f.field.Set(reflect.Append(f.field, reflect.ValueOf(v)))
+	return nil
+}
+
+// String is empty: help shows the setting's default (DefValue), not the
+// value the environment gave.
+func (f *flagValue) String() string { return "" }
+
+// Get returns the setting's value, for flag.Getter: what the value of a
+// flag must be is said from its type.
+func (f *flagValue) Get() any {
+	if d, ok := f.field.Interface().(*time.Duration); ok {
+		if d == nil {
+			return time.Duration(0)
+		}
+		return *d
+	}
+	return f.field.Interface()
+}
+
+// IsBoolFlag makes a boolean setting's flag a switch: --mask is
+// --mask=true.
+func (f *flagValue) IsBoolFlag() bool { return f.field.Kind() == reflect.Bool }
+
+// Setting returns the name of the setting the flag overrides.
+func (f *flagValue) Setting() string { return f.key }
