@@ -337,7 +337,7 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 			errs = append(errs, r.newError(req, f.region, f.err))
 			continue
 		}
-		v, err := render(req, f.secret)
+		v, err := Render(req, f.secret)
 		if err != nil {
 			err.Var, err.Ref = req.Var, req.Ref
 			errs = append(errs, err)

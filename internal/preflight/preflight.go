@@ -147,8 +147,10 @@ func (c *Checker) Check(ctx context.Context, environ []string, skip func(string)
 // CheckFor is Check for environ and the SSM paths and JSON secrets of in
 // (see Inputs.rows), their rows after environ's.
 func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(string) bool, in Inputs) *Report {
-	rows := append(c.rows(environ, skip), c.inputRows(ctx, in)...)
+	inputs, bulk := c.inputRows(ctx, in)
+	rows := append(c.rows(environ, skip), inputs...)
 	c.examine(ctx, rows, true)
+	checkBulk(rows, bulk, envlist.Names(environ))
 	c.checkBatches(ctx, rows)
 	for _, r := range rows {
 		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
@@ -177,6 +179,11 @@ type row struct {
 	key      *keyFacts
 	viaPath  bool // a parameter under an SSM path: read with the path, not by name
 	path     bool // an SSM path itself, checked when it was listed
+	toFile   bool // its value goes to a file, where any byte is fine (a _FILE variable)
+	// jsonSecret marks a JSON secret of VALUEFROM_SECRET_JSON, whose
+	// value, read, is kept in value until checkBulk has checked its keys.
+	jsonSecret bool
+	value      []byte
 
 	replication []smtypes.ReplicationStatusType // DescribeSecret's
 	replicas    []*replica
@@ -209,7 +216,7 @@ func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
 		case len(reqs) == 1:
 			ref := reqs[0].Ref
 			region, _ := awsapi.RequestRegion(ref.Region, c.cfg.AWS.Region) // examine reports a missing region
-			r := &row{ref: ref, Row: Row{Var: name, Ref: ref.String(), Parses: true, Service: string(ref.Service),
+			r := &row{ref: ref, toFile: reqs[0].ToFile, Row: Row{Var: name, Ref: ref.String(), Parses: true, Service: string(ref.Service),
 				Region: region, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
 			if ref.VersionStage != "" || ref.VersionID != "" || ref.Selector != "" {
 				r.Version = Unknown

@@ -116,6 +116,7 @@ const (
 	CodeUnchecked        = "NotChecked"
 	CodeCheckCallFailure = "CheckFailed"
 	CodeBatchDenied      = "BatchGetSecretValueDenied" // a start would batch the secret, and IAM denies the batch
+	CodeOverridden       = "OverriddenByEnvironment"   // a parameter under a path whose variable is set explicitly
 )
 
 // A Key is the KMS key that protects a secret or parameter.
