@@ -358,7 +358,8 @@ func (o Options) RemoveFiles(files *exec.Files) {
 // Every request names valuefrom and o.Version in its User-Agent, the SDK's
 // own log lines go to o.Logger, and a configuration that cannot be loaded
 // (an unknown profile, a broken shared config file) is a *exitcode.UsageError
-// whose hint names the profile and the files.
+// whose hint names the profile and the files, as is one of the SDK's own
+// variables in environ that holds a reference (see awsapi.CheckInputs).
 func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool) (aws.Config, error) {
 	return awsConfig(ctx, o, environ, needRegion, nil, false)
 }
@@ -367,6 +368,9 @@ func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool
 // and with the connections bounded by the concurrency for a start (see
 // awsapi.Options.BoundConns).
 func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool, tracker *awsapi.Tracker, start bool) (aws.Config, error) {
+	if err := awsapi.CheckInputs(environ); err != nil {
+		return aws.Config{}, err
+	}
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency, BoundConns: start,
 		RetryMode: envlist.Get(environ, "AWS_RETRY_MODE"),

@@ -44,7 +44,10 @@ const Prefix = "VALUEFROM_"
 //   - list: for a list, comma (the flag's value is a comma-separated list
 //     that replaces the setting's) or repeat (the flag repeats, each giving
 //     one item; given at all, its items replace the setting's);
-//   - usage: the flag's help, one line; desc: the setting's, when longer.
+//   - usage: the flag's help, one line; desc: the setting's, when longer;
+//   - references: its values are references by design. Any other
+//     setting that holds one is an error: valuefrom does not resolve its
+//     own settings.
 //
 // Cross-field checks, and those a tag cannot say, are in Validate.
 //
@@ -106,7 +109,7 @@ type Settings struct {
 	// Bulk inputs: variables from files, SSM paths and JSON secrets.
 	EnvFile      []string `split_words:"true" list:"repeat" flag:"env-file FILE" group:"input" usage:"read variables from a dotenv file, beneath the environment; - is stdin" desc:"comma-separated dotenv files whose variables (references or not) come beneath the environment, a later file over an earlier; - is standard input"`
 	SsmPath      []string `split_words:"true" alias:"SSM_PATHS" list:"repeat" flag:"ssm-path PATH" group:"input" usage:"a variable for each parameter under PATH; PATH/** for any depth" desc:"comma-separated SSM paths: every parameter directly under each (under it at any depth with a trailing /**) becomes a variable, named by the rest of its name in upper case"`
-	SecretJson   []string `split_words:"true" alias:"SECRETS_JSON" list:"repeat" flag:"secret-json REF" group:"input" usage:"a variable for each top-level key of a JSON secret" desc:"comma-separated Secrets Manager references to JSON objects: each top-level key becomes a variable, named as for paths"`
+	SecretJson   []string `split_words:"true" alias:"SECRETS_JSON" references:"true" list:"repeat" flag:"secret-json REF" group:"input" usage:"a variable for each top-level key of a JSON secret" desc:"comma-separated Secrets Manager references to JSON objects: each top-level key becomes a variable, named as for paths"`
 	RequirePaths bool     `split_words:"true" default:"false" flag:"require-paths" group:"input" usage:"an SSM path with no parameters is an error" desc:"an SSM path with no parameters is an error, not a warning"`
 
 	// valuefrom serve. The token has no flag: a command line is seen by
@@ -149,6 +152,9 @@ func Load(environ []string) (Settings, error) {
 		}
 		if err == nil && value == nil {
 			value = &set.def
+		}
+		if err == nil && !set.references && reference.Is(*value) {
+			err = &VarError{Var: set.key, Err: fmt.Errorf("%s holds a reference, %s: valuefrom does not resolve its own settings; give the value itself", Name(set.key), reference.Quote(*value))}
 		}
 		if err == nil {
 			if parse(v.Field(i), *value) != nil {
@@ -401,6 +407,7 @@ type setting struct {
 	flag, value string   // the flag's name and its value's word
 	group       Group
 	list        string // comma or repeat, for a list
+	references  bool   // its values are references
 	field       reflect.StructField
 }
 
@@ -427,6 +434,7 @@ func all() []setting {
 			set.min, set.max, _ = strings.Cut(r, "-")
 		}
 		set.oneof = strings.Fields(f.Tag.Get("oneof"))
+		set.references = f.Tag.Get("references") == "true"
 		set.flag, set.value, _ = strings.Cut(f.Tag.Get("flag"), " ")
 		out = append(out, set)
 	}

@@ -858,3 +858,16 @@ func TestFlagsFromTags(t *testing.T) {
 		t.Errorf("boolean flags: %v; BatchSecrets %v, Mask %v", err, s.BatchSecrets, s.Mask)
 	}
 }
+
+// TestSettingHoldsReference: valuefrom does not resolve its own settings:
+// one that holds a reference is an error naming it, but for the setting
+// whose values are references.
+func TestSettingHoldsReference(t *testing.T) {
+	_, err := settings.Load([]string{"VALUEFROM_FILES_DIR=ssm:/files-dir"})
+	if err == nil || !strings.Contains(err.Error(), "VALUEFROM_FILES_DIR (--files-dir) holds a reference") {
+		t.Errorf("Load = %v, want an error naming VALUEFROM_FILES_DIR", err)
+	}
+	if _, err := settings.Load([]string{"VALUEFROM_SECRET_JSON=arn:aws:secretsmanager:us-east-1:123456789012:secret:j"}); err != nil {
+		t.Errorf("Load of a JSON secret's reference: %v", err)
+	}
+}
