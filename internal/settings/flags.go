@@ -4,6 +4,8 @@ import (
 	"flag"
 	"reflect"
 	"time"
+
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
 
 // A Group is the flags that a set of modes shares.
@@ -12,6 +14,7 @@ type Group string
 // The groups of flags.
 const (
 	Common    Group = "common"    // every mode
+	Resolve   Group = "resolve"   // every mode that resolves an environment: all but serve
 	Input     Group = "input"     // the bulk inputs: every mode that resolves a start's references
 	Watch     Group = "watch"     // --watch: run, render and the entrypoint
 	Supervise Group = "supervise" // supervise mode's: run and the entrypoint
@@ -91,3 +94,21 @@ func (f *flagValue) IsBoolFlag() bool { return f.field.Kind() == reflect.Bool }
 
 // Setting returns the name of the setting the flag overrides.
 func (f *flagValue) Setting() string { return f.key }
+
+// Unused returns the settings that environ sets (under their names or
+// their old ones) but that no group of groups holds: a mode with those
+// groups does not read them.
+func Unused(environ []string, groups ...Group) []string {
+	var unused []string
+	for _, set := range all() {
+		if contains(groups, set.group) {
+			continue
+		}
+		for _, key := range []string{set.key, set.alias} {
+			if _, ok := envlist.Lookup(environ, key); ok && key != "" {
+				unused = append(unused, key)
+			}
+		}
+	}
+	return unused
+}

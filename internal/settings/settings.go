@@ -94,8 +94,8 @@ type Settings struct {
 	Concurrency int           `split_words:"true" default:"64" range:"1-1000" flag:"concurrency N" group:"common" usage:"API calls in flight at once"`
 	MaxAttempts int           `split_words:"true" default:"30" range:"1-100" flag:"max-attempts N" group:"common" usage:"attempts per API call" desc:"attempts per API call, counting the first; throttling, 5xx and connection errors are retried with jittered backoff"`
 	Timeout     time.Duration `split_words:"true" default:"60s" range:"1s-1h" flag:"timeout D" group:"common" usage:"deadline for resolving every reference" desc:"deadline for resolving every reference, as a Go duration"`
-	Ignore      []string      `split_words:"true" list:"comma" flag:"ignore A,B" group:"common" usage:"variables to pass through untouched" desc:"comma-separated names of variables to pass through untouched"`
-	FilesDir    string        `split_words:"true" flag:"files-dir DIR" group:"common" usage:"directory for _FILE values" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
+	Ignore      []string      `split_words:"true" list:"comma" flag:"ignore A,B" group:"resolve" usage:"variables to pass through untouched" desc:"comma-separated names of variables to pass through untouched"`
+	FilesDir    string        `split_words:"true" flag:"files-dir DIR" group:"resolve" usage:"directory for _FILE values" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
 	LogFormat   string        `split_words:"true" default:"text" oneof:"text json" flag:"log-format F" group:"common" usage:"text or json" desc:"log and error format on stderr: text or json"`
 	LogLevel    string        `split_words:"true" default:"info" oneof:"debug info warn error" flag:"log-level L" group:"common" usage:"debug, info, warn or error" desc:"debug, info, warn or error; no level ever logs a value"`
 
@@ -104,7 +104,7 @@ type Settings struct {
 	HedgeDelay      time.Duration `split_words:"true" default:"5s" range:"100ms-10m" flag:"hedge-delay D" group:"common" usage:"ask the next fallback region after D without an answer" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too"`
 
 	// How secrets are fetched.
-	BatchSecrets bool `split_words:"true" default:"true" flag:"batch-secrets" group:"common" usage:"up to 20 secrets per BatchGetSecretValue call; =false: one GetSecretValue each" desc:"fetch up to 20 current secrets per BatchGetSecretValue call, with GetSecretValue for what a batch does not answer; false: one GetSecretValue per secret, for a role that may not call BatchGetSecretValue"`
+	BatchSecrets bool `split_words:"true" default:"true" flag:"batch-secrets" group:"resolve" usage:"up to 20 secrets per BatchGetSecretValue call; =false: one GetSecretValue each" desc:"fetch up to 20 current secrets per BatchGetSecretValue call, with GetSecretValue for what a batch does not answer; false: one GetSecretValue per secret, for a role that may not call BatchGetSecretValue"`
 
 	// Bulk inputs: variables from files, SSM paths and JSON secrets.
 	EnvFile      []string `split_words:"true" list:"repeat" flag:"env-file FILE" group:"input" usage:"read variables from a dotenv file, beneath the environment; - is stdin" desc:"comma-separated dotenv files whose variables (references or not) come beneath the environment, a later file over an earlier; - is standard input"`
@@ -114,8 +114,8 @@ type Settings struct {
 
 	// valuefrom serve. The token has no flag: a command line is seen by
 	// every user of the machine.
-	Token      string        `split_words:"true" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
-	TokenFile  string        `split_words:"true" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
+	Token      string        `split_words:"true" group:"serve" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
+	TokenFile  string        `split_words:"true" group:"serve" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
 	Listen     string        `split_words:"true" default:"127.0.0.1:2773" flag:"listen HOST:PORT" group:"serve" usage:"address to listen on; non-loopback is logged as a warning" desc:"serve: HOST:PORT to listen on; a non-loopback host is logged as a warning"`
 	TTL        time.Duration `split_words:"true" default:"300s" range:"0s-1h" flag:"ttl D" group:"serve" usage:"how long a value is served before it is fetched again; 0s: always" desc:"serve: how long a fetched value is served before it is fetched again; 0s: every request asks AWS"`
 	Stale      time.Duration `split_words:"true" default:"15m" range:"0s-24h" flag:"stale D" group:"serve" usage:"grace past the TTL while AWS fails transiently; 0s: none" desc:"serve: how long past its TTL a value is still served while AWS fails transiently"`

@@ -661,7 +661,7 @@ func TestFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	s.Flags(fs, settings.Common, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
+	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
 	if s.Concurrency != 7 || s.TTL != time.Second {
 		t.Errorf("defining the flags changed the settings: %+v", s)
 	}
@@ -844,7 +844,7 @@ func TestFlagsFromTags(t *testing.T) {
 	var s settings.Settings
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	s.Flags(fs, settings.Common, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
+	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
 	fs.VisitAll(func(f *flag.Flag) {
 		v, ok := f.Value.(interface{ Setting() string })
 		if !ok || settings.Flag(v.Setting()) != "--"+f.Name {
@@ -869,5 +869,15 @@ func TestSettingHoldsReference(t *testing.T) {
 	}
 	if _, err := settings.Load([]string{"VALUEFROM_SECRET_JSON=arn:aws:secretsmanager:us-east-1:123456789012:secret:j"}); err != nil {
 		t.Errorf("Load of a JSON secret's reference: %v", err)
+	}
+}
+
+// TestUnused: the settings a mode's groups do not hold, set under their
+// names or their old ones.
+func TestUnused(t *testing.T) {
+	environ := []string{"VALUEFROM_SSM_PATHS=/a", "VALUEFROM_TTL=1m", "VALUEFROM_FILES_DIR=/x", "VALUEFROM_TIMEOUT=5s", "APP=1"}
+	got := settings.Unused(environ, settings.Common, settings.Serve)
+	if want := []string{"VALUEFROM_FILES_DIR", "VALUEFROM_SSM_PATHS"}; !slices.Equal(got, want) {
+		t.Errorf("Unused = %q, want %q", got, want)
 	}
 }
