@@ -40,9 +40,9 @@ type Options struct {
 	// "adaptive" adds the SDK's client-side rate limiting, which slows each
 	// client down after throttling answers; anything else is "standard".
 	RetryMode string
-	// AppID names the program in the User-Agent of every request, as
-	// app/AppID, so that CloudTrail records which tool read a secret.
-	AppID string
+	// Version is valuefrom's version: every request names it in its
+	// User-Agent, as app/valuefrom-VERSION (see AppID).
+	Version string
 	// Logger receives the SDK's own log lines (its warnings), so that
 	// they come out in the log format asked for; nil discards them.
 	Logger *slog.Logger
@@ -111,8 +111,8 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses, track.addTo}),
 		config.WithLogger(NewLogger(o.Logger)),
 	}
-	if o.AppID != "" {
-		opts = append(opts, config.WithAppID(o.AppID))
+	if id := AppID(o.Version); id != "" {
+		opts = append(opts, config.WithAppID(id))
 	}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
@@ -174,4 +174,19 @@ func (j fullJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 		ceil = min(j.max, j.base<<(attempt-1))
 	}
 	return rand.N(ceil), nil
+}
+
+// AppID is the application id every request to AWS carries in its
+// User-Agent, as app/valuefrom-VERSION, so that CloudTrail records which
+// tool read a secret. The SDK allows 50 characters, and replaces any but
+// letters, digits and !#$%&'*+-.^_`|~ with "-".
+func AppID(version string) string {
+	id := "valuefrom"
+	if version != "" {
+		id += "-" + version
+	}
+	if len(id) > 50 {
+		id = id[:50]
+	}
+	return id
 }

@@ -14,6 +14,11 @@
 // Where values overlap, the leftmost match wins and, of the values that
 // match there, the longest; the replaced bytes are not searched again, as
 // with strings.Replacer.
+//
+// Only supervise mode (package watch) uses it, and it stays a package of
+// its own rather than folding into watch: it is a streaming algorithm
+// with its own fuzz target, reference model and benchmark, and knows
+// nothing of processes or cycles.
 package mask
 
 import (

@@ -41,7 +41,7 @@ type Options struct {
 	// Stdin is read by an env file named "-"; nil means os.Stdin.
 	Stdin io.Reader
 	// Version is valuefrom's version: every request to AWS names it in
-	// its User-Agent (see AppID).
+	// its User-Agent (see awsapi.AppID).
 	Version string
 }
 
@@ -374,7 +374,7 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency, BoundConns: start,
 		RetryMode: envlist.Get(environ, "AWS_RETRY_MODE"),
-		AppID:     AppID(o.Version), Logger: o.Log(), Tracker: tracker})
+		Version:   o.Version, Logger: o.Log(), Tracker: tracker})
 	if err != nil {
 		return cfg, usageError(err)
 	}
@@ -392,21 +392,6 @@ func usageError(err error) error {
 		return &exitcode.UsageError{Err: err, Hint: ce.Hint()}
 	}
 	return err
-}
-
-// AppID is the application id every request to AWS carries in its
-// User-Agent, as app/valuefrom-VERSION, so that CloudTrail records which
-// tool read a secret. The SDK allows 50 characters, and replaces any but
-// letters, digits and !#$%&'*+-.^_`|~ with "-".
-func AppID(version string) string {
-	id := "valuefrom"
-	if version != "" {
-		id += "-" + version
-	}
-	if len(id) > 50 {
-		id = id[:50]
-	}
-	return id
 }
 
 // WarnUnknown logs a warning for each VALUEFROM_* variable in environ that

@@ -8,6 +8,9 @@
 // naming the variable and the reference, never the value; failures that
 // share a hint come together, followed by their hint once. In JSON each
 // error, warning and hint is instead one log/slog JSON object per line.
+//
+// Only cmd uses it; it is a package so that these rules are written, and
+// tested, in one place apart from flag parsing.
 package report
 
 import (

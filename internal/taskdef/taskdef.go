@@ -1,7 +1,9 @@
 // Package taskdef owns reading ECS task definitions for use outside ECS:
 // the three JSON shapes people have at hand, the choice of a container,
 // and turning that container's environment and secrets into variables and
-// references, with ECS's precedence.
+// references, with ECS's precedence (Overlay lays them over an
+// environment). It knows nothing of AWS's SDK: it reads JSON as people
+// keep it, and the pipeline, its one caller, decides what to resolve.
 package taskdef
 
 import (
