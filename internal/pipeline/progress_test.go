@@ -250,7 +250,8 @@ func TestCredentialsStalled(t *testing.T) {
 	log := make(records, 1000)
 	_, err = Resolve(context.Background(), Options{Settings: s, Logger: slog.New(log)}, []string{"A=ssm:/a"})
 	var usage *UsageError
-	if !errors.As(err, &usage) || !strings.Contains(usage.Hint, "credential source did not answer") ||
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), "container credentials endpoint http://"+addr+"/creds") ||
+		!strings.Contains(err.Error(), "before the deadline") || !strings.Contains(usage.Hint, "did not answer") ||
 		strings.Contains(err.Error()+usage.Hint, "ssm.us-east-1") {
 		t.Fatalf("Resolve = %v (hint %q); want a usage error naming the credential source, not SSM", err, usageHint(usage))
 	}
