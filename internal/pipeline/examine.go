@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 )
 
 // Examine is the pipeline of the modes that examine references rather
@@ -11,7 +13,9 @@ import (
 // finds the variables to examine (with o.TaskDef the container's, else
 // environ's, with the env files' beneath them) and calls examine with
 // them and a function that loads the AWS configuration, with the default
-// region looked up in metadata if need be, when examine first needs it.
+// region looked up in metadata if need be, when examine first needs it,
+// and checks its credentials (see awsapi.CheckCredentials): credentials
+// that cannot be loaded are a *UsageError, as at a start.
 func Examine(ctx context.Context, o Options, environ []string,
 	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
@@ -30,6 +34,11 @@ func Examine(ctx context.Context, o Options, environ []string,
 			c, err := AWSConfig(ctx, o, environ, true)
 			if err != nil {
 				return c, err
+			}
+			// Credentials that cannot be loaded are reported once, in a
+			// start's words, not as a failure of every row.
+			if err := awsapi.CheckCredentials(ctx, c, o.Profile); err != nil {
+				return c, usageError(err)
 			}
 			cfg = &c
 		}
