@@ -47,6 +47,9 @@ func TestErrors(t *testing.T) {
 		{"unknown flag", nil, []string{"--frobnicate", "true"}, report.ExitUsage, []string{"valuefrom: hint: run valuefrom -h for usage"}},
 		{"misspelt subcommand", nil, []string{"chekc"}, report.ExitUsage, []string{`valuefrom: error: no subcommand chekc, and no program of that name on PATH`, "valuefrom: hint: did you mean valuefrom check? For a program, give its path or put it on PATH: valuefrom -- chekc always runs a program"}},
 		{"misspelt subcommand forced", nil, []string{"--", "chekc"}, report.ExitNotFound, []string{"chekc: command not found"}},
+		// ENTRYPOINT ["valuefrom", "--"] with a subcommand as the command.
+		{"subcommand after --", nil, []string{"--", "render", "--out", "/x"}, report.ExitNotFound, []string{"valuefrom: error: render: command not found",
+			"valuefrom: hint: render is a valuefrom subcommand, but after \"--\"", "docker run --entrypoint ", " IMAGE render --out /x "}},
 		{"help of no subcommand", nil, []string{"help", "rnu"}, report.ExitUsage, []string{"valuefrom: error: help: no subcommand rnu", "valuefrom: hint: did you mean valuefrom help run?"}},
 		{"setting out of range", []string{"VALUEFROM_CONCURRENCY=0"}, []string{"true"}, report.ExitUsage, []string{"VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000"}},
 		{"flag out of range", nil, []string{"--max-attempts", "0", "true"}, report.ExitUsage, []string{"VALUEFROM_MAX_ATTEMPTS (--max-attempts)"}},

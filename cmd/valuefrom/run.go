@@ -44,7 +44,7 @@ var commands = []*command{runCommand, envCommand, renderCommand, serveCommand, c
 // a subcommand. Its error carries what exit needs to report it.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	s, loadErr := settings.Load(environ)
-	rep := &report.RunError{Outcome: "the command was not started"}
+	rep := &report.RunError{Outcome: "the command was not started", Subcommands: commandNames()}
 	err := dispatch(ctx, &s, loadErr, args, environ, stdout, stderr, rep)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
@@ -104,6 +104,7 @@ func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, en
 			return err
 		}
 	}
+	rep.Program = rest
 	o := pipeline.Options{Settings: *s, Profile: top.Profile, Region: top.Region, Logger: s.Logger(stderr), Exec: execCommand, Version: appVersion()}
 	return execOrSupervise(ctx, o, rest, environ, stdout, stderr)
 }

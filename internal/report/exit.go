@@ -3,7 +3,11 @@ package report
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"os"
+	"slices"
+	"strings"
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
@@ -12,6 +16,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/render"
 	"github.com/valuefrom/valuefrom/internal/watch"
 	"github.com/valuefrom/valuefrom/resolver"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // Exit codes, as valuefrom -h lists them. After a successful exec the
@@ -46,6 +51,10 @@ type RunError struct {
 	JSON    bool   // --log-format json
 	Command string // the subcommand, if any
 	Outcome string // what was left undone, such as "the command was not started"
+	// Program is the program and its arguments, for a run that execs
+	// one; Subcommands are valuefrom's. A program that is not found but
+	// is named like a subcommand was meant as one (see NotFoundHint).
+	Program, Subcommands []string
 }
 
 func (e *RunError) Error() string { return e.Err.Error() }
@@ -114,10 +123,36 @@ func Exit(w io.Writer, err error, code int) int {
 			hint = usage.Hint
 		}
 	}
+	if code == ExitNotFound {
+		hint = NotFoundHint(err, run.Program, run.Subcommands)
+	}
 	if code == ExitWarnings {
 		r.Warning(msg, code)
 	} else {
 		r.Error(msg, hint, code)
 	}
 	return code
+}
+
+// NotFoundHint says what to do about err, a program not found, when the
+// program, program[0], is named like one of valuefrom's subcommands: the
+// image's ENTRYPOINT ends in "--", after which every argument is a
+// program, so the subcommand was never run. It shows the --entrypoint
+// form that runs it. It returns "" for any other program.
+func NotFoundHint(err error, program, subcommands []string) string {
+	var ee *exec.Error
+	if len(program) == 0 || !errors.As(err, &ee) || ee.Name != program[0] || !slices.Contains(subcommands, program[0]) {
+		return ""
+	}
+	self, serr := os.Executable()
+	if serr != nil {
+		self = "valuefrom"
+	}
+	args := make([]string, len(program))
+	for i, a := range program {
+		args[i] = reference.QuoteName(a)
+	}
+	return fmt.Sprintf("%s is a valuefrom subcommand, but after \"--\" (as in ENTRYPOINT [\"%s\", \"--\"]) every argument is "+
+		"a program: to run the subcommand, make valuefrom alone the entrypoint: docker run --entrypoint %s IMAGE %s "+
+		"(in an ECS task definition, \"entryPoint\": [\"%s\"])", program[0], self, self, strings.Join(args, " "), self)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -92,5 +93,45 @@ func TestExitJSON(t *testing.T) {
 	}
 	if got, want := fields(objs[0]), "exit_code=2 hint=run valuefrom env -h for usage level=ERROR msg=env: unexpected argument"; got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestNotFoundHint: a program that is not found but is named like a
+// subcommand (ENTRYPOINT ["/valuefrom", "--"] with the command render
+// --out /x) gets a hint that says so and shows the --entrypoint form that
+// runs the subcommand; any other program gets none.
+func TestNotFoundHint(t *testing.T) {
+	subs := []string{"run", "env", "render", "serve", "check", "policy"}
+	lookup := func(name string) error {
+		_, err := exec.LookPath(name, t.TempDir())
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		program []string
+		want    string
+	}{
+		{"render", []string{"render", "--out", "/x y"}, "render is a valuefrom subcommand, but after \"--\" (as in ENTRYPOINT [\"" + self +
+			"\", \"--\"]) every argument is a program: to run the subcommand, make valuefrom alone the entrypoint: docker run --entrypoint " +
+			self + " IMAGE render --out \"/x y\" (in an ECS task definition, \"entryPoint\": [\"" + self + "\"])"},
+		{"a program", []string{"nosuch", "render"}, ""},
+		{"a path", []string{"/render"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := lookup(tt.program[0])
+			if got := NotFoundHint(err, tt.program, subs); got != tt.want {
+				t.Errorf("NotFoundHint =\n%s\nwant\n%s", got, tt.want)
+			}
+			var out strings.Builder
+			code := Exit(&out, &RunError{Err: err, Program: tt.program, Subcommands: subs}, ExitCode(err))
+			if code != ExitNotFound || (tt.want != "") != strings.Contains(out.String(), "valuefrom: hint: "+tt.program[0]+" is a valuefrom subcommand") {
+				t.Errorf("Exit = %d, wrote:\n%s", code, out.String())
+			}
+		})
 	}
 }
