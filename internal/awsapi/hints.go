@@ -192,7 +192,8 @@ func credentialHint(f credFailure) string {
 	src := f.Source
 	switch {
 	case f.Disabled:
-		return noCredentialsHint
+		return "on ECS " + giveTaskRole + "; elsewhere set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; " +
+			"on EC2, unset AWS_EC2_METADATA_DISABLED to use the instance's role"
 	case f.Token:
 		return "on a container on EC2 the hop limit must be 2 (aws ec2 modify-instance-metadata-options --instance-id ID " +
 			"--http-put-response-hop-limit 2), or " + giveTaskRole
@@ -209,7 +210,8 @@ func credentialHint(f credFailure) string {
 			return "instance metadata answers only on EC2, and is the chain's last resort: no keys, profile, web identity or " +
 				"container credentials are set. Off EC2, set AWS_PROFILE or the keys; on ECS or EKS, " + giveTaskRole
 		}
-		return "check the instance metadata options (aws ec2 describe-instances: MetadataOptions), or " + giveTaskRole
+		return "check the instance's metadata options (aws ec2 describe-instances: MetadataOptions) and that no HTTP proxy " +
+			"answers for it (NO_PROXY=169.254.169.254), or " + giveTaskRole
 	case SourceECS, SourceContainer, SourcePodIdentity:
 		return containerHint(f)
 	case SourceWebIdentity:
