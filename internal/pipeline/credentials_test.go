@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 
@@ -16,16 +15,8 @@ import (
 // be loaded as a start does, once, as a usage error naming the source,
 // before any reference is examined.
 func TestExamineCredentials(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	awsAt(t, "http://127.0.0.1:1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://"+addr+"/creds")
+	addr := closedAddr(t)
+	containerCredentialsAt(t, addr)
 	s, err := settings.Load(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -41,4 +32,14 @@ func TestExamineCredentials(t *testing.T) {
 		!strings.Contains(usage.Hint, "nothing answered") {
 		t.Errorf("Examine = %v (hint %q); want a usage error naming the endpoint", err, usageHint(usage))
 	}
+}
+
+// containerCredentialsAt points the SDK's credentials at the container
+// credentials endpoint http://addr/creds, and AWS at a closed port.
+func containerCredentialsAt(t *testing.T, addr string) {
+	t.Helper()
+	awsAt(t, "http://127.0.0.1:1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://"+addr+"/creds")
 }

@@ -33,6 +33,17 @@ func awsAt(t *testing.T, endpoint string) {
 	}
 }
 
+// closedAddr returns a loopback address where nothing listens.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
 // records is a slog handler that sends every record's message and
 // attributes to a channel, for tests to wait on log lines.
 type records chan map[string]any
@@ -125,12 +136,7 @@ func TestProgressStalled(t *testing.T) {
 // TestProgressRefused: the progress line carries the last error an
 // attempt met.
 func TestProgressRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := closedAddr(t)
 	awsAt(t, "http://"+addr)
 	shortProgress(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,10 +244,7 @@ func TestProgressLevel(t *testing.T) {
 func TestCredentialsStalled(t *testing.T) {
 	shortProgress(t)
 	addr, _ := mototest.Stalled(t)
-	awsAt(t, "http://127.0.0.1:1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://"+addr+"/creds")
+	containerCredentialsAt(t, addr)
 	s, err := settings.Load(nil)
 	if err != nil {
 		t.Fatal(err)
