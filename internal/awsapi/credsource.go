@@ -10,11 +10,13 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -65,7 +67,8 @@ type CredentialSource struct {
 	// credential_process or SSO session.
 	Profile string
 
-	webSTS *lazySTS // the client of web identity's STS call
+	webSTS *lazySTS  // the client of web identity's STS call
+	imds   *lazyIMDS // the client of instance metadata's calls
 }
 
 // SourceOf returns the credential source the chain chose for cfg, a
@@ -133,10 +136,11 @@ func (s CredentialSource) STSEndpoint() string {
 // call gets a client made from the loaded configuration (see lazySTS).
 func recordSource(src *CredentialSource, profile string) []func(*config.LoadOptions) error {
 	src.Profile = cmp.Or(profile, os.Getenv("AWS_PROFILE"), "default")
-	src.webSTS = &lazySTS{}
+	src.webSTS, src.imds = &lazySTS{}, &lazyIMDS{}
 	return []func(*config.LoadOptions) error{
-		config.WithEC2RoleCredentialOptions(func(*ec2rolecreds.Options) {
+		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
 			src.Kind, src.URL = SourceIMDS, showURL(cmp.Or(os.Getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"), imdsDefaultEndpoint))
+			o.Client = src.imds
 		}),
 		config.WithProcessCredentialOptions(func(*processcreds.Options) { src.Kind = SourceProcess }),
 		config.WithSSOProviderOptions(func(*ssocreds.Options) { src.Kind = SourceSSO }),
@@ -177,8 +181,11 @@ func (src *CredentialSource) loaded(cfg aws.Config, profile string) {
 			src.Kind = SourceEnv
 		}
 	}
-	if src.Kind == SourceWebIdentity {
+	switch src.Kind {
+	case SourceWebIdentity:
 		src.webSTS.from(cfg)
+	case SourceIMDS:
+		src.imds.from(cfg)
 	}
 }
 
@@ -270,4 +277,25 @@ func (l *lazySTS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeR
 		return nil, errors.New("web identity: the STS client was not made")
 	}
 	return l.client.AssumeRoleWithWebIdentity(ctx, in, optFns...)
+}
+
+// lazyIMDS is the client of instance metadata's credential calls, made
+// from the loaded configuration with the SDK's own retry policy for
+// instance metadata (3 attempts, backoff capped at 1 s) in place of
+// valuefrom's (VALUEFROM_MAX_ATTEMPTS, for AWS's services). The SDK bounds
+// each call at 5 s, the IMDSv2 token request included: with 30 attempts the
+// token requests that a hop limit of 1 leaves unanswered used the whole 5 s,
+// and the SDK never reached its IMDSv1 fallback, which works where the
+// instance does not require IMDSv2.
+type lazyIMDS struct{ client *imds.Client }
+
+func (l *lazyIMDS) from(cfg aws.Config) {
+	l.client = imds.NewFromConfig(cfg, func(o *imds.Options) { o.Retryer = retry.NewStandard() })
+}
+
+func (l *lazyIMDS) GetMetadata(ctx context.Context, in *imds.GetMetadataInput, optFns ...func(*imds.Options)) (*imds.GetMetadataOutput, error) {
+	if l.client == nil {
+		return nil, errors.New("instance metadata: the client was not made")
+	}
+	return l.client.GetMetadata(ctx, in, optFns...)
 }

@@ -284,8 +284,8 @@ func TestBrokenSources(t *testing.T) {
 
 // TestWorkingSources: web identity against moto's STS, reached through
 // AWS_ENDPOINT_URL alone (the SDK on its own honours only
-// AWS_ENDPOINT_URL_STS there), and check's header, which names the source
-// and the identity.
+// AWS_ENDPOINT_URL_STS there); check's header, which names the source and
+// the identity; instance metadata that falls back to IMDSv1.
 func TestWorkingSources(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
@@ -309,6 +309,31 @@ func TestWorkingSources(t *testing.T) {
 	}
 	if res.Code != 0 || strings.Contains(res.Stdout+res.Stderr, secretValue) || strings.Contains(res.Stdout+res.Stderr, tokenValue) {
 		t.Errorf("check: exit %d, or a canary leaked; stderr:\n%s", res.Code, res.Stderr)
+	}
+
+	// Instance metadata whose token requests go unanswered but which does
+	// not require IMDSv2: the SDK falls back to IMDSv1 within its bound of
+	// 5 s a call, as it does with its own retry policy.
+	imds := source(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPut:
+			silent(w, r)
+		case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
+			io.WriteString(w, "app")
+		case r.URL.Path == "/latest/meta-data/iam/security-credentials/app":
+			fmt.Fprintf(w, `{"Code":"Success","AccessKeyId":"AKIAEXAMPLE","SecretAccessKey":%q,"Token":%q,"Expiration":%q}`,
+				keyValue, tokenValue, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	})
+	v1 := append(baseEnv(t, moto), "AWS_EC2_METADATA_DISABLED=false", "AWS_EC2_METADATA_SERVICE_ENDPOINT="+imds.URL)
+	res = vfbin.Run(t, binary, v1, "--", "sh", "-c", `test "$DB" = `+secretValue+` && echo resolved`)
+	if res.Code != 0 || res.Stdout != "resolved\n" || res.Took >= 5*time.Second {
+		t.Errorf("IMDSv1 after unanswered token requests: exit %d after %v, stdout %q; stderr:\n%s", res.Code, res.Took, res.Stdout, res.Stderr)
+	}
+	if strings.Contains(res.Stdout+res.Stderr, keyValue) || strings.Contains(res.Stdout+res.Stderr, tokenValue) {
+		t.Errorf("a canary leaked")
 	}
 
 	static := append(baseEnv(t, moto), "AWS_ACCESS_KEY_ID=AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY="+keyValue)
