@@ -43,3 +43,21 @@ func containerCredentialsAt(t *testing.T, addr string) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://"+addr+"/creds")
 }
+
+// TestExamineSettingsAlone: a check of a container's settings alone, with
+// no reference, needs no credentials.
+func TestExamineSettingsAlone(t *testing.T) {
+	containerCredentialsAt(t, closedAddr(t))
+	s, err := settings.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Examine(context.Background(), Options{Settings: s}, []string{"VALUEFROM_TIMEOUT=5s", "PLAIN=1"},
+		func(_ context.Context, _ []string, awsConfig func() (aws.Config, error)) error {
+			_, err := awsConfig()
+			return err
+		})
+	if err != nil {
+		t.Errorf("Examine of settings alone = %v, want no credentials asked for", err)
+	}
+}

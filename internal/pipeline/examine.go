@@ -2,10 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // Examine is the pipeline of the modes that examine references rather
@@ -14,8 +17,9 @@ import (
 // environ's, with the env files' beneath them) and calls examine with
 // them and a function that loads the AWS configuration, with the default
 // region looked up in metadata if need be, when examine first needs it,
-// and checks its credentials (see awsapi.CheckCredentials): credentials
-// that cannot be loaded are a *UsageError, as at a start.
+// and, when a variable holds a reference or o has bulk inputs, checks its
+// credentials (see awsapi.CheckCredentials): credentials that cannot be
+// loaded are a *UsageError, as at a start.
 func Examine(ctx context.Context, o Options, environ []string,
 	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
@@ -36,13 +40,23 @@ func Examine(ctx context.Context, o Options, environ []string,
 				return c, err
 			}
 			// Credentials that cannot be loaded are reported once, in a
-			// start's words, not as a failure of every row.
-			if err := awsapi.CheckCredentials(ctx, c, o.Profile); err != nil {
-				return c, usageError(err)
+			// start's words, not as a failure of every row; a check of
+			// settings alone needs none.
+			if o.HasBulk() || slices.ContainsFunc(vars, o.isReference) {
+				if err := awsapi.CheckCredentials(ctx, c, o.Profile); err != nil {
+					return c, usageError(err)
+				}
 			}
 			cfg = &c
 		}
 		return *cfg, nil
 	}
 	return examine(ctx, vars, awsConfig)
+}
+
+// isReference reports whether kv, a NAME=VALUE entry, holds something
+// that starts like a reference, in a variable o does not skip.
+func (o Options) isReference(kv string) bool {
+	name, value, _ := strings.Cut(kv, "=")
+	return !o.Skip(name) && reference.Is(value)
 }
