@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/valuefrom/valuefrom/internal/mototest"
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
@@ -15,7 +16,7 @@ import (
 // be loaded as a start does, once, as a usage error naming the source,
 // before any reference is examined.
 func TestExamineCredentials(t *testing.T) {
-	addr := closedAddr(t)
+	addr := mototest.Closed(t)
 	containerCredentialsAt(t, addr)
 	s, err := settings.Load(nil)
 	if err != nil {
@@ -47,7 +48,7 @@ func containerCredentialsAt(t *testing.T, addr string) {
 // TestExamineSettingsAlone: a check of a container's settings alone, with
 // no reference, needs no credentials.
 func TestExamineSettingsAlone(t *testing.T) {
-	containerCredentialsAt(t, closedAddr(t))
+	containerCredentialsAt(t, mototest.Closed(t))
 	s, err := settings.Load(nil)
 	if err != nil {
 		t.Fatal(err)

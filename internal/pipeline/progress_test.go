@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,17 +30,6 @@ func awsAt(t *testing.T, endpoint string) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
-}
-
-// closedAddr returns a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // records is a slog handler that sends every record's message and
@@ -136,7 +124,7 @@ func TestProgressStalled(t *testing.T) {
 // TestProgressRefused: the progress line carries the last error an
 // attempt met.
 func TestProgressRefused(t *testing.T) {
-	addr := closedAddr(t)
+	addr := mototest.Closed(t)
 	awsAt(t, "http://"+addr)
 	shortProgress(t)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -9,7 +9,6 @@ package credentials
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,16 +140,6 @@ func answer(status int) http.HandlerFunc {
 // silent accepts a request and never answers it, until the client goes.
 func silent(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 
-// closedAddr returns a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 func writeFile(t *testing.T, name, text string, mode os.FileMode) string {
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(text), mode); err != nil {
@@ -178,7 +167,7 @@ func TestBrokenSources(t *testing.T) {
 		w.WriteHeader(http.StatusUnauthorized)
 	})
 	imdsHost := strings.TrimPrefix(imds.URL, "http://")
-	noIMDS := closedAddr(t)
+	noIMDS := mototest.Closed(t)
 
 	// EKS Pod Identity's agent, which wants the projected token.
 	pod := source(t, func(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +182,7 @@ func TestBrokenSources(t *testing.T) {
 		io.WriteString(w, "<html><body>Sign in</body></html>")
 	})
 	hung := source(t, silent)
-	refused := closedAddr(t)
+	refused := mototest.Closed(t)
 
 	process := writeFile(t, "creds", "#!/bin/sh\necho '{\"Version\": 1, \"SecretAccessKey\": \""+keyValue+"\"'\nexit 3\n", 0o700)
 	config := writeFile(t, "config", "[profile tool]\ncredential_process = "+process+"\n", 0o600)
