@@ -47,6 +47,9 @@ func TestErrors(t *testing.T) {
 		{"unknown flag", nil, []string{"--frobnicate", "true"}, exitcode.Usage, []string{"valuefrom: hint: run valuefrom -h for usage"}},
 		{"misspelt subcommand", nil, []string{"chekc"}, exitcode.Usage, []string{`valuefrom: error: no subcommand chekc, and no program of that name on PATH`, "valuefrom: hint: did you mean valuefrom check? For a program, give its path or put it on PATH: valuefrom -- chekc always runs a program"}},
 		{"misspelt subcommand forced", nil, []string{"--", "chekc"}, exitcode.NotFound, []string{"chekc: command not found"}},
+		// ENTRYPOINT ["valuefrom", "--"] with a subcommand as the command.
+		{"subcommand after --", nil, []string{"--", "render", "--out", "/x"}, exitcode.NotFound, []string{"valuefrom: error: render: command not found",
+			"valuefrom: hint: render is a valuefrom subcommand, but after \"--\"", "docker run --entrypoint ", " IMAGE render --out /x "}},
 		{"help of no subcommand", nil, []string{"help", "rnu"}, exitcode.Usage, []string{"valuefrom: error: help: no subcommand rnu", "valuefrom: hint: did you mean valuefrom help run?"}},
 		{"misspelt setting", []string{"VALUEFROM_SSM_PATHZ=/prod/orders", "A=1"}, []string{"true"}, exitcode.Usage, []string{"valuefrom: error: VALUEFROM_SSM_PATHZ is not a setting: did you mean VALUEFROM_SSM_PATH (--ssm-path)?"}},
 		{"singular for a plural", []string{"VALUEFROM_FALLBACK_REGION=us-west-2"}, []string{"true"}, exitcode.Usage, []string{"did you mean VALUEFROM_FALLBACK_REGIONS (--fallback-regions)?"}},

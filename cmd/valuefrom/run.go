@@ -114,6 +114,9 @@ func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, en
 			return err
 		}
 	}
+	if dashed {
+		rep.Hint = subcommandHint(err, rest)
+	}
 	return err
 }
 

@@ -76,7 +76,10 @@ const (
 // policy and connection pool, reading at most MaxResponseBytes of any
 // answer. Every call made with it returns a *CallError when it fails, and
 // a proxy's refusal to open a tunnel is a *ProxyError. Its error is a
-// *ConfigError.
+// *ConfigError; half a static key pair in the environment is one too (a
+// *HalfKeysError), before anything is loaded. SourceOf names the
+// credential source the SDK's chain chose; AWS_ENDPOINT_URL applies to
+// web identity's STS call as to every other (see lazySTS).
 //
 // Retries cover throttling, 5xx answers and connection errors, with
 // jittered exponential backoff. The SDK's client-side retry quota is off:
@@ -84,9 +87,15 @@ const (
 // makes a bounded number of calls under an overall deadline, and running
 // out of quota would fail a start that one more retry would have saved.
 func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
+	if err := checkKeys(o.Profile); err != nil {
+		ce := newConfigError(err, o.Profile)
+		ce.Credentials = true
+		return aws.Config{}, ce
+	}
 	conns := max(o.Concurrency, 10)
 	track := trackCalls{tracker: o.Tracker}
 	roots := newLazyRoots()
+	src := &CredentialSource{}
 	// AWS_CA_BUNDLE needs a client the SDK can still configure.
 	client := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = conns * 2
@@ -104,13 +113,15 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		config.WithHTTPClient(client),
 		// The container credentials provider (ECS, EKS Pod Identity)
 		// would make a client of its own, without the roots above.
-		config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) { eo.HTTPClient = client }),
+		config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) { eo.HTTPClient = client; src.container() }),
 		// Every client made from the configuration, credential and
 		// metadata clients included, reads at most MaxResponseBytes of an
-		// answer, and keeps the cause of its failure.
-		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses, track.addTo}),
+		// answer, and keeps the cause of its failure; a credential
+		// source's calls say what they met to CheckCredentials.
+		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses, track.addTo, traceCredentials}),
 		config.WithLogger(NewLogger(o.Logger)),
 	}
+	opts = append(opts, recordSource(src, o.Profile)...)
 	if id := AppID(o.Version); id != "" {
 		opts = append(opts, config.WithAppID(id))
 	}
@@ -124,6 +135,9 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if err != nil {
 		return cfg, newConfigError(err, o.Profile)
 	}
+	src.loaded(cfg, o.Profile)
+	// SourceOf finds it here: a configuration copied carries it along.
+	cfg.ConfigSources = append(cfg.ConfigSources, src)
 	roots.sealed()
 	return cfg, nil
 }

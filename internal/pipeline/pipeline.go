@@ -233,10 +233,10 @@ func open(ctx context.Context, o Options, environ []string, plan *exec.Plan) (*S
 		return nil, nil, awsapi.ErrNoRegion
 	}
 	stop := waiting(log, "still loading AWS credentials")
-	err = awsapi.CheckCredentials(ctx, cfg, o.Profile)
+	err = o.CheckCredentials(ctx, cfg)
 	stop()
 	if err != nil {
-		return nil, nil, usageError(err)
+		return nil, nil, err
 	}
 	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files, tracker: tracker,
 		fellBack: make(map[string]string)}, nil, nil
@@ -383,6 +383,20 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, getenv)
 	}
 	return cfg, nil
+}
+
+// CheckCredentials makes sure cfg's credentials can be loaded (see
+// awsapi.CheckCredentials), in the same words for every mode: an error
+// is a *exitcode.UsageError with its hint.
+func (o Options) CheckCredentials(ctx context.Context, cfg aws.Config) error {
+	return usageError(awsapi.CheckCredentials(ctx, cfg, o.Profile))
+}
+
+// IsReference reports whether kv, a NAME=VALUE entry, holds something
+// that starts like a reference, in a variable o does not skip.
+func (o Options) IsReference(kv string) bool {
+	name, value, _ := envlist.Split(kv)
+	return !o.Skip(name) && reference.Is(value)
 }
 
 // usageError makes a *awsapi.ConfigError a *exitcode.UsageError with its hint, and

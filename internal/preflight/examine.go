@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -13,7 +14,10 @@ import (
 // finds the variables to examine (with o.TaskDef the container's, else
 // environ's, with the env files' beneath them) and calls examine with
 // them and a function that loads the AWS configuration, with the default
-// region looked up in metadata if need be, when examine first needs it.
+// region looked up in metadata if need be, when examine first needs it,
+// and, when a variable holds a reference or o has bulk inputs, checks its
+// credentials (see awsapi.CheckCredentials): credentials that cannot be
+// loaded are a *exitcode.UsageError, as at a start.
 func Examine(ctx context.Context, o pipeline.Options, environ []string,
 	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
@@ -32,6 +36,14 @@ func Examine(ctx context.Context, o pipeline.Options, environ []string,
 			c, err := pipeline.AWSConfig(ctx, o, environ, true)
 			if err != nil {
 				return c, err
+			}
+			// Credentials that cannot be loaded are reported once, in a
+			// start's words, not as a failure of every row; a check of
+			// settings alone needs none.
+			if o.HasBulk() || slices.ContainsFunc(vars, o.IsReference) {
+				if err := o.CheckCredentials(ctx, c); err != nil {
+					return c, err
+				}
 			}
 			cfg = &c
 		}

@@ -17,9 +17,18 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteTable writes the report as a table, a row per variable, followed
-// by each warning and failure with its hint.
+// WriteTable writes the report as a table, a row per variable, under a
+// header that names the credentials and their identity, followed by each
+// warning and failure with its hint.
 func (r *Report) WriteTable(w io.Writer) error {
+	if cr := r.Credentials; cr != nil {
+		fmt.Fprintf(w, "credentials: %s\n", cr.Source)
+		if cr.Error != "" {
+			fmt.Fprintf(w, "identity: unknown: %s\n\n", cr.Error)
+		} else {
+			fmt.Fprintf(w, "identity: %s (account %s)\n\n", cr.Identity, cr.Account)
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "VARIABLE\tREGION\tEXISTS\tVERSION\tJSON KEY\tKMS KEY\tKEY STATE\tKEY ROTATION\tSECRET ROTATION\tVERDICT")
 	for _, row := range r.Rows {

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -82,7 +81,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 	reqs = slices.Concat(reqs, in.Secrets)
 	partition, account := reference.PartitionOf(c.cfg.AWS.Region), c.cfg.Account
 	if account == "" && (len(in.Paths) > 0 || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Partition == "" })) {
-		out, err := c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := c.identity(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("finding the account of short-form references with sts:GetCallerIdentity (or pass --account): %w", err)
 		}

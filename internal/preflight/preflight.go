@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -111,6 +112,10 @@ type Checker struct {
 	parameters  awsapi.Clients[parametersAPI]
 	keys        awsapi.Clients[keysAPI]
 	newIdentity func(region string) identityAPI
+
+	idOnce sync.Once // asks STS once for the identity (see identity)
+	id     *sts.GetCallerIdentityOutput
+	idErr  error
 }
 
 // New returns a Checker. Clients are made per region on first use.
@@ -156,6 +161,9 @@ func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(stri
 		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
 	}
 	rep := &Report{Schema: Schema, Rows: make([]Row, len(rows))}
+	if slices.ContainsFunc(rows, func(r *row) bool { return !r.Setting }) {
+		rep.Credentials = c.credentials(ctx)
+	}
 	for i, r := range rows {
 		rep.Rows[i] = r.Row
 		switch r.Verdict {
@@ -168,6 +176,29 @@ func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(stri
 		}
 	}
 	return rep
+}
+
+// identity asks sts:GetCallerIdentity, once, whose the credentials are:
+// check's header names the identity, and policy takes short-form
+// references' account from it.
+func (c *Checker) identity(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+	c.idOnce.Do(func() {
+		c.id, c.idErr = c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	})
+	return c.id, c.idErr
+}
+
+// credentials names the source of the credentials, as a start's errors
+// name it, and their identity.
+func (c *Checker) credentials(ctx context.Context) *Credentials {
+	cr := &Credentials{Source: awsapi.SourceOf(c.cfg.AWS).String()}
+	out, err := c.identity(ctx)
+	if err != nil {
+		cr.Error = "sts:GetCallerIdentity failed: " + awsapi.Cause(err)
+		return cr
+	}
+	cr.Identity, cr.Account = aws.ToString(out.Arn), aws.ToString(out.Account)
+	return cr
 }
 
 // row is a Row with what the checks found along the way.

@@ -11,9 +11,24 @@ const Schema = 1
 // A Report is the result of Check: a row per variable, in the order of
 // the environment or the task definition.
 type Report struct {
-	Schema  int     `json:"schema"`
-	Rows    []Row   `json:"rows"`
-	Summary Summary `json:"summary"`
+	Schema int `json:"schema"`
+	// Credentials are the credentials the check ran with; nil when it
+	// examined no reference, and so asked AWS nothing.
+	Credentials *Credentials `json:"credentials,omitempty"`
+	Rows        []Row        `json:"rows"`
+	Summary     Summary      `json:"summary"`
+}
+
+// Credentials are the AWS credentials a check ran with: the source the
+// SDK's chain chose, in the words valuefrom's errors use, and whose they
+// are, as sts:GetCallerIdentity says. They hold no key or token.
+type Credentials struct {
+	Source   string `json:"source"`
+	Identity string `json:"identity,omitempty"` // the caller's ARN
+	Account  string `json:"account,omitempty"`
+	// Error says why the identity is unknown: sts:GetCallerIdentity
+	// failed, as it does for keys that are not valid.
+	Error string `json:"error,omitempty"`
 }
 
 // Summary counts the rows by verdict.
