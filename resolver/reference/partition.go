@@ -2,6 +2,7 @@ package reference
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -103,4 +104,16 @@ func DNSSuffix(partition string) string {
 		return p.DNSSuffix
 	}
 	return partitionByID("aws").DNSSuffix
+}
+
+// listed reports whether region is one the partition data lists, rather
+// than a name that only fits a partition's pattern (us-east-9): a region
+// in an ARN must exist.
+func listed(region string) bool {
+	for i := range partitions {
+		if slices.Contains(partitions[i].Regions, region) {
+			return true
+		}
+	}
+	return false
 }
