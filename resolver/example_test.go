@@ -36,7 +36,7 @@ func ExampleConfig_hint() {
 		}
 	}
 	// Output:
-	// DB_URL: ssm:/app/db-url: NoRegion: no default region for a short-form reference
+	// DB_URL: "ssm:/app/db-url": NoRegion: no default region for a short-form reference
 	// hint: set AWS_REGION
 }
 

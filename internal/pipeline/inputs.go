@@ -250,7 +250,7 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 			continue
 		}
 		for _, f := range fields {
-			b.add(VarName(f.Key), fmt.Sprintf("key %q of %s", f.Key, v.Ref), v.Ref, f.Value, v.VersionID)
+			b.add(VarName(f.Key), fmt.Sprintf("key %q of %q", f.Key, v.Ref.String()), v.Ref, f.Value, v.VersionID)
 		}
 	}
 	if len(b.errs) > 0 {

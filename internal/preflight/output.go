@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -41,7 +42,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 			refs++
 		}
 		for _, p := range row.Problems {
-			fmt.Fprintf(w, "\n%s: %s: %s: %s\n", row.Var, p.Verdict, strings.TrimSpace(row.Ref+" "+p.Code), p.Message)
+			what := p.Code
+			if row.Ref != "" {
+				what = strconv.Quote(row.Ref) + " " + p.Code
+			}
+			fmt.Fprintf(w, "\n%s: %s: %s: %s\n", row.Var, p.Verdict, what, p.Message)
 			if p.Hint != "" {
 				fmt.Fprintf(w, "  hint: %s\n", p.Hint)
 			}

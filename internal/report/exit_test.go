@@ -66,7 +66,7 @@ func TestExit(t *testing.T) {
 		{"check's warnings", &RunError{Err: &CheckError{Code: ExitWarnings, Msg: "2 references with warnings"}, Command: "check"},
 			"valuefrom: warning: 2 references with warnings\n"},
 		{"failures and what was left undone", &RunError{Err: resolver.Errors{{Var: "A", Code: resolver.CodeSyntax}}, Outcome: "nothing was printed"},
-			"valuefrom: error: A: : MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
+			"valuefrom: error: A: MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
 		{"a program's exit is its own", &watch.ProgramError{Exit: exec.Exit{Code: 3}}, ""},
 		{"help", flag.ErrHelp, ""},
 	}
