@@ -2,8 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 )
 
 // Examine is the pipeline of the modes that examine references rather
@@ -12,11 +15,17 @@ import (
 // environ's, with the env files' beneath them) and calls examine with
 // them and a function that loads the AWS configuration, with the default
 // region looked up in metadata if need be, when examine first needs it.
+// The task definition's entries that ECS would refuse do not stop it:
+// examine gets them as refused, the container's other variables as vars.
 func Examine(ctx context.Context, o Options, environ []string,
-	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
+	examine func(ctx context.Context, vars []string, refused taskdef.Errors, awsConfig func() (aws.Config, error)) error) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	vars, err := o.Vars(ctx, environ)
+	var refused taskdef.Errors
+	if errors.As(err, &refused) {
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
@@ -35,5 +44,5 @@ func Examine(ctx context.Context, o Options, environ []string,
 		}
 		return *cfg, nil
 	}
-	return examine(ctx, vars, awsConfig)
+	return examine(ctx, vars, refused, awsConfig)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/internal/testfs"
 )
 
@@ -24,7 +25,7 @@ func TestExamine(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "no-such-profile-examine") // loading the config would fail
 	start := time.Now()
 	err := pipeline.Examine(context.Background(), o, []string{"BOTH=env", "X=1"},
-		func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+		func(ctx context.Context, vars []string, _ taskdef.Errors, awsConfig func() (aws.Config, error)) error {
 			deadline, ok := ctx.Deadline()
 			if !ok || deadline.Sub(start) > o.Settings.Timeout+time.Second {
 				t.Errorf("deadline %v after the start (set %v): want VALUEFROM_TIMEOUT from the start", deadline.Sub(start), ok)
@@ -43,7 +44,7 @@ func TestExamine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Examine = %v: the AWS configuration must be loaded only when asked for", err)
 	}
-	err = pipeline.Examine(context.Background(), o, nil, func(_ context.Context, _ []string, awsConfig func() (aws.Config, error)) error {
+	err = pipeline.Examine(context.Background(), o, nil, func(_ context.Context, _ []string, _ taskdef.Errors, awsConfig func() (aws.Config, error)) error {
 		_, err := awsConfig()
 		return err
 	})

@@ -36,9 +36,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "\n%s: fallback regions: %s\n", row.Var, replicasCell(row.Replicas))
 		}
 	}
-	refs := 0
+	refs, entries := 0, 0
 	for _, row := range r.Rows {
-		if !row.Setting {
+		switch {
+		case row.Entry:
+			entries++
+		case !row.Setting:
 			refs++
 		}
 		for _, p := range row.Problems {
@@ -53,11 +56,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	counted := fmt.Sprintf("%d %s", refs, plural(refs, "reference", "references"))
-	if n := len(r.Rows) - refs; n > 0 {
+	if n := len(r.Rows) - refs - entries; n > 0 {
 		counted += fmt.Sprintf(", %d %s", n, plural(n, "setting", "settings"))
 	}
+	if entries > 0 {
+		counted += fmt.Sprintf(", %d refused %s", entries, plural(entries, "task-definition entry", "task-definition entries"))
+	}
 	fmt.Fprintf(w, "\n%s: %d ok, %d warning, %d fail\n", counted, r.Summary.OK, r.Summary.Warning, r.Summary.Fail)
-	if refs == 0 {
+	if refs == 0 && entries == 0 {
 		fmt.Fprintln(w, "no references found: no variable's value is a secretsmanager: or ssm: reference or an ARN, so nothing was resolved or checked")
 	}
 	return nil

@@ -51,10 +51,18 @@ type RunError struct {
 func (e *RunError) Error() string { return e.Err.Error() }
 func (e *RunError) Unwrap() error { return e.Err }
 
+// Coded is an error that says its own exit code, as os/exec's ExitError
+// does, so that report need not import the package it comes from.
+type Coded interface {
+	error
+	ExitCode() int
+}
+
 // ExitCode maps an error of a run to its exit code; a signal's, 128+N, is
 // the caller's to know.
 func ExitCode(err error) int {
 	var (
+		coded Coded
 		usage *pipeline.UsageError
 		errs  resolver.Errors
 		file  *exec.FileError
@@ -70,6 +78,8 @@ func ExitCode(err error) int {
 		return prog.Exit.ExitCode()
 	case errors.Is(err, watch.ErrChanged):
 		return ExitChanged
+	case errors.As(err, &coded):
+		return coded.ExitCode()
 	case errors.As(err, &usage), errors.Is(err, awsapi.ErrNoRegion):
 		return ExitUsage
 	case errors.As(err, &errs) && len(errs) > 0 && errs[0].Code == resolver.CodeSyntax:

@@ -13,6 +13,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/render"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 	"github.com/valuefrom/valuefrom/internal/watch"
 	"github.com/valuefrom/valuefrom/resolver"
@@ -38,6 +39,10 @@ func TestExitCode(t *testing.T) {
 		{"render", &render.Error{Path: "/x", Err: errors.New("full")}, ExitOutput},
 		{"format", &envfmt.VarError{Var: "A"}, ExitOutput},
 		{"check", &CheckError{Code: ExitFailures, Msg: "1 reference would not resolve"}, ExitFailures},
+		{"its own code", fmt.Errorf("x: %w", codedError(42)), 42},
+		// A task definition's entries that ECS refuses are malformed
+		// references: taskdef holds the code itself (issue 19, item 2).
+		{"task definition entries", &RunError{Err: taskdef.Errors{{Container: "app", List: "environment", Var: "DB"}}}, ExitSyntax},
 		{"not found", &exec.Error{Name: "x", Err: exec.ErrNotFound}, ExitNotFound},
 		{"not executable", &exec.Error{Name: "x", Err: exec.ErrNotExecutable}, ExitNotExec},
 		{"other", errors.New("boom"), ExitInternal},
@@ -68,6 +73,8 @@ func TestExit(t *testing.T) {
 		{"failures and what was left undone", &RunError{Err: resolver.Errors{{Var: "A", Code: resolver.CodeSyntax}}, Outcome: "nothing was printed"},
 			"valuefrom: error: A: MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
 		{"a program's exit is its own", &watch.ProgramError{Exit: exec.Exit{Code: 3}}, ""},
+		{"an error of several lines", taskdef.Errors{{Container: "app", List: "environment", Index: 1, Var: "A", Reason: "x"}, {Container: "app", List: "secrets", Index: 0, Var: "B", Reason: "y"}},
+			"valuefrom: error: container app: environment[1] A: x\nvaluefrom: error: container app: secrets[0] B: y\n"},
 		{"help", flag.ErrHelp, ""},
 	}
 	for _, tt := range tests {
@@ -82,6 +89,12 @@ func TestExit(t *testing.T) {
 		})
 	}
 }
+
+// codedError is an error that carries its exit code.
+type codedError int
+
+func (e codedError) Error() string { return "coded" }
+func (e codedError) ExitCode() int { return int(e) }
 
 func TestExitJSON(t *testing.T) {
 	var b strings.Builder
