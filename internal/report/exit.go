@@ -20,7 +20,7 @@ const (
 	ExitOK           = 0
 	ExitInternal     = 1   // an unexpected error
 	ExitUsage        = 2   // a bad flag, argument or VALUEFROM_* setting
-	ExitSyntax       = 3   // a value starts like a reference but does not parse
+	ExitSyntax       = 3   // a value starts like a reference, or nearly, but does not parse; a task definition's entry ECS would refuse
 	ExitResolve      = 4   // a reference could not be resolved
 	ExitOutput       = 5   // a value could not be written: to its file, rendered, or in a format
 	ExitWarnings     = 6   // check: warnings but no failure; policy: written, with warnings
