@@ -106,12 +106,16 @@ func DNSSuffix(partition string) string {
 	return partitionByID("aws").DNSSuffix
 }
 
-// listed reports whether region is one the partition data lists, rather
-// than a name that only fits a partition's pattern (us-east-9): a region
-// in an ARN must exist.
-func listed(region string) bool {
+// RegionExists reports whether s is a region the partition data of the
+// SDK in go.mod lists, rather than a name that only fits a partition's
+// pattern (us-east-9), or a pseudo-region (aws-global). A region in an
+// ARN must exist; AWS_REGION may name one launched since (see IsRegion).
+func RegionExists(s string) bool {
+	if !IsRegion(s) {
+		return false
+	}
 	for i := range partitions {
-		if slices.Contains(partitions[i].Regions, region) {
+		if slices.Contains(partitions[i].Regions, s) {
 			return true
 		}
 	}

@@ -49,6 +49,16 @@ func TestPartitions(t *testing.T) {
 		t.Errorf("ap-southeast-9: IsRegion %v, PartitionOf %s; want a region of aws", IsRegion("ap-southeast-9"), PartitionOf("ap-southeast-9"))
 	}
 	wantSyntaxError(t, "arn:aws:secretsmanager:ap-southeast-9:123456789012:secret:x", "no region ap-southeast-9 in partition aws")
+	for _, r := range []string{"ap-southeast-9", "aws-global", "us-east-1 ", ""} {
+		if RegionExists(r) {
+			t.Errorf("RegionExists(%q) = true, want false", r)
+		}
+	}
+	for _, r := range []string{"us-east-1", "cn-north-1", "eusc-de-east-1", "us-isof-south-1"} {
+		if !RegionExists(r) {
+			t.Errorf("RegionExists(%q) = false, want true", r)
+		}
+	}
 	for _, s := range []string{"", "us-east", "useast1", "US-EAST-1", "us-East-1", "us_east-1", "xx-east-1", "aws-global", "eusc-fr-east-1", "us-east-1a", "cn-north-1 "} {
 		if IsRegion(s) {
 			t.Errorf("IsRegion(%q) = true, want false", s)

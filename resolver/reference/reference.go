@@ -351,7 +351,7 @@ func Parse(s string) (Ref, error) {
 	if p := PartitionOf(region); p != partition {
 		return bad("region %s is in partition %s, not %s", region, p, partition)
 	}
-	if !listed(region) {
+	if !RegionExists(region) {
 		return bad("no region %s in partition %s: valuefrom knows the regions of the AWS SDK it was built with (a region launched since needs a newer valuefrom)", region, partition)
 	}
 	if !patterns().account.MatchString(account) {

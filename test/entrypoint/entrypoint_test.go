@@ -18,6 +18,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/preflight"
 	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/testkit/corpus"
+	"github.com/valuefrom/valuefrom/internal/testkit/corpus/plan"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -65,14 +66,14 @@ func TestCorpus(t *testing.T) {
 // in one start; check finds every one ok; policy names each managed
 // secret by the ARN moto gave it (issue 19, item 1).
 func testReferences(t *testing.T, moto *mototest.Server, env []string) {
-	plan := corpus.NewPlan("us-east-1")
+	seeds := plan.New("us-east-1")
 	var lines []line
 	for _, l := range byOutcome(t, corpus.Ref) {
 		ref, err := reference.Parse(l.In)
 		if err != nil {
 			t.Fatalf("line %d: %v", l.Line, err)
 		}
-		if plan.Add(ref) {
+		if seeds.Add(ref) {
 			l.ref = ref
 			lines = append(lines, l)
 		}
@@ -80,12 +81,12 @@ func testReferences(t *testing.T, moto *mototest.Server, env []string) {
 	if len(lines) < 20 {
 		t.Fatalf("only %d of the corpus's references can be resolved against moto", len(lines))
 	}
-	plan.Seed(t, moto)
+	seeds.Seed(t, moto)
 	vars := slices.Clone(env)
 	want := map[string]string{}
 	for _, l := range lines {
 		vars = append(vars, l.name+"="+l.In)
-		want[l.name] = plan.Value(l.ref)
+		want[l.name] = seeds.Value(l.ref)
 	}
 
 	r := vfbin.Run(t, binary, vars, "--", "env", "-0")
@@ -125,7 +126,7 @@ func testReferences(t *testing.T, moto *mototest.Server, env []string) {
 		t.Fatalf("policy: exit %d, %v:\n%s", r.Code, err, r.Stderr)
 	}
 	got := p.Statement[0].Resource
-	for key, arn := range plan.ARNs {
+	for key, arn := range seeds.ARNs {
 		if strings.Contains(key[1], "!") && !slices.Contains(got, arn) {
 			t.Errorf("policy: resources %q lack %s, the ARN of the managed secret %s", got, arn, key[1])
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/preflight"
 	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/testkit/corpus"
+	"github.com/valuefrom/valuefrom/internal/testkit/corpus/plan"
 	"github.com/valuefrom/valuefrom/internal/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -51,26 +52,26 @@ func TestCorpus(t *testing.T) {
 
 	// Every reference of every task definition, its variables read or
 	// not, exists in moto: what fails, fails for its shape.
-	plan := corpus.NewPlan("us-east-1")
+	seeds := plan.New("us-east-1")
 	for _, td := range tds {
 		for _, kv := range td.Vars {
 			if _, v, _ := strings.Cut(kv, "="); reference.Is(v) {
 				ref, err := reference.Parse(v)
-				if err != nil || !plan.Add(ref) {
+				if err != nil || !seeds.Add(ref) {
 					t.Fatalf("taskdefs.txt:%d: %s cannot be created in moto (%v)", td.Line, v, err)
 				}
 			}
 		}
 	}
 	ref, _ := reference.Parse("ssm:/orders/api-key") // the other variable of the refused ones
-	plan.Add(ref)
-	plan.Seed(t, moto)
+	seeds.Add(ref)
+	seeds.Seed(t, moto)
 
 	for _, td := range tds {
 		t.Run(strings.TrimSuffix(filepath.Base(td.File), ".json")+"/"+td.Container, func(t *testing.T) {
 			switch td.Outcome {
 			case corpus.Vars:
-				testVars(t, env, td, plan)
+				testVars(t, env, td, seeds)
 			case corpus.Shape:
 				testShape(t, env, td)
 			case corpus.Entry:
@@ -82,12 +83,12 @@ func TestCorpus(t *testing.T) {
 
 // testVars: run gives the program the container's variables, resolved;
 // env prints them; check finds nothing wrong.
-func testVars(t *testing.T, env []string, td corpus.TaskDef, plan *corpus.Plan) {
+func testVars(t *testing.T, env []string, td corpus.TaskDef, seeds *plan.Plan) {
 	want := map[string]string{}
 	for _, kv := range td.Vars {
 		name, v, _ := strings.Cut(kv, "=")
 		if ref, err := reference.Parse(v); err == nil {
-			v = plan.Value(ref)
+			v = seeds.Value(ref)
 		}
 		want[name] = v
 	}

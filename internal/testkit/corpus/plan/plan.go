@@ -1,4 +1,6 @@
-package corpus
+// Package plan creates in moto what a set of the corpus's references
+// name (see package corpus), and says what each then resolves to.
+package plan
 
 import (
 	"encoding/json"
@@ -23,8 +25,8 @@ type Plan struct {
 
 type place struct{ region, name string }
 
-// NewPlan returns a Plan whose short forms resolve in region.
-func NewPlan(region string) *Plan {
+// New returns a Plan whose short forms resolve in region.
+func New(region string) *Plan {
 	return &Plan{region: region, secrets: map[place]map[string]bool{}, params: map[place]bool{}, ARNs: map[[2]string]string{}}
 }
 
