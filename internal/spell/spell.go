@@ -6,26 +6,52 @@ package spell
 // Distance is the optimal string alignment distance between a and b, by
 // bytes: the Levenshtein distance (insertions, deletions, substitutions)
 // with a swap of two adjacent bytes counting as one edit.
-func Distance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
+func Distance(a, b string) int { return distance(a, b, false) }
+
+// DistanceFold is Distance with ASCII letters compared without regard to
+// case.
+func DistanceFold(a, b string) int { return distance(a, b, true) }
+
+// distance keeps three rows of the table, on the stack for words of up
+// to 32 bytes: the grammar asks it on the way of every start.
+func distance(a, b string, fold bool) int {
+	n := len(b) + 1
+	var buf [3 * 33]int
+	rows := buf[:]
+	if 3*n > len(buf) {
+		rows = make([]int, 3*n)
 	}
-	for j := range d[0] {
-		d[0][j] = j
+	prev2, prev, cur := rows[:n], rows[n:2*n], rows[2*n:3*n]
+	for j := range prev {
+		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
+		cur[0] = i
+		for j := 1; j < n; j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if same(a[i-1], b[j-1], fold) {
 				cost = 0
 			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && same(a[i-1], b[j-2], fold) && same(a[i-2], b[j-1], fold) {
+				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
+		prev2, prev, cur = prev, cur, prev2
 	}
-	return d[len(a)][len(b)]
+	return prev[n-1]
+}
+
+func same(x, y byte, fold bool) bool {
+	if fold {
+		x, y = lower(x), lower(y)
+	}
+	return x == y
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

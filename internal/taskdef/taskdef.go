@@ -282,7 +282,7 @@ func decode(m map[string]json.RawMessage, name string) (*Container, error) {
 	}
 	for _, k := range sortedKeys(m) {
 		for _, want := range listKeys {
-			if !strings.EqualFold(k, want) && spell.Distance(strings.ToLower(k), strings.ToLower(want)) <= 2 {
+			if !strings.EqualFold(k, want) && spell.DistanceFold(k, want) <= 2 {
 				bad(k, -1, "", "is no key of a container definition that ECS knows: did you mean %s? (as written, its entries are dropped)", want)
 			}
 		}
@@ -402,7 +402,7 @@ func entry(e map[string]json.RawMessage, keys []string, extra ...string) (map[st
 	if len(unknown) > 0 {
 		msg := fmt.Sprintf("has the key %q, which ECS does not know: the entry has %s", unknown[0], strings.Join(keys, " and "))
 		for _, want := range slices.Concat(keys, extra) {
-			if spell.Distance(strings.ToLower(unknown[0]), strings.ToLower(want)) <= 2 {
+			if spell.DistanceFold(unknown[0], want) <= 2 {
 				msg += "; did you mean " + want + "?"
 				break
 			}

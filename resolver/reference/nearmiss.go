@@ -44,14 +44,27 @@ var ssmResourceTypes = []string{
 // most two edits away, for a word as long as "secretsmanager"; one for a
 // short one, where two edits make anything. Equal words are not near.
 func near(word, want string) bool {
-	if len(word) < len(want)-2 || len(word) > len(want)+2 || strings.EqualFold(word, want) {
+	if len(word) < len(want)-2 || len(word) > len(want)+2 || strings.EqualFold(word, want) || !isWord(word) {
 		return false
 	}
 	limit := 2
 	if len(want) < 6 {
 		limit = 1
 	}
-	return spell.Distance(strings.ToLower(word), want) <= limit
+	return spell.DistanceFold(word, want) <= limit
+}
+
+// isWord reports whether s holds only ASCII letters, - and _, as a
+// misspelt service or resource type does; a path (/usr/local/sbin:...)
+// or a URL's scheme with digits is not looked at further.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20 // lower case, for letters
+		if (c < 'a' || c > 'z') && s[i] != '-' && s[i] != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // maxShortWord bounds the word before the separator of a short form that
@@ -89,7 +102,7 @@ func misspeltService(service, resource string) Service {
 	switch {
 	case near(service, string(SecretsManager)):
 		return SecretsManager
-	case near(service, string(SSM)) && hasPrefixFold(resource, "parameter"):
+	case hasPrefixFold(resource, "parameter") && near(service, string(SSM)):
 		return SSM
 	}
 	return ""
