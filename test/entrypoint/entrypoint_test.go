@@ -46,13 +46,6 @@ func byOutcome(t *testing.T, outcome string) []line {
 	return out
 }
 
-func noLeak(t *testing.T, label string, r vfbin.Result) {
-	t.Helper()
-	if strings.Contains(r.Stderr, "canary") {
-		t.Errorf("%s: a value leaked on stderr", label)
-	}
-}
-
 func TestCorpus(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
@@ -90,14 +83,14 @@ func testReferences(t *testing.T, moto *mototest.Server, env []string) {
 	}
 
 	r := vfbin.Run(t, binary, vars, "--", "env", "-0")
-	noLeak(t, "start", r)
+	vfbin.NoLeak(t, "start", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("start: exit %d:\n%s", r.Code, r.Stderr)
 	}
 	vfbin.CheckEnviron(t, "start", r.Stdout, want)
 
 	r = vfbin.Run(t, binary, vars, "check", "--format", "json")
-	noLeak(t, "check", r)
+	vfbin.NoLeak(t, "check", r, "canary")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		t.Fatalf("check: exit %d, not JSON: %v\n%s", r.Code, err, r.Stderr)

@@ -37,13 +37,6 @@ func taskDefArgs(td corpus.TaskDef) []string {
 	return args
 }
 
-func noLeak(t *testing.T, label string, r vfbin.Result) {
-	t.Helper()
-	if strings.Contains(r.Stderr, "canary") {
-		t.Errorf("%s: a value leaked on stderr", label)
-	}
-}
-
 func TestCorpus(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
@@ -93,14 +86,14 @@ func testVars(t *testing.T, env []string, td corpus.TaskDef, seeds *plan.Plan) {
 		want[name] = v
 	}
 	r := vfbin.Run(t, binary, env, slices.Concat([]string{"run"}, taskDefArgs(td), []string{"--", "env", "-0"})...)
-	noLeak(t, "run", r)
+	vfbin.NoLeak(t, "run", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("line %d: run: exit %d:\n%s", td.Line, r.Code, r.Stderr)
 	}
 	vfbin.CheckEnviron(t, "run", r.Stdout, want)
 
 	r = vfbin.Run(t, binary, env, slices.Concat([]string{"env"}, taskDefArgs(td), []string{"--format", "json"})...)
-	noLeak(t, "env", r)
+	vfbin.NoLeak(t, "env", r, "canary")
 	var printed map[string]string
 	if err := json.Unmarshal([]byte(r.Stdout), &printed); err != nil || r.Code != 0 {
 		t.Fatalf("line %d: env: exit %d, %v:\n%s", td.Line, r.Code, err, r.Stderr)
@@ -115,7 +108,7 @@ func testVars(t *testing.T, env []string, td corpus.TaskDef, seeds *plan.Plan) {
 	}
 
 	r = vfbin.Run(t, binary, env, slices.Concat([]string{"check"}, taskDefArgs(td))...)
-	noLeak(t, "check", r)
+	vfbin.NoLeak(t, "check", r, "canary")
 	if r.Code != 0 {
 		t.Errorf("line %d: check: exit %d where run starts:\n%s%s", td.Line, r.Code, r.Stdout, r.Stderr)
 	}
@@ -152,7 +145,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 			args = append(args, "--", "env", "-0")
 		}
 		r := vfbin.Run(t, binary, env, args...)
-		noLeak(t, mode[0], r)
+		vfbin.NoLeak(t, mode[0], r, "canary")
 		if r.Code != report.ExitSyntax || r.Stdout != "" {
 			t.Errorf("line %d: %s: exit %d, want %d and nothing on stdout:\n%s", td.Line, mode[0], r.Code, report.ExitSyntax, r.Stderr)
 		}
@@ -171,7 +164,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 	}
 
 	r := vfbin.Run(t, binary, env, slices.Concat([]string{"check", "--format", "json"}, taskDefArgs(td))...)
-	noLeak(t, "check", r)
+	vfbin.NoLeak(t, "check", r, "canary")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil || r.Code != report.ExitFailures {
 		t.Fatalf("line %d: check: exit %d, %v; want %d:\n%s", td.Line, r.Code, err, report.ExitFailures, r.Stderr)
