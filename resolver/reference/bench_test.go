@@ -1,9 +1,6 @@
 package reference
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 // BenchmarkIsOrdinary is Is over the values of a container's environment
 // that are no references, as every start tests each one: the near-miss
@@ -20,7 +17,7 @@ func BenchmarkIsOrdinary(b *testing.B) {
 	for b.Loop() {
 		for _, v := range values {
 			if Is(v) {
-				b.Fatal(fmt.Sprintf("Is(%q) = true", v))
+				b.Fatalf("Is(%q) = true", v)
 			}
 		}
 	}
