@@ -170,7 +170,7 @@ func TestQuietAndJSONWithMoto(t *testing.T) {
 	}
 	r = runIn(t, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
 	objs := vfbin.JSONLines(t, r.stderr)
-	if r.code != report.ExitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
+	if r.code != report.ExitWarnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), `URL: "ssm:/app/gone" does not exist`) {
 		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	assertNoCanary(t, "stderr", r.stderr)

@@ -410,7 +410,7 @@ func testTaskDefs(t *testing.T) {
 			want string
 		}{
 			{"failing reference", failing, []string{"--out", out}, report.ExitResolve, "1 reference could not be resolved; nothing was written"},
-			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, report.ExitResolve, "MISSING: secretsmanager:does-not-exist"},
+			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, report.ExitResolve, `MISSING: "secretsmanager:does-not-exist"`},
 			{"binary secret as dotenv, even _FILE", []string{"BLOB_FILE=secretsmanager:binary"}, []string{"--out", out}, report.ExitResolve, "BLOB_FILE"},
 			{"out is a directory", []string{"A=ssm:/app/url"}, []string{"--out", dir}, report.ExitOutput, "is a directory"},
 		}
@@ -463,13 +463,13 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 		{"fail", []string{"DB=secretsmanager:app/db:password::", "GONE=secretsmanager:gone"}, []string{"check"}, false, false, report.ExitFailures, "ResourceNotFoundException", "valuefrom: error: 1 reference would not resolve"},
 		{"json", []string{"DB=secretsmanager:app/db:nokey::"}, []string{"check", "--format", "json"}, false, false, report.ExitFailures, `"json_key": "no"`, ""},
 		{"batch denied", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain"}, []string{"check"}, false, true, report.ExitWarnings,
-			"DB: warning: secretsmanager:app/db:password:: BatchGetSecretValueDenied: secretsmanager:BatchGetSecretValue is denied in us-east-1", "valuefrom: warning: 2 references with warnings"},
+			`DB: warning: "secretsmanager:app/db:password::" BatchGetSecretValueDenied: secretsmanager:BatchGetSecretValue is denied in us-east-1`, "valuefrom: warning: 2 references with warnings"},
 		{"batch denied, batching off", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain", "VALUEFROM_BATCH_SECRETS=false"}, []string{"check"}, false, true, report.ExitOK,
 			"2 references: 2 ok, 0 warning, 0 fail", ""},
 		{"policy", []string{"DB=secretsmanager:app/db:password::"}, []string{"policy"}, false, false, report.ExitOK,
 			`"arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-`, ""}, // the ARN DescribeSecret returns
 		{"policy json, missing parameter", []string{"DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, []string{"policy"}, false, false, report.ExitWarnings,
-			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, "valuefrom: warning: URL: ssm:/app/gone does not exist in us-east-1"},
+			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, `valuefrom: warning: URL: "ssm:/app/gone" does not exist in us-east-1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
