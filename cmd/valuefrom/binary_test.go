@@ -115,7 +115,7 @@ func TestTimeout(t *testing.T) {
 	if r.code != exitcode.Resolve || r.exec != nil {
 		t.Errorf("exit code %d, want %d; exec %q; stderr:\n%s", r.code, exitcode.Resolve, r.exec, r.stderr)
 	}
-	for _, v := range []string{"A: ssm:/a: Timeout", "B: secretsmanager:b: Timeout", "raise VALUEFROM_TIMEOUT"} {
+	for _, v := range []string{"A: \"ssm:/a\": Timeout", "B: \"secretsmanager:b\": Timeout", "raise VALUEFROM_TIMEOUT"} {
 		if !strings.Contains(r.stderr, v) {
 			t.Errorf("stderr does not contain %q:\n%s", v, r.stderr)
 		}

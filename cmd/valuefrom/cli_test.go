@@ -59,7 +59,7 @@ func TestErrors(t *testing.T) {
 		{"setting out of range", []string{"VALUEFROM_CONCURRENCY=0"}, []string{"true"}, exitcode.Usage, []string{"VALUEFROM_CONCURRENCY (--concurrency) must be from 1 to 1000"}},
 		{"flag out of range", nil, []string{"--max-attempts", "0", "true"}, exitcode.Usage, []string{"VALUEFROM_MAX_ATTEMPTS (--max-attempts)"}},
 		{"malformed references", []string{"A=secretsmanager:db:key", "B=ARN:aws:ssm:us-east-1:123456789012:parameter/x"}, []string{"true"}, exitcode.Syntax,
-			[]string{"valuefrom: error: A: secretsmanager:db:key", "valuefrom: error: B: ARN:aws:ssm", "2 references could not be parsed; the command was not started"}},
+			[]string{`valuefrom: error: A: "secretsmanager:db:key"`, `valuefrom: error: B: "ARN:aws:ssm`, "2 references could not be parsed; the command was not started"}},
 		{"command not found", nil, []string{"--", "no-such-command-xyz"}, exitcode.NotFound, []string{"no-such-command-xyz: command not found"}},
 		{"command not executable", nil, []string{"--", notExec}, exitcode.NotExec, []string{"command not executable"}},
 		{"command is a directory", nil, []string{"--", dir}, exitcode.NotExec, []string{"is a directory"}},

@@ -40,7 +40,7 @@ func TestConnectionRefused(t *testing.T) {
 	if n := strings.Count(r.stderr, "valuefrom: hint: "); n != 1 {
 		t.Errorf("%d hints, want 1:\n%s", n, r.stderr)
 	}
-	for _, want := range []string{"X: ssm:/x: NetworkError", "Y: secretsmanager:y: NetworkError", "stopped at the deadline after",
+	for _, want := range []string{"X: \"ssm:/x\": NetworkError", "Y: \"secretsmanager:y\": NetworkError", "stopped at the deadline after",
 		"connection refused", "valuefrom: hint: " + addr} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
@@ -148,7 +148,7 @@ func TestBinaryProxyRefuses(t *testing.T) {
 		"AWS_EC2_METADATA_DISABLED=true", "X=ssm:/x"}
 	r := runBinary(t, env, "--timeout", "5s", "--", "true")
 	host := strings.TrimPrefix(proxy.URL, "http://")
-	for _, want := range []string{"X: ssm:/x: ProxyAuthenticationRequired", "the proxy " + host + " refused a tunnel to ssm.us-east-1.amazonaws.com:443: HTTP 407",
+	for _, want := range []string{"X: \"ssm:/x\": ProxyAuthenticationRequired", "the proxy " + host + " refused a tunnel to ssm.us-east-1.amazonaws.com:443: HTTP 407",
 		"valuefrom: hint: the HTTP proxy at " + host + " wants credentials"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
@@ -170,7 +170,7 @@ func TestQuietAndJSONWithMoto(t *testing.T) {
 	}
 	r = runIn(t, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
 	objs := vfbin.JSONLines(t, r.stderr)
-	if r.code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
+	if r.code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), `URL: "ssm:/app/gone" does not exist`) {
 		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	assertNoCanary(t, "stderr", r.stderr)

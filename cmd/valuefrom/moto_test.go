@@ -152,7 +152,7 @@ func testEntrypoint(t *testing.T, prev string) {
 		code int
 		want []string // in stderr
 	}{
-		{"binary in the environment", []string{"BLOB=secretsmanager:binary"}, exitcode.Resolve, []string{"BLOB: secretsmanager:binary: BinaryValue", "_FILE"}},
+		{"binary in the environment", []string{"BLOB=secretsmanager:binary"}, exitcode.Resolve, []string{"BLOB: \"secretsmanager:binary\": BinaryValue", "_FILE"}},
 		{"failures name every variable", []string{
 			"VALUEFROM_LOG_LEVEL=debug",
 			"GOOD=secretsmanager:app/db:password::",
@@ -166,12 +166,12 @@ func testEntrypoint(t *testing.T, prev string) {
 			// never the local one in its place.
 			"OTHER_ACCOUNT=arn:aws:ssm:us-east-1:999999999999:parameter/app/token",
 		}, exitcode.Resolve, []string{
-			"valuefrom: error: MISSING: secretsmanager:does-not-exist: ResourceNotFoundException",
+			"valuefrom: error: MISSING: \"secretsmanager:does-not-exist\": ResourceNotFoundException",
 			"valuefrom: error: WRONG_REGION: ", "looked in eu-west-1",
 			"valuefrom: error: NO_KEY: ", "JSONKeyNotFound",
 			"valuefrom: error: NOT_JSON: ", "NotJSONObject",
-			"valuefrom: error: NO_PARAM: ssm:/app/missing: NotFound",
-			"valuefrom: error: NO_VERSION: ssm:/app/token:9: NotFound",
+			"valuefrom: error: NO_PARAM: \"ssm:/app/missing\": NotFound",
+			"valuefrom: error: NO_VERSION: \"ssm:/app/token:9\": NotFound",
 			"valuefrom: error: OTHER_ACCOUNT: ",
 			"7 references could not be resolved; the command was not started",
 		}},
@@ -410,7 +410,7 @@ func testTaskDefs(t *testing.T) {
 			want string
 		}{
 			{"failing reference", failing, []string{"--out", out}, exitcode.Resolve, "1 reference could not be resolved; nothing was written"},
-			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, exitcode.Resolve, "MISSING: secretsmanager:does-not-exist"},
+			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, exitcode.Resolve, `MISSING: "secretsmanager:does-not-exist"`},
 			{"binary secret as dotenv, even _FILE", []string{"BLOB_FILE=secretsmanager:binary"}, []string{"--out", out}, exitcode.Resolve, "BLOB_FILE"},
 			{"out is a directory", []string{"A=ssm:/app/url"}, []string{"--out", dir}, exitcode.Output, "is a directory"},
 		}
@@ -463,13 +463,13 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 		{"fail", []string{"DB=secretsmanager:app/db:password::", "GONE=secretsmanager:gone"}, []string{"check"}, false, false, exitcode.Failures, "ResourceNotFoundException", "valuefrom: error: 1 reference would not resolve"},
 		{"json", []string{"DB=secretsmanager:app/db:nokey::"}, []string{"check", "--format", "json"}, false, false, exitcode.Failures, `"json_key": "no"`, ""},
 		{"batch denied", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain"}, []string{"check"}, false, true, exitcode.Warnings,
-			"DB: warning: secretsmanager:app/db:password:: BatchGetSecretValueDenied: secretsmanager:BatchGetSecretValue is denied in us-east-1", "valuefrom: warning: 2 references with warnings"},
+			`DB: warning: "secretsmanager:app/db:password::" BatchGetSecretValueDenied: secretsmanager:BatchGetSecretValue is denied in us-east-1`, "valuefrom: warning: 2 references with warnings"},
 		{"batch denied, batching off", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain", "VALUEFROM_BATCH_SECRETS=false"}, []string{"check"}, false, true, exitcode.OK,
 			"2 references: 2 ok, 0 warning, 0 fail", ""},
 		{"policy", []string{"DB=secretsmanager:app/db:password::"}, []string{"policy"}, false, false, exitcode.OK,
 			`"arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-`, ""}, // the ARN DescribeSecret returns
 		{"policy json, missing parameter", []string{"DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, []string{"policy"}, false, false, exitcode.Warnings,
-			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, "valuefrom: warning: URL: ssm:/app/gone does not exist in us-east-1"},
+			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, `valuefrom: warning: URL: "ssm:/app/gone" does not exist in us-east-1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -246,6 +246,15 @@ var dotenvEscapes = []struct{ char, letter byte }{
 	{'\\', '\\'}, {'"', '"'}, {'$', '$'}, {'`', '`'}, {'\n', 'n'}, {'\r', 'r'},
 }
 
+// escapes lists the dotenv format's escapes, for errors: \\ \" \$ \` \n and \r.
+func escapes() string {
+	list := make([]string, len(dotenvEscapes))
+	for i, e := range dotenvEscapes {
+		list[i] = `\` + string(e.letter)
+	}
+	return strings.Join(list[:len(list)-1], " ") + " and " + list[len(list)-1]
+}
+
 var (
 	dotenvEscaper    = newDotenvEscaper()
 	jsonShellEscaper = strings.NewReplacer(`$`, `\u0024`, "`", `\u0060`)

@@ -97,7 +97,7 @@ func dotenvValue(s string) (value, reason string) {
 		}
 		value, rest = s[:end], s[end:]
 		if strings.ContainsAny(value, "\"'\\$`") {
-			return "", `an unquoted value may not hold " ' \ $ or ` + "`" + `: put it in double quotes with the escapes \\ \" \$ \`
+			return "", `an unquoted value may not hold " ' \ $ or ` + "`" + `: put it in single quotes (taken as written, no ' inside), or in double quotes with the escapes ` + escapes()
 		}
 	}
 	if reason != "" {
@@ -141,7 +141,7 @@ func doubleQuoted(s string) (value, rest, reason string) {
 				}
 			}
 			if !found {
-				return "", "", `unknown escape in a double-quoted value: the escapes are \\ \" \$ \` + "` \\n and \\r"
+				return "", "", "unknown escape in a double-quoted value: the escapes are " + escapes()
 			}
 		default:
 			b.WriteByte(c)

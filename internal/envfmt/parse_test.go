@@ -139,3 +139,20 @@ func FuzzParseDotenv(f *testing.F) {
 		}
 	})
 }
+
+// TestParseDotenvErrorsEndTheSentence: the reasons that list the escapes
+// list all of them, the backquote's included (issue 19, item 9: the
+// error for B=$X ended at "\$ \").
+func TestParseDotenvErrorsEndTheSentence(t *testing.T) {
+	const all = `\\ \" \$ \` + "`" + ` \n and \r`
+	for _, in := range []string{"B=$X\n", `B="\t"` + "\n"} {
+		_, err := envfmt.ParseDotenv(strings.NewReader(in), "app.env")
+		var se *envfmt.SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("%q: got %v, want a *SyntaxError", in, err)
+		}
+		if !strings.HasSuffix(se.Reason, all) {
+			t.Errorf("%q: reason %q does not end with the escapes %s", in, se.Reason, all)
+		}
+	}
+}

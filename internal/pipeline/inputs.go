@@ -242,7 +242,7 @@ func (b Bulk) Vars(explicit map[string]bool, toFile func(string) bool) ([]resolv
 			continue
 		}
 		for _, f := range fields {
-			n.add(VarName(f.Key), fmt.Sprintf("key %q of %s", f.Key, v.Ref), v.Ref, f.Value, v.VersionID)
+			n.add(VarName(f.Key), fmt.Sprintf("key %q of %q", f.Key, v.Ref.String()), v.Ref, f.Value, v.VersionID)
 		}
 	}
 	if len(n.errs) > 0 {

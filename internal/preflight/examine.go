@@ -2,11 +2,13 @@ package preflight
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 )
 
 // Examine is the pipeline of the modes that examine references rather
@@ -17,12 +19,18 @@ import (
 // region looked up in metadata if need be, when examine first needs it,
 // and, when a variable holds a reference or o has bulk inputs, checks its
 // credentials (see awsapi.CheckCredentials): credentials that cannot be
-// loaded are a *exitcode.UsageError, as at a start.
+// loaded are a *exitcode.UsageError, as at a start. The task definition's
+// entries that ECS would refuse do not stop it: examine gets them as
+// refused, the container's other variables as vars.
 func Examine(ctx context.Context, o pipeline.Options, environ []string,
-	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
+	examine func(ctx context.Context, vars []string, refused taskdef.Errors, awsConfig func() (aws.Config, error)) error) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	vars, err := o.Vars(ctx, environ)
+	var refused taskdef.Errors
+	if errors.As(err, &refused) {
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
@@ -49,5 +57,5 @@ func Examine(ctx context.Context, o pipeline.Options, environ []string,
 		}
 		return *cfg, nil
 	}
-	return examine(ctx, vars, awsConfig)
+	return examine(ctx, vars, refused, awsConfig)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/preflight"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 )
@@ -32,7 +33,7 @@ func TestExamine(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "no-such-profile-examine") // loading the config would fail
 	start := time.Now()
 	err = preflight.Examine(context.Background(), o, []string{"BOTH=env", "X=1"},
-		func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+		func(ctx context.Context, vars []string, _ taskdef.Errors, awsConfig func() (aws.Config, error)) error {
 			deadline, ok := ctx.Deadline()
 			if !ok || deadline.Sub(start) > o.Settings.Timeout+time.Second {
 				t.Errorf("deadline %v after the start (set %v): want VALUEFROM_TIMEOUT from the start", deadline.Sub(start), ok)
@@ -51,7 +52,7 @@ func TestExamine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Examine = %v: the AWS configuration must be loaded only when asked for", err)
 	}
-	err = preflight.Examine(context.Background(), o, nil, func(_ context.Context, _ []string, awsConfig func() (aws.Config, error)) error {
+	err = preflight.Examine(context.Background(), o, nil, func(_ context.Context, _ []string, _ taskdef.Errors, awsConfig func() (aws.Config, error)) error {
 		_, err := awsConfig()
 		return err
 	})
@@ -72,7 +73,7 @@ func TestExamineCredentials(t *testing.T) {
 	}
 	s.MaxAttempts = 1
 	err = preflight.Examine(context.Background(), pipeline.Options{Settings: s}, []string{"A=ssm:/a"},
-		func(_ context.Context, _ []string, awsConfig func() (aws.Config, error)) error {
+		func(_ context.Context, _ []string, _ taskdef.Errors, awsConfig func() (aws.Config, error)) error {
 			_, err := awsConfig()
 			return err
 		})
@@ -92,7 +93,7 @@ func TestExamineSettingsAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = preflight.Examine(context.Background(), pipeline.Options{Settings: s}, []string{"VALUEFROM_TIMEOUT=5s", "PLAIN=1"},
-		func(_ context.Context, _ []string, awsConfig func() (aws.Config, error)) error {
+		func(_ context.Context, _ []string, _ taskdef.Errors, awsConfig func() (aws.Config, error)) error {
 			_, err := awsConfig()
 			return err
 		})

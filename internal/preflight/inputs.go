@@ -10,6 +10,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -20,11 +21,31 @@ type Inputs struct {
 	Paths        []pipeline.Path
 	Secrets      []reference.Request // the JSON secrets, as pipeline.Options.JSONSecrets gives them
 	RequirePaths bool                // an empty path fails rather than warns
+	// Refused are the task definition's entries that ECS would refuse
+	// (as pipeline.Examine gives them): Check gives each a failed row,
+	// before the others.
+	Refused taskdef.Errors
 }
 
 // InputsOf returns o's inputs.
 func InputsOf(o pipeline.Options) Inputs {
 	return Inputs{Paths: o.Paths(), Secrets: o.JSONSecrets(), RequirePaths: o.Settings.RequirePaths}
+}
+
+// refusedRows returns a failed row for each entry of refused: run, env
+// and render would exit 3 on it, and ECS would refuse the task definition.
+func refusedRows(refused taskdef.Errors) []*row {
+	rows := make([]*row, len(refused))
+	for i, e := range refused {
+		name := e.Var
+		if name == "" {
+			name = e.Where()
+		}
+		rows[i] = &row{Row: Row{Var: reference.QuoteName(name), Entry: true, Exists: NotApplicable, Version: NotApplicable, JSONKey: NotApplicable}}
+		rows[i].problem(Fail, CodeTaskDefinition, e.Error(),
+			"fix the task definition: ECS would refuse it as it is, and valuefrom run, env and render exit 3 on it")
+	}
+	return rows
 }
 
 // inputRows returns the rows of in for Check: a JSON secret is checked as

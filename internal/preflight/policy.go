@@ -117,7 +117,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 	}
 	for _, r := range rows {
 		if r.hasCode(awsapi.CodeNoRegion) {
-			return nil, nil, fmt.Errorf("%s: %s: %w", r.Var, r.Ref, awsapi.ErrNoRegion)
+			return nil, nil, fmt.Errorf("%s: %q: %w", r.Var, r.Ref, awsapi.ErrNoRegion)
 		}
 		readSid, decryptSid := SidParameters, SidDecryptParameters
 		if r.ref.Service == reference.SecretsManager {
@@ -129,7 +129,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 			}
 		}
 		if r.Exists == No {
-			notes = append(notes, fmt.Sprintf("%s: %s does not exist in %s; the policy names it anyway", r.Var, r.Ref, r.Region))
+			notes = append(notes, fmt.Sprintf("%s: %q does not exist in %s; the policy names it anyway", r.Var, r.Ref, r.Region))
 			continue
 		}
 		for _, u := range r.Unchecked {

@@ -150,10 +150,11 @@ func (c *Checker) Check(ctx context.Context, environ []string, skip func(string)
 }
 
 // CheckFor is Check for environ and the SSM paths and JSON secrets of in
-// (see Inputs.rows), their rows after environ's.
+// (see Inputs.rows), their rows after environ's, and the refused entries
+// of a task definition, their rows before.
 func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(string) bool, in Inputs) *Report {
 	inputs, bulk := c.inputRows(ctx, in)
-	rows := append(c.rows(environ, skip), inputs...)
+	rows := slices.Concat(refusedRows(in.Refused), c.rows(environ, skip), inputs)
 	c.examine(ctx, rows, true)
 	checkBulk(rows, bulk, envlist.Names(environ))
 	c.checkBatches(ctx, rows)

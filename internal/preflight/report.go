@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -58,6 +60,40 @@ func (v Verdict) rank() int {
 	return 0
 }
 
+// Outcome counts the rows of verdict v by what they are about, for the
+// line that ends a check: "4 references would not resolve, 1 setting
+// would stop the start", never a setting or an entry counted as a
+// reference. It is "" when no row has verdict v.
+func (r *Report) Outcome(v Verdict) string {
+	var refs, settings, entries int
+	for _, row := range r.Rows {
+		switch {
+		case row.Verdict != v:
+		case row.Setting:
+			settings++
+		case row.Entry:
+			entries++
+		default:
+			refs++
+		}
+	}
+	var parts []string
+	add := func(n int, one, many, fail, warn string) {
+		if n == 0 {
+			return
+		}
+		what := warn
+		if v == Fail {
+			what = fail
+		}
+		parts = append(parts, fmt.Sprintf("%d %s %s", n, plural(n, one, many), what))
+	}
+	add(refs, "reference", "references", "would not resolve", "with warnings")
+	add(settings, "setting", "settings", "would stop the start", "with warnings")
+	add(entries, "task-definition entry", "task-definition entries", "ECS would refuse", "with warnings")
+	return strings.Join(parts, ", ")
+}
+
 // Worst returns the worst verdict of the report: ok for no rows.
 func (r *Report) Worst() Verdict {
 	switch {
@@ -86,6 +122,7 @@ type Row struct {
 	Var     string `json:"var"`
 	Ref     string `json:"ref"`               // empty for a setting
 	Setting bool   `json:"setting,omitempty"` // a VALUEFROM_* variable, not a reference (see Config.Settings)
+	Entry   bool   `json:"entry,omitempty"`   // an entry of the task definition that ECS would refuse (see Inputs.Refused)
 	Parses  bool   `json:"parses"`
 	Service string `json:"service,omitempty"` // secretsmanager or ssm
 	Region  string `json:"region,omitempty"`  // where it was looked for
@@ -132,6 +169,7 @@ const (
 	CodeCheckCallFailure = "CheckFailed"
 	CodeBatchDenied      = "BatchGetSecretValueDenied" // a start would batch the secret, and IAM denies the batch
 	CodeOverridden       = "OverriddenByEnvironment"   // a parameter under a path whose variable is set explicitly
+	CodeTaskDefinition   = "MalformedTaskDefinition"   // an entry of the container that ECS would refuse: run exits 3
 )
 
 // A Key is the KMS key that protects a secret or parameter.
