@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"reflect"
 	"slices"
@@ -81,7 +82,7 @@ type Settings struct {
 
 	// Regional outages: other regions' copies.
 	FallbackRegions []string      `split_words:"true" desc:"comma-separated regions, in order, to ask when a reference's own region fails transiently or stalls: a secret's replica (same ARN, other region), or the SSM parameter of the same name (SSM does not replicate: mirror parameters yourself); never for not found, denied or KMS errors"`
-	HedgeDelay      time.Duration `split_words:"true" default:"5s" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too (100ms-10m)"`
+	HedgeDelay      time.Duration `split_words:"true" default:"5s" off:"true" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too (100ms-10m); off: only when it fails, never because it is slow"`
 
 	// How secrets are fetched.
 	BatchSecrets bool `split_words:"true" default:"true" desc:"fetch up to 20 current secrets per BatchGetSecretValue call, with GetSecretValue for what a batch does not answer; false: one GetSecretValue per secret, for a role that may not call BatchGetSecretValue"`
@@ -130,11 +131,50 @@ func Load(environ []string) (Settings, error) {
 		if !ok {
 			value = set.def
 		}
+		if set.off && value == "off" {
+			v.Field(i).SetInt(int64(Off))
+			continue
+		}
 		if err := parse(v.Field(i), value); err != nil && first == nil {
-			first = &VarError{Var: set.key, Err: fmt.Errorf("%s: not a valid %s", Name(set.key), kind(v.Field(i).Type()))}
+			want := kind(v.Field(i).Type())
+			if set.off {
+				want += ", or off"
+			}
+			first = &VarError{Var: set.key, Err: fmt.Errorf("%s: not a valid %s", Name(set.key), want)}
 		}
 	}
 	return s, first
+}
+
+// Off is the value of a duration setting that is off, which those tagged
+// off:"true" take as "off": VALUEFROM_HEDGE_DELAY=off, --hedge-delay off.
+// It is negative, and no duration anyone writes.
+const Off time.Duration = math.MinInt64
+
+// offDuration is the flag.Value of a duration setting that may be off.
+type offDuration struct{ d *time.Duration }
+
+func (o offDuration) String() string {
+	switch {
+	case o.d == nil:
+		return ""
+	case *o.d == Off:
+		return "off"
+	}
+	return o.d.String()
+}
+
+func (o offDuration) Set(v string) error {
+	if v == "off" {
+		*o.d = Off
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("not a duration (such as 5s) or off")
+	}
+	*o.d = d
+	return nil
 }
 
 // lookup returns the value of the last entry of name in environ.
@@ -228,8 +268,8 @@ func (s Settings) Validate() error {
 			errs = append(errs, invalid("VALUEFROM_FALLBACK_REGIONS", "must list regions such as us-west-2, not %s", reference.Quote(r)))
 		}
 	}
-	if s.HedgeDelay < 100*time.Millisecond || s.HedgeDelay > 10*time.Minute {
-		errs = append(errs, invalid("VALUEFROM_HEDGE_DELAY", "must be from 100ms to 10m, not %v", s.HedgeDelay))
+	if s.HedgeDelay != Off && (s.HedgeDelay < 100*time.Millisecond || s.HedgeDelay > 10*time.Minute) {
+		errs = append(errs, invalid("VALUEFROM_HEDGE_DELAY", "must be from 100ms to 10m, or off, not %v", s.HedgeDelay))
 	}
 	if s.Token != "" && s.TokenFile != "" {
 		errs = append(errs, &VarError{Var: Prefix + "TOKEN", Err: errors.New("VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set: set one")})
@@ -367,7 +407,7 @@ func (s *Settings) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "`F` text or json (VALUEFROM_LOG_FORMAT)")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "`L` debug, info, warn or error (VALUEFROM_LOG_LEVEL)")
 	commaFlag(fs, "fallback-regions", "`R,R` regions to ask in order when a reference's own fails or stalls (VALUEFROM_FALLBACK_REGIONS)", &s.FallbackRegions)
-	fs.DurationVar(&s.HedgeDelay, "hedge-delay", s.HedgeDelay, "`D` ask the next fallback region after D without an answer (VALUEFROM_HEDGE_DELAY)")
+	fs.Var(offDuration{&s.HedgeDelay}, "hedge-delay", "`D` ask the next fallback region after D without an answer; off: only on failure (VALUEFROM_HEDGE_DELAY)")
 	fs.BoolVar(&s.BatchSecrets, "batch-secrets", s.BatchSecrets, "up to 20 secrets per BatchGetSecretValue call; =false: one GetSecretValue each (VALUEFROM_BATCH_SECRETS)")
 	showDefaults(fs)
 }
@@ -517,12 +557,15 @@ func settings() []setting {
 	out := make([]setting, 0, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
-		out = append(out, setting{key: Prefix + snake(f.Name), def: f.Tag.Get("default"), desc: f.Tag.Get("desc")})
+		out = append(out, setting{key: Prefix + snake(f.Name), def: f.Tag.Get("default"), desc: f.Tag.Get("desc"), off: f.Tag.Get("off") == "true"})
 	}
 	return out
 }
 
-type setting struct{ key, def, desc string }
+type setting struct {
+	key, def, desc string
+	off            bool // a duration that takes "off" (see Off)
+}
 
 // snake turns a field name into its variable's name as envconfig's
 // split_words does for the names used here: MaxAttempts is MAX_ATTEMPTS.
