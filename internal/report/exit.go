@@ -62,12 +62,15 @@ func ExitCode(err error) int {
 		fmtv  *envfmt.VarError
 		check *CheckError
 		prog  *watch.ProgramError
+		stop  *exec.StopError
 	)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.As(err, &prog):
 		return prog.Exit.ExitCode()
+	case errors.As(err, &stop): // a stop signal before the program started
+		return stop.ExitCode()
 	case errors.Is(err, watch.ErrChanged):
 		return ExitChanged
 	case errors.As(err, &usage), errors.Is(err, awsapi.ErrNoRegion):

@@ -30,6 +30,7 @@ func TestExitCode(t *testing.T) {
 		{"program", &RunError{Err: &watch.ProgramError{Exit: exec.Exit{Code: 3}}}, 3},
 		{"program killed", &watch.ProgramError{Exit: exec.Exit{Signal: syscall.SIGKILL}}, 128 + 9},
 		{"changed", watch.ErrChanged, ExitChanged},
+		{"stop signal before the start", &exec.StopError{Signal: syscall.SIGTERM}, 128 + 15},
 		{"usage", &RunError{Err: &pipeline.UsageError{Err: errors.New("bad")}}, ExitUsage},
 		{"no region", fmt.Errorf("x: %w", awsapi.ErrNoRegion), ExitUsage},
 		{"syntax", syntax, ExitSyntax},

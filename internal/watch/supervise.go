@@ -36,8 +36,10 @@ type Stdio struct {
 }
 
 // closeTimeout bounds how long, after the program has exited, its
-// descendants may hold the output pipes of masking open.
-const closeTimeout = 2 * time.Second
+// descendants may hold the output pipes of masking open: short enough that
+// valuefrom exits within VALUEFROM_STOP_TIMEOUT and a second of a stop
+// signal.
+const closeTimeout = 500 * time.Millisecond
 
 // Supervise is supervise mode: it resolves the references in environ as
 // pipeline.Exec does, failing closed, then starts the command args as its
@@ -45,10 +47,14 @@ const closeTimeout = 2 * time.Second
 // o.Settings.Watch. On a change it waits a random splay, then does what
 // o.Settings.OnChange says. It forwards signals to the program and
 // returns when the program exits: nil for exit status 0, else a
-// *ProgramError; ErrChanged for the exit action. A SIGTERM or SIGINT,
-// which cancels ctx, ends the watching: the program gets the signal and
-// Supervise waits for it. The _FILE directory it made is removed before
-// it returns.
+// *ProgramError; ErrChanged for the exit action. A stop signal (SIGTERM,
+// SIGINT, or the stop signal), which the program gets, ends the watching,
+// as does ctx's end (a SIGTERM or SIGINT cancels it): Supervise waits up
+// to the stop timeout for the program, then kills its process group. A
+// stop signal that comes while no program runs (during a restart, before
+// the first start) is never lost: no program is started after it, and
+// Supervise returns the last program's exit, or a *exec.StopError when
+// none ran. The _FILE directory it made is removed before it returns.
 func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, stdio Stdio) error {
 	set := o.Settings
 	change, err := settings.ParseOnChange(set.OnChange)
@@ -104,8 +110,8 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.sup.Start(env); err != nil {
-		return &exec.Error{Name: path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	if err := s.start(env); err != nil {
+		return err
 	}
 	defer s.closeOutput()
 	if ctx.Err() != nil {
@@ -173,6 +179,40 @@ func (s *supervision) closeOutput() {
 	}
 }
 
+// start starts the program with env. A stop signal that came before is a
+// *exec.StopError.
+func (s *supervision) start(env []string) error {
+	if err := s.sup.Start(env); err != nil {
+		if se := (*exec.StopError)(nil); errors.As(err, &se) {
+			return err
+		}
+		return &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	}
+	return nil
+}
+
+// stopping reports whether valuefrom was asked to stop: a stop signal
+// came, or ctx is done.
+func (s *supervision) stopping(ctx context.Context) bool {
+	select {
+	case <-s.sup.Stopping():
+		return true
+	default:
+		return ctx.Err() != nil
+	}
+}
+
+// stop ends the supervision when valuefrom is asked to stop: it waits for
+// the program, which got the stop signal, up to the stop timeout, then
+// kills its process group, and returns how it ended.
+func (s *supervision) stop() error {
+	s.log.Debug("watch: stopped watching; waiting for the program to exit")
+	if err := s.sup.AwaitStop(context.Background()); err != nil {
+		s.log.Warn("watch: the program could not be stopped", "error", err)
+	}
+	return s.exited()
+}
+
 type cycle struct {
 	res *pipeline.Result
 	err error
@@ -202,9 +242,10 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 			return s.exited()
 		case <-ctx.Done():
 			cancelCycle()
-			s.log.Debug("watch: stopped watching; waiting for the program to exit")
-			<-s.sup.Done()
-			return s.exited()
+			return s.stop()
+		case <-s.sup.Stopping():
+			cancelCycle()
+			return s.stop()
 		case <-timer.C:
 			cycles = make(chan cycle, 1)
 			go func(ch chan<- cycle) {
@@ -271,6 +312,11 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 		if err := s.sup.Stop(stop); err != nil {
 			return true, err
 		}
+		if s.stopping(ctx) {
+			// Asked to stop meanwhile: the program's status, as for a
+			// stop at any other time.
+			return true, s.exited()
+		}
 		return true, ErrChanged
 	case settings.Signal:
 		s.warnEnvironment(changed)
@@ -284,12 +330,18 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 	if err := s.sup.Stop(stop); err != nil {
 		return true, err
 	}
-	if ctx.Err() != nil {
+	if s.stopping(ctx) {
 		// Asked to stop while the program was stopping: stay stopped.
 		return true, s.exited()
 	}
-	if err := s.sup.Start(env); err != nil {
-		return true, &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	if err := s.start(env); err != nil {
+		if se := (*exec.StopError)(nil); errors.As(err, &se) {
+			// A stop signal came after the program exited: the
+			// restart is abandoned, and the signal not lost.
+			s.log.Info("watch: a stop signal came during the restart; the program is not started again", "signal", se.Signal.String())
+			return true, s.exited()
+		}
+		return true, err
 	}
 	return false, nil
 }
