@@ -99,6 +99,20 @@ type Writer struct {
 // shorter than MinLen are not masked. When several variables have the same
 // value (or form), the name that sorts first is written.
 func New(w io.Writer, values map[string]string) *Writer {
+	vs := make([]Value, 0, len(values))
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		vs = append(vs, Value{Name: name, Value: values[name]})
+	}
+	return NewValues(w, vs)
+}
+
+// A Value is a value to mask and the name that replaces it.
+type Value struct{ Name, Value string }
+
+// NewValues is New with a list, where a name may come with any number of
+// values: each is replaced with [valuefrom:NAME]. When a value (or a form
+// of it) comes more than once, its first name is written.
+func NewValues(w io.Writer, values []Value) *Writer {
 	m := &Writer{
 		w:        w,
 		byPrefix: make(map[uint64][]pattern),
@@ -109,13 +123,12 @@ func New(w io.Writer, values map[string]string) *Writer {
 		m.shift[i] = MinLen - 1
 	}
 	seen := make(map[string]bool)
-	for _, name := range slices.Sorted(maps.Keys(values)) {
-		v := values[name]
-		if len(v) < MinLen {
+	for _, nv := range values {
+		if len(nv.Value) < MinLen {
 			continue
 		}
-		replacement := []byte("[valuefrom:" + name + "]")
-		for _, f := range forms(v) {
+		replacement := []byte("[valuefrom:" + nv.Name + "]")
+		for _, f := range forms(nv.Value) {
 			if len(f) < MinLen || seen[f] {
 				continue
 			}

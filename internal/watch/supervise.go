@@ -99,8 +99,8 @@ func Supervise(ctx context.Context, o pipeline.Options, args, environ []string, 
 	s.sup = &exec.Supervisor{Path: path, Args: args, Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
 		StopSignal: stopSignal, StopTimeout: set.StopTimeout, Logger: log}
 	if set.Mask {
-		s.masks = []*maskedWriter{newMaskedWriter(stdio.Stdout, res), newMaskedWriter(stdio.Stderr, res)}
-		s.sup.Stdout, s.sup.Stderr = s.masks[0], s.masks[1]
+		s.masks = newMasking(log, res, stdio.Stdout, stdio.Stderr)
+		s.sup.Stdout, s.sup.Stderr = s.masks.writers[0], s.masks.writers[1]
 	}
 	// Forwarding outlives ctx, which the first SIGTERM cancels: a second
 	// signal still reaches the program.
@@ -131,9 +131,9 @@ type supervision struct {
 	change  settings.OnChange
 	sess    *pipeline.Session
 	sup     *exec.Supervisor
-	masks   []*maskedWriter
-	dir     string // where _FILE values go
-	ownDir  bool   // dir was made here, to be removed
+	masks   *masking // nil without VALUEFROM_MASK
+	dir     string   // where _FILE values go
+	ownDir  bool     // dir was made here, to be removed
 	warnEnv map[string]bool
 }
 
@@ -174,19 +174,22 @@ func (s *supervision) closeOutput() {
 	if err := s.sup.Close(ctx); err != nil {
 		s.log.Debug("watch: the program's output was not all copied", "error", err)
 	}
-	for _, m := range s.masks {
-		m.Flush()
+	if s.masks != nil {
+		s.masks.flush()
 	}
 }
 
-// start starts the program with env. A stop signal that came before is a
-// *exec.StopError.
+// start starts the program with env, and masks with what it is given.
+// A stop signal that came before is a *exec.StopError.
 func (s *supervision) start(env []string) error {
 	if err := s.sup.Start(env); err != nil {
 		if se := (*exec.StopError)(nil); errors.As(err, &se) {
 			return err
 		}
 		return &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	}
+	if run, ok := s.sup.Current(); ok && s.masks != nil {
+		s.masks.started(run)
 	}
 	return nil
 }
@@ -254,6 +257,9 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 			}(cycles)
 		case c := <-cycles:
 			cycles = nil
+			if s.masks != nil {
+				s.masks.prune()
+			}
 			if c.err != nil {
 				if ctx.Err() == nil {
 					t.failed(c.err)
@@ -293,6 +299,14 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 			return false, nil
 		}
 	}
+	if s.masks != nil {
+		// Masked before any process can read them: the running program
+		// may read the rewritten files, even while it stops.
+		if s.change.Action != settings.Exit && !s.masks.fits(res) {
+			return false, nil
+		}
+		s.masks.give(res, false)
+	}
 	// The program's files stay as they were unless all are rewritten:
 	// it keeps running, and the next cycle tries again.
 	env, err := exec.Rewrite(res.Environ, res.Vars(), s.dir, settings.IsSetting)
@@ -302,9 +316,6 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 	}
 	t.wrote()
 	t.accept(res)
-	for _, m := range s.masks {
-		m.update(res)
-	}
 	stop := context.WithoutCancel(ctx)
 	switch s.change.Action {
 	case settings.Exit:
@@ -334,6 +345,9 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 		// Asked to stop while the program was stopping: stay stopped.
 		return true, s.exited()
 	}
+	if s.masks != nil {
+		s.masks.give(res, true)
+	}
 	if err := s.start(env); err != nil {
 		if se := (*exec.StopError)(nil); errors.As(err, &se) {
 			// A stop signal came after the program exited: the
@@ -342,6 +356,9 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 			return true, s.exited()
 		}
 		return true, err
+	}
+	if s.masks != nil {
+		s.masks.prune()
 	}
 	return false, nil
 }
