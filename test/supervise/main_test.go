@@ -17,7 +17,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -129,20 +128,8 @@ func noValues(t *testing.T, where, s string, values ...string) {
 	}
 }
 
-// counter makes names unique across the tests that share a moto.
-var counter struct {
-	sync.Mutex
-	n int
-}
-
-func unique(prefix string) string {
-	counter.Lock()
-	defer counter.Unlock()
-	counter.n++
-	return fmt.Sprintf("%s-%d", prefix, counter.n)
-}
-
-// canary returns a distinct secret value.
+// canary returns a distinct secret value. (Each test starts a moto of its
+// own, so secret names need not be unique.)
 func canary(tag string) string { return "canary-" + tag + "-" + strconv.Itoa(os.Getpid()) + "-7d2e" }
 
 // alive reports whether the process pid exists (a zombie counts).

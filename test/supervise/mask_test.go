@@ -22,7 +22,7 @@ import (
 func TestMaskKeepsWhatTheProgramHolds(t *testing.T) {
 	srv := mototest.Start(t)
 	sd := srv.Seeder(t, "us-east-1")
-	name, path := unique("supervise/rot"), "/"+unique("supervise")
+	name, path := "supervise/rot", "/supervise/path"
 	a, b, c, gone := canary("rot-a"), canary("rot-b"), canary("rot-c"), canary("gone")
 	sd.Secret(name, a)
 	sd.Parameter(path+"/gone", ssmtypes.ParameterTypeSecureString, gone)
@@ -65,7 +65,7 @@ func TestMaskKeepsWhatTheProgramHolds(t *testing.T) {
 func TestMaskKeepsALingeringGroup(t *testing.T) {
 	srv := mototest.Start(t)
 	sd := srv.Seeder(t, "us-east-1")
-	name := unique("supervise/linger")
+	name := "supervise/linger"
 	values := []string{canary("linger-a"), canary("linger-b"), canary("linger-c")}
 	sd.Secret(name, values[0])
 	p := start(t, srv, "linger", []string{"VAL=secretsmanager:" + name}, watch("--mask")...)

@@ -80,7 +80,7 @@ func TestStopSignalRaceTrials(t *testing.T) {
 	}
 	srv := mototest.Start(t)
 	sd := srv.Seeder(t, "us-east-1")
-	name := unique("supervise/race")
+	name := "supervise/race"
 	sd.Secret(name, canary("race-0"))
 	env := []string{"VAL=secretsmanager:" + name, "TERM_CODE=7"}
 	actions := []struct {
@@ -127,7 +127,7 @@ func TestStopSignalRaceTrials(t *testing.T) {
 func TestStopSignalInTheRestartWindow(t *testing.T) {
 	srv := mototest.Start(t)
 	sd := srv.Seeder(t, "us-east-1")
-	name := unique("supervise/window")
+	name := "supervise/window"
 	sd.Secret(name, canary("window-0"))
 	env := []string{"VAL=secretsmanager:" + name, "TERM_CODE=7", "VALUEFROM_LOG_LEVEL=debug"}
 	p := startDelayed(t, srv, env, watch("--stop-timeout", stopTimeout.String())...)
@@ -151,7 +151,7 @@ func TestStopSignalInTheRestartWindow(t *testing.T) {
 // starting; either way valuefrom exits 143 or with its status.
 func TestStopSignalDuringTheFirstStart(t *testing.T) {
 	srv := mototest.Start(t)
-	name := unique("supervise/first")
+	name := "supervise/first"
 	srv.Seeder(t, "us-east-1").Secret(name, canary("first"))
 	env := []string{"VAL=secretsmanager:" + name, "TERM_CODE=7"}
 	p := startDelayed(t, srv, env, watch("--stop-timeout", stopTimeout.String())...)
