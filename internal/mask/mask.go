@@ -172,7 +172,8 @@ var jsonStyles = []jsonStyle{0, jsonDEL, jsonHTML, jsonASCII, jsonASCII | jsonSl
 // forms returns what is masked for v: v, its JSON-escaped forms and its
 // lines (see the package comment), repeats included.
 func forms(v string) []string {
-	fs := []string{v}
+	fs := make([]string, 1, 1+len(jsonStyles))
+	fs[0] = v
 	for _, style := range jsonStyles {
 		if f, ok := jsonString(v, style); ok {
 			fs = append(fs, f)

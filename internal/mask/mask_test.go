@@ -484,6 +484,22 @@ func BenchmarkMask(b *testing.B) {
 	}
 }
 
+// BenchmarkMaskWrite is BenchmarkMask without making the Writer: the
+// throughput of a running program's output between changes.
+func BenchmarkMaskWrite(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	values := randomValues(rng, 50)
+	stream, lines := logStream(rng, values, 2000)
+	m := mask.New(discard{}, values)
+	b.SetBytes(int64(len(stream)))
+	for b.Loop() {
+		for _, line := range lines {
+			m.Write(line)
+		}
+		m.Flush()
+	}
+}
+
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
