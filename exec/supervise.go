@@ -28,25 +28,11 @@ var ErrNotRunning = errors.New("program not running")
 type StopError struct{ Signal syscall.Signal }
 
 func (e *StopError) Error() string {
-	return fmt.Sprintf("the program was not started: valuefrom got %s, a stop signal", signalName(e.Signal))
+	return "the program was not started: a stop signal came first (" + e.Signal.String() + ")"
 }
 
 // ExitCode returns 128+N for signal N.
 func (e *StopError) ExitCode() int { return Exit{Signal: e.Signal}.ExitCode() }
-
-// signalNames name the signals Forward passes on.
-var signalNames = map[syscall.Signal]string{
-	syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT", syscall.SIGHUP: "SIGHUP", syscall.SIGQUIT: "SIGQUIT",
-	syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2", syscall.SIGWINCH: "SIGWINCH",
-}
-
-// signalName names sig as VALUEFROM_STOP_SIGNAL does, such as SIGTERM.
-func signalName(sig syscall.Signal) string {
-	if name, ok := signalNames[sig]; ok {
-		return name
-	}
-	return sig.String()
-}
 
 // An Exit is how a program ended.
 type Exit struct {
