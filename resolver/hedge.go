@@ -234,8 +234,11 @@ func lateFrom(ctx context.Context) *lateAnswers {
 
 // adopt takes cancel, of an own region's call that goes on after its
 // hedge, to call at close. It reports false, and cancel is the caller's,
-// once la is closed.
+// once la is closed, or when la is nil: outside a Resolve.
 func (la *lateAnswers) adopt(cancel context.CancelFunc) bool {
+	if la == nil {
+		return false
+	}
 	la.mu.Lock()
 	defer la.mu.Unlock()
 	if la.closed {
