@@ -77,7 +77,7 @@ func (r *Resolver) get(ctx context.Context, o GetOptions, service, logKey, id st
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
 		s, rg, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (Secret, error) {
 			return call(ctx, rg, idInRegion(id, rg))
-		})
+		}, nil)
 		r.logFallback(err, logKey, id, region, rg)
 		return s, err
 	})

@@ -32,6 +32,7 @@ func TestExitCode(t *testing.T) {
 		{"program", &RunError{Err: &watch.ProgramError{Exit: exec.Exit{Code: 3}}}, 3},
 		{"program killed", &watch.ProgramError{Exit: exec.Exit{Signal: syscall.SIGKILL}}, 128 + 9},
 		{"changed", watch.ErrChanged, exitcode.Changed},
+		{"stop signal before the start", &exec.StopError{Signal: syscall.SIGTERM}, 128 + 15},
 		{"usage", &RunError{Err: &exitcode.UsageError{Err: errors.New("bad")}}, exitcode.Usage},
 		{"no region", fmt.Errorf("x: %w", awsapi.ErrNoRegion), exitcode.Usage},
 		{"syntax", syntax, exitcode.Syntax},

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"flag"
 	"reflect"
 	"time"
@@ -37,7 +38,7 @@ func (s *Settings) Flags(fs *flag.FlagSet, groups ...Group) {
 		if set.value != "" {
 			usage = "`" + set.value + "` " + usage
 		}
-		fs.Var(&flagValue{field: v.Field(i), key: set.key, repeat: set.list == "repeat"}, set.flag, usage)
+		fs.Var(&flagValue{field: v.Field(i), key: set.key, kind: set.kind(), repeat: set.list == "repeat", off: set.off}, set.flag, usage)
 		fs.Lookup(set.flag).DefValue = set.def
 	}
 }
@@ -56,13 +57,22 @@ func contains(groups []Group, g Group) bool {
 type flagValue struct {
 	field  reflect.Value
 	key    string
-	repeat bool // each use adds one item, and the first replaces the list
+	kind   string // what its value must be
+	repeat bool   // each use adds one item, and the first replaces the list
+	off    bool   // a duration that may be off
 	given  bool
 }
 
 func (f *flagValue) Set(v string) error {
+	if f.off && v == "off" {
+		f.field.SetInt(int64(Off))
+		return nil
+	}
 	if !f.repeat {
-		return parse(f.field, v)
+		if err := parse(f.field, v); err != nil {
+			return errors.New("not a valid " + f.kind)
+		}
+		return nil
 	}
 	if !f.given {
 		f.field.SetZero()
@@ -91,6 +101,9 @@ func (f *flagValue) Get() any {
 // IsBoolFlag makes a boolean setting's flag a switch: --mask is
 // --mask=true.
 func (f *flagValue) IsBoolFlag() bool { return f.field.Kind() == reflect.Bool }
+
+// Kind says what the flag's value must be, as the setting's errors say it.
+func (f *flagValue) Kind() string { return f.kind }
 
 // Setting returns the name of the setting the flag overrides.
 func (f *flagValue) Setting() string { return f.key }

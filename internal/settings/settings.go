@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"reflect"
 	"slices"
@@ -36,6 +37,7 @@ const Prefix = "VALUEFROM_"
 //   - default: its default, as the variable would give it;
 //   - range: MIN-MAX, the values it may take (a field with no default may
 //     also be unset, its zero value);
+//   - off: a duration that may also be "off" (see Off);
 //   - oneof: the words it may be, space-separated;
 //   - alias: an older name, still read (VALUEFROM_ and the alias);
 //   - flag: NAME VALUE, the flag that overrides it, and VALUE the word its
@@ -101,7 +103,7 @@ type Settings struct {
 
 	// Regional outages: other regions' copies.
 	FallbackRegions []string      `split_words:"true" list:"comma" flag:"fallback-regions R,R" group:"common" usage:"regions to ask in order when a reference's own fails or stalls" desc:"comma-separated regions, in order, to ask when a reference's own region fails transiently or stalls: a secret's replica (same ARN, other region), or the SSM parameter of the same name (SSM does not replicate: mirror parameters yourself); never for not found, denied or KMS errors"`
-	HedgeDelay      time.Duration `split_words:"true" default:"5s" range:"100ms-10m" flag:"hedge-delay D" group:"common" usage:"ask the next fallback region after D without an answer" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too"`
+	HedgeDelay      time.Duration `split_words:"true" default:"5s" range:"100ms-10m" off:"true" flag:"hedge-delay D" group:"common" usage:"ask the next fallback region after D without an answer; off: only on failure" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too; off: only when it fails, never because it is slow"`
 
 	// How secrets are fetched.
 	BatchSecrets bool `split_words:"true" default:"true" flag:"batch-secrets" group:"resolve" usage:"up to 20 secrets per BatchGetSecretValue call; =false: one GetSecretValue each" desc:"fetch up to 20 current secrets per BatchGetSecretValue call, with GetSecretValue for what a batch does not answer; false: one GetSecretValue per secret, for a role that may not call BatchGetSecretValue"`
@@ -153,12 +155,16 @@ func Load(environ []string) (Settings, error) {
 		if err == nil && value == nil {
 			value = &set.def
 		}
+		if err == nil && set.off && *value == "off" {
+			v.Field(i).SetInt(int64(Off))
+			continue
+		}
 		if err == nil && !set.references && reference.Is(*value) {
 			err = &VarError{Var: set.key, Err: fmt.Errorf("%s holds a reference, %s: valuefrom does not resolve its own settings; give the value itself", Name(set.key), reference.Quote(*value))}
 		}
 		if err == nil {
 			if parse(v.Field(i), *value) != nil {
-				err = &VarError{Var: set.key, Err: fmt.Errorf("%s: not a valid %s", Name(set.key), kind(v.Field(i).Type()))}
+				err = &VarError{Var: set.key, Err: fmt.Errorf("%s: not a valid %s", Name(set.key), set.kind())}
 			}
 		}
 		if err != nil && first == nil {
@@ -225,6 +231,15 @@ func parse(field reflect.Value, value string) error {
 		return fmt.Errorf("unsupported type %s", field.Type())
 	}
 	return nil
+}
+
+// kind says what the setting's value must be.
+func (set setting) kind() string {
+	k := kind(set.field.Type)
+	if set.off {
+		k += ", or off"
+	}
+	return k
 }
 
 func kind(t reflect.Type) string {
@@ -298,7 +313,7 @@ func (s Settings) Validate() error {
 // check checks field, the setting's value, against its range or words.
 // A setting with no default may be unset: its zero value.
 func (set setting) check(field reflect.Value) error {
-	if field.IsZero() && set.def == "" {
+	if field.IsZero() && set.def == "" || set.off && field.Int() == int64(Off) {
 		return nil
 	}
 	if field.Kind() == reflect.Pointer {
@@ -310,7 +325,11 @@ func (set setting) check(field reflect.Value) error {
 		parse(lo, set.min)
 		parse(hi, set.max)
 		if field.Int() < lo.Int() || field.Int() > hi.Int() {
-			return invalid(set.key, "must be from %s to %s, not %v", set.min, set.max, field.Interface())
+			or := ""
+			if set.off {
+				or = ", or off"
+			}
+			return invalid(set.key, "must be from %s to %s%s, not %v", set.min, set.max, or, field.Interface())
 		}
 	case len(set.oneof) > 0:
 		if !slices.Contains(set.oneof, field.String()) {
@@ -336,6 +355,11 @@ func (s Settings) SplayOrDefault() time.Duration {
 	}
 	return s.Watch / 4
 }
+
+// Off is the value of a duration setting that is off, which those tagged
+// off:"true" take as "off": VALUEFROM_HEDGE_DELAY=off, --hedge-delay off.
+// It is negative, and no duration anyone writes.
+const Off time.Duration = math.MinInt64
 
 // A VarError is a problem with one setting. Its message names the
 // variable and its flag, never a value that does not parse.
@@ -408,6 +432,7 @@ type setting struct {
 	group       Group
 	list        string // comma or repeat, for a list
 	references  bool   // its values are references
+	off         bool   // a duration that may be off (see Off)
 	field       reflect.StructField
 }
 
@@ -435,6 +460,7 @@ func all() []setting {
 		}
 		set.oneof = strings.Fields(f.Tag.Get("oneof"))
 		set.references = f.Tag.Get("references") == "true"
+		set.off = f.Tag.Get("off") == "true"
 		set.flag, set.value, _ = strings.Cut(f.Tag.Get("flag"), " ")
 		out = append(out, set)
 	}
