@@ -20,6 +20,7 @@ import (
 	"unicode"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -66,7 +67,10 @@ const Prefix = "VALUEFROM_"
 //     30 attempts of up to 5 s reach about the 60 s deadline.
 //   - Timeout 60 s: long enough for a large fleet start under throttling;
 //     short enough that a task with no route to AWS fails, and ECS
-//     replaces it, within a minute rather than hanging.
+//     replaces it, within a minute rather than hanging. On Lambda, whose
+//     init phase lasts 10 s, a start given no timeout has the default cut
+//     to fit it with time left to report (see platform.Platform.Deadline,
+//     and Load).
 //   - TTL 300 s: the Secrets Manager Agent's and the Lambda extension's
 //     default, so a rotated secret reaches serve's clients within five
 //     minutes.
@@ -143,6 +147,10 @@ type Settings struct {
 // is no setting but so near one that it must be a misspelling (see
 // Misspelt); the settings that did parse are returned with it, so that the
 // error can still be reported in the log format asked for.
+//
+// The defaults are those of the platform environ says valuefrom runs on
+// (platform.Of): on Lambda, VALUEFROM_TIMEOUT's is cut to fit the init
+// phase (see DefaultTimeout).
 func Load(environ []string) (Settings, error) {
 	var s Settings
 	var first error
@@ -176,7 +184,39 @@ func Load(environ []string) (Settings, error) {
 			first = bad[0]
 		}
 	}
+	if _, given := envlist.Lookup(environ, timeoutVar); !given {
+		s.Timeout = DefaultTimeout(platform.Of(environ))
+	}
 	return s, first
+}
+
+// The settings whose defaults depend on the platform.
+const (
+	timeoutVar  = Prefix + "TIMEOUT"
+	filesDirVar = Prefix + "FILES_DIR"
+)
+
+// DefaultTimeout returns the default of VALUEFROM_TIMEOUT on the platform
+// on: the setting's default, cut on Lambda to fit the init phase with
+// time left to report a failure (platform.Platform.Deadline). The
+// variable, or a flag (--timeout), still wins.
+func DefaultTimeout(on platform.Platform) time.Duration {
+	var def time.Duration
+	parse(reflect.ValueOf(&def).Elem(), Default(timeoutVar))
+	return on.Deadline(def)
+}
+
+// onLambda says, for the settings table, how the default of the setting
+// key differs on Lambda; "" where it does not.
+func onLambda(key string) string {
+	lambda := platform.Platform{Lambda: true}
+	switch key {
+	case timeoutVar:
+		return "default on Lambda (" + platform.RuntimeAPIVar + " set): " + DefaultTimeout(lambda).String() + ", to fit its " + platform.InitPhase.String() + " init phase"
+	case filesDirVar:
+		return "on Lambda, under " + lambda.FilesBase()
+	}
+	return ""
 }
 
 // lookup returns the value environ gives the setting, under its name or
@@ -520,6 +560,9 @@ func Usage(w io.Writer) error {
 		desc := s.desc
 		if s.min != "" {
 			desc += " (" + s.min + "-" + s.max + ")"
+		}
+		if l := onLambda(s.key); l != "" {
+			desc += "; " + l
 		}
 		if s.alias != "" {
 			desc += "; also read as " + s.alias

@@ -898,3 +898,46 @@ func TestUnused(t *testing.T) {
 		t.Errorf("Unused = %q, want %q", got, want)
 	}
 }
+
+// TestTimeoutOnLambda: on Lambda a start given no timeout gets a default
+// within the init phase, derived from the setting's; the variable and
+// the flag still win, and elsewhere the default is the setting's.
+func TestTimeoutOnLambda(t *testing.T) {
+	lambda := "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"
+	tests := []struct {
+		name    string
+		environ []string
+		args    []string
+		want    time.Duration
+	}{
+		{"elsewhere", nil, nil, 60 * time.Second},
+		{"on Lambda", []string{lambda}, nil, 8 * time.Second},
+		{"on Lambda, the variable", []string{lambda, "VALUEFROM_TIMEOUT=30s"}, nil, 30 * time.Second},
+		{"on Lambda, the flag", []string{lambda}, []string{"--timeout", "20s"}, 20 * time.Second},
+		{"an empty address is not Lambda", []string{"AWS_LAMBDA_RUNTIME_API="}, nil, 60 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := settings.Load(tt.environ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := flag.NewFlagSet("", flag.ContinueOnError)
+			s.Flags(fs, settings.Common)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if s.Timeout != tt.want {
+				t.Errorf("Timeout = %v, want %v", s.Timeout, tt.want)
+			}
+			if err := s.Validate(); err != nil {
+				t.Errorf("Validate: %v", err)
+			}
+		})
+	}
+	var table strings.Builder
+	settings.Usage(&table)
+	if !strings.Contains(table.String(), "default on Lambda (AWS_LAMBDA_RUNTIME_API set): 8s") {
+		t.Errorf("the settings table does not say the default on Lambda:\n%s", table.String())
+	}
+}
