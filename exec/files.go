@@ -80,11 +80,13 @@ func Build(environ []string, vars []Var, filesDir string, drop func(string) bool
 	if err := CheckFiles(names); err != nil {
 		return nil, nil, err
 	}
-	return build(environ, vars, filesDir, drop)
+	return build(environ, vars, filesDir, "", drop)
 }
 
-// build is Build for names that CheckFiles has accepted.
-func build(environ []string, vars []Var, filesDir string, drop func(string) bool) (_ []string, _ *Files, err error) {
+// build is Build for names that CheckFiles has accepted, with the new
+// private directory, when filesDir is "", made under base (see
+// secretfile.TempDir).
+func build(environ []string, vars []Var, filesDir, base string, drop func(string) bool) (_ []string, _ *Files, err error) {
 	set := make(map[string]string, len(vars))
 	var files *Files
 	defer func() {
@@ -103,7 +105,7 @@ func build(environ []string, vars []Var, filesDir string, drop func(string) bool
 			if filesDir != "" {
 				dir, err = filesDir, secretfile.Dir(filesDir)
 			} else {
-				dir, err = secretfile.TempDir("")
+				dir, err = secretfile.TempDir(base)
 				files.dir = dir
 			}
 			if err != nil {

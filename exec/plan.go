@@ -30,6 +30,11 @@ type Plan struct {
 	FilesDir string            // where _FILE values go; "": a new private directory
 	Drop     func(string) bool // the variables left out of the program's environment; nil keeps all
 
+	// FilesBase is where the new private directory is made when FilesDir
+	// is "": "" is secretfile.TempDir's choice (/dev/shm, else the
+	// system's temporary directory); a start on Lambda gives /tmp.
+	FilesBase string
+
 	// Exec replaces the process with the program; nil is syscall.Exec.
 	// Tests set it to see what would be run.
 	Exec func(path string, args, env []string) error
@@ -91,7 +96,7 @@ func (p *Plan) Build() ([]string, *Files, error) {
 			return nil, nil, err
 		}
 	}
-	return build(p.Environ, p.Vars, p.FilesDir, p.Drop)
+	return build(p.Environ, p.Vars, p.FilesDir, p.FilesBase, p.Drop)
 }
 
 // Run replaces the process with the program, given the environment Build

@@ -106,3 +106,26 @@ func TestPlanRunRemovesFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanFilesBase: with no files directory given, the new private
+// directory is made under FilesBase, as a start on Lambda asks for /tmp.
+func TestPlanFilesBase(t *testing.T) {
+	base := t.TempDir()
+	var path string
+	p := &exec.Plan{Args: []string{"prog"}, Path: "/bin/prog", FilesBase: base,
+		Environ: []string{"KEY_FILE=ssm:/key"}, Vars: []exec.Var{{Name: "KEY_FILE", Value: []byte(canary)}},
+		Exec: func(_ string, _, env []string) error {
+			path = strings.TrimPrefix(env[0], "KEY_FILE=")
+			return nil
+		}}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	if filepath.Dir(dir) != base || !strings.HasPrefix(filepath.Base(dir), "valuefrom-") {
+		t.Errorf("the file is in %s, want a new directory valuefrom-* under %s", dir, base)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the directory: %v, %v; want mode 0700", fi, err)
+	}
+}

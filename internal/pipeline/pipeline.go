@@ -16,6 +16,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -311,7 +312,9 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 // program is found first, so that a mistyped name costs no AWS call and
 // writes no secret file, unless PATH is itself a reference), resolves the
 // references in environ as Open does, and returns the plan with the
-// values, for exec to run, with the Session that resolves them again (nil
+// values, for exec to run (_FILE values, unless o.Settings.FilesDir says
+// where, in a new directory under the platform's FilesBase: /tmp on
+// Lambda), with the Session that resolves them again (nil
 // when there is nothing to resolve) and the Result. With no args, the plan
 // only builds the environment, as env prints it.
 func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, *Session, *Result, error) {
@@ -327,6 +330,7 @@ func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, 
 		return nil, nil, nil, err
 	}
 	plan.Environ, plan.Vars, plan.FilesDir, plan.Drop = res.Environ, res.Vars(), o.Settings.FilesDir, settings.IsSetting
+	plan.FilesBase = platform.Of(environ).FilesBase()
 	plan.Exec = o.Exec
 	return plan, sess, res, nil
 }

@@ -403,3 +403,23 @@ func TestExecRemovesFilesWhenTheCommandDoesNotStart(t *testing.T) {
 		}
 	}
 }
+
+// TestStartFilesBase: a start on Lambda makes its _FILE directory under
+// /tmp; elsewhere where secretfile chooses.
+func TestStartFilesBase(t *testing.T) {
+	for _, tt := range []struct {
+		environ []string
+		want    string
+	}{
+		{[]string{"PATH=/usr/bin:/bin"}, ""},
+		{[]string{"PATH=/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"}, "/tmp"},
+	} {
+		plan, _, _, err := pipeline.Start(context.Background(), options(t, &bytes.Buffer{}), []string{"true"}, tt.environ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.FilesBase != tt.want {
+			t.Errorf("environ %q: FilesBase %q, want %q", tt.environ, plan.FilesBase, tt.want)
+		}
+	}
+}

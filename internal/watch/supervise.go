@@ -82,7 +82,7 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 		// child, which the reaper must not collect.
 		sess.WrapCredentials(func(p aws.CredentialsProvider) aws.CredentialsProvider { return heldCredentials{p} })
 	}
-	s := &supervision{o: o, log: log, change: change, sess: sess}
+	s := &supervision{o: o, log: log, change: change, sess: sess, base: plan.FilesBase}
 	if err := s.filesDir(res); err != nil {
 		return err
 	}
@@ -133,13 +133,15 @@ type supervision struct {
 	sup     *exec.Supervisor
 	masks   *masking // nil without VALUEFROM_MASK
 	dir     string   // where _FILE values go
+	base    string   // where a dir made here goes (exec.Plan's FilesBase)
 	ownDir  bool     // dir was made here, to be removed
 	warnEnv map[string]bool
 }
 
 // filesDir picks the directory for _FILE values: VALUEFROM_FILES_DIR, or a
-// new one made here, kept across restarts, so that the files' paths in the
-// program's environment stay the same.
+// new one made here, under s.base, kept across
+// restarts, so that the files' paths in the program's environment stay
+// the same.
 func (s *supervision) filesDir(res *pipeline.Result) error {
 	s.dir = s.o.Settings.FilesDir
 	if s.dir != "" {
@@ -147,7 +149,7 @@ func (s *supervision) filesDir(res *pipeline.Result) error {
 	}
 	for _, v := range res.Values {
 		if strings.HasSuffix(v.Var, reference.FileSuffix) {
-			dir, err := secretfile.TempDir("")
+			dir, err := secretfile.TempDir(s.base)
 			if err != nil {
 				return &exec.FileError{Var: v.Var, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
