@@ -33,11 +33,10 @@ const MaxSecretsPerCall = 20
 
 // BatchDeniedWarning is the message of the warning logged, once per region
 // (and Config.BatchDenials), when IAM denies BatchGetSecretValue: the
-// Resolver then asks for each secret with GetSecretValue.
+// Resolver then asks for each secret with GetSecretValue. Its hint, how to
+// let valuefrom batch secrets again, names the IAM role as the platform
+// Config.AWS was loaded on does (awsapi.BatchDeniedHint).
 const BatchDeniedWarning = "BatchGetSecretValue was denied: each secret now costs one GetSecretValue call"
-
-// BatchDeniedHint says how to let valuefrom batch secrets again.
-const BatchDeniedHint = `grant the task role secretsmanager:BatchGetSecretValue on resource "*" (the action has no resource type; it returns only the secrets that secretsmanager:GetSecretValue allows)`
 
 // batchable reports whether f may go in a BatchGetSecretValue call, which
 // returns each secret's AWSCURRENT version: a secret asked for with no
@@ -318,7 +317,7 @@ func (d *BatchDenials) deny(region string) bool {
 // costs a call from now on.
 func (r *Resolver) denyBatch(region, requestID string) {
 	if r.denials.deny(region) {
-		r.log.Warn(BatchDeniedWarning, "region", region, "request_id", requestID, "hint", BatchDeniedHint)
+		r.log.Warn(BatchDeniedWarning, "region", region, "request_id", requestID, "hint", awsapi.BatchDeniedHint(awsapi.PlatformOf(r.cfg.AWS)))
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -162,7 +163,7 @@ func newFakeResolver(f *fakeAWS) *Resolver {
 // testHint adds awsapi's hints, as valuefrom's pipeline does.
 func testHint(e *Error) string {
 	region := e.Ref.Region
-	return awsapi.Hint(awsapi.ClassOf(e.Code, e.Err), e.Ref, region, e.Ref.ARN(reference.PartitionOf(region), region, "ACCOUNT"))
+	return awsapi.Hint(platform.Platform{}, awsapi.ClassOf(e.Code, e.Err), e.Ref, region, e.Ref.ARN(reference.PartitionOf(region), region, "ACCOUNT"))
 }
 
 func requests(t *testing.T, kv ...string) []reference.Request {

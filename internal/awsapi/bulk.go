@@ -1,5 +1,7 @@
 package awsapi
 
+import "github.com/valuefrom/valuefrom/internal/platform"
+
 // Codes of valuefrom's own for the bulk inputs (SSM paths, JSON secrets).
 const (
 	CodeNameCollision = "NameCollision" // two parameters or keys map to one variable
@@ -20,12 +22,13 @@ const (
 // BulkHint says what an operator can do about a failure of class c to
 // read an SSM path or a whole JSON secret (input), or about a name that
 // the bulk inputs would set; arn is the path's or the secret's ARN as IAM
-// names it. For any other failure it returns "": Hint's is the one.
-func BulkHint(c Class, input Input, arn string) string {
+// names it, and on the platform valuefrom runs on. For any other failure
+// it returns "": Hint's is the one.
+func BulkHint(on platform.Platform, c Class, input Input, arn string) string {
 	path := input == FromPath
 	switch {
 	case path && c.Denied && !c.KMS:
-		return "the task role (not the execution role) needs ssm:GetParametersByPath on " + arn + " (valuefrom policy writes the statement)"
+		return wordsOn(on).onlyRole + " needs ssm:GetParametersByPath on " + arn + " (valuefrom policy writes the statement)"
 	case path && c.NotFound:
 		return "check the path and the region; names are case-sensitive"
 	case input == FromJSON && c.Code == CodeNotJSONObject:

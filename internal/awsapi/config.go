@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/valuefrom/valuefrom/internal/platform"
 )
 
 // Options say how to build the SDK configuration shared by every client.
@@ -48,6 +50,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Tracker, when set, watches every call made with the configuration.
 	Tracker *Tracker
+	// Platform is where valuefrom runs (see platform.Of): the
+	// configuration carries it (see PlatformOf), for hints to name the
+	// IAM role as the platform does.
+	Platform platform.Platform
 
 	// attemptTimeout replaces DefaultAttemptTimeout when set: tests
 	// shorten it.
@@ -89,7 +95,7 @@ const (
 func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if err := checkKeys(o.Profile); err != nil {
 		ce := newConfigError(err, o.Profile)
-		ce.Credentials = true
+		ce.Credentials, ce.Platform = true, o.Platform
 		return aws.Config{}, ce
 	}
 	conns := max(o.Concurrency, 10)
@@ -133,13 +139,28 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return cfg, newConfigError(err, o.Profile)
+		ce := newConfigError(err, o.Profile)
+		ce.Platform = o.Platform
+		return cfg, ce
 	}
 	src.loaded(cfg, o.Profile)
-	// SourceOf finds it here: a configuration copied carries it along.
-	cfg.ConfigSources = append(cfg.ConfigSources, src)
+	// SourceOf and PlatformOf find them here: a configuration copied
+	// carries them along.
+	cfg.ConfigSources = append(cfg.ConfigSources, src, o.Platform)
 	roots.sealed()
 	return cfg, nil
+}
+
+// PlatformOf returns the platform cfg, a configuration from LoadConfig,
+// was loaded on (Options.Platform); the zero Platform for one LoadConfig
+// did not make.
+func PlatformOf(cfg aws.Config) platform.Platform {
+	for _, s := range cfg.ConfigSources {
+		if on, ok := s.(platform.Platform); ok {
+			return on
+		}
+	}
+	return platform.Platform{}
 }
 
 // proxyRefusal makes a proxy's answer to CONNECT other than 200 a

@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/valuefrom/valuefrom/internal/platform"
 )
 
 // A ConfigError says the AWS configuration or credentials could not be
@@ -31,6 +33,9 @@ type ConfigError struct {
 	// Source is the credential source the SDK's chain chose, when the
 	// credentials could not be loaded.
 	Source CredentialSource
+	// Platform is where valuefrom runs: the hint names the IAM role as
+	// the platform does.
+	Platform platform.Platform
 
 	failure *credFailure // why Source gave no credentials
 }
@@ -60,15 +65,16 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 func (e *ConfigError) Hint() string {
 	files := fmt.Sprintf("%s (AWS_CONFIG_FILE) and %s (AWS_SHARED_CREDENTIALS_FILE)", e.ConfigFile, e.CredentialsFile)
 	var missing config.SharedConfigProfileNotExistError
+	w := wordsOn(e.Platform)
 	if e.failure != nil {
-		if hint := credentialHint(*e.failure); hint != "" {
+		if hint := credentialHint(w, *e.failure); hint != "" {
 			return hint
 		}
 	}
 	switch {
 	case errors.As(e.Err, new(*HalfKeysError)):
 		return "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither, to let the SDK's chain find credentials " +
-			"elsewhere (a task role, AWS_PROFILE); the SDK would skip half a pair, the AWS CLI refuses it"
+			"elsewhere (" + w.aRole + ", AWS_PROFILE); the SDK would skip half a pair, the AWS CLI refuses it"
 	case e.Timeout:
 		return "the credential source did not answer within VALUEFROM_TIMEOUT: on ECS, the container credentials " +
 			"endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI); on EC2, the instance metadata service " +
@@ -80,7 +86,7 @@ func (e *ConfigError) Hint() string {
 		return fmt.Sprintf("the credentials of profile %q could not be loaded: check it in %s "+
 			"(for SSO, run aws sso login --profile %s; for credential_process, run the command by hand)", e.Profile, files, e.Profile)
 	case e.Credentials:
-		return "no AWS credentials found: on ECS " + giveTaskRole + "; elsewhere set AWS_ACCESS_KEY_ID, " +
+		return "no AWS credentials found: " + w.where + " " + w.giveRole + "; elsewhere set AWS_ACCESS_KEY_ID, " +
 			"or AWS_PROFILE naming a profile in " + files
 	case e.Profile != "":
 		return fmt.Sprintf("check profile %q and the files %s", e.Profile, files)
@@ -121,7 +127,7 @@ func CheckCredentials(ctx context.Context, cfg aws.Config, profile string) error
 		return nil
 	}
 	ce := newConfigError(e, profile)
-	ce.Credentials, ce.Timeout, ce.Source = true, ctx.Err() != nil, SourceOf(cfg)
+	ce.Credentials, ce.Timeout, ce.Source, ce.Platform = true, ctx.Err() != nil, SourceOf(cfg), PlatformOf(cfg)
 	f := classifyCredentials(ce.Source, trace.summary(), e, ce.Timeout)
 	ce.failure = &f
 	return ce

@@ -307,8 +307,8 @@ func TestClassifyInstanceMetadata(t *testing.T) {
 			if !strings.Contains(f.Detail, tt.msg) {
 				t.Errorf("Detail = %q\nlacks %q", f.Detail, tt.msg)
 			}
-			if h := credentialHint(f); !strings.Contains(h, tt.hint) || !strings.Contains(h, giveTaskRole) {
-				t.Errorf("hint %q lacks %q or %q", h, tt.hint, giveTaskRole)
+			if h := credentialHint(ecsWords, f); !strings.Contains(h, tt.hint) || !strings.Contains(h, ecsWords.giveRole) {
+				t.Errorf("hint %q lacks %q or %q", h, tt.hint, ecsWords.giveRole)
 			}
 		})
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -63,7 +64,7 @@ func TestConnectionRefusedAtDeadline(t *testing.T) {
 		}
 	}
 	ref, _ := reference.Parse("ssm:/x")
-	hint := Hint(c, ref, "us-east-1", "")
+	hint := Hint(platform.Platform{}, c, ref, "us-east-1", "")
 	if !strings.Contains(hint, addr+" (a custom endpoint") || !strings.Contains(hint, "refused") || strings.Contains(hint, "amazonaws.com") {
 		t.Errorf("hint %q: want it to name %s as a custom endpoint that refused, and no AWS host", hint, addr)
 	}
@@ -125,7 +126,7 @@ func TestNotAWSAnswers(t *testing.T) {
 				t.Errorf("message %q: want it to name %s and say the answer is not AWS's", c.Message, host)
 			}
 			ref, _ := reference.Parse("ssm:/x")
-			hint := Hint(c, ref, "us-east-1", "arn")
+			hint := Hint(platform.Platform{}, c, ref, "us-east-1", "arn")
 			if !strings.Contains(hint, tt.hint) || strings.Contains(hint, "DNS") {
 				t.Errorf("hint %q: want %q, and no DNS", hint, tt.hint)
 			}
@@ -166,7 +167,7 @@ func TestProxyRefusal(t *testing.T) {
 		if c.Code != tt.code || c.Proxy != proxyURL.Host || c.Transient != tt.transient || c.Attempts != map[bool]int{true: 2, false: 1}[tt.transient] {
 			t.Errorf("%d: Classify = %+v; want %s from the proxy %s, transient %v", tt.status, c, tt.code, proxyURL.Host, tt.transient)
 		}
-		if h := Hint(c, reference.Ref{Service: reference.SSM}, "us-east-1", ""); !strings.Contains(h, tt.hint) || !strings.Contains(h, proxyURL.Host) {
+		if h := Hint(platform.Platform{}, c, reference.Ref{Service: reference.SSM}, "us-east-1", ""); !strings.Contains(h, tt.hint) || !strings.Contains(h, proxyURL.Host) {
 			t.Errorf("%d: hint %q: want %q and the proxy's address", tt.status, h, tt.hint)
 		}
 	}

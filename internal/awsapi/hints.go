@@ -8,18 +8,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // Hint says what an operator can do about a failure of class c on ref,
 // asked in region; arn is the ARN of the secret or parameter as IAM would
-// name it. It returns "" when there is nothing useful to say.
+// name it. It returns "" when there is nothing useful to say. It names
+// the IAM role as the platform on names it (see words).
 //
 // Hints may name valuefrom's settings and subcommands: they are for the
 // operator of the command, not for the resolver's callers. A hint about
 // the network names the endpoint the call went to (c.Endpoint) when it
 // is known: AWS_ENDPOINT_URL's, a FIPS or VPC endpoint, or AWS's own.
-func Hint(c Class, ref reference.Ref, region, arn string) string {
+func Hint(on platform.Platform, c Class, ref reference.Ref, region, arn string) string {
+	w := wordsOn(on)
 	endpoint := describeEndpoint(c.Endpoint, ref.Service, region)
 	switch {
 	case c.Code == CodeForbidden:
@@ -27,10 +30,10 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 			"let it pass to " + cmp.Or(c.Endpoint, Endpoint(ref.Service, region)) + " or list the host in NO_PROXY; " +
 			"if an emulator that enforces IAM sent it, the role needs " + action(ref.Service) + " there"
 	case c.Denied && c.KMS:
-		return "the task role needs kms:Decrypt on the customer-managed KMS key that encrypts " + arn +
+		return w.role + " needs kms:Decrypt on the customer-managed KMS key that encrypts " + arn +
 			" (with kms:ViaService " + Endpoint(ref.Service, region) + "), and the key policy must allow it"
 	case c.Denied:
-		return "the task role (not the execution role) needs " + action(ref.Service) + " on " + arn
+		return w.onlyRole + " needs " + action(ref.Service) + " on " + arn
 	case c.NotFound:
 		what := "secret"
 		if ref.Service == reference.SSM {
@@ -71,7 +74,7 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 		return endpoint + " answered HTTP " + strconv.Itoa(c.HTTPStatus) + " as AWS never does: check that AWS_ENDPOINT_URL " +
 			"and any HTTPS_PROXY lead to AWS, or to an emulator of it"
 	case CodeCredentials:
-		return noCredentialsHint
+		return w.noCredentials()
 	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
 		return "the AWS credentials are not valid here: check they are current and belong to this partition"
 	case CodeJSONKey:
@@ -90,7 +93,7 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 		return "set AWS_REGION, or use a full ARN, which carries its region"
 	}
 	if c.KMS {
-		return "a KMS error: check the key that encrypts " + arn + " is enabled and the task role has kms:Decrypt on it"
+		return "a KMS error: check the key that encrypts " + arn + " is enabled and " + w.role + " has kms:Decrypt on it"
 	}
 	return ""
 }
@@ -180,23 +183,63 @@ func networkHint(c Class, endpoint string) string {
 	return "could not reach " + endpoint + ": check DNS, the NAT gateway or VPC endpoint, and security groups"
 }
 
-// giveTaskRole advises giving the workload an IAM role of its own, so that
-// the platform hands out its credentials. It is the one place that says
-// it: another platform's word for the role goes here.
-const giveTaskRole = "give the task a task role"
+// words are what hints call the IAM role that valuefrom's calls are made
+// as, and the ways a workload gets one, on a platform: ECS's, which the
+// hints were written for and which serve anywhere but Lambda, or
+// Lambda's. Each phrase is here once.
+type words struct {
+	lambda bool
+	// where names the platform, as in "on ECS".
+	where string
+	// role is the role the calls are made as: ECS's task role.
+	role string
+	// onlyRole is role where the platform has another that could be
+	// meant: ECS's execution role reads only the task definition's
+	// secrets.
+	onlyRole string
+	// aRole is role as one source of credentials among others.
+	aRole string
+	// giveRole advises giving the workload a role of its own, so that
+	// the platform hands out its credentials.
+	giveRole string
+	// configIn is where the platform has a workload's variables set.
+	configIn string
+}
+
+// ecsWords and lambdaWords are the words on ECS (and anywhere but Lambda)
+// and on Lambda, where the function's execution role is the one role,
+// and Lambda hands out its credentials in the environment.
+var (
+	ecsWords = words{where: "on ECS", role: "the task role", onlyRole: "the task role (not the execution role)",
+		aRole: "a task role", giveRole: "give the task a task role",
+		configIn: "on ECS, the task definition's environment, or secrets for the credentials ECS resolves"}
+	lambdaWords = words{lambda: true, where: "on Lambda", role: "the function's execution role", onlyRole: "the function's execution role",
+		aRole: "a function's execution role",
+		giveRole: "keep the credentials of the function's execution role, which Lambda sets in AWS_ACCESS_KEY_ID, " +
+			"AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (with the emulator, set them in its environment)",
+		configIn: "on Lambda, the function's environment variables"}
+)
+
+// wordsOn returns the words on the platform on.
+func wordsOn(on platform.Platform) words {
+	if on.Lambda {
+		return lambdaWords
+	}
+	return ecsWords
+}
 
 // credentialHint says what to do about f, a credential source that gave
-// no credentials; "" leaves it to ConfigError.Hint, which names a
-// profile's files (for credential_process and SSO).
-func credentialHint(f credFailure) string {
+// no credentials, in w's words; "" leaves it to ConfigError.Hint, which
+// names a profile's files (for credential_process and SSO).
+func credentialHint(w words, f credFailure) string {
 	src := f.Source
 	switch {
 	case f.Disabled:
-		return "on ECS " + giveTaskRole + "; elsewhere set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; " +
+		return w.where + " " + w.giveRole + "; elsewhere set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; " +
 			"on EC2, unset AWS_EC2_METADATA_DISABLED to use the instance's role"
 	case f.Token:
 		return "on a container on EC2 the hop limit must be 2 (aws ec2 modify-instance-metadata-options --instance-id ID " +
-			"--http-put-response-hop-limit 2), or " + giveTaskRole
+			"--http-put-response-hop-limit 2), or " + w.giveRole
 	case f.File != "":
 		return "the token file " + f.File + " must exist, be readable by the container's user and hold the token alone: " +
 			"check the variable that names it and the volume that projects it"
@@ -205,15 +248,19 @@ func credentialHint(f credFailure) string {
 	case SourceIMDS:
 		switch {
 		case f.Status == http.StatusNotFound:
-			return "the instance has no IAM role: attach an instance profile to it, or " + giveTaskRole
+			return "the instance has no IAM role: attach an instance profile to it, or " + w.giveRole
 		case f.Dial:
+			containers := "on ECS or EKS"
+			if w.lambda {
+				containers = w.where
+			}
 			return "instance metadata answers only on EC2, and is the chain's last resort: no keys, profile, web identity or " +
-				"container credentials are set. Off EC2, set AWS_PROFILE or the keys; on ECS or EKS, " + giveTaskRole
+				"container credentials are set. Off EC2, set AWS_PROFILE or the keys; " + containers + ", " + w.giveRole
 		}
 		return "check the instance's metadata options (aws ec2 describe-instances: MetadataOptions) and that no HTTP proxy " +
-			"answers for it (NO_PROXY=169.254.169.254), or " + giveTaskRole
+			"answers for it (NO_PROXY=169.254.169.254), or " + w.giveRole
 	case SourceECS, SourceContainer, SourcePodIdentity:
-		return containerHint(f)
+		return containerHint(w, f)
 	case SourceWebIdentity:
 		return webIdentityHint(f)
 	}
@@ -223,12 +270,21 @@ func credentialHint(f credFailure) string {
 	return ""
 }
 
-// noCredentialsHint is the hint for a chain that found no credentials.
-const noCredentialsHint = "no AWS credentials found: on ECS " + giveTaskRole + "; elsewhere set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+// noCredentials is the hint for a chain that found no credentials.
+func (w words) noCredentials() string {
+	return "no AWS credentials found: " + w.where + " " + w.giveRole + "; elsewhere set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+}
+
+// BatchDeniedHint says how to let valuefrom batch secrets again, on the
+// platform on: the warning that IAM denied BatchGetSecretValue carries it.
+func BatchDeniedHint(on platform.Platform) string {
+	return "grant " + wordsOn(on).role + ` secretsmanager:BatchGetSecretValue on resource "*" (the action has no resource type; ` +
+		"it returns only the secrets that secretsmanager:GetSecretValue allows)"
+}
 
 // containerHint is credentialHint for a container credentials endpoint:
 // ECS's, a full URI, EKS Pod Identity's.
-func containerHint(f credFailure) string {
+func containerHint(w words, f credFailure) string {
 	src := f.Source
 	variable := "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 	agent := "the process that serves it"
@@ -240,7 +296,7 @@ func containerHint(f credFailure) string {
 	}
 	switch {
 	case (f.Status == http.StatusUnauthorized || f.Status == http.StatusForbidden) && src.Kind == SourceECS:
-		return "the ECS agent refused the URI: it is not this task's (a stale or copied variable); " + giveTaskRole
+		return "the ECS agent refused the URI: it is not this task's (a stale or copied variable); " + w.giveRole
 	case f.Status == http.StatusUnauthorized || f.Status == http.StatusForbidden || f.Status == http.StatusBadRequest && src.TokenFile != "":
 		switch {
 		case src.TokenFile != "":
@@ -252,7 +308,7 @@ func containerHint(f credFailure) string {
 		}
 		return "the endpoint wants an authorization token: set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (or AWS_CONTAINER_AUTHORIZATION_TOKEN)"
 	case f.Status == http.StatusNotFound && src.Kind == SourceECS:
-		return "ECS has no credentials at that URI: the task has no task role, or the variable is stale; " + giveTaskRole
+		return "ECS has no credentials at that URI: the task has no task role, or the variable is stale; " + w.giveRole
 	case f.Status >= 500:
 		return "the endpoint itself failed, and kept failing for VALUEFROM_MAX_ATTEMPTS attempts or until VALUEFROM_TIMEOUT: check " + agent
 	case f.Status != 0 || f.NotJSON:

@@ -1,10 +1,15 @@
 package awsapi
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/valuefrom/valuefrom/internal/exitcode"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -79,7 +84,7 @@ func TestHint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Hint(tt.c, tt.ref, tt.region, arn); got != tt.want {
+			if got := Hint(platform.Platform{}, tt.c, tt.ref, tt.region, arn); got != tt.want {
 				t.Errorf("Hint =\n%q\nwant\n%q", got, tt.want)
 			}
 		})
@@ -105,8 +110,84 @@ func TestEndpoint(t *testing.T) {
 			t.Errorf("Endpoint(%s, %s) = %q, want %q", tt.service, tt.region, got, tt.want)
 		}
 		c := ClassOf(CodeNetwork, nil)
-		if h := Hint(c, reference.Ref{Service: tt.service}, tt.region, ""); !strings.Contains(h, tt.want+":") {
+		if h := Hint(platform.Platform{}, c, reference.Ref{Service: tt.service}, tt.region, ""); !strings.Contains(h, tt.want+":") {
 			t.Errorf("network hint in %s = %q, want it to name %s", tt.region, h, tt.want)
 		}
+	}
+}
+
+// TestHintsOnLambda: on Lambda every hint that names the IAM role, or a
+// way to get credentials, says the function's execution role, and none
+// names an ECS concept (a task role, a task definition, ECS itself);
+// elsewhere the same hints keep ECS's words.
+func TestHintsOnLambda(t *testing.T) {
+	lambda := platform.Of([]string{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"})
+	secret, _ := reference.Parse("secretsmanager:db")
+	const arn = "arn:aws:secretsmanager:us-east-1:ACCOUNT:secret:db-??????"
+	denied := func(msg string) Class {
+		return ClassOf("AccessDeniedException", answered(400, apiError("AccessDeniedException", msg)))
+	}
+	hints := func(on platform.Platform) map[string]string {
+		w := wordsOn(on)
+		h := map[string]string{
+			"denied":            Hint(on, denied("not authorized"), secret, "us-east-1", arn),
+			"denied by KMS":     Hint(on, denied("Access to KMS is not allowed"), secret, "us-east-1", arn),
+			"other KMS error":   Hint(on, ClassOf("KMSThrottlingException", nil), secret, "us-east-1", arn),
+			"no credentials":    Hint(on, ClassOf(CodeCredentials, nil), secret, "us-east-1", arn),
+			"path denied":       BulkHint(on, denied("not authorized"), FromPath, arn),
+			"batch denied":      BatchDeniedHint(on),
+			"config error":      (&ConfigError{Err: errors.New("x"), Credentials: true, Platform: on}).Hint(),
+			"half keys":         (&ConfigError{Err: &HalfKeysError{}, Credentials: true, Platform: on}).Hint(),
+			"metadata disabled": credentialHint(w, credFailure{Disabled: true}),
+			"metadata dial":     credentialHint(w, credFailure{Source: CredentialSource{Kind: SourceIMDS}, Dial: true}),
+			"metadata no role":  credentialHint(w, credFailure{Source: CredentialSource{Kind: SourceIMDS}, Status: 404}),
+			"hop limit":         credentialHint(w, credFailure{Token: true}),
+		}
+		env := []string{"AWS_ENDPOINT_URL=ssm:/endpoint"}
+		if on.Lambda {
+			env = append(env, "AWS_LAMBDA_RUNTIME_API="+on.RuntimeAPI)
+		}
+		var ue *exitcode.UsageError
+		if errors.As(CheckInputs(env), &ue) {
+			h["inputs"] = ue.Hint
+		}
+		return h
+	}
+	for name, h := range hints(lambda) {
+		if !strings.Contains(h, "the function's execution role") && !strings.Contains(h, "a function's execution role") && !strings.Contains(h, "on Lambda") {
+			t.Errorf("on Lambda, %s: %q does not say the function's execution role", name, h)
+		}
+		for _, ecs := range []string{"task", "ECS"} {
+			if strings.Contains(h, ecs) {
+				t.Errorf("on Lambda, %s: %q names %q", name, h, ecs)
+			}
+		}
+	}
+	for name, h := range hints(platform.Platform{}) {
+		if !strings.Contains(h, "task") && !strings.Contains(h, "ECS") {
+			t.Errorf("elsewhere, %s: %q does not keep ECS's words", name, h)
+		}
+	}
+}
+
+// TestPlatformOf: a configuration carries the platform it was loaded on,
+// through copies, for the hints of what is done with it.
+func TestPlatformOf(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	lambda := platform.Of([]string{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"})
+	for _, on := range []platform.Platform{{}, lambda} {
+		cfg, err := LoadConfig(context.Background(), Options{Region: "us-east-1", Platform: on})
+		if err != nil {
+			t.Fatal(err)
+		}
+		copied := cfg.Copy()
+		if got := PlatformOf(copied); got != on {
+			t.Errorf("PlatformOf = %+v, want %+v", got, on)
+		}
+	}
+	if got := PlatformOf(aws.Config{}); got != (platform.Platform{}) {
+		t.Errorf("PlatformOf(a configuration LoadConfig did not make) = %+v, want the zero Platform", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -35,7 +36,7 @@ func CheckInputs(environ []string) error {
 		}
 		return &exitcode.UsageError{
 			Err: fmt.Errorf("%s holds a reference, %s: valuefrom reads it to reach AWS, before it resolves anything", name, reference.Quote(value)),
-			Hint: "set " + name + " to the value itself (on ECS, the task definition's environment, or secrets for the credentials ECS resolves); " +
+			Hint: "set " + name + " to the value itself (" + wordsOn(platform.Of(environ)).configIn + "); " +
 				"for a program that needs other AWS credentials than valuefrom's, pass them under names of its own",
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -41,7 +42,7 @@ func TestHint(t *testing.T) {
 		reqs = append(reqs, reference.Request{Var: kv[0], Ref: ref})
 	}
 	_, err := resolver.New(resolver.Config{AWS: cfg}).Resolve(context.Background(), reqs)
-	err = withHints(err)
+	err = withHints(platform.Platform{}, err)
 	var errs resolver.Errors
 	if !errors.As(err, &errs) || len(errs) != 2 {
 		t.Fatalf("Resolve error = %v, want two failures", err)
@@ -69,7 +70,7 @@ func TestHintOwnCodes(t *testing.T) {
 			"set AWS_REGION"},
 	}
 	for _, tt := range tests {
-		if got := Hint(tt.e); !strings.Contains(got, tt.want) {
+		if got := Hint(platform.Platform{}, tt.e); !strings.Contains(got, tt.want) {
 			t.Errorf("Hint(%s) = %q, want it to mention %q", tt.e.Code, got, tt.want)
 		}
 	}

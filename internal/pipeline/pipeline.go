@@ -256,7 +256,7 @@ func (s *Session) resolve(ctx context.Context, level slog.Level) (*Result, error
 	// failures are warned about once each by the watch.
 	stop := reportProgress(log, level, r, s.tracker, len(s.reqs), start)
 	values, err := s.o.fetch(ctx, r, s.reqs, s.environ)
-	err = withHints(err)
+	err = withHints(awsapi.PlatformOf(s.cfg), err)
 	stop()
 	counts := map[reference.Service]int{}
 	for _, req := range s.reqs {
@@ -377,8 +377,8 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 	}
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency, BoundConns: start,
-		RetryMode: envlist.Get(environ, "AWS_RETRY_MODE"),
-		Version:   o.Version, Logger: o.Log(), Tracker: tracker})
+		RetryMode: envlist.Get(environ, "AWS_RETRY_MODE"), Platform: platform.Of(environ),
+		Version: o.Version, Logger: o.Log(), Tracker: tracker})
 	if err != nil {
 		return cfg, usageError(err)
 	}

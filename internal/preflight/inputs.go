@@ -73,7 +73,7 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) ([]*row, pipeline.Bu
 		switch {
 		case errors.As(err, &e):
 			e.Var = settings.SSMPathVar
-			pr.problem(Fail, e.Code, "GetParametersByPath: "+awsapi.Message(e.Err), pipeline.Hint(e))
+			pr.problem(Fail, e.Code, "GetParametersByPath: "+awsapi.Message(e.Err), pipeline.Hint(hintsOn, e))
 			continue
 		case err != nil:
 			pr.problem(Fail, awsapi.CodeInternal, err.Error(), "")
@@ -84,7 +84,7 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) ([]*row, pipeline.Bu
 			if in.RequirePaths {
 				v = Fail
 			}
-			pr.problem(v, awsapi.CodeEmptyPath, "no parameters under the path", awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeEmptyPath}, awsapi.FromPath, ""))
+			pr.problem(v, awsapi.CodeEmptyPath, "no parameters under the path", awsapi.BulkHint(hintsOn, awsapi.Class{Code: awsapi.CodeEmptyPath}, awsapi.FromPath, ""))
 			continue
 		}
 		pr.Exists = Yes
@@ -125,7 +125,7 @@ func checkBulk(rows []*row, bulk pipeline.Bulk, explicit map[string]bool) {
 			i = slices.IndexFunc(rows, func(r *row) bool { return r.jsonSecret && r.ref.String() == e.Ref.String() })
 		}
 		if i >= 0 {
-			rows[i].problem(Fail, e.Code, e.Err.Error(), pipeline.Hint(e))
+			rows[i].problem(Fail, e.Code, e.Err.Error(), pipeline.Hint(hintsOn, e))
 		}
 	}
 	for _, r := range rows {

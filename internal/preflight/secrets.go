@@ -3,6 +3,7 @@ package preflight
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
@@ -17,9 +18,14 @@ import (
 // the identity of whoever runs it, which may not be the task role.
 const deniedNote = " (valuefrom policy writes the statement); if the identity running the check differs from the task role, this is about the former"
 
+// hintsOn is the platform whose words check's hints use: ECS's, the zero
+// Platform's, as check's own hints do. Check and policy run before a
+// deployment, on a laptop or in CI, not on the platform they check for.
+var hintsOn = platform.Platform{}
+
 // hint is awsapi's hint for a failure of class c on the row's reference.
 func (r *row) hint(c awsapi.Class) string {
-	return awsapi.Hint(c, r.ref, r.Region, r.policyARN())
+	return awsapi.Hint(hintsOn, c, r.ref, r.Region, r.policyARN())
 }
 
 // checkSecret fills r from DescribeSecret and, when read is set,
@@ -126,7 +132,7 @@ func (r *row) render(secret resolver.Secret) {
 			r.JSONKey = No
 		}
 		e.Var, e.Ref = r.Var, ref
-		r.problem(Fail, e.Code, e.Err.Error(), pipeline.Hint(e))
+		r.problem(Fail, e.Code, e.Err.Error(), pipeline.Hint(hintsOn, e))
 	case r.JSONKey != NotApplicable:
 		r.JSONKey = Yes
 	}
@@ -182,7 +188,7 @@ func (r *row) notFound(ctx context.Context, c *Checker, what string) {
 	// reference asks for: the hint is about its name and region.
 	named := r.ref
 	named.VersionStage, named.VersionID, named.Selector = "", "", ""
-	hint := awsapi.Hint(awsapi.ClassOf(code, nil), named, r.Region, "")
+	hint := awsapi.Hint(hintsOn, awsapi.ClassOf(code, nil), named, r.Region, "")
 	if other := c.cfg.AWS.Region; other != "" && other != r.Region {
 		if c.existsIn(ctx, other, r.ref) {
 			hint = "a " + what + " of that name exists in " + other + ", not in " + r.Region + ": fix the region in the reference"
