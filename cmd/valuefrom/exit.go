@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"syscall"
 
 	"github.com/valuefrom/valuefrom/internal/exitcode"
+	"github.com/valuefrom/valuefrom/internal/platform"
 	"github.com/valuefrom/valuefrom/internal/report"
+	"github.com/valuefrom/valuefrom/internal/watch"
 )
 
 func usageErr(err error) error { return &exitcode.UsageError{Err: err} }
@@ -32,7 +35,21 @@ func exitCode(err error) int {
 }
 
 // exit reports err on stderr, by the rules of package report, and returns
-// the exit code for it.
-func exit(stderr io.Writer, err error) int {
-	return report.Exit(stderr, err, exitCode(err))
+// the exit code for it. On Lambda (platform.Of(environ), environ being the
+// environment run was given) a start that failed is also told to the
+// Runtime API, so that the invoke's answer says why (report.ToLambda).
+func exit(stderr io.Writer, environ []string, err error) int {
+	code := report.Exit(stderr, err, exitCode(err))
+	if on := platform.Of(environ); on.Lambda && notStarted(err) {
+		report.ToLambda(context.Background(), on, stderr, err, code)
+	}
+	return code
+}
+
+// notStarted reports whether err ends a start, the entrypoint's or run's,
+// that did not start the program: a supervised program that ran and then
+// stopped on a change is past Lambda's init phase.
+func notStarted(err error) bool {
+	run := (*report.RunError)(nil)
+	return errors.As(err, &run) && (run.Command == "" || run.Command == runCommand.name) && !errors.Is(err, watch.ErrChanged)
 }

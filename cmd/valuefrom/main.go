@@ -23,6 +23,7 @@ func main() {
 	// The signals stay caught until the exit: a SIGTERM that comes as
 	// supervise mode ends must not kill valuefrom, which exits with the
 	// program's status. (An exec resets them for the program.)
-	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
-	os.Exit(exit(os.Stderr, err))
+	environ := os.Environ()
+	err := run(ctx, os.Args[1:], environ, os.Stdout, os.Stderr)
+	os.Exit(exit(os.Stderr, environ, err))
 }

@@ -82,8 +82,9 @@ func runCtx(t *testing.T, ctx context.Context, env []string, args ...string) res
 	}
 	t.Cleanup(func() { execCommand = nil })
 	var stdout, stderr bytes.Buffer
-	err := run(ctx, args, append([]string{"PATH=/usr/bin:/bin"}, env...), &stdout, &stderr)
-	r.code = exit(&stderr, err)
+	environ := append([]string{"PATH=/usr/bin:/bin"}, env...)
+	err := run(ctx, args, environ, &stdout, &stderr)
+	r.code = exit(&stderr, environ, err)
 	r.stdout, r.stderr = stdout.String(), stderr.String()
 	return r
 }
