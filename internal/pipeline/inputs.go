@@ -107,7 +107,7 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 		vars, err := o.readEnvFile(ctx, name)
 		if err != nil {
 			return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): %w", settings.EnvFileVar, err),
-				Hint: "see `valuefrom -h` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
+				Hint: "see `valuefrom help bulk` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
 		}
 		maps.Copy(names, envlist.Names(vars))
 		merged = envlist.Merge(merged, vars)

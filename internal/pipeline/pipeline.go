@@ -412,6 +412,6 @@ func usageError(err error) error {
 // is no setting, with the setting nearest to it.
 func WarnUnknown(log *slog.Logger, environ []string) {
 	for _, name := range settings.Unknown(environ) {
-		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name, "did_you_mean", settings.Closest(name))
+		log.Warn("unknown setting, ignored: check its spelling in valuefrom help settings", "var", name, "did_you_mean", settings.Closest(name))
 	}
 }
