@@ -104,7 +104,8 @@ func extractArchive(t *testing.T) string {
 	t.Helper()
 	tmp := t.TempDir()
 	tarball := filepath.Join(tmp, "source.tar")
-	gitOut(t, "archive", "--format=tar", "-o", tarball, "HEAD")
+	// From the top: in a subdirectory, git archive archives only that.
+	gitOut(t, "-C", filepath.Join("..", ".."), "archive", "--format=tar", "-o", tarball, "HEAD")
 	dir := filepath.Join(tmp, "src")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
