@@ -121,15 +121,22 @@ RELEASE_ENV = PATH="$(CURDIR)/$(TOOLS):$$PATH" CGO_ENABLED=0 \
 	GOFLAGS='$(BUILDFLAGS)' GO_LDFLAGS='$(LDFLAGS)' VERSION='$(VERSION)' COMMIT='$(COMMIT)' DATE='$(DATE)' \
 	GOMODCACHE="$$($(GO) env GOMODCACHE)" GOCACHE="$$($(GO) env GOCACHE)"
 
+# cyclonedx-gomod reads the repository with go-git, which cannot read a
+# linked work tree (git worktree add): say so before the builds, not after.
+NOT_WORKTREE = @[ "$$(git rev-parse --path-format=absolute --git-dir)" = "$$(git rev-parse --path-format=absolute --git-common-dir)" ] || \
+	{ echo "make $@: this is a linked git work tree, which cyclonedx-gomod cannot read; run it in a clone: git clone . DIR && make -C DIR $@" >&2; exit 1; }
+
 release-check: tools
 	$(GORELEASER) check
 
 release-snapshot: stamped tools
+	$(NOT_WORKTREE)
 	$(GO) mod download
 	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean --skip=docker,sign
 	cd dist && sha256sum -c SHA256SUMS
 
 release: stamped tools
+	$(NOT_WORKTREE)
 	$(GO) mod download
 	$(RELEASE_ENV) $(GORELEASER) release --clean
 
