@@ -51,7 +51,9 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 
 # The image: Dockerfile.local's, the binary copied from the builder.
 FROM scratch
-ARG VERSION COMMIT DATE
+ARG VERSION
+ARG COMMIT
+ARG DATE
 COPY --from=build /out/valuefrom /usr/local/bin/valuefrom
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/valuefrom", "--"]
