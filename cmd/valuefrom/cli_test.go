@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -227,11 +229,13 @@ func TestSignal(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	version, commit = "v9.9.9-test", "abc123"
-	t.Cleanup(func() { version, commit = "", "" })
-	r := runIn(t, nil, "--version")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "valuefrom v9.9.9-test (commit abc123, go1.") {
-		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
+	version, commit, date = "v9.9.9-test", "abc123", "2026-11-30T08:48:42Z"
+	t.Cleanup(func() { version, commit, date = "", "", "" })
+	want := fmt.Sprintf("valuefrom v9.9.9-test (commit abc123, %s, %s/%s, built 2026-11-30T08:48:42Z)\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		if r := runIn(t, nil, args...); r.code != 0 || r.stdout != want {
+			t.Errorf("valuefrom %s: exit %d, stdout %q, want exit 0 and %q", args[0], r.code, r.stdout, want)
+		}
 	}
 }
 
