@@ -151,9 +151,15 @@ func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 	return openPlan(ctx, o, environ, new(exec.Plan))
 }
 
+// withTimeout is context.WithTimeout, which sets a run's deadline
+// (o.Settings.Timeout). It is a variable for tests alone: they end the
+// deadline on an event of theirs instead of the clock's
+// (internal/testkit/fakeclock).
+var withTimeout = context.WithTimeout
+
 // openPlan is Open, with the _FILE names checked by plan.
 func openPlan(ctx context.Context, o Options, environ []string, plan *exec.Plan) (*Session, *Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	sess, empty, err := open(ctx, o, environ, plan)
 	if err != nil {
@@ -176,7 +182,7 @@ func openPlan(ctx context.Context, o Options, environ []string, plan *exec.Plan)
 // asked, and warned about, once per session.
 // Its summary line is logged at debug level.
 func (s *Session) Resolve(ctx context.Context) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, s.o.Settings.Timeout)
 	defer cancel()
 	return s.resolve(ctx, slog.LevelDebug)
 }

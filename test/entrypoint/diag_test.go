@@ -53,8 +53,10 @@ func TestConnectionRefused(t *testing.T) {
 
 // TestTimeout: AWS that never answers costs VALUEFROM_TIMEOUT, and every
 // reference, each of the two, is named as a Timeout with a hint; the
-// program is not started. (internal/pipeline's TestResolveDeadline checks
-// the same errors under a deadline it ends itself.)
+// program is not started. (It was cmd/valuefrom's, in process, and
+// internal/pipeline's TestResolveDeadline, Resolve's two errors: a real
+// deadline, which the resolver and the cache carry over to their fetches
+// as a time, so no fake one can stand in for it.)
 func TestTimeout(t *testing.T) {
 	addr, _ := mototest.Stalled(t)
 	r := vfbin.RunEnv(t, append(endpointAt(addr), "VALUEFROM_TIMEOUT=1s", "A=ssm:/a", "B=secretsmanager:b"), append([]string{"--"}, printEnv...)...)
