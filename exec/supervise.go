@@ -21,6 +21,19 @@ import (
 // ErrNotRunning is returned by Signal when no program is running.
 var ErrNotRunning = errors.New("program not running")
 
+// A StopError is what Start returns once Forward has passed on a stop
+// signal (see Forward): the program is not started again, so that the
+// signal, which may have come while no program ran, is not lost. Its exit
+// code is 128+N, as for a program that signal N ended.
+type StopError struct{ Signal syscall.Signal }
+
+func (e *StopError) Error() string {
+	return "the program was not started: a stop signal came first (" + e.Signal.String() + ")"
+}
+
+// ExitCode returns 128+N for signal N.
+func (e *StopError) ExitCode() int { return Exit{Signal: e.Signal}.ExitCode() }
+
 // An Exit is how a program ended.
 type Exit struct {
 	Code   int            // the exit status, when Signal is 0
@@ -63,8 +76,15 @@ func (e Exit) String() string {
 // children of a program killed by force do not outlive it into the next
 // start.
 //
-// Start, Restart, Stop and Close are to be called from one goroutine;
-// Signal, Done and Exit from any.
+// A stop signal (SIGTERM, SIGINT or StopSignal) that Forward passes on is
+// never lost, even when it comes while no program runs, between the exit
+// of one and the start of the next: from then on Start starts no program
+// (it returns a *StopError), and Stopping is closed. A signal that comes
+// while a program is being started waits for the start, and goes to the
+// new program.
+//
+// Start, Restart, Stop, AwaitStop and Close are to be called from one
+// goroutine; Signal, Done, Exit, Stopping and Current from any.
 type Supervisor struct {
 	Path string   // the program, as for os.StartProcess
 	Args []string // the arguments, Args[0] included; just Path when empty
@@ -81,9 +101,19 @@ type Supervisor struct {
 	StopTimeout time.Duration  // how long Stop waits before SIGKILL; 10s when 0
 	Logger      *slog.Logger   // nil logs nothing
 
-	mu  sync.Mutex
-	run *supervisedRun
-	io  *supervisedIO
+	// mu guards run and the stop signal; Start holds it while it starts
+	// the program, so that a signal is either seen by Start, or sent to
+	// the program Start started.
+	mu       sync.Mutex
+	run      *supervisedRun
+	io       *supervisedIO
+	stopSig  syscall.Signal // the stop signal Forward passed on, or 0
+	stopping chan struct{}  // closed when stopSig is set
+
+	// startHook, when set, is called by Start once it has decided to
+	// start the program and before it does: tests hold the window of a
+	// restart open with it.
+	startHook func()
 }
 
 // A supervisedRun is one start of the program.
@@ -135,9 +165,18 @@ func (s *Supervisor) current() *supervisedRun {
 }
 
 // Start starts the program with the environment env. It fails if the
-// program is running.
+// program is running, and with a *StopError, starting nothing, once a stop
+// signal has come (see Forward).
 func (s *Supervisor) Start(env []string) error {
-	if r := s.current(); r != nil && !r.finished() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopSig != 0 {
+		return &StopError{Signal: s.stopSig}
+	}
+	if s.startHook != nil {
+		s.startHook()
+	}
+	if r := s.run; r != nil && !r.finished() {
 		return fmt.Errorf("start %s: %w", s.Path, errors.New("program already running"))
 	}
 	if s.io == nil {
@@ -155,7 +194,7 @@ func (s *Supervisor) Start(env []string) error {
 	// After a restart the terminal is the exited program's group: it goes
 	// on to the new one (the child, its signals blocked, may take it).
 	last := 0
-	if r := s.current(); r != nil && s.io.foreground {
+	if r := s.run; r != nil && s.io.foreground {
 		last = r.pid
 	}
 	if stdin := s.io.files[0]; isForeground(stdin, last) {
@@ -170,11 +209,68 @@ func (s *Supervisor) Start(env []string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
 	s.run = r
-	s.mu.Unlock()
 	log.Debug("program started", "path", s.Path, "pid", r.pid)
 	return nil
+}
+
+// Stopping returns a channel that is closed once Forward has passed on a
+// stop signal: the program got it, if one ran, and none is started again.
+func (s *Supervisor) Stopping() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping == nil {
+		s.stopping = make(chan struct{})
+	}
+	return s.stopping
+}
+
+// isStopSignal reports whether sig asks valuefrom to stop: SIGTERM,
+// SIGINT, or StopSignal.
+func (s *Supervisor) isStopSignal(sig syscall.Signal) bool {
+	return sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == s.StopSignal
+}
+
+// forward passes sig on to the program that runs, or that Start is
+// starting; a stop signal is noted first (see Stopping).
+func (s *Supervisor) forward(sig syscall.Signal) error {
+	s.mu.Lock()
+	if s.isStopSignal(sig) && s.stopSig == 0 {
+		s.stopSig = sig
+		if s.stopping == nil {
+			s.stopping = make(chan struct{})
+		}
+		close(s.stopping)
+	}
+	r := s.run
+	s.mu.Unlock()
+	if r == nil {
+		return ErrNotRunning
+	}
+	return r.signal(sig, false)
+}
+
+// A Run is one start of the program, from Current.
+type Run struct{ r *supervisedRun }
+
+// Gone reports whether the program of this start has exited and no
+// process is left in its process group: none of the processes that it
+// started, and that got its environment, still runs, unless it left the
+// group (setsid, a daemon). Once Gone reports true it stays so.
+func (r Run) Gone() bool {
+	if r.r == nil || !r.r.finished() {
+		return false
+	}
+	// The group's id is the program's pid, which no new process group
+	// can take while a process of this one is left.
+	return errors.Is(syscall.Kill(-r.r.pid, 0), syscall.ESRCH)
+}
+
+// Current returns the start of the program that Start made last, and
+// false before the first.
+func (s *Supervisor) Current() (Run, bool) {
+	r := s.current()
+	return Run{r}, r != nil
 }
 
 // Signal sends sig to the program. It returns ErrNotRunning when no
@@ -205,17 +301,35 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 	if stopSignal == 0 {
 		stopSignal = syscall.SIGTERM
 	}
-	timeout := s.StopTimeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
-	}
-	log := s.logger()
 	if err := r.signal(stopSignal, false); errors.Is(err, ErrNotRunning) {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("stop %s: %w", s.Path, err)
 	}
-	log.Debug("stopping the program", "pid", r.pid, "signal", stopSignal.String())
+	s.logger().Debug("stopping the program", "pid", r.pid, "signal", stopSignal.String())
+	return s.await(ctx, r)
+}
+
+// AwaitStop waits for the program, which a stop signal was passed on to
+// (see Forward), to exit as Stop does, without sending it one more: up to
+// StopTimeout, then it sends SIGKILL to its process group. It returns nil
+// when no program is running.
+func (s *Supervisor) AwaitStop(ctx context.Context) error {
+	r := s.current()
+	if r == nil || r.finished() {
+		return nil
+	}
+	return s.await(ctx, r)
+}
+
+// await waits up to StopTimeout for r to exit, then sends SIGKILL to its
+// process group and waits for it, or until ctx is done.
+func (s *Supervisor) await(ctx context.Context, r *supervisedRun) error {
+	timeout := s.StopTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	log := s.logger()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
@@ -278,10 +392,12 @@ var forwardedSignals = []os.Signal{
 
 // Forward passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
 // SIGWINCH on to the program until ctx is done. It starts catching them
-// before it returns; a signal that comes while no program runs is dropped.
-// Forward does not act on them otherwise: a caller that must, say, not
-// restart a program it was asked to stop, catches them too with
-// signal.Notify, which delivers each signal to every channel.
+// before it returns. A stop signal (SIGTERM, SIGINT or StopSignal) also
+// stops the Supervisor: Stopping is closed, and Start starts nothing
+// more, so that a stop signal that comes while no program runs (between a
+// restart's stop and start) still ends the supervision. Any other signal
+// that comes while no program runs is dropped, with a log line: the next
+// program starts afresh.
 func (s *Supervisor) Forward(ctx context.Context) {
 	ch := make(chan os.Signal, 16)
 	signal.Notify(ch, forwardedSignals...)
@@ -292,10 +408,12 @@ func (s *Supervisor) Forward(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case sig := <-ch:
-				err := s.Signal(sig)
+				err := s.forward(sig.(syscall.Signal))
 				switch {
+				case errors.Is(err, ErrNotRunning) && s.isStopSignal(sig.(syscall.Signal)):
+					s.logger().Info("stop signal: no program running; none is started again", "signal", sig.String())
 				case errors.Is(err, ErrNotRunning):
-					s.logger().Debug("signal not forwarded: no program running", "signal", sig.String())
+					s.logger().Info("signal not forwarded: no program running", "signal", sig.String())
 				case err != nil:
 					s.logger().Warn("signal not forwarded", "signal", sig.String(), "error", err)
 				default:

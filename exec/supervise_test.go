@@ -687,3 +687,95 @@ func TestHoldReapingLetsOSExecWait(t *testing.T) {
 		t.Fatalf("the program's exit %v, want 0", e)
 	}
 }
+
+// TestSuperviseStopSignalBetweenPrograms (issue 20): a stop signal that
+// comes after a program has exited and before the next is started is not
+// lost: Start starts nothing and returns a *StopError, 128+N.
+func TestSuperviseStopSignalBetweenPrograms(t *testing.T) {
+	if !isolate(t, false) {
+		return
+	}
+	h := newSuperviseHarness(t)
+	h.s.Forward(t.Context())
+	h.start(programEnv("trap", "VAL=first"))
+	h.expect("ready VAL=first")
+	if err := h.s.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("got 15")
+	first := h.wait()
+	// No program runs: the signal finds none to go to.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-h.s.Stopping():
+	case <-time.After(superviseWaitLimit):
+		t.Fatal("Stopping was not closed after SIGTERM")
+	}
+	err := h.s.Start(programEnv("trap", "VAL=second"))
+	var se *exec.StopError
+	if !errors.As(err, &se) || se.Signal != syscall.SIGTERM || se.ExitCode() != 143 {
+		t.Fatalf("Start after SIGTERM: %v, want a *StopError for SIGTERM (143)", err)
+	}
+	if e, ok := h.s.Exit(); !ok || e != first {
+		t.Fatalf("Exit = %v, %v; want the first program's %v: nothing started", e, ok, first)
+	}
+}
+
+// TestSuperviseStopSignalDuringStart (issue 20): a stop signal that comes
+// while Start starts the program (the seam holds Start between its check
+// and the start) goes to the new program, which it ends; and nothing
+// starts after.
+func TestSuperviseStopSignalDuringStart(t *testing.T) {
+	if !isolate(t, false) {
+		return
+	}
+	h := newSuperviseHarness(t)
+	h.s.Forward(t.Context())
+	exec.SetStartHook(h.s, func() {
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Error(err)
+		}
+	})
+	h.start(programEnv("trap", "VAL=1"))
+	// The program dies of SIGTERM, or handles it and exits 0, depending
+	// on whether it came before its handler: either way it got it.
+	if e := h.wait(); e.Signal != syscall.SIGTERM && e.Code != 0 {
+		t.Fatalf("exit %v, want SIGTERM's", e)
+	}
+	<-h.s.Stopping()
+	exec.SetStartHook(h.s, nil)
+	var se *exec.StopError
+	if err := h.s.Start(programEnv("trap", "VAL=2")); !errors.As(err, &se) {
+		t.Fatalf("Start after SIGTERM: %v, want a *StopError", err)
+	}
+}
+
+// TestSuperviseAwaitStop: after a stop signal that the program ignores,
+// AwaitStop kills it after StopTimeout, without sending it another.
+func TestSuperviseAwaitStop(t *testing.T) {
+	if !isolate(t, false) {
+		return
+	}
+	h := newSuperviseHarness(t)
+	h.s.StopTimeout = 100 * time.Millisecond
+	h.s.Forward(t.Context())
+	h.start(programEnv("trap", "IGNORE_STOP=1"))
+	h.expect("ready VAL=")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("got 15")
+	if err := h.s.AwaitStop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.wait(); e.Signal != syscall.SIGKILL {
+		t.Fatalf("exit %v, want SIGKILL after the stop timeout", e)
+	}
+	select {
+	case line := <-h.lines:
+		t.Errorf("the program wrote %q after the stop signal: it got another", line)
+	default:
+	}
+}

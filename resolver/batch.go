@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -118,23 +119,35 @@ func (r *Resolver) getSecretBatch(ctx context.Context, region string, batch []*f
 		return todo
 	}
 	start := time.Now()
+	// The own region's late answer fails a secret it lists as an error (not
+	// found, denied, its KMS key). The call's own failure, a denial of
+	// BatchGetSecretValue say, is no verdict on any secret.
+	late := lateFor(ctx, func(a secretBatch, err error) map[*fetch]*fetchError {
+		failed := make(map[*fetch]*fetchError)
+		for _, f := range todo {
+			if e := a.failed[f.key]; e != nil {
+				failed[f] = classify(e)
+			}
+		}
+		return failed
+	})
 	// Concurrent Resolve calls asking for the same batch share one call.
 	res, err, _ := r.batches.Do(batchKey(todo), func() (any, error) {
-		found, _, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (map[string]Secret, error) {
-			found, err := r.batchGetSecretValue(ctx, rg, todo)
-			if err == nil && rg != region && len(found) < len(todo) {
-				return nil, errNotMirrored
+		a, _, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (secretBatch, error) {
+			a, err := r.batchGetSecretValue(ctx, rg, todo)
+			if err == nil && rg != region && len(a.found) < len(todo) {
+				return secretBatch{}, errNotMirrored
 			}
 			// The batch's one attempt was throttled: no outage, so the
 			// secrets are asked one by one here, with retries, rather
 			// than of a fallback region (a throttled GetSecretValue
 			// fails over only once its retries run out).
 			if c := awsapi.Classify(err); err != nil && rg == region && c.FailOver() && !c.RegionFailing() {
-				return nil, stayHome{err}
+				return secretBatch{}, stayHome{err}
 			}
-			return found, err
-		})
-		return found, err
+			return a, err
+		}, late)
+		return a.found, err
 	})
 	took := time.Since(start)
 	if err != nil {
@@ -170,10 +183,18 @@ func oneAttempt(o *secretsmanager.Options) {
 	}
 }
 
+// A secretBatch is what a BatchGetSecretValue call answered, by fetch
+// key: the values, and the errors it listed.
+type secretBatch struct {
+	found  map[string]Secret
+	failed map[string]error
+}
+
 // batchGetSecretValue makes one BatchGetSecretValue call in region for
 // batch, and maps each value it answered to its fetch's key. An id listed
-// in Errors, or that no answer matches exactly (see answers), is left out.
-func (r *Resolver) batchGetSecretValue(ctx context.Context, region string, batch []*fetch) (map[string]Secret, error) {
+// in Errors is in failed instead; one that no answer matches exactly (see
+// answers) is left out.
+func (r *Resolver) batchGetSecretValue(ctx context.Context, region string, batch []*fetch) (secretBatch, error) {
 	ids := make([]string, len(batch))
 	for i, f := range batch {
 		ids[i] = InRegion(f.ref, region).ID()
@@ -183,21 +204,24 @@ func (r *Resolver) batchGetSecretValue(ctx context.Context, region string, batch
 	ctx = awsapi.WithResponseLimit(ctx, awsapi.MaxBatchResponseBytes)
 	out, err := r.secrets.Get(region).BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}, oneAttempt)
 	if err != nil {
-		return nil, err
-	}
-	failed := make(map[string]bool, len(out.Errors))
-	for _, e := range out.Errors {
-		failed[aws.ToString(e.SecretId)] = true
+		return secretBatch{}, err
 	}
 	reqID := requestID(out.ResultMetadata)
-	found := make(map[string]Secret, len(batch))
+	a := secretBatch{found: make(map[string]Secret, len(batch)), failed: make(map[string]error)}
+	for _, e := range out.Errors {
+		for i, id := range ids {
+			if id == aws.ToString(e.SecretId) {
+				a.failed[batch[i].key] = &smithy.GenericAPIError{Code: aws.ToString(e.ErrorCode), Message: aws.ToString(e.Message)}
+			}
+		}
+	}
 	for _, v := range out.SecretValues {
 		got, name := aws.ToString(v.ARN), aws.ToString(v.Name)
 		for i, id := range ids {
-			if failed[id] || !answers(id, got, name) {
+			if a.failed[batch[i].key] != nil || !answers(id, got, name) {
 				continue
 			}
-			found[batch[i].key] = Secret{
+			a.found[batch[i].key] = Secret{
 				String:        v.SecretString,
 				Binary:        v.SecretBinary,
 				VersionID:     aws.ToString(v.VersionId),
@@ -210,7 +234,7 @@ func (r *Resolver) batchGetSecretValue(ctx context.Context, region string, batch
 			}
 		}
 	}
-	return found, nil
+	return a, nil
 }
 
 // answers reports whether an answer of BatchGetSecretValue, the secret

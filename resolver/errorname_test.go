@@ -27,3 +27,23 @@ func TestErrorQuotesUnsafeNames(t *testing.T) {
 		t.Errorf("Error() = %q: a plain name must be printed as it is", got)
 	}
 }
+
+// TestErrorQuotesTheReference: a reference that ends in colons does not
+// run into the separator that follows it ("password::" then ": Code" must
+// never read "password:::"), and an error without one says nothing of it
+// (issue 19, item 9).
+func TestErrorQuotesTheReference(t *testing.T) {
+	for _, in := range []string{"secretsmanager:prod/db:password::", "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-x:password::", "ssm:/app/db:3"} {
+		ref, err := reference.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := (&Error{Var: "DB", Ref: ref, Code: awsapi.CodeNotFound}).Error()
+		if want := `DB: "` + in + `": NotFound`; got != want {
+			t.Errorf("Error() = %q, want %q", got, want)
+		}
+	}
+	if got := (&Error{Var: "DB", Code: awsapi.CodeSyntax}).Error(); got != "DB: MalformedReference" {
+		t.Errorf("Error() without a reference = %q, want %q", got, "DB: MalformedReference")
+	}
+}

@@ -30,7 +30,13 @@ const codeOtherAccount = "OtherAccount"
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %s", reference.QuoteName(e.Var), e.Ref, e.Code)
+	// The reference is quoted: one that ends in colons (NAME:password::)
+	// must not run into the separator.
+	b.WriteString(reference.QuoteName(e.Var))
+	if ref := e.Ref.String(); ref != "" {
+		fmt.Fprintf(&b, ": %q", ref)
+	}
+	fmt.Fprintf(&b, ": %s", e.Code)
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
 	}

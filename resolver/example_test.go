@@ -33,7 +33,7 @@ func ExampleErrors() {
 		}
 	}
 	// Output:
-	// DB_URL: ssm:/app/db-url: NoRegion: no default region for a short-form reference
+	// DB_URL: "ssm:/app/db-url": NoRegion: no default region for a short-form reference
 	// hint: set AWS_REGION
 }
 

@@ -153,7 +153,7 @@ func startHedge(t *testing.T, regions ...string) (*regionCalls, *fakeClock, chan
 	rc, clock := newRegionCalls(regions...), newFakeClock()
 	done := make(chan hedgeResult, 1)
 	go func() {
-		v, region, err := hedge(context.Background(), regions, time.Hour, clock.after, rc.try)
+		v, region, err := hedge(context.Background(), regions, time.Hour, clock.after, rc.try, nil)
 		done <- hedgeResult{v, region, err}
 	}()
 	rc.expectStart(t, regions[0])
@@ -452,7 +452,7 @@ func TestHedgeOnFailingAttempt(t *testing.T) {
 			}
 			done := make(chan hedgeResult, 1)
 			go func() {
-				v, region, err := hedge(context.Background(), []string{"own", "b"}, time.Hour, clock.after, rc.try)
+				v, region, err := hedge(context.Background(), []string{"own", "b"}, time.Hour, clock.after, rc.try, nil)
 				done <- hedgeResult{v, region, err}
 			}()
 			<-reported
@@ -494,4 +494,239 @@ func TestResolveOnFallback(t *testing.T) {
 	if strings.Contains(buf.String(), "level=WARN") {
 		t.Errorf("a warning was logged with OnFallback set:\n%s", buf.String())
 	}
+}
+
+// TestHedgeHandsTheOwnRegionOver: when a fallback region's answer wins
+// while the own region's call is in flight, that call goes on, under the
+// Resolve's lateAnswers, and its answer goes to late; close cancels it.
+func TestHedgeHandsTheOwnRegionOver(t *testing.T) {
+	start := func(t *testing.T) (*regionCalls, *lateAnswers, chan error, chan hedgeResult) {
+		t.Helper()
+		rc, clock := newRegionCalls("own", "b"), newFakeClock()
+		la := new(lateAnswers)
+		ctx := withLateAnswers(context.Background(), la)
+		lates := make(chan error, 1)
+		done := make(chan hedgeResult, 1)
+		go func() {
+			v, region, err := hedge(ctx, []string{"own", "b"}, time.Hour, clock.after, rc.try, func(_ string, err error) { lates <- err })
+			done <- hedgeResult{v, region, err}
+		}()
+		rc.expectStart(t, "own")
+		clock.fire(t)
+		rc.expectStart(t, "b")
+		rc.answers["b"] <- nil
+		if got := wait(t, done); got.err != nil || got.region != "b" {
+			t.Fatalf("hedge = %s, %v; want b's value", got.region, got.err)
+		}
+		return rc, la, lates, done
+	}
+	t.Run("late answer", func(t *testing.T) {
+		rc, la, lates, _ := start(t)
+		select {
+		case r := <-rc.canceled:
+			t.Fatalf("%s was canceled when hedge returned", r)
+		default:
+		}
+		rc.answers["own"] <- errNotFound
+		if err := receive(t, lates, "late did not get the own region's answer"); !errors.Is(err, errNotFound) {
+			t.Errorf("late got %v, want the own region's not found", err)
+		}
+		la.close()
+	})
+	t.Run("close cancels", func(t *testing.T) {
+		rc, la, lates, _ := start(t)
+		la.close()
+		rc.expectCanceled(t, "own")
+		if err := receive(t, lates, "late did not get the canceled call's end"); !errors.Is(err, context.Canceled) {
+			t.Errorf("late got %v, want context.Canceled", err)
+		}
+	})
+}
+
+// TestHedgeOff: a negative delay (VALUEFROM_HEDGE_DELAY=off) arms no
+// timer: a silent own region is never hedged, a failing one still is.
+func TestHedgeOff(t *testing.T) {
+	rc, clock := newRegionCalls("own", "b"), newFakeClock()
+	done := make(chan hedgeResult, 1)
+	go func() {
+		v, region, err := hedge(context.Background(), []string{"own", "b"}, -1, clock.after, rc.try, nil)
+		done <- hedgeResult{v, region, err}
+	}()
+	rc.expectStart(t, "own")
+	if n := len(clock.armed); n != 0 {
+		t.Fatalf("%d hedge timers armed with the delay off, want none", n)
+	}
+	rc.expectNoStart(t)
+	rc.answers["own"] <- errUnavailable // failing, not slow: b is asked
+	rc.expectStart(t, "b")
+	rc.answers["b"] <- nil
+	if got := wait(t, done); got.err != nil || got.region != "b" {
+		t.Fatalf("hedge = %s, %v; want b's value", got.region, got.err)
+	}
+	if n := len(clock.armed); n != 0 {
+		t.Errorf("%d hedge timers armed with the delay off, want none", n)
+	}
+}
+
+// gatedSecrets is a region whose GetSecretValue of one id reports a failed
+// attempt at once (a 503, which starts the hedge, as the SDK's retries
+// would), then waits for gate before it answers as fakeSecrets does, or
+// for its context, which it reports on canceled.
+type gatedSecrets struct {
+	fakeSecrets
+	id       string
+	gate     chan struct{}
+	canceled chan struct{}
+}
+
+func (g gatedSecrets) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, o ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	if aws.ToString(in.SecretId) == g.id {
+		awsapi.AttemptFailed(ctx, errUnavailable)
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			close(g.canceled)
+			return nil, ctx.Err()
+		}
+	}
+	return g.fakeSecrets.GetSecretValue(ctx, in, o...)
+}
+
+// gatedParams is a region whose GetParameters waits for gate.
+type gatedParams struct {
+	fakeParams
+	gate chan struct{}
+}
+
+func (g gatedParams) GetParameters(ctx context.Context, in *ssm.GetParametersInput, o ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
+	<-g.gate
+	return g.fakeParams.GetParameters(ctx, in, o...)
+}
+
+// newGatedResolver is a failover resolver over f whose us-east-1 holds
+// the GetSecretValue of id (see gatedSecrets) and its GetParameters until
+// their gates open, and whose late answers' events go to events.
+func newGatedResolver(f *fakeAWS, id string, events chan string) (r *Resolver, secret gatedSecrets, params gatedParams) {
+	var buf bytes.Buffer
+	r = newFailoverResolver(f, "", nil, &buf)
+	secret = gatedSecrets{fakeSecrets: fakeSecrets{f, "us-east-1"}, id: id, gate: make(chan struct{}), canceled: make(chan struct{})}
+	params = gatedParams{fakeParams: fakeParams{f, "us-east-1"}, gate: make(chan struct{})}
+	r.secrets.New = func(region string) secretsAPI {
+		if region == "us-east-1" {
+			return secret
+		}
+		return fakeSecrets{f, region}
+	}
+	r.parameters.New = func(region string) parametersAPI {
+		if region == "us-east-1" {
+			return params
+		}
+		return fakeParams{f, region}
+	}
+	r.lateNotify = func(e string) { events <- e }
+	return r, secret, params
+}
+
+type resolved struct {
+	values []Value
+	err    error
+}
+
+// TestResolveLateVerdictFails (issue 20): the own region's not-found that
+// comes after a fallback region's copy won, while another fetch is still
+// in flight, fails the variable, in the own region, whatever the
+// fallback said.
+func TestResolveLateVerdictFails(t *testing.T) {
+	f := &fakeAWS{secrets: map[string]string{"us-west-2/gone": "canary-stale-copy"}, params: map[string]string{"us-east-1//app/url": "u"}}
+	events := make(chan string, 4)
+	r, secret, params := newGatedResolver(f, "gone", events)
+	done := make(chan resolved, 1)
+	go func() {
+		values, err := r.Resolve(context.Background(), requests(t, "S", "secretsmanager:gone", "URL", "ssm:/app/url"))
+		done <- resolved{values, err}
+	}()
+	// us-west-2's copy won S's hedge; its own region's call goes on.
+	if e := receive(t, events, "the own region's call was not handed over"); e != "adopted" {
+		t.Fatalf("event %q, want adopted", e)
+	}
+	close(secret.gate) // us-east-1: not found
+	if e := receive(t, events, "the late answer was not taken"); e != "taken" {
+		t.Fatalf("event %q, want taken", e)
+	}
+	close(params.gate) // the last fetch ends
+	res := receive(t, done, "Resolve did not return")
+	var errs Errors
+	if !errors.As(res.err, &errs) || len(errs) != 1 {
+		t.Fatalf("Resolve error = %v, want S alone to fail", res.err)
+	}
+	if e := errs[0]; e.Var != "S" || e.Code != "ResourceNotFoundException" || e.Ref.Region != "us-east-1" {
+		t.Errorf("%s: %s in %s, want S not found in us-east-1", e.Var, e.Code, e.Ref.Region)
+	}
+	if strings.Contains(res.err.Error(), "canary") {
+		t.Error("the error holds the value")
+	}
+}
+
+// TestResolveLateAnswerWindow: a slow own region is not waited for once
+// every fetch has ended: the fallback's copy stands, and the own region's
+// call is canceled. This is the window the README states.
+func TestResolveLateAnswerWindow(t *testing.T) {
+	f := &fakeAWS{secrets: map[string]string{"us-west-2/gone": "canary-stale-copy"}}
+	events := make(chan string, 4)
+	r, secret, _ := newGatedResolver(f, "gone", events)
+	values, err := r.Resolve(context.Background(), requests(t, "S", "secretsmanager:gone"))
+	if err != nil || len(values) != 1 || values[0].Fallback != "us-west-2" {
+		t.Fatalf("Resolve = %d values, %v; want S from us-west-2", len(values), err)
+	}
+	receive(t, secret.canceled, "the own region's call was not canceled")
+}
+
+// TestResolveLateBatchVerdict: an own region's late BatchGetSecretValue
+// answer that lists a secret as not found fails it; the batch's other
+// secret keeps the fallback's value.
+func TestResolveLateBatchVerdict(t *testing.T) {
+	f := &fakeAWS{
+		secrets: map[string]string{"us-east-1/kept": "k1", "us-west-2/kept": "k2", "us-west-2/gone": "canary-stale-copy"},
+		params:  map[string]string{"us-east-1//app/url": "u"},
+	}
+	events := make(chan string, 4)
+	r, _, params := newGatedResolver(f, "", events)
+	gate := make(chan struct{})
+	r.secrets.New = func(region string) secretsAPI {
+		if region == "us-east-1" {
+			return gatedBatch{fakeSecrets: fakeSecrets{f, region}, gate: gate}
+		}
+		return fakeSecrets{f, region}
+	}
+	done := make(chan resolved, 1)
+	go func() {
+		values, err := r.Resolve(context.Background(), requests(t, "K", "secretsmanager:kept", "S", "secretsmanager:gone", "URL", "ssm:/app/url"))
+		done <- resolved{values, err}
+	}()
+	receive(t, events, "the own region's batch was not handed over")
+	close(gate)
+	receive(t, events, "the late batch answer was not taken")
+	close(params.gate)
+	res := receive(t, done, "Resolve did not return")
+	var errs Errors
+	if !errors.As(res.err, &errs) || len(errs) != 1 || errs[0].Var != "S" || errs[0].Code != "ResourceNotFoundException" {
+		t.Fatalf("Resolve error = %v, want S alone not found", res.err)
+	}
+}
+
+// gatedBatch is a region whose BatchGetSecretValue reports a failed
+// attempt, then waits for gate.
+type gatedBatch struct {
+	fakeSecrets
+	gate chan struct{}
+}
+
+func (g gatedBatch) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, o ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+	awsapi.AttemptFailed(ctx, errUnavailable)
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.fakeSecrets.BatchGetSecretValue(ctx, in, o...)
 }

@@ -9,10 +9,14 @@ import (
 	"fmt"
 )
 
-// render turns a fetched secret into the request's value: the whole value,
-// or the JSON key the reference selects. Its errors never quote the value:
-// the JSON decoder's messages can hold a piece of it.
-func render(req reference.Request, s Secret) ([]byte, *Error) {
+// Render turns a fetched secret into the request's value: the whole value,
+// or the JSON key the reference selects; a value with NUL bytes is refused
+// unless it goes to a file (req.ToFile), as no environment variable can
+// hold one. It is the one place these checks are made: valuefrom check
+// applies it to what it reads, so that check fails what a start would.
+// Its errors never quote the value: the JSON decoder's messages can hold
+// a piece of it.
+func Render(req reference.Request, s Secret) ([]byte, *Error) {
 	v, err := value(req, s)
 	if err == nil && !req.ToFile && bytes.IndexByte(v, 0) >= 0 {
 		return nil, &Error{Code: awsapi.CodeBinary, Err: fmt.Errorf("the value holds NUL bytes, which an environment variable cannot")}

@@ -84,7 +84,7 @@ func TestRenderBinary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := render(tt.req, Secret{Binary: tt.binary})
+			got, err := Render(tt.req, Secret{Binary: tt.binary})
 			if tt.code != "" {
 				if err == nil || err.Code != tt.code {
 					t.Fatalf("render error = %v, want code %s", err, tt.code)
@@ -100,10 +100,10 @@ func TestRenderBinary(t *testing.T) {
 		})
 	}
 	nul := "a\x00b"
-	if _, err := render(reference.Request{Var: "S", Ref: ref}, Secret{String: &nul}); err == nil || err.Code != awsapi.CodeBinary {
+	if _, err := Render(reference.Request{Var: "S", Ref: ref}, Secret{String: &nul}); err == nil || err.Code != awsapi.CodeBinary {
 		t.Errorf("a string with a NUL byte for the environment: error %v, want %s", err, awsapi.CodeBinary)
 	}
-	if v, err := render(reference.Request{Var: "S_FILE", Ref: ref, ToFile: true}, Secret{String: &nul}); err != nil || string(v) != nul {
+	if v, err := Render(reference.Request{Var: "S_FILE", Ref: ref, ToFile: true}, Secret{String: &nul}); err != nil || string(v) != nul {
 		t.Errorf("a string with a NUL byte for a file: %v", err)
 	}
 	var e *Error = &Error{Err: errors.New("x")}

@@ -78,8 +78,12 @@ type Config struct {
 	FallbackRegions []string
 	// HedgeDelay is how long a region may go without answering before
 	// the next fallback region is asked as well; zero means
-	// DefaultHedgeDelay. Each value that a fallback region gave is logged
-	// once as a warning naming its variable and the region.
+	// DefaultHedgeDelay, and a negative delay never: the next region is
+	// asked only when the one asked last fails. Each value that a
+	// fallback region gave is logged once as a warning naming its
+	// variable and the region. Within a Resolve, the own region's
+	// Definitive answer that comes after a fallback region's, while other
+	// fetches are in flight, still fails the variable (see lateAnswers).
 	HedgeDelay time.Duration
 	// OnFallback, when set, is called by Resolve with each value that a
 	// fallback region gave and the reference's own region, in place of the
@@ -131,7 +135,8 @@ type Resolver struct {
 	parameters awsapi.Clients[parametersAPI]
 	paths      awsapi.Clients[pathsAPI]
 
-	after func(time.Duration) <-chan time.Time // the hedge delay's clock; nil: time.After
+	after      func(time.Duration) <-chan time.Time // the hedge delay's clock; nil: time.After
+	lateNotify func(event string)                   // tests: see lateAnswers.notify
 
 	pendingMu sync.Mutex
 	pending   map[Pending]int // variables waiting, by service and region (Vars zero)
@@ -270,6 +275,8 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 	for _, f := range fetches {
 		r.wait(f, f.vars)
 	}
+	late := &lateAnswers{notify: r.lateNotify}
+	ctx = withLateAnswers(ctx, late)
 
 	var secrets []*fetch
 	paramsByRegion := make(map[string][]*fetch)
@@ -329,6 +336,11 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 		c.start(r.secretJob(ctx, f))
 	}
 	c.wait()
+	// An own region's verdict that came while other fetches were in
+	// flight stands, whatever a fallback region answered.
+	for f, fe := range late.close() {
+		f.err = fe
+	}
 
 	values := make([]Value, 0, len(reqs))
 	for i, req := range reqs {
@@ -337,7 +349,7 @@ func (r *Resolver) resolve(ctx context.Context, reqs []reference.Request) ([]Val
 			errs = append(errs, r.newError(req, f.region, f.err))
 			continue
 		}
-		v, err := render(req, f.secret)
+		v, err := Render(req, f.secret)
 		if err != nil {
 			err.Var, err.Ref = req.Var, req.Ref
 			errs = append(errs, err)
@@ -368,10 +380,11 @@ func (r *Resolver) secretJob(ctx context.Context, f *fetch) job {
 	return func() []job {
 		defer r.done(f)
 		start := time.Now()
+		late := lateFor(ctx, lateOne[Secret](f))
 		s, err := r.cacheGet(ctx, f.key, func(ctx context.Context) (Secret, error) {
 			s, _, err := hedgeWith(ctx, r, f.region, func(ctx context.Context, region string) (Secret, error) {
 				return r.getSecret(ctx, region, InRegion(f.ref, region))
-			})
+			}, late)
 			return s, err
 		})
 		f.secret, f.took = s, time.Since(start)
@@ -556,6 +569,21 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 		return
 	}
 	start := time.Now()
+	// The own region's late answer fails a parameter it does not find (but
+	// one by ARN, which getByARN would ask next), or the batch.
+	late := lateFor(ctx, func(found map[string]result, err error) map[*fetch]*fetchError {
+		failed := make(map[*fetch]*fetchError)
+		for _, f := range todo {
+			fe := found[f.key].err
+			if err != nil {
+				fe = classify(err)
+			}
+			if fe != nil && !(f.ref.Partition != "" && (fe.code == awsapi.CodeNotFound || fe.code == codeOtherAccount)) {
+				failed[f] = fe
+			}
+		}
+		return failed
+	})
 	// Concurrent Resolve calls asking for the same batch share one call.
 	res, err, _ := r.batches.Do(batchKey(todo), func() (any, error) {
 		found, _, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (map[string]result, error) {
@@ -564,7 +592,7 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 				return nil, errNotMirrored
 			}
 			return found, err
-		})
+		}, late)
 		return found, err
 	})
 	took := time.Since(start)

@@ -77,7 +77,7 @@ func (r *Resolver) get(ctx context.Context, o GetOptions, service, logKey, id st
 	return r.getOne(ctx, key, o, func(ctx context.Context) (Secret, error) {
 		s, rg, err := hedgeWith(ctx, r, region, func(ctx context.Context, rg string) (Secret, error) {
 			return call(ctx, rg, idInRegion(id, rg))
-		})
+		}, nil)
 		r.logFallback(err, logKey, id, region, rg)
 		return s, err
 	})
@@ -148,10 +148,17 @@ func (r *Resolver) getOne(ctx context.Context, key string, o GetOptions, call fu
 
 // CheckID checks a secret id or parameter name as the server takes it
 // from a client: an ARN must name a region of the form us-east-1, so that
-// a client cannot make the resolver build clients for arbitrary hosts.
+// a client cannot make the resolver build clients for arbitrary hosts,
+// and one that exists, as in a reference, rather than be retried until
+// the deadline.
 func CheckID(id string) error {
-	if a, err := arn.Parse(id); err == nil && a.Region != "" && !reference.IsRegion(a.Region) {
-		return fmt.Errorf("the ARN's region %q is not a region such as us-east-1", reference.Quote(a.Region))
+	if a, err := arn.Parse(id); err == nil && a.Region != "" {
+		switch {
+		case !reference.IsRegion(a.Region):
+			return fmt.Errorf("the ARN's region %q is not a region such as us-east-1", reference.Quote(a.Region))
+		case !reference.RegionExists(a.Region):
+			return fmt.Errorf("the ARN's region %s does not exist: valuefrom knows the regions of the AWS SDK it was built with", a.Region)
+		}
 	}
 	return nil
 }

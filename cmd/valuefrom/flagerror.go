@@ -66,10 +66,12 @@ func flagName(f *flag.Flag) string {
 	return "--" + f.Name
 }
 
-// kindOf says what f's value must be, or "" when its type does not say.
-// A bad setting's error words a boolean as "boolean (true or false)", in
-// package settings: both are output the CLI shows, so each keeps its own.
+// kindOf says what f's value must be, or "" when its type does not say:
+// a setting's flag says it as the setting's errors do.
 func kindOf(f *flag.Flag) string {
+	if k, ok := f.Value.(interface{ Kind() string }); ok {
+		return k.Kind()
+	}
 	g, ok := f.Value.(flag.Getter)
 	if !ok {
 		return ""

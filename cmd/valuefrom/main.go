@@ -20,7 +20,9 @@ func main() {
 		sig := <-sigs
 		cancel(&signalError{sig: sig.(syscall.Signal)})
 	}()
+	// The signals stay caught until the exit: a SIGTERM that comes as
+	// supervise mode ends must not kill valuefrom, which exits with the
+	// program's status. (An exec resets them for the program.)
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
-	signal.Stop(sigs)
 	os.Exit(exit(os.Stderr, err))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/preflight"
 	"github.com/valuefrom/valuefrom/internal/report"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -32,12 +33,14 @@ var checkCommand = &command{
 				return usagef("--ttl must not be negative")
 			}
 			var rep *preflight.Report
-			err := preflight.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+			err := preflight.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, refused taskdef.Errors, awsConfig func() (aws.Config, error)) error {
 				checker, err := newChecker(o, awsConfig, preflight.Config{RotationWindow: *ttl, Settings: o.TaskDef != ""})
 				if err != nil {
 					return err
 				}
-				rep = checker.CheckFor(ctx, vars, o.Skip, preflight.InputsOf(*o))
+				in := preflight.InputsOf(*o)
+				in.Refused = refused
+				rep = checker.CheckFor(ctx, vars, o.Skip, in)
 				return nil
 			})
 			if err != nil {
@@ -51,13 +54,11 @@ var checkCommand = &command{
 			if err != nil {
 				return err
 			}
-			switch rep.Worst() {
+			switch v := rep.Worst(); v {
 			case preflight.Fail:
-				n := rep.Summary.Fail
-				return &report.CheckError{Code: exitcode.Failures, Msg: fmt.Sprintf("%d %s would not resolve", n, report.Plural(n, "reference", "references"))}
+				return &report.CheckError{Code: exitcode.Failures, Msg: rep.Outcome(v)}
 			case preflight.Warning:
-				n := rep.Summary.Warning
-				return &report.CheckError{Code: exitcode.Warnings, Msg: fmt.Sprintf("%d %s with warnings", n, report.Plural(n, "reference", "references"))}
+				return &report.CheckError{Code: exitcode.Warnings, Msg: rep.Outcome(v)}
 			}
 			return nil
 		}
@@ -78,7 +79,10 @@ var policyCommand = &command{
 			}
 			var p *preflight.Policy
 			var notes []string
-			err := preflight.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error {
+			err := preflight.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, refused taskdef.Errors, awsConfig func() (aws.Config, error)) error {
+				if refused != nil {
+					return refused // no policy for what ECS would refuse
+				}
 				reqs, err := pipeline.Find(vars, o.Skip)
 				if err != nil {
 					return err

@@ -23,7 +23,7 @@ var renderCommand = &command{
 	summary: "write the resolved variables to a file or directory, then exit",
 	outcome: "nothing was written",
 	taskDef: true,
-	groups:  []settings.Group{settings.Common, settings.Input, settings.Watch},
+	groups:  []settings.Group{settings.Common, settings.Resolve, settings.Input, settings.Watch},
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		out := fs.String("out", "", "`PATH` the file, or for --format files the directory (required; its parent directory must exist)")
 		format := fs.String("format", string(envfmt.Dotenv), "`F` dotenv, json, shell or files")

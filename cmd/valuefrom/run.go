@@ -45,8 +45,8 @@ var commands = []*command{runCommand, envCommand, renderCommand, serveCommand, c
 // The groups of settings whose flags a start (valuefrom itself and run)
 // has, and a mode that only resolves (env, check, policy).
 var (
-	startGroups   = []settings.Group{settings.Common, settings.Input, settings.Watch, settings.Supervise}
-	resolveGroups = []settings.Group{settings.Common, settings.Input}
+	startGroups   = []settings.Group{settings.Common, settings.Resolve, settings.Input, settings.Watch, settings.Supervise}
+	resolveGroups = []settings.Group{settings.Common, settings.Resolve, settings.Input}
 )
 
 // run is valuefrom without the process, a function of its arguments: it
@@ -113,6 +113,9 @@ func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, en
 		if done, err := notProgram(rest, stdout, fs); done {
 			return err
 		}
+	}
+	if dashed {
+		rep.Hint = subcommandHint(err, rest)
 	}
 	return err
 }
@@ -209,8 +212,7 @@ var serveCommand = &command{
 	name:    "serve",
 	summary: "answer the Secrets Manager Agent's HTTP API on 127.0.0.1:2773",
 	outcome: "the server was not started",
-	// serve answers per request: it has no inputs.
-	groups: []settings.Group{settings.Common, settings.Serve},
+	groups:  server.Groups,
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		return func(ctx context.Context, c *call) error {
 			return server.Run(ctx, *o, c.environ)

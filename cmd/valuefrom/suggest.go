@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
+	"strings"
 
 	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
 // This file turns the habits of other command-line tools into what was
@@ -91,4 +94,26 @@ func flagError(fs *flag.FlagSet, err error) error {
 	}
 	hint, err := explainFlagError(fs, err, subcommands)
 	return &exitcode.UsageError{Err: err, Hint: hint}
+}
+
+// subcommandHint says what to do about err, a program not found, when the
+// program, program[0], is named like one of valuefrom's subcommands: the
+// image's ENTRYPOINT ends in "--", after which every argument is a
+// program, so the subcommand was never run. It shows the --entrypoint
+// form that runs it. It returns "" for any other program.
+func subcommandHint(err error, program []string) string {
+	if len(program) == 0 || !notFound(err, program[0]) || lookupCommand(program[0]) == nil {
+		return ""
+	}
+	self, serr := os.Executable()
+	if serr != nil {
+		self = "valuefrom"
+	}
+	args := make([]string, len(program))
+	for i, a := range program {
+		args[i] = reference.QuoteName(a)
+	}
+	return fmt.Sprintf("%s is a valuefrom subcommand, but after \"--\" (as in ENTRYPOINT [\"%s\", \"--\"]) every argument is "+
+		"a program: to run the subcommand, make valuefrom alone the entrypoint: docker run --entrypoint %s IMAGE %s "+
+		"(in an ECS task definition, \"entryPoint\": [\"%s\"])", program[0], self, self, strings.Join(args, " "), self)
 }

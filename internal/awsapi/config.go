@@ -40,9 +40,9 @@ type Options struct {
 	// "adaptive" adds the SDK's client-side rate limiting, which slows each
 	// client down after throttling answers; anything else is "standard".
 	RetryMode string
-	// AppID names the program in the User-Agent of every request, as
-	// app/AppID, so that CloudTrail records which tool read a secret.
-	AppID string
+	// Version is valuefrom's version: every request names it in its
+	// User-Agent, as app/valuefrom-VERSION (see AppID).
+	Version string
 	// Logger receives the SDK's own log lines (its warnings), so that
 	// they come out in the log format asked for; nil discards them.
 	Logger *slog.Logger
@@ -76,7 +76,10 @@ const (
 // policy and connection pool, reading at most MaxResponseBytes of any
 // answer. Every call made with it returns a *CallError when it fails, and
 // a proxy's refusal to open a tunnel is a *ProxyError. Its error is a
-// *ConfigError.
+// *ConfigError; half a static key pair in the environment is one too (a
+// *HalfKeysError), before anything is loaded. SourceOf names the
+// credential source the SDK's chain chose; AWS_ENDPOINT_URL applies to
+// web identity's STS call as to every other (see lazySTS).
 //
 // Retries cover throttling, 5xx answers and connection errors, with
 // jittered exponential backoff. The SDK's client-side retry quota is off:
@@ -84,9 +87,15 @@ const (
 // makes a bounded number of calls under an overall deadline, and running
 // out of quota would fail a start that one more retry would have saved.
 func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
+	if err := checkKeys(o.Profile); err != nil {
+		ce := newConfigError(err, o.Profile)
+		ce.Credentials = true
+		return aws.Config{}, ce
+	}
 	conns := max(o.Concurrency, 10)
 	track := trackCalls{tracker: o.Tracker}
 	roots := newLazyRoots()
+	src := &CredentialSource{}
 	// AWS_CA_BUNDLE needs a client the SDK can still configure.
 	client := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = conns * 2
@@ -104,15 +113,17 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		config.WithHTTPClient(client),
 		// The container credentials provider (ECS, EKS Pod Identity)
 		// would make a client of its own, without the roots above.
-		config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) { eo.HTTPClient = client }),
+		config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) { eo.HTTPClient = client; src.container() }),
 		// Every client made from the configuration, credential and
 		// metadata clients included, reads at most MaxResponseBytes of an
-		// answer, and keeps the cause of its failure.
-		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses, track.addTo}),
+		// answer, and keeps the cause of its failure; a credential
+		// source's calls say what they met to CheckCredentials.
+		config.WithAPIOptions([]func(*middleware.Stack) error{LimitResponses, track.addTo, traceCredentials}),
 		config.WithLogger(NewLogger(o.Logger)),
 	}
-	if o.AppID != "" {
-		opts = append(opts, config.WithAppID(o.AppID))
+	opts = append(opts, recordSource(src, o.Profile)...)
+	if id := AppID(o.Version); id != "" {
+		opts = append(opts, config.WithAppID(id))
 	}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
@@ -124,6 +135,9 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if err != nil {
 		return cfg, newConfigError(err, o.Profile)
 	}
+	src.loaded(cfg, o.Profile)
+	// SourceOf finds it here: a configuration copied carries it along.
+	cfg.ConfigSources = append(cfg.ConfigSources, src)
 	roots.sealed()
 	return cfg, nil
 }
@@ -174,4 +188,19 @@ func (j fullJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 		ceil = min(j.max, j.base<<(attempt-1))
 	}
 	return rand.N(ceil), nil
+}
+
+// AppID is the application id every request to AWS carries in its
+// User-Agent, as app/valuefrom-VERSION, so that CloudTrail records which
+// tool read a secret. The SDK allows 50 characters, and replaces any but
+// letters, digits and !#$%&'*+-.^_`|~ with "-".
+func AppID(version string) string {
+	id := "valuefrom"
+	if version != "" {
+		id += "-" + version
+	}
+	if len(id) > 50 {
+		id = id[:50]
+	}
+	return id
 }

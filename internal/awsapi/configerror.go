@@ -28,6 +28,11 @@ type ConfigError struct {
 	// Timeout says the credential source did not answer before the
 	// deadline.
 	Timeout bool
+	// Source is the credential source the SDK's chain chose, when the
+	// credentials could not be loaded.
+	Source CredentialSource
+
+	failure *credFailure // why Source gave no credentials
 }
 
 func newConfigError(err error, profile string) *ConfigError {
@@ -40,7 +45,10 @@ func newConfigError(err error, profile string) *ConfigError {
 }
 
 func (e *ConfigError) Error() string {
-	if e.Credentials {
+	switch {
+	case e.failure != nil:
+		return "loading AWS credentials: " + e.failure.Detail
+	case e.Credentials:
 		return "loading AWS credentials: " + shown(e.Err)
 	}
 	return "loading AWS configuration: " + shown(e.Err)
@@ -52,7 +60,15 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 func (e *ConfigError) Hint() string {
 	files := fmt.Sprintf("%s (AWS_CONFIG_FILE) and %s (AWS_SHARED_CREDENTIALS_FILE)", e.ConfigFile, e.CredentialsFile)
 	var missing config.SharedConfigProfileNotExistError
+	if e.failure != nil {
+		if hint := credentialHint(*e.failure); hint != "" {
+			return hint
+		}
+	}
 	switch {
+	case errors.As(e.Err, new(*HalfKeysError)):
+		return "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither, to let the SDK's chain find credentials " +
+			"elsewhere (a task role, AWS_PROFILE); the SDK would skip half a pair, the AWS CLI refuses it"
 	case e.Timeout:
 		return "the credential source did not answer within VALUEFROM_TIMEOUT: on ECS, the container credentials " +
 			"endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI); on EC2, the instance metadata service " +
@@ -64,7 +80,7 @@ func (e *ConfigError) Hint() string {
 		return fmt.Sprintf("the credentials of profile %q could not be loaded: check it in %s "+
 			"(for SSO, run aws sso login --profile %s; for credential_process, run the command by hand)", e.Profile, files, e.Profile)
 	case e.Credentials:
-		return "no AWS credentials found: on ECS give the task a task role; elsewhere set AWS_ACCESS_KEY_ID, " +
+		return "no AWS credentials found: on ECS " + giveTaskRole + "; elsewhere set AWS_ACCESS_KEY_ID, " +
 			"or AWS_PROFILE naming a profile in " + files
 	case e.Profile != "":
 		return fmt.Sprintf("check profile %q and the files %s", e.Profile, files)
@@ -72,29 +88,41 @@ func (e *ConfigError) Hint() string {
 	return "check the AWS_* variables and the files " + files
 }
 
+// errNoKeys says a source answered with credentials that hold no keys, as
+// a container endpoint that answers any JSON object does.
+var errNoKeys = errors.New("the credentials hold no keys")
+
 // CheckCredentials retrieves cfg's credentials once, before any reference
 // is asked for, so that credentials that cannot be loaded are reported
-// once as a *ConfigError, naming the profile, rather than as a failure of
-// every reference. profile is the one asked for by flag, if any. A
-// failure that may pass by itself (a timeout, a 5xx from a metadata
-// service) is left to the calls, which retry: CheckCredentials returns nil
-// for it. The SDK caches the credentials, so the calls ask no more.
+// once as a *ConfigError, naming the source the SDK's chain chose (see
+// SourceOf), its endpoint or files, and the last HTTP status or network
+// error its attempts met, rather than as a failure of every reference,
+// blamed on the service each was about to ask. profile is the one asked
+// for by flag, if any.
+//
+// A failure that might pass by itself (a 5xx, a refused connection) is
+// reported too: the source's own calls were retried already, with cfg's
+// retryer (instance metadata within the SDK's bound of 5 s a call), and
+// the service calls would only ask the same source again. A source that
+// does not answer is reported at the deadline, with what its attempts met
+// until then. Only a cancellation (a signal) is left to the caller: it
+// returns nil for it. The SDK caches the credentials, so the calls ask no
+// more.
 func CheckCredentials(ctx context.Context, cfg aws.Config, profile string) error {
 	if cfg.Credentials == nil {
 		return nil
 	}
-	_, e := cfg.Credentials.Retrieve(ctx)
-	if e != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		// The source never answered: say so, rather than let the first
-		// call blame the service it was about to ask.
-		ce := newConfigError(fmt.Errorf("no credentials before the deadline: the credential source did not answer: %w", e), profile)
-		ce.Credentials, ce.Timeout = true, true
-		return ce
+	tctx, trace := withCredTrace(ctx)
+	creds, e := cfg.Credentials.Retrieve(tctx)
+	if e == nil && !creds.HasKeys() {
+		e = errNoKeys
 	}
-	if e == nil || ctx.Err() != nil || Classify(e).Transient {
+	if e == nil || ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil
 	}
 	ce := newConfigError(e, profile)
-	ce.Credentials = true
+	ce.Credentials, ce.Timeout, ce.Source = true, ctx.Err() != nil, SourceOf(cfg)
+	f := classifyCredentials(ce.Source, trace.summary(), e, ce.Timeout)
+	ce.failure = &f
 	return ce
 }

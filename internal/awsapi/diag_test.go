@@ -289,7 +289,7 @@ func TestAppID(t *testing.T) {
 	}))
 	defer srv.Close()
 	mototest.Isolate(t, "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
-	cfg, err := LoadConfig(context.Background(), Options{AppID: "valuefrom-v1.2.3"})
+	cfg, err := LoadConfig(context.Background(), Options{Version: "v1.2.3"})
 	if err != nil {
 		t.Fatal(err)
 	}

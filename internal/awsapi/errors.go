@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -395,4 +398,160 @@ func Cause(err error) string {
 		return fmt.Sprintf("HTTP %d: %v", re.HTTPStatusCode(), err)
 	}
 	return shown(err)
+}
+
+// A credFailure is what a failed retrieval of credentials comes down to:
+// the source the chain chose, and what its last attempt met.
+type credFailure struct {
+	Source CredentialSource
+	// Timeout says the deadline ended the retrieval.
+	Timeout bool
+	// Disabled says the chain fell through to instance metadata, which
+	// AWS_EC2_METADATA_DISABLED turns off: no source is set up at all.
+	Disabled bool
+	// Token says instance metadata never answered an IMDSv2 token
+	// request: a connection was made, and the answer did not come back,
+	// as when the hop limit is 1 for a container.
+	Token bool
+	// Dial says the last attempt could not connect; Network says how a
+	// connection failed (one of the Net* kinds).
+	Dial    bool
+	Network string
+	// Status is the last answer's HTTP status; 0 when none came. NotJSON
+	// says it was a 2xx that held no credentials.
+	Status  int
+	NotJSON bool
+	// Code is the error code the endpoint or STS answered with, if any.
+	Code string
+	// File is a token file that could not be read.
+	File string
+	// Detail is the error line, after "loading AWS credentials: ".
+	Detail string
+}
+
+// classifyCredentials says why src gave no credentials, from err, the
+// chain's error, and tr, what the source's attempts met. timeout says the
+// deadline ended it. The words name the source, the endpoint and the last
+// status or network error. No answer's body is ever quoted, only STS's
+// own error message: a container endpoint may echo the token it was sent.
+func classifyCredentials(src CredentialSource, tr traceSummary, err error, timeout bool) credFailure {
+	f := credFailure{Source: src, Timeout: timeout}
+	calls, tokens := tr.Calls, tr.Tokens
+	last := calls.Last
+	var (
+		pe  *fs.PathError
+		api smithy.APIError
+	)
+	if errors.As(err, &api) && isIdentifier(api.ErrorCode()) {
+		f.Code = api.ErrorCode()
+	}
+	var what string
+	switch {
+	case src.Kind == SourceIMDS && strings.EqualFold(os.Getenv("AWS_EC2_METADATA_DISABLED"), "true"):
+		f.Disabled = true
+		f.Detail = "no AWS credentials found: no keys, profile, web identity or container credentials are set, and instance " +
+			"metadata, the chain's last resort, is turned off (AWS_EC2_METADATA_DISABLED=true)"
+		return f
+	case src.Kind == SourceIMDS && tokens.Sent > 0 && tokens.Answered == 0 && !isDial(tokens.Last.Err):
+		// Connections were made, and no token request was answered.
+		f.Token = true
+		cause := "no answer"
+		if tokens.Last.Err != nil {
+			cause = Cause(tokens.Last.Err)
+		}
+		f.Detail = fmt.Sprintf("instance metadata (IMDSv2 at %s) did not answer the token request (PUT %s, %d %s: %s)",
+			tokens.Latest.Host, imdsTokenPath, tokens.Sent, plural(tokens.Sent, "attempt", "attempts"), cause)
+		return f
+	case src.Kind == SourceIMDS && !last.Done && tokens.Last.Err != nil:
+		// Instance metadata could not be reached at all.
+		last = tokens.Last
+	}
+	switch {
+	case calls.Sent == 0 && tokens.Sent == 0 && errors.As(err, &pe):
+		// No request was made: the token file could not be read.
+		f.File = pe.Path
+		what = "the token file cannot be read: " + escapeUnsafe(pe.Error())
+	case calls.Sent == 0 && src.TokenFile != "" && !timeout:
+		// No request was made: the token could not be read or used.
+		f.File = src.TokenFile
+		what = credentialCause(err)
+	case calls.Sent == 0 && tokens.Sent == 0 && timeout:
+		what = "no answer"
+	case calls.Sent == 0 && tokens.Sent == 0:
+		what = credentialCause(err)
+	case !last.Done:
+		what = fmt.Sprintf("attempt %d to %s was still waiting for an answer", calls.Sent, calls.Latest.Host)
+	case last.Err != nil:
+		f.Dial, f.Network = isDial(last.Err), cmp.Or(classNetwork(last.Err), "network error")
+		if n := calls.Sent + tokens.Sent; n > 1 {
+			what = fmt.Sprintf("%d attempts to %s, the last failed: %s", n, last.Host, Cause(last.Err))
+		} else {
+			what = "the connection to " + last.Host + " failed: " + Cause(last.Err)
+		}
+	case last.Status >= 300:
+		f.Status = last.Status
+		what = attemptsPhrase(calls.Sent, last.Host) + "answered HTTP " + strconv.Itoa(last.Status) + " " + http.StatusText(last.Status)
+		switch {
+		case src.Kind == SourceWebIdentity && api != nil:
+			what = attemptsPhrase(calls.Sent, last.Host) + "answered sts:AssumeRoleWithWebIdentity with " + Cause(err)
+		case src.Kind == SourceIMDS:
+			what += " to " + last.Method + " " + last.Path
+		case f.Code != "":
+			what += " (" + f.Code + "; its message is not shown: it may quote the token)"
+		}
+	default:
+		f.Status, f.NotJSON = last.Status, true
+		what = fmt.Sprintf("%sanswered HTTP %d with no credentials in its body (%s)", attemptsPhrase(calls.Sent, last.Host),
+			last.Status, cmp.Or(strings.ReplaceAll(last.ContentType, " ", ""), "no Content-Type"))
+	}
+	if timeout {
+		f.Detail = src.String() + " gave no credentials before the deadline (VALUEFROM_TIMEOUT): " + what
+	} else {
+		f.Detail = src.String() + ": " + what
+	}
+	return f
+}
+
+// attemptsPhrase starts what the last of n attempts to host met.
+func attemptsPhrase(n int, host string) string {
+	if n <= 1 {
+		return host + " "
+	}
+	return fmt.Sprintf("after %d attempts, %s ", n, host)
+}
+
+// credentialCause is the chain's error without the SDK's wrapping
+// ("failed to refresh cached credentials, ..."), as shown may show it.
+func credentialCause(err error) string {
+	msg := shown(err)
+	for _, p := range []string{"failed to refresh cached credentials, ", "failed to load credentials, ", "process provider error: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
+}
+
+// isDial reports whether err says a connection could not be made.
+func isDial(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// classNetwork is network's kind of err.
+func classNetwork(err error) string {
+	kind, _ := network(err)
+	return kind
+}
+
+// isIdentifier reports whether s looks like an error code: a short word
+// of letters, digits and . _ -, which can quote nothing.
+func isIdentifier(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,8 @@ package awsapi
 import (
 	"cmp"
 	"net"
+	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -69,7 +71,7 @@ func Hint(c Class, ref reference.Ref, region, arn string) string {
 		return endpoint + " answered HTTP " + strconv.Itoa(c.HTTPStatus) + " as AWS never does: check that AWS_ENDPOINT_URL " +
 			"and any HTTPS_PROXY lead to AWS, or to an emulator of it"
 	case CodeCredentials:
-		return "no AWS credentials found: on ECS give the task a task role; elsewhere set AWS_PROFILE or AWS_ACCESS_KEY_ID"
+		return noCredentialsHint
 	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
 		return "the AWS credentials are not valid here: check they are current and belong to this partition"
 	case CodeJSONKey:
@@ -176,4 +178,105 @@ func networkHint(c Class, endpoint string) string {
 			"speaks HTTP or HTTPS as its URL says"
 	}
 	return "could not reach " + endpoint + ": check DNS, the NAT gateway or VPC endpoint, and security groups"
+}
+
+// giveTaskRole advises giving the workload an IAM role of its own, so that
+// the platform hands out its credentials. It is the one place that says
+// it: another platform's word for the role goes here.
+const giveTaskRole = "give the task a task role"
+
+// credentialHint says what to do about f, a credential source that gave
+// no credentials; "" leaves it to ConfigError.Hint, which names a
+// profile's files (for credential_process and SSO).
+func credentialHint(f credFailure) string {
+	src := f.Source
+	switch {
+	case f.Disabled:
+		return "on ECS " + giveTaskRole + "; elsewhere set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; " +
+			"on EC2, unset AWS_EC2_METADATA_DISABLED to use the instance's role"
+	case f.Token:
+		return "on a container on EC2 the hop limit must be 2 (aws ec2 modify-instance-metadata-options --instance-id ID " +
+			"--http-put-response-hop-limit 2), or " + giveTaskRole
+	case f.File != "":
+		return "the token file " + f.File + " must exist, be readable by the container's user and hold the token alone: " +
+			"check the variable that names it and the volume that projects it"
+	}
+	switch src.Kind {
+	case SourceIMDS:
+		switch {
+		case f.Status == http.StatusNotFound:
+			return "the instance has no IAM role: attach an instance profile to it, or " + giveTaskRole
+		case f.Dial:
+			return "instance metadata answers only on EC2, and is the chain's last resort: no keys, profile, web identity or " +
+				"container credentials are set. Off EC2, set AWS_PROFILE or the keys; on ECS or EKS, " + giveTaskRole
+		}
+		return "check the instance's metadata options (aws ec2 describe-instances: MetadataOptions) and that no HTTP proxy " +
+			"answers for it (NO_PROXY=169.254.169.254), or " + giveTaskRole
+	case SourceECS, SourceContainer, SourcePodIdentity:
+		return containerHint(f)
+	case SourceWebIdentity:
+		return webIdentityHint(f)
+	}
+	if f.Timeout {
+		return "raise VALUEFROM_TIMEOUT, or check that the credential source answers"
+	}
+	return ""
+}
+
+// noCredentialsHint is the hint for a chain that found no credentials.
+const noCredentialsHint = "no AWS credentials found: on ECS " + giveTaskRole + "; elsewhere set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+
+// containerHint is credentialHint for a container credentials endpoint:
+// ECS's, a full URI, EKS Pod Identity's.
+func containerHint(f credFailure) string {
+	src := f.Source
+	variable := "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+	agent := "the process that serves it"
+	switch src.Kind {
+	case SourceECS:
+		variable, agent = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "the ECS agent"
+	case SourcePodIdentity:
+		agent = "the EKS Pod Identity agent, a DaemonSet in kube-system"
+	}
+	switch {
+	case (f.Status == http.StatusUnauthorized || f.Status == http.StatusForbidden) && src.Kind == SourceECS:
+		return "the ECS agent refused the URI: it is not this task's (a stale or copied variable); " + giveTaskRole
+	case f.Status == http.StatusUnauthorized || f.Status == http.StatusForbidden || f.Status == http.StatusBadRequest && src.TokenFile != "":
+		switch {
+		case src.TokenFile != "":
+			return "the endpoint refused the token read from " + src.TokenFile + " (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE): check that " +
+				"the file holds the token it expects; for EKS Pod Identity, the projected service account token, and a Pod " +
+				"Identity association for the pod's service account"
+		case os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN") != "":
+			return "the endpoint refused the token in AWS_CONTAINER_AUTHORIZATION_TOKEN: check that it is the one the endpoint expects"
+		}
+		return "the endpoint wants an authorization token: set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (or AWS_CONTAINER_AUTHORIZATION_TOKEN)"
+	case f.Status == http.StatusNotFound && src.Kind == SourceECS:
+		return "ECS has no credentials at that URI: the task has no task role, or the variable is stale; " + giveTaskRole
+	case f.Status >= 500:
+		return "the endpoint itself failed, and kept failing for VALUEFROM_MAX_ATTEMPTS attempts or until VALUEFROM_TIMEOUT: check " + agent
+	case f.Status != 0 || f.NotJSON:
+		return "check " + variable + ": it must lead to a credentials endpoint (" + agent + ")"
+	case f.Timeout:
+		return "the endpoint accepted but did not answer: check " + agent + ", or raise VALUEFROM_TIMEOUT"
+	}
+	return "nothing answered at " + src.URL + ": check " + variable + " and that " + agent + " runs"
+}
+
+// webIdentityHint is credentialHint for web identity (IRSA).
+func webIdentityHint(f credFailure) string {
+	src := f.Source
+	switch f.Code {
+	case "AccessDenied":
+		return "the trust policy of " + src.RoleARN + " must allow sts:AssumeRoleWithWebIdentity to the cluster's OIDC " +
+			"provider, for this service account (the token's sub claim)"
+	case "InvalidIdentityToken", "IDPRejectedClaim", "ExpiredTokenException":
+		return "STS refused the token in " + src.TokenFile + ": check that the cluster's OIDC provider is registered in IAM and " +
+			"that the token's audience is sts.amazonaws.com"
+	}
+	if f.Status != 0 {
+		return "check the role ARN (AWS_ROLE_ARN) and the token file (AWS_WEB_IDENTITY_TOKEN_FILE)"
+	}
+	return "check the network path to STS at " + src.STSEndpoint() + " (a VPC endpoint for sts, or a NAT gateway); " +
+		"AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, sets the endpoint"
 }

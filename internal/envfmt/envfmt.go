@@ -15,7 +15,9 @@
 //	dotenv  NAME="VALUE"
 //	        one line per variable; in VALUE, \ is written \\, " is \",
 //	        $ is \$, ` is \`, a newline is \n and a carriage return \r;
-//	        every other character is literal. VALUE must be UTF-8.
+//	        every other character is literal. VALUE must be UTF-8, with
+//	        no other control character than tab and no bidirectional,
+//	        zero-width or separator character (see Reading dotenv).
 //	json    {"NAME": "VALUE", ...}: one object, keys sorted, values as
 //	        JSON strings, $ and ` written \u0024 and \u0060; NAME and
 //	        VALUE must be UTF-8.
@@ -58,8 +60,13 @@
 //	           it may not hold " ' \ $ or `, and may be empty
 //
 // After a value only white space and a # comment may follow. The file must
-// be UTF-8 with no NUL byte, at most MaxDotenvSize bytes, and name each
-// variable once. An error names the file and line, never the value.
+// be UTF-8, at most MaxDotenvSize bytes, and name each variable once. No
+// line holds a raw control character but tab (C0, DEL, C1; a CR only as
+// part of a CRLF line ending, so a file with CR-only line endings is
+// refused), and no name or value a bidirectional formatting, zero-width,
+// or line or paragraph separator character: each makes a terminal show
+// the line other than a program reads it. An error names the file and
+// line, never the value.
 package envfmt
 
 import (
@@ -167,6 +174,12 @@ func check(f Format, v Var) string {
 	if f != Shell && !utf8.ValidString(v.Value) {
 		return "the value is not UTF-8 text"
 	}
+	if f == Dotenv {
+		// A newline and a CR are escaped; ParseDotenv refuses the rest.
+		if r, ok := firstRune(v.Value, func(r rune) bool { return r != '\n' && r != '\r' && isHidden(r) }); ok {
+			return fmt.Sprintf("the value holds U+%04X, a control or invisible formatting character that a dotenv file may not hold (use json or shell)", r)
+		}
+	}
 	return ""
 }
 
@@ -244,6 +257,15 @@ func ShellQuote(s string) string {
 // the grammar is defined here once.
 var dotenvEscapes = []struct{ char, letter byte }{
 	{'\\', '\\'}, {'"', '"'}, {'$', '$'}, {'`', '`'}, {'\n', 'n'}, {'\r', 'r'},
+}
+
+// escapes lists the dotenv format's escapes, for errors: \\ \" \$ \` \n and \r.
+func escapes() string {
+	list := make([]string, len(dotenvEscapes))
+	for i, e := range dotenvEscapes {
+		list[i] = `\` + string(e.letter)
+	}
+	return strings.Join(list[:len(list)-1], " ") + " and " + list[len(list)-1]
 }
 
 var (

@@ -26,7 +26,7 @@ var tricky = map[string]string{
 	"NEWLINES":  "line1\nline2\n\nline4\n",
 	"CRLF":      "a\r\nb\r",
 	"TAB":       "a\tb",
-	"UNICODE":   "ünïcødé ☃ 𝄞 \u200b",
+	"UNICODE":   "ünïcødé ☃ 𝄞 \u00a0",
 	"EQUALS":    "a=b==c",
 	"HASH":      "# not a comment",
 	"MIX":       "'\"$`\\\n\r\t☃",
@@ -126,6 +126,13 @@ func TestCheck(t *testing.T) {
 		{"json name with U+FFFD", envfmt.JSON, envfmt.Var{Name: "A\ufffdB", Value: "canary-v"}, ""},
 		{"shell name with a line separator", envfmt.Shell, envfmt.Var{Name: "A\u2028B", Value: "canary-v"}, `"A\u2028B": cannot be written as shell`},
 		{"dotenv name with a bidi control", envfmt.Dotenv, envfmt.Var{Name: "A\u202eB", Value: "canary-v"}, `"A\u202eB": cannot be written as dotenv`},
+		// What ParseDotenv refuses, the writer does not write (issue 20).
+		{"dotenv value with a raw escape", envfmt.Dotenv, envfmt.Var{Name: "A", Value: "canary-v\x1b[2K"}, "A: cannot be written as dotenv: the value holds U+001B"},
+		{"dotenv value with DEL", envfmt.Dotenv, envfmt.Var{Name: "A", Value: "canary-v\x7f"}, "U+007F"},
+		{"dotenv value with a bidi override", envfmt.Dotenv, envfmt.Var{Name: "A", Value: "canary-v\u202e"}, "U+202E"},
+		{"dotenv value with a zero-width space", envfmt.Dotenv, envfmt.Var{Name: "A", Value: "canary-v\u200b"}, "U+200B"},
+		{"dotenv value with newline, CR and tab", envfmt.Dotenv, envfmt.Var{Name: "A", Value: "canary\r\n\tv"}, ""},
+		{"json value with a bidi override", envfmt.JSON, envfmt.Var{Name: "A", Value: "canary-v\u202e\x1b"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

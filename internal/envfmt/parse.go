@@ -53,6 +53,16 @@ func ParseDotenv(r io.Reader, name string) ([]string, error) {
 			return nil, fail("not UTF-8 text")
 		}
 		text := strings.TrimLeft(string(line), " \t")
+		// A control character anywhere, comments included: a CR alone
+		// ends a line in a terminal but not here, so that a file with
+		// CR-only line endings would read as one line.
+		if r, ok := firstRune(text, isControl); ok {
+			key, _, _ := strings.Cut(strings.TrimPrefix(text, "export "), "=")
+			if IsIdentifier(key) {
+				return nil, fail("%s: %s", key, hiddenReason(r))
+			}
+			return nil, fail("%s", hiddenReason(r))
+		}
 		if text == "" || text[0] == '#' {
 			continue
 		}
@@ -64,9 +74,12 @@ func ParseDotenv(r io.Reader, name string) ([]string, error) {
 		if !IsIdentifier(key) {
 			return nil, fail("the name is not a shell identifier ([A-Za-z_][A-Za-z0-9_]*), or there is space around =")
 		}
-		value, reason := dotenvValue(rest)
+		value, raw, reason := dotenvValue(rest)
 		if reason != "" {
 			return nil, fail("%s: %s", key, reason)
+		}
+		if r, ok := firstRune(raw, isHidden); ok {
+			return nil, fail("%s: %s", key, hiddenReason(r))
 		}
 		if first, dup := seen[key]; dup {
 			return nil, fail("%s is set twice, first on line %d", key, first)
@@ -78,8 +91,9 @@ func ParseDotenv(r io.Reader, name string) ([]string, error) {
 }
 
 // dotenvValue reads the value after NAME=, and what may follow it: white
-// space and a # comment. Its reason never quotes the value.
-func dotenvValue(s string) (value, reason string) {
+// space and a # comment. raw is the value as written, quotes and escapes
+// included. Its reason never quotes the value.
+func dotenvValue(s string) (value, raw, reason string) {
 	var rest string
 	switch {
 	case strings.HasPrefix(s, `"`):
@@ -87,7 +101,7 @@ func dotenvValue(s string) (value, reason string) {
 	case strings.HasPrefix(s, `'`):
 		end := strings.IndexByte(s[1:], '\'')
 		if end < 0 {
-			return "", "no closing ' (single-quoted values take no escapes and end on their line)"
+			return "", "", "no closing ' (single-quoted values take no escapes and end on their line)"
 		}
 		value, rest = s[1:1+end], s[2+end:]
 	default:
@@ -97,22 +111,19 @@ func dotenvValue(s string) (value, reason string) {
 		}
 		value, rest = s[:end], s[end:]
 		if strings.ContainsAny(value, "\"'\\$`") {
-			return "", `an unquoted value may not hold " ' \ $ or ` + "`" + `: put it in double quotes with the escapes \\ \" \$ \`
+			return "", "", `an unquoted value may not hold " ' \ $ or ` + "`" + `: put it in single quotes (taken as written, no ' inside), or in double quotes with the escapes ` + escapes()
 		}
 	}
 	if reason != "" {
-		return "", reason
-	}
-	if strings.ContainsRune(value, 0) {
-		return "", "the value holds a NUL byte"
+		return "", "", reason
 	}
 	if rest := strings.TrimLeft(rest, " \t"); rest != "" && rest[0] != '#' {
 		if s[0] != '"' && s[0] != '\'' {
-			return "", "white space in an unquoted value: quote the value, or start a comment with #"
+			return "", "", "white space in an unquoted value: quote the value, or start a comment with #"
 		}
-		return "", "text after the closing quote: only white space and a # comment may follow"
+		return "", "", "text after the closing quote: only white space and a # comment may follow"
 	}
-	return value, ""
+	return value, s[:len(s)-len(rest)], ""
 }
 
 // doubleQuoted reads a double-quoted value whose opening quote is gone,
@@ -141,11 +152,68 @@ func doubleQuoted(s string) (value, rest, reason string) {
 				}
 			}
 			if !found {
-				return "", "", `unknown escape in a double-quoted value: the escapes are \\ \" \$ \` + "` \\n and \\r"
+				return "", "", "unknown escape in a double-quoted value: the escapes are " + escapes()
 			}
 		default:
 			b.WriteByte(c)
 		}
 	}
 	return "", "", "no closing \" (write a newline in a value as \\n)"
+}
+
+// Characters a dotenv file may not hold raw, because a terminal or an
+// editor shows the line other than a program reads it: a terminal that
+// meets a carriage return (CR) in LD_PRELOAD="/tmp/x.so:<CR># removed"
+// shows only the comment, while the loader loads /tmp/x.so. Nor may the
+// writer write them (see check): the grammar is one. A newline and a CR
+// have escapes in double quotes (\n, \r); the others have none.
+
+// isControl reports whether r is a control character other than tab: C0
+// (U+0000-U+001F), DEL (U+007F) or C1 (U+0080-U+009F). None belongs
+// anywhere in a line, a comment included.
+func isControl(r rune) bool {
+	return r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f
+}
+
+// isHidden reports whether r is a control character (see isControl), or
+// a character that changes how a line displays without showing itself:
+// a bidirectional formatting character (U+061C, U+200E, U+200F,
+// U+202A-U+202E, U+2066-U+2069), a zero-width one (U+200B-U+200D, U+2060,
+// U+FEFF) or a line or paragraph separator (U+2028, U+2029). A name or a
+// value may not hold any of them raw; a comment may hold the others, such
+// as the zero-width joiner of an emoji.
+func isHidden(r rune) bool {
+	switch {
+	case isControl(r):
+		return true
+	case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff, r == 0x2028, r == 0x2029:
+		return true
+	}
+	return false
+}
+
+// firstRune returns the first rune of s for which is reports true.
+func firstRune(s string, is func(rune) bool) (rune, bool) {
+	for _, r := range s {
+		if is(r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// hiddenReason says why r may not be in a line of a dotenv file, naming
+// the character by its code point, never the text around it.
+func hiddenReason(r rune) string {
+	switch {
+	case r == '\r':
+		return "a carriage return (CR, U+000D) inside a line: lines end in LF or CRLF, and a file with CR-only line endings is refused; in a value, write a CR as \\r in double quotes"
+	case r == 0:
+		return "a NUL byte (U+0000): a dotenv file is text"
+	case isControl(r):
+		return fmt.Sprintf("a control character (U+%04X): only tab may be written raw; in a value, write a newline or CR as \\n or \\r in double quotes", r)
+	}
+	return fmt.Sprintf("an invisible formatting character (U+%04X: bidirectional, zero-width or a line separator) in the name or value, which makes the line display other than it reads", r)
 }

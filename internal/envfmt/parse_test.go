@@ -28,6 +28,10 @@ func TestParseDotenv(t *testing.T) {
 		{"equals in value", "A=b=c\n", []string{"A=b=c"}},
 		{"hash inside unquoted", "A=b#c\n", []string{"A=b#c"}},
 		{"unicode", "A=\"héllo ✓\"\n", []string{"A=héllo ✓"}},
+		{"tab raw", "A=\"a\tb\"\nB='c\td'\n", []string{"A=a\tb", "B=c\td"}},
+		{"crlf with escaped cr", "LD_PRELOAD=\"/tmp/x.so:\\r# removed (ticket 123)\"\r\n", []string{"LD_PRELOAD=/tmp/x.so:\r# removed (ticket 123)"}},
+		{"emoji with a zero-width joiner in a comment", "# 👩\u200d💻 dev\nA=1 # 👩\u200d💻\n", []string{"A=1"}},
+		{"no-break space in a value", "A=\"a\u00a0b\"\n", []string{"A=a\u00a0b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +70,21 @@ func TestParseDotenvErrors(t *testing.T) {
 		{"twice", "A=1\n\nA=canary\n", 3, "A is set twice, first on line 1"},
 		{"not utf-8", "A=\"canary\xff\"\n", 1, "not UTF-8"},
 		{"nul", "A='canary\x00'\n", 1, "NUL"},
+		// Issue 20: a terminal shows only the comment; the loader loads
+		// /tmp/x.so.
+		{"raw cr in a value", "A=1\nLD_PRELOAD=\"/tmp/x.so:\r# removed (ticket 123)\"\n", 2, "LD_PRELOAD: a carriage return (CR, U+000D) inside a line"},
+		{"raw cr in a value, crlf file", "A=1\r\nLD_PRELOAD=\"/tmp/x.so:\r# removed (ticket 123)\"\r\n", 2, "LD_PRELOAD: a carriage return"},
+		{"cr-only line endings", "A=canary\rB=canary\r", 1, "CR-only line endings"},
+		{"cr-only line endings after a comment", "# settings\rA=canary\rB=canary\r", 1, "CR-only line endings"},
+		{"escape character", "A=\"canary\x1b[2K\"\n", 1, "A: a control character (U+001B)"},
+		{"escape in a comment", "# canary\x1b[1A\nA=1\n", 1, "a control character (U+001B)"},
+		{"del", "A=canary\x7f\n", 1, "U+007F"},
+		{"c1 control", "A='canary\u009b'\n", 1, "U+009B"},
+		{"bidi override", "A=\"canary\u202e\"\n", 1, "A: an invisible formatting character (U+202E"},
+		{"bidi isolate", "A='canary\u2066'\n", 1, "U+2066"},
+		{"zero-width space", "A=canary\u200b\n", 1, "U+200B"},
+		{"byte order mark", "A=canary\ufeff\n", 1, "U+FEFF"},
+		{"line separator", "A=\"canary\u2028\"\n", 1, "U+2028"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,4 +157,21 @@ func FuzzParseDotenv(f *testing.F) {
 			t.Fatalf("the error quotes a value")
 		}
 	})
+}
+
+// TestParseDotenvErrorsEndTheSentence: the reasons that list the escapes
+// list all of them, the backquote's included (issue 19, item 9: the
+// error for B=$X ended at "\$ \").
+func TestParseDotenvErrorsEndTheSentence(t *testing.T) {
+	const all = `\\ \" \$ \` + "`" + ` \n and \r`
+	for _, in := range []string{"B=$X\n", `B="\t"` + "\n"} {
+		_, err := envfmt.ParseDotenv(strings.NewReader(in), "app.env")
+		var se *envfmt.SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("%q: got %v, want a *SyntaxError", in, err)
+		}
+		if !strings.HasSuffix(se.Reason, all) {
+			t.Errorf("%q: reason %q does not end with the escapes %s", in, se.Reason, all)
+		}
+	}
 }

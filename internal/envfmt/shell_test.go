@@ -45,7 +45,7 @@ func label(i int, v string) string {
 func hostileVars(f envfmt.Format) []envfmt.Var {
 	var vars []envfmt.Var
 	for i, v := range hostile {
-		if f != envfmt.Shell && !utf8.ValidString(v) {
+		if f != envfmt.Shell && !utf8.ValidString(v) || f == envfmt.Dotenv && dotenvRefuses(v) {
 			continue
 		}
 		vars = append(vars, envfmt.Var{Name: fmt.Sprintf("V%02d", i), Value: v})

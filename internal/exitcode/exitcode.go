@@ -17,7 +17,7 @@ const (
 	OK           = 0
 	Internal     = 1   // an unexpected error
 	Usage        = 2   // a bad flag, argument or VALUEFROM_* setting
-	Syntax       = 3   // a value starts like a reference but does not parse
+	Syntax       = 3   // a value starts like a reference, or nearly, but does not parse; a task definition's entry ECS would refuse
 	Resolve      = 4   // a reference could not be resolved
 	Output       = 5   // a value could not be written: to its file, rendered, or in a format
 	Warnings     = 6   // check: warnings but no failure; policy: written, with warnings

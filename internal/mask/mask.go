@@ -14,6 +14,36 @@
 // Where values overlap, the leftmost match wins and, of the values that
 // match there, the longest; the replaced bytes are not searched again, as
 // with strings.Replacer.
+//
+// # What is masked
+//
+// For each value of MinLen bytes or more, these forms of it, each replaced
+// with [valuefrom:NAME]:
+//
+//   - the value's bytes;
+//   - the value in a JSON string (without the quotes) as common encoders
+//     write it by default: " and \ escaped with a backslash, \b \f \n
+//     \r \t, other control characters below U+0020 as \u00XX, lowercase
+//     hex, and otherwise
+//     as it is (Node's JSON.stringify, Python's json.dumps with
+//     ensure_ascii=False, Rust's serde_json, Java's Jackson); with DEL as
+//     \u007f too (jq); with < > & as \u003c \u003e \u0026, U+2028 and
+//     U+2029 as \u2028 and \u2029, and bytes that are not UTF-8 as
+//     \ufffd (Go's encoding/json); with DEL and every character beyond
+//     ASCII as \uXXXX, in UTF-16 surrogate pairs above U+FFFF (Python's
+//     json.dumps by default, jq -a); and that with / as \/ (PHP's
+//     json_encode by default);
+//   - when the value spans lines, each of its lines, without the spaces,
+//     tabs and carriage return around it, that is MinLen bytes or more: a
+//     PEM key printed a line at a time, or with CRLF line endings.
+//
+// Nothing else is: not a value split between two streams (each Writer
+// sees one), nor a value in another encoding (base64, URL or shell
+// quoting, other JSON escapes), nor a part of a line.
+// Only supervise mode (package watch) uses it, and it stays a package of
+// its own rather than folding into watch: it is a streaming algorithm
+// with its own fuzz target, reference model and benchmark, and knows
+// nothing of processes or cycles.
 package mask
 
 import (
@@ -22,6 +52,9 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // MinLen is the length in bytes of the shortest value that is masked.
@@ -66,10 +99,24 @@ type Writer struct {
 }
 
 // New returns a Writer that writes to w with the values of values (variable
-// name to value) replaced. Values shorter than MinLen are not masked. When
-// several variables have the same value, the name that sorts first is
-// written.
+// name to value) replaced, in each form the package comment lists. Values
+// shorter than MinLen are not masked. When several variables have the same
+// value (or form), the name that sorts first is written.
 func New(w io.Writer, values map[string]string) *Writer {
+	vs := make([]Value, 0, len(values))
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		vs = append(vs, Value{Name: name, Value: values[name]})
+	}
+	return NewValues(w, vs)
+}
+
+// A Value is a value to mask and the name that replaces it.
+type Value struct{ Name, Value string }
+
+// NewValues is New with a list, where a name may come with any number of
+// values: each is replaced with [valuefrom:NAME]. When a value (or a form
+// of it) comes more than once, its first name is written.
+func NewValues(w io.Writer, values []Value) *Writer {
 	m := &Writer{
 		w:        w,
 		byPrefix: make(map[uint64][]pattern),
@@ -80,18 +127,20 @@ func New(w io.Writer, values map[string]string) *Writer {
 		m.shift[i] = MinLen - 1
 	}
 	seen := make(map[string]bool)
-	for _, name := range slices.Sorted(maps.Keys(values)) {
-		v := values[name]
-		if len(v) < MinLen || seen[v] {
+	for _, nv := range values {
+		if len(nv.Value) < MinLen {
 			continue
 		}
-		seen[v] = true
-		k := binary.BigEndian.Uint64([]byte(v))
-		m.byPrefix[k] = append(m.byPrefix[k], pattern{
-			value:       []byte(v),
-			replacement: []byte("[valuefrom:" + name + "]"),
-		})
-		m.longest = max(m.longest, len(v))
+		replacement := []byte("[valuefrom:" + nv.Name + "]")
+		for _, f := range forms(nv.Value) {
+			if len(f) < MinLen || seen[f] {
+				continue
+			}
+			seen[f] = true
+			k := binary.BigEndian.Uint64([]byte(f))
+			m.byPrefix[k] = append(m.byPrefix[k], pattern{value: []byte(f), replacement: replacement})
+			m.longest = max(m.longest, len(f))
+		}
 	}
 	for k, ps := range m.byPrefix {
 		slices.SortStableFunc(ps, func(a, b pattern) int { return len(b.value) - len(a.value) })
@@ -107,6 +156,125 @@ func New(w io.Writer, values map[string]string) *Writer {
 	}
 	slices.Sort(m.prefixes)
 	return m
+}
+
+// jsonStyle says how a JSON encoder escapes a string beyond what every
+// one escapes: " \ and the control characters below U+0020.
+type jsonStyle uint8
+
+const (
+	jsonDEL   jsonStyle = 1 << iota // DEL as \u007f (jq)
+	jsonHTML                        // < > & U+2028 U+2029 escaped, bad UTF-8 as \ufffd (Go)
+	jsonASCII                       // DEL and all beyond ASCII as \uXXXX (Python)
+	jsonSlash                       // / as \/ (PHP)
+)
+
+// jsonStyles are the encoders' defaults that forms masks (see the
+// package comment).
+var jsonStyles = []jsonStyle{0, jsonDEL, jsonHTML, jsonASCII, jsonASCII | jsonSlash}
+
+// forms returns what is masked for v: v, its JSON-escaped forms and its
+// lines (see the package comment), repeats included.
+func forms(v string) []string {
+	fs := make([]string, 1, 1+len(jsonStyles))
+	fs[0] = v
+	for _, style := range jsonStyles {
+		if f, ok := jsonString(v, style); ok {
+			fs = append(fs, f)
+		}
+	}
+	if strings.Contains(v, "\n") {
+		for line := range strings.SplitSeq(v, "\n") {
+			fs = append(fs, strings.Trim(line, " \t\r"))
+		}
+	}
+	return fs
+}
+
+// jsonString returns s as the inside of a JSON string in style, and false
+// when no encoder of that style would write it: Python's strings are
+// Unicode, never bytes that are not UTF-8.
+func jsonString(s string, style jsonStyle) (string, bool) {
+	const hex = "0123456789abcdef"
+	// b is s up to what needs escaping first: most values need none, and
+	// cost no copy.
+	var b strings.Builder
+	plain := 0 // s[:plain] is in b, or to be when something is escaped
+	escape := func(i int) {
+		if b.Len() == 0 {
+			b.Grow(len(s) + 16)
+		}
+		b.WriteString(s[plain:i])
+	}
+	u := func(r rune) {
+		b.WriteString(`\u`)
+		for shift := 12; shift >= 0; shift -= 4 {
+			b.WriteByte(hex[r>>shift&0xf])
+		}
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f && c != '<' && c != '>' && c != '&' && c != '/' {
+				i++
+				continue
+			}
+			escape(i)
+			i++
+			plain = i
+			switch {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c == '\b':
+				b.WriteString(`\b`)
+			case c == '\f':
+				b.WriteString(`\f`)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '\r':
+				b.WriteString(`\r`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c < 0x20,
+				c == 0x7f && style&(jsonDEL|jsonASCII) != 0,
+				style&jsonHTML != 0 && (c == '<' || c == '>' || c == '&'):
+				u(rune(c))
+			case c == '/' && style&jsonSlash != 0:
+				b.WriteString(`\/`)
+			default:
+				b.WriteByte(c)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		bad := r == utf8.RuneError && size == 1
+		switch {
+		case bad && style&jsonASCII != 0:
+			return "", false
+		case bad && style&jsonHTML != 0:
+			escape(i)
+			u(utf8.RuneError)
+		case style&jsonASCII != 0 && r > 0xffff:
+			escape(i)
+			r1, r2 := utf16.EncodeRune(r)
+			u(r1)
+			u(r2)
+		case style&jsonASCII != 0, style&jsonHTML != 0 && (r == 0x2028 || r == 0x2029):
+			escape(i)
+			u(r)
+		default:
+			i += size
+			continue
+		}
+		i += size
+		plain = i
+	}
+	if plain == 0 {
+		return s, true
+	}
+	b.WriteString(s[plain:])
+	return b.String(), true
 }
 
 func filterHash(k uint64) uint64 { return (k * 0x9e3779b97f4a7c15) >> (64 - filterBits) }

@@ -2,13 +2,18 @@ package mask_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/valuefrom/valuefrom/internal/mask"
 )
@@ -16,19 +21,76 @@ import (
 // Failure messages in this file show lengths and offsets, never the
 // streams, which hold the values being masked.
 
-// reference masks stream in one pass: at each offset the longest value that
-// starts there is replaced, and the scan goes on after it.
+// referenceForms is the test's own model of what is masked for a value v
+// of MinLen bytes or more (the package comment's list): v, its JSON
+// string forms as Node, jq, Go, Python and PHP write them by default, and
+// its lines, trimmed, when it spans lines. Go's form is encoding/json's
+// own; TestFormsOfRealEncoders checks the others against the encoders.
+func referenceForms(v string) []string {
+	fs := []string{v}
+	goJSON, _ := json.Marshal(v)
+	fs = append(fs, string(goJSON[1:len(goJSON)-1]))
+	for _, enc := range []struct {
+		escape func(r rune) bool // escaped as \uXXXX
+		slash  bool
+		utf8   bool // only valid UTF-8 can be written
+	}{
+		{escape: func(r rune) bool { return r < 0x20 }},                                       // Node
+		{escape: func(r rune) bool { return r < 0x20 || r == 0x7f }},                          // jq
+		{escape: func(r rune) bool { return r < 0x20 || r >= 0x7f }, utf8: true},              // Python
+		{escape: func(r rune) bool { return r < 0x20 || r >= 0x7f }, utf8: true, slash: true}, // PHP
+	} {
+		if enc.utf8 && !utf8.ValidString(v) {
+			continue
+		}
+		var b strings.Builder
+		for rest := v; rest != ""; {
+			r, n := utf8.DecodeRuneInString(rest)
+			raw := rest[:n]
+			rest = rest[n:]
+			short := map[string]string{`"`: `\"`, `\`: `\\`, "\b": `\b`, "\f": `\f`, "\n": `\n`, "\r": `\r`, "\t": `\t`}
+			switch {
+			case short[raw] != "":
+				b.WriteString(short[raw])
+			case raw == "/" && enc.slash:
+				b.WriteString(`\/`)
+			case r == utf8.RuneError && n == 1: // a byte that is not UTF-8
+				b.WriteString(raw)
+			case enc.escape(r):
+				for _, u := range utf16.Encode([]rune{r}) {
+					fmt.Fprintf(&b, `\u%04x`, u)
+				}
+			default:
+				b.WriteString(raw)
+			}
+		}
+		fs = append(fs, b.String())
+	}
+	if lines := strings.Split(v, "\n"); len(lines) > 1 {
+		for _, l := range lines {
+			fs = append(fs, strings.Trim(l, " \t\r"))
+		}
+	}
+	return fs
+}
+
+// reference masks stream in one pass: at each offset the longest form of
+// a value that starts there is replaced, and the scan goes on after it.
 func reference(stream []byte, values map[string]string) []byte {
 	type pat struct{ value, repl string }
 	var pats []pat
 	seen := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		v := values[name]
-		if len(v) < mask.MinLen || seen[v] {
+		if len(values[name]) < mask.MinLen {
 			continue
 		}
-		seen[v] = true
-		pats = append(pats, pat{v, "[valuefrom:" + name + "]"})
+		for _, v := range referenceForms(values[name]) {
+			if len(v) < mask.MinLen || seen[v] {
+				continue
+			}
+			seen[v] = true
+			pats = append(pats, pat{v, "[valuefrom:" + name + "]"})
+		}
 	}
 	var out []byte
 	for i := 0; i < len(stream); {
@@ -108,6 +170,27 @@ func TestWriter(t *testing.T) {
 		{"binary", map[string]string{"K": "\x00\xff\x00\xff\x00\xff\x00\xff"},
 			"\x00\x00\xff\x00\xff\x00\xff\x00\xff\x00\xff", "\x00[valuefrom:K]\x00\xff"},
 		{"empty input", map[string]string{"K": "abcdefghij"}, "", ""},
+		// Issue 20: the forms of the package comment.
+		{"json escaped", map[string]string{"K": `pa"ss\word`},
+			`{"password":"pa\"ss\\word"}` + "\n", `{"password":"[valuefrom:K]"}` + "\n"},
+		{"json with html as it is and as go escapes it", map[string]string{"K": "a<b>&c-secret"},
+			`a<b>&c-secret "a\u003cb\u003e\u0026c-secret"` + "\n", `[valuefrom:K] "[valuefrom:K]"` + "\n"},
+		{"json of a newline", map[string]string{"K": "line-one\nline-two"},
+			`{"k":"line-one\nline-two"}` + "\n", `{"k":"[valuefrom:K]"}` + "\n"},
+		{"json ascii and php", map[string]string{"K": "pässwörd/42"},
+			`"p\u00e4ssw\u00f6rd/42" "p\u00e4ssw\u00f6rd\/42"`, `"[valuefrom:K]" "[valuefrom:K]"`},
+		{"json astral as a surrogate pair", map[string]string{"K": "emoji-\U0001F511-key"},
+			`"emoji-\ud83d\udd11-key"`, `"[valuefrom:K]"`},
+		{"pem one line at a time", map[string]string{"KEY": "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----\n"},
+			"log: MIIBOgIBAAJBAKj34GkxFhD9\n", "log: [valuefrom:KEY]\n"},
+		{"pem with crlf", map[string]string{"KEY": "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----\n"},
+			"-----BEGIN KEY-----\r\nMIIBOgIBAAJBAKj34GkxFhD9\r\n-----END KEY-----\r\n", "[valuefrom:KEY]\r\n[valuefrom:KEY]\r\n[valuefrom:KEY]\r\n"},
+		{"crlf value printed with lf", map[string]string{"KEY": "first-line\r\n  second-line  \r\n"},
+			"first-line\nsecond-line\n", "[valuefrom:KEY]\n[valuefrom:KEY]\n"},
+		{"short lines are kept", map[string]string{"K": "abc\ndefghijk\nxyz"},
+			"abc xyz defghijk", "abc xyz [valuefrom:K]"},
+		{"not base64 nor a part", map[string]string{"K": "hunter2-secret"},
+			"aHVudGVyMi1zZWNyZXQ= hunter2-secre", "aHVudGVyMi1zZWNyZXQ= hunter2-secre"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,10 +323,15 @@ func FuzzWriter(f *testing.F) {
 			s := mapTo(v)
 			values[fmt.Sprintf("V%d", i)] = s
 			if len(s) >= mask.MinLen {
-				list = append(list, s)
+				for _, f := range referenceForms(s) {
+					if len(f) >= mask.MinLen {
+						list = append(list, f)
+					}
+				}
 			}
 		}
-		// A stream byte of 0xf0 or more inserts a value.
+		// A stream byte of 0xf0 or more inserts a value, or one of its
+		// forms.
 		var stream []byte
 		for _, b := range streamBytes {
 			if b >= 0xf0 && len(list) > 0 {
@@ -264,7 +352,7 @@ func FuzzWriter(f *testing.F) {
 		}
 		for i, v := range list {
 			if bytes.Contains(got, []byte(v)) {
-				t.Fatalf("value %d (%d bytes) is in the output", i, len(v))
+				t.Fatalf("form %d (%d bytes) is in the output", i, len(v))
 			}
 		}
 	})
@@ -298,6 +386,54 @@ func TestWriterRandomStreams(t *testing.T) {
 		for name, v := range values {
 			if bytes.Contains(got, []byte(v)) {
 				t.Fatalf("round %d: the value of %s is in the output", round, name)
+			}
+		}
+	}
+}
+
+// TestWriterRandomForms runs the reference model on values made of
+// characters that JSON escapes and of lines, in streams that hold their
+// forms (see referenceForms), written in random chunks.
+func TestWriterRandomForms(t *testing.T) {
+	alphabet := []string{"a", "b", "/", `"`, `\`, "<", "&", "é", "\U0001F511", "\n", "\r\n", "\t", " ", "\x01", "\x7f", "\u2028"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := range 2000 {
+		values := map[string]string{}
+		var forms []string
+		for i := range 1 + rng.IntN(4) {
+			var b strings.Builder
+			for range 4 + rng.IntN(20) {
+				b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+			values[fmt.Sprintf("V%d", i)] = b.String()
+			if b.Len() >= mask.MinLen {
+				for _, f := range referenceForms(b.String()) {
+					if len(f) >= mask.MinLen {
+						forms = append(forms, f)
+					}
+				}
+			}
+		}
+		var stream []byte
+		for range 30 {
+			if len(forms) > 0 && rng.IntN(3) == 0 {
+				stream = append(stream, forms[rng.IntN(len(forms))]...)
+			} else {
+				stream = append(stream, alphabet[rng.IntN(len(alphabet))]...)
+			}
+		}
+		var chunks []int
+		for range 8 {
+			chunks = append(chunks, rng.IntN(24))
+		}
+		got := writeInChunks(t, values, stream, chunks)
+		if want := reference(stream, values); !bytes.Equal(got, want) {
+			t.Fatalf("round %d: output (%d bytes) differs from reference (%d bytes) at byte %d",
+				round, len(got), len(want), firstDiff(got, want))
+		}
+		for i, f := range forms {
+			if bytes.Contains(got, []byte(f)) {
+				t.Fatalf("round %d: form %d is in the output", round, i)
 			}
 		}
 	}
@@ -348,6 +484,22 @@ func BenchmarkMask(b *testing.B) {
 	}
 }
 
+// BenchmarkMaskWrite is BenchmarkMask without making the Writer: the
+// throughput of a running program's output between changes.
+func BenchmarkMaskWrite(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	values := randomValues(rng, 50)
+	stream, lines := logStream(rng, values, 2000)
+	m := mask.New(discard{}, values)
+	b.SetBytes(int64(len(stream)))
+	for b.Loop() {
+		for _, line := range lines {
+			m.Write(line)
+		}
+		m.Flush()
+	}
+}
+
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
@@ -360,4 +512,59 @@ func ExampleWriter() {
 	m.Close()
 	// Output:
 	// connecting with password [valuefrom:DB_PASSWORD]
+}
+
+// TestFormsOfRealEncoders runs python3, node and jq, when installed, on
+// values that need escaping, and checks that what each writes by default
+// (and jq -a, Python's ensure_ascii=False) is masked whole: the forms are
+// the encoders', not the test's idea of them.
+func TestFormsOfRealEncoders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs python3, node and jq")
+	}
+	values := []string{
+		`pa"ss\word-1`, "tab\tnew\nline\rcr", "ctl\x01\x1f\x7fdel-x", "html<b>&amp;</b>",
+		"slash/and+plus=", "pässwörd-ünï", "line\u2028sep\u2029x", "emoji-\U0001F511-key", "\b\fbackspace-ff",
+	}
+	in, err := json.Marshal(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoders := map[string][]string{
+		"python3 json.dumps":                    {"python3", "-c", "import json,sys\nfor v in json.load(sys.stdin): print(json.dumps(v))"},
+		"python3 json.dumps ensure_ascii=False": {"python3", "-c", "import json,sys\nfor v in json.load(sys.stdin): print(json.dumps(v, ensure_ascii=False))"},
+		"node JSON.stringify":                   {"node", "-e", "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{for(const v of JSON.parse(s))console.log(JSON.stringify(v))})"},
+		"jq":                                    {"jq", "-c", ".[]"},
+		"jq -a":                                 {"jq", "-a", "-c", ".[]"},
+	}
+	ran := 0
+	for name, argv := range encoders {
+		if _, err := exec.LookPath(argv[0]); err != nil {
+			t.Logf("%s: not installed", argv[0])
+			continue
+		}
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stdin = bytes.NewReader(in)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+		if len(lines) != len(values) {
+			t.Fatalf("%s: %d lines, want %d", name, len(lines), len(values))
+		}
+		ran++
+		for i, line := range lines {
+			var buf bytes.Buffer
+			m := mask.New(&buf, map[string]string{"K": values[i]})
+			m.Write([]byte(line))
+			m.Close()
+			if got := buf.String(); got != `"[valuefrom:K]"` {
+				t.Errorf("%s: value %d: %d bytes written, not the value masked whole (%d bytes masked)", name, i, len(got), strings.Count(got, "[valuefrom:K]"))
+			}
+		}
+	}
+	if ran == 0 {
+		t.Skip("no encoder installed")
+	}
 }

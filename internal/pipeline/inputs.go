@@ -200,38 +200,63 @@ func (o Options) fetch(ctx context.Context, r *resolver.Resolver, reqs []referen
 		return nil, errs
 	}
 
-	b := bulk{explicit: envlist.Names(environ), set: map[string]*resolver.Value{}, source: map[string]string{}, toFile: o.ToFile}
-	for i, p := range paths {
+	bulk := Bulk{Paths: paths, Params: pathVals, Secrets: values[len(reqs):]}
+	vars, bulkErrs := bulk.Vars(envlist.Names(environ), o.ToFile)
+	if len(bulkErrs) > 0 {
+		return nil, bulkErrs
+	}
+	return slices.Concat(values[:len(reqs)], vars), nil
+}
+
+// Bulk is what the bulk inputs read: the parameters under each SSM path,
+// and the value of each JSON secret.
+type Bulk struct {
+	Paths   []Path
+	Params  [][]resolver.Parameter // under each of Paths, in order
+	Secrets []resolver.Value       // the JSON secrets' whole values
+}
+
+// Vars returns the variables that b sets, sorted by name: one per
+// parameter, named by the rest of its name under its path, and one per
+// top-level key of each JSON secret, each named as VarName makes it. A name
+// in explicit is set explicitly, and wins: b does not set it. toFile, when
+// set, says which names go to files of their own, where NUL bytes are
+// fine. Every name that cannot be set is in the Errors, with its code: one
+// that maps to no name or to a setting's (BadName), two that map to one
+// (NameCollision), NUL bytes for the environment (BinaryValue), a JSON
+// secret that is no JSON object (NotJSONObject). It is the one place these
+// rules are applied: a start and valuefrom check both call it.
+func (b Bulk) Vars(explicit map[string]bool, toFile func(string) bool) ([]resolver.Value, resolver.Errors) {
+	n := namer{explicit: explicit, set: map[string]*resolver.Value{}, source: map[string]string{}, toFile: toFile}
+	for i, p := range b.Paths {
 		prefix := strings.TrimSuffix(p.Path, "/") + "/"
-		for _, param := range pathVals[i] {
-			ref := pathRef(param.Name)
-			b.add(VarName(strings.TrimPrefix(param.Name, prefix)), "parameter "+param.Name, ref, []byte(param.Value), fmt.Sprint(param.Version))
+		for _, param := range b.Params[i] {
+			n.add(VarName(strings.TrimPrefix(param.Name, prefix)), "parameter "+param.Name, pathRef(param.Name), []byte(param.Value), fmt.Sprint(param.Version))
 		}
 	}
-	refValues := values[:len(reqs)]
-	for _, v := range values[len(reqs):] {
+	for _, v := range b.Secrets {
 		fields, err := resolver.JSONFields(v.Value)
 		if err != nil {
 			err.Var, err.Ref = settings.SecretJSONVar, v.Ref
-			b.errs = append(b.errs, err)
+			n.errs = append(n.errs, err)
 			continue
 		}
 		for _, f := range fields {
-			b.add(VarName(f.Key), fmt.Sprintf("key %q of %s", f.Key, v.Ref), v.Ref, f.Value, v.VersionID)
+			n.add(VarName(f.Key), fmt.Sprintf("key %q of %q", f.Key, v.Ref.String()), v.Ref, f.Value, v.VersionID)
 		}
 	}
-	if len(b.errs) > 0 {
-		return nil, b.errs
+	if len(n.errs) > 0 {
+		return nil, n.errs
 	}
-	out := slices.Clone(refValues)
-	for _, name := range slices.Sorted(maps.Keys(b.set)) {
-		out = append(out, *b.set[name])
+	var out []resolver.Value
+	for _, name := range slices.Sorted(maps.Keys(n.set)) {
+		out = append(out, *n.set[name])
 	}
 	return out, nil
 }
 
-// bulk collects the variables that paths and JSON secrets set.
-type bulk struct {
+// A namer collects the variables that paths and JSON secrets set.
+type namer struct {
 	explicit map[string]bool
 	set      map[string]*resolver.Value
 	source   map[string]string // what set each name, for collisions
@@ -239,24 +264,24 @@ type bulk struct {
 	errs     resolver.Errors
 }
 
-func (b *bulk) add(name, source string, ref reference.Ref, value []byte, version string) {
+func (n *namer) add(name, source string, ref reference.Ref, value []byte, version string) {
 	fail := func(code, format string, a ...any) {
-		b.errs = append(b.errs, &resolver.Error{Var: name, Ref: ref, Code: code, Err: fmt.Errorf(format, a...)})
+		n.errs = append(n.errs, &resolver.Error{Var: name, Ref: ref, Code: code, Err: fmt.Errorf(format, a...)})
 	}
 	switch {
-	case b.explicit[name]:
+	case n.explicit[name]:
 		return
 	case name == "" || strings.Trim(name, "_") == "":
 		fail(awsapi.CodeBadName, "%s maps to no variable name", source)
 	case settings.IsSetting(name):
 		fail(awsapi.CodeBadName, "%s maps to %s, a name valuefrom keeps for its settings", source, name)
-	case b.source[name] != "":
-		fail(awsapi.CodeNameCollision, "%s and %s both map to %s", b.source[name], source, name)
-	case slices.Contains(value, 0) && (b.toFile == nil || !b.toFile(name)):
+	case n.source[name] != "":
+		fail(awsapi.CodeNameCollision, "%s and %s both map to %s", n.source[name], source, name)
+	case slices.Contains(value, 0) && (n.toFile == nil || !n.toFile(name)):
 		fail(awsapi.CodeBinary, "%s: the value holds NUL bytes, which an environment variable cannot", source)
 	default:
-		b.source[name] = source
-		b.set[name] = &resolver.Value{Var: name, Ref: ref, Value: value, VersionID: version}
+		n.source[name] = source
+		n.set[name] = &resolver.Value{Var: name, Ref: ref, Value: value, VersionID: version}
 	}
 }
 

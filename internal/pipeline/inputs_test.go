@@ -214,7 +214,7 @@ func TestResolveBulkMoto(t *testing.T) {
 		{"collision between a path and a json secret", func(o *pipeline.Options) {
 			o.Settings.SsmPath = []string{"/bulk/app"}
 			o.Settings.SecretJson = []string{"secretsmanager:bulk/json", "secretsmanager:bulk/other"}
-		}, nil, nil, 0, []string{"USER", awsapi.CodeNameCollision, `key "user" of secretsmanager:bulk/json and key "USER" of secretsmanager:bulk/other`}},
+		}, nil, nil, 0, []string{"USER", awsapi.CodeNameCollision, `key "user" of "secretsmanager:bulk/json" and key "USER" of "secretsmanager:bulk/other"`}},
 		{"a collision of names set explicitly is no error", func(o *pipeline.Options) {
 			o.Settings.SsmPath = []string{"/bulk/coll"}
 		}, []string{"A_B=mine"}, map[string]string{"A_B": "mine"}, 1, nil},

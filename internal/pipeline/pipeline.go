@@ -41,7 +41,7 @@ type Options struct {
 	// Stdin is read by an env file named "-"; nil means os.Stdin.
 	Stdin io.Reader
 	// Version is valuefrom's version: every request to AWS names it in
-	// its User-Agent (see AppID).
+	// its User-Agent (see awsapi.AppID).
 	Version string
 }
 
@@ -239,10 +239,10 @@ func open(ctx context.Context, o Options, environ []string, plan *exec.Plan) (*S
 		return nil, nil, awsapi.ErrNoRegion
 	}
 	stop := waiting(log, "still loading AWS credentials")
-	err = awsapi.CheckCredentials(ctx, cfg, o.Profile)
+	err = o.CheckCredentials(ctx, cfg)
 	stop()
 	if err != nil {
-		return nil, nil, usageError(err)
+		return nil, nil, err
 	}
 	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files, tracker: tracker,
 		fellBack: make(map[string]string)}, nil, nil
@@ -364,7 +364,8 @@ func (o Options) RemoveFiles(files *exec.Files) {
 // Every request names valuefrom and o.Version in its User-Agent, the SDK's
 // own log lines go to o.Logger, and a configuration that cannot be loaded
 // (an unknown profile, a broken shared config file) is a *exitcode.UsageError
-// whose hint names the profile and the files.
+// whose hint names the profile and the files, as is one of the SDK's own
+// variables in environ that holds a reference (see awsapi.CheckInputs).
 func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool) (aws.Config, error) {
 	return awsConfig(ctx, o, environ, needRegion, nil, false)
 }
@@ -373,10 +374,13 @@ func AWSConfig(ctx context.Context, o Options, environ []string, needRegion bool
 // and with the connections bounded by the concurrency for a start (see
 // awsapi.Options.BoundConns).
 func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool, tracker *awsapi.Tracker, start bool) (aws.Config, error) {
+	if err := awsapi.CheckInputs(environ); err != nil {
+		return aws.Config{}, err
+	}
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.Options{Profile: o.Profile, Region: o.Region,
 		MaxAttempts: o.Settings.MaxAttempts, Concurrency: o.Settings.Concurrency, BoundConns: start,
 		RetryMode: envlist.Get(environ, "AWS_RETRY_MODE"),
-		AppID:     AppID(o.Version), Logger: o.Log(), Tracker: tracker})
+		Version:   o.Version, Logger: o.Log(), Tracker: tracker})
 	if err != nil {
 		return cfg, usageError(err)
 	}
@@ -387,6 +391,20 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 	return cfg, nil
 }
 
+// CheckCredentials makes sure cfg's credentials can be loaded (see
+// awsapi.CheckCredentials), in the same words for every mode: an error
+// is a *exitcode.UsageError with its hint.
+func (o Options) CheckCredentials(ctx context.Context, cfg aws.Config) error {
+	return usageError(awsapi.CheckCredentials(ctx, cfg, o.Profile))
+}
+
+// IsReference reports whether kv, a NAME=VALUE entry, holds something
+// that starts like a reference, in a variable o does not skip.
+func (o Options) IsReference(kv string) bool {
+	name, value, _ := envlist.Split(kv)
+	return !o.Skip(name) && reference.Is(value)
+}
+
 // usageError makes a *awsapi.ConfigError a *exitcode.UsageError with its hint, and
 // returns any other error as it is.
 func usageError(err error) error {
@@ -394,21 +412,6 @@ func usageError(err error) error {
 		return &exitcode.UsageError{Err: err, Hint: ce.Hint()}
 	}
 	return err
-}
-
-// AppID is the application id every request to AWS carries in its
-// User-Agent, as app/valuefrom-VERSION, so that CloudTrail records which
-// tool read a secret. The SDK allows 50 characters, and replaces any but
-// letters, digits and !#$%&'*+-.^_`|~ with "-".
-func AppID(version string) string {
-	id := "valuefrom"
-	if version != "" {
-		id += "-" + version
-	}
-	if len(id) > 50 {
-		id = id[:50]
-	}
-	return id
 }
 
 // WarnUnknown logs a warning for each VALUEFROM_* variable in environ that

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -139,12 +138,7 @@ func TestProgressStalled(t *testing.T) {
 // TestProgressRefused: the progress line carries the last error an
 // attempt met.
 func TestProgressRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := mototest.Closed(t)
 	awsAt(t, "http://"+addr)
 	shortProgress(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -252,10 +246,7 @@ func TestProgressLevel(t *testing.T) {
 func TestCredentialsStalled(t *testing.T) {
 	shortProgress(t)
 	addr, _ := mototest.Stalled(t)
-	awsAt(t, "http://127.0.0.1:1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://"+addr+"/creds")
+	containerCredentialsAt(t, addr)
 	s, err := settings.Load(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +273,8 @@ func TestCredentialsStalled(t *testing.T) {
 	deadline.Expire()
 	err = <-done
 	var usage *exitcode.UsageError
-	if !errors.As(err, &usage) || !strings.Contains(usage.Hint, "credential source did not answer") ||
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), "container credentials endpoint http://"+addr+"/creds") ||
+		!strings.Contains(err.Error(), "before the deadline") || !strings.Contains(usage.Hint, "did not answer") ||
 		strings.Contains(err.Error()+usage.Hint, "ssm.us-east-1") {
 		t.Fatalf("Resolve = %v (hint %q); want a usage error naming the credential source, not SSM", err, usageHint(usage))
 	}
@@ -293,4 +285,14 @@ func usageHint(u *exitcode.UsageError) string {
 		return ""
 	}
 	return u.Hint
+}
+
+// containerCredentialsAt points the SDK's credentials at the container
+// credentials endpoint http://addr/creds, and AWS at a closed port.
+func containerCredentialsAt(t *testing.T, addr string) {
+	t.Helper()
+	awsAt(t, "http://127.0.0.1:1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://"+addr+"/creds")
 }

@@ -17,8 +17,11 @@ import (
 // returns environ as it is. The container's
 // VALUEFROM_IGNORE is added to o.Settings.Ignore, so that what ECS would
 // pass through untouched is passed through here too; its other settings
-// are not applied. Every error is a *exitcode.UsageError, but that of ctx ending
-// while the file is read (it may be a FIFO).
+// are not applied. Every error is a *exitcode.UsageError, but that of ctx
+// ending while the file is read (it may be a FIFO) and a taskdef.Errors,
+// the container's entries that ECS would refuse (exit 3): with that
+// error, the result holds the container's other variables, for check to
+// examine.
 func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[string]bool, error) {
 	if o.TaskDef == "" {
 		if o.Container != "" {
@@ -27,7 +30,8 @@ func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[
 		return environ, nil, nil
 	}
 	environ, c, err := taskdef.Overlay(ctx, o.TaskDef, o.Container, environ, o.Log())
-	if err != nil {
+	var refused taskdef.Errors
+	if err != nil && !errors.As(err, &refused) {
 		return nil, nil, err
 	}
 	vars := c.Environ()
@@ -35,11 +39,12 @@ func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[
 	if ignore := envlist.Get(vars, settings.Prefix+"IGNORE"); ignore != "" {
 		o.Settings.Ignore = append(o.Settings.Ignore, strings.Split(ignore, ",")...)
 	}
-	return environ, own, nil
+	return environ, own, err
 }
 
 // Vars returns the variables to look for references in: with o.TaskDef the
-// container's alone (see Overlay), else environ.
+// container's alone (see Overlay, whose taskdef.Errors it returns with
+// the container's other variables), else environ.
 func (o *Options) Vars(ctx context.Context, environ []string) ([]string, error) {
 	if o.TaskDef != "" {
 		environ = nil

@@ -2,10 +2,13 @@ package preflight
 
 import (
 	"context"
+	"errors"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/valuefrom/valuefrom/internal/pipeline"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 )
 
 // Examine is the pipeline of the modes that examine references rather
@@ -13,12 +16,21 @@ import (
 // finds the variables to examine (with o.TaskDef the container's, else
 // environ's, with the env files' beneath them) and calls examine with
 // them and a function that loads the AWS configuration, with the default
-// region looked up in metadata if need be, when examine first needs it.
+// region looked up in metadata if need be, when examine first needs it,
+// and, when a variable holds a reference or o has bulk inputs, checks its
+// credentials (see awsapi.CheckCredentials): credentials that cannot be
+// loaded are a *exitcode.UsageError, as at a start. The task definition's
+// entries that ECS would refuse do not stop it: examine gets them as
+// refused, the container's other variables as vars.
 func Examine(ctx context.Context, o pipeline.Options, environ []string,
-	examine func(ctx context.Context, vars []string, awsConfig func() (aws.Config, error)) error) error {
+	examine func(ctx context.Context, vars []string, refused taskdef.Errors, awsConfig func() (aws.Config, error)) error) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	vars, err := o.Vars(ctx, environ)
+	var refused taskdef.Errors
+	if errors.As(err, &refused) {
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
@@ -33,9 +45,17 @@ func Examine(ctx context.Context, o pipeline.Options, environ []string,
 			if err != nil {
 				return c, err
 			}
+			// Credentials that cannot be loaded are reported once, in a
+			// start's words, not as a failure of every row; a check of
+			// settings alone needs none.
+			if o.HasBulk() || slices.ContainsFunc(vars, o.IsReference) {
+				if err := o.CheckCredentials(ctx, c); err != nil {
+					return c, err
+				}
+			}
 			cfg = &c
 		}
 		return *cfg, nil
 	}
-	return examine(ctx, vars, awsConfig)
+	return examine(ctx, vars, refused, awsConfig)
 }

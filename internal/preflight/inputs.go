@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
@@ -19,6 +21,10 @@ type Inputs struct {
 	Paths        []pipeline.Path
 	Secrets      []reference.Request // the JSON secrets, as pipeline.Options.JSONSecrets gives them
 	RequirePaths bool                // an empty path fails rather than warns
+	// Refused are the task definition's entries that ECS would refuse
+	// (as pipeline.Examine gives them): Check gives each a failed row,
+	// before the others.
+	Refused taskdef.Errors
 }
 
 // InputsOf returns o's inputs.
@@ -26,19 +32,36 @@ func InputsOf(o pipeline.Options) Inputs {
 	return Inputs{Paths: o.Paths(), Secrets: o.JSONSecrets(), RequirePaths: o.Settings.RequirePaths}
 }
 
+// refusedRows returns a failed row for each entry of refused: run, env
+// and render would exit 3 on it, and ECS would refuse the task definition.
+func refusedRows(refused taskdef.Errors) []*row {
+	rows := make([]*row, len(refused))
+	for i, e := range refused {
+		name := e.Var
+		if name == "" {
+			name = e.Where()
+		}
+		rows[i] = &row{Row: Row{Var: reference.QuoteName(name), Entry: true, Exists: NotApplicable, Version: NotApplicable, JSONKey: NotApplicable}}
+		rows[i].problem(Fail, CodeTaskDefinition, e.Error(),
+			"fix the task definition: ECS would refuse it as it is, and valuefrom run, env and render exit 3 on it")
+	}
+	return rows
+}
+
 // inputRows returns the rows of in for Check: a JSON secret is checked as
-// a reference to it is; a path gets a row of its own, read as the task
-// reads it (GetParametersByPath with decryption, every page), then a row
-// per parameter under it, named by its variable, checked by its metadata
-// and KMS key; two parameters that map to one variable fail.
-func (c *Checker) inputRows(ctx context.Context, in Inputs) []*row {
+// a reference to it is, its value kept for checkBulk; a path gets a row of
+// its own, read as the task reads it (GetParametersByPath with decryption,
+// every page), then a row per parameter under it, named by its variable,
+// checked by its metadata and KMS key. It also returns what the paths
+// read, for checkBulk.
+func (c *Checker) inputRows(ctx context.Context, in Inputs) ([]*row, pipeline.Bulk) {
 	var rows []*row
+	var bulk pipeline.Bulk
 	for _, req := range in.Secrets {
 		region, _ := awsapi.RequestRegion(req.Ref.Region, c.cfg.AWS.Region)
-		rows = append(rows, &row{ref: req.Ref, Row: Row{Var: req.Var, Ref: req.Ref.String(), Parses: true,
+		rows = append(rows, &row{ref: req.Ref, jsonSecret: true, Row: Row{Var: req.Var, Ref: req.Ref.String(), Parses: true,
 			Service: string(req.Ref.Service), Region: region, Exists: Unknown, Version: versionStatus(req.Ref), JSONKey: NotApplicable}})
 	}
-	seen := map[string]string{} // variable → parameter
 	r := resolver.New(resolver.Config{AWS: c.cfg.AWS})
 	for _, p := range in.Paths {
 		ref := pathReference(p)
@@ -70,17 +93,47 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) []*row {
 		for _, param := range params {
 			name := pipeline.VarName(strings.TrimPrefix(param.Name, prefix))
 			pref, _ := reference.Parse("ssm:" + param.Name)
-			row := &row{ref: pref, viaPath: true, Row: Row{Var: name, Ref: pref.String(), Parses: true, Service: string(reference.SSM),
-				Region: c.cfg.AWS.Region, ARN: param.ARN, Exists: Yes, Version: NotApplicable, JSONKey: NotApplicable}}
-			if other, dup := seen[name]; dup {
-				row.problem(Fail, awsapi.CodeNameCollision, fmt.Sprintf("parameter %s and parameter %s both map to %s", other, param.Name, name),
-					awsapi.BulkHint(awsapi.Class{Code: awsapi.CodeNameCollision}, awsapi.FromPath, ""))
-			}
-			seen[name] = param.Name
-			rows = append(rows, row)
+			rows = append(rows, &row{ref: pref, viaPath: true, Row: Row{Var: name, Ref: pref.String(), Parses: true, Service: string(reference.SSM),
+				Region: c.cfg.AWS.Region, ARN: param.ARN, Exists: Yes, Version: NotApplicable, JSONKey: NotApplicable}})
+		}
+		bulk.Paths, bulk.Params = append(bulk.Paths, p), append(bulk.Params, params)
+	}
+	return rows, bulk
+}
+
+// checkBulk applies to what the bulk inputs read the rules a start
+// applies (pipeline.Bulk.Vars, the same function), failing the row of
+// each name a start would refuse: the parameter's, or the JSON secret's
+// for one of its keys. explicit are the names set explicitly, which win:
+// the row of a parameter that one of them overrides says so. The values
+// kept for it are dropped.
+func checkBulk(rows []*row, bulk pipeline.Bulk, explicit map[string]bool) {
+	for _, r := range rows {
+		if r.jsonSecret && r.value != nil {
+			bulk.Secrets = append(bulk.Secrets, resolver.Value{Var: r.Var, Ref: r.ref, Value: r.value})
+		}
+		r.value = nil
+	}
+	if len(bulk.Paths) == 0 && len(bulk.Secrets) == 0 {
+		return
+	}
+	_, errs := bulk.Vars(explicit, nil)
+	for _, e := range errs {
+		// The row of the parameter, else of the JSON secret.
+		i := slices.IndexFunc(rows, func(r *row) bool { return r.viaPath && r.Var == e.Var && r.ref.String() == e.Ref.String() })
+		if i < 0 {
+			i = slices.IndexFunc(rows, func(r *row) bool { return r.jsonSecret && r.ref.String() == e.Ref.String() })
+		}
+		if i >= 0 {
+			rows[i].problem(Fail, e.Code, e.Err.Error(), pipeline.Hint(e))
 		}
 	}
-	return rows
+	for _, r := range rows {
+		if r.viaPath && explicit[r.Var] {
+			r.problem(Warning, CodeOverridden, r.Var+" is also set by the environment or an env file, which wins: this parameter is not used",
+				"remove one of them, or keep the explicit value deliberately")
+		}
+	}
 }
 
 // pathRows returns, for a policy, a row per parameter under each of paths

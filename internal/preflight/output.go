@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -17,9 +18,18 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteTable writes the report as a table, a row per variable, followed
-// by each warning and failure with its hint.
+// WriteTable writes the report as a table, a row per variable, under a
+// header that names the credentials and their identity, followed by each
+// warning and failure with its hint.
 func (r *Report) WriteTable(w io.Writer) error {
+	if cr := r.Credentials; cr != nil {
+		fmt.Fprintf(w, "credentials: %s\n", cr.Source)
+		if cr.Error != "" {
+			fmt.Fprintf(w, "identity: unknown: %s\n\n", cr.Error)
+		} else {
+			fmt.Fprintf(w, "identity: %s (account %s)\n\n", cr.Identity, cr.Account)
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "VARIABLE\tREGION\tEXISTS\tVERSION\tJSON KEY\tKMS KEY\tKEY STATE\tKEY ROTATION\tSECRET ROTATION\tVERDICT")
 	for _, row := range r.Rows {
@@ -35,24 +45,34 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "\n%s: fallback regions: %s\n", row.Var, replicasCell(row.Replicas))
 		}
 	}
-	refs := 0
+	refs, entries := 0, 0
 	for _, row := range r.Rows {
-		if !row.Setting {
+		switch {
+		case row.Entry:
+			entries++
+		case !row.Setting:
 			refs++
 		}
 		for _, p := range row.Problems {
-			fmt.Fprintf(w, "\n%s: %s: %s: %s\n", row.Var, p.Verdict, strings.TrimSpace(row.Ref+" "+p.Code), p.Message)
+			what := p.Code
+			if row.Ref != "" {
+				what = strconv.Quote(row.Ref) + " " + p.Code
+			}
+			fmt.Fprintf(w, "\n%s: %s: %s: %s\n", row.Var, p.Verdict, what, p.Message)
 			if p.Hint != "" {
 				fmt.Fprintf(w, "  hint: %s\n", p.Hint)
 			}
 		}
 	}
 	counted := fmt.Sprintf("%d %s", refs, plural(refs, "reference", "references"))
-	if n := len(r.Rows) - refs; n > 0 {
+	if n := len(r.Rows) - refs - entries; n > 0 {
 		counted += fmt.Sprintf(", %d %s", n, plural(n, "setting", "settings"))
 	}
+	if entries > 0 {
+		counted += fmt.Sprintf(", %d refused %s", entries, plural(entries, "task-definition entry", "task-definition entries"))
+	}
 	fmt.Fprintf(w, "\n%s: %d ok, %d warning, %d fail\n", counted, r.Summary.OK, r.Summary.Warning, r.Summary.Fail)
-	if refs == 0 {
+	if refs == 0 && entries == 0 {
 		fmt.Fprintln(w, "no references found: no variable's value is a secretsmanager: or ssm: reference or an ARN, so nothing was resolved or checked")
 	}
 	return nil

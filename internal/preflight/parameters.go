@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/resolver"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
@@ -110,6 +111,7 @@ func (c *Checker) checkParameter(ctx context.Context, r *row, read bool) {
 			r.keyID = ""
 		}
 	}
+	r.render(resolver.Secret{String: p.Value})
 }
 
 // setType records a parameter's type and, for a SecureString, its key.

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -82,7 +81,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 	reqs = slices.Concat(reqs, in.Secrets)
 	partition, account := reference.PartitionOf(c.cfg.AWS.Region), c.cfg.Account
 	if account == "" && (len(in.Paths) > 0 || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Partition == "" })) {
-		out, err := c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := c.identity(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("finding the account of short-form references with sts:GetCallerIdentity (or pass --account): %w", err)
 		}
@@ -118,7 +117,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 	}
 	for _, r := range rows {
 		if r.hasCode(awsapi.CodeNoRegion) {
-			return nil, nil, fmt.Errorf("%s: %s: %w", r.Var, r.Ref, awsapi.ErrNoRegion)
+			return nil, nil, fmt.Errorf("%s: %q: %w", r.Var, r.Ref, awsapi.ErrNoRegion)
 		}
 		readSid, decryptSid := SidParameters, SidDecryptParameters
 		if r.ref.Service == reference.SecretsManager {
@@ -130,7 +129,7 @@ func (c *Checker) PolicyFor(ctx context.Context, reqs []reference.Request, in In
 			}
 		}
 		if r.Exists == No {
-			notes = append(notes, fmt.Sprintf("%s: %s does not exist in %s; the policy names it anyway", r.Var, r.Ref, r.Region))
+			notes = append(notes, fmt.Sprintf("%s: %q does not exist in %s; the policy names it anyway", r.Var, r.Ref, r.Region))
 			continue
 		}
 		for _, u := range r.Unchecked {

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -111,6 +112,10 @@ type Checker struct {
 	parameters  awsapi.Clients[parametersAPI]
 	keys        awsapi.Clients[keysAPI]
 	newIdentity func(region string) identityAPI
+
+	idOnce sync.Once // asks STS once for the identity (see identity)
+	id     *sts.GetCallerIdentityOutput
+	idErr  error
 }
 
 // New returns a Checker. Clients are made per region on first use.
@@ -145,15 +150,21 @@ func (c *Checker) Check(ctx context.Context, environ []string, skip func(string)
 }
 
 // CheckFor is Check for environ and the SSM paths and JSON secrets of in
-// (see Inputs.rows), their rows after environ's.
+// (see Inputs.rows), their rows after environ's, and the refused entries
+// of a task definition, their rows before.
 func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(string) bool, in Inputs) *Report {
-	rows := append(c.rows(environ, skip), c.inputRows(ctx, in)...)
+	inputs, bulk := c.inputRows(ctx, in)
+	rows := slices.Concat(refusedRows(in.Refused), c.rows(environ, skip), inputs)
 	c.examine(ctx, rows, true)
+	checkBulk(rows, bulk, envlist.Names(environ))
 	c.checkBatches(ctx, rows)
 	for _, r := range rows {
 		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
 	}
 	rep := &Report{Schema: Schema, Rows: make([]Row, len(rows))}
+	if slices.ContainsFunc(rows, func(r *row) bool { return !r.Setting }) {
+		rep.Credentials = c.credentials(ctx)
+	}
 	for i, r := range rows {
 		rep.Rows[i] = r.Row
 		switch r.Verdict {
@@ -168,6 +179,29 @@ func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(stri
 	return rep
 }
 
+// identity asks sts:GetCallerIdentity, once, whose the credentials are:
+// check's header names the identity, and policy takes short-form
+// references' account from it.
+func (c *Checker) identity(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+	c.idOnce.Do(func() {
+		c.id, c.idErr = c.newIdentity(c.cfg.AWS.Region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	})
+	return c.id, c.idErr
+}
+
+// credentials names the source of the credentials, as a start's errors
+// name it, and their identity.
+func (c *Checker) credentials(ctx context.Context) *Credentials {
+	cr := &Credentials{Source: awsapi.SourceOf(c.cfg.AWS).String()}
+	out, err := c.identity(ctx)
+	if err != nil {
+		cr.Error = "sts:GetCallerIdentity failed: " + awsapi.Cause(err)
+		return cr
+	}
+	cr.Identity, cr.Account = aws.ToString(out.Arn), aws.ToString(out.Account)
+	return cr
+}
+
 // row is a Row with what the checks found along the way.
 type row struct {
 	Row
@@ -177,6 +211,11 @@ type row struct {
 	key      *keyFacts
 	viaPath  bool // a parameter under an SSM path: read with the path, not by name
 	path     bool // an SSM path itself, checked when it was listed
+	toFile   bool // its value goes to a file, where any byte is fine (a _FILE variable)
+	// jsonSecret marks a JSON secret of VALUEFROM_SECRET_JSON, whose
+	// value, read, is kept in value until checkBulk has checked its keys.
+	jsonSecret bool
+	value      []byte
 
 	replication []smtypes.ReplicationStatusType // DescribeSecret's
 	replicas    []*replica
@@ -209,7 +248,7 @@ func (c *Checker) rows(environ []string, skip func(string) bool) []*row {
 		case len(reqs) == 1:
 			ref := reqs[0].Ref
 			region, _ := awsapi.RequestRegion(ref.Region, c.cfg.AWS.Region) // examine reports a missing region
-			r := &row{ref: ref, Row: Row{Var: name, Ref: ref.String(), Parses: true, Service: string(ref.Service),
+			r := &row{ref: ref, toFile: reqs[0].ToFile, Row: Row{Var: name, Ref: ref.String(), Parses: true, Service: string(ref.Service),
 				Region: region, Exists: Unknown, Version: NotApplicable, JSONKey: NotApplicable}}
 			if ref.VersionStage != "" || ref.VersionID != "" || ref.Selector != "" {
 				r.Version = Unknown

@@ -197,6 +197,12 @@ func testCheck(t *testing.T, moto *mototest.Server) {
 	if !strings.Contains(outs["table"], "18 references: 7 ok, 0 warning, 11 fail") {
 		t.Errorf("table has no summary line:\n%s", outs["table"])
 	}
+	// The header names the identity STS gives the credentials.
+	if cr := rep.Credentials; cr == nil || !strings.HasPrefix(cr.Identity, "arn:aws:") || cr.Account != "123456789012" || cr.Error != "" {
+		t.Errorf("credentials %+v; want the identity moto's STS gives", cr)
+	} else if want := "identity: " + cr.Identity + " (account 123456789012)\n"; !strings.Contains(outs["table"], want) {
+		t.Errorf("table lacks %q:\n%s", want, outs["table"])
+	}
 	t.Run("json schema", func(t *testing.T) { checkSchema(t, []byte(outs["json"])) })
 }
 
@@ -215,8 +221,17 @@ func checkSchema(t *testing.T, data []byte) {
 		slices.Sort(ks)
 		return ks
 	}
-	if got, want := keysOf(doc), []string{"rows", "schema", "summary"}; !slices.Equal(got, want) {
-		t.Errorf("top-level keys %v, want %v", got, want)
+	top := keysOf(doc)
+	if _, ok := doc["credentials"]; ok {
+		top = slices.DeleteFunc(top, func(k string) bool { return k == "credentials" })
+		for _, k := range keysOf(doc["credentials"]) {
+			if !slices.Contains([]string{"source", "identity", "account", "error"}, k) {
+				t.Errorf("undocumented credentials field %q", k)
+			}
+		}
+	}
+	if want := []string{"rows", "schema", "summary"}; !slices.Equal(top, want) {
+		t.Errorf("top-level keys %v, want %v (and credentials)", top, want)
 	}
 	if doc["schema"] != float64(Schema) {
 		t.Errorf("schema %v, want %d", doc["schema"], Schema)
@@ -226,7 +241,7 @@ func checkSchema(t *testing.T, data []byte) {
 	}
 	allowed := map[string]bool{"var": true, "ref": true, "parses": true, "service": true, "region": true, "arn": true, "type": true,
 		"exists": true, "version": true, "json_key": true, "kms": true, "rotation": true, "unchecked": true, "verdict": true, "problems": true,
-		"setting": true}
+		"setting": true, "entry": true}
 	required := []string{"var", "ref", "parses", "exists", "version", "json_key", "verdict"}
 	keyFields := map[string]bool{"id": true, "arn": true, "manager": true, "state": true, "deletion_date": true, "multi_region": true, "rotation": true}
 	rows, _ := doc["rows"].([]any)

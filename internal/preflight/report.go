@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -11,9 +13,24 @@ const Schema = 1
 // A Report is the result of Check: a row per variable, in the order of
 // the environment or the task definition.
 type Report struct {
-	Schema  int     `json:"schema"`
-	Rows    []Row   `json:"rows"`
-	Summary Summary `json:"summary"`
+	Schema int `json:"schema"`
+	// Credentials are the credentials the check ran with; nil when it
+	// examined no reference, and so asked AWS nothing.
+	Credentials *Credentials `json:"credentials,omitempty"`
+	Rows        []Row        `json:"rows"`
+	Summary     Summary      `json:"summary"`
+}
+
+// Credentials are the AWS credentials a check ran with: the source the
+// SDK's chain chose, in the words valuefrom's errors use, and whose they
+// are, as sts:GetCallerIdentity says. They hold no key or token.
+type Credentials struct {
+	Source   string `json:"source"`
+	Identity string `json:"identity,omitempty"` // the caller's ARN
+	Account  string `json:"account,omitempty"`
+	// Error says why the identity is unknown: sts:GetCallerIdentity
+	// failed, as it does for keys that are not valid.
+	Error string `json:"error,omitempty"`
 }
 
 // Summary counts the rows by verdict.
@@ -41,6 +58,40 @@ func (v Verdict) rank() int {
 		return 2
 	}
 	return 0
+}
+
+// Outcome counts the rows of verdict v by what they are about, for the
+// line that ends a check: "4 references would not resolve, 1 setting
+// would stop the start", never a setting or an entry counted as a
+// reference. It is "" when no row has verdict v.
+func (r *Report) Outcome(v Verdict) string {
+	var refs, settings, entries int
+	for _, row := range r.Rows {
+		switch {
+		case row.Verdict != v:
+		case row.Setting:
+			settings++
+		case row.Entry:
+			entries++
+		default:
+			refs++
+		}
+	}
+	var parts []string
+	add := func(n int, one, many, fail, warn string) {
+		if n == 0 {
+			return
+		}
+		what := warn
+		if v == Fail {
+			what = fail
+		}
+		parts = append(parts, fmt.Sprintf("%d %s %s", n, plural(n, one, many), what))
+	}
+	add(refs, "reference", "references", "would not resolve", "with warnings")
+	add(settings, "setting", "settings", "would stop the start", "with warnings")
+	add(entries, "task-definition entry", "task-definition entries", "ECS would refuse", "with warnings")
+	return strings.Join(parts, ", ")
 }
 
 // Worst returns the worst verdict of the report: ok for no rows.
@@ -71,6 +122,7 @@ type Row struct {
 	Var     string `json:"var"`
 	Ref     string `json:"ref"`               // empty for a setting
 	Setting bool   `json:"setting,omitempty"` // a VALUEFROM_* variable, not a reference (see Config.Settings)
+	Entry   bool   `json:"entry,omitempty"`   // an entry of the task definition that ECS would refuse (see Inputs.Refused)
 	Parses  bool   `json:"parses"`
 	Service string `json:"service,omitempty"` // secretsmanager or ssm
 	Region  string `json:"region,omitempty"`  // where it was looked for
@@ -116,6 +168,8 @@ const (
 	CodeUnchecked        = "NotChecked"
 	CodeCheckCallFailure = "CheckFailed"
 	CodeBatchDenied      = "BatchGetSecretValueDenied" // a start would batch the secret, and IAM denies the batch
+	CodeOverridden       = "OverriddenByEnvironment"   // a parameter under a path whose variable is set explicitly
+	CodeTaskDefinition   = "MalformedTaskDefinition"   // an entry of the container that ECS would refuse: run exits 3
 )
 
 // A Key is the KMS key that protects a secret or parameter.

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
@@ -102,25 +103,33 @@ func (c *Checker) checkSecret(ctx context.Context, r *row, read bool) {
 	if r.Version != NotApplicable {
 		r.Version = Yes
 	}
-	if ref.JSONKey == "" {
-		return
-	}
-	if out.SecretString == nil {
-		r.JSONKey = No
-		r.problem(Fail, awsapi.CodeNotJSONObject, "JSON key "+quote(ref.JSONKey)+" asked of a binary secret",
-			r.hint(awsapi.ClassOf(awsapi.CodeNotJSONObject, nil)))
-		return
-	}
-	if _, e := resolver.JSONField([]byte(*out.SecretString), ref.JSONKey); e != nil {
-		r.JSONKey = No
-		hint := "JSON keys are case-sensitive and must be top-level keys of the secret's JSON object"
-		if e.Code == awsapi.CodeNotJSONObject {
-			hint = r.hint(awsapi.ClassOf(e.Code, nil))
+	secret := resolver.Secret{String: out.SecretString, Binary: out.SecretBinary}
+	if r.jsonSecret {
+		r.value = []byte(aws.ToString(out.SecretString))
+		if out.SecretString == nil {
+			r.value = out.SecretBinary
 		}
-		r.problem(Fail, e.Code, e.Err.Error(), hint)
-		return
 	}
-	r.JSONKey = Yes
+	r.render(secret)
+}
+
+// render applies to a value read the checks a start applies to it
+// (resolver.Render, the same function), and fails the row as a start
+// would fail its variable, with the start's hint.
+func (r *row) render(secret resolver.Secret) {
+	ref := r.ref
+	ref.Region = r.Region // the region asked, as the resolver's errors name it
+	_, e := resolver.Render(reference.Request{Var: r.Var, Ref: ref, ToFile: r.toFile}, secret)
+	switch {
+	case e != nil:
+		if r.JSONKey != NotApplicable {
+			r.JSONKey = No
+		}
+		e.Var, e.Ref = r.Var, ref
+		r.problem(Fail, e.Code, e.Err.Error(), pipeline.Hint(e))
+	case r.JSONKey != NotApplicable:
+		r.JSONKey = Yes
+	}
 }
 
 // versionIn says whether the version or stage ref asks for is among a

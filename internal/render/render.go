@@ -17,6 +17,9 @@
 // are recorded in the directory's .valuefrom-files; a later render into
 // the same directory removes the files of that record that it no longer
 // writes, and never touches any other file.
+//
+// Only valuefrom render uses it; it is a package so that cmd, which parses
+// the flags and calls it, holds no file-system decisions.
 package render
 
 import (

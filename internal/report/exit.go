@@ -9,7 +9,7 @@ import (
 )
 
 // A CheckError is the outcome of check or policy when not every row is
-// ok: Code is ExitWarnings or ExitFailures.
+// ok: Code is exitcode.Warnings or exitcode.Failures.
 type CheckError struct {
 	Code int
 	Msg  string
@@ -24,6 +24,9 @@ type RunError struct {
 	JSON    bool   // --log-format json
 	Command string // the subcommand, if any
 	Outcome string // what was left undone, such as "the command was not started"
+	// Hint, when set, is what to do about Err, in place of the one its
+	// code would get.
+	Hint string
 }
 
 func (e *RunError) Error() string { return e.Err.Error() }
@@ -65,6 +68,9 @@ func Exit(w io.Writer, err error, code int) int {
 		if usage := (*exitcode.UsageError)(nil); errors.As(err, &usage) && usage.Hint != "" {
 			hint = usage.Hint
 		}
+	}
+	if run.Hint != "" {
+		hint = run.Hint
 	}
 	if code == exitcode.Warnings {
 		r.Warning(msg, code)

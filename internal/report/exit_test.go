@@ -13,6 +13,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/render"
+	"github.com/valuefrom/valuefrom/internal/taskdef"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/internal/watch"
 	"github.com/valuefrom/valuefrom/resolver"
@@ -31,6 +32,7 @@ func TestExitCode(t *testing.T) {
 		{"program", &RunError{Err: &watch.ProgramError{Exit: exec.Exit{Code: 3}}}, 3},
 		{"program killed", &watch.ProgramError{Exit: exec.Exit{Signal: syscall.SIGKILL}}, 128 + 9},
 		{"changed", watch.ErrChanged, exitcode.Changed},
+		{"stop signal before the start", &exec.StopError{Signal: syscall.SIGTERM}, 128 + 15},
 		{"usage", &RunError{Err: &exitcode.UsageError{Err: errors.New("bad")}}, exitcode.Usage},
 		{"no region", fmt.Errorf("x: %w", awsapi.ErrNoRegion), exitcode.Usage},
 		{"syntax", syntax, exitcode.Syntax},
@@ -39,6 +41,9 @@ func TestExitCode(t *testing.T) {
 		{"render", &render.Error{Path: "/x", Err: errors.New("full")}, exitcode.Output},
 		{"format", &envfmt.VarError{Var: "A"}, exitcode.Output},
 		{"check", &CheckError{Code: exitcode.Failures, Msg: "1 reference would not resolve"}, exitcode.Failures},
+		// A task definition's entries that ECS refuses are malformed
+		// references: taskdef holds the code itself (issue 19, item 2).
+		{"task definition entries", &RunError{Err: taskdef.Errors{{Container: "app", List: "environment", Var: "DB"}}}, exitcode.Syntax},
 		{"not found", &exec.Error{Name: "x", Err: exec.ErrNotFound}, exitcode.NotFound},
 		{"not executable", &exec.Error{Name: "x", Err: exec.ErrNotExecutable}, exitcode.NotExec},
 		{"other", errors.New("boom"), exitcode.Internal},
@@ -67,8 +72,10 @@ func TestExit(t *testing.T) {
 		{"check's warnings", &RunError{Err: &CheckError{Code: exitcode.Warnings, Msg: "2 references with warnings"}, Command: "check"},
 			"valuefrom: warning: 2 references with warnings\n"},
 		{"failures and what was left undone", &RunError{Err: &exitcode.Error{Code: exitcode.Syntax, Err: resolver.Errors{{Var: "A", Code: awsapi.CodeSyntax}}}, Outcome: "nothing was printed"},
-			"valuefrom: error: A: : MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
+			"valuefrom: error: A: MalformedReference\nvaluefrom: error: 1 reference could not be parsed; nothing was printed\n"},
 		{"a program's exit is its own", &watch.ProgramError{Exit: exec.Exit{Code: 3}}, ""},
+		{"an error of several lines", taskdef.Errors{{Container: "app", List: "environment", Index: 1, Var: "A", Reason: "x"}, {Container: "app", List: "secrets", Index: 0, Var: "B", Reason: "y"}},
+			"valuefrom: error: container app: environment[1] A: x\nvaluefrom: error: container app: secrets[0] B: y\n"},
 		{"help", flag.ErrHelp, ""},
 	}
 	for _, tt := range tests {

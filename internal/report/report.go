@@ -8,12 +8,16 @@
 // naming the variable and the reference, never the value; failures that
 // share a hint come together, followed by their hint once. In JSON each
 // error, warning and hint is instead one log/slog JSON object per line.
+//
+// Only cmd uses it; it is a package so that these rules are written, and
+// tested, in one place apart from flag parsing.
 package report
 
 import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/valuefrom/valuefrom/resolver"
 )
@@ -81,17 +85,23 @@ func (r *Writer) Warning(msg string, code int) {
 	r.end("warning", msg, "", code)
 }
 
+// end writes msg, a line for each of its lines (an error of several
+// entries), then the hint.
 func (r *Writer) end(level, msg, hint string, code int) {
-	switch {
-	case r.json && hint != "":
-		r.log.Error(msg, "hint", hint, "exit_code", code)
-	case r.json:
-		r.log.Error(msg, "exit_code", code)
-	default:
-		fmt.Fprintf(r.w, "valuefrom: %s: %s\n", level, msg)
-		if hint != "" {
-			fmt.Fprintf(r.w, "valuefrom: hint: %s\n", hint)
+	lines := strings.Split(msg, "\n")
+	for i, line := range lines {
+		last := i == len(lines)-1
+		switch {
+		case r.json && last && hint != "":
+			r.log.Error(line, "hint", hint, "exit_code", code)
+		case r.json:
+			r.log.Error(line, "exit_code", code)
+		default:
+			fmt.Fprintf(r.w, "valuefrom: %s: %s\n", level, line)
 		}
+	}
+	if !r.json && hint != "" {
+		fmt.Fprintf(r.w, "valuefrom: hint: %s\n", hint)
 	}
 }
 

@@ -39,12 +39,12 @@ func TestFailuresText(t *testing.T) {
 	var b strings.Builder
 	New(&b, false).Failures(failures(t), 4, "could not be resolved", "the command was not started")
 	want := []string{
-		"valuefrom: error: A: ssm:/a: AccessDeniedException (request id req-1): denied",
-		"valuefrom: error: C: ssm:/c: AccessDeniedException",
+		"valuefrom: error: A: \"ssm:/a\": AccessDeniedException (request id req-1): denied",
+		"valuefrom: error: C: \"ssm:/c\": AccessDeniedException",
 		"valuefrom: hint: allow ssm:GetParameters",
-		"valuefrom: error: B: secretsmanager:b: ResourceNotFoundException",
+		"valuefrom: error: B: \"secretsmanager:b\": ResourceNotFoundException",
 		"valuefrom: hint: create the secret",
-		"valuefrom: error: D: ssm:/d: InternalFailure",
+		"valuefrom: error: D: \"ssm:/d\": InternalFailure",
 		"valuefrom: error: 4 references could not be resolved; the command was not started",
 	}
 	if got := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {

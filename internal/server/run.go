@@ -12,12 +12,20 @@ import (
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
 
+// Groups are the groups of settings serve reads; it refuses to start with
+// any other setting set, rather than ignore it.
+var Groups = []settings.Group{settings.Common, settings.Serve}
+
 // Run runs the sidecar server of o.Settings until ctx is done, then
 // shuts it down gracefully (see Serve). A missing token or region
 // is a *exitcode.UsageError.
 func Run(ctx context.Context, o pipeline.Options, environ []string) error {
 	log, s := o.Log(), o.Settings
 	pipeline.WarnUnknown(log, environ)
+	if unused := settings.Unused(environ, Groups...); len(unused) > 0 {
+		return &exitcode.UsageError{Err: fmt.Errorf("%s is set, but serve does not read it", unused[0]),
+			Hint: "serve answers each request by itself: it has no inputs, files, ignore list or watching; unset it in the sidecar's environment"}
+	}
 	token, err := LoadToken(ctx, o.Settings.Token, o.Settings.TokenFile, envlist.Get(environ, "AWS_TOKEN"))
 	if err != nil {
 		if ctx.Err() == nil {

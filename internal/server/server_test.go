@@ -377,6 +377,7 @@ func testStatusCodes(t *testing.T, f *fixture) {
 		{"access denied", "GET", "/secretsmanager/get?secretId=denied", nil, 400, "AccessDeniedException"},
 		{"bad region in secret ARN", "GET", "/secretsmanager/get?secretId=arn:aws:secretsmanager:evil.example:123456789012:secret:x", nil, 400, `the ARN's region "evil.example" is not a region such as us-east-1`},
 		{"bad region in parameter ARN", "GET", "/systemsmanager/parameters/get?name=arn:aws:ssm:x-y:123456789012:parameter/x", nil, 400, `the ARN's region "x-y" is not a region such as us-east-1`},
+		{"region that does not exist", "GET", "/secretsmanager/get?secretId=arn:aws:secretsmanager:us-east-9:123456789012:secret:x", nil, 400, `the ARN's region us-east-9 does not exist: valuefrom knows the regions of the AWS SDK it was built with`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,9 +1,12 @@
 package settings
 
 import (
+	"errors"
 	"flag"
 	"reflect"
 	"time"
+
+	"github.com/valuefrom/valuefrom/internal/envlist"
 )
 
 // A Group is the flags that a set of modes shares.
@@ -12,6 +15,7 @@ type Group string
 // The groups of flags.
 const (
 	Common    Group = "common"    // every mode
+	Resolve   Group = "resolve"   // every mode that resolves an environment: all but serve
 	Input     Group = "input"     // the bulk inputs: every mode that resolves a start's references
 	Watch     Group = "watch"     // --watch: run, render and the entrypoint
 	Supervise Group = "supervise" // supervise mode's: run and the entrypoint
@@ -34,7 +38,7 @@ func (s *Settings) Flags(fs *flag.FlagSet, groups ...Group) {
 		if set.value != "" {
 			usage = "`" + set.value + "` " + usage
 		}
-		fs.Var(&flagValue{field: v.Field(i), key: set.key, repeat: set.list == "repeat"}, set.flag, usage)
+		fs.Var(&flagValue{field: v.Field(i), key: set.key, kind: set.kind(), repeat: set.list == "repeat", off: set.off}, set.flag, usage)
 		fs.Lookup(set.flag).DefValue = set.def
 	}
 }
@@ -53,13 +57,22 @@ func contains(groups []Group, g Group) bool {
 type flagValue struct {
 	field  reflect.Value
 	key    string
-	repeat bool // each use adds one item, and the first replaces the list
+	kind   string // what its value must be
+	repeat bool   // each use adds one item, and the first replaces the list
+	off    bool   // a duration that may be off
 	given  bool
 }
 
 func (f *flagValue) Set(v string) error {
+	if f.off && v == "off" {
+		f.field.SetInt(int64(Off))
+		return nil
+	}
 	if !f.repeat {
-		return parse(f.field, v)
+		if err := parse(f.field, v); err != nil {
+			return errors.New("not a valid " + f.kind)
+		}
+		return nil
 	}
 	if !f.given {
 		f.field.SetZero()
@@ -89,5 +102,26 @@ func (f *flagValue) Get() any {
 // --mask=true.
 func (f *flagValue) IsBoolFlag() bool { return f.field.Kind() == reflect.Bool }
 
+// Kind says what the flag's value must be, as the setting's errors say it.
+func (f *flagValue) Kind() string { return f.kind }
+
 // Setting returns the name of the setting the flag overrides.
 func (f *flagValue) Setting() string { return f.key }
+
+// Unused returns the settings that environ sets (under their names or
+// their old ones) but that no group of groups holds: a mode with those
+// groups does not read them.
+func Unused(environ []string, groups ...Group) []string {
+	var unused []string
+	for _, set := range all() {
+		if contains(groups, set.group) {
+			continue
+		}
+		for _, key := range []string{set.key, set.alias} {
+			if _, ok := envlist.Lookup(environ, key); ok && key != "" {
+				unused = append(unused, key)
+			}
+		}
+	}
+	return unused
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
+	"github.com/valuefrom/valuefrom/internal/spell"
 )
 
 // Unknown returns the VALUEFROM_* names in environ that are no setting
@@ -60,7 +61,7 @@ func Misspelt(environ []string) []*VarError {
 func misspeltFor(name string) string {
 	for _, s := range all() {
 		for _, key := range []string{s.key, s.alias} {
-			if key != "" && (distance(name, key) <= 1 || singular(name) == singular(key)) {
+			if key != "" && (spell.Distance(name, key) <= 1 || singular(name) == singular(key)) {
 				return s.key
 			}
 		}
@@ -88,37 +89,10 @@ func singular(name string) string {
 func Nearest(name string, candidates []string) string {
 	best, bestDist := "", 0
 	for _, c := range candidates {
-		d := distance(strings.ToUpper(name), strings.ToUpper(c))
+		d := spell.DistanceFold(name, c)
 		if d <= max(1, len(c)/3) && (best == "" || d < bestDist) {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-// distance is the optimal string alignment distance between a and b: the
-// Levenshtein distance with a swap of two adjacent letters counting as one
-// edit.
-func distance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

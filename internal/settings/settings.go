@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"reflect"
 	"slices"
@@ -36,6 +37,7 @@ const Prefix = "VALUEFROM_"
 //   - default: its default, as the variable would give it;
 //   - range: MIN-MAX, the values it may take (a field with no default may
 //     also be unset, its zero value);
+//   - off: a duration that may also be "off" (see Off);
 //   - oneof: the words it may be, space-separated;
 //   - alias: an older name, still read (VALUEFROM_ and the alias);
 //   - flag: NAME VALUE, the flag that overrides it, and VALUE the word its
@@ -44,7 +46,10 @@ const Prefix = "VALUEFROM_"
 //   - list: for a list, comma (the flag's value is a comma-separated list
 //     that replaces the setting's) or repeat (the flag repeats, each giving
 //     one item; given at all, its items replace the setting's);
-//   - usage: the flag's help, one line; desc: the setting's, when longer.
+//   - usage: the flag's help, one line; desc: the setting's, when longer;
+//   - references: its values are references by design. Any other
+//     setting that holds one is an error: valuefrom does not resolve its
+//     own settings.
 //
 // Cross-field checks, and those a tag cannot say, are in Validate.
 //
@@ -91,28 +96,28 @@ type Settings struct {
 	Concurrency int           `split_words:"true" default:"64" range:"1-1000" flag:"concurrency N" group:"common" usage:"API calls in flight at once"`
 	MaxAttempts int           `split_words:"true" default:"30" range:"1-100" flag:"max-attempts N" group:"common" usage:"attempts per API call" desc:"attempts per API call, counting the first; throttling, 5xx and connection errors are retried with jittered backoff"`
 	Timeout     time.Duration `split_words:"true" default:"60s" range:"1s-1h" flag:"timeout D" group:"common" usage:"deadline for resolving every reference" desc:"deadline for resolving every reference, as a Go duration"`
-	Ignore      []string      `split_words:"true" list:"comma" flag:"ignore A,B" group:"common" usage:"variables to pass through untouched" desc:"comma-separated names of variables to pass through untouched"`
-	FilesDir    string        `split_words:"true" flag:"files-dir DIR" group:"common" usage:"directory for _FILE values" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
+	Ignore      []string      `split_words:"true" list:"comma" flag:"ignore A,B" group:"resolve" usage:"variables to pass through untouched" desc:"comma-separated names of variables to pass through untouched"`
+	FilesDir    string        `split_words:"true" flag:"files-dir DIR" group:"resolve" usage:"directory for _FILE values" desc:"directory for the values of _FILE variables; default: a new private directory under /dev/shm, else the system temp dir"`
 	LogFormat   string        `split_words:"true" default:"text" oneof:"text json" flag:"log-format F" group:"common" usage:"text or json" desc:"log and error format on stderr: text or json"`
 	LogLevel    string        `split_words:"true" default:"info" oneof:"debug info warn error" flag:"log-level L" group:"common" usage:"debug, info, warn or error" desc:"debug, info, warn or error; no level ever logs a value"`
 
 	// Regional outages: other regions' copies.
 	FallbackRegions []string      `split_words:"true" list:"comma" flag:"fallback-regions R,R" group:"common" usage:"regions to ask in order when a reference's own fails or stalls" desc:"comma-separated regions, in order, to ask when a reference's own region fails transiently or stalls: a secret's replica (same ARN, other region), or the SSM parameter of the same name (SSM does not replicate: mirror parameters yourself); never for not found, denied or KMS errors"`
-	HedgeDelay      time.Duration `split_words:"true" default:"5s" range:"100ms-10m" flag:"hedge-delay D" group:"common" usage:"ask the next fallback region after D without an answer" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too"`
+	HedgeDelay      time.Duration `split_words:"true" default:"5s" range:"100ms-10m" off:"true" flag:"hedge-delay D" group:"common" usage:"ask the next fallback region after D without an answer; off: only on failure" desc:"with fallback regions: how long a region may go without answering before the next fallback region is asked too; off: only when it fails, never because it is slow"`
 
 	// How secrets are fetched.
-	BatchSecrets bool `split_words:"true" default:"true" flag:"batch-secrets" group:"common" usage:"up to 20 secrets per BatchGetSecretValue call; =false: one GetSecretValue each" desc:"fetch up to 20 current secrets per BatchGetSecretValue call, with GetSecretValue for what a batch does not answer; false: one GetSecretValue per secret, for a role that may not call BatchGetSecretValue"`
+	BatchSecrets bool `split_words:"true" default:"true" flag:"batch-secrets" group:"resolve" usage:"up to 20 secrets per BatchGetSecretValue call; =false: one GetSecretValue each" desc:"fetch up to 20 current secrets per BatchGetSecretValue call, with GetSecretValue for what a batch does not answer; false: one GetSecretValue per secret, for a role that may not call BatchGetSecretValue"`
 
 	// Bulk inputs: variables from files, SSM paths and JSON secrets.
 	EnvFile      []string `split_words:"true" list:"repeat" flag:"env-file FILE" group:"input" usage:"read variables from a dotenv file, beneath the environment; - is stdin" desc:"comma-separated dotenv files whose variables (references or not) come beneath the environment, a later file over an earlier; - is standard input"`
 	SsmPath      []string `split_words:"true" alias:"SSM_PATHS" list:"repeat" flag:"ssm-path PATH" group:"input" usage:"a variable for each parameter under PATH; PATH/** for any depth" desc:"comma-separated SSM paths: every parameter directly under each (under it at any depth with a trailing /**) becomes a variable, named by the rest of its name in upper case"`
-	SecretJson   []string `split_words:"true" alias:"SECRETS_JSON" list:"repeat" flag:"secret-json REF" group:"input" usage:"a variable for each top-level key of a JSON secret" desc:"comma-separated Secrets Manager references to JSON objects: each top-level key becomes a variable, named as for paths"`
+	SecretJson   []string `split_words:"true" alias:"SECRETS_JSON" references:"true" list:"repeat" flag:"secret-json REF" group:"input" usage:"a variable for each top-level key of a JSON secret" desc:"comma-separated Secrets Manager references to JSON objects: each top-level key becomes a variable, named as for paths"`
 	RequirePaths bool     `split_words:"true" default:"false" flag:"require-paths" group:"input" usage:"an SSM path with no parameters is an error" desc:"an SSM path with no parameters is an error, not a warning"`
 
 	// valuefrom serve. The token has no flag: a command line is seen by
 	// every user of the machine.
-	Token      string        `split_words:"true" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
-	TokenFile  string        `split_words:"true" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
+	Token      string        `split_words:"true" group:"serve" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
+	TokenFile  string        `split_words:"true" group:"serve" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
 	Listen     string        `split_words:"true" default:"127.0.0.1:2773" flag:"listen HOST:PORT" group:"serve" usage:"address to listen on; non-loopback is logged as a warning" desc:"serve: HOST:PORT to listen on; a non-loopback host is logged as a warning"`
 	TTL        time.Duration `split_words:"true" default:"300s" range:"0s-1h" flag:"ttl D" group:"serve" usage:"how long a value is served before it is fetched again; 0s: always" desc:"serve: how long a fetched value is served before it is fetched again; 0s: every request asks AWS"`
 	Stale      time.Duration `split_words:"true" default:"15m" range:"0s-24h" flag:"stale D" group:"serve" usage:"grace past the TTL while AWS fails transiently; 0s: none" desc:"serve: how long past its TTL a value is still served while AWS fails transiently"`
@@ -150,9 +155,16 @@ func Load(environ []string) (Settings, error) {
 		if err == nil && value == nil {
 			value = &set.def
 		}
+		if err == nil && set.off && *value == "off" {
+			v.Field(i).SetInt(int64(Off))
+			continue
+		}
+		if err == nil && !set.references && reference.Is(*value) {
+			err = &VarError{Var: set.key, Err: fmt.Errorf("%s holds a reference, %s: valuefrom does not resolve its own settings; give the value itself", Name(set.key), reference.Quote(*value))}
+		}
 		if err == nil {
 			if parse(v.Field(i), *value) != nil {
-				err = &VarError{Var: set.key, Err: fmt.Errorf("%s: not a valid %s", Name(set.key), kind(v.Field(i).Type()))}
+				err = &VarError{Var: set.key, Err: fmt.Errorf("%s: not a valid %s", Name(set.key), set.kind())}
 			}
 		}
 		if err != nil && first == nil {
@@ -219,6 +231,15 @@ func parse(field reflect.Value, value string) error {
 		return fmt.Errorf("unsupported type %s", field.Type())
 	}
 	return nil
+}
+
+// kind says what the setting's value must be.
+func (set setting) kind() string {
+	k := kind(set.field.Type)
+	if set.off {
+		k += ", or off"
+	}
+	return k
 }
 
 func kind(t reflect.Type) string {
@@ -292,7 +313,7 @@ func (s Settings) Validate() error {
 // check checks field, the setting's value, against its range or words.
 // A setting with no default may be unset: its zero value.
 func (set setting) check(field reflect.Value) error {
-	if field.IsZero() && set.def == "" {
+	if field.IsZero() && set.def == "" || set.off && field.Int() == int64(Off) {
 		return nil
 	}
 	if field.Kind() == reflect.Pointer {
@@ -304,7 +325,11 @@ func (set setting) check(field reflect.Value) error {
 		parse(lo, set.min)
 		parse(hi, set.max)
 		if field.Int() < lo.Int() || field.Int() > hi.Int() {
-			return invalid(set.key, "must be from %s to %s, not %v", set.min, set.max, field.Interface())
+			or := ""
+			if set.off {
+				or = ", or off"
+			}
+			return invalid(set.key, "must be from %s to %s%s, not %v", set.min, set.max, or, field.Interface())
 		}
 	case len(set.oneof) > 0:
 		if !slices.Contains(set.oneof, field.String()) {
@@ -330,6 +355,11 @@ func (s Settings) SplayOrDefault() time.Duration {
 	}
 	return s.Watch / 4
 }
+
+// Off is the value of a duration setting that is off, which those tagged
+// off:"true" take as "off": VALUEFROM_HEDGE_DELAY=off, --hedge-delay off.
+// It is negative, and no duration anyone writes.
+const Off time.Duration = math.MinInt64
 
 // A VarError is a problem with one setting. Its message names the
 // variable and its flag, never a value that does not parse.
@@ -401,6 +431,8 @@ type setting struct {
 	flag, value string   // the flag's name and its value's word
 	group       Group
 	list        string // comma or repeat, for a list
+	references  bool   // its values are references
+	off         bool   // a duration that may be off (see Off)
 	field       reflect.StructField
 }
 
@@ -427,6 +459,8 @@ func all() []setting {
 			set.min, set.max, _ = strings.Cut(r, "-")
 		}
 		set.oneof = strings.Fields(f.Tag.Get("oneof"))
+		set.references = f.Tag.Get("references") == "true"
+		set.off = f.Tag.Get("off") == "true"
 		set.flag, set.value, _ = strings.Cut(f.Tag.Get("flag"), " ")
 		out = append(out, set)
 	}

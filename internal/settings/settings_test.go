@@ -276,6 +276,8 @@ func TestValidate(t *testing.T) {
 		{"fallback not a region", func(s *settings.Settings) { s.FallbackRegions = []string{"us-west-2", "uswest2"} }, []string{"VALUEFROM_FALLBACK_REGIONS", "--fallback-regions", "uswest2"}},
 		{"hedge delay too short", func(s *settings.Settings) { s.HedgeDelay = 99 * time.Millisecond }, []string{"VALUEFROM_HEDGE_DELAY", "--hedge-delay"}},
 		{"hedge delay too long", func(s *settings.Settings) { s.HedgeDelay = 11 * time.Minute }, []string{"VALUEFROM_HEDGE_DELAY", "--hedge-delay"}},
+		{"hedge delay off", func(s *settings.Settings) { s.HedgeDelay = settings.Off }, nil},
+		{"hedge delay negative", func(s *settings.Settings) { s.HedgeDelay = -time.Second }, []string{"VALUEFROM_HEDGE_DELAY", "or off"}},
 		{"path without slash", func(s *settings.Settings) { s.SsmPath = []string{"prod/orders"} }, []string{"VALUEFROM_SSM_PATH", "--ssm-path", "prod/orders"}},
 		{"path with a star", func(s *settings.Settings) { s.SsmPath = []string{"/prod/*"} }, []string{"VALUEFROM_SSM_PATH", "/**"}},
 		{"json of a parameter", func(s *settings.Settings) { s.SecretJson = []string{"ssm:/db"} }, []string{"VALUEFROM_SECRET_JSON", "--secret-json", "--ssm-path"}},
@@ -536,6 +538,10 @@ func TestLoadEdgeCases(t *testing.T) {
 		{"prefix of a name", []string{"VALUEFROM_TIMEOUTXYZ=1"}, func(*settings.Settings) {}, ""},
 		{"one letter past a name", []string{"VALUEFROM_TIMEOUTX=1"}, nil, "VALUEFROM_TIMEOUTX is not a setting: did you mean VALUEFROM_TIMEOUT (--timeout)?"},
 		{"first error reported", []string{"VALUEFROM_TIMEOUT=x", "VALUEFROM_CONCURRENCY=y"}, nil, "VALUEFROM_CONCURRENCY (--concurrency):"},
+		// Issue 20: never hedge because the own region is slow.
+		{"hedge delay off", []string{"VALUEFROM_HEDGE_DELAY=off"}, func(s *settings.Settings) { s.HedgeDelay = settings.Off }, ""},
+		{"hedge delay bad", []string{"VALUEFROM_HEDGE_DELAY=never"}, nil, "VALUEFROM_HEDGE_DELAY (--hedge-delay): not a valid duration: a number and a unit, such as 30s or 2m, or off"},
+		{"off is the hedge delay's alone", []string{"VALUEFROM_TIMEOUT=off"}, nil, "VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a unit, such as 30s or 2m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -661,7 +667,7 @@ func TestFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	s.Flags(fs, settings.Common, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
+	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
 	if s.Concurrency != 7 || s.TTL != time.Second {
 		t.Errorf("defining the flags changed the settings: %+v", s)
 	}
@@ -688,6 +694,17 @@ func TestFlags(t *testing.T) {
 	if s.Concurrency != 9 || !slices.Equal(s.Ignore, []string{"A", "B"}) || s.Stale != time.Minute ||
 		s.Watch != time.Minute || s.Splay == nil || *s.Splay != 5*time.Second || !s.Mask {
 		t.Errorf("after the flags: %+v", s)
+	}
+	for _, tt := range []struct {
+		arg  string
+		want time.Duration
+	}{{"off", settings.Off}, {"750ms", 750 * time.Millisecond}} {
+		if err := fs.Parse([]string{"--hedge-delay", tt.arg}); err != nil || s.HedgeDelay != tt.want {
+			t.Errorf("--hedge-delay %s: %v, %v; want %v", tt.arg, s.HedgeDelay, err, tt.want)
+		}
+	}
+	if err := fs.Parse([]string{"--hedge-delay", "never"}); err == nil || !strings.Contains(err.Error(), "or off") {
+		t.Errorf("--hedge-delay never: %v, want an error saying a duration or off", err)
 	}
 }
 
@@ -844,7 +861,7 @@ func TestFlagsFromTags(t *testing.T) {
 	var s settings.Settings
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	s.Flags(fs, settings.Common, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
+	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
 	fs.VisitAll(func(f *flag.Flag) {
 		v, ok := f.Value.(interface{ Setting() string })
 		if !ok || settings.Flag(v.Setting()) != "--"+f.Name {
@@ -856,5 +873,28 @@ func TestFlagsFromTags(t *testing.T) {
 	}
 	if err := fs.Parse([]string{"--batch-secrets=false", "--mask"}); err != nil || s.BatchSecrets || !s.Mask {
 		t.Errorf("boolean flags: %v; BatchSecrets %v, Mask %v", err, s.BatchSecrets, s.Mask)
+	}
+}
+
+// TestSettingHoldsReference: valuefrom does not resolve its own settings:
+// one that holds a reference is an error naming it, but for the setting
+// whose values are references.
+func TestSettingHoldsReference(t *testing.T) {
+	_, err := settings.Load([]string{"VALUEFROM_FILES_DIR=ssm:/files-dir"})
+	if err == nil || !strings.Contains(err.Error(), "VALUEFROM_FILES_DIR (--files-dir) holds a reference") {
+		t.Errorf("Load = %v, want an error naming VALUEFROM_FILES_DIR", err)
+	}
+	if _, err := settings.Load([]string{"VALUEFROM_SECRET_JSON=arn:aws:secretsmanager:us-east-1:123456789012:secret:j"}); err != nil {
+		t.Errorf("Load of a JSON secret's reference: %v", err)
+	}
+}
+
+// TestUnused: the settings a mode's groups do not hold, set under their
+// names or their old ones.
+func TestUnused(t *testing.T) {
+	environ := []string{"VALUEFROM_SSM_PATHS=/a", "VALUEFROM_TTL=1m", "VALUEFROM_FILES_DIR=/x", "VALUEFROM_TIMEOUT=5s", "APP=1"}
+	got := settings.Unused(environ, settings.Common, settings.Serve)
+	if want := []string{"VALUEFROM_FILES_DIR", "VALUEFROM_SSM_PATHS"}; !slices.Equal(got, want) {
+		t.Errorf("Unused = %q, want %q", got, want)
 	}
 }

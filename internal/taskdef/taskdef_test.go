@@ -54,9 +54,9 @@ func TestParseErrors(t *testing.T) {
 		{"several containers", `{"containerDefinitions":[{"name":"a"},{"name":"b"}]}`, "", "has 2 containers (a, b): choose one with --container"},
 		{"missing container", `{"containerDefinitions":[{"name":"a"},{"name":"b"}]}`, "c", `no container named "c": the task definition has a, b`},
 		{"bad JSON", "{\n  \"containerDefinitions\": [\n    {\"name\": \"a\",}\n  ]\n}", "", "line 3, column 18"},
-		{"wrong type", "{\"containerDefinitions\": {\"name\": \"a\"}}", "", "line 1, column"},
+		{"wrong type", "{\"containerDefinitions\": {\"name\": \"a\"}}", "", "containerDefinitions is an object, where it is an array"},
 		{"empty", `{}`, "", "no container definitions"},
-		{"secret without valueFrom", `{"name":"a","secrets":[{"name":"S"}]}`, "", "secrets[0] needs both name and valueFrom"},
+		{"secret without valueFrom", `{"name":"a","secrets":[{"name":"S"}]}`, "", "secrets[0] S: has no valueFrom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,8 +44,10 @@ type Stdio struct {
 }
 
 // closeTimeout bounds how long, after the program has exited, its
-// descendants may hold the output pipes of masking open.
-const closeTimeout = 2 * time.Second
+// descendants may hold the output pipes of masking open: short enough that
+// valuefrom exits within VALUEFROM_STOP_TIMEOUT and a second of a stop
+// signal.
+const closeTimeout = 500 * time.Millisecond
 
 // Supervise is supervise mode: it starts the program of plan, which
 // pipeline.Start made (failing closed), as its child under an
@@ -53,10 +55,14 @@ const closeTimeout = 2 * time.Second
 // every o.Settings.Watch. On a change it waits a random splay, then does what
 // o.Settings.OnChange says. It forwards signals to the program and
 // returns when the program exits: nil for exit status 0, else a
-// *ProgramError; ErrChanged for the exit action. A SIGTERM or SIGINT,
-// which cancels ctx, ends the watching: the program gets the signal and
-// Supervise waits for it. The _FILE directory it made is removed before
-// it returns.
+// *ProgramError; ErrChanged for the exit action. A stop signal (SIGTERM,
+// SIGINT, or the stop signal), which the program gets, ends the watching,
+// as does ctx's end (a SIGTERM or SIGINT cancels it): Supervise waits up
+// to the stop timeout for the program, then kills its process group. A
+// stop signal that comes while no program runs (during a restart, before
+// the first start) is never lost: no program is started after it, and
+// Supervise returns the last program's exit, or a *exec.StopError when
+// none ran. The _FILE directory it made is removed before it returns.
 func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *pipeline.Session, res *pipeline.Result, stdio Stdio) error {
 	set := o.Settings
 	change, err := settings.ParseOnChange(set.OnChange)
@@ -93,8 +99,8 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 	s.sup = &exec.Supervisor{Path: path, Args: plan.Args, Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
 		StopSignal: stopSignal, StopTimeout: set.StopTimeout, Logger: log}
 	if set.Mask {
-		s.masks = []*maskedWriter{newMaskedWriter(stdio.Stdout, res), newMaskedWriter(stdio.Stderr, res)}
-		s.sup.Stdout, s.sup.Stderr = s.masks[0], s.masks[1]
+		s.masks = newMasking(log, res, stdio.Stdout, stdio.Stderr)
+		s.sup.Stdout, s.sup.Stderr = s.masks.writers[0], s.masks.writers[1]
 	}
 	// Forwarding outlives ctx, which the first SIGTERM cancels: a second
 	// signal still reaches the program.
@@ -104,8 +110,8 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.sup.Start(env); err != nil {
-		return &exec.Error{Name: path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	if err := s.start(env); err != nil {
+		return err
 	}
 	defer s.closeOutput()
 	if ctx.Err() != nil {
@@ -125,9 +131,9 @@ type supervision struct {
 	change  settings.OnChange
 	sess    *pipeline.Session
 	sup     *exec.Supervisor
-	masks   []*maskedWriter
-	dir     string // where _FILE values go
-	ownDir  bool   // dir was made here, to be removed
+	masks   *masking // nil without VALUEFROM_MASK
+	dir     string   // where _FILE values go
+	ownDir  bool     // dir was made here, to be removed
 	warnEnv map[string]bool
 }
 
@@ -168,9 +174,46 @@ func (s *supervision) closeOutput() {
 	if err := s.sup.Close(ctx); err != nil {
 		s.log.Debug("watch: the program's output was not all copied", "error", err)
 	}
-	for _, m := range s.masks {
-		m.Flush()
+	if s.masks != nil {
+		s.masks.flush()
 	}
+}
+
+// start starts the program with env, and masks with what it is given.
+// A stop signal that came before is a *exec.StopError.
+func (s *supervision) start(env []string) error {
+	if err := s.sup.Start(env); err != nil {
+		if se := (*exec.StopError)(nil); errors.As(err, &se) {
+			return err
+		}
+		return &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	}
+	if run, ok := s.sup.Current(); ok && s.masks != nil {
+		s.masks.started(run)
+	}
+	return nil
+}
+
+// stopping reports whether valuefrom was asked to stop: a stop signal
+// came, or ctx is done.
+func (s *supervision) stopping(ctx context.Context) bool {
+	select {
+	case <-s.sup.Stopping():
+		return true
+	default:
+		return ctx.Err() != nil
+	}
+}
+
+// stop ends the supervision when valuefrom is asked to stop: it waits for
+// the program, which got the stop signal, up to the stop timeout, then
+// kills its process group, and returns how it ended.
+func (s *supervision) stop() error {
+	s.log.Debug("watch: stopped watching; waiting for the program to exit")
+	if err := s.sup.AwaitStop(context.Background()); err != nil {
+		s.log.Warn("watch: the program could not be stopped", "error", err)
+	}
+	return s.exited()
 }
 
 type cycle struct {
@@ -202,9 +245,10 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 			return s.exited()
 		case <-ctx.Done():
 			cancelCycle()
-			s.log.Debug("watch: stopped watching; waiting for the program to exit")
-			<-s.sup.Done()
-			return s.exited()
+			return s.stop()
+		case <-s.sup.Stopping():
+			cancelCycle()
+			return s.stop()
 		case <-timer.C:
 			cycles = make(chan cycle, 1)
 			go func(ch chan<- cycle) {
@@ -213,6 +257,9 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 			}(cycles)
 		case c := <-cycles:
 			cycles = nil
+			if s.masks != nil {
+				s.masks.prune()
+			}
 			if c.err != nil {
 				if ctx.Err() == nil {
 					t.failed(c.err)
@@ -252,6 +299,14 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 			return false, nil
 		}
 	}
+	if s.masks != nil {
+		// Masked before any process can read them: the running program
+		// may read the rewritten files, even while it stops.
+		if s.change.Action != settings.Exit && !s.masks.fits(res) {
+			return false, nil
+		}
+		s.masks.give(res, false)
+	}
 	// The program's files stay as they were unless all are rewritten:
 	// it keeps running, and the next cycle tries again.
 	env, err := exec.Rewrite(res.Environ, res.Vars(), s.dir, settings.IsSetting)
@@ -261,9 +316,6 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 	}
 	t.wrote()
 	t.accept(res)
-	for _, m := range s.masks {
-		m.update(res)
-	}
 	stop := context.WithoutCancel(ctx)
 	switch s.change.Action {
 	case settings.Exit:
@@ -271,10 +323,19 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 		if err := s.sup.Stop(stop); err != nil {
 			return true, err
 		}
+		if s.stopping(ctx) {
+			// Asked to stop meanwhile: the program's status, as for a
+			// stop at any other time.
+			return true, s.exited()
+		}
 		return true, ErrChanged
 	case settings.Signal:
 		s.warnEnvironment(changed)
-		s.log.Info("watch: files rewritten; signalling the program", "changed", changed, "signal", s.change.Signal.String())
+		if files := fileVars(changed); len(files) > 0 {
+			s.log.Info("watch: files rewritten; signalling the program", "changed", changed, "files", files, "signal", s.change.Signal.String())
+		} else {
+			s.log.Info("watch: signalling the program; no file changed", "changed", changed, "signal", s.change.Signal.String())
+		}
 		if err := s.sup.Signal(s.change.Signal); err != nil && !errors.Is(err, exec.ErrNotRunning) {
 			s.log.Warn("watch: cannot signal the program", "error", err)
 		}
@@ -284,12 +345,24 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 	if err := s.sup.Stop(stop); err != nil {
 		return true, err
 	}
-	if ctx.Err() != nil {
+	if s.stopping(ctx) {
 		// Asked to stop while the program was stopping: stay stopped.
 		return true, s.exited()
 	}
-	if err := s.sup.Start(env); err != nil {
-		return true, &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
+	if s.masks != nil {
+		s.masks.give(res, true)
+	}
+	if err := s.start(env); err != nil {
+		if se := (*exec.StopError)(nil); errors.As(err, &se) {
+			// A stop signal came after the program exited: the
+			// restart is abandoned, and the signal not lost.
+			s.log.Info("watch: a stop signal came during the restart; the program is not started again", "signal", se.Signal.String())
+			return true, s.exited()
+		}
+		return true, err
+	}
+	if s.masks != nil {
+		s.masks.prune()
 	}
 	return false, nil
 }
@@ -326,4 +399,16 @@ func (h heldCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) 
 	release := exec.HoldReaping()
 	defer release()
 	return h.CredentialsProvider.Retrieve(ctx)
+}
+
+// fileVars returns the _FILE variables among names: those whose values
+// are in files.
+func fileVars(names []string) []string {
+	var files []string
+	for _, n := range names {
+		if strings.HasSuffix(n, reference.FileSuffix) {
+			files = append(files, n)
+		}
+	}
+	return files
 }

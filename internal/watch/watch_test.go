@@ -27,22 +27,6 @@ func result(values map[string]string) *pipeline.Result {
 	return res
 }
 
-// TestMaskedWriterUpdate: a value split across writes is masked even when
-// the values change between its halves, and the new value is masked.
-func TestMaskedWriterUpdate(t *testing.T) {
-	const old, next = "canary-old-value-1", "canary-new-value-2"
-	var buf bytes.Buffer
-	m := newMaskedWriter(&buf, result(map[string]string{"VAL": old}))
-	m.Write([]byte("a=" + old[:7]))
-	m.update(result(map[string]string{"VAL": next}))
-	m.Write([]byte(old[7:] + " b=" + next[:3]))
-	m.Write([]byte(next[3:] + "\n"))
-	m.Flush()
-	if got, want := buf.String(), "a=[valuefrom:VAL:previous] b=[valuefrom:VAL]\n"; got != want {
-		t.Errorf("output %q, want %q", strings.ReplaceAll(strings.ReplaceAll(got, old, "OLD"), next, "NEW"), want)
-	}
-}
-
 // TestTrackerLogsOnce: a problem is logged once however many cycles it
 // fails, again after a good cycle; a change is a different value.
 func TestTrackerLogsOnce(t *testing.T) {

@@ -62,3 +62,25 @@ func ExamplePartitionOf() {
 	// cn-north-1 aws-cn amazonaws.com.cn
 	// us-gov-west-1 aws-us-gov amazonaws.com
 }
+
+func ExampleParse_nearMiss() {
+	// A reference mistyped is malformed, never passed through, and the
+	// error names the reference probably meant.
+	for _, v := range []string{
+		"secretmanager:prod/db",
+		"ssm;/prod/api-key",
+		"arn:aws:ssm:us-east-1:123456789012:/prod/api-key",
+	} {
+		_, err := reference.Parse(v)
+		var se *reference.SyntaxError
+		errors.As(err, &se)
+		fmt.Println(se.Suggest)
+	}
+	// An SSM document's ARN is no reference at all.
+	fmt.Println(reference.Is("arn:aws:ssm:us-east-1:123456789012:document/RunMyScript"))
+	// Output:
+	// secretsmanager:prod/db
+	// ssm:/prod/api-key
+	// arn:aws:ssm:us-east-1:123456789012:parameter/prod/api-key
+	// false
+}

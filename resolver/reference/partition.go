@@ -2,6 +2,7 @@ package reference
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -103,4 +104,20 @@ func DNSSuffix(partition string) string {
 		return p.DNSSuffix
 	}
 	return partitionByID("aws").DNSSuffix
+}
+
+// RegionExists reports whether s is a region the partition data of the
+// SDK in go.mod lists, rather than a name that only fits a partition's
+// pattern (us-east-9), or a pseudo-region (aws-global). A region in an
+// ARN must exist; AWS_REGION may name one launched since (see IsRegion).
+func RegionExists(s string) bool {
+	if !IsRegion(s) {
+		return false
+	}
+	for i := range partitions {
+		if slices.Contains(partitions[i].Regions, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -14,7 +14,6 @@ func TestPartitions(t *testing.T) {
 		{"us-east-1", "aws", "amazonaws.com"},
 		{"eu-west-3", "aws", "amazonaws.com"},
 		{"mx-central-1", "aws", "amazonaws.com"},
-		{"ap-southeast-9", "aws", "amazonaws.com"}, // a new region of a known partition
 		{"cn-north-1", "aws-cn", "amazonaws.com.cn"},
 		{"cn-northwest-1", "aws-cn", "amazonaws.com.cn"},
 		{"us-gov-west-1", "aws-us-gov", "amazonaws.com"},
@@ -41,6 +40,23 @@ func TestPartitions(t *testing.T) {
 		arn = "arn:" + tt.partition + ":ssm:" + tt.region + ":123456789012:parameter/app/x"
 		if r, err := Parse(arn); err != nil || r.ID() != "/app/x" {
 			t.Errorf("Parse(%q) = %+v, %v", arn, r, err)
+		}
+	}
+	// A region the SDK does not list yet, but that fits a partition's
+	// pattern, is a region of that partition for AWS_REGION, but not in an
+	// ARN, which must name a region that exists (issue 19, item 7).
+	if !IsRegion("ap-southeast-9") || PartitionOf("ap-southeast-9") != "aws" {
+		t.Errorf("ap-southeast-9: IsRegion %v, PartitionOf %s; want a region of aws", IsRegion("ap-southeast-9"), PartitionOf("ap-southeast-9"))
+	}
+	wantSyntaxError(t, "arn:aws:secretsmanager:ap-southeast-9:123456789012:secret:x", "no region ap-southeast-9 in partition aws")
+	for _, r := range []string{"ap-southeast-9", "aws-global", "us-east-1 ", ""} {
+		if RegionExists(r) {
+			t.Errorf("RegionExists(%q) = true, want false", r)
+		}
+	}
+	for _, r := range []string{"us-east-1", "cn-north-1", "eusc-de-east-1", "us-isof-south-1"} {
+		if !RegionExists(r) {
+			t.Errorf("RegionExists(%q) = false, want true", r)
 		}
 	}
 	for _, s := range []string{"", "us-east", "useast1", "US-EAST-1", "us-East-1", "us_east-1", "xx-east-1", "aws-global", "eusc-fr-east-1", "us-east-1a", "cn-north-1 "} {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,13 @@ type SyntaxError struct {
 	Var    string // the variable that holds the value, when known
 	Ref    Ref    // holds only what may be quoted of the value: the reference part
 	Reason string
+	// Suggest is the reference a near miss was probably meant to be
+	// (secretsmanager:NAME for secretmanager:NAME), named in Reason's "did
+	// you mean"; "" for other errors. It may itself be malformed, as
+	// Reason then says.
+	Suggest string
+
+	suggestReason string // why Suggest is malformed, or ""
 }
 
 func (e *SyntaxError) Error() string {
@@ -192,7 +200,10 @@ var patterns = sync.OnceValue(func() struct{ account, secretName, paramName, sel
 		// Secret names: ASCII letters, digits and /_+=.@-; at most 512,
 		// checked apart, since a bounded repeat compiles to one copy of
 		// the class per repeat, and costs every start 10 ms and 0.5 MB.
-		secretName: regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`),
+		// The secrets Secrets Manager creates for other services (RDS's
+		// rds!db-..., EventBridge's events!connection/...) start with the
+		// service's id and "!", which no other name may hold.
+		secretName: regexp.MustCompile(`^([a-z0-9-]+!)?[A-Za-z0-9/_+=.@-]+$`),
 		// Parameter names: letters, digits and .-_/ ; at most 2048 with the path.
 		paramName: regexp.MustCompile(`^/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`),
 		// Labels: letters, digits, ., -, _; at most 100; not starting with
@@ -216,15 +227,21 @@ var patterns = sync.OnceValue(func() struct{ account, secretName, paramName, sel
 // The prefixes ("arn:", the service, "ssm:", "secretsmanager:") are
 // matched without regard to case, so that a mistyped "ARN:aws:ssm:..." or
 // "SSM:/app/db" is an error rather than a literal handed to the
-// application as its password. Other ARNs, such
-// as a KMS key's or an S3 bucket's, are not references.
+// application as its password. So are near misses: secretsmanager
+// misspelt (secretmanager:, secrets-manager:, arn:aws:secretmanager:...),
+// a semicolon for the colon (ssm;/app/db), and an SSM ARN whose resource
+// type is misspelt or missing (arn:aws:ssm:REGION:ACCOUNT:/app/db). ARNs
+// of SSM's other resource types (document/, automation-definition/,
+// association/ and the rest) and of other services, such as a KMS key's
+// or an S3 bucket's, are not references.
 func Is(s string) bool {
 	s = strings.TrimLeftFunc(s, isJunk)
 	if hasPrefixFold(s, "ssm:") || hasPrefixFold(s, "secretsmanager:") {
 		return true
 	}
-	if len(s) < 4 || !strings.EqualFold(s[:4], "arn:") {
-		return false
+	if !hasPrefixFold(s, "arn:") {
+		prefix, _ := misspeltShort(s)
+		return prefix != ""
 	}
 	f := strings.SplitN(s, ":", 7)
 	if len(f) < 3 {
@@ -234,9 +251,9 @@ func Is(s string) bool {
 	case "secretsmanager":
 		return true
 	case "ssm":
-		return len(f) >= 6 && strings.HasPrefix(strings.ToLower(f[5]), "parameter")
+		return len(f) >= 6 && isSSMReference(f[5], len(f) > 6)
 	}
-	return false
+	return len(f) >= 6 && misspeltService(f[2], f[5]) != ""
 }
 
 // Parse parses a reference. It makes no network call. A value for which
@@ -258,6 +275,34 @@ func Parse(s string) (Ref, error) {
 		return bad("contains white space, a control character or an invisible character")
 	}
 
+	// suggest reports a near miss: why it does not parse, and corrected,
+	// the reference it was probably meant to be, or that one's own
+	// correction (two mistakes at once), noting when it too is malformed.
+	suggest := func(why, corrected string) (Ref, error) {
+		tail := ""
+		var se *SyntaxError
+		if _, err := Parse(corrected); errors.As(err, &se) {
+			if se.Suggest != "" {
+				corrected, tail = se.Suggest, se.suggestReason
+			} else {
+				tail = se.Reason
+			}
+		}
+		shown := quotable(corrected)
+		reason := fmt.Sprintf("%s: did you mean %q?", why, shown)
+		if tail != "" {
+			reason += " (it too is malformed: " + tail + ")"
+		}
+		e := &SyntaxError{Ref: Ref{raw: quotable(s)}, Reason: reason, suggestReason: tail}
+		if shown == corrected {
+			e.Suggest = corrected
+		}
+		return Ref{}, e
+	}
+
+	if prefix, n := misspeltShort(s); prefix != "" {
+		return suggest(fmt.Sprintf(`the short forms start "ssm:" or "secretsmanager:", not %q`, s[:n]), prefix+s[n:])
+	}
 	if (hasPrefixFold(s, "ssm:") && !strings.HasPrefix(s, "ssm:")) ||
 		(hasPrefixFold(s, "secretsmanager:") && !strings.HasPrefix(s, "secretsmanager:")) {
 		return bad(`the short forms start "ssm:" or "secretsmanager:", in lower case`)
@@ -288,8 +333,14 @@ func Parse(s string) (Ref, error) {
 		return bad("an ARN has at least six colon-separated fields")
 	}
 	partition, service, region, account := f[1], f[2], f[3], f[4]
+	withService := func(service Service) string {
+		return strings.Join(slices.Concat(f[:2], []string{string(service)}, f[3:]), ":")
+	}
+	if meant := misspeltService(service, f[5]); meant != "" {
+		return suggest(fmt.Sprintf("service %q is neither secretsmanager nor ssm", quotable(service)), withService(meant))
+	}
 	if service != string(SecretsManager) && service != string(SSM) {
-		return bad("service %q must be secretsmanager or ssm, in lower case", quotable(service))
+		return suggest(fmt.Sprintf("service %q must be secretsmanager or ssm, in lower case", quotable(service)), withService(Service(strings.ToLower(service))))
 	}
 	if partitionByID(partition) == nil {
 		return bad("partition %q is not an AWS partition: %s", quotable(partition), partitionIDs())
@@ -300,6 +351,9 @@ func Parse(s string) (Ref, error) {
 	if p := PartitionOf(region); p != partition {
 		return bad("region %s is in partition %s, not %s", region, p, partition)
 	}
+	if !RegionExists(region) {
+		return bad("no region %s in partition %s: valuefrom knows the regions of the AWS SDK it was built with (a region launched since needs a newer valuefrom)", region, partition)
+	}
 	if !patterns().account.MatchString(account) {
 		return bad("account %q is not a 12-digit account ID", quotable(account))
 	}
@@ -308,14 +362,15 @@ func Parse(s string) (Ref, error) {
 	var reason string
 	if service == string(SecretsManager) {
 		if f[5] != "secret" {
-			return bad(`a Secrets Manager ARN has "secret" as its resource type`)
+			return suggest(`a Secrets Manager ARN has "secret" as its resource type`, strings.Join(slices.Concat(f[:5], secretResource(f[5:])), ":"))
 		}
 		r, reason = parseSecret(f[6:])
 	} else {
 		res := strings.Join(f[5:], ":")
 		name, ok := strings.CutPrefix(res, "parameter/")
 		if !ok {
-			return bad(`an SSM ARN has a resource of the form "parameter/NAME"`)
+			return suggest(`an SSM parameter's ARN has a resource of the form "parameter/NAME" (SSM's other resource types, such as document/NAME, are no references)`,
+				strings.Join(append(f[:5:5], parameterResource(res)), ":"))
 		}
 		// The ARN of /app/db ends in parameter/app/db; of db, in parameter/db.
 		if strings.Contains(strings.SplitN(name, ":", 2)[0], "/") {
@@ -341,7 +396,7 @@ func parseSecret(f []string) (Ref, string) {
 	case len(f) > 4:
 		return Ref{}, "too many fields: after the secret name come at most JSON_KEY:VERSION_STAGE:VERSION_ID"
 	case len(f[0]) > 512 || !patterns().secretName.MatchString(f[0]):
-		return Ref{}, fmt.Sprintf("secret name %q may hold only letters, digits and /_+=.@- (at most 512)", quotable(f[0]))
+		return Ref{}, fmt.Sprintf("secret name %q may hold only letters, digits and /_+=.@- (at most 512), after the SERVICE! that starts the name of a secret another service manages (rds!db-...)", quotable(f[0]))
 	}
 	r := Ref{Service: SecretsManager, Name: f[0]}
 	if len(f) == 4 {

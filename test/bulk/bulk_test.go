@@ -270,7 +270,7 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 		if r.Code != 4 || r.Stdout != "" {
 			t.Errorf("exit %d with %d bytes of output, want 4 and the command not run", r.Code, len(r.Stdout))
 		}
-		if !strings.Contains(r.Stderr, "VALUEFROM_SSM_PATH: ssm:/svc/many") || !strings.Contains(r.Stderr, "ThrottlingException") {
+		if !strings.Contains(r.Stderr, `VALUEFROM_SSM_PATH: "ssm:/svc/many"`) || !strings.Contains(r.Stderr, "ThrottlingException") {
 			t.Errorf("the error does not name the path and the throttling:\n%s", r.Stderr)
 		}
 		if n := p.Counts()[op].Requests; n != 3 {

@@ -53,13 +53,13 @@ func TestCheckAndPolicy(t *testing.T) {
 		{"fail", []string{"DB=secretsmanager:app/db:password::", "GONE=secretsmanager:gone"}, []string{"check"}, false, false, exitcode.Failures, "ResourceNotFoundException", "valuefrom: error: 1 reference would not resolve"},
 		{"json", []string{"DB=secretsmanager:app/db:nokey::"}, []string{"check", "--format", "json"}, false, false, exitcode.Failures, `"json_key": "no"`, ""},
 		{"batch denied", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain"}, []string{"check"}, false, true, exitcode.Warnings,
-			"DB: warning: secretsmanager:app/db:password:: BatchGetSecretValueDenied: secretsmanager:BatchGetSecretValue is denied in us-east-1", "valuefrom: warning: 2 references with warnings"},
+			`DB: warning: "secretsmanager:app/db:password::" BatchGetSecretValueDenied: secretsmanager:BatchGetSecretValue is denied in us-east-1`, "valuefrom: warning: 2 references with warnings"},
 		{"batch denied, batching off", []string{"DB=secretsmanager:app/db:password::", "PLAIN=secretsmanager:plain", "VALUEFROM_BATCH_SECRETS=false"}, []string{"check"}, false, true, exitcode.OK,
 			"2 references: 2 ok, 0 warning, 0 fail", ""},
 		{"policy", []string{"DB=secretsmanager:app/db:password::"}, []string{"policy"}, false, false, exitcode.OK,
 			`"arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-`, ""}, // the ARN DescribeSecret returns
 		{"policy json, missing parameter", []string{"DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, []string{"policy"}, false, false, exitcode.Warnings,
-			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, "valuefrom: warning: URL: ssm:/app/gone does not exist in us-east-1"},
+			`"arn:aws:ssm:us-east-1:123456789012:parameter/app/gone"`, `valuefrom: warning: URL: "ssm:/app/gone" does not exist in us-east-1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +114,7 @@ func (d *denyBatches) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func testPolicyJSON(t *testing.T, moto *mototest.Server) {
 	r := forms.Run(t, moto, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
 	objs := vfbin.JSONLines(t, r.Stderr)
-	if r.Code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), "URL: ssm:/app/gone does not exist") {
+	if r.Code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), `URL: "ssm:/app/gone" does not exist`) {
 		t.Errorf("exit %d; stderr:\n%s", r.Code, r.Stderr)
 	}
 	forms.NoCanary(t, "stderr", r.Stderr)

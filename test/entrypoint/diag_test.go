@@ -40,7 +40,7 @@ func TestConnectionRefused(t *testing.T) {
 	if n := strings.Count(r.Stderr, "valuefrom: hint: "); n != 1 {
 		t.Errorf("%d hints, want 1:\n%s", n, r.Stderr)
 	}
-	for _, want := range []string{"X: ssm:/x: NetworkError", "Y: secretsmanager:y: NetworkError", "stopped at the deadline after",
+	for _, want := range []string{"X: \"ssm:/x\": NetworkError", "Y: \"secretsmanager:y\": NetworkError", "stopped at the deadline after",
 		"connection refused", "valuefrom: hint: " + addr} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
@@ -66,7 +66,7 @@ func TestTimeout(t *testing.T) {
 	if r.Code != exitcode.Resolve || r.Stdout != "" {
 		t.Errorf("exit code %d, want %d; the program printed %d bytes, want it not started; stderr:\n%s", r.Code, exitcode.Resolve, len(r.Stdout), r.Stderr)
 	}
-	for _, v := range []string{"A: ssm:/a: Timeout", "B: secretsmanager:b: Timeout", "raise VALUEFROM_TIMEOUT"} {
+	for _, v := range []string{"A: \"ssm:/a\": Timeout", "B: \"secretsmanager:b\": Timeout", "raise VALUEFROM_TIMEOUT"} {
 		if !strings.Contains(r.Stderr, v) {
 			t.Errorf("stderr does not contain %q:\n%s", v, r.Stderr)
 		}
@@ -129,7 +129,7 @@ func TestBinaryProxyRefuses(t *testing.T) {
 		"AWS_EC2_METADATA_DISABLED=true", "X=ssm:/x"}
 	r := vfbin.RunEnv(t, env, "--timeout", "5s", "--", "true")
 	host := strings.TrimPrefix(proxy.URL, "http://")
-	for _, want := range []string{"X: ssm:/x: ProxyAuthenticationRequired", "the proxy " + host + " refused a tunnel to ssm.us-east-1.amazonaws.com:443: HTTP 407",
+	for _, want := range []string{"X: \"ssm:/x\": ProxyAuthenticationRequired", "the proxy " + host + " refused a tunnel to ssm.us-east-1.amazonaws.com:443: HTTP 407",
 		"valuefrom: hint: the HTTP proxy at " + host + " wants credentials"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)

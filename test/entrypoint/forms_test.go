@@ -161,7 +161,7 @@ func testForms(t *testing.T, moto *mototest.Server, prev string) {
 		code int
 		want []string // in stderr
 	}{
-		{"binary in the environment", []string{"BLOB=secretsmanager:binary"}, exitcode.Resolve, []string{"BLOB: secretsmanager:binary: BinaryValue", "_FILE"}},
+		{"binary in the environment", []string{"BLOB=secretsmanager:binary"}, exitcode.Resolve, []string{"BLOB: \"secretsmanager:binary\": BinaryValue", "_FILE"}},
 		{"failures name every variable", []string{
 			"VALUEFROM_LOG_LEVEL=debug",
 			"GOOD=secretsmanager:app/db:password::",
@@ -175,12 +175,12 @@ func testForms(t *testing.T, moto *mototest.Server, prev string) {
 			// never the local one in its place.
 			"OTHER_ACCOUNT=arn:aws:ssm:us-east-1:999999999999:parameter/app/token",
 		}, exitcode.Resolve, []string{
-			"valuefrom: error: MISSING: secretsmanager:does-not-exist: ResourceNotFoundException",
+			"valuefrom: error: MISSING: \"secretsmanager:does-not-exist\": ResourceNotFoundException",
 			"valuefrom: error: WRONG_REGION: ", "looked in eu-west-1",
 			"valuefrom: error: NO_KEY: ", "JSONKeyNotFound",
 			"valuefrom: error: NOT_JSON: ", "NotJSONObject",
-			"valuefrom: error: NO_PARAM: ssm:/app/missing: NotFound",
-			"valuefrom: error: NO_VERSION: ssm:/app/token:9: NotFound",
+			"valuefrom: error: NO_PARAM: \"ssm:/app/missing\": NotFound",
+			"valuefrom: error: NO_VERSION: \"ssm:/app/token:9\": NotFound",
 			"valuefrom: error: OTHER_ACCOUNT: ",
 			"7 references could not be resolved; the command was not started",
 		}},

@@ -1,6 +1,7 @@
 // Package entrypoint runs the valuefrom binary as a container's
 // entrypoint, `valuefrom [flags] [--] COMMAND`, against moto and against
-// endpoints that fail: every reference form and what the program gets,
+// endpoints that fail: every reference of the corpus and every form, and
+// what the program gets,
 // _FILE files, the errors and hints of a start that cannot resolve (a
 // closed port, a stalled endpoint, a proxy, throttling, denials, KMS),
 // the deadline, a signal while resolving, near-miss references, and the

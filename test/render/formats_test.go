@@ -85,7 +85,7 @@ func TestFormats(t *testing.T) {
 			want string
 		}{
 			{"failing reference", failing, []string{"--out", out}, exitcode.Resolve, "1 reference could not be resolved; nothing was written"},
-			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, exitcode.Resolve, "MISSING: secretsmanager:does-not-exist"},
+			{"failing reference, files", failing, []string{"--out", files, "--format", "files"}, exitcode.Resolve, `MISSING: "secretsmanager:does-not-exist"`},
 			{"binary secret as dotenv, even _FILE", []string{"BLOB_FILE=secretsmanager:binary"}, []string{"--out", out}, exitcode.Resolve, "BLOB_FILE"},
 			{"out is a directory", []string{"A=ssm:/app/url"}, []string{"--out", dir}, exitcode.Output, "is a directory"},
 		}

@@ -1,6 +1,6 @@
 // Package runenv runs the valuefrom binary's run and env subcommands
-// against moto: task definitions of every shape and their precedence over
-// the process environment, env's formats read back by a parser and by
+// against moto: task definitions of every shape (and every one of the
+// corpus) and their precedence over the process environment, env's formats read back by a parser and by
 // shells (eval, set -e, a terminal), _FILE files, and reading the files
 // a user names (standard input, a FIFO, an endless file). Nothing runs
 // under go test -short.

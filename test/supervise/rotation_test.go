@@ -36,8 +36,8 @@ func TestRotationRestarts(t *testing.T) {
 	env := []string{"VAL=secretsmanager:" + r.name, "VAL_FILE=secretsmanager:" + r.name, "TERM_CODE=7"}
 	var params []string
 	for i := range 12 {
-		p := fmt.Sprintf("/%s/p%02d", unique("watch"), i)
-		v := canaryFor("p" + strconv.Itoa(i))
+		p := fmt.Sprintf("/watch/p%02d", i)
+		v := canary("p" + strconv.Itoa(i))
 		r.sd.Parameter(p, ssmtypes.ParameterTypeSecureString, v)
 		params = append(params, v)
 		env = append(env, fmt.Sprintf("P%02d=ssm:%s", i, p))
@@ -91,7 +91,7 @@ func TestRotationRestarts(t *testing.T) {
 // variable is warned about once.
 func TestSignalAction(t *testing.T) {
 	r := newRotating(t, "signal")
-	third := canaryFor("signal3")
+	third := canary("signal3")
 	env := []string{"VAL=secretsmanager:" + r.name, "VAL_FILE=secretsmanager:" + r.name}
 	p := startHelper(t, r.srv, env, args("--on-change", "signal:SIGHUP")...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]

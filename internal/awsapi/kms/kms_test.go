@@ -316,7 +316,7 @@ func TestKMSRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 	kmsEnv(t, "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=test")
-	cfg := kmsConfig(t, awsapi.Options{AppID: "valuefrom-v9.9.9"})
+	cfg := kmsConfig(t, awsapi.Options{Version: "v9.9.9"})
 	got, err := New(cfg, "eu-west-1").DescribeKey(context.Background(), "alias/app")
 	if err != nil {
 		t.Fatal(err)

@@ -40,3 +40,15 @@ func Stalled(tb testing.TB) (addr string, accepted <-chan struct{}) {
 	})
 	return l.Addr().String(), ch
 }
+
+// Closed returns a loopback address where nothing listens, as a stopped
+// endpoint or credential source has: a connection to it is refused.
+func Closed(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

@@ -192,6 +192,15 @@ func CheckEnviron(tb testing.TB, label, out string, want map[string]string) {
 	}
 }
 
+// NoLeak fails the test when the run's stderr holds canary, the mark
+// every value of the test holds, without showing the output.
+func NoLeak(tb testing.TB, label string, r Result, canary string) {
+	tb.Helper()
+	if strings.Contains(r.Stderr, canary) {
+		tb.Errorf("%s: a value leaked on stderr", label)
+	}
+}
+
 // JSONLines parses every line of s, such as a run's stderr with
 // VALUEFROM_LOG_FORMAT=json, as one JSON object, failing the test for a
 // line that is not one.
