@@ -32,13 +32,17 @@ import (
 const canary = "canary-diag-4f1a"
 
 // getParameter makes one GetParameters call with a configuration from
-// LoadConfig, pointed at endpoint, under ctx.
-func getParameter(t *testing.T, ctx context.Context, endpoint string, maxAttempts int) error {
+// LoadConfig, pointed at endpoint, under ctx; with retryAtOnce, its
+// retries do not wait (fakeclock.RetryAtOnce).
+func getParameter(t *testing.T, ctx context.Context, endpoint string, maxAttempts int, retryAtOnce bool) error {
 	t.Helper()
 	mototest.Isolate(t, "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	cfg, err := LoadConfig(context.Background(), Options{MaxAttempts: maxAttempts, attemptTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if retryAtOnce {
+		cfg = fakeclock.RetryAtOnce(cfg)
 	}
 	_, err = ssm.NewFromConfig(cfg).GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/x"}})
 	if err == nil {
@@ -69,7 +73,7 @@ func TestConnectionRefusedAtDeadline(t *testing.T) {
 	addr := mototest.ClosedPort(t)
 	// The deadline passes when the second attempt has failed.
 	ctx := expireAfterFailures(t, 2)
-	err := getParameter(t, ctx, "http://"+addr, 100)
+	err := getParameter(t, ctx, "http://"+addr, 100, false)
 	c := Classify(err)
 	if c.Code != CodeNetwork || c.Network != NetRefused || !c.GaveUp || !c.Transient || c.Endpoint != addr || c.Attempts < 2 {
 		t.Errorf("Classify = %+v; want NetworkError, refused, gave up, at %s, after several attempts", c, addr)
@@ -101,7 +105,7 @@ func TestNoAnswerAtDeadline(t *testing.T) {
 		<-accepted
 		clock.Expire()
 	}()
-	err := getParameter(t, ctx, "http://"+addr, 3)
+	err := getParameter(t, ctx, "http://"+addr, 3, false)
 	c := Classify(err)
 	if c.Code != CodeTimeout || c.Endpoint != addr || !strings.Contains(c.Message, "no answer from "+addr) {
 		t.Errorf("Classify = %+v; want a timeout naming %s", c, addr)
@@ -142,7 +146,7 @@ func TestNotAWSAnswers(t *testing.T) {
 			defer srv.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			err := getParameter(t, ctx, srv.URL, 2)
+			err := getParameter(t, ctx, srv.URL, 2, true)
 			c := Classify(err)
 			host := strings.TrimPrefix(srv.URL, "http://")
 			if c.Code != tt.code || c.Denied != tt.denied || c.Transient != tt.transient || c.AWS || c.HTTPStatus != tt.status {
@@ -186,8 +190,8 @@ func TestProxyRefusal(t *testing.T) {
 			tr.Proxy = http.ProxyURL(proxyURL)
 			tr.OnProxyConnectResponse = proxyRefusal
 		})
-		cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: client,
-			Retryer: func() aws.Retryer { return NewRetryer(2) }, APIOptions: []func(*middleware.Stack) error{trackCalls{}.addTo}}
+		cfg := fakeclock.RetryAtOnce(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: client,
+			Retryer: func() aws.Retryer { return NewRetryer(2) }, APIOptions: []func(*middleware.Stack) error{trackCalls{}.addTo}})
 		_, err := ssm.NewFromConfig(cfg).GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/x"}})
 		c := Classify(err)
 		if c.Code != tt.code || c.Proxy != proxyURL.Host || c.Transient != tt.transient || c.Attempts != map[bool]int{true: 2, false: 1}[tt.transient] {
