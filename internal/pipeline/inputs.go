@@ -99,7 +99,7 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file) and --task-def both name standard input (-); it can be read once", settings.EnvFileVar),
 			Hint: "give one of them a file, such as --task-def <(aws ecs describe-task-definition ...)"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	var merged []string
 	names := map[string]bool{}

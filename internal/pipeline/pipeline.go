@@ -143,7 +143,7 @@ type Session struct {
 // that resolves the same references again. With no reference in environ
 // the Session is nil.
 func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	in, err := o.read(ctx, environ)
 	if err != nil {
@@ -151,6 +151,12 @@ func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, 
 	}
 	return o.resolveInputs(ctx, in)
 }
+
+// withTimeout is context.WithTimeout, which sets a run's deadline
+// (o.Settings.Timeout). It is a variable for tests alone: they end the
+// deadline on an event of theirs instead of the clock's
+// (internal/testkit/fakeclock).
+var withTimeout = context.WithTimeout
 
 // resolveInputs loads the AWS configuration for in and resolves its
 // references, at info level: a start's. With nothing to resolve, the
@@ -174,7 +180,7 @@ func (o Options) resolveInputs(ctx context.Context, in *inputs) (*Session, *Resu
 // asked, and warned about, once per session.
 // Its summary line is logged at debug level.
 func (s *Session) Resolve(ctx context.Context) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, s.o.Settings.Timeout)
 	defer cancel()
 	return s.resolve(ctx, slog.LevelDebug)
 }
@@ -330,7 +336,7 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 // Result. With no args, the plan only builds the environment, as env
 // prints it. Under o.Settings.Timeout.
 func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, *Session, *Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	in, err := o.read(ctx, environ)
 	if err != nil {

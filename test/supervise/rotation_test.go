@@ -1,4 +1,4 @@
-package watch
+package supervise
 
 import (
 	"fmt"
@@ -36,13 +36,13 @@ func TestRotationRestarts(t *testing.T) {
 	env := []string{"VAL=secretsmanager:" + r.name, "VAL_FILE=secretsmanager:" + r.name, "TERM_CODE=7"}
 	var params []string
 	for i := range 12 {
-		p := fmt.Sprintf("/%s/p%02d", unique("watch"), i)
+		p := fmt.Sprintf("/watch/p%02d", i)
 		v := canary("p" + strconv.Itoa(i))
 		r.sd.Parameter(p, ssmtypes.ParameterTypeSecureString, v)
 		params = append(params, v)
 		env = append(env, fmt.Sprintf("P%02d=ssm:%s", i, p))
 	}
-	p := start(t, r.srv, append(env, "VALUEFROM_LOG_LEVEL=debug"), args()...)
+	p := startHelper(t, r.srv, append(env, "VALUEFROM_LOG_LEVEL=debug"), args()...)
 	m := p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*) file=(.*) path=(.*)$`)
 	pid1, path := m[1], m[4]
 	if m[2] != r.old || m[3] != r.old {
@@ -93,7 +93,7 @@ func TestSignalAction(t *testing.T) {
 	r := newRotating(t, "signal")
 	third := canary("signal3")
 	env := []string{"VAL=secretsmanager:" + r.name, "VAL_FILE=secretsmanager:" + r.name}
-	p := start(t, r.srv, env, args("--on-change", "signal:SIGHUP")...)
+	p := startHelper(t, r.srv, env, args("--on-change", "signal:SIGHUP")...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	for _, v := range []string{r.next, third} {
 		r.sd.NewVersion(r.name, v)
@@ -119,7 +119,7 @@ func TestSignalAction(t *testing.T) {
 // TestExitAction: exit stops the program and exits 8.
 func TestExitAction(t *testing.T) {
 	r := newRotating(t, "exit")
-	p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name, "TERM_CODE=3"}, args("--on-change", "exit")...)
+	p := startHelper(t, r.srv, []string{"VAL=secretsmanager:" + r.name, "TERM_CODE=3"}, args("--on-change", "exit")...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	r.rotate()
 	p.Expect(vfbin.Stdout, `^term pid=`+pid+`$`)
@@ -146,7 +146,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(args(), tt.args...)...)
+			p := startHelper(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(args(), tt.args...)...)
 			if code := p.Wait(); code != tt.want {
 				t.Errorf("exit code %d, want %d", code, tt.want)
 			}
@@ -154,7 +154,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	t.Run("SIGTERM not handled", func(t *testing.T) {
 		// The helper handles SIGTERM; sh -c 'kill -TERM $$' dies of it.
-		p := start(t, nil, nil, "--watch", "1s", "--", "/bin/sh", "-c", "kill -TERM $$")
+		p := startHelper(t, nil, nil, "--watch", "1s", "--", "/bin/sh", "-c", "kill -TERM $$")
 		if code := p.Wait(); code != 128+15 {
 			t.Errorf("exit code %d, want 143", code)
 		}
@@ -164,7 +164,7 @@ func TestExitCodes(t *testing.T) {
 // TestForwardsSignals: SIGUSR1 and SIGHUP reach the program, which keeps
 // running; SIGINT, which it does not handle, ends it: 130.
 func TestForwardsSignals(t *testing.T) {
-	p := start(t, nil, nil, args()...)
+	p := startHelper(t, nil, nil, args()...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	p.Signal(syscall.SIGUSR1)
 	p.Expect(vfbin.Stdout, `^usr1 pid=`+pid+`$`)
@@ -186,7 +186,7 @@ func TestReapsAsPID1(t *testing.T) {
 	if out, err := exec.Command("unshare", "-pf", "--mount-proc", "true").CombinedOutput(); err != nil {
 		t.Skipf("unshare -pf --mount-proc: %v: %s", err, out)
 	}
-	p := start(t, nil, []string{"VALUEFROM_LOG_LEVEL=debug"}, append([]string{"unshare"}, append(args(), "orphans")...)...)
+	p := startHelper(t, nil, []string{"VALUEFROM_LOG_LEVEL=debug"}, append([]string{"unshare"}, append(args(), "orphans")...)...)
 	var orphans []string
 	for range 3 {
 		orphans = append(orphans, p.Expect(vfbin.Stdout, `^orphan pid=(\d+)$`)[1])
@@ -216,7 +216,7 @@ func TestFaultStorm(t *testing.T) {
 		"secretsmanager.GetSecretValue": {Script: []faultproxy.Fault{faultproxy.None, u, u, u, u, u, u}},
 	}})
 	env := append(mototest.EndpointEnv(proxy.URL()), "VAL=secretsmanager:"+r.name, "VALUEFROM_MAX_ATTEMPTS=1")
-	p := start(t, nil, env, args()...)
+	p := startHelper(t, nil, env, args()...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	p.Expect(vfbin.Stderr, `level=WARN msg="watch: a reference could not be resolved`)
 	r.rotate()
@@ -245,7 +245,7 @@ func TestFailedRewriteKeepsFiles(t *testing.T) {
 	r := newRotating(t, "rewrite")
 	dir := t.TempDir()
 	env := []string{"VAL_FILE=secretsmanager:" + r.name, "ZZ_FILE=secretsmanager:" + r.name}
-	p := start(t, r.srv, env, args("--on-change", "signal:SIGHUP", "--files-dir", dir)...)
+	p := startHelper(t, r.srv, env, args("--on-change", "signal:SIGHUP", "--files-dir", dir)...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	// ZZ's file becomes a directory, which no rename can replace.
 	zz := filepath.Join(dir, "ZZ")

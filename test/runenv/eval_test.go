@@ -1,4 +1,4 @@
-package hardening
+package runenv
 
 import (
 	"os/exec"

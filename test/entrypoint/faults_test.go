@@ -1,7 +1,8 @@
-// Package faults runs the valuefrom binary, with its default settings,
-// against moto behind faultproxy: throttling, 5xx answers, connection
-// resets, denials and KMS failures, and counts the API calls it makes.
-package faults
+package entrypoint
+
+// The faults of a start: the binary, with its default settings, against
+// moto behind faultproxy: throttling, 5xx answers, connection resets,
+// denials and KMS failures; and the API calls it makes.
 
 import (
 	"errors"
@@ -22,11 +23,6 @@ import (
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-// binary is valuefrom, built once, stripped, as a release build is.
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
-
 const (
 	nParams  = 60
 	nSecrets = 40
@@ -38,10 +34,10 @@ func paramValue(i int) string  { return fmt.Sprintf("canary-ssm-%02d-4e1b", i) }
 func secretValue(i int) string { return fmt.Sprintf("canary-sm-%02d-9c2d", i) }
 func westValue(i int) string   { return fmt.Sprintf("canary-west-%d-11aa", i) }
 
-// seed creates, in moto directly (not through the proxy), nParams
+// seedFaults creates, in moto directly (not through the proxy), nParams
 // parameters and nSecrets secrets in us-east-1, two JSON secrets, and
 // seven parameters and three secrets in us-west-2.
-func seed(t *testing.T, moto *mototest.Server) {
+func seedFaults(t *testing.T, moto *mototest.Server) {
 	t.Helper()
 	east, west := moto.Seeder(t, "us-east-1"), moto.Seeder(t, "us-west-2")
 	for i := range nParams {
@@ -85,17 +81,6 @@ func hundred() (env []string, want map[string]string) {
 	return env, want
 }
 
-// awsEnv points valuefrom at endpoint with moto's dummy credentials. It
-// sets no VALUEFROM_* variable: the runs use the defaults.
-func awsEnv(endpoint string) []string {
-	return append([]string{"PATH=/usr/bin:/bin"}, mototest.EndpointEnv(endpoint)...)
-}
-
-func run(t *testing.T, env []string, args ...string) vfbin.Result {
-	t.Helper()
-	return vfbin.Run(t, binary, env, args...)
-}
-
 func checkNoLeak(t *testing.T, label, stderr string) {
 	t.Helper()
 	if strings.Contains(stderr, "canary") {
@@ -128,7 +113,7 @@ func failures(stderr string) map[string][2]string {
 func TestFaults(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
-	seed(t, moto)
+	seedFaults(t, moto)
 	t.Run("ThrottlingErrorsAndResets", func(t *testing.T) { testThrottlingErrorsAndResets(t, moto) })
 	t.Run("EveryCallFails", func(t *testing.T) { testEveryCallFails(t, moto) })
 	t.Run("DeniedAndKMS", func(t *testing.T) { testDeniedAndKMS(t, moto) })
@@ -143,7 +128,7 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 		Default: faultproxy.Rule{Throttle: 0.30, Internal: 0.025, Unavailable: 0.025, Reset: 0.02},
 	})
 	refs, want := hundred()
-	env := append(awsEnv(p.URL()), refs...)
+	env := append(mototest.EndpointEnv(p.URL()), refs...)
 
 	const runs, parallel = 50, 10
 	results := make([]vfbin.Result, runs)
@@ -153,7 +138,7 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = run(t, env, "--", "env", "-0")
+			results[i] = vfbin.RunEnv(t, env, "--", "env", "-0")
 		})
 	}
 	wg.Wait()
@@ -199,10 +184,10 @@ func testEveryCallFails(t *testing.T, moto *mototest.Server) {
 	})
 	refs, want := hundred()
 	const timeout = 3 * time.Second
-	env := append(awsEnv(p.URL()), refs...)
+	env := append(mototest.EndpointEnv(p.URL()), refs...)
 	env = append(env, "VALUEFROM_TIMEOUT="+timeout.String())
 	marker := filepath.Join(t.TempDir(), "child-ran")
-	r := run(t, env, "--", "/bin/sh", "-c", "touch "+marker)
+	r := vfbin.RunEnv(t, env, "--", "/bin/sh", "-c", "touch "+marker)
 
 	if r.Code != 4 {
 		t.Errorf("exit code %d, want 4 (a reference could not be resolved)", r.Code)
@@ -245,9 +230,9 @@ func testDeniedAndKMS(t *testing.T, moto *mototest.Server) {
 		},
 	})
 	refs, _ := hundred()
-	env := append(awsEnv(p.URL()), refs...)
+	env := append(mototest.EndpointEnv(p.URL()), refs...)
 	marker := filepath.Join(t.TempDir(), "child-ran")
-	r := run(t, env, "--", "/bin/sh", "-c", "touch "+marker)
+	r := vfbin.RunEnv(t, env, "--", "/bin/sh", "-c", "touch "+marker)
 	if r.Code != 4 {
 		t.Errorf("exit code %d, want 4", r.Code)
 	}
@@ -332,7 +317,7 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 		}
 	}
 
-	r := run(t, append(awsEnv(p.URL()), refs...), "--", "env", "-0")
+	r := vfbin.RunEnv(t, append(mototest.EndpointEnv(p.URL()), refs...), "--", "env", "-0")
 	checkNoLeak(t, "minimum calls", r.Stderr)
 	if r.Code != 0 {
 		t.Fatalf("exit code %d, want 0; failures: %v", r.Code, failures(r.Stderr))
@@ -356,21 +341,4 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 		}
 	}
 	t.Logf("%d references, calls: %v", len(refs), got)
-}
-
-// TestBinarySize guards the size of the stripped release binary. The
-// likeliest way to blow it is a dependency that calls
-// reflect.Value.MethodByName (text/template does), which makes the linker
-// keep every exported method of the AWS clients: +5.6 MiB when it last
-// happened. The binary is 11.7 MiB (12,239,010 bytes on linux/amd64);
-// issue 14 set 12 MiB as the budget (BENCHMARKS.md).
-func TestBinarySize(t *testing.T) {
-	const limit = 12 << 20
-	fi, err := os.Stat(vfbin.Need(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Size() >= limit {
-		t.Errorf("stripped binary is %.2f MiB, want under 12 MiB: look for text/template or reflect.Value.MethodByName with go build -ldflags=-dumpdep", float64(fi.Size())/(1<<20))
-	}
 }

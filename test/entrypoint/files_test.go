@@ -1,8 +1,8 @@
-package hardening
+package entrypoint
 
-// The _FILE files (items 8 and 9 of issue 12): nothing is left behind
-// when the command does not start or env cannot print, and no two
-// variables write one file.
+// The _FILE files of a start (items 8 and 9 of issue 12): nothing is
+// left behind when the command does not start, and no two variables
+// write one file. (env's side: test/runenv's files_test.go.)
 
 import (
 	"os"
@@ -47,25 +47,6 @@ func TestFilesRemovedWhenTheCommandDoesNotStart(t *testing.T) {
 		if strings.Contains(r.Stderr, fileCanary) {
 			t.Errorf("%q: the value is in stderr", args)
 		}
-	}
-}
-
-// TestEnvFormatErrorRemovesFiles: env writes a _FILE file, then cannot
-// print a variable in the format (exit 5): the file is removed (item 8).
-func TestEnvFormatErrorRemovesFiles(t *testing.T) {
-	bin := vfbin.Need(t)
-	moto := mototest.Start(t)
-	moto.Seeder(t, "us-east-1").Secret("db", fileCanary)
-	files := filepath.Join(t.TempDir(), "secrets")
-	// A name that is no shell identifier cannot be printed as shell.
-	env := append(moto.Env(), "PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "VALUEFROM_FILES_DIR="+files,
-		"DB_PASSWORD_FILE=secretsmanager:db", "NOT-AN-IDENTIFIER=secretsmanager:db")
-	r := vfbin.Run(t, bin, env, "env", "--format", "shell")
-	if r.Code != exitOutput || r.Stdout != "" {
-		t.Errorf("exit %d with %d bytes printed, want %d and nothing; stderr: %s", r.Code, len(r.Stdout), exitOutput, r.Stderr)
-	}
-	if got := testfs.Names(t, files); len(got) != 0 {
-		t.Errorf("left in the files directory: %q", got)
 	}
 }
 

@@ -1,8 +1,10 @@
-package hardening
+package runenv
 
 // The reads of files a user names (item 7 of issue 12): a FIFO nobody
 // writes to gives way to SIGTERM, and an endless or huge file is a usage
-// error, not an out-of-memory crash.
+// error, not an out-of-memory crash. The task definition is run's and
+// env's; render, check and serve read theirs, and their token files, the
+// same way (internal/readfile), and are tested here with them.
 
 import (
 	"bytes"
@@ -27,11 +29,11 @@ const (
 // more than it needs, so that only a hang fails.
 const bound = 20 * time.Second
 
-// start starts valuefrom with env and args; it is killed when the test
-// ends.
+// start starts valuefrom with a region, env and args; it is killed when
+// the test ends.
 func start(t *testing.T, env []string, args ...string) *vfbin.Proc {
 	t.Helper()
-	return vfbin.Start(t, command(vfbin.Need(t), env, args...))
+	return vfbin.Start(t, vfbin.Command(t, append([]string{"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}, env...), args...))
 }
 
 // waitOpeningFIFO waits, at most bound, until a thread of process pid is
