@@ -38,7 +38,7 @@ func TestUnknownProfile(t *testing.T) {
 // TestOneHintPerCause: fifty failures of one cause are fifty error lines
 // and one hint, in text and in JSON.
 func TestOneHintPerCause(t *testing.T) {
-	addr := mototest.ClosedPort(t)
+	addr := mototest.Closed(t)
 	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
 	env := []string{"VALUEFROM_MAX_ATTEMPTS=1"}
 	for i := range 50 {

@@ -70,7 +70,7 @@ func expireAfterFailures(t *testing.T, n int32) context.Context {
 // until the deadline is reported as refused, at that address, not as a
 // bare timeout at AWS's.
 func TestConnectionRefusedAtDeadline(t *testing.T) {
-	addr := mototest.ClosedPort(t)
+	addr := mototest.Closed(t)
 	// The deadline passes when the second attempt has failed.
 	ctx := expireAfterFailures(t, 2)
 	err := getParameter(t, ctx, "http://"+addr, 100, false)

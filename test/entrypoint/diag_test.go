@@ -31,7 +31,7 @@ func endpointAt(addr string) []string {
 // as refused, at that address, not as a timeout at AWS's. (A unit test
 // until the short lane lost its real-time deadlines: cmd/valuefrom.)
 func TestConnectionRefused(t *testing.T) {
-	addr := mototest.ClosedPort(t)
+	addr := mototest.Closed(t)
 	r := vfbin.RunEnv(t, append(endpointAt(addr), "X=ssm:/x", "Y=secretsmanager:y"), "--timeout", "3s", "--", "true")
 	if r.Code != exitcode.Resolve {
 		t.Errorf("exit code %d, want %d; stderr:\n%s", r.Code, exitcode.Resolve, r.Stderr)
@@ -106,7 +106,7 @@ func TestSignalWhileResolving(t *testing.T) {
 func TestBinaryJSONOnly(t *testing.T) {
 	imds := mototest.IMDSv1(t, "us-east-1")
 	env := []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imds.URL,
-		"AWS_ENDPOINT_URL=http://" + mototest.ClosedPort(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "X=ssm:/x"}
+		"AWS_ENDPOINT_URL=http://" + mototest.Closed(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "X=ssm:/x"}
 	r := vfbin.RunEnv(t, env, "--", "true")
 	warned := false
 	for _, obj := range vfbin.JSONLines(t, r.Stderr) {

@@ -274,7 +274,7 @@ func TestKMSRetries(t *testing.T) {
 // deadline is classified as for the SDK's clients (see
 // TestConnectionRefusedAtDeadline).
 func TestKMSConnectionRefused(t *testing.T) {
-	addr := mototest.ClosedPort(t)
+	addr := mototest.Closed(t)
 	kmsEnv(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	cl := New(kmsConfig(t, awsapi.Options{MaxAttempts: 100}), "us-east-1")
 	// The deadline passes when the second attempt has failed.
