@@ -125,6 +125,8 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		return cfg, newConfigError(err, o.Profile)
 	}
 	roots.sealed()
+	// Service clients verify servers against the roots their chains name.
+	cfg.ServiceOptions = append(cfg.ServiceOptions, func(_ string, options any) { roots.direct(options) })
 	return cfg, nil
 }
 
