@@ -63,6 +63,7 @@ type lazyRoots struct {
 	source    string                                // where the roots came from, for tests
 	envProxy  func(*http.Request) (*url.URL, error) // the transport's Proxy, unwrapped
 	dialCount atomic.Int64                          // TLS connections direct made, for tests
+	resumed   atomic.Int64                          // of which resumed a session
 }
 
 func newLazyRoots() *lazyRoots { return &lazyRoots{pool: x509.NewCertPool()} }
@@ -220,14 +221,19 @@ func (l *lazyRoots) dialTLS(t *http.Transport) {
 	//lint:ignore SA1019 a DialTLS someone set would be used before DialTLSContext
 	dialsTLS := t.DialTLSContext != nil || t.DialTLS != nil
 	if c == nil || c.RootCAs != l.pool || c.InsecureSkipVerify || c.VerifyConnection != nil ||
-		c.VerifyPeerCertificate != nil || c.EncryptedClientHelloConfigList != nil || dialsTLS {
+		c.VerifyPeerCertificate != nil || c.EncryptedClientHelloConfigList != nil ||
+		c.ClientSessionCache != nil || c.SessionTicketsDisabled || dialsTLS {
 		return
 	}
 	dial := t.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
-	t.DialTLSContext = l.dialer(dial, c, t.TLSHandshakeTimeout)
+	now := c.Time
+	if now == nil {
+		now = time.Now
+	}
+	t.DialTLSContext = l.dialer(dial, c, t.TLSHandshakeTimeout, newSessions(now))
 	t.Proxy = l.proxy(func(target, proxy *url.URL) bool {
 		return proxy != nil && target.Scheme == "https" // the tunnel's TLS: crypto/tls's
 	})
@@ -237,8 +243,10 @@ func (l *lazyRoots) dialTLS(t *http.Transport) {
 // makes a TLS client connection over it as http.Transport would (its
 // addTLS: ServerName from addr unless config has one, the handshake under
 // timeout), with crypto/tls's verification of the server's chain swapped
-// for verify, which does the same against the roots the chain names.
-func (l *lazyRoots) dialer(dial func(context.Context, string, string) (net.Conn, error), config *tls.Config, timeout time.Duration) func(context.Context, string, string) (net.Conn, error) {
+// for verify, which does the same against the roots the chain names, and
+// resuming the sessions of the connections before it (sessions).
+func (l *lazyRoots) dialer(dial func(context.Context, string, string) (net.Conn, error), config *tls.Config, timeout time.Duration, sess *sessions) func(context.Context, string, string) (net.Conn, error) {
+	now := sess.now
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -255,18 +263,29 @@ func (l *lazyRoots) dialer(dial func(context.Context, string, string) (net.Conn,
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}
-		serverName, now := cfg.ServerName, cfg.Time
-		if now == nil {
-			now = time.Now
-		}
+		serverName := cfg.ServerName
 		// crypto/tls parses the chain, checks its keys, the server's
 		// proof that it holds the leaf's key and the rest of the
 		// handshake; it skips only the chain's verification, which
-		// VerifyConnection does, before the handshake completes.
+		// VerifyConnection does, before the handshake completes. A
+		// resumed session's chain was verified for this name by the
+		// connection that got it, and sess offers it only until that
+		// chain's leaf expires, as crypto/tls checks a session before
+		// it offers it.
 		cfg.InsecureSkipVerify = true
+		cache := sess.conn()
+		cfg.ClientSessionCache = cache
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			return l.verify(cs.PeerCertificates, serverName, now())
+			if cs.DidResume {
+				return nil
+			}
+			if err := l.verify(cs.PeerCertificates, serverName, now()); err != nil {
+				return err
+			}
+			cache.verified(cs.PeerCertificates[0].NotAfter)
+			return nil
 		}
+		done := sess.wait(ctx, serverName)
 		conn := tls.Client(raw, cfg)
 		var timedOut atomic.Bool
 		if timeout > 0 {
@@ -276,7 +295,10 @@ func (l *lazyRoots) dialer(dial func(context.Context, string, string) (net.Conn,
 			})
 			defer timer.Stop()
 		}
-		if err := conn.HandshakeContext(ctx); err != nil {
+		start := time.Now()
+		err = conn.HandshakeContext(ctx)
+		done(err == nil, time.Since(start))
+		if err != nil {
 			raw.Close()
 			if timedOut.Load() {
 				return nil, tlsHandshakeTimeoutError{}
@@ -284,6 +306,9 @@ func (l *lazyRoots) dialer(dial func(context.Context, string, string) (net.Conn,
 			return nil, err
 		}
 		l.dialCount.Add(1)
+		if conn.ConnectionState().DidResume {
+			l.resumed.Add(1)
+		}
 		return conn, nil
 	}
 }

@@ -238,7 +238,7 @@ func TestDirectVerification(t *testing.T) {
 			}
 			l := newLazyRoots()
 			l.sealed()
-			dial := l.dialer((&net.Dialer{}).DialContext, &tls.Config{RootCAs: l.pool, ServerName: tc.serverName, Time: clock}, 5*time.Second)
+			dial := l.dialer((&net.Dialer{}).DialContext, &tls.Config{RootCAs: l.pool, ServerName: tc.serverName, Time: clock}, 5*time.Second, newSessions(clock))
 			conn, err := dial(context.Background(), "tcp", addr)
 			if err == nil {
 				conn.Close()

@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"crypto/tls"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"text/tabwriter"
@@ -79,7 +81,7 @@ func TestFloor(t *testing.T) {
 	fmt.Printf("load average before: %s", loadavg())
 	fmt.Printf("launch's own peak RSS (the least it can report): %.1f MiB\n", kib(base.maxRSS))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "case\trefs (ssm+sm)\tprogram\twall p50\tmin-max\tCPU p50\tmin-max\twall/floor\twall/batch\tCPU/floor\tCPU/batch\tpeak RSS p50\tmax\tAPI calls\tconnections\t\n")
+	fmt.Fprintf(tw, "case\trefs (ssm+sm)\tprogram\twall p50\tmin-max\tCPU p50\tmin-max\twall/floor\twall/batch\tCPU/floor\tCPU/batch\tpeak RSS p50\tmax\tAPI calls\tconnections (resumed)\t\n")
 	backends := map[string]*benchBackend{}
 	for _, c := range cases {
 		if c.skip != "" {
@@ -106,7 +108,7 @@ func TestFloor(t *testing.T) {
 					run := func(argv []string) {
 						argv = append(append(argv, p.argv...), "date", "+%s%N")
 						res := launchRun(t, argv, append(slices.Clone(env), p.env...))
-						res.calls, res.conns = b.calls(), int(b.conns.Load())
+						res.calls, res.conns, res.resumed = b.calls(), int(b.conns.Load()), int(b.resumed.Load())
 						results[j] = append(results[j], res)
 					}
 					if c.quota == nil {
@@ -125,12 +127,13 @@ func TestFloor(t *testing.T) {
 				walls, cpus := collect(rs, wall), collect(rs, cpu)
 				rss := collect(rs, func(l launched) int64 { return l.maxRSS })
 				w, u := median(walls), median(cpus)
-				fmt.Fprintf(tw, "%s\t%d (%d+%d)\t%s\t%s\t%s-%s\t%s\t%s-%s\t%.2fx\t%.2fx\t%.2fx\t%.2fx\t%.1f MiB\t%.1f MiB\t%d\t%d\t\n",
+				last := rs[len(rs)-1]
+				fmt.Fprintf(tw, "%s\t%d (%d+%d)\t%s\t%s\t%s-%s\t%s\t%s-%s\t%.2fx\t%.2fx\t%.2fx\t%.2fx\t%.1f MiB\t%.1f MiB\t%d\t%d (%d)\t\n",
 					c.name, n, nSSM, nSM, p.name,
 					ms(w), ms(slices.Min(walls)), ms(slices.Max(walls)),
 					ms(u), ms(slices.Min(cpus)), ms(slices.Max(cpus)),
 					ratio(w, floorWall), ratio(w, batchWall), ratio(u, floorCPU), ratio(u, batchCPU),
-					kib(medianInt(rss)), kib(slices.Max(rss)), rs[len(rs)-1].calls, rs[len(rs)-1].conns)
+					kib(medianInt(rss)), kib(slices.Max(rss)), last.calls, last.conns, last.resumed)
 			}
 			tw.Flush()
 		}
@@ -207,6 +210,7 @@ type launched struct {
 	cpu          time.Duration // user+system, of the program and date
 	maxRSS       int64         // KiB
 	calls, conns int
+	resumed      int // of the TLS connections, those that resumed a session
 }
 
 var launchLine = regexp.MustCompile(`launch: start_ns=(\d+) maxrss_kib=(\d+) utime_us=(\d+) stime_us=(\d+) code=(\d+)\n$`)
@@ -245,19 +249,30 @@ const systemBundle = "/etc/ssl/certs/ca-certificates.crt"
 // benchBackend is the stub over HTTP or TLS, counting the connections it
 // accepts.
 type benchBackend struct {
-	url   string
-	env   []string // SSL_CERT_FILE for TLS
-	stub  *awsstub.Server
-	conns atomic.Int64
+	url     string
+	env     []string // SSL_CERT_FILE for TLS
+	stub    *awsstub.Server
+	conns   atomic.Int64
+	resumed atomic.Int64 // TLS connections that resumed a session
 }
 
 func newBenchBackend(t *testing.T, scheme, dir string) *benchBackend {
 	b := &benchBackend{stub: awsstub.New(awsstub.Options{Delay: 20 * time.Millisecond})}
 	fillStub(b.stub, 334, 166)
 	srv := httptest.NewUnstartedServer(b.stub)
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
+	var active sync.Map // the connections seen active: a TLS one has its handshake done
+	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
 			b.conns.Add(1)
+		case http.StateActive:
+			if tc, ok := c.(*tls.Conn); ok && tc.ConnectionState().DidResume {
+				if _, seen := active.LoadOrStore(c, true); !seen {
+					b.resumed.Add(1)
+				}
+			}
+		case http.StateClosed, http.StateHijacked:
+			active.Delete(c)
 		}
 	}
 	if scheme == "https" {
@@ -286,6 +301,7 @@ func newBenchBackend(t *testing.T, scheme, dir string) *benchBackend {
 func (b *benchBackend) reset() {
 	b.stub.ResetCounts()
 	b.conns.Store(0)
+	b.resumed.Store(0)
 }
 
 func (b *benchBackend) calls() int {
