@@ -123,7 +123,7 @@ func (r *root) addTo(pool *x509.CertPool) {
 
 // subjectPrefix is how much of a certificate blockSubject decodes first:
 // the subject of every root in Debian's bundle ends within 489 bytes.
-const subjectPrefix = 768
+const subjectPrefix = 512
 
 // blockSubject returns the raw subject of the certificate whose base64
 // text, split in lines, is body, or nil. It decodes the first
