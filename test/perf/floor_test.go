@@ -54,26 +54,9 @@ import (
 // settings (comma-separated) to valuefrom's runs only.
 func TestFloor(t *testing.T) {
 	dir := t.TempDir()
-	launch := buildTool(t, dir, "launch")
-	floor := buildTool(t, dir, "floor")
-	programs := []program{
-		{name: "floor", argv: []string{floor}},
-		{name: "floor batch", argv: []string{floor}, env: []string{"FLOOR_SECRET_BATCH=20"}},
-	}
-	for _, b := range benchBinaries(t) {
-		programs = append(programs, program{name: b.name, argv: []string{b.path, "--"}, env: list(os.Getenv("VALUEFROM_BENCH_ENV"))})
-	}
-	sizes := []int{0, 10, 50, 150, 500}
-	if s := os.Getenv("VALUEFROM_BENCH_REFS"); s != "" {
-		sizes = nil
-		for _, f := range list(s) {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				t.Fatalf("VALUEFROM_BENCH_REFS: %v", err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	launch := buildTool(t, dir, "launch", true)
+	programs := benchPrograms(t, dir, true, benchBinaries(t))
+	sizes := benchSizes(t, []int{0, 10, 50, 150, 500})
 	cases := benchCases(t, dir)
 	reps := envInt("VALUEFROM_PERF_REPS", 15)
 
@@ -196,6 +179,39 @@ func list(s string) []string {
 }
 
 func ratio(d, of time.Duration) float64 { return float64(d) / float64(of) }
+
+// benchPrograms returns the contenders: the floor program (built
+// stripped or not), as it makes calls and as it batches secrets, and each
+// valuefrom of binaries.
+func benchPrograms(t *testing.T, dir string, strip bool, binaries []struct{ name, path string }) []program {
+	floor := buildTool(t, dir, "floor", strip)
+	programs := []program{
+		{name: "floor", argv: []string{floor}},
+		{name: "floor batch", argv: []string{floor}, env: []string{"FLOOR_SECRET_BATCH=20"}},
+	}
+	for _, b := range binaries {
+		programs = append(programs, program{name: b.name, argv: []string{b.path, "--"}, env: list(os.Getenv("VALUEFROM_BENCH_ENV"))})
+	}
+	return programs
+}
+
+// benchSizes returns the numbers of references VALUEFROM_BENCH_REFS
+// names, or def.
+func benchSizes(t *testing.T, def []int) []int {
+	s := os.Getenv("VALUEFROM_BENCH_REFS")
+	if s == "" {
+		return def
+	}
+	var sizes []int
+	for _, f := range list(s) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("VALUEFROM_BENCH_REFS: %v", err)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
+}
 
 // A program is one contender: argv runs it, with env added to the run's.
 type program struct {
@@ -329,12 +345,17 @@ func benchBinaries(t *testing.T) []struct{ name, path string } {
 	return out
 }
 
-// buildTool builds test/perf/NAME as the release build is built: static,
-// trimmed, stripped, without net/http's HTTP/2.
-func buildTool(t *testing.T, dir, name string) string {
+// buildTool builds test/perf/NAME (or, with a path, that package) as the
+// release build is built: static, trimmed, stripped (unless strip is
+// false: valgrind needs the symbols), without net/http's HTTP/2.
+func buildTool(t *testing.T, dir, name string, strip bool) string {
 	t.Helper()
-	bin := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2", "-ldflags", "-s -w", "-o", bin, "./"+name)
+	bin := filepath.Join(dir, filepath.Base(name))
+	ldflags := "-s -w"
+	if !strip {
+		ldflags = ""
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2", "-ldflags", ldflags, "-o", bin, "./"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", name, err, out)
