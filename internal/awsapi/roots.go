@@ -208,7 +208,9 @@ func (l *lazyRoots) direct(options any) {
 	if !ok || l.custom || fips140.Enabled() {
 		return
 	}
-	f.Set(reflect.ValueOf(b.WithTransportOptions(l.dialTLS)))
+	if client := reflect.ValueOf(b.WithTransportOptions(l.dialTLS)); client.Type().AssignableTo(f.Type()) {
+		f.Set(client)
+	}
 }
 
 // dialTLS sets t to make its direct TLS connections (and those to an
@@ -287,22 +289,18 @@ func (l *lazyRoots) dialer(dial func(context.Context, string, string) (net.Conn,
 		}
 		done := sess.wait(ctx, serverName)
 		conn := tls.Client(raw, cfg)
-		var timedOut atomic.Bool
+		var timer *time.Timer
 		if timeout > 0 {
-			timer := time.AfterFunc(timeout, func() {
-				timedOut.Store(true)
-				raw.Close() // ends the handshake
-			})
-			defer timer.Stop()
+			timer = time.AfterFunc(timeout, func() { raw.Close() }) // ends the handshake
 		}
 		start := time.Now()
 		err = conn.HandshakeContext(ctx)
+		if timer != nil && !timer.Stop() { // it closed the connection, even if the handshake ended first
+			err = tlsHandshakeTimeoutError{}
+		}
 		done(err == nil, time.Since(start))
 		if err != nil {
 			raw.Close()
-			if timedOut.Load() {
-				return nil, tlsHandshakeTimeoutError{}
-			}
 			return nil, err
 		}
 		l.dialCount.Add(1)

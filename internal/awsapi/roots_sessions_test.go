@@ -278,3 +278,43 @@ func TestSessionExpiry(t *testing.T) {
 		t.Errorf("a dropped session is offered")
 	}
 }
+
+// TestHandshakeTimeout: a server that never answers the ClientHello
+// fails the handshake after the transport's TLSHandshakeTimeout with
+// net/http's error, a timeout the SDK retries; the connections that
+// waited for it stop waiting then.
+func TestHandshakeTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var silent sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); silent.Wait() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			silent.Go(func() {
+				c.Read(make([]byte, 1<<16)) // the ClientHello, then nothing until the client closes
+				c.Read(make([]byte, 1))
+				c.Close()
+			})
+		}
+	}()
+	l := newLazyRoots()
+	l.sealed()
+	sess := newSessions(time.Now)
+	dial := l.dialer((&net.Dialer{}).DialContext, &tls.Config{RootCAs: l.pool}, 50*time.Millisecond, sess)
+	_, errs := dialAll(t, dial, ln.Addr().String(), 3)
+	if len(errs) != 3 {
+		t.Fatalf("%d errors; want the 3 handshakes to time out", len(errs))
+	}
+	for _, err := range errs {
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() || err.Error() != "net/http: TLS handshake timeout" {
+			t.Errorf("%v (%T); want net/http's TLS handshake timeout", err, err)
+		}
+	}
+}
