@@ -4,13 +4,22 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/valuefrom/valuefrom/internal/awsstub"
 )
 
 // handshakes serves TLS on loopback with chain until the test ends,
@@ -316,5 +325,72 @@ func TestHandshakeTimeout(t *testing.T) {
 		if !errors.As(err, &ne) || !ne.Timeout() || err.Error() != "net/http: TLS handshake timeout" {
 			t.Errorf("%v (%T); want net/http's TLS handshake timeout", err, err)
 		}
+	}
+}
+
+// TestServiceClientTLS: an SSM client made from LoadConfig's
+// configuration, through the stub over TLS with the stub's certificate as
+// the system's bundle, connects with the direct dialer, and resumes the
+// first connection's session on the next ones (the stub closes each
+// connection after its answer, so that every call connects); against a
+// server whose certificate no root signs, the call fails as a TLS failure,
+// as it did under crypto/tls's verification.
+func TestServiceClientTLS(t *testing.T) {
+	stub := awsstub.New(awsstub.Options{})
+	stub.PutParameter("/tls/p", "String", "v")
+	var resumed, full atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS.DidResume {
+			resumed.Add(1)
+		} else {
+			full.Add(1)
+		}
+		w.Header().Set("Connection", "close")
+		stub.ServeHTTP(w, r)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	srv.StartTLS()
+	defer srv.Close()
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "bundle.pem")
+	if err := os.WriteFile(bundle, pemOf(srv.Certificate().Raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	isolate(t, "AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"SSL_CERT_FILE="+bundle, "SSL_CERT_DIR="+filepath.Join(dir, "none"), "AWS_CA_BUNDLE=")
+	get := func(client *ssm.Client) error {
+		_, err := client.GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/tls/p"}})
+		return err
+	}
+
+	cfg, err := LoadConfig(context.Background(), Options{MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := ssm.NewFromConfig(cfg)
+	if b, ok := client.Options().HTTPClient.(*awshttp.BuildableClient); !ok || b.GetTransport().DialTLSContext == nil {
+		t.Fatalf("the SSM client's HTTP client %T does not dial TLS itself", client.Options().HTTPClient)
+	}
+	for range 3 {
+		if err := get(client); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if full.Load() != 1 || resumed.Load() != 2 {
+		t.Errorf("3 calls, one connection each: %d full and %d resumed handshakes; want 1 and 2", full.Load(), resumed.Load())
+	}
+
+	// The stub's certificate is no root in another configuration.
+	other := filepath.Join(dir, "other.pem")
+	if err := os.WriteFile(other, pemOf(issue(t, caTemplate("not the stub's"), nil).der), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSL_CERT_FILE", other)
+	if cfg, err = LoadConfig(context.Background(), Options{MaxAttempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	err = get(ssm.NewFromConfig(cfg))
+	if c := Classify(err); c.Code != CodeNetwork || c.Network != NetTLS {
+		t.Errorf("untrusted server: %v classified %+v; want a TLS failure", err, c)
 	}
 }
