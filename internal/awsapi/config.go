@@ -139,6 +139,8 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	// SourceOf finds it here: a configuration copied carries it along.
 	cfg.ConfigSources = append(cfg.ConfigSources, src)
 	roots.sealed()
+	// Service clients verify servers against the roots their chains name.
+	cfg.ServiceOptions = append(cfg.ServiceOptions, func(_ string, options any) { roots.direct(options) })
 	return cfg, nil
 }
 
