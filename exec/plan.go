@@ -13,14 +13,14 @@ import (
 
 // A Plan is a program to start and what its environment is to hold: what a
 // start of valuefrom hands to exec. NewPlan makes the checks that need no
-// value, so that a mistyped program costs no AWS call, and CheckFiles
-// those of the _FILE names known before the values are fetched; the
-// values then go in Environ and Vars, and Run starts the program.
+// value, so that a mistyped program or an impossible _FILE name costs no
+// AWS call; the values then go in Environ and Vars, and Run starts the
+// program.
 //
 // The program is found once: by NewPlan, or by Run when its PATH is
 // itself a reference, to be resolved. Each _FILE name is checked once: by
-// CheckFiles, or by Build for the names that come only with the values
-// (an SSM path's, a JSON secret's).
+// NewPlan, or by Build for the names that come only with the values (an
+// SSM path's, a JSON secret's).
 type Plan struct {
 	Args []string // the program and its arguments; none for a Plan that only builds an environment
 	Path string   // the program as found in PATH; "" until found
@@ -39,40 +39,37 @@ type Plan struct {
 	// Tests set it to see what would be run.
 	Exec func(path string, args, env []string) error
 
-	checked map[string]bool // the _FILE names CheckFiles accepted
+	checked map[string]bool // the names NewPlan checked
 }
 
 // NewPlan plans the start of the program args[0] with the environment
-// environ: it finds the program in environ's PATH, unless that PATH is a
-// reference, whose value only Run will know.
-func NewPlan(args, environ []string) (*Plan, error) {
+// environ and the variables names: it finds the program in environ's PATH,
+// unless that PATH is a reference, whose value only Run will know, and
+// checks the names of the _FILE variables among names (see CheckFiles),
+// before any value is fetched. With no args, the plan builds an
+// environment for no program (Build, not Run).
+func NewPlan(args, environ, names []string) (*Plan, error) {
 	p := &Plan{Args: args}
-	if len(args) == 0 || args[0] == "" {
-		return nil, &Error{Name: `""`, Err: ErrNotFound}
-	}
-	if path := envlist.Get(environ, "PATH"); !reference.Is(path) {
-		found, err := LookPath(args[0], path)
-		if err != nil {
-			return nil, err
+	if args != nil {
+		if len(args) == 0 || args[0] == "" {
+			return nil, &Error{Name: `""`, Err: ErrNotFound}
 		}
-		p.Path = found
+		if path := envlist.Get(environ, "PATH"); !reference.Is(path) {
+			found, err := LookPath(args[0], path)
+			if err != nil {
+				return nil, err
+			}
+			p.Path = found
+		}
 	}
-	return p, nil
-}
-
-// CheckFiles checks the _FILE names among names (see the function
-// CheckFiles) and remembers them, so that Build does not check them again.
-func (p *Plan) CheckFiles(names []string) error {
 	if err := CheckFiles(names); err != nil {
-		return err
+		return nil, err
 	}
-	if p.checked == nil {
-		p.checked = make(map[string]bool)
-	}
+	p.checked = make(map[string]bool, len(names))
 	for _, n := range names {
 		p.checked[n] = true
 	}
-	return nil
+	return p, nil
 }
 
 // Build builds the program's environment: Environ with each of Vars set,
@@ -86,7 +83,7 @@ func (p *Plan) Build() ([]string, *Files, error) {
 			names = append(names, v.Name)
 		}
 	}
-	// The names CheckFiles saw may collide with those it did not.
+	// The names NewPlan checked may collide with those it did not.
 	if len(names) > 0 {
 		all := make([]string, len(p.Vars))
 		for i, v := range p.Vars {

@@ -19,17 +19,17 @@ func TestNewPlanFindsTheProgram(t *testing.T) {
 	prog := filepath.Join(dir, "prog")
 	writeFile(t, prog, "#!/bin/sh\n", 0o755)
 
-	p, err := exec.NewPlan([]string{"prog", "x"}, []string{"PATH=" + dir})
+	p, err := exec.NewPlan([]string{"prog", "x"}, []string{"PATH=" + dir}, nil)
 	if err != nil || p.Path != prog {
 		t.Fatalf("NewPlan = %+v, %v; want the program at %s", p, err, prog)
 	}
-	if _, err := exec.NewPlan([]string{"nope"}, []string{"PATH=" + dir}); !errors.Is(err, exec.ErrNotFound) {
+	if _, err := exec.NewPlan([]string{"nope"}, []string{"PATH=" + dir}, nil); !errors.Is(err, exec.ErrNotFound) {
 		t.Errorf("NewPlan of a missing program = %v, want ErrNotFound", err)
 	}
-	if _, err := exec.NewPlan(nil, nil); !errors.Is(err, exec.ErrNotFound) {
+	if _, err := exec.NewPlan([]string{}, nil, nil); !errors.Is(err, exec.ErrNotFound) {
 		t.Errorf("NewPlan of no program = %v, want ErrNotFound", err)
 	}
-	p, err = exec.NewPlan([]string{"prog"}, []string{"PATH=ssm:/path"})
+	p, err = exec.NewPlan([]string{"prog"}, []string{"PATH=ssm:/path"}, nil)
 	if err != nil || p.Path != "" {
 		t.Fatalf("NewPlan with PATH a reference = %+v, %v; want the program left to find", p, err)
 	}
@@ -42,21 +42,21 @@ func TestNewPlanFindsTheProgram(t *testing.T) {
 	}
 }
 
-// TestPlanChecksEachNameOnce: CheckFiles refuses a bad name before any
+// TestPlanChecksEachNameOnce: NewPlan refuses a bad name before any
 // value; Build checks the names that came only with the values, and
-// against those CheckFiles saw.
+// against those NewPlan saw.
 func TestPlanChecksEachNameOnce(t *testing.T) {
-	p := new(exec.Plan)
 	var fe *exec.FileError
-	if err := p.CheckFiles([]string{"A", "../up_FILE"}); !errors.As(err, &fe) || fe.Var != "../up_FILE" {
-		t.Fatalf("CheckFiles = %v, want a FileError naming ../up_FILE", err)
+	if _, err := exec.NewPlan(nil, nil, []string{"A", "../up_FILE"}); !errors.As(err, &fe) || fe.Var != "../up_FILE" {
+		t.Fatalf("NewPlan = %v, want a FileError naming ../up_FILE", err)
 	}
-	p = &exec.Plan{FilesDir: t.TempDir()}
-	if err := p.CheckFiles([]string{"KEY_FILE", "PLAIN"}); err != nil {
+	p, err := exec.NewPlan(nil, nil, []string{"KEY_FILE", "PLAIN"})
+	if err != nil {
 		t.Fatal(err)
 	}
+	p.FilesDir = t.TempDir()
 	p.Vars = []exec.Var{{Name: "KEY_FILE", Value: []byte(canary)}, {Name: "key_FILE", Value: []byte("from a path")}}
-	_, _, err := p.Build()
+	_, _, err = p.Build()
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "KEY_FILE") || strings.Contains(err.Error(), canary) {
 		t.Fatalf("Build = %v, want the new name refused for colliding with KEY_FILE, and no value", err)
 	}

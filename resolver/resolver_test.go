@@ -24,6 +24,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/platform"
+	"github.com/valuefrom/valuefrom/internal/testkit/fakeclock"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
 
@@ -415,7 +416,7 @@ func TestRetries(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	cfg := serverConfig(srv.URL)
+	cfg := fakeclock.RetryAtOnce(serverConfig(srv.URL))
 	r := New(Config{AWS: cfg, Concurrency: 1})
 	values, err := r.Resolve(context.Background(), requests(t, "DB", "secretsmanager:db"))
 	if err != nil {

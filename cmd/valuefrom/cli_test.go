@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -42,7 +44,7 @@ func TestErrors(t *testing.T) {
 		{"bad setting without unit", []string{"VALUEFROM_TIMEOUT=5"}, []string{"true"}, exitcode.Usage, []string{"valuefrom: error: VALUEFROM_TIMEOUT (--timeout): not a valid duration: a number and a unit, such as 30s", "valuefrom: hint: run valuefrom -h for usage"}},
 		{"bad flag value", nil, []string{"--timeout", "5", "true"}, exitcode.Usage, []string{"valuefrom: error: --timeout (VALUEFROM_TIMEOUT): not a valid duration: a number and a unit"}},
 		{"bad flag value hides value", nil, []string{"--concurrency", secret, "true"}, exitcode.Usage, []string{"valuefrom: error: --concurrency (VALUEFROM_CONCURRENCY): not a valid whole number"}},
-		{"misspelt flag", nil, []string{"--timout", "5s", "true"}, exitcode.Usage, []string{"valuefrom: error: flag provided but not defined: -timout", "valuefrom: hint: did you mean --timeout? (valuefrom -h lists the flags)"}},
+		{"misspelt flag", nil, []string{"--timout", "5s", "true"}, exitcode.Usage, []string{"valuefrom: error: flag provided but not defined: -timout", "valuefrom: hint: did you mean --timeout? (valuefrom help settings lists the flags)"}},
 		{"subcommand's flag first", nil, []string{"--task-def", "td.json", "run", "true"}, exitcode.Usage, []string{"valuefrom: hint: --task-def is a flag of run, env, render, check, policy: put it after the subcommand"}},
 		{"unknown flag", nil, []string{"--frobnicate", "true"}, exitcode.Usage, []string{"valuefrom: hint: run valuefrom -h for usage"}},
 		{"misspelt subcommand", nil, []string{"chekc"}, exitcode.Usage, []string{`valuefrom: error: no subcommand chekc, and no program of that name on PATH`, "valuefrom: hint: did you mean valuefrom check? For a program, give its path or put it on PATH: valuefrom -- chekc always runs a program"}},
@@ -50,7 +52,8 @@ func TestErrors(t *testing.T) {
 		// ENTRYPOINT ["valuefrom", "--"] with a subcommand as the command.
 		{"subcommand after --", nil, []string{"--", "render", "--out", "/x"}, exitcode.NotFound, []string{"valuefrom: error: render: command not found",
 			"valuefrom: hint: render is a valuefrom subcommand, but after \"--\"", "docker run --entrypoint ", " IMAGE render --out /x "}},
-		{"help of no subcommand", nil, []string{"help", "rnu"}, exitcode.Usage, []string{"valuefrom: error: help: no subcommand rnu", "valuefrom: hint: did you mean valuefrom help run?"}},
+		{"help of a misspelt topic", nil, []string{"help", "setings"}, exitcode.Usage, []string{"valuefrom: error: help: no subcommand or topic setings", "valuefrom: hint: did you mean valuefrom help settings?"}},
+		{"help of no subcommand", nil, []string{"help", "rnu"}, exitcode.Usage, []string{"valuefrom: error: help: no subcommand or topic rnu", "valuefrom: hint: did you mean valuefrom help run?"}},
 		{"misspelt setting", []string{"VALUEFROM_SSM_PATHZ=/prod/orders", "A=1"}, []string{"true"}, exitcode.Usage, []string{"valuefrom: error: VALUEFROM_SSM_PATHZ is not a setting: did you mean VALUEFROM_SSM_PATH (--ssm-path)?"}},
 		{"singular for a plural", []string{"VALUEFROM_FALLBACK_REGION=us-west-2"}, []string{"true"}, exitcode.Usage, []string{"did you mean VALUEFROM_FALLBACK_REGIONS (--fallback-regions)?"}},
 		{"own input holds a reference", []string{"AWS_REGION=arn:aws:ssm:us-east-1:123456789012:parameter/region", "A=ssm:/x"}, []string{"true"}, exitcode.Usage,
@@ -226,11 +229,13 @@ func TestSignal(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	version, commit = "v9.9.9-test", "abc123"
-	t.Cleanup(func() { version, commit = "", "" })
-	r := runIn(t, nil, "--version")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "valuefrom v9.9.9-test (commit abc123, go1.") {
-		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
+	version, commit, date = "v9.9.9-test", "abc123", "2026-11-30T08:48:42Z"
+	t.Cleanup(func() { version, commit, date = "", "", "" })
+	want := fmt.Sprintf("valuefrom v9.9.9-test (commit abc123, %s, %s/%s, built 2026-11-30T08:48:42Z)\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		if r := runIn(t, nil, args...); r.code != 0 || r.stdout != want {
+			t.Errorf("valuefrom %s: exit %d, stdout %q, want exit 0 and %q", args[0], r.code, r.stdout, want)
+		}
 	}
 }
 
@@ -241,11 +246,17 @@ func TestHelpGolden(t *testing.T) {
 	for _, c := range commands {
 		names = append(names, c.name)
 	}
+	for _, tp := range topics() {
+		names = append(names, "topic-"+tp.name)
+	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			args := []string{name, "-h"}
 			if name == "valuefrom" {
 				args = args[1:]
+			}
+			if tp, ok := strings.CutPrefix(name, "topic-"); ok {
+				args = []string{"help", tp}
 			}
 			// Settings in the environment change no default shown.
 			r := runIn(t, []string{"VALUEFROM_CONCURRENCY=7", "VALUEFROM_TTL=1s"}, args...)
@@ -296,9 +307,15 @@ func TestHelpCoversFlags(t *testing.T) {
 	}
 	t.Run("valuefrom", func(t *testing.T) {
 		r := runIn(t, nil, "-h")
+		if n := strings.Count(r.stdout, "\n"); n > 60 {
+			t.Errorf("valuefrom -h is %d lines: it must fit a screen (60), and say where the rest is", n)
+		}
+		for _, tp := range topics() {
+			r.stdout += runIn(t, nil, "help", tp.name).stdout
+		}
 		fs := flag.NewFlagSet("", flag.ContinueOnError)
 		var o pipeline.Options
-		o.Settings.Flags(fs)
+		o.Settings.Flags(fs, startGroups...)
 		o.Flags(fs, false)
 		check(t, r.stdout, fs)
 		for _, w := range []string{"--version", "126", "127", "VALUEFROM_TOKEN_FILE", "VALUEFROM_MAX_CONNS"} {

@@ -2,9 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -14,42 +11,9 @@ import (
 )
 
 // The tests of what valuefrom says when something is wrong: the cause,
-// where, once, in the format asked for (issue 11).
-
-// closedAddr returns a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// TestConnectionRefused: a closed port under a 3 s deadline is reported
-// as refused, at that address, not as a timeout at AWS's.
-func TestConnectionRefused(t *testing.T) {
-	addr := closedAddr(t)
-	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
-	r := runIn(t, []string{"X=ssm:/x", "Y=secretsmanager:y"}, "--timeout", "3s", "--", "true")
-	if r.code != exitcode.Resolve {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, exitcode.Resolve, r.stderr)
-	}
-	// One cause, one hint, for both services.
-	if n := strings.Count(r.stderr, "valuefrom: hint: "); n != 1 {
-		t.Errorf("%d hints, want 1:\n%s", n, r.stderr)
-	}
-	for _, want := range []string{"X: \"ssm:/x\": NetworkError", "Y: \"secretsmanager:y\": NetworkError", "stopped at the deadline after",
-		"connection refused", "valuefrom: hint: " + addr} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-		}
-	}
-	if strings.Contains(r.stderr, "amazonaws.com") || strings.Contains(r.stderr, "Timeout") {
-		t.Errorf("stderr names AWS's endpoint or a timeout:\n%s", r.stderr)
-	}
-}
+// where, once, in the format asked for (issue 11). In process, with no
+// deadline to wait for; the binary's, against failing endpoints:
+// test/entrypoint's diag_test.go.
 
 // TestUnknownProfile: an unknown profile is a usage error naming the
 // profile and the file.
@@ -74,7 +38,7 @@ func TestUnknownProfile(t *testing.T) {
 // TestOneHintPerCause: fifty failures of one cause are fifty error lines
 // and one hint, in text and in JSON.
 func TestOneHintPerCause(t *testing.T) {
-	addr := closedAddr(t)
+	addr := mototest.Closed(t)
 	isolateAWS(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
 	env := []string{"VALUEFROM_MAX_ATTEMPTS=1"}
 	for i := range 50 {
@@ -117,61 +81,4 @@ func TestOneHintPerCause(t *testing.T) {
 	if errs != 50 || hints != 1 {
 		t.Errorf("%d error objects, %d hints; want 50 and 1:\n%s", errs, hints, r.stderr)
 	}
-}
-
-// TestBinaryJSONOnly: in JSON mode every line on stderr is one JSON
-// object, the SDK's own warnings included: here the instance metadata
-// client falls back to IMDSv1 while valuefrom looks for the region.
-func TestBinaryJSONOnly(t *testing.T) {
-	imds := mototest.IMDSv1(t, "us-east-1")
-	env := []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imds.URL,
-		"AWS_ENDPOINT_URL=http://" + closedAddr(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "X=ssm:/x"}
-	r := runBinary(t, env, "--", "true")
-	warned := false
-	for _, obj := range vfbin.JSONLines(t, r.stderr) {
-		msg, _ := obj["msg"].(string)
-		warned = warned || strings.Contains(msg, "falling back to IMDSv1") && obj["level"] == "WARN"
-	}
-	if r.code != exitcode.Resolve || !warned {
-		t.Errorf("exit %d, IMDS warning %v; stderr:\n%s", r.code, warned, r.stderr)
-	}
-}
-
-// TestBinaryProxyRefuses: a proxy that asks for credentials is named as
-// such, not as a network failure.
-func TestBinaryProxyRefuses(t *testing.T) {
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusProxyAuthRequired)
-	}))
-	defer proxy.Close()
-	env := []string{"HTTPS_PROXY=" + proxy.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_EC2_METADATA_DISABLED=true", "X=ssm:/x"}
-	r := runBinary(t, env, "--timeout", "5s", "--", "true")
-	host := strings.TrimPrefix(proxy.URL, "http://")
-	for _, want := range []string{"X: \"ssm:/x\": ProxyAuthenticationRequired", "the proxy " + host + " refused a tunnel to ssm.us-east-1.amazonaws.com:443: HTTP 407",
-		"valuefrom: hint: the HTTP proxy at " + host + " wants credentials"} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-		}
-	}
-	if r.code != exitcode.Resolve {
-		t.Errorf("exit %d, want %d", r.code, exitcode.Resolve)
-	}
-}
-
-// TestQuietAndJSONWithMoto: a success is silent at warn; policy's
-// warnings are JSON in JSON mode; no value anywhere.
-func TestQuietAndJSONWithMoto(t *testing.T) {
-	moto := startMoto(t)
-	seed(t, moto)
-	r := runIn(t, []string{"VALUEFROM_LOG_LEVEL=warn", "PW=secretsmanager:app/db:password::", "TOKEN=ssm:/app/token"}, "--", "true")
-	if r.code != 0 || r.stderr != "" {
-		t.Errorf("exit %d, stderr %q; want a silent success", r.code, r.stderr)
-	}
-	r = runIn(t, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
-	objs := vfbin.JSONLines(t, r.stderr)
-	if r.code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), `URL: "ssm:/app/gone" does not exist`) {
-		t.Errorf("exit %d; stderr:\n%s", r.code, r.stderr)
-	}
-	assertNoCanary(t, "stderr", r.stderr)
 }

@@ -13,8 +13,9 @@
 //   - from a shell: run, env, check and policy, against a task definition
 //     and your own AWS identity.
 //
-// valuefrom -h and valuefrom help SUBCOMMAND are the manual: flags,
-// settings, the reference grammar and the exit codes, generated from the
-// code and pinned by golden files in testdata/help. README.md shows it at
+// valuefrom -h (one screen), valuefrom help SUBCOMMAND and valuefrom help
+// TOPIC are the manual: flags, settings, the reference grammar and the
+// exit codes, generated from the code and pinned by golden files in
+// testdata/help. README.md shows it at
 // work; ARCHITECTURE.md maps the packages.
 package main

@@ -22,13 +22,13 @@ func TestDocNamesEverything(t *testing.T) {
 			t.Errorf("doc.go does not name the subcommand %s", c.name)
 		}
 	}
-	help, err := helpFiles.ReadFile("help/valuefrom.txt")
+	help, err := helpFiles.ReadFile("help/topics/exit-codes.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, code := range []int{exitcode.OK, exitcode.Internal, exitcode.Usage, exitcode.Syntax, exitcode.Resolve, exitcode.Output, exitcode.Warnings, exitcode.Failures, exitcode.Changed, exitcode.NotExec, exitcode.NotFound} {
 		if !regexp.MustCompile(`(?m)^  ` + strconv.Itoa(code) + ` `).Match(help) {
-			t.Errorf("valuefrom -h does not document exit code %d", code)
+			t.Errorf("valuefrom help exit-codes does not document exit code %d", code)
 		}
 	}
 }

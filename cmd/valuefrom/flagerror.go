@@ -42,7 +42,11 @@ func unknownFlagHint(fs *flag.FlagSet, name string, subcommands []*flag.FlagSet)
 	var names []string
 	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 	if near := settings.Nearest(name, names); near != "" {
-		return fmt.Sprintf("did you mean --%s? (%s -h lists the flags)", near, fs.Name())
+		lists := fs.Name() + " -h"
+		if fs.Name() == "valuefrom" {
+			lists = "valuefrom help settings" // -h shows the most used
+		}
+		return fmt.Sprintf("did you mean --%s? (%s lists the flags)", near, lists)
 	}
 	var has []string
 	for _, sub := range subcommands {

@@ -78,6 +78,6 @@ func writeSubcommandHelp(w io.Writer, text string, fs, shared *flag.FlagSet) err
 		}
 		return shared.Lookup(f.Name) == nil
 	})
-	wrap(&flags, "  ", strings.Join(names, ", ")+": as for valuefrom itself (see valuefrom -h)")
+	wrap(&flags, "  ", strings.Join(names, ", ")+": as for valuefrom itself (see valuefrom help settings)")
 	return fillHelp(w, text, map[string]string{"flags": flags.String() + dashH})
 }

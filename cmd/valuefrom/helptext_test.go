@@ -64,7 +64,7 @@ func TestFlagError(t *testing.T) {
 		subcommands []*flag.FlagSet
 		hint, err   string
 	}{
-		{"misspelt", []string{"--timout", "5s"}, subcommands, "did you mean --timeout? (valuefrom -h lists the flags)", "flag provided but not defined: -timout"},
+		{"misspelt", []string{"--timout", "5s"}, subcommands, "did you mean --timeout? (valuefrom help settings lists the flags)", "flag provided but not defined: -timout"},
 		{"a subcommand's", []string{"--task-def", "x"}, subcommands, "--task-def is a flag of run: put it after the subcommand, as in valuefrom run --task-def ...", "flag provided but not defined: -task-def"},
 		{"no subcommands", []string{"--task-def", "x"}, nil, "", "flag provided but not defined: -task-def"},
 		{"unknown", []string{"--frobnicate"}, subcommands, "", "flag provided but not defined: -frobnicate"},
@@ -107,7 +107,7 @@ func TestSubcommand(t *testing.T) {
 
 Flags:
   --format F           shell or json (default shell)
-  --concurrency, --timeout: as for valuefrom itself (see valuefrom -h)
+  --concurrency, --timeout: as for valuefrom itself (see valuefrom help settings)
   -h, --help           print this help and exit
 End.
 `

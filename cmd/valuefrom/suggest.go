@@ -50,16 +50,28 @@ func notProgram(rest []string, stdout io.Writer, fs *flag.FlagSet) (done bool, e
 			c.help(stdout)
 			return true, nil
 		}
-		hint := "valuefrom -h lists the subcommands"
-		if near := settings.Nearest(rest[1], commandNames()); near != "" {
+		if writeTopic(stdout, rest[1], fs) {
+			return true, nil
+		}
+		hint := "valuefrom -h lists the subcommands and topics"
+		if near := settings.Nearest(rest[1], helpNames()); near != "" {
 			hint = "did you mean valuefrom help " + near + "?"
 		}
-		return true, &exitcode.UsageError{Err: fmt.Errorf("help: no subcommand %s", quote(rest[1])), Hint: hint}
+		return true, &exitcode.UsageError{Err: fmt.Errorf("help: no subcommand or topic %s", quote(rest[1])), Hint: hint}
 	}
 	return true, &exitcode.UsageError{
 		Err:  fmt.Errorf("no subcommand %s, and no program of that name on PATH", quote(name)),
 		Hint: fmt.Sprintf("did you mean valuefrom %s? For a program, give its path or put it on PATH: valuefrom -- %s always runs a program", near, quote(name)),
 	}
+}
+
+// helpNames are what valuefrom help takes: the subcommands and the topics.
+func helpNames() []string {
+	names := commandNames()
+	for _, t := range topics() {
+		names = append(names, t.name)
+	}
+	return names
 }
 
 func commandNames() []string {

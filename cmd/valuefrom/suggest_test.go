@@ -29,7 +29,7 @@ func TestSubcommandHint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := exec.NewPlan(tt.program, []string{"PATH=" + t.TempDir()})
+			_, err := exec.NewPlan(tt.program, []string{"PATH=" + t.TempDir()}, nil)
 			if got := subcommandHint(err, tt.program); got != tt.want {
 				t.Errorf("subcommandHint =\n%s\nwant\n%s", got, tt.want)
 			}

@@ -8,36 +8,53 @@ import (
 	"runtime/debug"
 )
 
-// version and commit are set at build time with
-// -ldflags "-X main.version=... -X main.commit=...", else read from the
-// build information.
-var version, commit string
+// version, commit and date are set at build time with
+// -ldflags "-X main.version=... -X main.commit=... -X main.date=...", as
+// make build does (scripts/buildinfo says what they are: the git tag, the
+// commit and the commit's time, from git or from a source archive's
+// .git_archival.txt), else read from the build information.
+var version, commit, date string
 
-// buildVersion returns the version and the commit valuefrom was built
-// from, either "" when unknown.
-func buildVersion() (v, c string) {
-	v, c = version, commit
+// build is what valuefrom knows of how it was built; a field is "" when
+// unknown.
+type build struct {
+	version, commit, date string
+}
+
+// buildInfo returns the stamped version, commit and date, each falling
+// back to the build information the go command records.
+func buildInfo() build {
+	b := build{version, commit, date}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if info.Main.Version != "(devel)" {
-			v = cmp.Or(v, info.Main.Version)
+			b.version = cmp.Or(b.version, info.Main.Version)
 		}
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				c = cmp.Or(c, s.Value)
+			switch s.Key {
+			case "vcs.revision":
+				b.commit = cmp.Or(b.commit, s.Value)
+			case "vcs.time":
+				b.date = cmp.Or(b.date, s.Value)
 			}
 		}
 	}
-	return v, c
+	return b
 }
 
 // appVersion is the version every request to AWS names in its
 // User-Agent: the version, else "devel".
 func appVersion() string {
-	v, _ := buildVersion()
-	return cmp.Or(v, "devel")
+	return cmp.Or(buildInfo().version, "devel")
 }
 
+// printVersion prints the one line of valuefrom --version:
+//
+//	valuefrom VERSION (commit COMMIT, GOVERSION, OS/ARCH, built DATE)
+//
+// Scripts may read it by position: a new field goes at the end.
 func printVersion(w io.Writer) {
-	v, c := buildVersion()
-	fmt.Fprintf(w, "valuefrom %s (commit %s, %s, %s/%s)\n", cmp.Or(v, "(devel)"), cmp.Or(c, "unknown"), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	b := buildInfo()
+	fmt.Fprintf(w, "valuefrom %s (commit %s, %s, %s/%s, built %s)\n",
+		cmp.Or(b.version, "(devel)"), cmp.Or(b.commit, "unknown"),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, cmp.Or(b.date, "unknown"))
 }

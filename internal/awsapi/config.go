@@ -148,6 +148,8 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	// carries them along.
 	cfg.ConfigSources = append(cfg.ConfigSources, src, o.Platform)
 	roots.sealed()
+	// Service clients verify servers against the roots their chains name.
+	cfg.ServiceOptions = append(cfg.ServiceOptions, func(_ string, options any) { roots.direct(options) })
 	return cfg, nil
 }
 

@@ -186,7 +186,7 @@ func TestContainerEndpointFailures(t *testing.T) {
 	}
 
 	t.Run("refused", func(t *testing.T) {
-		addr := mototest.ClosedPort(t)
+		addr := mototest.Closed(t)
 		ce := checkCredentials(t, Options{MaxAttempts: 2}, "AWS_REGION=us-east-1", "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://"+addr+"/creds")
 		checkWords(t, ce, []string{"http://" + addr + "/creds", "2 attempts to " + addr + ", the last failed: dial tcp " + addr, "connection refused"},
 			[]string{"nothing answered at http://" + addr + "/creds"})

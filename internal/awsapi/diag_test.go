@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/valuefrom/valuefrom/internal/platform"
+	"github.com/valuefrom/valuefrom/internal/testkit/fakeclock"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
@@ -31,16 +33,18 @@ import (
 const canary = "canary-diag-4f1a"
 
 // getParameter makes one GetParameters call with a configuration from
-// LoadConfig, pointed at endpoint, under timeout.
-func getParameter(t *testing.T, endpoint string, maxAttempts int, timeout time.Duration) error {
+// LoadConfig, pointed at endpoint, under ctx; with retryAtOnce, its
+// retries do not wait (fakeclock.RetryAtOnce).
+func getParameter(t *testing.T, ctx context.Context, endpoint string, maxAttempts int, retryAtOnce bool) error {
 	t.Helper()
 	mototest.Isolate(t, "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	cfg, err := LoadConfig(context.Background(), Options{MaxAttempts: maxAttempts, attemptTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+	if retryAtOnce {
+		cfg = fakeclock.RetryAtOnce(cfg)
+	}
 	_, err = ssm.NewFromConfig(cfg).GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"/x"}})
 	if err == nil {
 		t.Fatal("GetParameters succeeded")
@@ -48,12 +52,29 @@ func getParameter(t *testing.T, endpoint string, maxAttempts int, timeout time.D
 	return err
 }
 
+// expireAfterFailures returns a context, with a deadline of 500 ms, that
+// passes instead when n attempts of the calls made with it have failed.
+func expireAfterFailures(t *testing.T, n int32) context.Context {
+	t.Helper()
+	var clock fakeclock.Deadlines
+	ctx, cancel := clock.WithTimeout(context.Background(), 500*time.Millisecond)
+	t.Cleanup(cancel)
+	var failed atomic.Int32
+	return OnAttemptFailed(ctx, func(error) {
+		if failed.Add(1) == n {
+			clock.Expire()
+		}
+	})
+}
+
 // TestConnectionRefusedAtDeadline: a call retried against a closed port
 // until the deadline is reported as refused, at that address, not as a
 // bare timeout at AWS's.
 func TestConnectionRefusedAtDeadline(t *testing.T) {
-	addr := mototest.ClosedPort(t)
-	err := getParameter(t, "http://"+addr, 100, 500*time.Millisecond)
+	addr := mototest.Closed(t)
+	// The deadline passes when the second attempt has failed.
+	ctx := expireAfterFailures(t, 2)
+	err := getParameter(t, ctx, "http://"+addr, 100, false)
 	c := Classify(err)
 	if c.Code != CodeNetwork || c.Network != NetRefused || !c.GaveUp || !c.Transient || c.Endpoint != addr || c.Attempts < 2 {
 		t.Errorf("Classify = %+v; want NetworkError, refused, gave up, at %s, after several attempts", c, addr)
@@ -76,8 +97,16 @@ func TestConnectionRefusedAtDeadline(t *testing.T) {
 // TestNoAnswerAtDeadline: an endpoint that accepts and never answers is a
 // timeout, naming the endpoint.
 func TestNoAnswerAtDeadline(t *testing.T) {
-	addr, _ := mototest.Stalled(t)
-	err := getParameter(t, "http://"+addr, 3, 300*time.Millisecond)
+	addr, accepted := mototest.Stalled(t)
+	// The deadline passes while the first attempt waits on the endpoint.
+	var clock fakeclock.Deadlines
+	ctx, cancel := clock.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	go func() {
+		<-accepted
+		clock.Expire()
+	}()
+	err := getParameter(t, ctx, "http://"+addr, 3, false)
 	c := Classify(err)
 	if c.Code != CodeTimeout || c.Endpoint != addr || !strings.Contains(c.Message, "no answer from "+addr) {
 		t.Errorf("Classify = %+v; want a timeout naming %s", c, addr)
@@ -116,7 +145,9 @@ func TestNotAWSAnswers(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			err := getParameter(t, srv.URL, 2, 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := getParameter(t, ctx, srv.URL, 2, true)
 			c := Classify(err)
 			host := strings.TrimPrefix(srv.URL, "http://")
 			if c.Code != tt.code || c.Denied != tt.denied || c.Transient != tt.transient || c.AWS || c.HTTPStatus != tt.status {
@@ -160,8 +191,8 @@ func TestProxyRefusal(t *testing.T) {
 			tr.Proxy = http.ProxyURL(proxyURL)
 			tr.OnProxyConnectResponse = proxyRefusal
 		})
-		cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: client,
-			Retryer: func() aws.Retryer { return NewRetryer(2) }, APIOptions: []func(*middleware.Stack) error{trackCalls{}.addTo}}
+		cfg := fakeclock.RetryAtOnce(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: client,
+			Retryer: func() aws.Retryer { return NewRetryer(2) }, APIOptions: []func(*middleware.Stack) error{trackCalls{}.addTo}})
 		_, err := ssm.NewFromConfig(cfg).GetParameters(context.Background(), &ssm.GetParametersInput{Names: []string{"/x"}})
 		c := Classify(err)
 		if c.Code != tt.code || c.Proxy != proxyURL.Host || c.Transient != tt.transient || c.Attempts != map[bool]int{true: 2, false: 1}[tt.transient] {

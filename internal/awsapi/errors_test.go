@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/valuefrom/valuefrom/internal/testkit/fakeclock"
 )
 
 // answered wraps err in the response error the SDK returns when AWS
@@ -278,6 +280,7 @@ func TestAttemptFailedHook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg = fakeclock.RetryAtOnce(cfg)
 	cfg.BaseEndpoint = aws.String(srv.URL)
 	var failed []string
 	ctx := OnAttemptFailed(context.Background(), func(err error) { failed = append(failed, Classify(err).Code) })

@@ -13,32 +13,57 @@ import (
 	"io"
 	"log"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
+	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
+// TestEmbeddedRoots: every embedded root is indexed and parses.
 func TestEmbeddedRoots(t *testing.T) {
-	pool := x509.NewCertPool()
-	addEmbeddedRoots(pool)
-	if pool.Equal(x509.NewCertPool()) {
-		t.Fatal("the embedded roots parsed into an empty pool")
+	var x rootIndex
+	addEmbeddedRoots(&x)
+	n := 0
+	for range bundle.Roots() {
+		n++
+	}
+	if len(x.all) != n || n == 0 {
+		t.Fatalf("%d of the %d embedded roots indexed", len(x.all), n)
+	}
+	for _, r := range x.all {
+		if r.parsed() == nil {
+			t.Errorf("an embedded root does not parse: %x", r.der[:16])
+		}
 	}
 }
 
-// TestRoots runs, in a fresh process each (Go's loader keeps its roots
-// for the process), requests through a transport, and reads where its
-// roots came from and whether it trusted the test server: only TLS
-// requests load roots; the bundle in SSL_CERT_FILE alone when there is
+// TestRoots runs, in a fresh process each (the roots are read once per
+// configuration, and the process's environment says where from),
+// requests through a transport, and reads where its roots came from,
+// whether it trusted the test server, whether the pool of every root was
+// parsed and whether the direct dialer made the connections: only TLS
+// requests read roots; the bundle in SSL_CERT_FILE alone when there is
 // one; SSL_CERT_DIR's files too when it is set; the embedded roots when
-// the system has none; AWS_CA_BUNDLE's alone when it is set. "config"
-// cases go through LoadConfig's client, which the SDK builds from clones
-// of the transport.
+// the system has none; AWS_CA_BUNDLE's alone when it is set. "transport"
+// cases go through wrap's transport, which crypto/tls verifies with the
+// pool; "service" cases through the transport direct makes for a service
+// client, which verifies against the roots the chain names and never
+// parses the pool, but for the TLS inside an HTTP proxy's tunnel
+// ("service via proxy"). "config" cases go through LoadConfig's client,
+// which the SDK builds from clones of the transport, and "config service"
+// through that client as the configuration's ServiceOptions leave it for
+// a service client.
 func TestRoots(t *testing.T) {
 	if url := os.Getenv("VALUEFROM_ROOTS_CHILD"); url != "" {
 		rootsChild(url)
@@ -53,6 +78,8 @@ func TestRoots(t *testing.T) {
 	defer srv.Close()
 	plain := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer plain.Close()
+	proxy := httptest.NewServer(http.HandlerFunc(tunnel))
+	defer proxy.Close()
 
 	dir := t.TempDir()
 	none := filepath.Join(dir, "none")
@@ -74,19 +101,29 @@ func TestRoots(t *testing.T) {
 	for _, tc := range []struct {
 		name, via, url, certFile, certDir, caBundle, want string
 	}{
-		{"TLS with a bundle", "transport", srv.URL, bundle, "", "", "roots=bundle ok=true"},
-		{"TLS with SSL_CERT_DIR", "transport", srv.URL, none, certs, "", "roots=directories ok=true"},
-		{"TLS without system roots", "transport", srv.URL, none, none, "", "roots=embedded ok=false"},
-		{"plain HTTP", "transport", plain.URL, none, none, "", "roots=none ok=true"},
-		{"config: TLS with a bundle", "config", srv.URL, bundle, "", "", "ok=true"},
-		{"config: TLS without system roots", "config", srv.URL, none, none, "", "ok=false"},
-		{"config: AWS_CA_BUNDLE", "config", srv.URL, none, none, bundle, "ok=true"},
+		{"TLS with a bundle", "transport", srv.URL, bundle, "", "", "roots=bundle ok=true pool=true direct=false"},
+		{"TLS with SSL_CERT_DIR", "transport", srv.URL, none, certs, "", "roots=directories ok=true pool=true direct=false"},
+		{"TLS without system roots", "transport", srv.URL, none, none, "", "roots=embedded ok=false pool=true direct=false"},
+		{"plain HTTP", "transport", plain.URL, none, none, "", "roots=none ok=true pool=false direct=false"},
+		{"service: TLS with a bundle", "service", srv.URL, bundle, "", "", "roots=bundle ok=true pool=false direct=true"},
+		{"service: TLS with SSL_CERT_DIR", "service", srv.URL, none, certs, "", "roots=directories ok=true pool=false direct=true"},
+		{"service: TLS without system roots", "service", srv.URL, none, none, "", "roots=embedded ok=false pool=false direct=false"},
+		{"service: plain HTTP", "service", plain.URL, none, none, "", "roots=none ok=true pool=false direct=false"},
+		{"service via proxy: TLS with a bundle", "service via proxy", srv.URL, bundle, "", "", "roots=bundle ok=true pool=true direct=false"},
+		{"service via proxy: TLS without system roots", "service via proxy", srv.URL, none, none, "", "roots=embedded ok=false pool=true direct=false"},
+		{"config: TLS with a bundle", "config", srv.URL, bundle, "", "", "ok=true direct=false"},
+		{"config: TLS without system roots", "config", srv.URL, none, none, "", "ok=false direct=false"},
+		{"config: AWS_CA_BUNDLE", "config", srv.URL, none, none, bundle, "ok=true direct=false"},
 		// AWS_CA_BUNDLE's roots alone, not the system's besides.
-		{"config: AWS_CA_BUNDLE of another CA", "config", srv.URL, bundle, "", otherCA, "ok=false"},
+		{"config: AWS_CA_BUNDLE of another CA", "config", srv.URL, bundle, "", otherCA, "ok=false direct=false"},
+		{"config service: TLS with a bundle", "config service", srv.URL, bundle, "", "", "ok=true direct=true"},
+		{"config service: TLS without system roots", "config service", srv.URL, none, none, "", "ok=false direct=true"},
+		{"config service: AWS_CA_BUNDLE", "config service", srv.URL, none, none, bundle, "ok=true direct=false"},
+		{"config service: AWS_CA_BUNDLE of another CA", "config service", srv.URL, bundle, "", otherCA, "ok=false direct=false"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestRoots$")
-			cmd.Env = append(os.Environ(), "VALUEFROM_ROOTS_CHILD="+tc.url, "VALUEFROM_ROOTS_VIA="+tc.via,
+			cmd.Env = append(os.Environ(), "VALUEFROM_ROOTS_CHILD="+tc.url, "VALUEFROM_ROOTS_VIA="+tc.via, "VALUEFROM_ROOTS_PROXY="+proxy.URL,
 				"SSL_CERT_FILE="+tc.certFile, "SSL_CERT_DIR="+tc.certDir, "AWS_CA_BUNDLE="+tc.caBundle,
 				"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true")
 			out, err := cmd.CombinedOutput()
@@ -101,24 +138,41 @@ func TestRoots(t *testing.T) {
 }
 
 // rootsChild is TestRoots in the child process: eight requests at once,
-// so that the race detector watches the pool being filled while other
+// so that the race detector watches the roots being read while other
 // requests connect.
 func rootsChild(url string) {
 	var client interface {
 		Do(*http.Request) (*http.Response, error)
 	}
 	l := newLazyRoots()
-	if os.Getenv("VALUEFROM_ROOTS_VIA") == "config" {
+	via := os.Getenv("VALUEFROM_ROOTS_VIA")
+	switch via {
+	case "config", "config service":
 		cfg, err := LoadConfig(context.Background(), Options{MaxAttempts: 1})
 		if err != nil {
 			fmt.Println("LoadConfig:", err)
 			return
 		}
 		client = cfg.HTTPClient
-	} else {
+		if via == "config service" {
+			// What a service client's options look like to ServiceOptions.
+			options := &struct{ HTTPClient aws.HTTPClient }{cfg.HTTPClient}
+			for _, f := range cfg.ServiceOptions {
+				f("test", options)
+			}
+			client = options.HTTPClient
+		}
+	default:
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if via == "service via proxy" {
+			proxy, _ := neturl.Parse(os.Getenv("VALUEFROM_ROOTS_PROXY"))
+			tr.Proxy = http.ProxyURL(proxy) // the environment's would not proxy loopback
+		}
 		l.wrap(tr)
 		l.sealed()
+		if via != "transport" {
+			l.dialTLS(tr)
+		}
 		client = &http.Client{Transport: tr}
 	}
 	errs := make(chan error, 8)
@@ -138,11 +192,40 @@ func rootsChild(url string) {
 			err = e
 		}
 	}
-	if os.Getenv("VALUEFROM_ROOTS_VIA") == "config" {
-		fmt.Printf("ok=%v\n", err == nil)
+	if strings.HasPrefix(via, "config") {
+		direct := false
+		if b, ok := client.(*awshttp.BuildableClient); ok {
+			direct = b.GetTransport().DialTLSContext != nil
+		}
+		fmt.Printf("ok=%v direct=%v\n", err == nil, direct)
 		return
 	}
-	fmt.Printf("roots=%s ok=%v\n", cmp.Or(l.source, "none"), err == nil)
+	fmt.Printf("roots=%s ok=%v pool=%v direct=%v\n", cmp.Or(l.source, "none"), err == nil, !l.pool.Equal(x509.NewCertPool()), l.dialCount.Load() > 0)
+}
+
+// tunnel is an HTTP proxy's CONNECT.
+func tunnel(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodConnect {
+		http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+		return
+	}
+	upstream, err := net.Dial("tcp", r.Host)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer upstream.Close()
+	w.WriteHeader(http.StatusOK)
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	go func() {
+		io.Copy(upstream, buf)
+		upstream.(*net.TCPConn).CloseWrite()
+	}()
+	io.Copy(conn, upstream)
 }
 
 // selfSigned returns a new self-signed CA certificate, one that httptest's

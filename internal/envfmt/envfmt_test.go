@@ -45,6 +45,9 @@ func environ(m map[string]string) []string {
 }
 
 func TestShellRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a real shell")
+	}
 	data, err := envfmt.Encode(envfmt.Shell, trickyVars())
 	if err != nil {
 		t.Fatal(err)

@@ -62,6 +62,9 @@ var shellReading = strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace
 // dash, with set -a and . and with eval: no command runs, and the shell
 // and dotenv forms read back as written (issue 12, item 3).
 func TestSourcedByShells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs real shells")
+	}
 	shells := []string{"sh", "bash", "dash"}
 	modes := map[string]string{"source": "set -a; . ./vars", "eval": `eval "$(cat ./vars)"`}
 	for _, sh := range shells {

@@ -21,8 +21,9 @@ func Name(kv string) string {
 // Lookup returns the value of the last entry of name in env, and whether
 // there is one.
 func Lookup(env []string, name string) (string, bool) {
+	prefix := name + "="
 	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], name+"="); ok {
+		if v, ok := strings.CutPrefix(env[i], prefix); ok {
 			return v, true
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 // SyntaxHint is what to do about a value that starts like a reference but
 // does not parse.
-const SyntaxHint = "see `valuefrom -h` for the reference forms, or list the variable in VALUEFROM_IGNORE to pass it through as it is"
+const SyntaxHint = "see `valuefrom help references` for the reference forms, or list the variable in VALUEFROM_IGNORE to pass it through as it is"
 
 // Find returns the references in environ, skipping the names skip
 // reports. Malformed references come back as resolver.Errors with code

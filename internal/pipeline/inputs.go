@@ -99,7 +99,7 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 		return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file) and --task-def both name standard input (-); it can be read once", settings.EnvFileVar),
 			Hint: "give one of them a file, such as --task-def <(aws ecs describe-task-definition ...)"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
 	var merged []string
 	names := map[string]bool{}
@@ -107,7 +107,7 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 		vars, err := o.readEnvFile(ctx, name)
 		if err != nil {
 			return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): %w", settings.EnvFileVar, err),
-				Hint: "see `valuefrom -h` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
+				Hint: "see `valuefrom help bulk` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
 		}
 		maps.Copy(names, envlist.Names(vars))
 		merged = envlist.Merge(merged, vars)

@@ -113,16 +113,11 @@ func (r *Result) Resolved(name string) bool {
 	return slices.ContainsFunc(r.Values, func(v resolver.Value) bool { return v.Var == name })
 }
 
-// Resolve is the pipeline every mode runs: it finds the references in
-// environ (every malformed one is reported before any network call), warns
-// about VALUEFROM_* variables that are no setting, loads the AWS
-// configuration, and resolves every reference under o.Settings.Timeout,
-// then logs a summary line. Unless o.ToFile is set, the names of the _FILE
-// variables are checked first (exec.CheckFiles): a *exec.FileError. A short-form reference with no default region
-// is a *exitcode.UsageError wrapping awsapi.ErrNoRegion. Failing references come
+// Resolve resolves the references in environ as a start does (see Start,
+// with no program) and returns what it fetched. Failing references come
 // back as resolver.Errors, every one of them; no value is ever logged.
 func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
-	_, res, err := Open(ctx, o, environ)
+	_, _, res, err := Start(ctx, o, nil, environ)
 	return res, err
 }
 
@@ -149,19 +144,28 @@ type Session struct {
 // that resolves the same references again. With no reference in environ
 // the Session is nil.
 func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
-	return openPlan(ctx, o, environ, new(exec.Plan))
-}
-
-// openPlan is Open, with the _FILE names checked by plan.
-func openPlan(ctx context.Context, o Options, environ []string, plan *exec.Plan) (*Session, *Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
-	sess, empty, err := open(ctx, o, environ, plan)
+	in, err := o.read(ctx, environ)
 	if err != nil {
 		return nil, nil, err
 	}
-	if sess == nil {
-		return nil, empty, nil
+	return o.resolveInputs(ctx, in)
+}
+
+// withTimeout is context.WithTimeout, which sets a run's deadline
+// (o.Settings.Timeout). It is a variable for tests alone: they end the
+// deadline on an event of theirs instead of the clock's
+// (internal/testkit/fakeclock).
+var withTimeout = context.WithTimeout
+
+// resolveInputs loads the AWS configuration for in and resolves its
+// references, at info level: a start's. With nothing to resolve, the
+// Session is nil and the Result is what the env files gave.
+func (o Options) resolveInputs(ctx context.Context, in *inputs) (*Session, *Result, error) {
+	sess, err := o.connect(ctx, in)
+	if err != nil || sess == nil {
+		return nil, in.result(), err
 	}
 	res, err := sess.resolve(ctx, slog.LevelInfo)
 	if err != nil {
@@ -177,7 +181,7 @@ func openPlan(ctx context.Context, o Options, environ []string, plan *exec.Plan)
 // asked, and warned about, once per session.
 // Its summary line is logged at debug level.
 func (s *Session) Resolve(ctx context.Context) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.o.Settings.Timeout)
+	ctx, cancel := withTimeout(ctx, s.o.Settings.Timeout)
 	defer cancel()
 	return s.resolve(ctx, slog.LevelDebug)
 }
@@ -190,57 +194,72 @@ func (s *Session) WrapCredentials(wrap func(aws.CredentialsProvider) aws.Credent
 	}
 }
 
-// open reads the env files, finds the references in environ, has plan
-// check the names of the _FILE variables among them, unless o.ToFile is
-// set, and loads the AWS configuration. When there is nothing to resolve,
-// the Session is nil and the Result is what the env files gave.
-func open(ctx context.Context, o Options, environ []string, plan *exec.Plan) (*Session, *Result, error) {
-	log := o.Log()
+// inputs are what a run reads before any AWS call.
+type inputs struct {
+	environ []string            // with the env files beneath it
+	reqs    []reference.Request // the references found in it
+	files   map[string]bool     // the names the env files set
+}
+
+// result is the Result of inputs with nothing to resolve.
+func (in *inputs) result() *Result { return &Result{Environ: in.environ, FileVars: in.files} }
+
+// names returns the variables that hold references.
+func (in *inputs) names() []string {
+	names := make([]string, len(in.reqs))
+	for i, r := range in.reqs {
+		names[i] = r.Var
+	}
+	return names
+}
+
+// read reads the env files and finds the references in environ, every
+// malformed one reported before any network call, and warns about
+// VALUEFROM_* variables that are no setting.
+func (o Options) read(ctx context.Context, environ []string) (*inputs, error) {
 	environ, files, err := o.ReadEnvFiles(ctx, environ)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	reqs, err := Find(environ, o.Skip)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if o.ToFile != nil {
 		for i := range reqs {
 			reqs[i].ToFile = o.ToFile(reqs[i].Var)
 		}
-	} else {
-		// The _FILE files the plan will write: a name that maps to no
-		// file, or to another's, is refused before any AWS call.
-		names := make([]string, len(reqs))
-		for i, r := range reqs {
-			names[i] = r.Var
-		}
-		if err := plan.CheckFiles(names); err != nil {
-			return nil, nil, err
-		}
 	}
-	WarnUnknown(log, environ)
-	if len(reqs) == 0 && !o.HasBulk() {
+	WarnUnknown(o.Log(), environ)
+	return &inputs{environ: environ, reqs: reqs, files: files}, nil
+}
+
+// connect loads the AWS configuration for in, checks the region and the
+// credentials, and returns a Session that resolves in's references; nil
+// when there is nothing to resolve.
+func (o Options) connect(ctx context.Context, in *inputs) (*Session, error) {
+	log := o.Log()
+	if len(in.reqs) == 0 && !o.HasBulk() {
 		log.Debug("no references in the environment")
-		return nil, &Result{Environ: environ, FileVars: files}, nil
+		return nil, nil
 	}
-	short := o.HasBulk() || slices.ContainsFunc(reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
+	short := o.HasBulk() || slices.ContainsFunc(in.reqs, func(r reference.Request) bool { return r.Ref.Region == "" })
 	tracker := new(awsapi.Tracker)
-	cfg, err := awsConfig(ctx, o, environ, short, tracker, true)
+	cfg, err := awsConfig(ctx, o, in.environ, short, tracker, true)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if short && cfg.Region == "" {
-		return nil, nil, awsapi.ErrNoRegion
+		return nil, awsapi.ErrNoRegion
 	}
 	stop := waiting(log, "still loading AWS credentials")
 	err = o.CheckCredentials(ctx, cfg)
 	stop()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &Session{o: o, reqs: reqs, cfg: cfg, environ: environ, files: files, tracker: tracker,
-		fellBack: make(map[string]string)}, nil, nil
+	return &Session{o: o, reqs: in.reqs, cfg: cfg, environ: in.environ, files: in.files, tracker: tracker,
+		fellBack: make(map[string]string)}, nil
 }
 
 // resolve fetches the session's references with a new resolver and logs
@@ -308,24 +327,29 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 }
 
 // Start is the pipeline of a start, the entrypoint's, run's and supervise
-// mode's: it plans the start of the program args (exec.NewPlan: the
-// program is found first, so that a mistyped name costs no AWS call and
-// writes no secret file, unless PATH is itself a reference), resolves the
-// references in environ as Open does, and returns the plan with the
-// values, for exec to run (_FILE values, unless o.Settings.FilesDir says
-// where, in a new directory under the platform's FilesBase: /tmp on
-// Lambda), with the Session that resolves them again (nil
-// when there is nothing to resolve) and the Result. With no args, the plan
-// only builds the environment, as env prints it.
+// mode's: it reads the env files and finds the references in environ,
+// hands exec the program args and the names of the variables to set
+// (exec.NewPlan, the one call into exec: the program is found and the
+// _FILE names are checked, before any AWS call, so that a mistyped name
+// costs no call and writes no secret file), resolves the references, and
+// returns the plan with the values, for exec to run (_FILE values,
+// unless o.Settings.FilesDir says where, in a new directory under the
+// platform's FilesBase: /tmp on Lambda), with the Session that resolves
+// them again (nil when there is nothing to resolve) and the Result. With
+// no args, the plan only builds the environment, as env prints it. Under
+// o.Settings.Timeout.
 func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, *Session, *Result, error) {
-	plan := new(exec.Plan)
-	if args != nil {
-		var err error
-		if plan, err = exec.NewPlan(args, environ); err != nil {
-			return nil, nil, nil, err
-		}
+	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
+	defer cancel()
+	in, err := o.read(ctx, environ)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	sess, res, err := openPlan(ctx, o, environ, plan)
+	plan, err := exec.NewPlan(args, in.environ, in.names())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sess, res, err := o.resolveInputs(ctx, in)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -416,6 +440,6 @@ func usageError(err error) error {
 // is no setting, with the setting nearest to it.
 func WarnUnknown(log *slog.Logger, environ []string) {
 	for _, name := range settings.Unknown(environ) {
-		log.Warn("unknown setting, ignored: check its spelling in valuefrom -h", "var", name, "did_you_mean", settings.Closest(name))
+		log.Warn("unknown setting, ignored: check its spelling in valuefrom help settings", "var", name, "did_you_mean", settings.Closest(name))
 	}
 }

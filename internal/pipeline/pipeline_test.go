@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -289,28 +288,6 @@ func TestResolveMoto(t *testing.T) {
 		})
 	}
 
-}
-
-// TestResolveDeadline: AWS that accepts connections and never answers
-// costs the settings' timeout, not more, and every reference is named.
-func TestResolveDeadline(t *testing.T) {
-	addr, _ := mototest.Stalled(t)
-	noAWS(t)
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL": "http://" + addr, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"} {
-		t.Setenv(k, v)
-	}
-	var log bytes.Buffer
-	o := options(t, &log)
-	o.Settings.Timeout = time.Second
-	start := time.Now()
-	_, err := pipeline.Resolve(context.Background(), o, []string{"A=ssm:/a", "B=secretsmanager:b"})
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("took %v with a 1s timeout", took)
-	}
-	var errs resolver.Errors
-	if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Code != awsapi.CodeTimeout {
-		t.Fatalf("Resolve error = %v, want Timeout for A and B", err)
-	}
 }
 
 func TestExec(t *testing.T) {

@@ -27,13 +27,13 @@ func settingRows(environ []string) map[string]*row {
 	}
 	for _, p := range settings.Check(environ) {
 		add(p.Var).problem(Fail, CodeInvalidSetting, p.Error(),
-			"the entrypoint would exit 2 at start, before resolving anything: fix the value in the container's environment (valuefrom -h lists the settings)")
+			"the entrypoint would exit 2 at start, before resolving anything: fix the value in the container's environment (valuefrom help settings lists them)")
 	}
 	for _, name := range settings.Unknown(environ) {
 		if rows[name] != nil {
 			continue // misspelt: a failure already
 		}
-		hint := "valuefrom -h lists the settings"
+		hint := "valuefrom help settings lists them"
 		if near := settings.Closest(name); near != "" {
 			hint = "did you mean " + near + "?"
 		}

@@ -27,7 +27,7 @@ func TestCheckSettings(t *testing.T) {
 		"VALUEFROM_TIMEOUT":     {Fail, CodeInvalidSetting, "exit 2 at start"},
 		"VALUEFROM_TIMOUTT":     {Warning, CodeUnknownSetting, "did you mean VALUEFROM_TIMEOUT?"},
 		"VALUEFROM_SSM_PATHZ":   {Fail, CodeInvalidSetting, "exit 2 at start"},
-		"VALUEFROM_FOO":         {Warning, CodeUnknownSetting, "valuefrom -h lists the settings"},
+		"VALUEFROM_FOO":         {Warning, CodeUnknownSetting, "valuefrom help settings lists them"},
 		"VALUEFROM_CONCURRENCY": {Fail, CodeInvalidSetting, "exit 2 at start"},
 	}
 	order := eachRow(t, rep, wants, func(r Row, w want) {

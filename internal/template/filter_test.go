@@ -144,6 +144,9 @@ func TestXMLRoundTrip(t *testing.T) {
 // TestShellRoundTrip has real shells read each output as a word and print
 // it back with printf %s.
 func TestShellRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs real shells")
+	}
 	outs := filterOutputs(t, "shell")
 	for _, sh := range []string{"sh", "dash", "bash"} {
 		path, err := exec.LookPath(sh)

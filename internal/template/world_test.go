@@ -114,6 +114,9 @@ func TestRealConfigXML(t *testing.T) {
 // TestRealConfigShell runs the rendered entrypoint.sh with sh, a psql on
 // PATH that reports what it was given.
 func TestRealConfigShell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a real shell")
+	}
 	dir := t.TempDir()
 	script := filepath.Join(dir, "entrypoint.sh")
 	if err := os.WriteFile(script, renderFile(t, "entrypoint.sh.tmpl"), 0o700); err != nil {

@@ -1,5 +1,11 @@
-// Package checkpolicy runs valuefrom check and valuefrom policy through
-// the binary against moto.
+// Package checkpolicy runs the valuefrom binary's check and policy
+// subcommands against moto as operators do: what passes, warns and fails,
+// with KMS failing and BatchGetSecretValue denied, in text and JSON, and
+// that check fails exactly what a start refuses. Nothing runs under go
+// test -short.
+//
+// Canary values: every secret value holds "canary"; a failure message
+// never prints one.
 package checkpolicy
 
 import (

@@ -1,13 +1,16 @@
-// Package container proves valuefrom as a container entrypoint: it builds a
-// FROM scratch image from the shipped Dockerfile's final stage, holding the
-// host-built static binary and a small test program (testapp), and runs it
-// with podman and runc against moto on the host's loopback.
+// Package container proves valuefrom as a container entrypoint: it builds
+// the image with `make image` (Dockerfile.local: FROM scratch and the
+// host-built static binary, what the releases publish), adds a small test
+// program (testapp) on top, and runs it with podman and runc against moto on
+// the host's loopback.
 //
 // Podman and runc come from .ci/container-deps. Without them the tests skip,
 // except under CI=true, where they fail: CI must never pass by testing
-// nothing. Under -short, the unit lane, they always skip. The podman flags are the ones ../../shared/TESTING.md measured on
-// these machines: the default crun runtime fails here, runc works with
-// explicit ulimits, and the host network reaches moto.
+// nothing. Under -short, the unit lane, they always skip (but
+// TestDockerfilesAgree, which reads files only). The podman flags are the
+// ones ../../shared/TESTING.md measured on these machines: the default crun
+// runtime fails here, runc works with explicit ulimits, and the host network
+// reaches moto.
 package container
 
 import (
@@ -19,7 +22,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -34,11 +36,7 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
-	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
-
-var prebuilt = flag.String("valuefrom", "",
-	"test this static valuefrom binary instead of building one with make build")
 
 const (
 	appPath = "/usr/local/bin/testapp"
@@ -58,10 +56,11 @@ const (
 // mototest's Fixture, whose values carry spaces, '=' and newlines, which a
 // naive environment parser or file writer would mangle.
 type fixture struct {
-	podman string
-	image  string
-	moto   *mototest.Server
-	fx     mototest.Fixture
+	podman  string
+	shipped string // what make image built
+	image   string // shipped plus testapp
+	moto    *mototest.Server
+	fx      mototest.Fixture
 }
 
 // TestContainer builds the image once and runs each property as a subtest.
@@ -87,47 +86,54 @@ func setup(t *testing.T) *fixture {
 	f.moto = mototest.Start(t)
 	f.fx = mototest.Seed(t, f.moto)
 
+	suffix := randomSuffix(t)
+	f.shipped = "localhost/valuefrom-test-shipped:" + suffix
+	start := time.Now()
+	makeImage(t, "CONTAINER="+f.podman, "IMAGE="+f.shipped, "IMAGE_CONTEXT="+t.TempDir(), "IMAGE_ARCH="+runtime.GOARCH)
+	t.Logf("make image: %.2fs", time.Since(start).Seconds())
+	f.cleanupImage(t, f.shipped)
+
+	// The image under test is make image's with testapp added: the user,
+	// entrypoint and layout users get, and a program to report on them.
 	dir := t.TempDir()
-	if *prebuilt != "" {
-		b, err := os.ReadFile(*prebuilt)
-		if err != nil {
-			t.Fatalf("reading -valuefrom binary: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "valuefrom"), b, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		bin, err := vfbin.BuildFor(t.TempDir(), "linux", runtime.GOARCH)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(bin, filepath.Join(dir, "valuefrom")); err != nil {
-			t.Fatal(err)
-		}
-	}
 	goBuild(t, filepath.Join(dir, "testapp"), "github.com/valuefrom/valuefrom/test/container/testapp")
-	for _, bin := range []string{"valuefrom", "testapp"} {
-		requireStatic(t, filepath.Join(dir, bin))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(testDockerfile(t)), 0o644); err != nil {
+	requireStatic(t, filepath.Join(dir, "testapp"))
+	dockerfile := "FROM " + f.shipped + "\nCOPY testapp " + appPath + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-
-	f.image = "localhost/valuefrom-test:" + randomSuffix(t)
-	start := time.Now()
-	if out, err := f.command(t, "build", "--quiet", "--tag", f.image, dir).CombinedOutput(); err != nil {
+	f.image = "localhost/valuefrom-test:" + suffix
+	if out, err := f.command(t, "build", "--quiet", "--pull=never", "--tag", f.image, dir).CombinedOutput(); err != nil {
 		t.Fatalf("podman build: %v\n%s", err, out)
 	}
-	t.Logf("podman build of the scratch image: %.2fs", time.Since(start).Seconds())
+	// Registered after the shipped image's, so it runs first: the test
+	// image is a child of the shipped one.
+	f.cleanupImage(t, f.image)
+	return f
+}
+
+// makeImage runs make image in the module's root with vars.
+func makeImage(t *testing.T, vars ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory", "image"}, vars...)...)
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make image: %v\n%s", err, out)
+	}
+}
+
+// cleanupImage removes image when the test ends.
+func (f *fixture) cleanupImage(t *testing.T, image string) {
 	t.Cleanup(func() {
 		// t.Context is already done in Cleanup; removal gets its own.
 		ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 		defer cancel()
-		if out, err := f.commandContext(ctx, "rmi", "--force", f.image).CombinedOutput(); err != nil {
-			t.Errorf("podman rmi %s: %v\n%s", f.image, err, out)
+		if out, err := f.commandContext(ctx, "rmi", "--force", image).CombinedOutput(); err != nil {
+			t.Errorf("podman rmi %s: %v\n%s", image, err, out)
 		}
 	})
-	return f
 }
 
 // requireTool finds a tool the tests need, or skips; under CI=true it fails.
@@ -170,47 +176,6 @@ func requireStatic(t *testing.T, path string) {
 			t.Fatalf("%s is dynamically linked; a FROM scratch image cannot run it", filepath.Base(path))
 		}
 	}
-}
-
-// testDockerfile returns the shipped Dockerfile's final stage, with its
-// COPY --from= of valuefrom replaced by a COPY of the host-built binary,
-// plus the test program. So the image under test has the user, entrypoint
-// and layout users get; only the builder stage, whose Go image cannot be
-// pulled here, is left out.
-func testDockerfile(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
-	if err != nil {
-		t.Fatalf("reading the shipped Dockerfile: %v", err)
-	}
-	lines := strings.Split(string(b), "\n")
-	final := -1
-	for i, l := range lines {
-		if strings.HasPrefix(strings.ToUpper(l), "FROM ") {
-			final = i
-		}
-	}
-	if final < 0 {
-		t.Fatal("the shipped Dockerfile has no FROM")
-	}
-	if got := strings.TrimSpace(lines[final]); got != "FROM scratch" {
-		t.Fatalf("the shipped Dockerfile's final stage starts %q, want FROM scratch", got)
-	}
-	var out []string
-	copies := 0
-	for _, l := range lines[final:] {
-		if !strings.HasPrefix(l, "COPY --from=") {
-			out = append(out, l)
-			continue
-		}
-		fields := strings.Fields(l)
-		out = append(out, "COPY valuefrom "+fields[len(fields)-1], "COPY testapp "+appPath)
-		copies++
-	}
-	if copies != 1 {
-		t.Fatalf("the shipped Dockerfile's final stage has %d COPY --from= lines, want 1 (the binary)", copies)
-	}
-	return strings.Join(out, "\n")
 }
 
 func randomSuffix(t *testing.T) string {
@@ -325,8 +290,10 @@ func (f *fixture) mustReport(t *testing.T, opts, env []string, vars ...string) r
 	return r
 }
 
+// testImageConfig: make image's image runs as 65532 with the exec-form
+// entrypoint, and its OCI labels say what it was built from.
 func (f *fixture) testImageConfig(t *testing.T) {
-	out, err := f.command(t, "image", "inspect", "--format", "{{.Config.User}} {{json .Config.Entrypoint}}", f.image).Output()
+	out, err := f.command(t, "image", "inspect", "--format", "{{.Config.User}} {{json .Config.Entrypoint}}", f.shipped).Output()
 	if err != nil {
 		t.Fatalf("podman image inspect: %v", err)
 	}
@@ -334,18 +301,61 @@ func (f *fixture) testImageConfig(t *testing.T) {
 	if got := strings.TrimSpace(string(out)); got != want {
 		t.Errorf("image user and entrypoint = %s, want %s", got, want)
 	}
+
+	out, err = f.command(t, "image", "inspect", "--format", "{{json .Config.Labels}}", f.shipped).Output()
+	if err != nil {
+		t.Fatalf("podman image inspect: %v", err)
+	}
+	var labels map[string]string
+	if err := json.Unmarshal(out, &labels); err != nil {
+		t.Fatalf("the image's labels %s: %v", out, err)
+	}
+	b := stamp(t)
+	for k, want := range map[string]string{
+		"org.opencontainers.image.source":   "https://github.com/valuefrom/valuefrom",
+		"org.opencontainers.image.licenses": "Apache-2.0",
+		"org.opencontainers.image.version":  b.version,
+		"org.opencontainers.image.revision": b.commit,
+		"org.opencontainers.image.created":  b.date,
+	} {
+		if got := labels[k]; got != want {
+			t.Errorf("label %s = %q, want %q", k, got, want)
+		}
+	}
 }
 
-// testVersion runs the binary alone in the scratch image: no shell, no
-// /etc/passwd, no CA bundle.
+// testVersion runs the binary alone in make image's image: no shell, no
+// /etc/passwd, no CA bundle. It says the version, commit and date make
+// stamped, and that it is linux on this machine's architecture.
 func (f *fixture) testVersion(t *testing.T) {
-	res := f.run(t, []string{"--entrypoint", "/usr/local/bin/valuefrom"}, nil, "--version")
-	if res.code != 0 {
-		t.Fatalf("valuefrom --version exited %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	cmd := f.command(t, "run", "--rm", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
+		"--entrypoint", "/usr/local/bin/valuefrom", f.shipped, "--version")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	code := exitCode(t, cmd.Run())
+	b := stamp(t)
+	want := fmt.Sprintf("valuefrom %s (commit %s, %s, linux/%s, built %s)\n", b.version, b.commit, runtime.Version(), runtime.GOARCH, b.date)
+	if code != 0 || stdout.String() != want {
+		t.Errorf("valuefrom --version: exit %d, stdout %q, want exit 0 and %q\nstderr:\n%s", code, stdout.String(), want, stderr.String())
 	}
-	if !strings.Contains(res.stdout, runtime.Version()) {
-		t.Errorf("valuefrom --version = %q, want the Go version %s in it", res.stdout, runtime.Version())
+}
+
+// buildStamp is what make stamps a build with.
+type buildStamp struct{ version, commit, date string }
+
+// stamp asks scripts/buildinfo, as make image did.
+func stamp(t *testing.T) buildStamp {
+	t.Helper()
+	return buildStamp{buildinfo(t, "version"), buildinfo(t, "commit"), buildinfo(t, "date")}
+}
+
+func buildinfo(t *testing.T, field string) string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join("..", "..", "scripts", "buildinfo"), field).Output()
+	if err != nil {
+		t.Fatalf("scripts/buildinfo %s: %v", field, err)
 	}
+	return strings.TrimSpace(string(out))
 }
 
 // testAppBecomesPID1: exec keeps the PID, so an app that is PID 1, alone in

@@ -1,11 +1,12 @@
-// Package entrypoint runs the valuefrom binary as a container's
+package entrypoint
+
+// The corpus suite: runs the valuefrom binary as a container's
 // entrypoint against moto with every reference of the corpus
 // (testdata/corpus/references.txt): what parses resolves, what is
 // malformed stops the start with exit 3 and names the variable and what
 // was meant, what is no reference reaches the program byte for byte; and
 // check and policy agree with the start. Every value holds "canary"; no
 // failure message prints one.
-package entrypoint
 
 import (
 	"encoding/json"
@@ -22,10 +23,6 @@ import (
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
-
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
 
 // line is a corpus reference given to the binary as the variable name.
 type line struct {
@@ -82,14 +79,14 @@ func testReferences(t *testing.T, moto *mototest.Server, env []string) {
 		want[l.name] = seeds.Value(l.ref)
 	}
 
-	r := vfbin.Run(t, binary, vars, "--", "env", "-0")
+	r := vfbin.Run(t, vfbin.Need(t), vars, "--", "env", "-0")
 	vfbin.NoLeak(t, "start", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("start: exit %d:\n%s", r.Code, r.Stderr)
 	}
 	vfbin.CheckEnviron(t, "start", r.Stdout, want)
 
-	r = vfbin.Run(t, binary, vars, "check", "--format", "json")
+	r = vfbin.Run(t, vfbin.Need(t), vars, "check", "--format", "json")
 	vfbin.NoLeak(t, "check", r, "canary")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
@@ -113,7 +110,7 @@ func testReferences(t *testing.T, moto *mototest.Server, env []string) {
 	if len(managed) < 5 {
 		t.Fatalf("only %d managed secrets' names among the references resolved", len(managed))
 	}
-	r = vfbin.Run(t, binary, append(slices.Clone(env), managed...), "policy")
+	r = vfbin.Run(t, vfbin.Need(t), append(slices.Clone(env), managed...), "policy")
 	var p preflight.Policy
 	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil || len(p.Statement) == 0 {
 		t.Fatalf("policy: exit %d, %v:\n%s", r.Code, err, r.Stderr)
@@ -141,7 +138,7 @@ func testMalformed(t *testing.T, env []string) {
 	for _, l := range lines {
 		vars = append(vars, l.name+"="+l.In)
 	}
-	r := vfbin.Run(t, binary, vars, "--", "env", "-0")
+	r := vfbin.Run(t, vfbin.Need(t), vars, "--", "env", "-0")
 	if r.Code != exitcode.Syntax || r.Stdout != "" {
 		t.Fatalf("start: exit %d, want %d and no program:\n%s", r.Code, exitcode.Syntax, r.Stderr)
 	}
@@ -157,7 +154,7 @@ func testMalformed(t *testing.T, env []string) {
 		t.Errorf("start: stderr lacks %q", want)
 	}
 
-	r = vfbin.Run(t, binary, vars, "check", "--format", "json")
+	r = vfbin.Run(t, vfbin.Need(t), vars, "check", "--format", "json")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil || r.Code != exitcode.Failures {
 		t.Fatalf("check: exit %d, %v; want %d:\n%s", r.Code, err, exitcode.Failures, r.Stderr)
@@ -168,7 +165,7 @@ func testMalformed(t *testing.T, env []string) {
 	if want := fmt.Sprintf("%d references would not resolve", len(lines)); !strings.Contains(r.Stderr, want) {
 		t.Errorf("check: stderr lacks %q:\n%s", want, r.Stderr)
 	}
-	if r := vfbin.Run(t, binary, vars, "policy"); r.Code != exitcode.Syntax {
+	if r := vfbin.Run(t, vfbin.Need(t), vars, "policy"); r.Code != exitcode.Syntax {
 		t.Errorf("policy: exit %d, want %d", r.Code, exitcode.Syntax)
 	}
 }
@@ -183,7 +180,7 @@ func testPass(t *testing.T, env []string) {
 		vars = append(vars, l.name+"="+l.In)
 		want[l.name] = l.In
 	}
-	r := vfbin.Run(t, binary, vars, "--", "env", "-0")
+	r := vfbin.Run(t, vfbin.Need(t), vars, "--", "env", "-0")
 	if r.Code != 0 {
 		t.Fatalf("start: exit %d:\n%s", r.Code, r.Stderr)
 	}
@@ -193,7 +190,7 @@ func testPass(t *testing.T, env []string) {
 			t.Errorf("line %d: the program got %q, want %q untouched", l.Line, got[l.name], l.In)
 		}
 	}
-	r = vfbin.Run(t, binary, vars, "check")
+	r = vfbin.Run(t, vfbin.Need(t), vars, "check")
 	if r.Code != 0 || !strings.Contains(r.Stdout, "no references found") {
 		t.Errorf("check: exit %d, want 0 and no references found:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}

@@ -1,11 +1,12 @@
-// Package runenv runs valuefrom run, env, render and check with --task-def
+package runenv
+
+// The corpus suite: runs valuefrom run, env, render and check with --task-def
 // against moto for every task definition of the corpus
 // (testdata/corpus/taskdefs.txt): the shapes AWS, Terraform,
 // CloudFormation and CDK write are read and their references resolved;
 // an entry ECS would refuse stops run, env and render with exit 3 and is
 // a failed row in check; what is no task definition is exit 2 with a
 // sentence. Every value holds "canary"; no failure message prints one.
-package runenv
 
 import (
 	"encoding/json"
@@ -23,10 +24,6 @@ import (
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 )
-
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
 
 // taskDefArgs returns the --task-def and --container flags of td.
 func taskDefArgs(td corpus.TaskDef) []string {
@@ -85,14 +82,14 @@ func testVars(t *testing.T, env []string, td corpus.TaskDef, seeds *plan.Plan) {
 		}
 		want[name] = v
 	}
-	r := vfbin.Run(t, binary, env, slices.Concat([]string{"run"}, taskDefArgs(td), []string{"--", "env", "-0"})...)
+	r := vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"run"}, taskDefArgs(td), []string{"--", "env", "-0"})...)
 	vfbin.NoLeak(t, "run", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("line %d: run: exit %d:\n%s", td.Line, r.Code, r.Stderr)
 	}
 	vfbin.CheckEnviron(t, "run", r.Stdout, want)
 
-	r = vfbin.Run(t, binary, env, slices.Concat([]string{"env"}, taskDefArgs(td), []string{"--format", "json"})...)
+	r = vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"env"}, taskDefArgs(td), []string{"--format", "json"})...)
 	vfbin.NoLeak(t, "env", r, "canary")
 	var printed map[string]string
 	if err := json.Unmarshal([]byte(r.Stdout), &printed); err != nil || r.Code != 0 {
@@ -107,7 +104,7 @@ func testVars(t *testing.T, env []string, td corpus.TaskDef, seeds *plan.Plan) {
 		}
 	}
 
-	r = vfbin.Run(t, binary, env, slices.Concat([]string{"check"}, taskDefArgs(td))...)
+	r = vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"check"}, taskDefArgs(td))...)
 	vfbin.NoLeak(t, "check", r, "canary")
 	if r.Code != 0 {
 		t.Errorf("line %d: check: exit %d where run starts:\n%s%s", td.Line, r.Code, r.Stdout, r.Stderr)
@@ -122,7 +119,7 @@ func testShape(t *testing.T, env []string, td corpus.TaskDef) {
 		if mode[0] == "run" {
 			args = append(args, "--", "true")
 		}
-		r := vfbin.Run(t, binary, env, args...)
+		r := vfbin.Run(t, vfbin.Need(t), env, args...)
 		if r.Code != exitcode.Usage || !strings.Contains(r.Stderr, td.Want["error"]) {
 			t.Errorf("line %d: %s: exit %d, want %d and %q:\n%s", td.Line, mode[0], r.Code, exitcode.Usage, td.Want["error"], r.Stderr)
 		}
@@ -144,7 +141,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 		if mode[0] == "run" {
 			args = append(args, "--", "env", "-0")
 		}
-		r := vfbin.Run(t, binary, env, args...)
+		r := vfbin.Run(t, vfbin.Need(t), env, args...)
 		vfbin.NoLeak(t, mode[0], r, "canary")
 		if r.Code != exitcode.Syntax || r.Stdout != "" {
 			t.Errorf("line %d: %s: exit %d, want %d and nothing on stdout:\n%s", td.Line, mode[0], r.Code, exitcode.Syntax, r.Stderr)
@@ -163,7 +160,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 		t.Errorf("line %d: render wrote %s", td.Line, out)
 	}
 
-	r := vfbin.Run(t, binary, env, slices.Concat([]string{"check", "--format", "json"}, taskDefArgs(td))...)
+	r := vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"check", "--format", "json"}, taskDefArgs(td))...)
 	vfbin.NoLeak(t, "check", r, "canary")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil || r.Code != exitcode.Failures {
@@ -185,7 +182,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 	if !strings.Contains(r.Stderr, "ECS would refuse") {
 		t.Errorf("line %d: check: the summary does not count the refused entries:\n%s", td.Line, r.Stderr)
 	}
-	if r := vfbin.Run(t, binary, env, slices.Concat([]string{"policy"}, taskDefArgs(td))...); r.Code != exitcode.Syntax {
+	if r := vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"policy"}, taskDefArgs(td))...); r.Code != exitcode.Syntax {
 		t.Errorf("line %d: policy: exit %d, want %d:\n%s", td.Line, r.Code, exitcode.Syntax, r.Stderr)
 	}
 }

@@ -1,9 +1,12 @@
-// Package supervise runs the valuefrom binary in supervise mode against
-// moto, with the test binary as the supervised program (see program),
-// for what issue 20 asked of it: masking every value a live process holds
+// Package supervise runs the valuefrom binary in supervise mode (--watch)
+// against moto, with the test binary as the supervised program: rotation
+// and its actions, exit codes and signals, reaping as PID 1, a fault
+// storm, API calls per cycle and split writes masked (the program
+// helperMain, once test/watch's); masking every value a live process holds
 // while values change, and a stop signal that is never lost, whenever it
-// comes. Nothing sleeps to wait: each step waits for a line of the
-// program's output or of valuefrom's log, or for a process to exit.
+// comes (the program program, issue 20). (render --watch: test/render.)
+// Nothing sleeps to wait: each step waits for a line of the program's
+// output or of valuefrom's log, or for a process to exit.
 //
 // Canary values: every secret value holds "canary"; a failure message
 // never prints one.
@@ -31,6 +34,10 @@ const programEnv = "SUPERVISE_PROGRAM"
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(programEnv); mode != "" {
 		program(mode)
+		return
+	}
+	if os.Getenv(helperEnv) != "" {
+		helperMain()
 		return
 	}
 	vfbin.Main(m, nil)

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/testkit/fakeclock"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 )
 
@@ -223,7 +224,7 @@ func TestKMSErrorAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			url, requests := kmsAnswers(t, tt.answer)
 			kmsEnv(t, "AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
-			cl := New(kmsConfig(t, awsapi.Options{MaxAttempts: 3}), "us-east-1")
+			cl := New(fakeclock.RetryAtOnce(kmsConfig(t, awsapi.Options{MaxAttempts: 3})), "us-east-1")
 			_, err := cl.DescribeKey(context.Background(), "alias/x")
 			if err == nil {
 				t.Fatal("DescribeKey succeeded")
@@ -256,7 +257,7 @@ func TestKMSRetries(t *testing.T) {
 		answer(200, `{"KeyRotationEnabled":true}`))
 	kmsEnv(t, "AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	tracker := new(awsapi.Tracker)
-	cl := New(kmsConfig(t, awsapi.Options{MaxAttempts: 3, Tracker: tracker}), "us-east-1")
+	cl := New(fakeclock.RetryAtOnce(kmsConfig(t, awsapi.Options{MaxAttempts: 3, Tracker: tracker})), "us-east-1")
 	rotates, err := cl.GetKeyRotationStatus(context.Background(), "1234abcd")
 	if err != nil || !rotates {
 		t.Fatalf("GetKeyRotationStatus = %v, %v; want true", rotates, err)
@@ -273,11 +274,19 @@ func TestKMSRetries(t *testing.T) {
 // deadline is classified as for the SDK's clients (see
 // TestConnectionRefusedAtDeadline).
 func TestKMSConnectionRefused(t *testing.T) {
-	addr := mototest.ClosedPort(t)
+	addr := mototest.Closed(t)
 	kmsEnv(t, "AWS_ENDPOINT_URL=http://"+addr, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	cl := New(kmsConfig(t, awsapi.Options{MaxAttempts: 100}), "us-east-1")
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// The deadline passes when the second attempt has failed.
+	var clock fakeclock.Deadlines
+	ctx, cancel := clock.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
+	var failed atomic.Int32
+	ctx = awsapi.OnAttemptFailed(ctx, func(error) {
+		if failed.Add(1) == 2 {
+			clock.Expire()
+		}
+	})
 	_, err := cl.DescribeKey(ctx, "alias/x")
 	c := awsapi.Classify(err)
 	if c.Code != awsapi.CodeNetwork || c.Network != awsapi.NetRefused || !c.GaveUp || c.Endpoint != addr || c.Attempts < 2 {

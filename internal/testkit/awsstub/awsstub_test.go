@@ -214,6 +214,9 @@ func TestGetParameters(t *testing.T) {
 // TestParallel shows that requests overlap: with a delay, N concurrent
 // requests are all inside the server at once.
 func TestParallel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: holds each request for a real 300 ms")
+	}
 	const n = 16
 	s := awsstub.Serve(t, awsstub.Options{Delay: 300 * time.Millisecond})
 	s.PutSecretString("x", "X")

@@ -355,6 +355,9 @@ func TestDenialCodes(t *testing.T) {
 
 // TestLatency checks the lower bound only: wall time can only add to it.
 func TestLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: measures real latency")
+	}
 	b := backend(t)
 	p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Default: faultproxy.Rule{Latency: 40 * time.Millisecond, Jitter: 10 * time.Millisecond}})
 	sm := secretsmanager.NewFromConfig(awsstub.Config(p.URL()))
@@ -441,6 +444,9 @@ func TestDownRegion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.outage), func(t *testing.T) {
+			if tt.outage == faultproxy.DownHang && testing.Short() {
+				t.Skip("-short: a real 200 ms deadline ends the hang")
+			}
 			p := faultproxy.Serve(t, b.URL(), faultproxy.Config{Down: map[string]faultproxy.Outage{"us-east-1": tt.outage}})
 			cfg := awsstub.Config(p.URL())
 			inRegion := func(region string) *secretsmanager.Client {

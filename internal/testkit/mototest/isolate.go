@@ -1,7 +1,6 @@
 package mototest
 
 import (
-	"net"
 	"path/filepath"
 	"testing"
 
@@ -28,16 +27,4 @@ func Isolate(t *testing.T, env ...string) {
 		k, v, _ := envlist.Split(kv)
 		t.Setenv(k, v)
 	}
-}
-
-// ClosedPort returns an address on loopback where nothing listens.
-func ClosedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

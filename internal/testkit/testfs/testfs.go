@@ -45,3 +45,19 @@ func Names(tb testing.TB, dir string) []string {
 	}
 	return names
 }
+
+// CheckMode fails the test unless path has the permission bits perm and,
+// when gid is not negative, the group gid.
+func CheckMode(tb testing.TB, path string, perm os.FileMode, gid int) {
+	tb.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if fi.Mode().Perm() != perm {
+		tb.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), perm)
+	}
+	if got := int(fi.Sys().(*syscall.Stat_t).Gid); gid >= 0 && got != gid {
+		tb.Errorf("%s: group %d, want %d", path, got, gid)
+	}
+}

@@ -33,7 +33,9 @@ var built string
 // Under -short it builds nothing and leaves *binary empty. Tests that run
 // the binary call Need, which returns its path or skips.
 func Main(m *testing.M, binary *string) {
-	flag.Parse()
+	if !flag.Parsed() { // a TestMain may have parsed them, and set some
+		flag.Parse()
+	}
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
@@ -64,6 +66,27 @@ func Need(tb testing.TB) string {
 		tb.Fatal("vfbin.Need: no binary; the package's TestMain must call vfbin.Main")
 	}
 	return built
+}
+
+// Path is the PATH entry that every run through Command gets before the
+// environment the test gives it: the system's tools, and nothing of the
+// test machine's own PATH.
+const Path = "PATH=/usr/bin:/bin"
+
+// Command returns the binary that Main built (see Need) as a command with
+// args, whose environment is Path and then env: nothing of the test
+// process's own environment.
+func Command(tb testing.TB, env []string, args ...string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.Command(Need(tb), args...)
+	cmd.Env = append([]string{Path}, env...)
+	return cmd
+}
+
+// RunEnv runs Command(tb, env, args...) as RunCmd does, and waits for it.
+func RunEnv(tb testing.TB, env []string, args ...string) Result {
+	tb.Helper()
+	return RunCmd(tb, Command(tb, env, args...))
 }
 
 // Result is how a run of the binary went.

@@ -1,0 +1,89 @@
+package entrypoint
+
+// The _FILE files of a start (items 8 and 9 of issue 12): nothing is
+// left behind when the command does not start, and no two variables
+// write one file. (env's side: test/runenv's files_test.go.)
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
+)
+
+const (
+	exitOutput   = 5
+	exitNotFound = 127
+	fileCanary   = "canary-file-93b1"
+)
+
+// TestFilesRemovedWhenTheCommandDoesNotStart: a script whose interpreter
+// is missing is found, so the _FILE files are written, then exec fails
+// (exit 127): the files are removed (item 8).
+func TestFilesRemovedWhenTheCommandDoesNotStart(t *testing.T) {
+	bin := vfbin.Need(t)
+	moto := mototest.Start(t)
+	moto.Seeder(t, "us-east-1").Secret("db", fileCanary)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "app")
+	if err := os.WriteFile(script, []byte("#!/no/such/interpreter\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := filepath.Join(dir, "secrets")
+	env := append(moto.Env(), "PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "VALUEFROM_FILES_DIR="+files,
+		"DB_PASSWORD_FILE=secretsmanager:db", "OTHER_FILE=secretsmanager:db")
+	for _, args := range [][]string{{"--", script}, {"run", "--", script}} {
+		r := vfbin.Run(t, bin, env, args...)
+		if r.Code != exitNotFound {
+			t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitNotFound, r.Stderr)
+		}
+		if got := testfs.Names(t, files); len(got) != 0 {
+			t.Errorf("%q: left in the files directory: %q", args, got)
+		}
+		if strings.Contains(r.Stderr, fileCanary) {
+			t.Errorf("%q: the value is in stderr", args)
+		}
+	}
+}
+
+// TestFileNamesCollideBeforeAWS: _FILE alone, or two variables that would
+// write one file, stop valuefrom before any AWS call, naming both
+// variables (exit 5); no file is written (item 9).
+func TestFileNamesCollideBeforeAWS(t *testing.T) {
+	bin := vfbin.Need(t)
+	tests := []struct {
+		name string
+		vars []string
+		want []string // in stderr
+	}{
+		{"_FILE and _FILE_FILE", []string{"_FILE=ssm:/a", "_FILE_FILE=ssm:/b"}, []string{"_FILE: names no file"}},
+		{"case", []string{"DB_FILE=ssm:/a", "db_FILE=ssm:/b"}, []string{"DB_FILE", "db_FILE", "same file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := filepath.Join(t.TempDir(), "secrets")
+			// AWS is a closed port: a call would fail as exit 4.
+			env := append([]string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "AWS_ENDPOINT_URL=http://127.0.0.1:1",
+				"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true",
+				"VALUEFROM_FILES_DIR=" + files, "VALUEFROM_MAX_ATTEMPTS=1"}, tt.vars...)
+			for _, args := range [][]string{{"--", "true"}, {"env"}} {
+				r := vfbin.Run(t, bin, env, args...)
+				if r.Code != exitOutput {
+					t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitOutput, r.Stderr)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(r.Stderr, w) {
+						t.Errorf("%q: stderr does not say %q: %s", args, w, r.Stderr)
+					}
+				}
+				if _, err := os.Stat(files); err == nil {
+					t.Errorf("%q: the files directory was made", args)
+				}
+			}
+		})
+	}
+}
