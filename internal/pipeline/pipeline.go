@@ -309,17 +309,26 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 // Start is the pipeline of a start, the entrypoint's, run's and supervise
 // mode's: it plans the start of the program args (exec.NewPlan: the
 // program is found first, so that a mistyped name costs no AWS call and
-// writes no secret file, unless PATH is itself a reference), resolves the
+// writes no secret file, unless PATH is itself a reference), loads the
+// templates the plan renders (see Options.Templates), resolves the
 // references in environ as Open does, and returns the plan with the
 // values, for exec to run, with the Session that resolves them again (nil
 // when there is nothing to resolve) and the Result. With no args, the plan
-// only builds the environment, as env prints it.
+// only builds the environment, as env prints it, and renders no template.
 func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, *Session, *Result, error) {
 	plan := new(exec.Plan)
 	if args != nil {
 		var err error
 		if plan, err = exec.NewPlan(args, environ); err != nil {
 			return nil, nil, nil, err
+		}
+		// A template that cannot be used costs no AWS call either.
+		templates, err := o.Templates(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if templates != nil {
+			plan.Templates = templates
 		}
 	}
 	sess, res, err := openPlan(ctx, o, environ, plan)
