@@ -126,6 +126,7 @@ func TestErrors(t *testing.T) {
 		{"template: unknown group", []string{"A=ssm:/x"}, []string{"--template", tmpl + ":" + filepath.Join(dir, "a"), "--group", "no-such-group-xyz", "true"}, exitcode.Usage, []string{`VALUEFROM_GROUP (--group) names no group: "no-such-group-xyz"`}},
 		{"run: template does not parse", nil, []string{"run", "--template", badTmpl + ":" + filepath.Join(dir, "b"), "true"}, exitcode.Usage, []string{"valuefrom: error: run: VALUEFROM_TEMPLATE (--template): " + badTmpl + ":2:11: unknown filter"}},
 		{"render: template does not parse", nil, []string{"render", "--template", badTmpl + ":" + filepath.Join(dir, "b")}, exitcode.Usage, []string{"render: VALUEFROM_TEMPLATE (--template): " + badTmpl + ":2:11: unknown filter"}},
+		{"check: unknown group", nil, []string{"check", "--template", tmpl + ":" + filepath.Join(dir, "a"), "--group", "no-such-group-xyz"}, exitcode.Usage, []string{"check: VALUEFROM_GROUP (--group) names no group"}},
 		{"policy: bad account", nil, []string{"policy", "--account", "12"}, exitcode.Usage, []string{"policy: --account must be a 12-digit account ID"}},
 		{"policy: nothing", nil, []string{"policy"}, exitcode.Usage, []string{"policy: no references found: nothing to allow", "valuefrom policy -h"}},
 		{"policy: malformed", []string{"A=ssm:"}, []string{"policy"}, exitcode.Syntax, []string{"1 reference could not be parsed; no policy was printed"}},
