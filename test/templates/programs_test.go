@@ -54,12 +54,12 @@ func need(t *testing.T, program string) string {
 // freePort returns a loopback port nothing listens on, for now.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(mototest.Closed(t))
+	n, err := strconv.Atoi(port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return n
 }
 
 // selfSigned returns a new certificate for localhost and its key, PEM.
