@@ -54,10 +54,12 @@ func (o Options) Templates(ctx context.Context) (*Templates, error) {
 }
 
 // Render renders every template with the values of vars (see Lookup) and
-// prepares the files that change (see template.Files.Prepare).
+// prepares the files that change (see template.Files.Prepare). Without an
+// error its Pending is never a nil interface: for no templates, a nil
+// *template.Pending, which commits nothing.
 func (t *Templates) Render(environ []string, vars []exec.Var) (exec.Pending, error) {
 	if t == nil {
-		return nil, nil
+		return (*template.Pending)(nil), nil
 	}
 	pending, err := t.files.Prepare(Lookup(vars, environ, t.plain))
 	if err != nil {

@@ -77,3 +77,24 @@ func TestStartTemplates(t *testing.T) {
 		}
 	})
 }
+
+// TestNoTemplates: with none, Options.Templates is nil, and rendering it
+// writes nothing and is safe to commit and abort, as render does.
+func TestNoTemplates(t *testing.T) {
+	o := options(t, &bytes.Buffer{})
+	templates, err := o.Templates(context.Background())
+	if templates != nil || err != nil {
+		t.Fatalf("Templates = %v, %v; want none", templates, err)
+	}
+	pending, err := templates.Render(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pending.Abort()
+	if written, err := pending.Commit(); written != nil || err != nil {
+		t.Errorf("Commit = %q, %v; want nothing", written, err)
+	}
+	if templates.Uses("A") {
+		t.Error("no templates use A")
+	}
+}
