@@ -112,11 +112,9 @@ func TestPlanRunRemovesFiles(t *testing.T) {
 // value of VAR, and fails to render when the value is "fail".
 type fileRenderer struct {
 	dest, name string
-	renders    int
 }
 
 func (r *fileRenderer) Render(_ []string, vars []exec.Var) (exec.Pending, error) {
-	r.renders++
 	for _, v := range vars {
 		if v.Name == r.name && string(v.Value) == "fail" {
 			return nil, errors.New(r.name + ": does not render")
@@ -189,7 +187,7 @@ func TestPlanTemplates(t *testing.T) {
 	}
 	env, written, err := p.Rewrite(p.Environ, []exec.Var{{Name: "PW", Value: []byte(canary + "2")}, {Name: "KEY_FILE", Value: []byte(canary + "2")}})
 	if err != nil || !slices.Equal(written, []string{dest}) || !slices.Contains(env, "PW="+canary+"2") {
-		t.Fatalf("Rewrite = %q, %q, %v", env, written, err)
+		t.Fatalf("Rewrite wrote %q, %v; want the template's file, and PW's new value in the environment", written, err)
 	}
 	if got, _ := os.ReadFile(dest); string(got) != canary+"2" {
 		t.Error("Rewrite did not write the template's new rendering")
