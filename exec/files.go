@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
@@ -44,11 +45,13 @@ func Environment(environ []string, vars []Var, filesDir string, drop func(string
 	return env, err
 }
 
-// Files are the _FILE files that Build wrote, for the caller to remove
-// when the command they were written for does not start.
+// Files are the _FILE files that Build wrote, and those Plan.Build
+// rendered templates to, for the caller to remove when the command they
+// were written for does not start.
 type Files struct {
-	dir   string   // a directory made for them, removed whole
-	paths []string // the files, when written in a directory given
+	dir       string   // a directory made for them, removed whole
+	paths     []string // the files, when written in a directory given
+	templates []string // the files templates were rendered to (see Plan.Build)
 }
 
 // Remove removes the files, and the directory made for them, if any. A
@@ -57,11 +60,12 @@ func (f *Files) Remove() error {
 	if f == nil {
 		return nil
 	}
-	if f.dir != "" {
-		return os.RemoveAll(f.dir)
-	}
 	var errs []error
-	for _, p := range f.paths {
+	paths := f.paths
+	if f.dir != "" {
+		errs, paths = append(errs, os.RemoveAll(f.dir)), nil
+	}
+	for _, p := range slices.Concat(paths, f.templates) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -35,6 +35,10 @@ type Plan struct {
 	// system's temporary directory); a start on Lambda gives /tmp.
 	FilesBase string
 
+	// Templates render files from the values: Build renders them before
+	// the program starts, and Rewrite again; nil: none.
+	Templates Renderer
+
 	// Exec replaces the process with the program; nil is syscall.Exec.
 	// Tests set it to see what would be run.
 	Exec func(path string, args, env []string) error
@@ -74,8 +78,11 @@ func NewPlan(args, environ, names []string) (*Plan, error) {
 
 // Build builds the program's environment: Environ with each of Vars set,
 // a _FILE variable's value written to a private file in FilesDir (see the
-// function Build), the variables Drop names left out. It returns the files
-// it wrote, for the caller to remove if the program does not start.
+// function Build), the variables Drop names left out; and renders the
+// Templates to their files. It returns the files it wrote, templates'
+// included, for the caller to remove if the program does not start. It is
+// all or nothing: every template is rendered before any file is written,
+// and on a failure nothing it wrote is left.
 func (p *Plan) Build() ([]string, *Files, error) {
 	var names []string
 	for _, v := range p.Vars {
@@ -93,7 +100,51 @@ func (p *Plan) Build() ([]string, *Files, error) {
 			return nil, nil, err
 		}
 	}
-	return build(p.Environ, p.Vars, p.FilesDir, p.FilesBase, p.Drop)
+	pending, err := p.renderTemplates(p.Environ, p.Vars)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pending.Abort() // what Commit did not take
+	env, files, err := build(p.Environ, p.Vars, p.FilesDir, p.FilesBase, p.Drop)
+	if err != nil {
+		return nil, nil, err
+	}
+	written, err := pending.Commit()
+	if len(written) > 0 {
+		if files == nil {
+			files = &Files{}
+		}
+		files.templates = written
+	}
+	if err != nil {
+		files.Remove()
+		return nil, nil, err
+	}
+	return env, files, nil
+}
+
+// Rewrite writes the values of vars again for the running program, over
+// environ, as the function Rewrite does in FilesDir, and renders the
+// Templates again, writing those whose files change. Every template is
+// rendered and every file prepared before any is replaced: a template
+// that does not render, or a file that cannot be written, leaves every
+// file as it was. It returns the new environment, for a restart, and the
+// templates' files it wrote.
+func (p *Plan) Rewrite(environ []string, vars []Var) ([]string, []string, error) {
+	pending, err := p.renderTemplates(environ, vars)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pending.Abort()
+	env, err := Rewrite(environ, vars, p.FilesDir, p.Drop)
+	if err != nil {
+		return nil, nil, err
+	}
+	written, err := pending.Commit()
+	if err != nil {
+		return nil, written, err
+	}
+	return env, written, nil
 }
 
 // Run replaces the process with the program, given the environment Build
@@ -154,3 +205,52 @@ func execve(path string, args, env []string) error {
 	}
 	return &Error{Name: path, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
 }
+
+// Renders reports whether a file the Templates render holds the value of
+// the variable name.
+func (p *Plan) Renders(name string) bool {
+	return p.Templates != nil && p.Templates.Uses(name)
+}
+
+// renderTemplates renders the Templates from environ and vars, writing
+// nothing yet.
+func (p *Plan) renderTemplates(environ []string, vars []Var) (Pending, error) {
+	if p.Templates == nil {
+		return noPending{}, nil
+	}
+	pending, err := p.Templates.Render(environ, vars)
+	if err != nil {
+		return nil, err
+	}
+	if pending == nil {
+		return noPending{}, nil
+	}
+	return pending, nil
+}
+
+// A Renderer renders files from the values a program is given, such as
+// configuration files from templates (pipeline's, of package template).
+type Renderer interface {
+	// Render renders every file from vars, the values, and environ, the
+	// environment they go over, and prepares those that change without
+	// writing any: Pending puts them in place. It is all or nothing.
+	Render(environ []string, vars []Var) (Pending, error)
+	// Uses reports whether a file it renders holds the variable name's
+	// value.
+	Uses(name string) bool
+}
+
+// A Pending is what a Renderer prepared.
+type Pending interface {
+	// Commit puts the files in place and returns their paths; on a
+	// failure, those it wrote before it.
+	Commit() ([]string, error)
+	// Abort drops what Commit did not take.
+	Abort()
+}
+
+// noPending is a Pending with nothing to write.
+type noPending struct{}
+
+func (noPending) Commit() ([]string, error) { return nil, nil }
+func (noPending) Abort()                    {}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -127,5 +128,97 @@ func TestPlanFilesBase(t *testing.T) {
 	}
 	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("the directory: %v, %v; want mode 0700", fi, err)
+	}
+}
+
+// fileRenderer is a Renderer that renders one file, DEST, holding the
+// value of VAR, and fails to render when the value is "fail".
+type fileRenderer struct {
+	dest, name string
+}
+
+func (r *fileRenderer) Render(_ []string, vars []exec.Var) (exec.Pending, error) {
+	for _, v := range vars {
+		if v.Name == r.name && string(v.Value) == "fail" {
+			return nil, errors.New(r.name + ": does not render")
+		}
+		if v.Name == r.name {
+			return &filePending{path: r.dest, data: v.Value}, nil
+		}
+	}
+	return nil, nil // nothing to write
+}
+
+func (r *fileRenderer) Uses(name string) bool { return name == r.name }
+
+type filePending struct {
+	path string
+	data []byte
+}
+
+func (p *filePending) Commit() ([]string, error) {
+	return []string{p.path}, os.WriteFile(p.path, p.data, 0o400)
+}
+func (p *filePending) Abort() {}
+
+// TestPlanTemplates: Build renders the templates before writing any file,
+// so that a template that does not render leaves nothing; Run's clean-up
+// removes the templates' files with the _FILE files; Rewrite renders
+// again, and a failure leaves every file as it was.
+func TestPlanTemplates(t *testing.T) {
+	dir := t.TempDir()
+	filesDir, dest := filepath.Join(dir, "files"), filepath.Join(dir, "app.conf")
+	r := &fileRenderer{dest: dest, name: "PW"}
+	plan := func(pw string, run func() error) *exec.Plan {
+		return &exec.Plan{Args: []string{"prog"}, Path: "/bin/prog", FilesDir: filesDir, Templates: r,
+			Environ: []string{"PW=ssm:/pw", "KEY_FILE=ssm:/key"},
+			Vars:    []exec.Var{{Name: "PW", Value: []byte(pw)}, {Name: "KEY_FILE", Value: []byte(canary)}},
+			Exec: func(string, []string, []string) error {
+				if got, err := os.ReadFile(dest); err != nil || string(got) != pw {
+					t.Errorf("the template's file is not there when the program starts: %v", err)
+				}
+				return run()
+			}}
+	}
+	if !plan("x", nil).Renders("PW") || plan("x", nil).Renders("KEY_FILE") || new(exec.Plan).Renders("PW") {
+		t.Error("Renders does not say which variables the templates hold")
+	}
+
+	// A template that does not render: no file at all, and no start.
+	if _, _, err := plan("fail", nil).Build(); err == nil || !strings.Contains(err.Error(), "PW: does not render") {
+		t.Fatalf("Build = %v, want the template's error", err)
+	}
+	if entries, _ := os.ReadDir(filesDir); len(entries) != 0 {
+		t.Errorf("a _FILE file was written though a template failed: %v", entries)
+	}
+
+	// The program does not start: the template's file goes too.
+	execErr := &exec.Error{Name: "prog", Err: exec.ErrNotExecutable}
+	if err := plan(canary+"1", func() error { return execErr }).Run(context.Background()); !errors.Is(err, execErr) {
+		t.Fatalf("Run = %v, want %v", err, execErr)
+	}
+	for _, p := range []string{dest, filepath.Join(filesDir, "KEY")} {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there after the failed start: %v", p, err)
+		}
+	}
+
+	// It starts; then Rewrite renders again, or leaves it all as it was.
+	p := plan(canary+"1", func() error { return nil })
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	env, written, err := p.Rewrite(p.Environ, []exec.Var{{Name: "PW", Value: []byte(canary + "2")}, {Name: "KEY_FILE", Value: []byte(canary + "2")}})
+	if err != nil || !slices.Equal(written, []string{dest}) || !slices.Contains(env, "PW="+canary+"2") {
+		t.Fatalf("Rewrite wrote %q, %v; want the template's file, and PW's new value in the environment", written, err)
+	}
+	if got, _ := os.ReadFile(dest); string(got) != canary+"2" {
+		t.Error("Rewrite did not write the template's new rendering")
+	}
+	if _, _, err := p.Rewrite(p.Environ, []exec.Var{{Name: "PW", Value: []byte("fail")}, {Name: "KEY_FILE", Value: []byte(canary + "3")}}); err == nil {
+		t.Fatal("Rewrite with a template that does not render succeeded")
+	}
+	if got, _ := os.ReadFile(filepath.Join(filesDir, "KEY")); string(got) != canary+"2" {
+		t.Error("a failed Rewrite changed a _FILE file")
 	}
 }

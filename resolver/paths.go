@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,7 +86,8 @@ func (r *Resolver) ParametersByPath(ctx context.Context, region, path string, re
 		in.NextToken = out.NextToken
 	}
 	r.log.Debug("read path", "path", path, "recursive", recursive, "parameters", len(params))
-	slices.SortFunc(params, func(a, b Parameter) int { return strings.Compare(a.Name, b.Name) })
+	// sort.Slice, not slices.SortFunc: see Resolver.Pending.
+	sort.Slice(params, func(i, j int) bool { return params[i].Name < params[j].Name })
 	return params, nil
 }
 

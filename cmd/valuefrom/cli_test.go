@@ -28,6 +28,8 @@ func TestErrors(t *testing.T) {
 	os.Chmod(notExec, 0o644)
 	td := testfs.WriteFile(t, "td.json", `{"containerDefinitions": [{"name": "app"}, {"name": "sidecar"}]}`)
 	bad := testfs.WriteFile(t, "bad.json", "{\n  \"containerDefinitions\": [\n    {\"name\": \"app\",, }\n  ]\n}\n")
+	tmpl := testfs.WriteFile(t, "app.yml.tmpl", "password: {{ DB.password | yaml }}\n")
+	badTmpl := testfs.WriteFile(t, "bad.tmpl", "a: {{ A }}\nb: {{ B | jsno }}\n")
 	const secret = "canary-setting-value"
 	noRegion := []string{"AWS_EC2_METADATA_DISABLED=true"}
 	tests := []struct {
@@ -84,14 +86,14 @@ func TestErrors(t *testing.T) {
 		{"env: flag", nil, []string{"env", "--nope"}, exitcode.Usage, []string{"valuefrom: error: env: flag provided but not defined: -nope", "valuefrom env -h"}},
 		{"env: several containers", nil, []string{"env", "--task-def", td}, exitcode.Usage, []string{"(app, sidecar)"}},
 		{"env: malformed", []string{"A=ssm:"}, []string{"env"}, exitcode.Syntax, []string{"1 reference could not be parsed; nothing was printed"}},
-		{"render: no --out", nil, []string{"render"}, exitcode.Usage, []string{"valuefrom: error: render: --out is required", "valuefrom render -h"}},
+		{"render: no --out", nil, []string{"render"}, exitcode.Usage, []string{"valuefrom: error: render: --out or --template is required", "valuefrom render -h"}},
 		{"render: --out -", nil, []string{"render", "--out", "-"}, exitcode.Usage, []string{"valuefrom: error: render: --out -: render writes files, not standard output",
 			"valuefrom: hint: to print the variables use valuefrom env --format dotenv (it refuses a terminal); to write a file named -, pass --out ./-"}},
 		{"render: --out - files", nil, []string{"render", "--out", "-", "--format", "files"}, exitcode.Usage, []string{"use valuefrom env --format dotenv"}},
 		{"--files-dir -", nil, []string{"--files-dir", "-", "true"}, exitcode.Usage, []string{"valuefrom: error: VALUEFROM_FILES_DIR (--files-dir) must name a directory, not - (standard input or output)"}},
 		{"serve: token file -", []string{"VALUEFROM_TOKEN_FILE=-"}, []string{"serve"}, exitcode.Usage, []string{"valuefrom: error: serve: VALUEFROM_TOKEN_FILE must name a file, not - (standard input)"}},
 		{"render: bad format", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--format", "yaml"}, exitcode.Usage, []string{`render: --format: unknown format "yaml"`}},
-		{"render: unknown group", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--group", "no-such-group-xyz"}, exitcode.Usage, []string{"render: --group no-such-group-xyz: no such group"}},
+		{"render: unknown group", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--group", "no-such-group-xyz"}, exitcode.Usage, []string{`render: VALUEFROM_GROUP (--group) names no group: "no-such-group-xyz"`}},
 		{"render: missing parent", nil, []string{"render", "--out", filepath.Join(dir, "no", "x")}, exitcode.Usage, []string{"its parent directory " + filepath.Join(dir, "no") + " does not exist"}},
 		{"render: missing task def", nil, []string{"render", "--out", filepath.Join(dir, "x"), "--task-def", filepath.Join(dir, "none.json")}, exitcode.Usage, []string{"none.json: no such file"}},
 		{"render: argument", nil, []string{"render", "--out", filepath.Join(dir, "x"), "extra"}, exitcode.Usage, []string{`render: unexpected argument "extra"`}},
@@ -111,6 +113,23 @@ func TestErrors(t *testing.T) {
 		{"check: bad format", nil, []string{"check", "--format", "yaml"}, exitcode.Usage, []string{"valuefrom: error: check: --format must be table or json", "valuefrom check -h"}},
 		{"check: negative ttl", nil, []string{"check", "--ttl", "-1s"}, exitcode.Usage, []string{"check: --ttl must not be negative"}},
 		{"check: container without task def", nil, []string{"check", "--container", "app"}, exitcode.Usage, []string{"check: --container needs --task-def"}},
+		// Templates: every problem found before any AWS call, the program not started.
+		{"template: not SRC:DEST", nil, []string{"--template", "app.yml.tmpl", "true"}, exitcode.Usage, []string{`valuefrom: error: VALUEFROM_TEMPLATE (--template): "app.yml.tmpl" is not SRC:DEST`}},
+		{"template: stdin", []string{"VALUEFROM_TEMPLATE=-:/run/x"}, []string{"true"}, exitcode.Usage, []string{`VALUEFROM_TEMPLATE (--template): "-:/run/x": a template is read from a file`}},
+		{"template: one file twice", nil, []string{"--template", tmpl + ":" + filepath.Join(dir, "a"), "--template", badTmpl + ":" + filepath.Join(dir, ".", "a"), "true"}, exitcode.Usage, []string{"render to the same file"}},
+		{"template: over itself", nil, []string{"--template", tmpl + ":" + tmpl, "true"}, exitcode.Usage, []string{"renders over the template " + tmpl}},
+		{"template: both names", []string{"VALUEFROM_TEMPLATE=a:b", "VALUEFROM_TEMPLATES=a:b"}, []string{"true"}, exitcode.Usage, []string{"VALUEFROM_TEMPLATE and VALUEFROM_TEMPLATES, its old name, are both set"}},
+		{"template: missing", []string{"A=ssm:/x"}, []string{"--template", filepath.Join(dir, "none.tmpl") + ":" + filepath.Join(dir, "a"), "true"}, exitcode.Usage,
+			[]string{"valuefrom: error: VALUEFROM_TEMPLATE (--template): " + filepath.Join(dir, "none.tmpl") + ":" + filepath.Join(dir, "a") + ": open " + filepath.Join(dir, "none.tmpl") + ": no such file", "valuefrom: hint: docs/templates.md"}},
+		{"template: does not parse", []string{"A=ssm:/x"}, []string{"--template", badTmpl + ":" + filepath.Join(dir, "b"), "true"}, exitcode.Usage,
+			[]string{"valuefrom: error: VALUEFROM_TEMPLATE (--template): " + badTmpl + `:2:11: unknown filter "jsno"; the filters are json, yaml, shell, url, base64, xml and trim`}},
+		{"template: no directory", []string{"A=ssm:/x"}, []string{"--template", tmpl + ":" + filepath.Join(dir, "no", "a"), "true"}, exitcode.Usage, []string{"the directory " + filepath.Join(dir, "no") + " does not exist"}},
+		{"template: every problem", []string{"A=ssm:/x"}, []string{"--template", badTmpl + ":" + filepath.Join(dir, "b"), "--template", tmpl + ":" + filepath.Join(dir, "no", "a"), "true"}, exitcode.Usage,
+			[]string{`unknown filter "jsno"`, "the directory " + filepath.Join(dir, "no") + " does not exist"}},
+		{"template: unknown group", []string{"A=ssm:/x"}, []string{"--template", tmpl + ":" + filepath.Join(dir, "a"), "--group", "no-such-group-xyz", "true"}, exitcode.Usage, []string{`VALUEFROM_GROUP (--group) names no group: "no-such-group-xyz"`}},
+		{"run: template does not parse", nil, []string{"run", "--template", badTmpl + ":" + filepath.Join(dir, "b"), "true"}, exitcode.Usage, []string{"valuefrom: error: run: VALUEFROM_TEMPLATE (--template): " + badTmpl + ":2:11: unknown filter"}},
+		{"render: template does not parse", nil, []string{"render", "--template", badTmpl + ":" + filepath.Join(dir, "b")}, exitcode.Usage, []string{"render: VALUEFROM_TEMPLATE (--template): " + badTmpl + ":2:11: unknown filter"}},
+		{"check: unknown group", nil, []string{"check", "--template", tmpl + ":" + filepath.Join(dir, "a"), "--group", "no-such-group-xyz"}, exitcode.Usage, []string{"check: VALUEFROM_GROUP (--group) names no group"}},
 		{"policy: bad account", nil, []string{"policy", "--account", "12"}, exitcode.Usage, []string{"policy: --account must be a 12-digit account ID"}},
 		{"policy: nothing", nil, []string{"policy"}, exitcode.Usage, []string{"policy: no references found: nothing to allow", "valuefrom policy -h"}},
 		{"policy: malformed", []string{"A=ssm:"}, []string{"policy"}, exitcode.Syntax, []string{"1 reference could not be parsed; no policy was printed"}},

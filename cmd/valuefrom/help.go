@@ -24,7 +24,7 @@ var helpFiles embed.FS
 
 // mostUsed are the flags valuefrom -h shows; valuefrom help settings shows
 // them all.
-var mostUsed = []string{"timeout", "log-format", "log-level", "ignore", "env-file", "watch", "profile", "region"}
+var mostUsed = []string{"timeout", "log-format", "log-level", "env-file", "watch", "profile", "region"}
 
 // usage writes valuefrom -h: one screen, which says where the rest is.
 func usage(w io.Writer, fs *flag.FlagSet) {

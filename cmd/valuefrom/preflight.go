@@ -21,7 +21,7 @@ var checkCommand = &command{
 	summary: "examine every reference, its KMS key and rotation; print no value",
 	outcome: "nothing was checked",
 	taskDef: true,
-	groups:  resolveGroups,
+	groups:  []settings.Group{settings.Common, settings.Resolve, settings.Input, settings.Template},
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
 		format := fs.String("format", "table", "`F` table or json")
 		ttl := fs.Duration("ttl", 0, "`D` warn when a secret's rotation is due within D, such as a cache's TTL (default off)")
@@ -31,6 +31,12 @@ var checkCommand = &command{
 			}
 			if *ttl < 0 {
 				return usagef("--ttl must not be negative")
+			}
+			if len(o.Settings.Template) > 0 {
+				// As a start refuses it, before any AWS call.
+				if _, err := o.Settings.GroupID(); err != nil {
+					return usageErr(err)
+				}
 			}
 			var rep *preflight.Report
 			err := preflight.Examine(ctx, *o, c.environ, func(ctx context.Context, vars []string, refused taskdef.Errors, awsConfig func() (aws.Config, error)) error {

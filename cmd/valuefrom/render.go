@@ -5,9 +5,7 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 
 	"github.com/valuefrom/valuefrom/internal/envfmt"
 	"github.com/valuefrom/valuefrom/internal/envlist"
@@ -20,17 +18,16 @@ import (
 
 var renderCommand = &command{
 	name:    "render",
-	summary: "write the resolved variables to a file or directory, then exit",
+	summary: "write the resolved variables or templates to files, then exit",
 	outcome: "nothing was written",
 	taskDef: true,
-	groups:  []settings.Group{settings.Common, settings.Resolve, settings.Input, settings.Watch},
+	groups:  []settings.Group{settings.Common, settings.Resolve, settings.Input, settings.Watch, settings.Template},
 	setup: func(fs *flag.FlagSet, o *pipeline.Options) func(context.Context, *call) error {
-		out := fs.String("out", "", "`PATH` the file, or for --format files the directory (required; its parent directory must exist)")
+		out := fs.String("out", "", "`PATH` the file, or for --format files the directory (its parent directory must exist; required unless --template)")
 		format := fs.String("format", string(envfmt.Dotenv), "`F` dotenv, json, shell or files")
-		group := fs.String("group", "", "`GROUP` group name or number to own the files, mode 0440")
 		return func(ctx context.Context, c *call) error {
-			if *out == "" {
-				return usagef("--out is required: valuefrom render --out PATH")
+			if *out == "" && len(o.Settings.Template) == 0 {
+				return usagef("--out or --template is required: valuefrom render --out PATH, or --template SRC:DEST")
 			}
 			if *out == "-" {
 				f := *format
@@ -43,14 +40,21 @@ var renderCommand = &command{
 			if err := render.ParseFormat(*format); err != nil {
 				return usagef("--format: %v", err)
 			}
-			gid, err := lookupGroup(*group)
+			gid, err := o.Settings.GroupID()
+			if err != nil {
+				return usageErr(err)
+			}
+			// Before any AWS call: the directory that will hold --out,
+			// and the templates.
+			if *out != "" {
+				dir := filepath.Dir(filepath.Clean(*out))
+				if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+					return usagef("--out %s: its parent directory %s does not exist", *out, dir)
+				}
+			}
+			templates, err := o.Templates(ctx)
 			if err != nil {
 				return err
-			}
-			// Before any AWS call: the directory that will hold --out.
-			dir := filepath.Dir(filepath.Clean(*out))
-			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-				return usagef("--out %s: its parent directory %s does not exist", *out, dir)
 			}
 			environ, own, err := o.Overlay(ctx, c.environ)
 			if err != nil {
@@ -62,10 +66,26 @@ var renderCommand = &command{
 			if err != nil {
 				return err
 			}
+			// All or nothing: the templates are rendered before anything
+			// is written, and put in place after --out is.
 			write := func(res *pipeline.Result) error {
-				env := envlist.Set(res.Environ, res.Set(), settings.IsSetting)
-				vars := written(env, own, res)
-				return render.Write(*out, vars, render.Options{Format: *format, Group: gid})
+				pending, err := templates.Render(res.Environ, res.Vars())
+				if err != nil {
+					return err
+				}
+				defer pending.Abort()
+				if *out != "" {
+					env := envlist.Set(res.Environ, res.Set(), settings.IsSetting)
+					vars := written(env, own, res)
+					if err := render.Write(*out, vars, render.Options{Format: *format, Group: gid}); err != nil {
+						return err
+					}
+				}
+				rendered, err := pending.Commit()
+				if len(rendered) > 0 {
+					o.Logger.Info("templates rendered", "files", rendered)
+				}
+				return err
 			}
 			if err := write(res); err != nil || o.Settings.Watch == 0 {
 				return err
@@ -75,24 +95,4 @@ var renderCommand = &command{
 			return watch.Poll(ctx, o.Logger, sess, res, o.Settings.Watch, write)
 		}
 	},
-}
-
-// lookupGroup returns the id of the group named or numbered by name, or -1
-// for none.
-func lookupGroup(name string) (int, error) {
-	if name == "" {
-		return -1, nil
-	}
-	if gid, err := strconv.Atoi(name); err == nil && gid >= 0 {
-		return gid, nil
-	}
-	g, err := user.LookupGroup(name)
-	if err != nil {
-		return 0, usagef("--group %s: no such group", name)
-	}
-	gid, err := strconv.Atoi(g.Gid)
-	if err != nil {
-		return 0, usagef("--group: group %s has the id %q, not a number", name, g.Gid)
-	}
-	return gid, nil
 }

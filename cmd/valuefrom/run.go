@@ -45,7 +45,7 @@ var commands = []*command{runCommand, envCommand, renderCommand, serveCommand, c
 // The groups of settings whose flags a start (valuefrom itself and run)
 // has, and a mode that only resolves (env, check, policy).
 var (
-	startGroups   = []settings.Group{settings.Common, settings.Resolve, settings.Input, settings.Watch, settings.Supervise}
+	startGroups   = []settings.Group{settings.Common, settings.Resolve, settings.Input, settings.Watch, settings.Supervise, settings.Template}
 	resolveGroups = []settings.Group{settings.Common, settings.Resolve, settings.Input}
 )
 

@@ -52,6 +52,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -143,7 +144,10 @@ func NewValues(w io.Writer, values []Value) *Writer {
 		}
 	}
 	for k, ps := range m.byPrefix {
-		slices.SortStableFunc(ps, func(a, b pattern) int { return len(b.value) - len(a.value) })
+		// sort.SliceStable, not slices.SortStableFunc: a generic sort of a
+		// struct type adds a copy of the sort to the binary (12 KB), whose
+		// budget is 12 MiB.
+		sort.SliceStable(ps, func(i, j int) bool { return len(ps[i].value) > len(ps[j].value) })
 		m.prefixes = append(m.prefixes, k)
 		h := filterHash(k)
 		m.filter[h/64] |= 1 << (h % 64)

@@ -331,12 +331,14 @@ func (s *Session) noteOwnRegion(values []resolver.Value) {
 // hands exec the program args and the names of the variables to set
 // (exec.NewPlan, the one call into exec: the program is found and the
 // _FILE names are checked, before any AWS call, so that a mistyped name
-// costs no call and writes no secret file), resolves the references, and
-// returns the plan with the values, for exec to run (_FILE values,
-// unless o.Settings.FilesDir says where, in a new directory under the
-// platform's FilesBase: /tmp on Lambda), with the Session that resolves
-// them again (nil when there is nothing to resolve) and the Result. With
-// no args, the plan only builds the environment, as env prints it. Under
+// costs no call and writes no secret file), loads the templates the plan
+// renders (see Options.Templates; a template that cannot be used costs no
+// call either), resolves the references, and returns the plan with the
+// values, for exec to run (_FILE values, unless o.Settings.FilesDir says
+// where, in a new directory under the platform's FilesBase: /tmp on
+// Lambda), with the Session that resolves them again (nil when there is
+// nothing to resolve) and the Result. With no args, the plan only builds
+// the environment, as env prints it, and renders no template. Under
 // o.Settings.Timeout.
 func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, *Session, *Result, error) {
 	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
@@ -348,6 +350,15 @@ func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, 
 	plan, err := exec.NewPlan(args, in.environ, in.names())
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if args != nil {
+		templates, err := o.Templates(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if templates != nil {
+			plan.Templates = templates
+		}
 	}
 	sess, res, err := o.resolveInputs(ctx, in)
 	if err != nil {

@@ -25,11 +25,17 @@ type Inputs struct {
 	// (as pipeline.Examine gives them): Check gives each a failed row,
 	// before the others.
 	Refused taskdef.Errors
+	// Templates are rendered with the values the check reads, as a start
+	// renders them, and may read, with TemplateEnv, the plain variables
+	// too (see templateRows).
+	Templates   []settings.Target
+	TemplateEnv bool
 }
 
 // InputsOf returns o's inputs.
 func InputsOf(o pipeline.Options) Inputs {
-	return Inputs{Paths: o.Paths(), Secrets: o.JSONSecrets(), RequirePaths: o.Settings.RequirePaths}
+	return Inputs{Paths: o.Paths(), Secrets: o.JSONSecrets(), RequirePaths: o.Settings.RequirePaths,
+		Templates: o.Settings.Templates(), TemplateEnv: o.Settings.TemplateEnv}
 }
 
 // refusedRows returns a failed row for each entry of refused: run, env
@@ -105,19 +111,20 @@ func (c *Checker) inputRows(ctx context.Context, in Inputs) ([]*row, pipeline.Bu
 // applies (pipeline.Bulk.Vars, the same function), failing the row of
 // each name a start would refuse: the parameter's, or the JSON secret's
 // for one of its keys. explicit are the names set explicitly, which win:
-// the row of a parameter that one of them overrides says so. The values
-// kept for it are dropped.
-func checkBulk(rows []*row, bulk pipeline.Bulk, explicit map[string]bool) {
+// the row of a parameter that one of them overrides says so. The JSON
+// secrets' values kept for it are dropped. It returns the variables the
+// bulk inputs set, as a start would set them, for the templates.
+func checkBulk(rows []*row, bulk pipeline.Bulk, explicit map[string]bool) []resolver.Value {
 	for _, r := range rows {
 		if r.jsonSecret && r.value != nil {
 			bulk.Secrets = append(bulk.Secrets, resolver.Value{Var: r.Var, Ref: r.ref, Value: r.value})
+			r.value = nil
 		}
-		r.value = nil
 	}
 	if len(bulk.Paths) == 0 && len(bulk.Secrets) == 0 {
-		return
+		return nil
 	}
-	_, errs := bulk.Vars(explicit, nil)
+	vars, errs := bulk.Vars(explicit, nil)
 	for _, e := range errs {
 		// The row of the parameter, else of the JSON secret.
 		i := slices.IndexFunc(rows, func(r *row) bool { return r.viaPath && r.Var == e.Var && r.ref.String() == e.Ref.String() })
@@ -134,6 +141,7 @@ func checkBulk(rows []*row, bulk pipeline.Bulk, explicit map[string]bool) {
 				"remove one of them, or keep the explicit value deliberately")
 		}
 	}
+	return vars
 }
 
 // pathRows returns, for a policy, a row per parameter under each of paths

@@ -45,12 +45,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "\n%s: fallback regions: %s\n", row.Var, replicasCell(row.Replicas))
 		}
 	}
-	refs, entries := 0, 0
+	refs, entries, settings := 0, 0, 0
+	templates := map[string]bool{}
 	for _, row := range r.Rows {
 		switch {
 		case row.Entry:
 			entries++
-		case !row.Setting:
+		case row.Template != "":
+			templates[row.Template] = true
+		case row.Setting:
+			settings++
+		default:
 			refs++
 		}
 		for _, p := range row.Problems {
@@ -65,8 +70,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	counted := fmt.Sprintf("%d %s", refs, plural(refs, "reference", "references"))
-	if n := len(r.Rows) - refs - entries; n > 0 {
-		counted += fmt.Sprintf(", %d %s", n, plural(n, "setting", "settings"))
+	if settings > 0 {
+		counted += fmt.Sprintf(", %d %s", settings, plural(settings, "setting", "settings"))
+	}
+	if n := len(templates); n > 0 {
+		counted += fmt.Sprintf(", %d %s", n, plural(n, "template", "templates"))
 	}
 	if entries > 0 {
 		counted += fmt.Sprintf(", %d refused %s", entries, plural(entries, "task-definition entry", "task-definition entries"))
@@ -126,7 +134,7 @@ func keyCell(row Row) string {
 		return id
 	case row.Service == "ssm" && row.Type != "" && row.Type != "SecureString":
 		return "none (" + row.Type + ")"
-	case !row.Parses || row.Exists == No:
+	case !row.Parses || row.Exists == No || row.Template != "":
 		return "-"
 	}
 	return "?"

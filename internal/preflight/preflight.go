@@ -150,19 +150,26 @@ func (c *Checker) Check(ctx context.Context, environ []string, skip func(string)
 }
 
 // CheckFor is Check for environ and the SSM paths and JSON secrets of in
-// (see Inputs.rows), their rows after environ's, and the refused entries
-// of a task definition, their rows before.
+// (see Inputs.rows), their rows after environ's, the refused entries of a
+// task definition, their rows before, and in's templates, their rows last
+// (see templateRows).
 func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(string) bool, in Inputs) *Report {
 	inputs, bulk := c.inputRows(ctx, in)
 	rows := slices.Concat(refusedRows(in.Refused), c.rows(environ, skip), inputs)
 	c.examine(ctx, rows, true)
-	checkBulk(rows, bulk, envlist.Names(environ))
+	bulkVars := checkBulk(rows, bulk, envlist.Names(environ))
 	c.checkBatches(ctx, rows)
+	// The templates last: they are rendered with what the rows found.
 	for _, r := range rows {
 		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
 	}
+	templates := templateRows(ctx, in, rows, bulkVars, environ, skip)
+	for _, r := range templates {
+		r.judge(c.cfg.Now(), c.cfg.RotationWindow)
+	}
+	rows = append(rows, templates...)
 	rep := &Report{Schema: Schema, Rows: make([]Row, len(rows))}
-	if slices.ContainsFunc(rows, func(r *row) bool { return !r.Setting }) {
+	if slices.ContainsFunc(rows, func(r *row) bool { return !r.Setting && r.Template == "" }) {
 		rep.Credentials = c.credentials(ctx)
 	}
 	for i, r := range rows {
@@ -214,6 +221,8 @@ type row struct {
 	toFile   bool // its value goes to a file, where any byte is fine (a _FILE variable)
 	// jsonSecret marks a JSON secret of VALUEFROM_SECRET_JSON, whose
 	// value, read, is kept in value until checkBulk has checked its keys.
+	// Another reference's value, as a start would give it, is kept in
+	// value until the templates have been rendered with it.
 	jsonSecret bool
 	value      []byte
 

@@ -241,7 +241,7 @@ func checkSchema(t *testing.T, data []byte) {
 	}
 	allowed := map[string]bool{"var": true, "ref": true, "parses": true, "service": true, "region": true, "arn": true, "type": true,
 		"exists": true, "version": true, "json_key": true, "kms": true, "rotation": true, "unchecked": true, "verdict": true, "problems": true,
-		"setting": true, "entry": true}
+		"setting": true, "entry": true, "template": true}
 	required := []string{"var", "ref", "parses", "exists", "version", "json_key", "verdict"}
 	keyFields := map[string]bool{"id": true, "arn": true, "manager": true, "state": true, "deletion_date": true, "multi_region": true, "rotation": true}
 	rows, _ := doc["rows"].([]any)

@@ -66,6 +66,7 @@ func (v Verdict) rank() int {
 // reference. It is "" when no row has verdict v.
 func (r *Report) Outcome(v Verdict) string {
 	var refs, settings, entries int
+	templates := map[string]bool{}
 	for _, row := range r.Rows {
 		switch {
 		case row.Verdict != v:
@@ -73,6 +74,8 @@ func (r *Report) Outcome(v Verdict) string {
 			settings++
 		case row.Entry:
 			entries++
+		case row.Template != "":
+			templates[row.Template] = true
 		default:
 			refs++
 		}
@@ -91,6 +94,7 @@ func (r *Report) Outcome(v Verdict) string {
 	add(refs, "reference", "references", "would not resolve", "with warnings")
 	add(settings, "setting", "settings", "would stop the start", "with warnings")
 	add(entries, "task-definition entry", "task-definition entries", "ECS would refuse", "with warnings")
+	add(len(templates), "template", "templates", "would not render", "with warnings")
 	return strings.Join(parts, ", ")
 }
 
@@ -123,11 +127,15 @@ type Row struct {
 	Ref     string `json:"ref"`               // empty for a setting
 	Setting bool   `json:"setting,omitempty"` // a VALUEFROM_* variable, not a reference (see Config.Settings)
 	Entry   bool   `json:"entry,omitempty"`   // an entry of the task definition that ECS would refuse (see Inputs.Refused)
-	Parses  bool   `json:"parses"`
-	Service string `json:"service,omitempty"` // secretsmanager or ssm
-	Region  string `json:"region,omitempty"`  // where it was looked for
-	ARN     string `json:"arn,omitempty"`     // as AWS reported it
-	Type    string `json:"type,omitempty"`    // SSM only: String, StringList or SecureString
+	// Template is the template and its file, SRC:DEST, of a row about a
+	// template (see Inputs.Templates); Var is then the template, with the
+	// line and column of a problem.
+	Template string `json:"template,omitempty"`
+	Parses   bool   `json:"parses"`
+	Service  string `json:"service,omitempty"` // secretsmanager or ssm
+	Region   string `json:"region,omitempty"`  // where it was looked for
+	ARN      string `json:"arn,omitempty"`     // as AWS reported it
+	Type     string `json:"type,omitempty"`    // SSM only: String, StringList or SecureString
 
 	Exists  Status `json:"exists"`   // the secret or parameter exists in Region
 	Version Status `json:"version"`  // the version, stage or label the reference asks for exists

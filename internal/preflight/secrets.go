@@ -125,7 +125,10 @@ func (c *Checker) checkSecret(ctx context.Context, r *row, read bool) {
 func (r *row) render(secret resolver.Secret) {
 	ref := r.ref
 	ref.Region = r.Region // the region asked, as the resolver's errors name it
-	_, e := resolver.Render(reference.Request{Var: r.Var, Ref: ref, ToFile: r.toFile}, secret)
+	v, e := resolver.Render(reference.Request{Var: r.Var, Ref: ref, ToFile: r.toFile}, secret)
+	if e == nil && !r.jsonSecret {
+		r.value = v // for the templates
+	}
 	switch {
 	case e != nil:
 		if r.JSONKey != NotApplicable {

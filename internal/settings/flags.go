@@ -20,6 +20,7 @@ const (
 	Watch     Group = "watch"     // --watch: run, render and the entrypoint
 	Supervise Group = "supervise" // supervise mode's: run and the entrypoint
 	Serve     Group = "serve"     // serve's
+	Template  Group = "template"  // templates: run, the entrypoint, render and check
 )
 
 // Flags defines on fs the flags of the settings of groups, each

@@ -136,6 +136,12 @@ type Settings struct {
 	StopSignal  string         `split_words:"true" default:"SIGTERM" flag:"stop-signal SIG" group:"supervise" usage:"the signal that stops the program" desc:"watch: the signal that stops the program, before SIGKILL"`
 	StopTimeout time.Duration  `split_words:"true" default:"10s" range:"100ms-1h" flag:"stop-timeout D" group:"supervise" usage:"time to stop before SIGKILL" desc:"watch: how long the program has to stop before SIGKILL"`
 	Mask        bool           `split_words:"true" default:"false" flag:"mask" group:"supervise" usage:"mask resolved values in the program's output; needs --watch" desc:"watch: replace every resolved value of 8 bytes or more in the program's stdout and stderr with [valuefrom:NAME]"`
+
+	// Templates: configuration files rendered with the values (see
+	// package template and docs/templates.md).
+	Template    []string `split_words:"true" alias:"TEMPLATES" list:"repeat" flag:"template SRC:DEST" group:"template" usage:"render the template SRC with the resolved values to the file DEST, mode 0400" desc:"comma-separated SRC:DEST pairs: each template SRC is rendered with the resolved values to the file DEST (mode 0400, atomic) before the program starts, and again on a change with --watch; render writes them too (docs/templates.md)"`
+	TemplateEnv bool     `split_words:"true" default:"false" flag:"template-env" group:"template" usage:"templates may read the environment's plain variables too" desc:"templates may read the environment's plain variables too, not only those valuefrom resolved"`
+	Group       string   `split_words:"true" flag:"group GROUP" group:"template" usage:"group name or number to own the files written, mode 0440" desc:"group name or number to own the rendered templates and render's output, mode 0440 instead of 0400"`
 }
 
 // Load reads the settings from environ, a list of NAME=VALUE entries such
@@ -347,6 +353,9 @@ func (s Settings) Validate() error {
 	}
 	if _, err := ParseSignal(s.StopSignal); err != nil {
 		errs = append(errs, invalid("VALUEFROM_STOP_SIGNAL", "%w", err))
+	}
+	if _, err := ParseTargets(Items(s.Template)); err != nil {
+		errs = append(errs, invalid(TemplateVar, ": %w", err))
 	}
 	return errors.Join(errs...)
 }

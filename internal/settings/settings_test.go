@@ -47,6 +47,9 @@ var settingNames = []string{
 	"VALUEFROM_STOP_SIGNAL",
 	"VALUEFROM_STOP_TIMEOUT",
 	"VALUEFROM_MASK",
+	"VALUEFROM_TEMPLATE",
+	"VALUEFROM_TEMPLATE_ENV",
+	"VALUEFROM_GROUP",
 }
 
 func defaults() settings.Settings {
@@ -109,7 +112,10 @@ func equal(a, b settings.Settings) bool {
 		a.Mask == b.Mask &&
 		slices.Equal(a.FallbackRegions, b.FallbackRegions) &&
 		a.HedgeDelay == b.HedgeDelay &&
-		a.BatchSecrets == b.BatchSecrets
+		a.BatchSecrets == b.BatchSecrets &&
+		slices.Equal(a.Template, b.Template) &&
+		a.TemplateEnv == b.TemplateEnv &&
+		a.Group == b.Group
 }
 
 func durationPtr(d time.Duration) *time.Duration { return &d }
@@ -149,6 +155,10 @@ func TestLoadReadsEachSetting(t *testing.T) {
 		{"VALUEFROM_STOP_TIMEOUT", "3s", func(s *settings.Settings) { s.StopTimeout = 3 * time.Second }},
 		{"VALUEFROM_MASK", "true", func(s *settings.Settings) { s.Mask = true }},
 		{"VALUEFROM_BATCH_SECRETS", "false", func(s *settings.Settings) { s.BatchSecrets = false }},
+		{"VALUEFROM_TEMPLATE", "a.tmpl:/run/a,b.tmpl:/run/b:c", func(s *settings.Settings) { s.Template = []string{"a.tmpl:/run/a", "b.tmpl:/run/b:c"} }},
+		{"VALUEFROM_TEMPLATES", "a.tmpl:/run/a", func(s *settings.Settings) { s.Template = []string{"a.tmpl:/run/a"} }},
+		{"VALUEFROM_TEMPLATE_ENV", "true", func(s *settings.Settings) { s.TemplateEnv = true }},
+		{"VALUEFROM_GROUP", "nginx", func(s *settings.Settings) { s.Group = "nginx" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -165,7 +175,9 @@ func TestLoadReadsEachSetting(t *testing.T) {
 	}
 	tested := map[string]bool{}
 	for _, tt := range tests {
-		tested[tt.key] = true
+		if tt.key != "VALUEFROM_TEMPLATES" { // an old name
+			tested[tt.key] = true
+		}
 	}
 	if len(tested) != len(settingNames) {
 		t.Errorf("tested %d settings, want all %d", len(tested), len(settingNames))
@@ -403,6 +415,9 @@ func TestUsage(t *testing.T) {
 		"VALUEFROM_STOP_SIGNAL":      "SIGTERM",
 		"VALUEFROM_STOP_TIMEOUT":     "10s",
 		"VALUEFROM_MASK":             "false",
+		"VALUEFROM_TEMPLATE":         "-",
+		"VALUEFROM_TEMPLATE_ENV":     "false",
+		"VALUEFROM_GROUP":            "-",
 	}
 	for _, name := range settingNames {
 		t.Run(name, func(t *testing.T) {
@@ -667,7 +682,7 @@ func TestFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
+	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise, settings.Template)
 	if s.Concurrency != 7 || s.TTL != time.Second {
 		t.Errorf("defining the flags changed the settings: %+v", s)
 	}
@@ -861,7 +876,7 @@ func TestFlagsFromTags(t *testing.T) {
 	var s settings.Settings
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise)
+	s.Flags(fs, settings.Common, settings.Resolve, settings.Input, settings.Serve, settings.Watch, settings.Supervise, settings.Template)
 	fs.VisitAll(func(f *flag.Flag) {
 		v, ok := f.Value.(interface{ Setting() string })
 		if !ok || settings.Flag(v.Setting()) != "--"+f.Name {
@@ -939,5 +954,60 @@ func TestTimeoutOnLambda(t *testing.T) {
 	settings.Usage(&table)
 	if !strings.Contains(table.String(), "default on Lambda (AWS_LAMBDA_RUNTIME_API set): 8s") {
 		t.Errorf("the settings table does not say the default on Lambda:\n%s", table.String())
+	}
+}
+
+// TestParseTargets: SRC:DEST, the first colon the separator, and no two
+// templates to one file or over a template.
+func TestParseTargets(t *testing.T) {
+	for _, tt := range []struct {
+		items []string
+		want  []settings.Target
+		err   string
+	}{
+		{[]string{"a.tmpl:/run/a"}, []settings.Target{{Src: "a.tmpl", Dest: "/run/a"}}, ""},
+		{[]string{"a.tmpl:/run/a:b", "b:c"}, []settings.Target{{Src: "a.tmpl", Dest: "/run/a:b"}, {Src: "b", Dest: "c"}}, ""},
+		{[]string{"a.tmpl"}, nil, `"a.tmpl" is not SRC:DEST`},
+		{[]string{":/run/a"}, nil, "both the template and the file"},
+		{[]string{"a:"}, nil, "both the template and the file"},
+		{[]string{"a:-"}, nil, "- (standard input or output) is neither"},
+		{[]string{"a:/run/x", "b:/run/./x"}, nil, `"a:/run/x" and "b:/run/./x" render to the same file`},
+		{[]string{"a:b", "b:c"}, nil, `"a:b" renders over the template b`},
+	} {
+		got, err := settings.ParseTargets(tt.items)
+		if tt.err == "" && (err != nil || !slices.Equal(got, tt.want)) || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("ParseTargets(%q) = %v, %v; want %v, %q", tt.items, got, err, tt.want, tt.err)
+		}
+	}
+	s := defaults()
+	s.Template = []string{"a.tmpl"}
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), `VALUEFROM_TEMPLATE (--template): "a.tmpl" is not SRC:DEST`) {
+		t.Errorf("Validate = %v, want the template named with its flag", err)
+	}
+	s.Template = []string{" a:b ", "", "c:d"}
+	if got := s.Templates(); !slices.Equal(got, []settings.Target{{Src: "a", Dest: "b"}, {Src: "c", Dest: "d"}}) {
+		t.Errorf("Templates = %v", got)
+	}
+}
+
+// TestGroupID: a number as it is, a name looked up, none -1, an unknown
+// name an error naming the setting.
+func TestGroupID(t *testing.T) {
+	for _, tt := range []struct {
+		group string
+		want  int
+		err   string
+	}{
+		{"", -1, ""},
+		{"1234", 1234, ""},
+		{"root", 0, ""},
+		{"no-such-group-xyz", 0, `VALUEFROM_GROUP (--group) names no group: "no-such-group-xyz"`},
+	} {
+		s := defaults()
+		s.Group = tt.group
+		got, err := s.GroupID()
+		if tt.err == "" && (err != nil || got != tt.want) || tt.err != "" && (err == nil || err.Error() != tt.err) {
+			t.Errorf("GroupID(%q) = %d, %v; want %d, %q", tt.group, got, err, tt.want, tt.err)
+		}
 	}
 }

@@ -77,7 +77,7 @@ func ExampleTemplate_Render_errors() {
 	fmt.Println(err)
 	// Output:
 	// 0
-	// userlist.txt.tmpl:1:22: PGB_SCRAM: no such variable: the template is given only the variables valuefrom resolved
+	// userlist.txt.tmpl:1:22: PGB_SCRAM: no such variable: a template reads only the variables valuefrom resolved, and with --template-env the environment's
 	// userlist.txt.tmpl:2:34: STATS: JSON key "verifier" is not in the secret
 }
 

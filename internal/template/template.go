@@ -135,7 +135,7 @@ func (t *Template) eval(a *action, lookup func(string) ([]byte, bool)) ([]byte, 
 	if !a.isLit {
 		var ok bool
 		if v, ok = lookup(a.name); !ok {
-			return nil, t.errorf(a.namePos, a.name, CodeUnknownName, "no such variable: the template is given only the variables valuefrom resolved")
+			return nil, t.errorf(a.namePos, a.name, CodeUnknownName, "no such variable: a template reads only the variables valuefrom resolved, and with --template-env the environment's")
 		}
 	}
 	if a.hasKey {

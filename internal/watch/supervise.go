@@ -82,16 +82,23 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 		// child, which the reaper must not collect.
 		sess.WrapCredentials(func(p aws.CredentialsProvider) aws.CredentialsProvider { return heldCredentials{p} })
 	}
-	s := &supervision{o: o, log: log, change: change, sess: sess, base: plan.FilesBase}
+	s := &supervision{o: o, log: log, change: change, sess: sess, plan: plan}
 	if err := s.filesDir(res); err != nil {
 		return err
 	}
 	defer s.removeFiles()
 	plan.FilesDir = s.dir
-	env, _, err := plan.Build()
+	env, files, err := plan.Build()
 	if err != nil {
 		return err
 	}
+	started := false
+	defer func() {
+		if !started {
+			// The files were for a program that did not start.
+			o.RemoveFiles(files)
+		}
+	}()
 	path, err := plan.Program(env)
 	if err != nil {
 		return err
@@ -113,6 +120,7 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 	if err := s.start(env); err != nil {
 		return err
 	}
+	started = true
 	defer s.closeOutput()
 	if ctx.Err() != nil {
 		// The signal may have come before the program could get it.
@@ -130,18 +138,17 @@ type supervision struct {
 	log     *slog.Logger
 	change  settings.OnChange
 	sess    *pipeline.Session
+	plan    *exec.Plan // its Templates are rendered again on a change
 	sup     *exec.Supervisor
 	masks   *masking // nil without VALUEFROM_MASK
 	dir     string   // where _FILE values go
-	base    string   // where a dir made here goes (exec.Plan's FilesBase)
 	ownDir  bool     // dir was made here, to be removed
 	warnEnv map[string]bool
 }
 
 // filesDir picks the directory for _FILE values: VALUEFROM_FILES_DIR, or a
-// new one made here, under s.base, kept across
-// restarts, so that the files' paths in the program's environment stay
-// the same.
+// new one made here, under the plan's FilesBase, kept across restarts, so
+// that the files' paths in the program's environment stay the same.
 func (s *supervision) filesDir(res *pipeline.Result) error {
 	s.dir = s.o.Settings.FilesDir
 	if s.dir != "" {
@@ -149,7 +156,7 @@ func (s *supervision) filesDir(res *pipeline.Result) error {
 	}
 	for _, v := range res.Values {
 		if strings.HasSuffix(v.Var, reference.FileSuffix) {
-			dir, err := secretfile.TempDir(s.base)
+			dir, err := secretfile.TempDir(s.plan.FilesBase)
 			if err != nil {
 				return &exec.FileError{Var: v.Var, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
@@ -288,8 +295,9 @@ func (s *supervision) loop(ctx context.Context, first *pipeline.Result) error {
 	}
 }
 
-// notWritten is the warning for a change whose files could not be written.
-const notWritten = "watch: the new values could not be written; the program keeps running"
+// notWritten is the warning for a change whose files could not be written,
+// or whose templates do not render.
+const notWritten = "watch: the new values could not be written; every file, templates' included, is as it was, and the program keeps running"
 
 // act does what VALUEFROM_ON_CHANGE says with the values of res. It
 // reports done when Supervise is to return err.
@@ -309,9 +317,10 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 		}
 		s.masks.give(res, false)
 	}
-	// The program's files stay as they were unless all are rewritten:
-	// it keeps running, and the next cycle tries again.
-	env, err := exec.Rewrite(res.Environ, res.Vars(), s.dir, settings.IsSetting)
+	// The program's files, templates' included, stay as they were unless
+	// all are rewritten: it keeps running, and the next cycle tries again.
+	s.plan.FilesDir = s.dir
+	env, rendered, err := s.plan.Rewrite(res.Environ, res.Vars())
 	if err != nil {
 		t.writeFailed(notWritten, err)
 		return false, nil
@@ -333,8 +342,8 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 		return true, ErrChanged
 	case settings.Signal:
 		s.warnEnvironment(changed)
-		if files := fileVars(changed); len(files) > 0 {
-			s.log.Info("watch: files rewritten; signalling the program", "changed", changed, "files", files, "signal", s.change.Signal.String())
+		if files := fileVars(changed); len(files) > 0 || len(rendered) > 0 {
+			s.log.Info("watch: files rewritten; signalling the program", "changed", changed, "files", files, "templates", rendered, "signal", s.change.Signal.String())
 		} else {
 			s.log.Info("watch: signalling the program; no file changed", "changed", changed, "signal", s.change.Signal.String())
 		}
@@ -376,7 +385,8 @@ func (s *supervision) warnEnvironment(changed []string) {
 		s.warnEnv = make(map[string]bool)
 	}
 	for _, name := range changed {
-		if strings.HasSuffix(name, reference.FileSuffix) || s.warnEnv[name] {
+		// A template's variable reaches the program in the template's file.
+		if strings.HasSuffix(name, reference.FileSuffix) || s.plan.Renders(name) || s.warnEnv[name] {
 			continue
 		}
 		s.warnEnv[name] = true

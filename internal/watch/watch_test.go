@@ -102,7 +102,7 @@ func TestActWritesWarnOnce(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
-	s := &supervision{log: log, dir: dir, sup: &exec.Supervisor{},
+	s := &supervision{log: log, dir: dir, sup: &exec.Supervisor{}, plan: &exec.Plan{Drop: settings.IsSetting},
 		change: settings.OnChange{Action: settings.Signal, Signal: syscall.SIGHUP}}
 	tr := newTracker(log, result(map[string]string{"KEY_FILE": "canary-old-1"}))
 	next := result(map[string]string{"KEY_FILE": "canary-new-2"})
@@ -153,5 +153,64 @@ func TestTrackerWriteProblems(t *testing.T) {
 	tr.writeFailed("write failed", full("/out/.tmp-4"))
 	if n := strings.Count(buf.String(), "level=WARN"); n != 4 {
 		t.Errorf("%d warnings, want 4 after a good write and a new failure", n)
+	}
+}
+
+// TestActRendersTemplates: a change renders the templates again before
+// the action; a template that no longer renders leaves its file as it
+// was and the program running, with one warning however many cycles it
+// fails; the variable a template carries gets no warning that the
+// program cannot see it.
+func TestActRendersTemplates(t *testing.T) {
+	dir := t.TempDir()
+	src, dest := filepath.Join(dir, "app.json.tmpl"), filepath.Join(dir, "app.json")
+	if err := os.WriteFile(src, []byte(`{"pw": {{ DB.password | json }}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := pipeline.Options{Settings: settings.Settings{Template: []string{src + ":" + dest}, Timeout: time.Second}}
+	templates, err := o.Templates(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	s := &supervision{log: log, sup: &exec.Supervisor{}, plan: &exec.Plan{Drop: settings.IsSetting, Templates: templates},
+		change: settings.OnChange{Action: settings.Signal, Signal: syscall.SIGHUP}}
+	first := result(map[string]string{"DB": `{"password":"canary-old-1"}`})
+	if _, _, err := s.plan.Rewrite(first.Environ, first.Vars()); err != nil {
+		t.Fatal(err)
+	}
+	tr := newTracker(log, first)
+
+	broken := result(map[string]string{"DB": `{"pasword":"canary-new-2"}`})
+	for range 3 {
+		if done, err := s.act(context.Background(), tr, broken, []string{"DB"}); done || err != nil {
+			t.Fatalf("act = %v, %v; want the program kept running", done, err)
+		}
+	}
+	if n := strings.Count(buf.String(), "level=WARN"); n != 1 || !strings.Contains(buf.String(), `JSON key \"password\" is not in the secret`) {
+		t.Errorf("%d warnings for three failed renders, want 1 naming the key:\n%s", n, buf.String())
+	}
+	if b, _ := os.ReadFile(dest); string(b) != `{"pw": "canary-old-1"}` {
+		t.Error("a failed render changed the file")
+	}
+
+	fixed := result(map[string]string{"DB": `{"password":"canary-new-3"}`})
+	if done, err := s.act(context.Background(), tr, fixed, []string{"DB"}); done || err != nil {
+		t.Fatalf("act = %v, %v", done, err)
+	}
+	if b, _ := os.ReadFile(dest); string(b) != `{"pw": "canary-new-3"}` {
+		t.Error("the template was not rendered again")
+	}
+	for _, w := range []string{"writing works again", `msg="watch: files rewritten; signalling the program" changed=[DB] files=[] templates=[` + dest + "]"} {
+		if !strings.Contains(buf.String(), w) {
+			t.Errorf("the log lacks %q:\n%s", w, buf.String())
+		}
+	}
+	if strings.Contains(buf.String(), "running program cannot see") {
+		t.Errorf("a template's variable was warned about as an environment variable:\n%s", buf.String())
+	}
+	if strings.Contains(buf.String(), "canary") {
+		t.Error("a value reached the log")
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -71,6 +73,15 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
+	// Templates, each rendered to a file of its own (issue 24).
+	dir := t.TempDir()
+	tmpl := func(name, src string) string {
+		path := filepath.Join(dir, name+".tmpl")
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return "VALUEFROM_TEMPLATE=" + path + ":" + filepath.Join(dir, name)
+	}
 
 	for _, tt := range []agreement{
 		// The cases check used to pass.
@@ -94,6 +105,16 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		{name: "no default region", env: []string{"AWS_REGION=", "AWS_DEFAULT_REGION=", "N=ssm:/agree/param"}, fail: true, checkCode: "NoRegion", exit: exitcode.Usage},
 		{name: "bad setting", env: []string{"VALUEFROM_CONCURRENCY=0", "P=ssm:/agree/param"}, fail: true, exit: exitcode.Usage},
 		{name: "misspelt setting", env: []string{"VALUEFROM_SSM_PATHZ=/agree/ok", "P=ssm:/agree/param"}, fail: true, exit: exitcode.Usage},
+		// Templates: check renders them as a start does.
+		{name: "template: JSON key missing", env: []string{"J=secretsmanager:agree/json", tmpl("key", "{{ J.password }}")}, fail: true, checkCode: "JSONKeyNotFound", exit: exitcode.Output},
+		{name: "template: not a JSON object", env: []string{"J=secretsmanager:agree/text", tmpl("object", "{{ J.user }}")}, fail: true, checkCode: "NotJSONObject", exit: exitcode.Output},
+		{name: "template: a filter cannot carry", env: []string{"B_FILE=secretsmanager:agree/binary", tmpl("filter", "{{ B_FILE | shell }}")}, fail: true, checkCode: "FilterCannotCarry", exit: exitcode.Output},
+		{name: "template: the plain environment unasked", env: []string{"P=ssm:/agree/param", tmpl("plain", "{{ P }} {{ PATH }}")}, fail: true, checkCode: "UnknownVariable", exit: exitcode.Output},
+		{name: "template: does not parse", env: []string{"P=ssm:/agree/param", tmpl("syntax", "{{ P | jsno }}")}, fail: true, checkCode: "UnknownFilter", exit: exitcode.Usage},
+		{name: "template: cannot be read", env: []string{"P=ssm:/agree/param", "VALUEFROM_TEMPLATE=" + filepath.Join(dir, "none.tmpl") + ":" + filepath.Join(dir, "none")}, fail: true, checkCode: "TemplateUnusable", exit: exitcode.Usage},
+		{name: "template: its variable does not resolve", env: []string{"S=secretsmanager:agree/missing", tmpl("missing", "{{ S }}")}, fail: true, code: "ResourceNotFoundException", exit: exitcode.Resolve},
+		{name: "template that renders", env: []string{"J=secretsmanager:agree/json", "B_FILE=secretsmanager:agree/binary", "VALUEFROM_SSM_PATH=/agree/ok", tmpl("ok", "{{ J.user | yaml }} {{ B_FILE | base64 }} {{ API_KEY | url }}")}},
+		{name: "template with the plain environment", env: []string{"P=ssm:/agree/param", "VALUEFROM_TEMPLATE_ENV=true", tmpl("env", "{{ P | shell }} {{ PATH | shell }}")}},
 		// What a start accepts, check does not fail.
 		{name: "binary secret to a file", env: []string{"B_FILE=secretsmanager:agree/binary"}},
 		{name: "binary secret without NUL bytes", env: []string{"B=secretsmanager:agree/binary-text"}},
