@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
 )
@@ -151,11 +152,12 @@ func cut(s string, n int) string {
 		return s
 	}
 	const more = "(cut: the rest is in the log)"
-	head := s[:n-len(more)]
-	if i := strings.LastIndexByte(head, '\n'); i >= 0 {
-		head = head[:i+1]
-	} else {
-		head = strings.ToValidUTF8(head, "") + "\n"
+	end := n - len(more) - 1
+	if i := strings.LastIndexByte(s[:end+1], '\n'); i >= 0 {
+		end = i
 	}
-	return head + more
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end-- // a line longer than n: cut at a character
+	}
+	return s[:end] + "\n" + more
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestOf(t *testing.T) {
@@ -162,5 +163,25 @@ func TestReportInitErrorGivesUp(t *testing.T) {
 func TestReportInitErrorOffLambda(t *testing.T) {
 	if err := (Platform{}).ReportInitError(context.Background(), "T", "m"); err != nil {
 		t.Errorf("off Lambda ReportInitError = %v, want nil (nothing to report to)", err)
+	}
+}
+
+func TestCut(t *testing.T) {
+	const more = "(cut: the rest is in the log)"
+	long := strings.Repeat("é", 40) // one line, two bytes a character
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 100, "short"},
+		{"line one\nline two\nline three\nline four\nline five", 40, "line one\n" + more},
+		{long, len(more) + 12, strings.Repeat("é", 5) + "\n" + more},
+		{long, len(more) + 11, strings.Repeat("é", 5) + "\n" + more},
+	} {
+		got := cut(tt.s, tt.n)
+		if got != tt.want || len(got) > tt.n || !utf8.ValidString(got) {
+			t.Errorf("cut(%q, %d) = %q, want %q, at most %d bytes of UTF-8", tt.s, tt.n, got, tt.want, tt.n)
+		}
 	}
 }
