@@ -180,10 +180,12 @@ func (s *supervision) closeOutput() {
 }
 
 // start starts the program with env, and masks with what it is given.
-// A stop signal that came before is a *exec.StopError.
+// A stop signal that came before is a *exec.StopError; a program that
+// cannot be started, a *exec.Error with the exit code a start without
+// --watch has for it.
 func (s *supervision) start(env []string) error {
 	if err := s.sup.Start(env); err != nil {
-		if se := (*exec.StopError)(nil); errors.As(err, &se) {
+		if errors.As(err, new(*exec.StopError)) || errors.As(err, new(*exec.Error)) {
 			return err
 		}
 		return &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}
