@@ -62,7 +62,8 @@ const closeTimeout = 500 * time.Millisecond
 // stop signal that comes while no program runs (during a restart, before
 // the first start) is never lost: no program is started after it, and
 // Supervise returns the last program's exit, or a *exec.StopError when
-// none ran. The _FILE directory it made is removed before it returns.
+// none ran. The _FILE directory it made is removed before it returns, and
+// so are the files it wrote for a program that never started.
 func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *pipeline.Session, res *pipeline.Result, stdio Stdio) error {
 	set := o.Settings
 	change, err := settings.ParseOnChange(set.OnChange)
@@ -88,10 +89,19 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 	}
 	defer s.removeFiles()
 	plan.FilesDir = s.dir
-	env, _, err := plan.Build()
+	env, files, err := plan.Build()
 	if err != nil {
 		return err
 	}
+	// The files are the program's once it has started; until then they
+	// are removed on the way out, in VALUEFROM_FILES_DIR too, as a start
+	// without supervision removes them (exec.Plan.Run).
+	started := false
+	defer func() {
+		if !started {
+			o.RemoveFiles(files)
+		}
+	}()
 	path, err := plan.Program(env)
 	if err != nil {
 		return err
@@ -113,6 +123,7 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 	if err := s.start(env); err != nil {
 		return err
 	}
+	started = true
 	defer s.closeOutput()
 	if ctx.Err() != nil {
 		// The signal may have come before the program could get it.
