@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,6 +36,9 @@ type agreement struct {
 	// (a version missing, a secret scheduled for deletion); "": code.
 	checkCode string
 	exit      int // the start's exit code when it fails
+	// taskDef, when set, is a task definition's JSON: the start is run
+	// --task-def and check is check --task-def, with it.
+	taskDef string
 }
 
 // TestCheckAgreesWithStart: for every way a start can refuse an
@@ -71,6 +76,12 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
+	// An env file that sets one of the SDK's own inputs to a reference.
+	inputsFile := filepath.Join(t.TempDir(), "inputs.env")
+	if err := os.WriteFile(inputsFile, []byte("AWS_PROFILE=ssm:/agree/region\nP=ssm:/agree/param\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sd.Parameter("/agree/region", ssmtypes.ParameterTypeString, "us-east-1")
 
 	for _, tt := range []agreement{
 		// The cases check used to pass.
@@ -94,6 +105,10 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		{name: "no default region", env: []string{"AWS_REGION=", "AWS_DEFAULT_REGION=", "N=ssm:/agree/param"}, fail: true, checkCode: "NoRegion", exit: exitcode.Usage},
 		{name: "bad setting", env: []string{"VALUEFROM_CONCURRENCY=0", "P=ssm:/agree/param"}, fail: true, exit: exitcode.Usage},
 		{name: "misspelt setting", env: []string{"VALUEFROM_SSM_PATHZ=/agree/ok", "P=ssm:/agree/param"}, fail: true, exit: exitcode.Usage},
+		{name: "SDK input holding a reference", env: []string{"AWS_REGION=ssm:/agree/region", "P=ssm:/agree/param"}, fail: true, exit: exitcode.Usage},
+		{name: "SDK input holding a reference in an env file", env: []string{"VALUEFROM_ENV_FILE=" + inputsFile}, fail: true, exit: exitcode.Usage},
+		{name: "SDK input holding a reference in a task definition", taskDef: `{"containerDefinitions":[{"name":"app","environment":[` +
+			`{"name":"AWS_REGION","value":"ssm:/agree/region"},{"name":"P","value":"ssm:/agree/param"}]}]}`, fail: true, exit: exitcode.Usage},
 		// What a start accepts, check does not fail.
 		{name: "binary secret to a file", env: []string{"B_FILE=secretsmanager:agree/binary"}},
 		{name: "binary secret without NUL bytes", env: []string{"B=secretsmanager:agree/binary-text"}},
@@ -102,8 +117,17 @@ func TestCheckAgreesWithStart(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := append(append([]string{"PATH=/usr/bin:/bin", "VALUEFROM_LOG_FORMAT=json"}, mototest.EndpointEnv(moto.URL)...), tt.env...)
-			start := vfbin.Run(t, bin, env, "--", "true")
-			check := vfbin.Run(t, bin, env, "check", "--format", "json")
+			startArgs, checkArgs := []string{"--", "true"}, []string{"check", "--format", "json"}
+			if tt.taskDef != "" {
+				td := filepath.Join(t.TempDir(), "td.json")
+				if err := os.WriteFile(td, []byte(tt.taskDef), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				startArgs = []string{"run", "--task-def", td, "--", "true"}
+				checkArgs = append(checkArgs, "--task-def", td)
+			}
+			start := vfbin.Run(t, bin, env, startArgs...)
+			check := vfbin.Run(t, bin, env, checkArgs...)
 			for _, r := range []vfbin.Result{start, check} {
 				if strings.Contains(r.Stdout+r.Stderr, "canary") {
 					t.Fatalf("a value leaked:\n%s%s", r.Stdout, r.Stderr)
