@@ -403,8 +403,7 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 		return cfg, usageError(err)
 	}
 	if cfg.Region == "" && needRegion {
-		getenv := func(k string) string { return envlist.Get(environ, k) }
-		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, getenv)
+		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, envlist.Getenv(environ))
 	}
 	return cfg, nil
 }
