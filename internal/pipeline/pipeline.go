@@ -97,7 +97,7 @@ func (r *Result) Vars() []exec.Var {
 	return vars
 }
 
-// Set returns the values by variable name, as exec.Environ takes them.
+// Set returns the values by variable name, as envlist.Set takes them.
 func (r *Result) Set() map[string]string {
 	set := make(map[string]string, len(r.Values))
 	for _, v := range r.Values {
