@@ -1,11 +1,13 @@
-// Package exec turns a resolved environment into a running process:
-// building the child's environment from the resolved values (Environment,
-// Build: _FILE values go to private files, removed again if the command
-// does not start), finding the command in the PATH of that environment,
-// and either replacing the process with it (Exec), so that the command
-// becomes PID 1 and receives signals directly, or keeping it as a child
-// (Supervisor): signals forwarded, stopped and restarted on demand, its
-// exit code passed on, orphans reaped.
+// Package exec turns a resolved environment into a running process. A
+// Plan is a start's one hand-off: the command found in PATH once and the
+// _FILE names checked once, before any value is fetched; then the child's
+// environment built from the resolved values (_FILE values go to private
+// files, removed again if the command does not start) and the process
+// replaced with the command (Plan.Run), so that the command becomes PID 1
+// and receives signals directly. Supervisor keeps the command as a child
+// instead: signals forwarded, stopped and restarted on demand, its exit
+// code passed on, orphans reaped. Environment, Build and Exec are the same
+// steps one at a time, for a caller without a Plan.
 package exec
 
 import (

@@ -194,16 +194,25 @@ func (p *Plan) exec(env []string) error {
 	return execve(path, p.Args, env)
 }
 
-// execve is syscall.Exec, its failure an *Error.
+// execve is syscall.Exec, its failure an *Error (see startError).
 func execve(path string, args, env []string) error {
-	err := syscall.Exec(path, args, env)
+	return startError(path, syscall.Exec(path, args, env))
+}
+
+// startError is the *Error of the program at path that the kernel would
+// not start, err saying why: execve's, or os.StartProcess's for a
+// supervised program, so that both modes say it alike, with one exit
+// code. A file that is missing (ENOENT: the program, or a script's
+// interpreter) is ErrNotFound, 127; any other failure ErrNotExecutable,
+// 126.
+func startError(path string, err error) *Error {
 	switch {
 	case errors.Is(err, syscall.ENOENT):
-		return &Error{Name: path, Err: fmt.Errorf("%w: %v (a script's interpreter may be missing)", ErrNotFound, err)}
+		return &Error{Name: path, Err: fmt.Errorf("%w: %w (a script's interpreter may be missing)", ErrNotFound, err)}
 	case errors.Is(err, syscall.E2BIG):
-		return &Error{Name: path, Err: fmt.Errorf("%w: %v: the environment is too large; put large values in files with the _FILE suffix", ErrNotExecutable, err)}
+		return &Error{Name: path, Err: fmt.Errorf("%w: %w: the environment is too large; put large values in files with the _FILE suffix", ErrNotExecutable, err)}
 	}
-	return &Error{Name: path, Err: fmt.Errorf("%w: %v", ErrNotExecutable, err)}
+	return &Error{Name: path, Err: fmt.Errorf("%w: %w", ErrNotExecutable, err)}
 }
 
 // Renders reports whether a file the Templates render holds the value of

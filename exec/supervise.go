@@ -166,7 +166,9 @@ func (s *Supervisor) current() *supervisedRun {
 
 // Start starts the program with the environment env. It fails if the
 // program is running, and with a *StopError, starting nothing, once a stop
-// signal has come (see Forward).
+// signal has come (see Forward). A program the kernel will not start is
+// an *Error, as a Plan's exec failure is: ErrNotFound (127) for a missing
+// file, a script's interpreter included, else ErrNotExecutable (126).
 func (s *Supervisor) Start(env []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -207,7 +209,7 @@ func (s *Supervisor) Start(env []string) error {
 	startReaper(log)
 	r, err := reaper.start(s.Path, args, attr)
 	if err != nil {
-		return err
+		return startError(s.Path, err)
 	}
 	s.run = r
 	log.Debug("program started", "path", s.Path, "pid", r.pid)

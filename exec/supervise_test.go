@@ -489,6 +489,37 @@ func TestSuperviseStartErrors(t *testing.T) {
 	}
 }
 
+// TestSuperviseStartExitCodes: a program the kernel will not start is an
+// *exec.Error with the exit code a shell, and the entrypoint's exec, give
+// it: 127 for a missing program or a script whose interpreter is missing,
+// 126 for a file that is no program.
+func TestSuperviseStartExitCodes(t *testing.T) {
+	if !isolate(t, false) {
+		return
+	}
+	dir := t.TempDir()
+	writeFile(t, dir+"/badinterp", "#!/nonexistent/valuefrom-interp\n", 0o755)
+	writeFile(t, dir+"/garbage", "\x00\x01\x02\x03 not a program", 0o755)
+	tests := []struct {
+		path string
+		want error
+		code int
+	}{
+		{dir + "/missing", exec.ErrNotFound, 127},
+		{dir + "/badinterp", exec.ErrNotFound, 127},
+		{dir + "/garbage", exec.ErrNotExecutable, 126},
+	}
+	for _, tt := range tests {
+		s := &exec.Supervisor{Path: tt.path}
+		err := s.Start(nil)
+		s.Close(t.Context())
+		var ee *exec.Error
+		if !errors.As(err, &ee) || !errors.Is(err, tt.want) || ee.ExitCode() != tt.code {
+			t.Errorf("Start of %s: %v, want an *exec.Error wrapping %v, exit code %d", tt.path, err, tt.want, tt.code)
+		}
+	}
+}
+
 func TestSuperviseSubreaper(t *testing.T) {
 	if !isolate(t, false) {
 		return

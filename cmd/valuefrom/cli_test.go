@@ -233,6 +233,19 @@ func TestEntrypointWithoutReferences(t *testing.T) {
 	}
 }
 
+// TestSubcommandFlagOverridesSetting: a subcommand's flag overrides its
+// setting before the settings are checked, as valuefrom's own flags do: a
+// setting out of range that the flag corrects is no error.
+func TestSubcommandFlagOverridesSetting(t *testing.T) {
+	isolateAWS(t)
+	for _, args := range [][]string{{"--concurrency", "5", "true"}, {"run", "--concurrency", "5", "true"}} {
+		r := runIn(t, []string{"VALUEFROM_CONCURRENCY=0"}, args...)
+		if r.code != 0 || !slices.Equal(r.exec, []string{"true"}) {
+			t.Errorf("VALUEFROM_CONCURRENCY=0 valuefrom %s: exit %d, exec %q; stderr:\n%s", strings.Join(args, " "), r.code, r.exec, r.stderr)
+		}
+	}
+}
+
 // TestSignal: whatever failed after a signal is reported as the signal,
 // and the exit code is 128+N.
 func TestSignal(t *testing.T) {

@@ -98,14 +98,15 @@ func dispatch(ctx context.Context, s *settings.Settings, loadErr error, args, en
 	if loadErr != nil {
 		return usageErr(loadErr)
 	}
+	if cmd != nil {
+		// It checks the settings once its own flags have overridden them.
+		return cmd.call(ctx, *s, top, rest[1:], environ, stdout, stderr)
+	}
 	if err := s.Validate(); err != nil {
 		return usageErr(err)
 	}
 	if len(rest) == 0 {
 		return usagef("no command given: valuefrom [flags] [--] COMMAND [ARGS...]")
-	}
-	if cmd != nil {
-		return cmd.call(ctx, *s, top, rest[1:], environ, stdout, stderr)
 	}
 	o := pipeline.Options{Settings: *s, Profile: top.Profile, Region: top.Region, Logger: s.Logger(stderr), Exec: execCommand, Version: appVersion()}
 	err := start(ctx, o, rest, environ, stdout, stderr)

@@ -18,7 +18,7 @@ import (
 
 // This file turns the habits of other command-line tools into what was
 // meant: valuefrom help and valuefrom version, a misspelt subcommand; and
-// with package help a misspelt flag, a flag's value that does not parse.
+// with flagerror.go a misspelt flag, a flag's value that does not parse.
 
 // notFound reports whether err says that the program name was not found
 // (in PATH, as the start looked it up).
@@ -94,7 +94,7 @@ func quote(s string) string {
 var plain = regexp.MustCompile(`^[A-Za-z0-9._/+-]+$`)
 
 // flagError turns an error of fs.Parse into a usage error that says what
-// was probably meant (see help.FlagError); valuefrom's own flags may be
+// was probably meant (see explainFlagError); valuefrom's own flags may be
 // meant for a subcommand.
 func flagError(fs *flag.FlagSet, err error) error {
 	var subcommands []*flag.FlagSet

@@ -293,7 +293,8 @@ func pathRef(name string) reference.Ref {
 
 // withNames returns environ with an empty entry added for each value's
 // variable that it lacks, those of paths and JSON secrets, for the values
-// to be laid over (see exec.Environ).
+// to be laid over: envlist.Set, which builds the program's environment,
+// replaces entries and adds none.
 func withNames(environ []string, values []resolver.Value) []string {
 	have := envlist.Names(environ)
 	out := slices.Clip(environ)

@@ -98,7 +98,7 @@ func (r *Result) Vars() []exec.Var {
 	return vars
 }
 
-// Set returns the values by variable name, as exec.Environ takes them.
+// Set returns the values by variable name, as envlist.Set takes them.
 func (r *Result) Set() map[string]string {
 	set := make(map[string]string, len(r.Values))
 	for _, v := range r.Values {
@@ -418,8 +418,7 @@ func awsConfig(ctx context.Context, o Options, environ []string, needRegion bool
 		return cfg, usageError(err)
 	}
 	if cfg.Region == "" && needRegion {
-		getenv := func(k string) string { return envlist.Get(environ, k) }
-		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, getenv)
+		cfg.Region, _ = awsapi.FindRegion(ctx, cfg, envlist.Getenv(environ))
 	}
 	return cfg, nil
 }

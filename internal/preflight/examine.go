@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/valuefrom/valuefrom/internal/awsapi"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/taskdef"
 )
@@ -19,7 +20,9 @@ import (
 // region looked up in metadata if need be, when examine first needs it,
 // and, when a variable holds a reference or o has bulk inputs, checks its
 // credentials (see awsapi.CheckCredentials): credentials that cannot be
-// loaded are a *exitcode.UsageError, as at a start. The task definition's
+// loaded are a *exitcode.UsageError, as at a start, and so is one of the
+// SDK's own inputs holding a reference in vars, as a start refuses it
+// (see awsapi.CheckInputs). The task definition's
 // entries that ECS would refuse do not stop it: examine gets them as
 // refused, the container's other variables as vars.
 func Examine(ctx context.Context, o pipeline.Options, environ []string,
@@ -41,6 +44,11 @@ func Examine(ctx context.Context, o pipeline.Options, environ []string,
 	var cfg *aws.Config
 	awsConfig := func() (aws.Config, error) {
 		if cfg == nil {
+			// What a start refuses before any call, in what it reads:
+			// the container's variables and the env files' too.
+			if err := awsapi.CheckInputs(vars); err != nil {
+				return aws.Config{}, err
+			}
 			c, err := pipeline.AWSConfig(ctx, o, environ, true)
 			if err != nil {
 				return c, err

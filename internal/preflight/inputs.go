@@ -22,7 +22,7 @@ type Inputs struct {
 	Secrets      []reference.Request // the JSON secrets, as pipeline.Options.JSONSecrets gives them
 	RequirePaths bool                // an empty path fails rather than warns
 	// Refused are the task definition's entries that ECS would refuse
-	// (as pipeline.Examine gives them): Check gives each a failed row,
+	// (as Examine gives them): Check gives each a failed row,
 	// before the others.
 	Refused taskdef.Errors
 	// Templates are rendered with the values the check reads, as a start

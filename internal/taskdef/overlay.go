@@ -27,6 +27,11 @@ func Overlay(ctx context.Context, path, container string, environ []string, log 
 	)
 	switch {
 	case ctx.Err() != nil:
+		// Ended, perhaps once the file was read: never no container and
+		// no error.
+		if err == nil {
+			err = fmt.Errorf("reading %s: %w", path, context.Cause(ctx))
+		}
 		return nil, nil, err
 	case errors.As(err, &refused):
 		err = refused

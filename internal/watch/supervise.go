@@ -62,7 +62,8 @@ const closeTimeout = 500 * time.Millisecond
 // stop signal that comes while no program runs (during a restart, before
 // the first start) is never lost: no program is started after it, and
 // Supervise returns the last program's exit, or a *exec.StopError when
-// none ran. The _FILE directory it made is removed before it returns.
+// none ran. The _FILE directory it made is removed before it returns, and
+// so are the files it wrote for a program that never started.
 func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *pipeline.Session, res *pipeline.Result, stdio Stdio) error {
 	set := o.Settings
 	change, err := settings.ParseOnChange(set.OnChange)
@@ -92,10 +93,12 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 	if err != nil {
 		return err
 	}
+	// The files are the program's once it has started; until then they
+	// are removed on the way out, in VALUEFROM_FILES_DIR too, as a start
+	// without supervision removes them (exec.Plan.Run).
 	started := false
 	defer func() {
 		if !started {
-			// The files were for a program that did not start.
 			o.RemoveFiles(files)
 		}
 	}()
@@ -189,10 +192,12 @@ func (s *supervision) closeOutput() {
 }
 
 // start starts the program with env, and masks with what it is given.
-// A stop signal that came before is a *exec.StopError.
+// A stop signal that came before is a *exec.StopError; a program that
+// cannot be started, a *exec.Error with the exit code a start without
+// --watch has for it.
 func (s *supervision) start(env []string) error {
 	if err := s.sup.Start(env); err != nil {
-		if se := (*exec.StopError)(nil); errors.As(err, &se) {
+		if errors.As(err, new(*exec.StopError)) || errors.As(err, new(*exec.Error)) {
 			return err
 		}
 		return &exec.Error{Name: s.sup.Path, Err: fmt.Errorf("%w: %v", exec.ErrNotExecutable, err)}

@@ -36,6 +36,9 @@ type agreement struct {
 	// (a version missing, a secret scheduled for deletion); "": code.
 	checkCode string
 	exit      int // the start's exit code when it fails
+	// taskDef, when set, is a task definition's JSON: the start is run
+	// --task-def and check is check --task-def, with it.
+	taskDef string
 }
 
 // TestCheckAgreesWithStart: for every way a start can refuse an
@@ -82,6 +85,12 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		}
 		return "VALUEFROM_TEMPLATE=" + path + ":" + filepath.Join(dir, name)
 	}
+	// An env file that sets one of the SDK's own inputs to a reference.
+	inputsFile := filepath.Join(t.TempDir(), "inputs.env")
+	if err := os.WriteFile(inputsFile, []byte("AWS_PROFILE=ssm:/agree/region\nP=ssm:/agree/param\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sd.Parameter("/agree/region", ssmtypes.ParameterTypeString, "us-east-1")
 
 	for _, tt := range []agreement{
 		// The cases check used to pass.
@@ -115,6 +124,10 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		{name: "template: its variable does not resolve", env: []string{"S=secretsmanager:agree/missing", tmpl("missing", "{{ S }}")}, fail: true, code: "ResourceNotFoundException", exit: exitcode.Resolve},
 		{name: "template that renders", env: []string{"J=secretsmanager:agree/json", "B_FILE=secretsmanager:agree/binary", "VALUEFROM_SSM_PATH=/agree/ok", tmpl("ok", "{{ J.user | yaml }} {{ B_FILE | base64 }} {{ API_KEY | url }}")}},
 		{name: "template with the plain environment", env: []string{"P=ssm:/agree/param", "VALUEFROM_TEMPLATE_ENV=true", tmpl("env", "{{ P | shell }} {{ PATH | shell }}")}},
+		{name: "SDK input holding a reference", env: []string{"AWS_REGION=ssm:/agree/region", "P=ssm:/agree/param"}, fail: true, exit: exitcode.Usage},
+		{name: "SDK input holding a reference in an env file", env: []string{"VALUEFROM_ENV_FILE=" + inputsFile}, fail: true, exit: exitcode.Usage},
+		{name: "SDK input holding a reference in a task definition", taskDef: `{"containerDefinitions":[{"name":"app","environment":[` +
+			`{"name":"AWS_REGION","value":"ssm:/agree/region"},{"name":"P","value":"ssm:/agree/param"}]}]}`, fail: true, exit: exitcode.Usage},
 		// What a start accepts, check does not fail.
 		{name: "binary secret to a file", env: []string{"B_FILE=secretsmanager:agree/binary"}},
 		{name: "binary secret without NUL bytes", env: []string{"B=secretsmanager:agree/binary-text"}},
@@ -123,8 +136,17 @@ func TestCheckAgreesWithStart(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := append(append([]string{"PATH=/usr/bin:/bin", "VALUEFROM_LOG_FORMAT=json"}, mototest.EndpointEnv(moto.URL)...), tt.env...)
-			start := vfbin.Run(t, bin, env, "--", "true")
-			check := vfbin.Run(t, bin, env, "check", "--format", "json")
+			startArgs, checkArgs := []string{"--", "true"}, []string{"check", "--format", "json"}
+			if tt.taskDef != "" {
+				td := filepath.Join(t.TempDir(), "td.json")
+				if err := os.WriteFile(td, []byte(tt.taskDef), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				startArgs = []string{"run", "--task-def", td, "--", "true"}
+				checkArgs = append(checkArgs, "--task-def", td)
+			}
+			start := vfbin.Run(t, bin, env, startArgs...)
+			check := vfbin.Run(t, bin, env, checkArgs...)
 			for _, r := range []vfbin.Result{start, check} {
 				if strings.Contains(r.Stdout+r.Stderr, "canary") {
 					t.Fatalf("a value leaked:\n%s%s", r.Stdout, r.Stderr)

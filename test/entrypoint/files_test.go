@@ -23,7 +23,8 @@ const (
 
 // TestFilesRemovedWhenTheCommandDoesNotStart: a script whose interpreter
 // is missing is found, so the _FILE files are written, then exec fails
-// (exit 127): the files are removed (item 8).
+// (exit 127): the files are removed (item 8). Supervise mode (--watch)
+// removes them too, and exits 127 as well.
 func TestFilesRemovedWhenTheCommandDoesNotStart(t *testing.T) {
 	bin := vfbin.Need(t)
 	moto := mototest.Start(t)
@@ -36,7 +37,7 @@ func TestFilesRemovedWhenTheCommandDoesNotStart(t *testing.T) {
 	files := filepath.Join(dir, "secrets")
 	env := append(moto.Env(), "PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "VALUEFROM_FILES_DIR="+files,
 		"DB_PASSWORD_FILE=secretsmanager:db", "OTHER_FILE=secretsmanager:db")
-	for _, args := range [][]string{{"--", script}, {"run", "--", script}} {
+	for _, args := range [][]string{{"--", script}, {"run", "--", script}, {"--watch", "1m", "--", script}, {"run", "--watch", "1m", "--", script}} {
 		r := vfbin.Run(t, bin, env, args...)
 		if r.Code != exitNotFound {
 			t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitNotFound, r.Stderr)
