@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/valuefrom/valuefrom/internal/settings"
 )
@@ -76,17 +75,8 @@ func kindOf(f *flag.Flag) string {
 	if k, ok := f.Value.(interface{ Kind() string }); ok {
 		return k.Kind()
 	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return ""
-	}
-	switch g.Get().(type) {
-	case time.Duration:
-		return "duration: a number and a unit, such as 30s or 2m"
-	case int, int64, uint, uint64:
-		return "whole number"
-	case bool:
-		return "boolean: true or false"
+	if g, ok := f.Value.(flag.Getter); ok {
+		return settings.KindOf(g.Get())
 	}
 	return ""
 }

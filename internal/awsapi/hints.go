@@ -90,7 +90,7 @@ func Hint(on platform.Platform, c Class, ref reference.Ref, region, arn string) 
 		return "the answer came from another account, region or secret than the ARN names, as an endpoint that " +
 			"ignores them would answer: check that AWS_ENDPOINT_URL and any HTTPS_PROXY lead to AWS, and that the ARN is right"
 	case CodeNoRegion:
-		return "set AWS_REGION, or use a full ARN, which carries its region"
+		return NoRegionHint
 	}
 	if c.KMS {
 		return "a KMS error: check the key that encrypts " + arn + " is enabled and " + w.role + " has kms:Decrypt on it"

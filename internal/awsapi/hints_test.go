@@ -79,7 +79,7 @@ func TestHint(t *testing.T) {
 		{"binary", ClassOf(CodeBinary, nil), secret, "us-east-1",
 			"name the variable with a _FILE suffix to have the bytes written to a file instead"},
 		{"no region", ClassOf(CodeNoRegion, nil), secret, "",
-			"set AWS_REGION, or use a full ARN, which carries its region"},
+			"set AWS_REGION (or AWS_DEFAULT_REGION, or pass --region), or use a full ARN, which carries its region"},
 		{"unknown", ClassOf("ValidationException", nil), secret, "us-east-1", ""},
 	}
 	for _, tt := range tests {

@@ -17,8 +17,11 @@ import (
 )
 
 // ErrNoRegion says no default region could be found.
-var ErrNoRegion error = &exitcode.UsageError{
-	Err: errors.New("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or use full ARNs, which carry their region")}
+var ErrNoRegion error = &exitcode.UsageError{Err: errors.New("no AWS region: " + NoRegionHint)}
+
+// NoRegionHint says what to do about a short-form reference with no
+// default region, in every message that says it.
+const NoRegionHint = "set AWS_REGION (or AWS_DEFAULT_REGION, or pass --region), or use a full ARN, which carries its region"
 
 // metadataTimeout bounds each look-up of the region in metadata services,
 // which on a laptop do not answer at all.

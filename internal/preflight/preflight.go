@@ -283,7 +283,7 @@ func (c *Checker) examine(ctx context.Context, rows []*row, read bool) {
 		}
 		if r.Region == "" {
 			r.problem(Fail, awsapi.CodeNoRegion, "no default region for a short-form reference",
-				"set AWS_REGION or pass --region, or use a full ARN, which carries its region")
+				awsapi.NoRegionHint)
 			continue
 		}
 		g.Go(func() error {

@@ -290,15 +290,25 @@ func (set setting) kind() string {
 }
 
 func kind(t reflect.Type) string {
-	switch t {
-	case reflect.TypeFor[time.Duration](), reflect.TypeFor[*time.Duration]():
-		return "duration: a number and a unit, such as 30s or 2m"
-	case reflect.TypeFor[bool]():
-		return "boolean (true or false)"
-	case reflect.TypeFor[int]():
-		return "whole number"
+	if k := KindOf(reflect.Zero(t).Interface()); k != "" {
+		return k
 	}
 	return t.String()
+}
+
+// KindOf says what a value of v's type must be written as, in the words
+// every error about a setting or a flag uses; "" for a type it does not
+// know.
+func KindOf(v any) string {
+	switch v.(type) {
+	case time.Duration, *time.Duration:
+		return "duration: a number and a unit, such as 30s or 2m"
+	case bool:
+		return "boolean: true or false"
+	case int, int64, uint, uint64:
+		return "whole number"
+	}
+	return ""
 }
 
 // Logger returns the logger the settings ask for, writing to w. The
