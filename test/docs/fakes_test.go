@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,6 +47,8 @@ var endpoints = map[string]func(t *testing.T, moto string) string{
 	// moto, but every call signed for us-east-1 gets HTTP 503: a region
 	// in an outage
 	"127.0.0.1:18503": outage("us-east-1"),
+	// moto, but IAM denies every Secrets Manager call
+	"127.0.0.1:18401": denySecretsManager,
 }
 
 func closed(t *testing.T, _ string) string  { return mototest.Closed(t) }
@@ -87,6 +90,35 @@ func outage(region string) func(t *testing.T, moto string) string {
 		t.Cleanup(srv.Close)
 		return srv.Listener.Addr().String()
 	}
+}
+
+// denySecretsManager is a proxy to moto that answers every Secrets
+// Manager call as AWS does when IAM denies it, which moto cannot (it
+// answers an XML 403 that is not AWS's).
+func denySecretsManager(t *testing.T, moto string) string {
+	target, err := url.Parse(moto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
+		if !ok {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		var in struct{ SecretId string }
+		json.NewDecoder(r.Body).Decode(&in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-Requestid", "5c1e7a2b-0000-4000-8000-000000000000")
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{
+			"__type":  "AccessDeniedException",
+			"message": "User: arn:aws:sts::123456789012:assumed-role/web-task/7e1b is not authorized to perform: secretsmanager:" + op + " on resource: " + in.SecretId + " because no identity-based policy allows the secretsmanager:" + op + " action",
+		})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
 }
 
 func proxyAuth(t *testing.T, _ string) string {
