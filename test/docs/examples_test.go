@@ -292,7 +292,7 @@ func lines(s string) []string {
 	sc := bufio.NewScanner(strings.NewReader(s))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		out = append(out, sc.Text())
+		out = append(out, strings.TrimSuffix(sc.Text(), "\r")) // a terminal's line ends
 	}
 	return out
 }
@@ -312,6 +312,7 @@ var normalisers = []struct {
 	{regexp.MustCompile(`"(\w+_ms)":[\d.]+`), `"${1}":5`},
 	{regexp.MustCompile(`request id [^)\s,]+`), "request id 5c1e"},
 	{regexp.MustCompile(`"request_id":"[^"]*"`), `"request_id":"5c1e"`},
+	{regexp.MustCompile(`\brequest_id=\S+`), "request_id=5c1e"},
 	{regexp.MustCompile(`\b\d+ attempts\b`), "5 attempts"},
 	{regexp.MustCompile(`\battempts=\d+`), "attempts=5"},
 }

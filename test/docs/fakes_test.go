@@ -48,7 +48,9 @@ var endpoints = map[string]func(t *testing.T, moto string) string{
 	// in an outage
 	"127.0.0.1:18503": outage("us-east-1"),
 	// moto, but IAM denies every Secrets Manager call
-	"127.0.0.1:18401": denySecretsManager,
+	"127.0.0.1:18401": deny(""),
+	// moto, but IAM denies BatchGetSecretValue
+	"127.0.0.1:18402": deny("BatchGetSecretValue"),
 }
 
 func closed(t *testing.T, _ string) string  { return mototest.Closed(t) }
@@ -92,10 +94,16 @@ func outage(region string) func(t *testing.T, moto string) string {
 	}
 }
 
-// denySecretsManager is a proxy to moto that answers every Secrets
-// Manager call as AWS does when IAM denies it, which moto cannot (it
-// answers an XML 403 that is not AWS's).
-func denySecretsManager(t *testing.T, moto string) string {
+// deny returns a proxy to moto that answers the Secrets Manager call
+// only (every one when only is "") as AWS does when IAM denies it, which
+// moto cannot (it answers an XML 403 that is not AWS's).
+func deny(only string) func(t *testing.T, moto string) string {
+	return func(t *testing.T, moto string) string {
+		return denyProxy(t, moto, only)
+	}
+}
+
+func denyProxy(t *testing.T, moto, only string) string {
 	target, err := url.Parse(moto)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +111,7 @@ func denySecretsManager(t *testing.T, moto string) string {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
-		if !ok {
+		if !ok || only != "" && op != only {
 			proxy.ServeHTTP(w, r)
 			return
 		}
