@@ -15,7 +15,7 @@ type Error struct {
 	Var string // the environment variable
 	Ref reference.Ref
 	// Code is the AWS error code, or one of valuefrom's own for failures
-	// that are not AWS errors (the README's "Error codes" lists them).
+	// that are not AWS errors (docs/logs-and-errors.md lists them).
 	Code      string
 	RequestID string // the AWS request id, when AWS answered
 	// Hint says what to do about it. The resolver leaves it empty: a

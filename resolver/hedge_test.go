@@ -669,7 +669,7 @@ func TestResolveLateVerdictFails(t *testing.T) {
 
 // TestResolveLateAnswerWindow: a slow own region is not waited for once
 // every fetch has ended: the fallback's copy stands, and the own region's
-// call is canceled. This is the window the README states.
+// call is canceled. This is the window docs/outages.md states.
 func TestResolveLateAnswerWindow(t *testing.T) {
 	f := &fakeAWS{secrets: map[string]string{"us-west-2/gone": "canary-stale-copy"}}
 	events := make(chan string, 4)

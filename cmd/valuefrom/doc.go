@@ -16,6 +16,6 @@
 // valuefrom -h (one screen), valuefrom help SUBCOMMAND and valuefrom help
 // TOPIC are the manual: flags, settings, the reference grammar and the
 // exit codes, generated from the code and pinned by golden files in
-// testdata/help. README.md shows it at
-// work; ARCHITECTURE.md maps the packages.
+// testdata/help. docs/ shows it at work, a page per task, with examples
+// that test/docs runs; ARCHITECTURE.md maps the packages.
 package main

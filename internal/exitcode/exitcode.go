@@ -1,5 +1,5 @@
 // Package exitcode is the one definition of valuefrom's exit codes, as
-// valuefrom help exit-codes and the README list them. An error that ends a run carries
+// valuefrom help exit-codes and docs/exit-codes.md list them. An error that ends a run carries
 // its code (an ExitCode() int method, as os/exec's ExitError and
 // exec.Exit have), so that mapping an error to its code needs no import
 // of the package that made it: see Of.

@@ -8,7 +8,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-// TestEvalUnderSetE pins what the README and env -h say: under set -e,
+// TestEvalUnderSetE pins what docs/local-development.md and env -h say: under set -e,
 // eval "$(valuefrom env)" goes on when env fails; the documented idiom
 // stops.
 func TestEvalUnderSetE(t *testing.T) {
