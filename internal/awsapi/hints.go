@@ -33,6 +33,13 @@ func Hint(on platform.Platform, c Class, ref reference.Ref, region, arn string) 
 		return w.role + " needs kms:Decrypt on the customer-managed KMS key that encrypts " + arn +
 			" (with kms:ViaService " + Endpoint(ref.Service, region) + "), and the key policy must allow it"
 	case c.Denied:
+		if ref.Service == reference.SecretsManager && ref.Partition != "" {
+			// An ARN as written may leave out the six characters AWS
+			// appends to a secret's name; a policy naming it then matches
+			// nothing (as valuefrom policy, name both).
+			return w.onlyRole + " needs " + action(ref.Service) + " on " + arn +
+				" (or on " + arn + "-?????? if that ARN leaves out the secret's six-character suffix)"
+		}
 		return w.onlyRole + " needs " + action(ref.Service) + " on " + arn
 	case c.NotFound:
 		what := "secret"

@@ -191,3 +191,23 @@ func TestPlatformOf(t *testing.T) {
 		t.Errorf("PlatformOf(a configuration LoadConfig did not make) = %+v, want the zero Platform", got)
 	}
 }
+
+// TestHintDeniedSecretByARN: a secret named by an ARN that may leave out
+// the six characters AWS appends gets a hint that names both forms, as
+// valuefrom policy grants both: the ARN as written alone matches nothing
+// when it is partial.
+func TestHintDeniedSecretByARN(t *testing.T) {
+	ref, err := reference.Parse("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := ref.ARN("aws", "us-east-1", "ACCOUNT")
+	c := ClassOf("AccessDeniedException", answered(400, apiError("AccessDeniedException", "not authorized")))
+	got := Hint(platform.Platform{}, c, ref, "us-east-1", arn)
+	want := "the task role (not the execution role) needs secretsmanager:GetSecretValue on " +
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db (or on arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-?????? " +
+		"if that ARN leaves out the secret's six-character suffix)"
+	if got != want {
+		t.Errorf("Hint =\n%q\nwant\n%q", got, want)
+	}
+}

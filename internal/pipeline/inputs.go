@@ -109,10 +109,27 @@ func (o Options) ReadEnvFiles(ctx context.Context, environ []string) ([]string, 
 			return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): %w", settings.EnvFileVar, err),
 				Hint: "see `valuefrom help bulk` for the env file's grammar (that of `valuefrom env --format dotenv`)"}
 		}
+		// valuefrom's settings come from the environment and the flags,
+		// read before any file: one in a file would be ignored, and the
+		// program started without what it asked for.
+		for _, kv := range vars {
+			if setting := envlist.Name(kv); settings.IsSetting(setting) {
+				return nil, nil, &exitcode.UsageError{Err: fmt.Errorf("%s (--env-file): %s sets %s, a setting of valuefrom's: settings are read from the environment and flags, not from env files", settings.EnvFileVar, fileLabel(name), setting),
+					Hint: "set " + setting + " in the environment, or pass its flag (valuefrom help settings)"}
+			}
+		}
 		maps.Copy(names, envlist.Names(vars))
 		merged = envlist.Merge(merged, vars)
 	}
 	return envlist.Merge(merged, environ), names, nil
+}
+
+// fileLabel names the env file name in messages.
+func fileLabel(name string) string {
+	if name == Stdin {
+		return "standard input"
+	}
+	return name
 }
 
 // MaxEnvFileSize is the most valuefrom reads of an env file: more than an
@@ -127,9 +144,8 @@ func (o Options) readEnvFile(ctx context.Context, name string) ([]string, error)
 		data []byte
 		err  error
 	)
-	label := name
+	label := fileLabel(name)
 	if name == Stdin {
-		label = "standard input"
 		in := o.Stdin
 		if in == nil {
 			in = os.Stdin

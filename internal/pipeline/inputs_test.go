@@ -95,6 +95,8 @@ func TestReadEnvFilesErrors(t *testing.T) {
 		{"missing file", []string{filepath.Join(t.TempDir(), "none.env")}, nil, []string{"none.env", "no such file"}, ""},
 		{"stdin twice", []string{"-", "-"}, strings.NewReader(""), []string{"standard input (-) is named 2 times"}, ""},
 		{"stdin and task definition", []string{"-"}, strings.NewReader("A=1\n"), []string{"--task-def both name standard input"}, "-"},
+		{"a setting in a file", []string{testfs.WriteFile(t, "settings.env", "A=1\nVALUEFROM_SSM_PATH=/prod/app\n")}, nil,
+			[]string{"VALUEFROM_ENV_FILE (--env-file)", "settings.env sets VALUEFROM_SSM_PATH", "not from env files"}, ""},
 		{"endless file", []string{"/dev/zero"}, nil, []string{"VALUEFROM_ENV_FILE", "/dev/zero", "larger than 1 MiB"}, ""},
 		{"endless stdin", []string{"-"}, strings.NewReader(strings.Repeat("A=canary\n", pipeline.MaxEnvFileSize/9+1)), []string{"standard input", "larger than 1 MiB"}, ""},
 	}

@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/valuefrom/valuefrom/exec"
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/taskdef"
@@ -193,4 +195,28 @@ func versionStatus(ref reference.Ref) Status {
 		return Unknown
 	}
 	return NotApplicable
+}
+
+// checkFileNames fails the row of the _FILE variable whose name a start
+// refuses before any value is written (exec.CheckFiles, the same
+// function: it exits 5): one that names no file, a file outside the
+// directory, or the file of another. The names are environ's references
+// and those the bulk inputs set.
+func checkFileNames(rows []*row, environ []string, skip func(string) bool, bulk []resolver.Value) {
+	var names []string
+	for _, kv := range environ {
+		if name, value, _ := envlist.Split(kv); (skip == nil || !skip(name)) && reference.Is(value) {
+			names = append(names, name)
+		}
+	}
+	for _, v := range bulk {
+		names = append(names, v.Var)
+	}
+	var fe *exec.FileError
+	if err := exec.CheckFiles(names); errors.As(err, &fe) {
+		if i := slices.IndexFunc(rows, func(r *row) bool { return r.Var == reference.QuoteName(fe.Var) }); i >= 0 {
+			rows[i].problem(Fail, CodeFileName, fe.Error(),
+				"a _FILE variable names the file its value goes to: rename it (a start exits 5 on it, before any value is written)")
+		}
+	}
 }

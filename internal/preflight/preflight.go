@@ -158,6 +158,7 @@ func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(stri
 	rows := slices.Concat(refusedRows(in.Refused), c.rows(environ, skip), inputs)
 	c.examine(ctx, rows, true)
 	bulkVars := checkBulk(rows, bulk, envlist.Names(environ))
+	checkFileNames(rows, environ, skip, bulkVars)
 	c.checkBatches(ctx, rows)
 	// The templates last: they are rendered with what the rows found.
 	for _, r := range rows {

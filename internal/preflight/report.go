@@ -177,6 +177,7 @@ const (
 	CodeCheckCallFailure = "CheckFailed"
 	CodeBatchDenied      = "BatchGetSecretValueDenied" // a start would batch the secret, and IAM denies the batch
 	CodeOverridden       = "OverriddenByEnvironment"   // a parameter under a path whose variable is set explicitly
+	CodeFileName         = "InvalidFileName"           // a _FILE variable whose name a start refuses (exit 5)
 	CodeTaskDefinition   = "MalformedTaskDefinition"   // an entry of the container that ECS would refuse: run exits 3
 )
 

@@ -128,6 +128,8 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		{name: "SDK input holding a reference in an env file", env: []string{"VALUEFROM_ENV_FILE=" + inputsFile}, fail: true, exit: exitcode.Usage},
 		{name: "SDK input holding a reference in a task definition", taskDef: `{"containerDefinitions":[{"name":"app","environment":[` +
 			`{"name":"AWS_REGION","value":"ssm:/agree/region"},{"name":"P","value":"ssm:/agree/param"}]}]}`, fail: true, exit: exitcode.Usage},
+		{name: "_FILE names no file", env: []string{"_FILE=secretsmanager:agree/text"}, fail: true, checkCode: "InvalidFileName", exit: exitcode.Output},
+		{name: "_FILE names that write one file", env: []string{"DB_FILE=secretsmanager:agree/text", "db_FILE=ssm:/agree/param"}, fail: true, checkCode: "InvalidFileName", exit: exitcode.Output},
 		// What a start accepts, check does not fail.
 		{name: "binary secret to a file", env: []string{"B_FILE=secretsmanager:agree/binary"}},
 		{name: "binary secret without NUL bytes", env: []string{"B=secretsmanager:agree/binary-text"}},
