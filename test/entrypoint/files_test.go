@@ -10,16 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/valuefrom/valuefrom/internal/exitcode"
+
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-const (
-	exitOutput   = 5
-	exitNotFound = 127
-	fileCanary   = "canary-file-93b1"
-)
+const fileCanary = "canary-file-93b1"
 
 // TestFilesRemovedWhenTheCommandDoesNotStart: a script whose interpreter
 // is missing is found, so the _FILE files are written, then exec fails
@@ -39,8 +37,8 @@ func TestFilesRemovedWhenTheCommandDoesNotStart(t *testing.T) {
 		"DB_PASSWORD_FILE=secretsmanager:db", "OTHER_FILE=secretsmanager:db")
 	for _, args := range [][]string{{"--", script}, {"run", "--", script}, {"--watch", "1m", "--", script}, {"run", "--watch", "1m", "--", script}} {
 		r := vfbin.Run(t, bin, env, args...)
-		if r.Code != exitNotFound {
-			t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitNotFound, r.Stderr)
+		if r.Code != exitcode.NotFound {
+			t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitcode.NotFound, r.Stderr)
 		}
 		if got := testfs.Names(t, files); len(got) != 0 {
 			t.Errorf("%q: left in the files directory: %q", args, got)
@@ -73,8 +71,8 @@ func TestFileNamesCollideBeforeAWS(t *testing.T) {
 				"VALUEFROM_FILES_DIR=" + files, "VALUEFROM_MAX_ATTEMPTS=1"}, tt.vars...)
 			for _, args := range [][]string{{"--", "true"}, {"env"}} {
 				r := vfbin.Run(t, bin, env, args...)
-				if r.Code != exitOutput {
-					t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitOutput, r.Stderr)
+				if r.Code != exitcode.Output {
+					t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitcode.Output, r.Stderr)
 				}
 				for _, w := range tt.want {
 					if !strings.Contains(r.Stderr, w) {

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/valuefrom/valuefrom/internal/exitcode"
+
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
-
-// exitSyntax is the documented exit code of a malformed reference.
-const exitSyntax = 3
 
 // regionOnly is the environment of a run that needs a region and nothing
 // else of AWS: no call is made.
@@ -29,8 +28,8 @@ func TestNearMissFailsClosed(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := vfbin.RunEnv(t, append([]string{"V=" + v}, regionOnly...), "--", "printenv", "V")
-			if r.Code != exitSyntax || r.Stdout != "" {
-				t.Errorf("exit %d, %d bytes of output; want exit %d and the program not run", r.Code, len(r.Stdout), exitSyntax)
+			if r.Code != exitcode.Syntax || r.Stdout != "" {
+				t.Errorf("exit %d, %d bytes of output; want exit %d and the program not run", r.Code, len(r.Stdout), exitcode.Syntax)
 			}
 			if !strings.Contains(r.Stderr, "V: ") || !strings.Contains(r.Stderr, "surround the reference") {
 				t.Errorf("stderr does not name V and the reason: %q", r.Stderr)
@@ -53,8 +52,8 @@ func TestErrorsHoldNoUnsafeCharacters(t *testing.T) {
 			// The variable's name is printed by resolver.Error as it is: that
 			// is the lead's to escape (reference.QuoteName), not tested here.
 			r := vfbin.RunEnv(t, append([]string{"V=" + v}, regionOnly...), "--", "true")
-			if r.Code != exitSyntax {
-				t.Errorf("%U: exit %d, want %d", []rune(c)[0], r.Code, exitSyntax)
+			if r.Code != exitcode.Syntax {
+				t.Errorf("%U: exit %d, want %d", []rune(c)[0], r.Code, exitcode.Syntax)
 			}
 			if strings.Contains(r.Stderr, c) {
 				t.Errorf("%U: stderr holds it raw: %q", []rune(c)[0], r.Stderr)

@@ -8,15 +8,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/valuefrom/valuefrom/internal/exitcode"
+
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-const (
-	exitOutput = 5
-	fileCanary = "canary-file-93b1"
-)
+const fileCanary = "canary-file-93b1"
 
 // TestEnvFormatErrorRemovesFiles: env writes a _FILE file, then cannot
 // print a variable in the format (exit 5): the file is removed (item 8).
@@ -29,8 +28,8 @@ func TestEnvFormatErrorRemovesFiles(t *testing.T) {
 	env := append(moto.Env(), "PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "VALUEFROM_FILES_DIR="+files,
 		"DB_PASSWORD_FILE=secretsmanager:db", "NOT-AN-IDENTIFIER=secretsmanager:db")
 	r := vfbin.Run(t, bin, env, "env", "--format", "shell")
-	if r.Code != exitOutput || r.Stdout != "" {
-		t.Errorf("exit %d with %d bytes printed, want %d and nothing; stderr: %s", r.Code, len(r.Stdout), exitOutput, r.Stderr)
+	if r.Code != exitcode.Output || r.Stdout != "" {
+		t.Errorf("exit %d with %d bytes printed, want %d and nothing; stderr: %s", r.Code, len(r.Stdout), exitcode.Output, r.Stderr)
 	}
 	if got := testfs.Names(t, files); len(got) != 0 {
 		t.Errorf("left in the files directory: %q", got)

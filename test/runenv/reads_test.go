@@ -16,14 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valuefrom/valuefrom/internal/exitcode"
+
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-const (
-	exitUsage   = 2
-	exitSIGTERM = 128 + int(syscall.SIGTERM)
-)
+const exitSIGTERM = exitcode.SignalOffset + int(syscall.SIGTERM)
 
 // bound is how long a process is given to do what a test waits for: far
 // more than it needs, so that only a hang fails.
@@ -122,8 +121,8 @@ func TestEndlessTaskDefIsAUsageError(t *testing.T) {
 				args = append(args, "--", "true")
 			}
 			r := vfbin.Run(t, bin, []string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1"}, args...)
-			if r.Code != exitUsage {
-				t.Errorf("%s --task-def %s: exit %d, want %d", sub, path, r.Code, exitUsage)
+			if r.Code != exitcode.Usage {
+				t.Errorf("%s --task-def %s: exit %d, want %d", sub, path, r.Code, exitcode.Usage)
 			}
 			if !strings.Contains(r.Stderr, "--task-def "+path) || !strings.Contains(r.Stderr, "1 MiB") {
 				t.Errorf("%s --task-def %s: stderr does not name the flag and the limit: %q", sub, path, r.Stderr)
@@ -134,7 +133,7 @@ func TestEndlessTaskDefIsAUsageError(t *testing.T) {
 		}
 	}
 	r := vfbin.Run(t, bin, []string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "VALUEFROM_TOKEN_FILE=/dev/zero"}, "serve")
-	if r.Code != exitUsage || !strings.Contains(r.Stderr, "VALUEFROM_TOKEN_FILE") || !strings.Contains(r.Stderr, "64 KiB") {
-		t.Errorf("serve with VALUEFROM_TOKEN_FILE=/dev/zero: exit %d, want %d naming the variable and the limit: %q", r.Code, exitUsage, r.Stderr)
+	if r.Code != exitcode.Usage || !strings.Contains(r.Stderr, "VALUEFROM_TOKEN_FILE") || !strings.Contains(r.Stderr, "64 KiB") {
+		t.Errorf("serve with VALUEFROM_TOKEN_FILE=/dev/zero: exit %d, want %d naming the variable and the limit: %q", r.Code, exitcode.Usage, r.Stderr)
 	}
 }
