@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/valuefrom/valuefrom/internal/readfile"
+	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/resolver/reference"
 
 	"context"
@@ -35,11 +36,11 @@ var ErrNoToken = errors.New("no token: set VALUEFROM_TOKEN or VALUEFROM_TOKEN_FI
 // hold no control character (a header carries printable characters).
 // Errors name the variable and the file, never the token.
 func LoadToken(ctx context.Context, value, file, awsToken string) (string, error) {
-	name, v := "VALUEFROM_TOKEN", value
+	name, v := settings.VarOf("Token"), value
 	switch {
 	case value != "":
 	case file != "":
-		name, v = "VALUEFROM_TOKEN_FILE", "file://"+file
+		name, v = settings.VarOf("TokenFile"), "file://"+file
 	case awsToken != "":
 		name, v = "AWS_TOKEN", awsToken
 	default:

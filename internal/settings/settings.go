@@ -338,31 +338,31 @@ func (s Settings) Validate() error {
 	errs = append(errs, s.validateInputs()...)
 	for _, r := range Items(s.FallbackRegions) {
 		if !reference.IsRegion(r) {
-			errs = append(errs, invalid("VALUEFROM_FALLBACK_REGIONS", "must list regions such as us-west-2, not %s", reference.Quote(r)))
+			errs = append(errs, invalid(VarOf("FallbackRegions"), "must list regions such as us-west-2, not %s", reference.Quote(r)))
 		}
 	}
 	if s.Token != "" && s.TokenFile != "" {
-		errs = append(errs, &VarError{Var: Prefix + "TOKEN", Err: errors.New("VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set: set one")})
+		errs = append(errs, &VarError{Var: VarOf("Token"), Err: fmt.Errorf("%s and %s are both set: set one", VarOf("Token"), VarOf("TokenFile"))})
 	}
 	if s.FilesDir == "-" {
-		errs = append(errs, invalid("VALUEFROM_FILES_DIR", "must name a directory, not - (standard input or output)"))
+		errs = append(errs, invalid(VarOf("FilesDir"), "must name a directory, not - (standard input or output)"))
 	}
 	if s.TokenFile == "-" {
-		errs = append(errs, invalid("VALUEFROM_TOKEN_FILE", "must name a file, not - (standard input)"))
+		errs = append(errs, invalid(VarOf("TokenFile"), "must name a file, not - (standard input)"))
 	}
 	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
-		errs = append(errs, invalid("VALUEFROM_LISTEN", "must be HOST:PORT, such as 127.0.0.1:2773, not %q", s.Listen))
+		errs = append(errs, invalid(VarOf("Listen"), "must be HOST:PORT, such as 127.0.0.1:2773, not %q", s.Listen))
 	}
 	if _, err := ParseOnChange(s.OnChange); err != nil {
-		errs = append(errs, invalid("VALUEFROM_ON_CHANGE", "must be restart, signal:NAME or exit: %w", err))
+		errs = append(errs, invalid(VarOf("OnChange"), "must be restart, signal:NAME or exit: %w", err))
 	}
 	if s.Mask && s.Watch == 0 {
 		// Masking needs valuefrom to stay the program's parent; exec
 		// mode would print every value unmasked.
-		errs = append(errs, invalid("VALUEFROM_MASK", "needs VALUEFROM_WATCH (--watch): only supervise mode stays between the program and its output"))
+		errs = append(errs, invalid(VarOf("Mask"), "needs %s (--watch): only supervise mode stays between the program and its output", VarOf("Watch")))
 	}
 	if _, err := ParseSignal(s.StopSignal); err != nil {
-		errs = append(errs, invalid("VALUEFROM_STOP_SIGNAL", "%w", err))
+		errs = append(errs, invalid(VarOf("StopSignal"), "%w", err))
 	}
 	if _, err := ParseTargets(Items(s.Template)); err != nil {
 		errs = append(errs, invalid(TemplateVar, ": %w", err))
@@ -494,6 +494,17 @@ type setting struct {
 	references  bool   // its values are references
 	off         bool   // a duration that may be off (see Off)
 	field       reflect.StructField
+}
+
+// VarOf returns the variable of the Settings field named field, from its
+// one definition; a name that is no field is a bug, and panics.
+func VarOf(field string) string {
+	for _, set := range all() {
+		if set.field.Name == field {
+			return set.key
+		}
+	}
+	panic("settings: no field " + field)
 }
 
 // all lists the settings from Settings' struct tags, in order.

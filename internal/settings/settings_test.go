@@ -277,6 +277,10 @@ func TestValidate(t *testing.T) {
 		{"splay negative", func(s *settings.Settings) { s.Splay = durationPtr(-1) }, []string{"VALUEFROM_SPLAY", "--splay"}},
 		{"stop signal", func(s *settings.Settings) { s.StopSignal = "SIGKILL" }, []string{"VALUEFROM_STOP_SIGNAL", "--stop-signal"}},
 		{"stop timeout", func(s *settings.Settings) { s.StopTimeout = 0 }, []string{"VALUEFROM_STOP_TIMEOUT", "--stop-timeout"}},
+		{"files dir stdin", func(s *settings.Settings) { s.FilesDir = "-" }, []string{"VALUEFROM_FILES_DIR", "--files-dir", "not -"}},
+		{"token file stdin", func(s *settings.Settings) { s.TokenFile = "-" }, []string{"VALUEFROM_TOKEN_FILE", "not -"}},
+		{"token and token file", func(s *settings.Settings) { s.Token, s.TokenFile = "t", "/f" }, []string{"VALUEFROM_TOKEN and VALUEFROM_TOKEN_FILE are both set"}},
+		{"listen", func(s *settings.Settings) { s.Listen = "2773" }, []string{"VALUEFROM_LISTEN", "--listen", "HOST:PORT"}},
 		{"inputs", func(s *settings.Settings) {
 			s.EnvFile = []string{"-", "a.env"}
 			s.SsmPath = []string{" /prod/orders", "/prod/all/**", "/"}
