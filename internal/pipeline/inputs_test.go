@@ -244,7 +244,7 @@ func TestResolveBulkMoto(t *testing.T) {
 			tt.set(&o)
 			var child []string
 			o.Exec = func(_ string, _, env []string) error { child = env; return nil }
-			err := pipeline.Exec(context.Background(), o, []string{"true"}, append([]string{"PATH=/bin:/usr/bin"}, tt.environ...))
+			err := start(context.Background(), o, []string{"true"}, append([]string{"PATH=/bin:/usr/bin"}, tt.environ...))
 			if strings.Contains(log.String(), "canary") {
 				t.Errorf("a value leaked into the log")
 			}
@@ -319,7 +319,7 @@ func TestResolveBulkResult(t *testing.T) {
 	o := options(t, &log)
 	o.Settings.EnvFile = []string{testfs.WriteFile(t, "a.env", "LITERAL=x\n")}
 	o.Settings.SsmPath = []string{"/bulk/app"}
-	res, err := pipeline.Resolve(context.Background(), o, []string{"HOME=/root"})
+	res, err := resolve(context.Background(), o, []string{"HOME=/root"})
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)
 	}

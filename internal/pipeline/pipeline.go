@@ -77,7 +77,7 @@ func (o Options) Log() *slog.Logger {
 	return o.Logger
 }
 
-// A Result is what Resolve found and fetched.
+// A Result is what a start (Start, Open) found and fetched.
 type Result struct {
 	Requests []reference.Request // the references found, in environ's order
 	Values   []resolver.Value    // their values
@@ -113,15 +113,7 @@ func (r *Result) Resolved(name string) bool {
 	return slices.ContainsFunc(r.Values, func(v resolver.Value) bool { return v.Var == name })
 }
 
-// Resolve resolves the references in environ as a start does (see Start,
-// with no program) and returns what it fetched. Failing references come
-// back as resolver.Errors, every one of them; no value is ever logged.
-func Resolve(ctx context.Context, o Options, environ []string) (*Result, error) {
-	_, _, res, err := Start(ctx, o, nil, environ)
-	return res, err
-}
-
-// A Session is what a Resolve found and loaded before its first API call,
+// A Session is what Open found and loaded before its first API call,
 // the references and the AWS configuration, kept to resolve the same
 // references again: a watching mode's cycles.
 type Session struct {
@@ -140,9 +132,9 @@ type Session struct {
 	batchDenials resolver.BatchDenials
 }
 
-// Open resolves as Resolve does and returns, with the result, a Session
-// that resolves the same references again. With no reference in environ
-// the Session is nil.
+// Open resolves as Start does for no program and returns, with the
+// result, a Session that resolves the same references again. With no
+// reference in environ the Session is nil.
 func Open(ctx context.Context, o Options, environ []string) (*Session, *Result, error) {
 	ctx, cancel := withTimeout(ctx, o.Settings.Timeout)
 	defer cancel()
@@ -368,16 +360,6 @@ func Start(ctx context.Context, o Options, args, environ []string) (*exec.Plan, 
 	plan.FilesBase = platform.Of(environ).FilesBase()
 	plan.Exec = o.Exec
 	return plan, sess, res, nil
-}
-
-// Exec is the entrypoint: Start, then the plan's Run, which replaces the
-// process with the program. It returns only on failure.
-func Exec(ctx context.Context, o Options, args, environ []string) error {
-	plan, _, _, err := Start(ctx, o, args, environ)
-	if err != nil {
-		return err
-	}
-	return plan.Run(ctx)
 }
 
 // RemoveFiles removes the _FILE files written for a command that did not

@@ -117,7 +117,7 @@ func TestResolveWithoutAWS(t *testing.T) {
 				t.Fatal(err)
 			}
 			o.Settings = s
-			res, err := pipeline.Resolve(context.Background(), o, environ)
+			res, err := resolve(context.Background(), o, environ)
 			tt.want(t, res, err, log.String())
 		})
 	}
@@ -240,7 +240,7 @@ func TestResolveMoto(t *testing.T) {
 			var log bytes.Buffer
 			o := options(t, &log)
 			o.ToFile = tt.toFile
-			res, err := pipeline.Resolve(ctx, o, tt.environ)
+			res, err := resolve(ctx, o, tt.environ)
 			if strings.Contains(log.String(), canary) || strings.Contains(log.String(), canaryBinary) {
 				t.Error("a secret value reached the log")
 			}
@@ -297,7 +297,7 @@ func TestExec(t *testing.T) {
 	o.Exec = func(_ string, args, env []string) error { ran, ranEnv = args, env; return nil }
 	environ := append(noAWS(t), "PATH=/usr/bin:/bin", "VALUEFROM_LOG_LEVEL=debug", "A=1")
 
-	if err := pipeline.Exec(context.Background(), o, []string{"true", "x"}, environ); err != nil {
+	if err := start(context.Background(), o, []string{"true", "x"}, environ); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(ran, []string{"true", "x"}) || !slices.Equal(ranEnv, []string{"AWS_EC2_METADATA_DISABLED=true", "PATH=/usr/bin:/bin", "A=1"}) {
@@ -306,12 +306,12 @@ func TestExec(t *testing.T) {
 
 	// The command is looked up before any reference is resolved.
 	ran = nil
-	err := pipeline.Exec(context.Background(), o, []string{"no-such-command-xyz"}, append(environ, "B=ssm:/b"))
+	err := start(context.Background(), o, []string{"no-such-command-xyz"}, append(environ, "B=ssm:/b"))
 	if !errors.Is(err, exec.ErrNotFound) || ran != nil || strings.Contains(log.String(), "resolved references") {
 		t.Errorf("Exec = %v, ran %q; want ErrNotFound before resolving", err, ran)
 	}
 	// Unless PATH is itself a reference: then resolving comes first.
-	err = pipeline.Exec(context.Background(), o, []string{"no-such-command-xyz"}, append(environ, "PATH=ssm:/path"))
+	err = start(context.Background(), o, []string{"no-such-command-xyz"}, append(environ, "PATH=ssm:/path"))
 	if !errors.Is(err, awsapi.ErrNoRegion) {
 		t.Errorf("Exec with PATH a reference = %v, want ErrNoRegion from resolving it", err)
 	}
@@ -363,7 +363,7 @@ func TestExecRemovesFilesWhenTheCommandDoesNotStart(t *testing.T) {
 				}
 				return execErr
 			}
-			if err := pipeline.Exec(context.Background(), o, []string{"true"}, environ); err != execErr {
+			if err := start(context.Background(), o, []string{"true"}, environ); err != execErr {
 				t.Fatalf("Exec = %v, want %v", err, execErr)
 			}
 			_, err := os.Stat(path)
@@ -399,4 +399,20 @@ func TestStartFilesBase(t *testing.T) {
 			t.Errorf("environ %q: FilesBase %q, want %q", tt.environ, plan.FilesBase, tt.want)
 		}
 	}
+}
+
+// resolve resolves the references in environ as a start for no program
+// does, and returns what it fetched.
+func resolve(ctx context.Context, o pipeline.Options, environ []string) (*pipeline.Result, error) {
+	_, _, res, err := pipeline.Start(ctx, o, nil, environ)
+	return res, err
+}
+
+// start is the entrypoint's path: Start, then the plan's Run.
+func start(ctx context.Context, o pipeline.Options, args, environ []string) error {
+	plan, _, _, err := pipeline.Start(ctx, o, args, environ)
+	if err != nil {
+		return err
+	}
+	return plan.Run(ctx)
 }

@@ -79,7 +79,7 @@ func resolveInBackground(t *testing.T, ctx context.Context, environ []string) (r
 	log := make(records, 1000)
 	done := make(chan error, 1)
 	go func() {
-		_, err := Resolve(ctx, Options{Settings: s, Logger: slog.New(log)}, environ)
+		_, _, _, err := Start(ctx, Options{Settings: s, Logger: slog.New(log)}, nil, environ)
 		done <- err
 	}()
 	return log, done
@@ -168,7 +168,7 @@ func TestUserAgentAndLogFields(t *testing.T) {
 	s, _ := settings.Load(nil)
 	var buf bytes.Buffer
 	o := Options{Settings: s, Version: "v9.9.9", Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	res, err := Resolve(context.Background(), o, []string{"A=ssm:/a"})
+	_, _, res, err := Start(context.Background(), o, nil, []string{"A=ssm:/a"})
 	if err != nil || string(res.Values[0].Value) != canary {
 		t.Fatalf("Resolve = %v", err)
 	}
@@ -194,7 +194,7 @@ func TestSilentAtWarn(t *testing.T) {
 	awsAt(t, srv.URL)
 	s, _ := settings.Load([]string{"VALUEFROM_LOG_LEVEL=warn"})
 	var buf bytes.Buffer
-	if _, err := Resolve(context.Background(), Options{Settings: s, Logger: s.Logger(&buf)}, []string{"A=ssm:/a"}); err != nil {
+	if _, _, _, err := Start(context.Background(), Options{Settings: s, Logger: s.Logger(&buf)}, nil, []string{"A=ssm:/a"}); err != nil {
 		t.Fatal(err)
 	}
 	if buf.Len() != 0 {
@@ -214,7 +214,7 @@ func TestCredentialsUsageError(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	s, _ := settings.Load(nil)
-	_, err := Resolve(context.Background(), Options{Settings: s, Profile: "broken"}, []string{"A=ssm:/a", "B=ssm:/b"})
+	_, _, _, err := Start(context.Background(), Options{Settings: s, Profile: "broken"}, nil, []string{"A=ssm:/a", "B=ssm:/b"})
 	var usage *exitcode.UsageError
 	var errs resolver.Errors
 	if !errors.As(err, &usage) || errors.As(err, &errs) || !strings.Contains(usage.Hint, `profile "broken"`) || !strings.Contains(usage.Hint, path) {
@@ -258,7 +258,7 @@ func TestCredentialsStalled(t *testing.T) {
 	log := make(records, 1000)
 	done := make(chan error, 1)
 	go func() {
-		_, err := Resolve(context.Background(), Options{Settings: s, Logger: slog.New(log)}, []string{"A=ssm:/a"})
+		_, _, _, err := Start(context.Background(), Options{Settings: s, Logger: slog.New(log)}, nil, []string{"A=ssm:/a"})
 		done <- err
 	}()
 	seen := false

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/exitcode"
-	"github.com/valuefrom/valuefrom/internal/pipeline"
 	"github.com/valuefrom/valuefrom/internal/template"
 )
 
@@ -37,7 +36,7 @@ func TestStartTemplates(t *testing.T) {
 		o := options(t, &log)
 		o.Settings.Template = []string{bad + ":" + dest}
 		o.Exec = func(string, []string, []string) error { t.Error("the program was started"); return nil }
-		err := pipeline.Exec(context.Background(), o, []string{"true"}, append(environ, "B=ssm:/b"))
+		err := start(context.Background(), o, []string{"true"}, append(environ, "B=ssm:/b"))
 		if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), bad+`:1:11: unknown filter "jsno"`) {
 			t.Errorf("Exec = %v (exit %d), want the template's syntax error, exit 2", err, exitcode.Of(err))
 		}
@@ -57,7 +56,7 @@ func TestStartTemplates(t *testing.T) {
 			}
 			return nil
 		}
-		if err := pipeline.Exec(context.Background(), o, []string{"true"}, environ); err != nil || !started {
+		if err := start(context.Background(), o, []string{"true"}, environ); err != nil || !started {
 			t.Fatalf("Exec = %v, started %v", err, started)
 		}
 		os.Remove(dest)
@@ -67,7 +66,7 @@ func TestStartTemplates(t *testing.T) {
 		o := options(t, &bytes.Buffer{})
 		o.Settings.Template = []string{src + ":" + dest}
 		o.Exec = func(string, []string, []string) error { t.Error("the program was started"); return nil }
-		err := pipeline.Exec(context.Background(), o, []string{"true"}, environ)
+		err := start(context.Background(), o, []string{"true"}, environ)
 		var te *template.Error
 		if !errors.As(err, &te) || te.Var != "HOME" || te.Code != template.CodeUnknownName || exitcode.Of(err) != exitcode.Output {
 			t.Errorf("Exec = %v, want HOME unknown to the template, exit 5", err)
