@@ -36,7 +36,7 @@ func (o *Options) Overlay(ctx context.Context, environ []string) ([]string, map[
 	}
 	vars := c.Environ()
 	own := envlist.Names(vars)
-	if ignore := envlist.Get(vars, settings.Prefix+"IGNORE"); ignore != "" {
+	if ignore := envlist.Get(vars, settings.VarOf("Ignore")); ignore != "" {
 		o.Settings.Ignore = append(o.Settings.Ignore, strings.Split(ignore, ",")...)
 	}
 	return environ, own, err

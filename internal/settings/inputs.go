@@ -11,10 +11,10 @@ import (
 )
 
 // The bulk inputs' settings, which their errors name as their variable.
-const (
-	EnvFileVar    = Prefix + "ENV_FILE"
-	SSMPathVar    = Prefix + "SSM_PATH"
-	SecretJSONVar = Prefix + "SECRET_JSON"
+var (
+	EnvFileVar    = VarOf("EnvFile")
+	SSMPathVar    = VarOf("SsmPath")
+	SecretJSONVar = VarOf("SecretJson")
 )
 
 // RecursiveSuffix ends an SSM path whose parameters are read at any depth
@@ -58,9 +58,9 @@ func (s Settings) validateInputs() []error {
 }
 
 // The templates' settings, which their errors name.
-const (
-	TemplateVar = Prefix + "TEMPLATE"
-	GroupVar    = Prefix + "GROUP"
+var (
+	TemplateVar = VarOf("Template")
+	GroupVar    = VarOf("Group")
 )
 
 // Templates returns the templates of s.Template. Validate has checked

@@ -198,9 +198,9 @@ func Load(environ []string) (Settings, error) {
 }
 
 // The settings whose defaults depend on the platform.
-const (
-	timeoutVar  = Prefix + "TIMEOUT"
-	filesDirVar = Prefix + "FILES_DIR"
+var (
+	timeoutVar  = VarOf("Timeout")
+	filesDirVar = VarOf("FilesDir")
 )
 
 // DefaultTimeout returns the default of VALUEFROM_TIMEOUT on the platform
