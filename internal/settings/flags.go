@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
@@ -32,7 +33,7 @@ const (
 func (s *Settings) Flags(fs *flag.FlagSet, groups ...Group) {
 	v := reflect.ValueOf(s).Elem()
 	for i, set := range all() {
-		if set.flag == "" || !contains(groups, set.group) {
+		if set.flag == "" || !slices.Contains(groups, set.group) {
 			continue
 		}
 		usage := set.usage + " (" + set.key + ")"
@@ -42,15 +43,6 @@ func (s *Settings) Flags(fs *flag.FlagSet, groups ...Group) {
 		fs.Var(&flagValue{field: v.Field(i), key: set.key, kind: set.kind(), repeat: set.list == "repeat", off: set.off}, set.flag, usage)
 		fs.Lookup(set.flag).DefValue = set.def
 	}
-}
-
-func contains(groups []Group, g Group) bool {
-	for _, x := range groups {
-		if x == g {
-			return true
-		}
-	}
-	return false
 }
 
 // A flagValue is the flag of a setting: it parses its value as the
@@ -115,7 +107,7 @@ func (f *flagValue) Setting() string { return f.key }
 func Unused(environ []string, groups ...Group) []string {
 	var unused []string
 	for _, set := range all() {
-		if contains(groups, set.group) {
+		if slices.Contains(groups, set.group) {
 			continue
 		}
 		for _, key := range []string{set.key, set.alias} {
