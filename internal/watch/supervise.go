@@ -88,7 +88,6 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 		return err
 	}
 	defer s.removeFiles()
-	plan.FilesDir = s.dir
 	env, files, err := plan.Build()
 	if err != nil {
 		return err
@@ -144,17 +143,16 @@ type supervision struct {
 	plan    *exec.Plan // its Templates are rendered again on a change
 	sup     *exec.Supervisor
 	masks   *masking // nil without VALUEFROM_MASK
-	dir     string   // where _FILE values go
-	ownDir  bool     // dir was made here, to be removed
+	ownDir  bool     // plan.FilesDir was made here, to be removed
 	warnEnv map[string]bool
 }
 
-// filesDir picks the directory for _FILE values: VALUEFROM_FILES_DIR, or a
-// new one made here, under the plan's FilesBase, kept across restarts, so
-// that the files' paths in the program's environment stay the same.
+// filesDir picks the plan's directory for _FILE values: VALUEFROM_FILES_DIR
+// (as Start gave it), or a new one made here, under the plan's FilesBase,
+// kept across restarts, so that the files' paths in the program's
+// environment stay the same.
 func (s *supervision) filesDir(res *pipeline.Result) error {
-	s.dir = s.o.Settings.FilesDir
-	if s.dir != "" {
+	if s.plan.FilesDir != "" {
 		return nil
 	}
 	for _, v := range res.Values {
@@ -163,7 +161,7 @@ func (s *supervision) filesDir(res *pipeline.Result) error {
 			if err != nil {
 				return &exec.FileError{Var: v.Var, Err: fmt.Errorf("%w (VALUEFROM_FILES_DIR)", err)}
 			}
-			s.dir, s.ownDir = dir, true
+			s.plan.FilesDir, s.ownDir = dir, true
 			return nil
 		}
 	}
@@ -172,8 +170,8 @@ func (s *supervision) filesDir(res *pipeline.Result) error {
 
 func (s *supervision) removeFiles() {
 	if s.ownDir {
-		if err := os.RemoveAll(s.dir); err != nil {
-			s.log.Warn("watch: cannot remove the directory of _FILE values", "dir", s.dir, "error", err)
+		if err := os.RemoveAll(s.plan.FilesDir); err != nil {
+			s.log.Warn("watch: cannot remove the directory of _FILE values", "dir", s.plan.FilesDir, "error", err)
 		}
 	}
 }
@@ -307,7 +305,7 @@ const notWritten = "watch: the new values could not be written; every file, temp
 // act does what VALUEFROM_ON_CHANGE says with the values of res. It
 // reports done when Supervise is to return err.
 func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result, changed []string) (done bool, err error) {
-	if s.dir == "" {
+	if s.plan.FilesDir == "" {
 		// A _FILE variable that the first result did not have.
 		if err := s.filesDir(res); err != nil {
 			t.writeFailed(notWritten, err)
@@ -324,7 +322,6 @@ func (s *supervision) act(ctx context.Context, t *tracker, res *pipeline.Result,
 	}
 	// The program's files, templates' included, stay as they were unless
 	// all are rewritten: it keeps running, and the next cycle tries again.
-	s.plan.FilesDir = s.dir
 	env, rendered, err := s.plan.Rewrite(res.Environ, res.Vars())
 	if err != nil {
 		t.writeFailed(notWritten, err)

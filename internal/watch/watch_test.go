@@ -102,7 +102,7 @@ func TestActWritesWarnOnce(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
-	s := &supervision{log: log, dir: dir, sup: &exec.Supervisor{}, plan: &exec.Plan{Drop: settings.IsSetting},
+	s := &supervision{log: log, sup: &exec.Supervisor{}, plan: &exec.Plan{FilesDir: dir, Drop: settings.IsSetting},
 		change: settings.OnChange{Action: settings.Signal, Signal: syscall.SIGHUP}}
 	tr := newTracker(log, result(map[string]string{"KEY_FILE": "canary-old-1"}))
 	next := result(map[string]string{"KEY_FILE": "canary-new-2"})
