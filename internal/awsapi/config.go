@@ -128,9 +128,7 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		config.WithLogger(NewLogger(o.Logger)),
 	}
 	opts = append(opts, recordSource(src, o.Profile)...)
-	if id := AppID(o.Version); id != "" {
-		opts = append(opts, config.WithAppID(id))
-	}
+	opts = append(opts, config.WithAppID(AppID(o.Version)))
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
 	}

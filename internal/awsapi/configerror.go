@@ -27,17 +27,11 @@ type ConfigError struct {
 	ConfigFile, CredentialsFile string
 	// Credentials says the configuration loaded, but not the credentials.
 	Credentials bool
-	// Timeout says the credential source did not answer before the
-	// deadline.
-	Timeout bool
-	// Source is the credential source the SDK's chain chose, when the
-	// credentials could not be loaded.
-	Source CredentialSource
 	// Platform is where valuefrom runs: the hint names the IAM role as
 	// the platform does.
 	Platform platform.Platform
 
-	failure *credFailure // why Source gave no credentials
+	failure *credFailure // why the chain's source gave no credentials
 }
 
 func newConfigError(err error, profile string) *ConfigError {
@@ -75,10 +69,6 @@ func (e *ConfigError) Hint() string {
 	case errors.As(e.Err, new(*HalfKeysError)):
 		return "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither, to let the SDK's chain find credentials " +
 			"elsewhere (" + w.aRole + ", AWS_PROFILE); the SDK would skip half a pair, the AWS CLI refuses it"
-	case e.Timeout:
-		return "the credential source did not answer within VALUEFROM_TIMEOUT: on ECS, the container credentials " +
-			"endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI); on EC2, the instance metadata service " +
-			"(hop limit 2 for containers); else the profile's SSO or credential_process; or raise VALUEFROM_TIMEOUT"
 	case errors.As(e.Err, &missing):
 		return fmt.Sprintf("no profile %q in %s: list the profiles with aws configure list-profiles, "+
 			"or unset AWS_PROFILE (and --profile) to use the default credential chain", e.Profile, files)
@@ -127,8 +117,8 @@ func CheckCredentials(ctx context.Context, cfg aws.Config, profile string) error
 		return nil
 	}
 	ce := newConfigError(e, profile)
-	ce.Credentials, ce.Timeout, ce.Source, ce.Platform = true, ctx.Err() != nil, SourceOf(cfg), PlatformOf(cfg)
-	f := classifyCredentials(ce.Source, trace.summary(), e, ce.Timeout)
+	ce.Credentials, ce.Platform = true, PlatformOf(cfg)
+	f := classifyCredentials(SourceOf(cfg), trace.summary(), e, ctx.Err() != nil)
 	ce.failure = &f
 	return ce
 }

@@ -177,7 +177,9 @@ func (src *CredentialSource) container() {
 func (src *CredentialSource) loaded(cfg aws.Config, profile string) {
 	if src.Kind == "" && cfg.Credentials != nil {
 		src.Kind = SourceProfile
-		if profile == "" && envKeys() == "" && os.Getenv("AWS_ACCESS_KEY_ID")+os.Getenv("AWS_ACCESS_KEY") != "" {
+		// LoadConfig refused half a key pair (checkKeys): keys in the
+		// environment are a whole one.
+		if profile == "" && os.Getenv("AWS_ACCESS_KEY_ID")+os.Getenv("AWS_ACCESS_KEY") != "" {
 			src.Kind = SourceEnv
 		}
 	}
@@ -187,20 +189,6 @@ func (src *CredentialSource) loaded(cfg aws.Config, profile string) {
 	case SourceIMDS:
 		src.imds.from(cfg)
 	}
-}
-
-// envKeys says which half of a key pair the environment lacks, as the
-// SDK reads the pair: "" when it has both or neither.
-func envKeys() string {
-	id := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_ACCESS_KEY") != ""
-	secret := os.Getenv("AWS_SECRET_ACCESS_KEY") != "" || os.Getenv("AWS_SECRET_KEY") != ""
-	switch {
-	case id && !secret:
-		return "AWS_SECRET_ACCESS_KEY"
-	case secret && !id:
-		return "AWS_ACCESS_KEY_ID"
-	}
-	return ""
 }
 
 // A HalfKeysError says the environment holds one half of a static key
@@ -222,10 +210,13 @@ func checkKeys(profile string) error {
 	if profile != "" {
 		return nil
 	}
-	switch envKeys() {
-	case "AWS_SECRET_ACCESS_KEY":
+	// The SDK reads each half under two names.
+	id := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_ACCESS_KEY") != ""
+	secret := os.Getenv("AWS_SECRET_ACCESS_KEY") != "" || os.Getenv("AWS_SECRET_KEY") != ""
+	switch {
+	case id && !secret:
 		return &HalfKeysError{Missing: "AWS_SECRET_ACCESS_KEY", Set: "AWS_ACCESS_KEY_ID"}
-	case "AWS_ACCESS_KEY_ID":
+	case secret && !id:
 		return &HalfKeysError{Missing: "AWS_ACCESS_KEY_ID", Set: "AWS_SECRET_ACCESS_KEY"}
 	}
 	return nil

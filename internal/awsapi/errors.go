@@ -413,10 +413,8 @@ type credFailure struct {
 	// request: a connection was made, and the answer did not come back,
 	// as when the hop limit is 1 for a container.
 	Token bool
-	// Dial says the last attempt could not connect; Network says how a
-	// connection failed (one of the Net* kinds).
-	Dial    bool
-	Network string
+	// Dial says the last attempt could not connect.
+	Dial bool
 	// Status is the last answer's HTTP status; 0 when none came. NotJSON
 	// says it was a 2xx that held no credentials.
 	Status  int
@@ -482,7 +480,7 @@ func classifyCredentials(src CredentialSource, tr traceSummary, err error, timeo
 	case !last.Done:
 		what = fmt.Sprintf("attempt %d to %s was still waiting for an answer", calls.Sent, calls.Latest.Host)
 	case last.Err != nil:
-		f.Dial, f.Network = isDial(last.Err), cmp.Or(classNetwork(last.Err), "network error")
+		f.Dial = isDial(last.Err)
 		if n := calls.Sent + tokens.Sent; n > 1 {
 			what = fmt.Sprintf("%d attempts to %s, the last failed: %s", n, last.Host, Cause(last.Err))
 		} else {
@@ -534,12 +532,6 @@ func credentialCause(err error) string {
 func isDial(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// classNetwork is network's kind of err.
-func classNetwork(err error) string {
-	kind, _ := network(err)
-	return kind
 }
 
 // isIdentifier reports whether s looks like an error code: a short word

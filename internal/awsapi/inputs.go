@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/envlist"
@@ -44,13 +45,5 @@ func CheckInputs(environ []string) error {
 }
 
 func isConfigVar(name string) bool {
-	if strings.HasPrefix(name, "AWS_ENDPOINT_URL_") {
-		return true
-	}
-	for _, v := range configVars {
-		if v == name {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(name, "AWS_ENDPOINT_URL_") || slices.Contains(configVars, name)
 }

@@ -172,7 +172,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	status, id := s.serve(w, r)
 	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "id", id, "status", status,
-		"duration_ms", float64(time.Since(start).Round(time.Microsecond))/float64(time.Millisecond))
+		"duration_ms", awsapi.Millis(time.Since(start)))
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) (status int, id string) {
