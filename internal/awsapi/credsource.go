@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -159,7 +160,7 @@ func recordSource(src *CredentialSource, profile string) []func(*config.LoadOpti
 // endpoint, reading the variables the SDK reads.
 func (src *CredentialSource) container() {
 	if rel := os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
-		src.Kind, src.URL = SourceECS, ecsEndpoint+rel
+		src.Kind, src.URL = SourceECS, ecsURL(rel)
 		return
 	}
 	full := os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
@@ -168,6 +169,19 @@ func (src *CredentialSource) container() {
 	if u, err := url.Parse(full); src.TokenFile != "" || err == nil && isPodIdentityHost(u.Hostname()) {
 		src.Kind = SourcePodIdentity
 	}
+}
+
+// ecsURL shows the ECS agent's credentials endpoint at the relative URI
+// rel without its last segment, the task's credentials id: whoever can
+// reach the agent and knows the id is given the task role's keys.
+func ecsURL(rel string) string {
+	dir, _, _ := strings.Cut(rel, "?")
+	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+		dir = dir[:i+1]
+	} else {
+		dir = "/"
+	}
+	return showURL(ecsEndpoint+dir) + "…"
 }
 
 // loaded completes src once the configuration loaded: a chain that called
