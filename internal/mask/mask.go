@@ -11,10 +11,6 @@
 // masking adds no delay beyond a partial value. Flush and Close write what
 // is held back.
 //
-// It is a package of its own rather than part of watch, its one user,
-// because it is a streaming algorithm with its own fuzz target and
-// benchmark, and nothing in it knows about processes.
-//
 // Where values overlap, the leftmost match wins and, of the values that
 // match there, the longest; the replaced bytes are not searched again, as
 // with strings.Replacer.
