@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/valuefrom/valuefrom/internal/awsapi"
+	"github.com/valuefrom/valuefrom/internal/exitcode"
 )
 
 // An Error says why one variable's reference could not be resolved. It
@@ -50,6 +51,11 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errors is every variable that failed, in the order of the requests.
 type Errors []*Error
+
+// ExitCode is exitcode.Resolve: references that could not be resolved.
+// Malformed ones are wrapped in an error of their own code (see
+// pipeline.Find).
+func (es Errors) ExitCode() int { return exitcode.Resolve }
 
 func (es Errors) Error() string {
 	lines := make([]string, len(es))

@@ -25,21 +25,15 @@ func (e *signalError) Error() string {
 	return fmt.Sprintf("interrupted by %s; the command was not started", name)
 }
 
-// exitCode maps an error returned by run to the process's exit code (see
-// package report): 128+N after signal N.
-func exitCode(err error) int {
-	if sig := (*signalError)(nil); errors.As(err, &sig) {
-		return exitcode.SignalOffset + int(sig.sig)
-	}
-	return report.ExitCode(err)
-}
+// ExitCode is 128+N after signal N.
+func (e *signalError) ExitCode() int { return exitcode.SignalOffset + int(e.sig) }
 
 // exit reports err on stderr, by the rules of package report, and returns
 // the exit code for it. On Lambda (platform.Of(environ), environ being the
 // environment run was given) a start that failed is also told to the
 // Runtime API, so that the invoke's answer says why (report.ToLambda).
 func exit(stderr io.Writer, environ []string, err error) int {
-	code := report.Exit(stderr, err, exitCode(err))
+	code := report.Exit(stderr, err, exitcode.Of(err))
 	if on := platform.Of(environ); on.Lambda && notStarted(err) {
 		report.ToLambda(context.Background(), on, stderr, err, code)
 	}

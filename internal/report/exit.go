@@ -35,17 +35,6 @@ type RunError struct {
 func (e *RunError) Error() string { return e.Err.Error() }
 func (e *RunError) Unwrap() error { return e.Err }
 
-// ExitCode maps an error of a run to its exit code (see package
-// exitcode): the code the error carries, else exitcode.Resolve for
-// references that failed to resolve. A signal's code, 128+N, is the
-// caller's to know.
-func ExitCode(err error) int {
-	if errors.As(err, new(exitcode.Coder)) || !errors.As(err, new(resolver.Errors)) {
-		return exitcode.Of(err)
-	}
-	return exitcode.Resolve
-}
-
 // Exit reports err, which ends a run with the exit code code, on w and
 // returns code. It takes whether to write JSON, the subcommand and what
 // was left undone from the RunError in err, if any. A subcommand's usage

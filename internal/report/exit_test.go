@@ -19,6 +19,8 @@ import (
 	"github.com/valuefrom/valuefrom/resolver"
 )
 
+// TestExitCode: each error a run can end with carries its exit code
+// (exitcode.Of).
 func TestExitCode(t *testing.T) {
 	// Malformed references as pipeline.Find returns them.
 	syntax := &exitcode.Error{Code: exitcode.Syntax, Err: resolver.Errors{{Var: "A", Code: awsapi.CodeSyntax}}}
@@ -50,7 +52,7 @@ func TestExitCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ExitCode(tt.err); got != tt.want {
+			if got := exitcode.Of(tt.err); got != tt.want {
 				t.Errorf("ExitCode = %d, want %d", got, tt.want)
 			}
 		})
@@ -81,8 +83,8 @@ func TestExit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b strings.Builder
-			if code := Exit(&b, tt.err, ExitCode(tt.err)); code != ExitCode(tt.err) {
-				t.Errorf("Exit returned %d, want %d", code, ExitCode(tt.err))
+			if code := Exit(&b, tt.err, exitcode.Of(tt.err)); code != exitcode.Of(tt.err) {
+				t.Errorf("Exit returned %d, want %d", code, exitcode.Of(tt.err))
 			}
 			if b.String() != tt.want {
 				t.Errorf("wrote %q, want %q", b.String(), tt.want)
