@@ -583,7 +583,7 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 			if err != nil {
 				fe = classify(err)
 			}
-			if fe != nil && !(f.ref.Partition != "" && (fe.code == awsapi.CodeNotFound || fe.code == codeOtherAccount)) {
+			if fe != nil && !askByARN(f, fe) {
 				failed[f] = fe
 			}
 		}
@@ -617,7 +617,7 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 	found := res.(map[string]result)
 	for _, f := range todo {
 		got := found[f.key]
-		if got.err != nil && (got.err.code == awsapi.CodeNotFound || got.err.code == codeOtherAccount) && f.ref.Partition != "" {
+		if got.err != nil && askByARN(f, got.err) {
 			got = r.getByARN(ctx, region, f)
 		}
 		f.secret, f.err, f.took = got.secret, got.err, took
@@ -625,6 +625,13 @@ func (r *Resolver) getParameterBatch(ctx context.Context, region string, batch [
 			r.cache.Set(f.key, got.secret)
 		}
 	}
+}
+
+// askByARN reports whether f, which failed by name with fe, is asked for
+// again by its ARN (getByARN): a reference by ARN that GetParameters did
+// not find, or found in another account.
+func askByARN(f *fetch, fe *fetchError) bool {
+	return f.ref.Partition != "" && (fe.code == awsapi.CodeNotFound || fe.code == codeOtherAccount)
 }
 
 // getByARN asks for a parameter by its full ARN. A reference by ARN is
