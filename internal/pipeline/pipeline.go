@@ -414,10 +414,7 @@ func (o Options) CheckCredentials(ctx context.Context, cfg aws.Config) error {
 
 // IsReference reports whether kv, a NAME=VALUE entry, holds something
 // that starts like a reference, in a variable o does not skip.
-func (o Options) IsReference(kv string) bool {
-	name, value, _ := envlist.Split(kv)
-	return !o.Skip(name) && reference.Is(value)
-}
+func (o Options) IsReference(kv string) bool { return reference.Holds(kv, o.Skip) }
 
 // usageError makes a *awsapi.ConfigError a *exitcode.UsageError with its hint, and
 // returns any other error as it is.

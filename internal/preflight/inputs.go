@@ -205,8 +205,8 @@ func versionStatus(ref reference.Ref) Status {
 func checkFileNames(rows []*row, environ []string, skip func(string) bool, bulk []resolver.Value) {
 	var names []string
 	for _, kv := range environ {
-		if name, value, _ := envlist.Split(kv); (skip == nil || !skip(name)) && reference.Is(value) {
-			names = append(names, name)
+		if reference.Holds(kv, skip) {
+			names = append(names, envlist.Name(kv))
 		}
 	}
 	for _, v := range bulk {

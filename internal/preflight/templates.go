@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/valuefrom/valuefrom/internal/envlist"
 	"github.com/valuefrom/valuefrom/internal/settings"
 	"github.com/valuefrom/valuefrom/internal/template"
 	"github.com/valuefrom/valuefrom/resolver"
@@ -60,7 +59,7 @@ func templateRows(ctx context.Context, in Inputs, rows []*row, bulk []resolver.V
 	}
 	var plain []string
 	for _, kv := range environ {
-		if name, value, _ := envlist.Split(kv); skip != nil && skip(name) || !reference.Is(value) {
+		if !reference.Holds(kv, skip) {
 			plain = append(plain, kv)
 		}
 	}

@@ -32,6 +32,14 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// Holds reports whether kv, a NAME=VALUE entry, holds a value that
+// starts like a reference (see Is) in a variable that skip, when not nil,
+// does not skip: an entry Find looks at.
+func Holds(kv string, skip func(name string) bool) bool {
+	name, value, ok := envlist.Split(kv)
+	return ok && (skip == nil || !skip(name)) && Is(value)
+}
+
 // Find returns a Request for each variable in environ ("NAME=VALUE"
 // entries) whose value is a reference, in order, skipping the names for
 // which skip reports true. A variable whose name ends in _FILE asks for its
@@ -41,10 +49,10 @@ func Find(environ []string, skip func(name string) bool) ([]Request, error) {
 	var reqs []Request
 	var errs Errors
 	for _, kv := range environ {
-		name, value, ok := envlist.Split(kv)
-		if !ok || (skip != nil && skip(name)) || !Is(value) {
+		if !Holds(kv, skip) {
 			continue
 		}
+		name, value, _ := envlist.Split(kv)
 		ref, err := Parse(value)
 		if err != nil {
 			se := &SyntaxError{Ref: Ref{raw: quotable(value)}, Reason: err.Error()}
