@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"syscall"
 
@@ -44,6 +45,10 @@ type Plan struct {
 	Exec func(path string, args, env []string) error
 
 	checked map[string]bool // the names NewPlan checked
+	// secretPath says Path was found in a PATH that was itself a
+	// reference: its directories are a resolved value, which no message
+	// shows (see Name).
+	secretPath bool
 }
 
 // NewPlan plans the start of the program args[0] with the environment
@@ -170,16 +175,30 @@ func (p *Plan) Run(ctx context.Context) error {
 }
 
 // Program returns the program's path: as NewPlan found it, else as found
-// now in env's PATH, once.
+// now in env's PATH, once. A PATH found only now came from a reference:
+// an error names the program as it was given, never the PATH's value.
 func (p *Plan) Program(env []string) (string, error) {
 	if p.Path == "" {
 		path, err := LookPath(p.Args[0], envlist.Get(env, "PATH"))
 		if err != nil {
-			return "", err
+			kind := ErrNotFound
+			if errors.Is(err, ErrNotExecutable) {
+				kind = ErrNotExecutable
+			}
+			return "", &Error{Name: p.Args[0], Err: fmt.Errorf("%w in PATH, whose value came from a reference (not shown)", kind)}
 		}
-		p.Path = path
+		p.Path, p.secretPath = path, true
 	}
 	return p.Path, nil
+}
+
+// Name is the program as messages and logs name it: its path, or as
+// given when the path was found in a PATH that came from a reference.
+func (p *Plan) Name() string {
+	if p.secretPath {
+		return p.Args[0]
+	}
+	return p.Path
 }
 
 // exec replaces the process with the program.
@@ -189,9 +208,14 @@ func (p *Plan) exec(env []string) error {
 		return err
 	}
 	if p.Exec != nil {
-		return p.Exec(path, p.Args, env)
+		err = p.Exec(path, p.Args, env)
+	} else {
+		err = execve(path, p.Args, env)
 	}
-	return execve(path, p.Args, env)
+	if e := (*Error)(nil); errors.As(err, &e) {
+		e.Name = p.Name()
+	}
+	return err
 }
 
 // execve is syscall.Exec, its failure an *Error (see startError).
@@ -202,10 +226,14 @@ func execve(path string, args, env []string) error {
 // startError is the *Error of the program at path that the kernel would
 // not start, err saying why: execve's, or os.StartProcess's for a
 // supervised program, so that both modes say it alike, with one exit
-// code. A file that is missing (ENOENT: the program, or a script's
-// interpreter) is ErrNotFound, 127; any other failure ErrNotExecutable,
-// 126.
+// code: the path once, as Name, not again in os.StartProcess's
+// *fs.PathError. A file that is missing (ENOENT: the program, or a
+// script's interpreter) is ErrNotFound, 127; any other failure
+// ErrNotExecutable, 126.
 func startError(path string, err error) *Error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err
+	}
 	switch {
 	case errors.Is(err, syscall.ENOENT):
 		return &Error{Name: path, Err: fmt.Errorf("%w: %w (a script's interpreter may be missing)", ErrNotFound, err)}

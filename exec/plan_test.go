@@ -43,6 +43,44 @@ func TestNewPlanFindsTheProgram(t *testing.T) {
 	}
 }
 
+// TestPlanHidesAResolvedPath: a PATH that came from a reference is a
+// resolved value: no error about the program found in it, or not, shows
+// it, and the program is named as it was given (issue 19's canary rule).
+func TestPlanHidesAResolvedPath(t *testing.T) {
+	canary := filepath.Join(t.TempDir(), "canary-path-5e1a")
+	if err := os.Mkdir(canary, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(canary, "noexec"), "#!/bin/sh\n", 0o644)
+	writeFile(t, filepath.Join(canary, "prog"), "#!/no/such/interpreter\n", 0o755)
+	resolved := []string{"PATH=" + canary}
+	tests := []struct {
+		prog string
+		want error
+	}{
+		{"missing", exec.ErrNotFound},
+		{"noexec", exec.ErrNotExecutable},
+		{"prog", exec.ErrNotFound}, // found; its interpreter is missing, as execve says
+	}
+	for _, tt := range tests {
+		p, err := exec.NewPlan([]string{tt.prog}, []string{"PATH=ssm:/path"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Environ, p.Vars = resolved, nil
+		err = p.Run(context.Background())
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: Run = %v, want %v", tt.prog, err, tt.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "canary") || !strings.HasPrefix(err.Error(), tt.prog+": ")) {
+			t.Errorf("%s: Run's error shows the resolved PATH, or does not start with the program as given", tt.prog)
+		}
+		if tt.prog == "prog" && p.Name() != "prog" {
+			t.Errorf("Name = a path, want the program as given")
+		}
+	}
+}
+
 // TestPlanChecksEachNameOnce: NewPlan refuses a bad name before any
 // value; Build checks the names that came only with the values, and
 // against those NewPlan saw.

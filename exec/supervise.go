@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,6 +89,7 @@ func (e Exit) String() string {
 type Supervisor struct {
 	Path string   // the program, as for os.StartProcess
 	Args []string // the arguments, Args[0] included; just Path when empty
+	Name string   // the program as errors and logs name it; Path when ""
 
 	// Stdin, Stdout and Stderr are the program's; nil is the null device.
 	// An *os.File is passed on as it is. Any other writer gets the output
@@ -179,12 +181,12 @@ func (s *Supervisor) Start(env []string) error {
 		s.startHook()
 	}
 	if r := s.run; r != nil && !r.finished() {
-		return fmt.Errorf("start %s: %w", s.Path, errors.New("program already running"))
+		return fmt.Errorf("start %s: %w", s.name(), errors.New("program already running"))
 	}
 	if s.io == nil {
 		sio, err := newSupervisedIO(s.Stdin, s.Stdout, s.Stderr)
 		if err != nil {
-			return fmt.Errorf("start %s: %w", s.Path, err)
+			return fmt.Errorf("start %s: %w", s.name(), err)
 		}
 		s.io = sio
 	}
@@ -209,12 +211,15 @@ func (s *Supervisor) Start(env []string) error {
 	startReaper(log)
 	r, err := reaper.start(s.Path, args, attr)
 	if err != nil {
-		return startError(s.Path, err)
+		return startError(s.name(), err)
 	}
 	s.run = r
-	log.Debug("program started", "path", s.Path, "pid", r.pid)
+	log.Debug("program started", "path", s.name(), "pid", r.pid)
 	return nil
 }
+
+// name is the program as errors and logs name it.
+func (s *Supervisor) name() string { return cmp.Or(s.Name, s.Path) }
 
 // Stopping returns a channel that is closed once Forward has passed on a
 // stop signal: the program got it, if one ran, and none is started again.
@@ -306,7 +311,7 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 	if err := r.signal(stopSignal, false); errors.Is(err, ErrNotRunning) {
 		return nil
 	} else if err != nil {
-		return fmt.Errorf("stop %s: %w", s.Path, err)
+		return fmt.Errorf("stop %s: %w", s.name(), err)
 	}
 	s.logger().Debug("stopping the program", "pid", r.pid, "signal", stopSignal.String())
 	return s.await(ctx, r)
@@ -342,7 +347,7 @@ func (s *Supervisor) await(ctx context.Context, r *supervisedRun) error {
 	case <-ctx.Done():
 	}
 	if err := r.signal(syscall.SIGKILL, true); err != nil && !errors.Is(err, ErrNotRunning) {
-		return fmt.Errorf("stop %s: %w", s.Path, err)
+		return fmt.Errorf("stop %s: %w", s.name(), err)
 	}
 	select {
 	case <-r.done:

@@ -517,6 +517,18 @@ func TestSuperviseStartExitCodes(t *testing.T) {
 		if !errors.As(err, &ee) || !errors.Is(err, tt.want) || ee.ExitCode() != tt.code {
 			t.Errorf("Start of %s: %v, want an *exec.Error wrapping %v, exit code %d", tt.path, err, tt.want, tt.code)
 		}
+		// The path once, as the error's name, as execve's error says it.
+		if n := strings.Count(err.Error(), tt.path); n != 1 {
+			t.Errorf("Start of %s: %q names the path %d times, want once", tt.path, err, n)
+		}
+		// Named otherwise (a path found in a PATH that came from a
+		// reference), the error does not show the path at all.
+		s = &exec.Supervisor{Path: tt.path, Name: "prog"}
+		err = s.Start(nil)
+		s.Close(t.Context())
+		if err == nil || strings.Contains(err.Error(), dir) || !strings.HasPrefix(err.Error(), "prog: ") {
+			t.Errorf("Start of %s named prog: the error shows the path, or does not start with prog", tt.path)
+		}
 	}
 }
 

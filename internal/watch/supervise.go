@@ -105,7 +105,7 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 	if err != nil {
 		return err
 	}
-	s.sup = &exec.Supervisor{Path: path, Args: plan.Args, Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
+	s.sup = &exec.Supervisor{Path: path, Args: plan.Args, Name: plan.Name(), Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
 		StopSignal: stopSignal, StopTimeout: set.StopTimeout, Logger: log}
 	if set.Mask {
 		s.masks = newMasking(log, res, stdio.Stdout, stdio.Stderr)
@@ -129,7 +129,7 @@ func Supervise(ctx context.Context, o pipeline.Options, plan *exec.Plan, sess *p
 		s.sup.Stop(context.WithoutCancel(ctx))
 	}
 	gc.Release() // started: from here on a long-running parent
-	log.Info("watch: supervising the program", "path", path, "watch", set.Watch.String(), "on_change", set.OnChange,
+	log.Info("watch: supervising the program", "path", plan.Name(), "watch", set.Watch.String(), "on_change", set.OnChange,
 		"splay", set.SplayOrDefault().String(), "mask", set.Mask)
 	return s.loop(ctx, res)
 }
