@@ -23,6 +23,10 @@ var configVars = []string{
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 }
 
+// secretVars are the configVars that hold a credential: what one of them
+// holds is never shown, even when it starts like a reference.
+var secretVars = []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"}
+
 // CheckInputs returns a usage error naming the first variable of environ
 // that the SDK reads to find where to call and as whom (the region, the
 // profile, the endpoints, the credentials) but that holds a reference:
@@ -35,8 +39,12 @@ func CheckInputs(environ []string) error {
 		if !isConfigVar(name) || !reference.Is(value) {
 			continue
 		}
+		held := "a reference, " + reference.Quote(value)
+		if slices.Contains(secretVars, name) {
+			held = "a reference (not shown: it holds a credential)"
+		}
 		return &exitcode.UsageError{
-			Err: fmt.Errorf("%s holds a reference, %s: valuefrom reads it to reach AWS, before it resolves anything", name, reference.Quote(value)),
+			Err: fmt.Errorf("%s holds %s: valuefrom reads it to reach AWS, before it resolves anything", name, held),
 			Hint: "set " + name + " to the value itself (" + wordsOn(platform.Of(environ)).configIn + "); " +
 				"for a program that needs other AWS credentials than valuefrom's, pass them under names of its own",
 		}

@@ -23,6 +23,8 @@ func TestCheckInputs(t *testing.T) {
 		{[]string{"AWS_ENDPOINT_URL=ssm:/endpoint"}, "AWS_ENDPOINT_URL"},
 		{[]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER=ssm:/endpoint"}, "AWS_ENDPOINT_URL_SECRETS_MANAGER"},
 		{[]string{"AWS_SECRET_ACCESS_KEY=secretsmanager:keys:secret::"}, "AWS_SECRET_ACCESS_KEY"},
+		{[]string{"AWS_SESSION_TOKEN=ssm:canary-session-token"}, "AWS_SESSION_TOKEN"},
+		{[]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN=secretmanager:canary-auth"}, "AWS_CONTAINER_AUTHORIZATION_TOKEN"},
 		{[]string{"AWS_REGION=us-east-1", "DB=ssm:/db", "APP_AWS_REGION=ssm:/r"}, ""},
 	} {
 		err := CheckInputs(tt.environ)
@@ -31,7 +33,10 @@ func TestCheckInputs(t *testing.T) {
 		case tt.bad == "" && err != nil:
 			t.Errorf("CheckInputs(%q) = %v, want nil", tt.environ, err)
 		case tt.bad != "" && (!errors.As(err, &usage) || !strings.HasPrefix(err.Error(), tt.bad+" holds a reference")):
-			t.Errorf("CheckInputs(%q) = %v, want a usage error naming %s", tt.environ, err, tt.bad)
+			t.Errorf("CheckInputs of %s = an error that does not name it, want a usage error naming it", tt.bad)
+		// A credential is never shown, whatever it starts with.
+		case err != nil && strings.Contains(err.Error(), "canary"):
+			t.Errorf("CheckInputs of %s shows the credential", tt.bad)
 		}
 	}
 }

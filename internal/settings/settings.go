@@ -51,7 +51,8 @@ const Prefix = "VALUEFROM_"
 //   - usage: the flag's help, one line; desc: the setting's, when longer;
 //   - references: its values are references by design. Any other
 //     setting that holds one is an error: valuefrom does not resolve its
-//     own settings.
+//     own settings;
+//   - secret: its value is a credential, which no message shows.
 //
 // Cross-field checks, and those a tag cannot say, are in Validate.
 //
@@ -121,7 +122,7 @@ type Settings struct {
 
 	// valuefrom serve. The token has no flag: a command line is seen by
 	// every user of the machine.
-	Token      string        `split_words:"true" group:"serve" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
+	Token      string        `split_words:"true" secret:"true" group:"serve" desc:"serve: the token clients send in X-Aws-Parameters-Secrets-Token; file:///PATH reads it from PATH"`
 	TokenFile  string        `split_words:"true" group:"serve" desc:"serve: a file holding the token instead (trimmed); default: VALUEFROM_TOKEN, else AWS_TOKEN as the Secrets Manager Agent reads it"`
 	Listen     string        `split_words:"true" default:"127.0.0.1:2773" flag:"listen HOST:PORT" group:"serve" usage:"address to listen on; non-loopback is logged as a warning" desc:"serve: HOST:PORT to listen on; a non-loopback host is logged as a warning"`
 	TTL        time.Duration `split_words:"true" default:"300s" range:"0s-1h" flag:"ttl D" group:"serve" usage:"how long a value is served before it is fetched again; 0s: always" desc:"serve: how long a fetched value is served before it is fetched again; 0s: every request asks AWS"`
@@ -175,7 +176,11 @@ func Load(environ []string) (Settings, error) {
 			continue
 		}
 		if err == nil && !set.references && reference.Is(*value) {
-			err = &VarError{Var: set.key, Err: fmt.Errorf("%s holds a reference, %s: valuefrom does not resolve its own settings; give the value itself", Name(set.key), reference.Quote(*value))}
+			held := "a reference, " + reference.Quote(*value)
+			if set.secret {
+				held = "a reference (not shown: it is a secret)"
+			}
+			err = &VarError{Var: set.key, Err: fmt.Errorf("%s holds %s: valuefrom does not resolve its own settings; give the value itself", Name(set.key), held)}
 		}
 		if err == nil {
 			if parse(v.Field(i), *value) != nil {
@@ -492,6 +497,7 @@ type setting struct {
 	group       Group
 	list        string // comma or repeat, for a list
 	references  bool   // its values are references
+	secret      bool   // its value is never shown
 	off         bool   // a duration that may be off (see Off)
 	field       reflect.StructField
 }
@@ -536,6 +542,7 @@ var allOnce = sync.OnceValue(func() []setting {
 		}
 		set.oneof = strings.Fields(f.Tag.Get("oneof"))
 		set.references = f.Tag.Get("references") == "true"
+		set.secret = f.Tag.Get("secret") == "true"
 		set.off = f.Tag.Get("off") == "true"
 		set.flag, set.value, _ = strings.Cut(f.Tag.Get("flag"), " ")
 		out = append(out, set)

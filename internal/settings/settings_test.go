@@ -906,6 +906,11 @@ func TestSettingHoldsReference(t *testing.T) {
 	if _, err := settings.Load([]string{"VALUEFROM_SECRET_JSON=arn:aws:secretsmanager:us-east-1:123456789012:secret:j"}); err != nil {
 		t.Errorf("Load of a JSON secret's reference: %v", err)
 	}
+	// The token is a secret: named, never shown, whatever it starts with.
+	_, err = settings.Load([]string{"VALUEFROM_TOKEN=ssm:canary-token-0b7e"})
+	if err == nil || !strings.Contains(err.Error(), "VALUEFROM_TOKEN holds a reference") || strings.Contains(err.Error(), "canary") {
+		t.Errorf("Load of a token that starts like a reference: an error that names VALUEFROM_TOKEN and does not show it, want one")
+	}
 }
 
 // TestUnused: the settings a mode's groups do not hold, set under their
