@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -199,21 +200,12 @@ func lookup(m map[string]json.RawMessage, key string) (json.RawMessage, bool) {
 	if v, ok := m[key]; ok {
 		return v, true
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if strings.EqualFold(k, key) {
 			return m[k], true
 		}
 	}
 	return nil, false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // definitions returns the container definitions of a document and a
@@ -283,7 +275,7 @@ func decode(m map[string]json.RawMessage, name string) (*Container, error) {
 	bad := func(list string, i int, v, format string, a ...any) {
 		errs = append(errs, &EntryError{Container: name, List: list, Index: i, Var: v, Reason: fmt.Sprintf(format, a...)})
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		for _, want := range listKeys {
 			if !strings.EqualFold(k, want) && spell.DistanceFold(k, want) <= 2 {
 				bad(k, -1, "", "is no key of a container definition that ECS knows: did you mean %s? (as written, its entries are dropped)", want)
@@ -379,7 +371,7 @@ func entry(e map[string]json.RawMessage, keys []string, extra ...string) (map[st
 	}
 	seen := map[string]string{}
 	var unknown []string
-	for _, k := range sortedKeys(e) {
+	for _, k := range slices.Sorted(maps.Keys(e)) {
 		canon := ""
 		for _, want := range slices.Concat(keys, extra) {
 			if strings.EqualFold(k, want) {
