@@ -45,19 +45,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "\n%s: fallback regions: %s\n", row.Var, replicasCell(row.Replicas))
 		}
 	}
-	refs, entries, settings := 0, 0, 0
-	templates := map[string]bool{}
 	for _, row := range r.Rows {
-		switch {
-		case row.Entry:
-			entries++
-		case row.Template != "":
-			templates[row.Template] = true
-		case row.Setting:
-			settings++
-		default:
-			refs++
-		}
 		for _, p := range row.Problems {
 			what := p.Code
 			if row.Ref != "" {
@@ -69,18 +57,19 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 		}
 	}
-	counted := fmt.Sprintf("%d %s", refs, plural(refs, "reference", "references"))
-	if settings > 0 {
-		counted += fmt.Sprintf(", %d %s", settings, plural(settings, "setting", "settings"))
+	n := countRows(r.Rows, nil)
+	counted := fmt.Sprintf("%d %s", n.refs, plural(n.refs, "reference", "references"))
+	if n.settings > 0 {
+		counted += fmt.Sprintf(", %d %s", n.settings, plural(n.settings, "setting", "settings"))
 	}
-	if n := len(templates); n > 0 {
-		counted += fmt.Sprintf(", %d %s", n, plural(n, "template", "templates"))
+	if n.templates > 0 {
+		counted += fmt.Sprintf(", %d %s", n.templates, plural(n.templates, "template", "templates"))
 	}
-	if entries > 0 {
-		counted += fmt.Sprintf(", %d refused %s", entries, plural(entries, "task-definition entry", "task-definition entries"))
+	if n.entries > 0 {
+		counted += fmt.Sprintf(", %d refused %s", n.entries, plural(n.entries, "task-definition entry", "task-definition entries"))
 	}
 	fmt.Fprintf(w, "\n%s: %d ok, %d warning, %d fail\n", counted, r.Summary.OK, r.Summary.Warning, r.Summary.Fail)
-	if refs == 0 && entries == 0 {
+	if n.refs == 0 && n.entries == 0 {
 		fmt.Fprintln(w, "no references found: no variable's value is a secretsmanager: or ssm: reference or an ARN, so nothing was resolved or checked")
 	}
 	return nil

@@ -65,21 +65,7 @@ func (v Verdict) rank() int {
 // would stop the start", never a setting or an entry counted as a
 // reference. It is "" when no row has verdict v.
 func (r *Report) Outcome(v Verdict) string {
-	var refs, settings, entries int
-	templates := map[string]bool{}
-	for _, row := range r.Rows {
-		switch {
-		case row.Verdict != v:
-		case row.Setting:
-			settings++
-		case row.Entry:
-			entries++
-		case row.Template != "":
-			templates[row.Template] = true
-		default:
-			refs++
-		}
-	}
+	n := countRows(r.Rows, func(row Row) bool { return row.Verdict == v })
 	var parts []string
 	add := func(n int, one, many, fail, warn string) {
 		if n == 0 {
@@ -91,11 +77,60 @@ func (r *Report) Outcome(v Verdict) string {
 		}
 		parts = append(parts, fmt.Sprintf("%d %s %s", n, plural(n, one, many), what))
 	}
-	add(refs, "reference", "references", "would not resolve", "with warnings")
-	add(settings, "setting", "settings", "would stop the start", "with warnings")
-	add(entries, "task-definition entry", "task-definition entries", "ECS would refuse", "with warnings")
-	add(len(templates), "template", "templates", "would not render", "with warnings")
+	add(n.refs, "reference", "references", "would not resolve", "with warnings")
+	add(n.settings, "setting", "settings", "would stop the start", "with warnings")
+	add(n.entries, "task-definition entry", "task-definition entries", "ECS would refuse", "with warnings")
+	add(n.templates, "template", "templates", "would not render", "with warnings")
 	return strings.Join(parts, ", ")
+}
+
+// A rowKind is what a row is about.
+type rowKind int
+
+const (
+	aReference rowKind = iota
+	aSetting
+	anEntry    // a task-definition entry ECS would refuse
+	aTemplate
+)
+
+func (r Row) kind() rowKind {
+	switch {
+	case r.Entry:
+		return anEntry
+	case r.Template != "":
+		return aTemplate
+	case r.Setting:
+		return aSetting
+	}
+	return aReference
+}
+
+// rowCounts are rows counted by what they are about; a template's rows
+// count once.
+type rowCounts struct{ refs, settings, entries, templates int }
+
+// countRows counts the rows that keep, when not nil, keeps.
+func countRows(rows []Row, keep func(Row) bool) rowCounts {
+	var n rowCounts
+	templates := map[string]bool{}
+	for _, row := range rows {
+		if keep != nil && !keep(row) {
+			continue
+		}
+		switch row.kind() {
+		case anEntry:
+			n.entries++
+		case aTemplate:
+			templates[row.Template] = true
+		case aSetting:
+			n.settings++
+		default:
+			n.refs++
+		}
+	}
+	n.templates = len(templates)
+	return n
 }
 
 // Worst returns the worst verdict of the report: ok for no rows.
