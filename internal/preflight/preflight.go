@@ -170,7 +170,7 @@ func (c *Checker) CheckFor(ctx context.Context, environ []string, skip func(stri
 	}
 	rows = append(rows, templates...)
 	rep := &Report{Schema: Schema, Rows: make([]Row, len(rows))}
-	if slices.ContainsFunc(rows, func(r *row) bool { return !r.Setting && r.Template == "" }) {
+	if slices.ContainsFunc(rows, func(r *row) bool { return r.kind() == aReference }) {
 		rep.Credentials = c.credentials(ctx)
 	}
 	for i, r := range rows {
