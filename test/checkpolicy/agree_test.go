@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -149,11 +148,10 @@ func TestCheckAgreesWithStart(t *testing.T) {
 			}
 			start := vfbin.Run(t, bin, env, startArgs...)
 			check := vfbin.Run(t, bin, env, checkArgs...)
-			for _, r := range []vfbin.Result{start, check} {
-				if strings.Contains(r.Stdout+r.Stderr, "canary") {
-					t.Fatalf("a value leaked:\n%s%s", r.Stdout, r.Stderr)
-				}
-			}
+			vfbin.NoValue(t, "the start's stdout", start.Stdout, "canary")
+			vfbin.NoValue(t, "the start's stderr", start.Stderr, "canary")
+			vfbin.NoValue(t, "check's stdout", check.Stdout, "canary")
+			vfbin.NoValue(t, "check's stderr", check.Stderr, "canary")
 			if (start.Code != 0) != tt.fail || tt.fail && start.Code != tt.exit {
 				t.Fatalf("start exited %d, want %d (fail: %v):\n%s", start.Code, tt.exit, tt.fail, start.Stderr)
 			}

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
 const (
@@ -523,9 +524,7 @@ func (f *fixture) testMissingSecret(t *testing.T) {
 			t.Errorf("stderr lacks a line starting %q:\n%s", want[1:], res.stderr)
 		}
 	}
-	if strings.Contains(res.stderr, mototest.Canary) {
-		t.Error("stderr leaks a secret value")
-	}
+	vfbin.NoValue(t, "stderr", res.stderr, mototest.Canary)
 }
 
 // testNonRootFileSecrets runs as the image's own user on a read-only root

@@ -86,15 +86,6 @@ var everything = event{
 	Files: []string{"TLS_KEY_FILE"},
 }
 
-// noLeak fails the test when the emulator's output (valuefrom's log among
-// it) or s holds a value.
-func noLeak(t *testing.T, em *emulator, s string) {
-	t.Helper()
-	if strings.Contains(em.proc.Output(), canary) || strings.Contains(s, canary) {
-		t.Errorf("a value leaked")
-	}
-}
-
 func TestLambda(t *testing.T) {
 	l := newLab(t)
 
@@ -122,7 +113,7 @@ func TestLambda(t *testing.T) {
 		if b := em.invoke(t, everything).decode(t, em); b.Env["DB_PASSWORD"] != dbValue {
 			t.Errorf("the second invoke's DB_PASSWORD differs")
 		}
-		noLeak(t, em, "")
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("the init error names the variable", func(t *testing.T) {
@@ -147,7 +138,8 @@ func TestLambda(t *testing.T) {
 		if len(em.proc.Lines(`^valuefrom: error: ORDERS_URL: `)) != 1 {
 			t.Errorf("the log lacks the error line of ORDERS_URL:\n%s", em.proc.Log())
 		}
-		noLeak(t, em, inv.body)
+		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("a hanging endpoint ends within the init phase", func(t *testing.T) {
@@ -170,7 +162,8 @@ func TestLambda(t *testing.T) {
 		if e.ErrorType != "Valuefrom.ResolveError" || !strings.Contains(e.ErrorMessage, "VALUEFROM_TIMEOUT") {
 			t.Errorf("init error %s; want Valuefrom.ResolveError naming VALUEFROM_TIMEOUT", e)
 		}
-		noLeak(t, em, inv.body)
+		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("a _FILE secret with /dev/shm read-only", func(t *testing.T) {
@@ -184,7 +177,7 @@ func TestLambda(t *testing.T) {
 		if f.Error != "" || f.Content != keyValue || !strings.HasPrefix(f.Path, "/tmp/valuefrom-") {
 			t.Errorf("TLS_KEY_FILE: path %q, error %q, right content %v; want it under /tmp/valuefrom-*", f.Path, f.Error, f.Content == keyValue)
 		}
-		noLeak(t, em, "")
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("hints name the execution role", func(t *testing.T) {
@@ -227,7 +220,8 @@ func TestLambda(t *testing.T) {
 						t.Errorf("the init error names %q on Lambda", ecs)
 					}
 				}
-				noLeak(t, em, inv.body)
+				vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+				vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 			})
 		}
 	})

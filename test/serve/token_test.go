@@ -75,9 +75,7 @@ func TestServeToken(t *testing.T) {
 			}
 			log := p.Output()
 			forms.NoCanary(t, "stderr", log)
-			if strings.Contains(log, serveToken) {
-				t.Error("the token leaked into stderr")
-			}
+			vfbin.NoValue(t, "stderr", log, serveToken)
 			if !strings.Contains(log, "path=/secretsmanager/get id=plain status=200") {
 				t.Errorf("no debug line for the request:\n%s", log)
 			}

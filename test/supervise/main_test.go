@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -123,16 +122,6 @@ func command(t *testing.T, moto *mototest.Server, mode string, env []string, arg
 // test binary as the program, with extra flags before it.
 func watch(extra ...string) []string {
 	return append(append([]string{"--watch", "200ms", "--splay", "0s"}, extra...), "--", os.Args[0])
-}
-
-// noValues fails the test if any of values is in s, naming only where.
-func noValues(t *testing.T, where, s string, values ...string) {
-	t.Helper()
-	for i, v := range values {
-		if strings.Contains(s, v) {
-			t.Errorf("%s: value %d leaked", where, i)
-		}
-	}
 }
 
 // canary returns a distinct secret value. (Each test starts a moto of its

@@ -56,7 +56,7 @@ func TestMaskKeepsWhatTheProgramHolds(t *testing.T) {
 	if code := p.Wait(); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
-	noValues(t, "valuefrom's output", p.Output(), a, b, c, gone)
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), a, b, c, gone)
 }
 
 // TestMaskKeepsALingeringGroup (issue 20, high): in restart mode, a child
@@ -97,5 +97,5 @@ func TestMaskKeepsALingeringGroup(t *testing.T) {
 	}
 	p.Signal(syscall.SIGTERM)
 	p.Wait()
-	noValues(t, "valuefrom's output", p.Output(), values...)
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), values...)
 }

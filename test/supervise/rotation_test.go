@@ -83,7 +83,7 @@ func TestRotationRestarts(t *testing.T) {
 			t.Errorf("a resolve made other than 3 calls: %s", line)
 		}
 	}
-	noValues(t, "valuefrom's log", p.Log(), append(params, r.old, r.next)...)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), append(params, r.old, r.next)...)
 }
 
 // TestSignalAction: signal:SIGHUP rewrites the _FILE file in place and
@@ -113,7 +113,7 @@ func TestSignalAction(t *testing.T) {
 	if n := len(p.Lines(`environment variable.*var=VAL$`)); n != 1 {
 		t.Errorf("warned %d times that VAL cannot reach the program, want once", n)
 	}
-	noValues(t, "valuefrom's log", p.Log(), r.old, r.next, third)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), r.old, r.next, third)
 }
 
 // TestExitAction: exit stops the program and exits 8.
@@ -235,7 +235,7 @@ func TestFaultStorm(t *testing.T) {
 	if n := len(p.Lines(`^term pid=`)); n != 2 {
 		t.Errorf("the program was stopped %d times, want twice (the change, then SIGTERM)", n)
 	}
-	noValues(t, "valuefrom's log", p.Log(), r.old, r.next)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), r.old, r.next)
 }
 
 // TestFailedRewriteKeepsFiles: when a cycle cannot write every _FILE
@@ -270,5 +270,5 @@ func TestFailedRewriteKeepsFiles(t *testing.T) {
 	if n := len(p.Lines(`^hup pid=`)); n != 0 {
 		t.Errorf("the program was signalled %d times after a failed rewrite, want none", n)
 	}
-	noValues(t, "valuefrom's log", p.Log(), r.old, r.next)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), r.old, r.next)
 }

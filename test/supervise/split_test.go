@@ -27,5 +27,5 @@ func TestMaskSplitWrites(t *testing.T) {
 	p.Expect(vfbin.Stderr, `^split=\[valuefrom:VAL\]$`)
 	p.Signal(syscall.SIGTERM)
 	p.Wait()
-	noValues(t, "valuefrom's output", p.Output(), r.old, r.next)
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), r.old, r.next)
 }

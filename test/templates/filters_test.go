@@ -35,7 +35,7 @@ brace:  {{"{{"}} not an action }}
 `)
 	env := append(baseEnv(moto), "V=secretsmanager:filters/v", "J=secretsmanager:filters/j")
 	r := vfbin.Run(t, bin, env, "render", "--template", target)
-	noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+	vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != 0 {
 		t.Fatalf("render exited %d:\n%s", r.Code, r.Stderr)
 	}

@@ -96,14 +96,6 @@ func writeTemplate(t *testing.T, dir, name, src string) string {
 	return path + ":" + strings.TrimSuffix(path, ".tmpl")
 }
 
-// noCanary fails the test if what holds "canary", naming only where.
-func noCanary(t *testing.T, where, what string) {
-	t.Helper()
-	if strings.Contains(what, "canary") {
-		t.Errorf("%s: a value leaked", where)
-	}
-}
-
 // python returns a python3 that has PyYAML, or skips.
 func python(t *testing.T) string {
 	t.Helper()

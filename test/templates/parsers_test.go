@@ -46,7 +46,7 @@ exec "$PY" "$DECODE" "$DIR" "$DIR/out"`
 	cmd.Dir = dir
 	cmd.Env = append(append(baseEnv(moto), seedHostile(t, moto)...), "DIR="+dir, "PY="+py, "DECODE="+decode)
 	r := vfbin.RunCmd(t, cmd)
-	noCanary(t, "valuefrom's and the program's output", r.Stdout+r.Stderr)
+	vfbin.NoValue(t, "valuefrom's and the program's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "decoded" {
 		t.Fatalf("exit code %d, stdout %q; want the program to decode every file:\n%s", r.Code, r.Stdout, r.Stderr)
 	}

@@ -28,7 +28,7 @@ func TestRenderAllOrNothing(t *testing.T) {
 	env := append(baseEnv(moto), "DB=secretsmanager:render/db")
 
 	r := vfbin.Run(t, bin, env, "render", "--out", out, "--template", good, "--template", bad)
-	noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+	vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != exitcode.Output || !strings.Contains(r.Stderr, `other.ini.tmpl:1:14: DB: JSON key "usr" is not in the secret`) {
 		t.Errorf("exit %d, want %d naming the template:\n%s", r.Code, exitcode.Output, r.Stderr)
 	}
@@ -39,7 +39,7 @@ func TestRenderAllOrNothing(t *testing.T) {
 	}
 
 	r = vfbin.Run(t, bin, env, "render", "--out", out, "--template", good, "--group", strconv.Itoa(os.Getgid()))
-	noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+	vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != 0 {
 		t.Fatalf("exit %d:\n%s", r.Code, r.Stderr)
 	}

@@ -87,7 +87,7 @@ func TestSuperviseRendersAgainAndSignals(t *testing.T) {
 	if code := p.Wait(); code != 0 {
 		t.Errorf("exit code %d, want the program's 0", code)
 	}
-	noCanary(t, "valuefrom's and the program's output", p.Output())
+	vfbin.NoValue(t, "valuefrom's and the program's output", p.Output(), "canary")
 }
 
 // TestRenderWatchRendersAgain: render --watch renders a template again
@@ -145,5 +145,5 @@ func TestRenderWatchRendersAgain(t *testing.T) {
 	if code := p.Wait(); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
-	noCanary(t, "valuefrom's output", p.Output())
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), "canary")
 }

@@ -34,7 +34,7 @@ func TestStartRendersBeforeTheProgram(t *testing.T) {
 			runEnv = append(env, "VALUEFROM_TEMPLATES="+target)
 		}
 		r := vfbin.Run(t, bin, runEnv, args...)
-		noCanary(t, "valuefrom's output", r.Stderr)
+		vfbin.NoValue(t, "valuefrom's output", r.Stderr, "canary")
 		if r.Code != 0 || !strings.HasPrefix(r.Stdout, sum(want)) {
 			t.Errorf("%s: exit %d; the program did not read the rendered file:\n%s", args[0], r.Code, r.Stderr)
 		}
@@ -80,7 +80,7 @@ func TestFailingTemplateAtStart(t *testing.T) {
 
 	t.Run("does not render", func(t *testing.T) {
 		r := vfbin.Run(t, bin, env, "--template", good, "--template", bad, "--", "touch", started)
-		noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+		vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 		src := strings.TrimSuffix(bad, ":"+filepath.Join(dir, "app.json"))
 		for _, w := range []string{
 			"valuefrom: error: " + src + `:1:14: DB: JSON key "pasword" is not in the secret`,
@@ -98,7 +98,7 @@ func TestFailingTemplateAtStart(t *testing.T) {
 
 	t.Run("does not render, json", func(t *testing.T) {
 		r := vfbin.Run(t, bin, append(env, "VALUEFROM_LOG_FORMAT=json"), "--template", bad, "--", "touch", started)
-		noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+		vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 		var n int
 		for _, obj := range vfbin.JSONLines(t, r.Stderr) {
 			if obj["level"] == "ERROR" && obj["exit_code"] == float64(exitcode.Output) && strings.Contains(obj["msg"].(string), "app.json.tmpl:") {
@@ -131,7 +131,7 @@ func TestFailingTemplateAtStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := vfbin.Run(t, bin, env, "--template", good, "--", prog)
-		noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+		vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 		if r.Code != exitcode.NotFound {
 			t.Errorf("exit code %d, want %d:\n%s", r.Code, exitcode.NotFound, r.Stderr)
 		}
