@@ -71,6 +71,8 @@ func TestCheckAndPolicy(t *testing.T) {
 				env = append(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+front.URL)
 			}
 			r := forms.Run(t, moto, env, tt.args...)
+			forms.NoCanary(t, "stdout", r.Stdout)
+			forms.NoCanary(t, "stderr", r.Stderr)
 			if r.Code != tt.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", r.Code, tt.code, r.Stderr)
 			}
@@ -80,8 +82,6 @@ func TestCheckAndPolicy(t *testing.T) {
 			if !strings.Contains(r.Stderr, tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, r.Stderr)
 			}
-			forms.NoCanary(t, "stdout", r.Stdout)
-			forms.NoCanary(t, "stderr", r.Stderr)
 			if strings.Contains(tt.name, "json") || strings.HasPrefix(tt.name, "policy") {
 				var v any
 				if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil {
@@ -113,9 +113,9 @@ func (d *denyBatches) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // test/entrypoint's TestForms.)
 func testPolicyJSON(t *testing.T, moto *mototest.Server) {
 	r := forms.Run(t, moto, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
+	forms.NoCanary(t, "stderr", r.Stderr)
 	objs := vfbin.JSONLines(t, r.Stderr)
 	if r.Code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), `URL: "ssm:/app/gone" does not exist`) {
 		t.Errorf("exit %d; stderr:\n%s", r.Code, r.Stderr)
 	}
-	forms.NoCanary(t, "stderr", r.Stderr)
 }

@@ -513,6 +513,7 @@ func (f *fixture) testMissingSecret(t *testing.T) {
 		"MISSING=secretsmanager:app/does-not-exist",
 	), appPath, "report", "MISSING")
 
+	vfbin.NoValue(t, "stderr", res.stderr, mototest.Canary)
 	if res.code != 4 {
 		t.Errorf("container exited %d, want 4 (a reference could not be resolved)", res.code)
 	}
@@ -524,7 +525,6 @@ func (f *fixture) testMissingSecret(t *testing.T) {
 			t.Errorf("stderr lacks a line starting %q:\n%s", want[1:], res.stderr)
 		}
 	}
-	vfbin.NoValue(t, "stderr", res.stderr, mototest.Canary)
 }
 
 // testNonRootFileSecrets runs as the image's own user on a read-only root

@@ -62,6 +62,7 @@ func (r row) run(t *testing.T, base []string) {
 		args = []string{"--timeout", r.timeout.String(), "--", "sh", "-c", "echo started"}
 	}
 	res := vfbin.Run(t, binary, env, args...)
+	vfbin.NoValue(t, "stderr and stdout", res.Stderr+res.Stdout, secretValue, tokenValue, keyValue)
 	t.Logf("exit %d after %v:\n%s", res.Code, res.Took.Round(time.Millisecond), res.Stderr)
 	if res.Code != r.code {
 		t.Errorf("exit code %d, want %d", res.Code, r.code)
@@ -95,7 +96,6 @@ func (r row) run(t *testing.T, base []string) {
 			t.Errorf("stderr blames the service (%q)", blamed)
 		}
 	}
-	vfbin.NoValue(t, "stderr and stdout", res.Stderr+res.Stdout, secretValue, tokenValue, keyValue)
 	switch {
 	case res.Took > r.timeout+slack:
 		t.Errorf("took %v, after the deadline (%v)", res.Took, r.timeout)

@@ -5,6 +5,7 @@ package entrypoint
 // write one file. (env's side: test/runenv's files_test.go.)
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,14 +38,12 @@ func TestFilesRemovedWhenTheCommandDoesNotStart(t *testing.T) {
 		"DB_PASSWORD_FILE=secretsmanager:db", "OTHER_FILE=secretsmanager:db")
 	for _, args := range [][]string{{"--", script}, {"run", "--", script}, {"--watch", "1m", "--", script}, {"run", "--watch", "1m", "--", script}} {
 		r := vfbin.Run(t, bin, env, args...)
+		vfbin.NoValue(t, fmt.Sprintf("%q: stderr", args), r.Stderr, fileCanary)
 		if r.Code != exitcode.NotFound {
 			t.Errorf("%q: exit %d, want %d; stderr: %s", args, r.Code, exitcode.NotFound, r.Stderr)
 		}
 		if got := testfs.Names(t, files); len(got) != 0 {
 			t.Errorf("%q: left in the files directory: %q", args, got)
-		}
-		if strings.Contains(r.Stderr, fileCanary) {
-			t.Errorf("%q: the value is in stderr", args)
 		}
 	}
 }

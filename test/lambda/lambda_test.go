@@ -120,6 +120,8 @@ func TestLambda(t *testing.T) {
 		em := startEmulator(t, l.tools, l.env(t, l.moto.URL, append(references, "ORDERS_URL=ssm:/prod/orders-url")...), nil,
 			l.valuefrom, "--", l.runtime)
 		inv := em.invoke(t, everything)
+		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 		e := inv.failed(t, em)
 		t.Logf("the invoke answered HTTP %d:\n%s", inv.status, inv.body)
 		if e.ErrorType != "Valuefrom.ResolveError" {
@@ -138,7 +140,6 @@ func TestLambda(t *testing.T) {
 		if len(em.proc.Lines(`^valuefrom: error: ORDERS_URL: `)) != 1 {
 			t.Errorf("the log lacks the error line of ORDERS_URL:\n%s", em.proc.Log())
 		}
-		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
 		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
@@ -146,6 +147,8 @@ func TestLambda(t *testing.T) {
 		stalled, accepted := mototest.Stalled(t)
 		em := startEmulator(t, l.tools, l.env(t, "http://"+stalled, references...), nil, l.valuefrom, "--", l.runtime)
 		inv := em.invoke(t, everything)
+		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 		select {
 		case <-accepted:
 		default:
@@ -162,7 +165,6 @@ func TestLambda(t *testing.T) {
 		if e.ErrorType != "Valuefrom.ResolveError" || !strings.Contains(e.ErrorMessage, "VALUEFROM_TIMEOUT") {
 			t.Errorf("init error %s; want Valuefrom.ResolveError naming VALUEFROM_TIMEOUT", e)
 		}
-		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
 		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
@@ -205,6 +207,8 @@ func TestLambda(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				em := startEmulator(t, l.tools, tt.env, nil, l.valuefrom, "--", l.runtime)
 				inv := em.invoke(t, everything)
+				vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+				vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 				e := inv.failed(t, em)
 				t.Logf("the invoke answered HTTP %d:\n%s", inv.status, inv.body)
 				if e.ErrorType != tt.code || !strings.Contains(e.ErrorMessage, tt.variable) || !strings.Contains(e.ErrorMessage, tt.hint) {
@@ -220,7 +224,6 @@ func TestLambda(t *testing.T) {
 						t.Errorf("the init error names %q on Lambda", ecs)
 					}
 				}
-				vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
 				vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 			})
 		}
