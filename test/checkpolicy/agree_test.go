@@ -3,7 +3,6 @@ package checkpolicy
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,12 +68,7 @@ func TestCheckAgreesWithStart(t *testing.T) {
 	}
 	// IAM denials come from a proxy in front of moto (moto's own are not
 	// JSON: TESTING.md).
-	backend, _ := url.Parse(moto.URL)
-	proxy := faultproxy.New(backend, faultproxy.Config{Deny: map[string]faultproxy.Denial{"agree/denied": faultproxy.AccessDenied}})
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
+	proxy := faultproxy.Serve(t, moto.URL, faultproxy.Config{Deny: map[string]faultproxy.Denial{"agree/denied": faultproxy.AccessDenied}})
 	// Templates, each rendered to a file of its own (issue 24).
 	dir := t.TempDir()
 	tmpl := func(name, src string) string {

@@ -28,13 +28,12 @@ func TestCheckAndPolicy(t *testing.T) {
 	moto := mototest.Start(t)
 	forms.Seed(t, moto)
 	// Every KMS call answers HTTP 500: DescribeKey cannot be checked.
-	backend, _ := url.Parse(moto.URL)
-	proxy := faultproxy.New(backend, faultproxy.Config{Ops: map[string]faultproxy.Rule{"TrentService.*": {Internal: 1}}})
-	if err := proxy.Start(); err != nil {
+	proxy := faultproxy.Serve(t, moto.URL, faultproxy.Config{Ops: map[string]faultproxy.Rule{"TrentService.*": {Internal: 1}}})
+	// Every BatchGetSecretValue is denied, as for a role without it.
+	backend, err := url.Parse(moto.URL)
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer proxy.Close()
-	// Every BatchGetSecretValue is denied, as for a role without it.
 	front := httptest.NewServer(&denyBatches{backend: httputil.NewSingleHostReverseProxy(backend)})
 	defer front.Close()
 

@@ -9,7 +9,6 @@
 package lambda
 
 import (
-	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -183,15 +182,7 @@ func TestLambda(t *testing.T) {
 	})
 
 	t.Run("hints name the execution role", func(t *testing.T) {
-		backend, err := url.Parse(l.moto.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxy := faultproxy.New(backend, faultproxy.Config{Seed: 1, Deny: map[string]faultproxy.Denial{"prod/db": faultproxy.AccessDenied}})
-		if err := proxy.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { proxy.Close() })
+		proxy := faultproxy.Serve(t, l.moto.URL, faultproxy.Config{Seed: 1, Deny: map[string]faultproxy.Denial{"prod/db": faultproxy.AccessDenied}})
 		for _, tt := range []struct {
 			name     string
 			env      []string
