@@ -8,7 +8,6 @@ package bulk
 import (
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -24,9 +23,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
+func TestMain(m *testing.M) { vfbin.Main(m, nil) }
 
 const nMany = 55
 
@@ -45,18 +42,13 @@ func seed(t *testing.T, moto *mototest.Server) {
 	sd.Secret("svc/json", `{"db_user":"canary-user","port":5432,"ratio":2.50,"opts":{"tls": true, "x":[1]},"empty":null}`)
 }
 
-func awsEnv(endpoint string) []string {
-	return append([]string{"PATH=/usr/bin:/bin"}, mototest.EndpointEnv(endpoint)...)
-}
-
-// run runs the binary with env, args and stdin.
+// run runs the binary (vfbin.Command) with env, args and stdin.
 func run(t *testing.T, env []string, stdin string, args ...string) vfbin.Result {
 	t.Helper()
-	if stdin == "" {
-		return vfbin.Run(t, binary, env, args...)
+	cmd := vfbin.Command(t, env, args...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
 	}
-	cmd := exec.Command(binary, args...)
-	cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
 	return vfbin.RunCmd(t, cmd)
 }
 
@@ -64,7 +56,7 @@ func TestBulk(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
 	seed(t, moto)
-	env := awsEnv(moto.URL)
+	env := mototest.EndpointEnv(moto.URL)
 	t.Run("entrypoint", func(t *testing.T) { testEntrypoint(t, env) })
 	t.Run("env file errors", func(t *testing.T) { testEnvFileErrors(t, env) })
 	t.Run("env round trip", func(t *testing.T) { testEnvRoundTrip(t, env) })
@@ -256,7 +248,7 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 		p := faultproxy.Serve(t, moto.URL, faultproxy.Config{Seed: 1, Ops: map[string]faultproxy.Rule{
 			op: {Script: []faultproxy.Fault{faultproxy.None, faultproxy.Throttle, faultproxy.Throttle}},
 		}})
-		r := run(t, awsEnv(p.URL()), "", "--max-attempts", "2", "--ssm-path", "/svc/many", "--", "env", "-0")
+		r := run(t, mototest.EndpointEnv(p.URL()), "", "--max-attempts", "2", "--ssm-path", "/svc/many", "--", "env", "-0")
 		vfbin.NoLeak(t, "a page fails", r, "canary")
 		if r.Code != 4 || r.Stdout != "" {
 			t.Errorf("exit %d with %d bytes of output, want 4 and the command not run", r.Code, len(r.Stdout))
@@ -280,7 +272,7 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 		for i := range runs {
 			// Three attempts a call: some runs fail, none may run the command with part of the path.
 			wg.Go(func() {
-				results[i] = run(t, awsEnv(p.URL()), "", "--max-attempts", "3", "--ssm-path", "/svc/many", "--", "env", "-0")
+				results[i] = run(t, mototest.EndpointEnv(p.URL()), "", "--max-attempts", "3", "--ssm-path", "/svc/many", "--", "env", "-0")
 			})
 		}
 		wg.Wait()

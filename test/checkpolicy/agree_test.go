@@ -44,7 +44,7 @@ type agreement struct {
 // check passed what a start refused), and what a start accepts check does
 // not fail. Both run through the binary against moto.
 func TestCheckAgreesWithStart(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
 	sd.BinarySecret("agree/binary", []byte("canary\x00binary"))
@@ -130,7 +130,7 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		{name: "explicit name over a path's", env: []string{"VALUEFROM_SSM_PATH=/agree/collide", "DB_USER=explicit"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			env := append(append([]string{"PATH=/usr/bin:/bin", "VALUEFROM_LOG_FORMAT=json"}, mototest.EndpointEnv(moto.URL)...), tt.env...)
+			env := append(append([]string{"VALUEFROM_LOG_FORMAT=json"}, mototest.EndpointEnv(moto.URL)...), tt.env...)
 			startArgs, checkArgs := []string{"--", "true"}, []string{"check", "--format", "json"}
 			if tt.taskDef != "" {
 				td := filepath.Join(t.TempDir(), "td.json")
@@ -140,8 +140,8 @@ func TestCheckAgreesWithStart(t *testing.T) {
 				startArgs = []string{"run", "--task-def", td, "--", "true"}
 				checkArgs = append(checkArgs, "--task-def", td)
 			}
-			start := vfbin.Run(t, bin, env, startArgs...)
-			check := vfbin.Run(t, bin, env, checkArgs...)
+			start := vfbin.RunEnv(t, env, startArgs...)
+			check := vfbin.RunEnv(t, env, checkArgs...)
 			vfbin.NoValue(t, "the start's stdout", start.Stdout, "canary")
 			vfbin.NoValue(t, "the start's stderr", start.Stderr, "canary")
 			vfbin.NoValue(t, "check's stdout", check.Stdout, "canary")

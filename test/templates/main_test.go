@@ -68,11 +68,6 @@ func jsonString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }
 
-// baseEnv is the environment every run gets: a PATH, moto's endpoint.
-func baseEnv(moto *mototest.Server) []string {
-	return append([]string{"PATH=/usr/bin:/bin"}, moto.Env()...)
-}
-
 // copyTemplate copies testdata/name into dir and returns its path there
 // with the path of the file it renders to (name without .tmpl), as a
 // --template argument.

@@ -3,7 +3,6 @@ package templates
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +17,7 @@ import (
 // others, reads back every value byte for byte, and nothing in a value
 // is run. Each file is private (0400).
 func TestRealParsersReadTheValuesBack(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	py := python(t)
 	moto := mototest.Start(t)
 	dir := t.TempDir()
@@ -42,9 +41,9 @@ for sh in sh bash; do
 done
 test ! -e pwned
 exec "$PY" "$DECODE" "$DIR" "$DIR/out"`
-	cmd := exec.Command(bin, append(args, "--", "sh", "-c", program)...)
+	cmd := vfbin.Command(t, append(append(moto.Env(), seedHostile(t, moto)...), "DIR="+dir, "PY="+py, "DECODE="+decode),
+		append(args, "--", "sh", "-c", program)...)
 	cmd.Dir = dir
-	cmd.Env = append(append(baseEnv(moto), seedHostile(t, moto)...), "DIR="+dir, "PY="+py, "DECODE="+decode)
 	r := vfbin.RunCmd(t, cmd)
 	vfbin.NoValue(t, "valuefrom's and the program's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "decoded" {

@@ -116,7 +116,7 @@ func served(port int, want *x509.Certificate) error {
 // templates render from a JSON secret; after a rotation valuefrom renders
 // both again and sends SIGHUP, and nginx serves the new certificate.
 func TestNginxReloadsTheRenderedKey(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	nginx := need(t, "nginx")
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
@@ -149,9 +149,8 @@ http {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(bin, "--watch", "300ms", "--splay", "0s", "--on-change", "signal:SIGHUP",
+	cmd := vfbin.Command(t, append(moto.Env(), "TLS=secretsmanager:nginx/tls"), "--watch", "300ms", "--splay", "0s", "--on-change", "signal:SIGHUP",
 		"--template", crt, "--template", key, "--", nginx, "-p", dir, "-c", conf, "-e", "stderr")
-	cmd.Env = append(baseEnv(moto), "TLS=secretsmanager:nginx/tls")
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stderr, `start worker process`)
 	if err := served(port, c1); err != nil {
@@ -311,7 +310,7 @@ func scramLogin(port int, user, password string) error {
 // old one. As root, pgbouncer runs as nobody, and the file is the group
 // nogroup's (--group), mode 0440.
 func TestPgbouncerReloadsTheRenderedUserlist(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	pgbouncer := need(t, "pgbouncer")
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
@@ -350,9 +349,9 @@ auth_file = %s/userlist.txt
 		args = append(args, "--group", g.Name)
 		program = []string{pgbouncer, "-u", "nobody", ini}
 	}
-	cmd := exec.Command(bin, append(append(args, "--"), program...)...)
-	cmd.Env = append(baseEnv(moto), "PGBOUNCER_USER=app", "PGBOUNCER_SCRAM=secretsmanager:pgb/app", "STATS=secretsmanager:pgb/stats",
+	env := append(moto.Env(), "PGBOUNCER_USER=app", "PGBOUNCER_SCRAM=secretsmanager:pgb/app", "STATS=secretsmanager:pgb/stats",
 		"VALUEFROM_TEMPLATE_ENV=true")
+	cmd := vfbin.Command(t, env, append(append(args, "--"), program...)...)
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stderr, `listening on 127\.0\.0\.1:`+strconv.Itoa(port))
 	if os.Geteuid() == 0 {

@@ -2,7 +2,6 @@ package templates
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -47,7 +46,7 @@ func expectCycles(p *vfbin.Proc, n int) {
 // the program running, with one warning however many cycles it fails;
 // the next good rotation renders and signals again.
 func TestSuperviseRendersAgainAndSignals(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
 	sd.Secret("rot/db", `{"user":"app","password":"canary-pw-1"}`)
@@ -56,9 +55,8 @@ func TestSuperviseRendersAgainAndSignals(t *testing.T) {
 	dest := filepath.Join(dir, "userlist.txt")
 	content := func(pw string) string { return `"app" "` + pw + `"` + "\n" }
 
-	cmd := exec.Command(bin, "--watch", "200ms", "--splay", "0s", "--on-change", "signal:SIGHUP", "--template", target,
-		"--", "sh", "-c", reloader, "sh", dest)
-	cmd.Env = append(baseEnv(moto), "DB=secretsmanager:rot/db", "VALUEFROM_LOG_LEVEL=debug")
+	cmd := vfbin.Command(t, append(moto.Env(), "DB=secretsmanager:rot/db", "VALUEFROM_LOG_LEVEL=debug"),
+		"--watch", "200ms", "--splay", "0s", "--on-change", "signal:SIGHUP", "--template", target, "--", "sh", "-c", reloader, "sh", dest)
 	p := vfbin.Start(t, cmd)
 	expectSum(t, p, "start", content("canary-pw-1"))
 
@@ -95,7 +93,7 @@ func TestSuperviseRendersAgainAndSignals(t *testing.T) {
 // render leaves both files as they were, with one warning, and render
 // running; it exits 0 on SIGTERM.
 func TestRenderWatchRendersAgain(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
 	sd.Secret("watch/key", "canary-key-1")
@@ -110,8 +108,8 @@ func TestRenderWatchRendersAgain(t *testing.T) {
 		return string(b)
 	}
 
-	cmd := exec.Command(bin, "render", "--watch", "200ms", "--template", target, "--out", out)
-	cmd.Env = append(baseEnv(moto), "API_KEY=secretsmanager:watch/key", "VALUEFROM_LOG_LEVEL=debug")
+	cmd := vfbin.Command(t, append(moto.Env(), "API_KEY=secretsmanager:watch/key", "VALUEFROM_LOG_LEVEL=debug"),
+		"render", "--watch", "200ms", "--template", target, "--out", out)
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stderr, `msg="templates rendered" files=\[`+dest+`\]`)
 	if read(dest) != `{"api_key": "canary-key-1"}` || !strings.Contains(read(out), "canary-key-1") {
