@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -50,9 +51,7 @@ exec "$PY" "$DECODE" "$DIR" "$DIR/out"`
 		t.Fatalf("exit code %d, stdout %q; want the program to decode every file:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	for _, name := range []string{"settings.json", "application.yml", "vars.sh", "links.txt", "data.b64", "context.xml"} {
-		if m := mode(t, filepath.Join(dir, name)); m != 0o400 {
-			t.Errorf("%s: mode %v, want 0400", name, m)
-		}
+		testfs.CheckMode(t, filepath.Join(dir, name), 0o400, -1)
 	}
 
 	want := map[string]string{}

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -335,10 +336,14 @@ auth_file = %s/userlist.txt
 	}
 	args := []string{"--watch", "300ms", "--splay", "0s", "--on-change", "signal:SIGHUP", "--template", target}
 	program := []string{pgbouncer, ini}
+	gid := -1              // the group of userlist.txt: nogroup's, as root
 	if os.Geteuid() == 0 { // pgbouncer will not run as root
 		g, err := user.LookupGroup("nogroup")
 		if err != nil {
 			t.Skip("no group nogroup for pgbouncer to run in")
+		}
+		if gid, err = strconv.Atoi(g.Gid); err != nil {
+			t.Fatalf("group nogroup: gid %q: %v", g.Gid, err)
 		}
 		// nobody reads the configuration again on SIGHUP.
 		for _, d := range []string{filepath.Dir(dir), dir} {
@@ -355,9 +360,7 @@ auth_file = %s/userlist.txt
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stderr, `listening on 127\.0\.0\.1:`+strconv.Itoa(port))
 	if os.Geteuid() == 0 {
-		if m := mode(t, filepath.Join(dir, "userlist.txt")); m != 0o440 {
-			t.Errorf("userlist.txt is mode %v, want 0440 with --group", m)
-		}
+		testfs.CheckMode(t, filepath.Join(dir, "userlist.txt"), 0o440, gid)
 	}
 	for _, login := range []struct{ user, password string }{{"app", "canary-app-1"}, {"stats", "canary-stats"}} {
 		if err := scramLogin(port, login.user, login.password); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -47,8 +48,6 @@ func TestRenderAllOrNothing(t *testing.T) {
 		t.Error("the template was not rendered")
 	}
 	for _, p := range []string{out, filepath.Join(dir, "app.ini")} {
-		if m := mode(t, p); m != 0o440 {
-			t.Errorf("%s: mode %v, want 0440 with --group", filepath.Base(p), m)
-		}
+		testfs.CheckMode(t, p, 0o440, os.Getgid())
 	}
 }

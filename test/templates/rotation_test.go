@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -63,9 +64,7 @@ func TestSuperviseRendersAgainAndSignals(t *testing.T) {
 	sd.NewVersion("rot/db", `{"user":"app","password":"canary-pw-2"}`)
 	p.Expect(vfbin.Stderr, `msg="watch: files rewritten; signalling the program" changed=\[DB\] files=\[\] templates=\[`+dest+`\] signal=hangup`)
 	expectSum(t, p, "hup", content("canary-pw-2"))
-	if m := mode(t, dest); m != 0o400 {
-		t.Errorf("the rendered file is mode %v, want 0400", m)
-	}
+	testfs.CheckMode(t, dest, 0o400, -1)
 
 	sd.NewVersion("rot/db", `{"user":"app","pasword":"canary-pw-3"}`)
 	p.Expect(vfbin.Stderr, `level=WARN msg="watch: the new values could not be written; every file, templates' included, is as it was, and the program keeps running" error=".*userlist.txt.tmpl:1:24: DB: JSON key \\"password\\" is not in the secret"`)
