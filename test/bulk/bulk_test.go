@@ -8,7 +8,6 @@ package bulk
 import (
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -24,9 +23,7 @@ import (
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-var binary string
-
-func TestMain(m *testing.M) { vfbin.Main(m, &binary) }
+func TestMain(m *testing.M) { vfbin.Main(m, nil) }
 
 const nMany = 55
 
@@ -45,33 +42,21 @@ func seed(t *testing.T, moto *mototest.Server) {
 	sd.Secret("svc/json", `{"db_user":"canary-user","port":5432,"ratio":2.50,"opts":{"tls": true, "x":[1]},"empty":null}`)
 }
 
-func awsEnv(endpoint string) []string {
-	return append([]string{"PATH=/usr/bin:/bin"}, mototest.EndpointEnv(endpoint)...)
-}
-
-// run runs the binary with env, args and stdin.
+// run runs the binary (vfbin.Command) with env, args and stdin.
 func run(t *testing.T, env []string, stdin string, args ...string) vfbin.Result {
 	t.Helper()
-	if stdin == "" {
-		return vfbin.Run(t, binary, env, args...)
+	cmd := vfbin.Command(t, env, args...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
 	}
-	cmd := exec.Command(binary, args...)
-	cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
 	return vfbin.RunCmd(t, cmd)
-}
-
-func noLeak(t *testing.T, label string, r vfbin.Result) {
-	t.Helper()
-	if strings.Contains(r.Stderr, "canary") {
-		t.Errorf("%s: a value leaked on stderr", label)
-	}
 }
 
 func TestBulk(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
 	seed(t, moto)
-	env := awsEnv(moto.URL)
+	env := mototest.EndpointEnv(moto.URL)
 	t.Run("entrypoint", func(t *testing.T) { testEntrypoint(t, env) })
 	t.Run("env file errors", func(t *testing.T) { testEnvFileErrors(t, env) })
 	t.Run("env round trip", func(t *testing.T) { testEnvRoundTrip(t, env) })
@@ -90,7 +75,7 @@ func testEntrypoint(t *testing.T, env []string) {
 	r := run(t, env, "STDIN_VAR=\"from stdin\"\nSHARED=stdin\n",
 		"--env-file", early, "--env-file", "-", "--env-file", late,
 		"--ssm-path", "/svc/prod", "--ssm-path", "/svc/many", "--", "env", "-0")
-	noLeak(t, "entrypoint", r)
+	vfbin.NoLeak(t, "entrypoint", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
@@ -114,7 +99,7 @@ func testEntrypoint(t *testing.T, env []string) {
 	}
 
 	r = run(t, env[:len(env)-4:len(env)-4], "", "--ssm-path", "/svc/prod/**", "--", "env", "-0")
-	noLeak(t, "recursive", r)
+	vfbin.NoLeak(t, "recursive", r, "canary")
 	vfbin.CheckEnviron(t, "recursive", r.Stdout, map[string]string{"NESTED_TOKEN": "canary-token-4", "DB_PASSWORD": "canary-db-1"})
 }
 
@@ -130,7 +115,7 @@ func testEnvFileErrors(t *testing.T, env []string) {
 		{"no such file", "", []string{"--env-file", bad + ".none", "--", "true"}, []string{"bad.env.none"}},
 	} {
 		r := run(t, env, tc.stdin, tc.args...)
-		noLeak(t, tc.label, r)
+		vfbin.NoLeak(t, tc.label, r, "canary")
 		if r.Code != 2 {
 			t.Errorf("%s: exit %d, want 2", tc.label, r.Code)
 		}
@@ -146,7 +131,7 @@ func testEnvFileErrors(t *testing.T, env []string) {
 // back as it was.
 func testEnvRoundTrip(t *testing.T, env []string) {
 	r := run(t, env, "", "env", "--format", "dotenv", "--ssm-path", "/svc/prod", "--secret-json", "secretsmanager:svc/json")
-	noLeak(t, "env", r)
+	vfbin.NoLeak(t, "env", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("env: exit %d: %s", r.Code, r.Stderr)
 	}
@@ -158,7 +143,7 @@ func testEnvRoundTrip(t *testing.T, env []string) {
 		t.Errorf("env wrote %d variables, want 8 (3 parameters, 5 keys)", len(written))
 	}
 	back := run(t, env, r.Stdout, "--env-file", "-", "--", "env", "-0")
-	noLeak(t, "round trip", back)
+	vfbin.NoLeak(t, "round trip", back, "canary")
 	wantVars := map[string]string{}
 	for _, kv := range written {
 		k, v, _ := strings.Cut(kv, "=")
@@ -171,10 +156,8 @@ func testCheck(t *testing.T, env []string) {
 	envFile := testfs.WriteFile(t, "c.env", "REF=ssm:/svc/ref\nMISSING=ssm:/svc/none\n")
 	r := run(t, env, "", "check", "--format", "json", "--env-file", envFile,
 		"--ssm-path", "/svc/prod", "--ssm-path", "/svc/empty", "--secret-json", "secretsmanager:svc/json")
-	noLeak(t, "check", r)
-	if strings.Contains(r.Stdout, "canary") {
-		t.Errorf("check printed a value")
-	}
+	vfbin.NoLeak(t, "check", r, "canary")
+	vfbin.NoValue(t, "check: stdout", r.Stdout, "canary")
 	if r.Code != 7 {
 		t.Errorf("check: exit %d, want 7 (MISSING fails): %s", r.Code, r.Stderr)
 	}
@@ -217,7 +200,7 @@ func testCheck(t *testing.T, env []string) {
 func testPolicy(t *testing.T, env []string) {
 	policy := func(args ...string) (preflight.Policy, vfbin.Result) {
 		r := run(t, env, "", append([]string{"policy", "--account", "123456789012"}, args...)...)
-		noLeak(t, "policy", r)
+		vfbin.NoLeak(t, "policy", r, "canary")
 		var p preflight.Policy
 		if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil {
 			t.Fatalf("policy %q: exit %d, %v: %s", args, r.Code, err, r.Stderr)
@@ -265,8 +248,8 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 		p := faultproxy.Serve(t, moto.URL, faultproxy.Config{Seed: 1, Ops: map[string]faultproxy.Rule{
 			op: {Script: []faultproxy.Fault{faultproxy.None, faultproxy.Throttle, faultproxy.Throttle}},
 		}})
-		r := run(t, awsEnv(p.URL()), "", "--max-attempts", "2", "--ssm-path", "/svc/many", "--", "env", "-0")
-		noLeak(t, "a page fails", r)
+		r := run(t, mototest.EndpointEnv(p.URL()), "", "--max-attempts", "2", "--ssm-path", "/svc/many", "--", "env", "-0")
+		vfbin.NoLeak(t, "a page fails", r, "canary")
 		if r.Code != 4 || r.Stdout != "" {
 			t.Errorf("exit %d with %d bytes of output, want 4 and the command not run", r.Code, len(r.Stdout))
 		}
@@ -289,14 +272,14 @@ func testThrottledPaging(t *testing.T, moto *mototest.Server) {
 		for i := range runs {
 			// Three attempts a call: some runs fail, none may run the command with part of the path.
 			wg.Go(func() {
-				results[i] = run(t, awsEnv(p.URL()), "", "--max-attempts", "3", "--ssm-path", "/svc/many", "--", "env", "-0")
+				results[i] = run(t, mototest.EndpointEnv(p.URL()), "", "--max-attempts", "3", "--ssm-path", "/svc/many", "--", "env", "-0")
 			})
 		}
 		wg.Wait()
 		var ok, failed int
 		for i, r := range results {
 			label := fmt.Sprintf("run %d", i+1)
-			noLeak(t, label, r)
+			vfbin.NoLeak(t, label, r, "canary")
 			switch r.Code {
 			case 0:
 				ok++

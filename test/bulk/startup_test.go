@@ -33,10 +33,10 @@ func TestStartupPathVsReferences(t *testing.T) {
 		refs = append(refs, fmt.Sprintf("P%03d=ssm:%s", i, name))
 	}
 	p := faultproxy.Serve(t, moto.URL, faultproxy.Config{Default: faultproxy.Rule{Latency: 20 * time.Millisecond}})
-	env := awsEnv(p.URL())
+	env := mototest.EndpointEnv(p.URL())
 	forms := map[string]func() vfbin.Result{
-		"path":       func() vfbin.Result { return vfbin.Run(t, binary, env, "--ssm-path", "/perf/app", "--", "true") },
-		"references": func() vfbin.Result { return vfbin.Run(t, binary, slices.Concat(env, refs), "--", "true") },
+		"path":       func() vfbin.Result { return vfbin.RunEnv(t, env, "--ssm-path", "/perf/app", "--", "true") },
+		"references": func() vfbin.Result { return vfbin.RunEnv(t, slices.Concat(env, refs), "--", "true") },
 	}
 	const runs = 15
 	took := map[string][]time.Duration{}

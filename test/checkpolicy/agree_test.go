@@ -3,11 +3,9 @@ package checkpolicy
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,7 +44,7 @@ type agreement struct {
 // check passed what a start refused), and what a start accepts check does
 // not fail. Both run through the binary against moto.
 func TestCheckAgreesWithStart(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
 	sd.BinarySecret("agree/binary", []byte("canary\x00binary"))
@@ -70,12 +68,7 @@ func TestCheckAgreesWithStart(t *testing.T) {
 	}
 	// IAM denials come from a proxy in front of moto (moto's own are not
 	// JSON: TESTING.md).
-	backend, _ := url.Parse(moto.URL)
-	proxy := faultproxy.New(backend, faultproxy.Config{Deny: map[string]faultproxy.Denial{"agree/denied": faultproxy.AccessDenied}})
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
+	proxy := faultproxy.Serve(t, moto.URL, faultproxy.Config{Deny: map[string]faultproxy.Denial{"agree/denied": faultproxy.AccessDenied}})
 	// Templates, each rendered to a file of its own (issue 24).
 	dir := t.TempDir()
 	tmpl := func(name, src string) string {
@@ -137,7 +130,7 @@ func TestCheckAgreesWithStart(t *testing.T) {
 		{name: "explicit name over a path's", env: []string{"VALUEFROM_SSM_PATH=/agree/collide", "DB_USER=explicit"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			env := append(append([]string{"PATH=/usr/bin:/bin", "VALUEFROM_LOG_FORMAT=json"}, mototest.EndpointEnv(moto.URL)...), tt.env...)
+			env := append(append([]string{"VALUEFROM_LOG_FORMAT=json"}, mototest.EndpointEnv(moto.URL)...), tt.env...)
 			startArgs, checkArgs := []string{"--", "true"}, []string{"check", "--format", "json"}
 			if tt.taskDef != "" {
 				td := filepath.Join(t.TempDir(), "td.json")
@@ -147,13 +140,12 @@ func TestCheckAgreesWithStart(t *testing.T) {
 				startArgs = []string{"run", "--task-def", td, "--", "true"}
 				checkArgs = append(checkArgs, "--task-def", td)
 			}
-			start := vfbin.Run(t, bin, env, startArgs...)
-			check := vfbin.Run(t, bin, env, checkArgs...)
-			for _, r := range []vfbin.Result{start, check} {
-				if strings.Contains(r.Stdout+r.Stderr, "canary") {
-					t.Fatalf("a value leaked:\n%s%s", r.Stdout, r.Stderr)
-				}
-			}
+			start := vfbin.RunEnv(t, env, startArgs...)
+			check := vfbin.RunEnv(t, env, checkArgs...)
+			vfbin.NoValue(t, "the start's stdout", start.Stdout, "canary")
+			vfbin.NoValue(t, "the start's stderr", start.Stderr, "canary")
+			vfbin.NoValue(t, "check's stdout", check.Stdout, "canary")
+			vfbin.NoValue(t, "check's stderr", check.Stderr, "canary")
 			if (start.Code != 0) != tt.fail || tt.fail && start.Code != tt.exit {
 				t.Fatalf("start exited %d, want %d (fail: %v):\n%s", start.Code, tt.exit, tt.fail, start.Stderr)
 			}

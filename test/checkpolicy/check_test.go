@@ -28,13 +28,12 @@ func TestCheckAndPolicy(t *testing.T) {
 	moto := mototest.Start(t)
 	forms.Seed(t, moto)
 	// Every KMS call answers HTTP 500: DescribeKey cannot be checked.
-	backend, _ := url.Parse(moto.URL)
-	proxy := faultproxy.New(backend, faultproxy.Config{Ops: map[string]faultproxy.Rule{"TrentService.*": {Internal: 1}}})
-	if err := proxy.Start(); err != nil {
+	proxy := faultproxy.Serve(t, moto.URL, faultproxy.Config{Ops: map[string]faultproxy.Rule{"TrentService.*": {Internal: 1}}})
+	// Every BatchGetSecretValue is denied, as for a role without it.
+	backend, err := url.Parse(moto.URL)
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer proxy.Close()
-	// Every BatchGetSecretValue is denied, as for a role without it.
 	front := httptest.NewServer(&denyBatches{backend: httputil.NewSingleHostReverseProxy(backend)})
 	defer front.Close()
 
@@ -71,6 +70,8 @@ func TestCheckAndPolicy(t *testing.T) {
 				env = append(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+front.URL)
 			}
 			r := forms.Run(t, moto, env, tt.args...)
+			forms.NoCanary(t, "stdout", r.Stdout)
+			forms.NoCanary(t, "stderr", r.Stderr)
 			if r.Code != tt.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", r.Code, tt.code, r.Stderr)
 			}
@@ -80,8 +81,6 @@ func TestCheckAndPolicy(t *testing.T) {
 			if !strings.Contains(r.Stderr, tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, r.Stderr)
 			}
-			forms.NoCanary(t, "stdout", r.Stdout)
-			forms.NoCanary(t, "stderr", r.Stderr)
 			if strings.Contains(tt.name, "json") || strings.HasPrefix(tt.name, "policy") {
 				var v any
 				if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil {
@@ -113,9 +112,9 @@ func (d *denyBatches) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // test/entrypoint's TestForms.)
 func testPolicyJSON(t *testing.T, moto *mototest.Server) {
 	r := forms.Run(t, moto, []string{"VALUEFROM_LOG_FORMAT=json", "VALUEFROM_MAX_ATTEMPTS=1", "DB=secretsmanager:app/db:password::", "URL=ssm:/app/gone"}, "policy")
+	forms.NoCanary(t, "stderr", r.Stderr)
 	objs := vfbin.JSONLines(t, r.Stderr)
 	if r.Code != exitcode.Warnings || len(objs) != 2 || !strings.Contains(fmt.Sprint(objs[0]["msg"]), `URL: "ssm:/app/gone" does not exist`) {
 		t.Errorf("exit %d; stderr:\n%s", r.Code, r.Stderr)
 	}
-	forms.NoCanary(t, "stderr", r.Stderr)
 }

@@ -46,7 +46,7 @@ func byOutcome(t *testing.T, outcome string) []line {
 func TestCorpus(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
-	env := append([]string{"PATH=/usr/bin:/bin"}, mototest.EndpointEnv(moto.URL)...)
+	env := mototest.EndpointEnv(moto.URL)
 	t.Run("references resolve", func(t *testing.T) { testReferences(t, moto, env) })
 	t.Run("malformed stops the start", func(t *testing.T) { testMalformed(t, env) })
 	t.Run("values pass through", func(t *testing.T) { testPass(t, env) })
@@ -79,14 +79,14 @@ func testReferences(t *testing.T, moto *mototest.Server, env []string) {
 		want[l.name] = seeds.Value(l.ref)
 	}
 
-	r := vfbin.Run(t, vfbin.Need(t), vars, "--", "env", "-0")
+	r := vfbin.RunEnv(t, vars, "--", "env", "-0")
 	vfbin.NoLeak(t, "start", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("start: exit %d:\n%s", r.Code, r.Stderr)
 	}
 	vfbin.CheckEnviron(t, "start", r.Stdout, want)
 
-	r = vfbin.Run(t, vfbin.Need(t), vars, "check", "--format", "json")
+	r = vfbin.RunEnv(t, vars, "check", "--format", "json")
 	vfbin.NoLeak(t, "check", r, "canary")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
@@ -110,7 +110,7 @@ func testReferences(t *testing.T, moto *mototest.Server, env []string) {
 	if len(managed) < 5 {
 		t.Fatalf("only %d managed secrets' names among the references resolved", len(managed))
 	}
-	r = vfbin.Run(t, vfbin.Need(t), append(slices.Clone(env), managed...), "policy")
+	r = vfbin.RunEnv(t, append(slices.Clone(env), managed...), "policy")
 	var p preflight.Policy
 	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil || len(p.Statement) == 0 {
 		t.Fatalf("policy: exit %d, %v:\n%s", r.Code, err, r.Stderr)
@@ -138,7 +138,7 @@ func testMalformed(t *testing.T, env []string) {
 	for _, l := range lines {
 		vars = append(vars, l.name+"="+l.In)
 	}
-	r := vfbin.Run(t, vfbin.Need(t), vars, "--", "env", "-0")
+	r := vfbin.RunEnv(t, vars, "--", "env", "-0")
 	if r.Code != exitcode.Syntax || r.Stdout != "" {
 		t.Fatalf("start: exit %d, want %d and no program:\n%s", r.Code, exitcode.Syntax, r.Stderr)
 	}
@@ -154,7 +154,7 @@ func testMalformed(t *testing.T, env []string) {
 		t.Errorf("start: stderr lacks %q", want)
 	}
 
-	r = vfbin.Run(t, vfbin.Need(t), vars, "check", "--format", "json")
+	r = vfbin.RunEnv(t, vars, "check", "--format", "json")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil || r.Code != exitcode.Failures {
 		t.Fatalf("check: exit %d, %v; want %d:\n%s", r.Code, err, exitcode.Failures, r.Stderr)
@@ -165,7 +165,7 @@ func testMalformed(t *testing.T, env []string) {
 	if want := fmt.Sprintf("%d references would not resolve", len(lines)); !strings.Contains(r.Stderr, want) {
 		t.Errorf("check: stderr lacks %q:\n%s", want, r.Stderr)
 	}
-	if r := vfbin.Run(t, vfbin.Need(t), vars, "policy"); r.Code != exitcode.Syntax {
+	if r := vfbin.RunEnv(t, vars, "policy"); r.Code != exitcode.Syntax {
 		t.Errorf("policy: exit %d, want %d", r.Code, exitcode.Syntax)
 	}
 }
@@ -180,7 +180,7 @@ func testPass(t *testing.T, env []string) {
 		vars = append(vars, l.name+"="+l.In)
 		want[l.name] = l.In
 	}
-	r := vfbin.Run(t, vfbin.Need(t), vars, "--", "env", "-0")
+	r := vfbin.RunEnv(t, vars, "--", "env", "-0")
 	if r.Code != 0 {
 		t.Fatalf("start: exit %d:\n%s", r.Code, r.Stderr)
 	}
@@ -190,7 +190,7 @@ func testPass(t *testing.T, env []string) {
 			t.Errorf("line %d: the program got %q, want %q untouched", l.Line, got[l.name], l.In)
 		}
 	}
-	r = vfbin.Run(t, vfbin.Need(t), vars, "check")
+	r = vfbin.RunEnv(t, vars, "check")
 	if r.Code != 0 || !strings.Contains(r.Stdout, "no references found") {
 		t.Errorf("check: exit %d, want 0 and no references found:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}

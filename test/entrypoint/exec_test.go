@@ -54,6 +54,7 @@ func TestBinaryVersion(t *testing.T) {
 func testBinaryExec(t *testing.T, moto *mototest.Server) {
 	env := append(moto.Env(), "VALUEFROM_LOG_LEVEL=debug", "PW=secretsmanager:app/db:password::", "WEIRD=a=b\nc ☃")
 	r := vfbin.RunEnv(t, env, "--", "env", "-0")
+	forms.NoCanary(t, "stderr", r.Stderr)
 	got := vfbin.Environ(r.Stdout)
 	if r.Code != 0 || got["PW"] != forms.CanaryJSON || got["WEIRD"] != "a=b\nc ☃" {
 		t.Errorf("exit %d, PW of %d bytes, WEIRD=%q; stderr:\n%s", r.Code, len(got["PW"]), got["WEIRD"], r.Stderr)
@@ -61,5 +62,4 @@ func testBinaryExec(t *testing.T, moto *mototest.Server) {
 	if _, ok := got["VALUEFROM_LOG_LEVEL"]; ok {
 		t.Error("VALUEFROM_LOG_LEVEL reached the command")
 	}
-	forms.NoCanary(t, "stderr", r.Stderr)
 }

@@ -81,13 +81,6 @@ func hundred() (env []string, want map[string]string) {
 	return env, want
 }
 
-func checkNoLeak(t *testing.T, label, stderr string) {
-	t.Helper()
-	if strings.Contains(stderr, "canary") {
-		t.Errorf("%s: a value leaked on valuefrom's stderr", label)
-	}
-}
-
 // failures parses valuefrom's stderr into the code and hint of each failed
 // variable.
 func failures(stderr string) map[string][2]string {
@@ -146,7 +139,7 @@ func testThrottlingErrorsAndResets(t *testing.T, moto *mototest.Server) {
 	var slowest time.Duration
 	for i, r := range results {
 		label := fmt.Sprintf("run %d", i+1)
-		checkNoLeak(t, label, r.Stderr)
+		vfbin.NoLeak(t, label, r, "canary")
 		if r.Code != 0 {
 			t.Errorf("%s: exit code %d, want 0; failures: %v", label, r.Code, failures(r.Stderr))
 			continue
@@ -198,7 +191,7 @@ func testEveryCallFails(t *testing.T, moto *mototest.Server) {
 	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the command ran (stat: %v)", err)
 	}
-	checkNoLeak(t, "all failing", r.Stderr)
+	vfbin.NoLeak(t, "all failing", r, "canary")
 	failed := failures(r.Stderr)
 	for k := range want {
 		if _, ok := failed[k]; !ok {
@@ -239,7 +232,7 @@ func testDeniedAndKMS(t *testing.T, moto *mototest.Server) {
 	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the command ran (stat: %v)", err)
 	}
-	checkNoLeak(t, "denials", r.Stderr)
+	vfbin.NoLeak(t, "denials", r, "canary")
 
 	tests := []struct {
 		v, code string
@@ -318,7 +311,7 @@ func testMinimumCalls(t *testing.T, moto *mototest.Server) {
 	}
 
 	r := vfbin.RunEnv(t, append(mototest.EndpointEnv(p.URL()), refs...), "--", "env", "-0")
-	checkNoLeak(t, "minimum calls", r.Stderr)
+	vfbin.NoLeak(t, "minimum calls", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("exit code %d, want 0; failures: %v", r.Code, failures(r.Stderr))
 	}

@@ -189,6 +189,7 @@ func testForms(t *testing.T, moto *mototest.Server, prev string) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := forms.Run(t, moto, tt.env, append([]string{"--"}, printEnv...)...)
+			forms.NoCanary(t, "stderr", r.Stderr)
 			if r.Code != tt.code || r.Stdout != "" {
 				t.Errorf("exit code %d, want %d; the program printed %d bytes, want it not started", r.Code, tt.code, len(r.Stdout))
 			}
@@ -200,7 +201,6 @@ func testForms(t *testing.T, moto *mototest.Server, prev string) {
 			if strings.Contains(r.Stderr, "error: GOOD") {
 				t.Errorf("GOOD reported as failing:\n%s", r.Stderr)
 			}
-			forms.NoCanary(t, "stderr", r.Stderr)
 		})
 	}
 
@@ -222,11 +222,11 @@ func testTopLevelIdentity(t *testing.T, moto *mototest.Server) {
 	env := []string{"WEST=secretsmanager:regional"}
 	t.Run("--region", func(t *testing.T) {
 		r := forms.Run(t, moto, env, "--region", "us-west-2", "--", "printenv", "WEST")
+		forms.NoCanary(t, "stderr", r.Stderr)
 		if r.Code != 0 || r.Stdout != forms.CanaryWest+"\n" {
 			t.Fatalf("valuefrom --region us-west-2 -- printenv WEST: exit %d, the program printed %d bytes, not the %d of the value; stderr:\n%s",
 				r.Code, len(r.Stdout), len(forms.CanaryWest)+1, r.Stderr)
 		}
-		forms.NoCanary(t, "stderr", r.Stderr)
 	})
 	t.Run("--profile", func(t *testing.T) {
 		cfg := testfs.WriteFile(t, "config", "[profile west]\nregion = us-west-2\naws_access_key_id = test\naws_secret_access_key = test\n")

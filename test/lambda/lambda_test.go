@@ -9,7 +9,6 @@
 package lambda
 
 import (
-	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -86,15 +85,6 @@ var everything = event{
 	Files: []string{"TLS_KEY_FILE"},
 }
 
-// noLeak fails the test when the emulator's output (valuefrom's log among
-// it) or s holds a value.
-func noLeak(t *testing.T, em *emulator, s string) {
-	t.Helper()
-	if strings.Contains(em.proc.Output(), canary) || strings.Contains(s, canary) {
-		t.Errorf("a value leaked")
-	}
-}
-
 func TestLambda(t *testing.T) {
 	l := newLab(t)
 
@@ -122,13 +112,15 @@ func TestLambda(t *testing.T) {
 		if b := em.invoke(t, everything).decode(t, em); b.Env["DB_PASSWORD"] != dbValue {
 			t.Errorf("the second invoke's DB_PASSWORD differs")
 		}
-		noLeak(t, em, "")
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("the init error names the variable", func(t *testing.T) {
 		em := startEmulator(t, l.tools, l.env(t, l.moto.URL, append(references, "ORDERS_URL=ssm:/prod/orders-url")...), nil,
 			l.valuefrom, "--", l.runtime)
 		inv := em.invoke(t, everything)
+		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 		e := inv.failed(t, em)
 		t.Logf("the invoke answered HTTP %d:\n%s", inv.status, inv.body)
 		if e.ErrorType != "Valuefrom.ResolveError" {
@@ -147,13 +139,15 @@ func TestLambda(t *testing.T) {
 		if len(em.proc.Lines(`^valuefrom: error: ORDERS_URL: `)) != 1 {
 			t.Errorf("the log lacks the error line of ORDERS_URL:\n%s", em.proc.Log())
 		}
-		noLeak(t, em, inv.body)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("a hanging endpoint ends within the init phase", func(t *testing.T) {
 		stalled, accepted := mototest.Stalled(t)
 		em := startEmulator(t, l.tools, l.env(t, "http://"+stalled, references...), nil, l.valuefrom, "--", l.runtime)
 		inv := em.invoke(t, everything)
+		vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 		select {
 		case <-accepted:
 		default:
@@ -170,7 +164,7 @@ func TestLambda(t *testing.T) {
 		if e.ErrorType != "Valuefrom.ResolveError" || !strings.Contains(e.ErrorMessage, "VALUEFROM_TIMEOUT") {
 			t.Errorf("init error %s; want Valuefrom.ResolveError naming VALUEFROM_TIMEOUT", e)
 		}
-		noLeak(t, em, inv.body)
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("a _FILE secret with /dev/shm read-only", func(t *testing.T) {
@@ -184,19 +178,11 @@ func TestLambda(t *testing.T) {
 		if f.Error != "" || f.Content != keyValue || !strings.HasPrefix(f.Path, "/tmp/valuefrom-") {
 			t.Errorf("TLS_KEY_FILE: path %q, error %q, right content %v; want it under /tmp/valuefrom-*", f.Path, f.Error, f.Content == keyValue)
 		}
-		noLeak(t, em, "")
+		vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 	})
 
 	t.Run("hints name the execution role", func(t *testing.T) {
-		backend, err := url.Parse(l.moto.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxy := faultproxy.New(backend, faultproxy.Config{Seed: 1, Deny: map[string]faultproxy.Denial{"prod/db": faultproxy.AccessDenied}})
-		if err := proxy.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { proxy.Close() })
+		proxy := faultproxy.Serve(t, l.moto.URL, faultproxy.Config{Seed: 1, Deny: map[string]faultproxy.Denial{"prod/db": faultproxy.AccessDenied}})
 		for _, tt := range []struct {
 			name     string
 			env      []string
@@ -212,6 +198,8 @@ func TestLambda(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				em := startEmulator(t, l.tools, tt.env, nil, l.valuefrom, "--", l.runtime)
 				inv := em.invoke(t, everything)
+				vfbin.NoValue(t, "the invoke's answer", inv.body, canary)
+				vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 				e := inv.failed(t, em)
 				t.Logf("the invoke answered HTTP %d:\n%s", inv.status, inv.body)
 				if e.ErrorType != tt.code || !strings.Contains(e.ErrorMessage, tt.variable) || !strings.Contains(e.ErrorMessage, tt.hint) {
@@ -227,7 +215,7 @@ func TestLambda(t *testing.T) {
 						t.Errorf("the init error names %q on Lambda", ecs)
 					}
 				}
-				noLeak(t, em, inv.body)
+				vfbin.NoValue(t, "the emulator's output", em.proc.Output(), canary)
 			})
 		}
 	})

@@ -30,6 +30,7 @@ func TestFormats(t *testing.T) {
 		dir := t.TempDir()
 		dotenv := filepath.Join(dir, "app.env")
 		r := forms.Run(t, moto, forms.Process, "render", "--out", dotenv, "--task-def", tds["container"])
+		forms.NoCanary(t, "stdout and stderr", r.Stdout+r.Stderr)
 		if r.Code != 0 {
 			t.Fatalf("exit code %d, stderr:\n%s", r.Code, r.Stderr)
 		}
@@ -40,7 +41,6 @@ func TestFormats(t *testing.T) {
 		}
 		forms.CheckVars(t, got, forms.WantPrinted())
 		testfs.CheckMode(t, dotenv, 0o400, -1)
-		forms.NoCanary(t, "stdout and stderr", r.Stdout+r.Stderr)
 
 		// From the environment alone, with a group.
 		gid := os.Getgid()
@@ -92,10 +92,10 @@ func TestFormats(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				r := forms.Run(t, moto, tt.env, append([]string{"render"}, tt.args...)...)
+				forms.NoCanary(t, "stderr", r.Stderr)
 				if r.Code != tt.code || !strings.Contains(r.Stderr, tt.want) {
 					t.Errorf("exit %d, want %d with %q; stderr:\n%s", r.Code, tt.code, tt.want, r.Stderr)
 				}
-				forms.NoCanary(t, "stderr", r.Stderr)
 				if data, _ := os.ReadFile(out); string(data) != "previous" {
 					t.Error("the existing file was changed")
 				}

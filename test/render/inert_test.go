@@ -4,16 +4,12 @@ package render
 // (issue 12, item 3).
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
@@ -27,10 +23,7 @@ func TestRenderedFilesAreInert(t *testing.T) {
 	moto := mototest.Start(t)
 	const canary = "canary-4f1e"
 	hostile := canary + "a`touch pwned`b$(touch pwned)\"; touch pwned; \"'; touch pwned; '\n`touch pwned`"
-	sm := secretsmanager.NewFromConfig(moto.Config(t, "us-east-1"))
-	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String("hostile"), SecretString: aws.String(hostile)}); err != nil {
-		t.Fatal(err)
-	}
+	moto.Seeder(t, "us-east-1").Secret("hostile", hostile)
 	for _, format := range []string{"dotenv", "shell", "json"} {
 		for _, sh := range []string{"sh", "bash", "dash"} {
 			t.Run(format+"/"+sh, func(t *testing.T) {
@@ -42,7 +35,9 @@ func TestRenderedFilesAreInert(t *testing.T) {
 				out := filepath.Join(dir, "app.env")
 				render := vfbin.Command(t, append(moto.Env(), "S=secretsmanager:hostile"), "render", "--out", out, "--format", format)
 				render.Dir = dir
-				if r := vfbin.RunCmd(t, render); r.Code != 0 {
+				r := vfbin.RunCmd(t, render)
+				vfbin.NoValue(t, "render: stdout and stderr", r.Stdout+r.Stderr, canary)
+				if r.Code != 0 {
 					t.Fatalf("render: exit %d: %s", r.Code, r.Stderr)
 				}
 				cmd := exec.Command(path, "-c", `set -a; . ./app.env >/dev/null 2>&1; printf %s "$S" >got`)

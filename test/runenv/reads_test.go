@@ -109,7 +109,7 @@ func TestFIFOGivesWayToSIGTERM(t *testing.T) {
 // the limit, stops with a usage error naming the flag and the limit, not
 // an out-of-memory crash.
 func TestEndlessTaskDefIsAUsageError(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	big := filepath.Join(t.TempDir(), "big.json")
 	if err := os.WriteFile(big, bytes.Repeat([]byte(" "), 2<<20), 0o600); err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestEndlessTaskDefIsAUsageError(t *testing.T) {
 			if sub == "run" {
 				args = append(args, "--", "true")
 			}
-			r := vfbin.Run(t, bin, []string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1"}, args...)
+			r := vfbin.RunEnv(t, []string{"AWS_REGION=us-east-1"}, args...)
 			if r.Code != exitcode.Usage {
 				t.Errorf("%s --task-def %s: exit %d, want %d", sub, path, r.Code, exitcode.Usage)
 			}
@@ -132,7 +132,7 @@ func TestEndlessTaskDefIsAUsageError(t *testing.T) {
 			}
 		}
 	}
-	r := vfbin.Run(t, bin, []string{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "VALUEFROM_TOKEN_FILE=/dev/zero"}, "serve")
+	r := vfbin.RunEnv(t, []string{"AWS_REGION=us-east-1", "VALUEFROM_TOKEN_FILE=/dev/zero"}, "serve")
 	if r.Code != exitcode.Usage || !strings.Contains(r.Stderr, "VALUEFROM_TOKEN_FILE") || !strings.Contains(r.Stderr, "64 KiB") {
 		t.Errorf("serve with VALUEFROM_TOKEN_FILE=/dev/zero: exit %d, want %d naming the variable and the limit: %q", r.Code, exitcode.Usage, r.Stderr)
 	}

@@ -37,7 +37,7 @@ func taskDefArgs(td corpus.TaskDef) []string {
 func TestCorpus(t *testing.T) {
 	vfbin.Need(t)
 	moto := mototest.Start(t)
-	env := append([]string{"PATH=/usr/bin:/bin"}, mototest.EndpointEnv(moto.URL)...)
+	env := mototest.EndpointEnv(moto.URL)
 	tds := corpus.TaskDefs(t)
 
 	// Every reference of every task definition, its variables read or
@@ -82,14 +82,14 @@ func testVars(t *testing.T, env []string, td corpus.TaskDef, seeds *plan.Plan) {
 		}
 		want[name] = v
 	}
-	r := vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"run"}, taskDefArgs(td), []string{"--", "env", "-0"})...)
+	r := vfbin.RunEnv(t, env, slices.Concat([]string{"run"}, taskDefArgs(td), []string{"--", "env", "-0"})...)
 	vfbin.NoLeak(t, "run", r, "canary")
 	if r.Code != 0 {
 		t.Fatalf("line %d: run: exit %d:\n%s", td.Line, r.Code, r.Stderr)
 	}
 	vfbin.CheckEnviron(t, "run", r.Stdout, want)
 
-	r = vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"env"}, taskDefArgs(td), []string{"--format", "json"})...)
+	r = vfbin.RunEnv(t, env, slices.Concat([]string{"env"}, taskDefArgs(td), []string{"--format", "json"})...)
 	vfbin.NoLeak(t, "env", r, "canary")
 	var printed map[string]string
 	if err := json.Unmarshal([]byte(r.Stdout), &printed); err != nil || r.Code != 0 {
@@ -104,7 +104,7 @@ func testVars(t *testing.T, env []string, td corpus.TaskDef, seeds *plan.Plan) {
 		}
 	}
 
-	r = vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"check"}, taskDefArgs(td))...)
+	r = vfbin.RunEnv(t, env, slices.Concat([]string{"check"}, taskDefArgs(td))...)
 	vfbin.NoLeak(t, "check", r, "canary")
 	if r.Code != 0 {
 		t.Errorf("line %d: check: exit %d where run starts:\n%s%s", td.Line, r.Code, r.Stdout, r.Stderr)
@@ -119,7 +119,7 @@ func testShape(t *testing.T, env []string, td corpus.TaskDef) {
 		if mode[0] == "run" {
 			args = append(args, "--", "true")
 		}
-		r := vfbin.Run(t, vfbin.Need(t), env, args...)
+		r := vfbin.RunEnv(t, env, args...)
 		if r.Code != exitcode.Usage || !strings.Contains(r.Stderr, td.Want["error"]) {
 			t.Errorf("line %d: %s: exit %d, want %d and %q:\n%s", td.Line, mode[0], r.Code, exitcode.Usage, td.Want["error"], r.Stderr)
 		}
@@ -141,7 +141,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 		if mode[0] == "run" {
 			args = append(args, "--", "env", "-0")
 		}
-		r := vfbin.Run(t, vfbin.Need(t), env, args...)
+		r := vfbin.RunEnv(t, env, args...)
 		vfbin.NoLeak(t, mode[0], r, "canary")
 		if r.Code != exitcode.Syntax || r.Stdout != "" {
 			t.Errorf("line %d: %s: exit %d, want %d and nothing on stdout:\n%s", td.Line, mode[0], r.Code, exitcode.Syntax, r.Stderr)
@@ -160,7 +160,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 		t.Errorf("line %d: render wrote %s", td.Line, out)
 	}
 
-	r := vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"check", "--format", "json"}, taskDefArgs(td))...)
+	r := vfbin.RunEnv(t, env, slices.Concat([]string{"check", "--format", "json"}, taskDefArgs(td))...)
 	vfbin.NoLeak(t, "check", r, "canary")
 	var rep preflight.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil || r.Code != exitcode.Failures {
@@ -182,7 +182,7 @@ func testEntry(t *testing.T, env []string, td corpus.TaskDef) {
 	if !strings.Contains(r.Stderr, "ECS would refuse") {
 		t.Errorf("line %d: check: the summary does not count the refused entries:\n%s", td.Line, r.Stderr)
 	}
-	if r := vfbin.Run(t, vfbin.Need(t), env, slices.Concat([]string{"policy"}, taskDefArgs(td))...); r.Code != exitcode.Syntax {
+	if r := vfbin.RunEnv(t, env, slices.Concat([]string{"policy"}, taskDefArgs(td))...); r.Code != exitcode.Syntax {
 		t.Errorf("line %d: policy: exit %d, want %d:\n%s", td.Line, r.Code, exitcode.Syntax, r.Stderr)
 	}
 }

@@ -45,9 +45,7 @@ func start(t *testing.T, env []string) (addr string, stop func() int) {
 	p := vfbin.Start(t, cmd)
 	t.Cleanup(func() {
 		p.Kill()
-		if log := p.Output(); strings.Contains(log, mototest.Canary) || strings.Contains(log, token) {
-			t.Error("a secret value or the token leaked into the server's log")
-		}
+		vfbin.NoValue(t, "the server's log", p.Output(), mototest.Canary, token)
 	})
 	addr = p.Expect(vfbin.Stderr, `msg=listening addr=(\S+)`)[1]
 	return addr, func() int {

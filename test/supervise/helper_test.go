@@ -11,25 +11,28 @@ import (
 	"syscall"
 )
 
-// helperEnv, set, makes the test binary the supervised program.
-const helperEnv = "WATCH_HELPER"
-
-// helperMain is the program valuefrom supervises in these tests. It
-// writes what it sees and does to stdout, a line per event:
+// program is the program valuefrom supervises in these tests: the test
+// binary, with programEnv set. It writes what it sees and does to
+// stdout, a line per event:
 //
 //	start pid=P val=V file=F path=PATH   at start: $VAL, the content of $VAL_FILE and its path
+//	start pid=P child=C val=V            at start in mode linger: C is its child (mode child)
 //	term pid=P                           on SIGTERM, then it exits $TERM_CODE
 //	hup pid=P file=F                     on SIGHUP, with the content of $VAL_FILE
 //	usr1 pid=P                           on SIGUSR1
+//	val pid=P VAL=V GONE=G               on the stdin line "print"
 //	orphan pid=P                         each orphan it made (mode orphans)
-//	zombies=N                            on the stdin command "zombies"
+//	zombies=N                            on the stdin line "zombies"
+//	child pid=C val=V                    mode child, on SIGUSR1
 //
 // Its first argument is its mode: serve (the default) runs until SIGTERM;
-// exit N exits N; kill kills itself with SIGKILL; split writes $VAL in
-// two writes, the second after the stdin line "rest"; orphans makes three
-// orphans that exit at once. Stdin lines are commands: "zombies" and
-// "exit N".
-func helperMain() {
+// stubborn ignores SIGTERM; linger starts a child in its process group
+// that ignores SIGTERM and outlives it, then runs as serve; child is that
+// child; exit N exits N; kill kills itself with SIGKILL; split writes
+// $VAL in two writes, the second after the stdin line "rest"; orphans
+// makes three orphans that exit at once. Stdin lines are commands:
+// "print", "rest", "zombies" and "exit N".
+func program() {
 	mode := "serve"
 	if len(os.Args) > 1 {
 		mode = os.Args[1]
@@ -53,10 +56,33 @@ func helperMain() {
 			fmt.Printf("orphan pid=%d\n", cmd.Process.Pid)
 		}
 		os.Exit(0)
+	case "child":
+		signal.Ignore(syscall.SIGTERM, syscall.SIGHUP)
+		sigs := make(chan os.Signal, 8)
+		signal.Notify(sigs, syscall.SIGUSR1)
+		for range sigs {
+			fmt.Printf("child pid=%d val=%s\n", pid, os.Getenv("VAL"))
+		}
+		return
 	}
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
-	fmt.Printf("start pid=%d val=%s file=%s path=%s\n", pid, os.Getenv("VAL"), readFile(os.Getenv("VAL_FILE")), os.Getenv("VAL_FILE"))
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1)
+	if mode == "stubborn" {
+		signal.Ignore(syscall.SIGTERM)
+	} else {
+		signal.Notify(sigs, syscall.SIGTERM)
+	}
+	if mode == "linger" {
+		cmd := exec.Command(os.Args[0], "child")
+		cmd.Env, cmd.Stdout = os.Environ(), os.Stdout
+		if err := cmd.Start(); err != nil {
+			fmt.Println("child failed:", err)
+			os.Exit(3)
+		}
+		fmt.Printf("start pid=%d child=%d val=%s\n", pid, cmd.Process.Pid, os.Getenv("VAL"))
+	} else {
+		fmt.Printf("start pid=%d val=%s file=%s path=%s\n", pid, os.Getenv("VAL"), readFile(os.Getenv("VAL_FILE")), os.Getenv("VAL_FILE"))
+	}
 	switch mode {
 	case "split":
 		v := os.Getenv("VAL")
@@ -90,6 +116,8 @@ func commands(mode string) {
 	for sc.Scan() {
 		cmd, arg, _ := strings.Cut(sc.Text(), " ")
 		switch cmd {
+		case "print":
+			fmt.Printf("val pid=%d VAL=%s GONE=%s\n", os.Getpid(), os.Getenv("VAL"), os.Getenv("GONE"))
 		case "rest":
 			if mode == "split" {
 				v := os.Getenv("VAL")

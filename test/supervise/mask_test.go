@@ -27,7 +27,7 @@ func TestMaskKeepsWhatTheProgramHolds(t *testing.T) {
 	sd.Secret(name, a)
 	sd.Parameter(path+"/gone", ssmtypes.ParameterTypeSecureString, gone)
 	env := []string{"VAL=secretsmanager:" + name, "VALUEFROM_SSM_PATH=" + path}
-	p := start(t, srv, "serve", env, watch("--mask", "--on-change", "signal:SIGHUP")...)
+	p := start(t, srv, env, watch("--mask", "--on-change", "signal:SIGHUP")...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*)$`)[1]
 
 	changed := func(what string) {
@@ -56,7 +56,7 @@ func TestMaskKeepsWhatTheProgramHolds(t *testing.T) {
 	if code := p.Wait(); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
-	noValues(t, "valuefrom's output", p.Output(), a, b, c, gone)
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), a, b, c, gone)
 }
 
 // TestMaskKeepsALingeringGroup (issue 20, high): in restart mode, a child
@@ -69,7 +69,7 @@ func TestMaskKeepsALingeringGroup(t *testing.T) {
 	name := "supervise/linger"
 	values := []string{canary("linger-a"), canary("linger-b"), canary("linger-c")}
 	sd.Secret(name, values[0])
-	p := start(t, srv, "linger", []string{"VAL=secretsmanager:" + name}, watch("--mask")...)
+	p := start(t, srv, []string{"VAL=secretsmanager:" + name}, append(watch("--mask"), "linger")...)
 	var children []int
 	for i, v := range values {
 		if i > 0 {
@@ -97,5 +97,5 @@ func TestMaskKeepsALingeringGroup(t *testing.T) {
 	}
 	p.Signal(syscall.SIGTERM)
 	p.Wait()
-	noValues(t, "valuefrom's output", p.Output(), values...)
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), values...)
 }

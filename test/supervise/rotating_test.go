@@ -1,33 +1,12 @@
 package supervise
 
-// The helpers of the tests of test/watch, moved here: valuefrom started
-// over the helper program, and a secret the test rotates.
+// A secret the tests of test/watch, moved here, rotate.
 
 import (
-	"os/exec"
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
-	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
-
-// startHelper runs valuefrom with env (added to moto's endpoint settings and
-// the helper's marker) and args. With "unshare" as the first argument it
-// runs valuefrom as PID 1 of a new PID namespace.
-func startHelper(t *testing.T, moto *mototest.Server, env []string, args ...string) *vfbin.Proc {
-	t.Helper()
-	bin := vfbin.Need(t)
-	name := bin
-	if len(args) > 0 && args[0] == "unshare" {
-		name, args = "unshare", append([]string{"-pf", "--mount-proc", "--kill-child", "--", bin}, args[1:]...)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Env = append([]string{"PATH=/usr/bin:/bin", helperEnv + "=1", "AWS_REGION=us-east-1"}, env...)
-	if moto != nil {
-		cmd.Env = append(cmd.Env, moto.Env()...)
-	}
-	return vfbin.Start(t, cmd)
-}
 
 // rotating is a secret, in a moto of the test's own, that the test
 // rotates.

@@ -17,13 +17,6 @@ import (
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
-// watchArgs are the flags of a fast watch: a short interval, no splay.
-var watchArgs = []string{"--watch", "200ms", "--splay", "0s"}
-
-func args(extra ...string) []string {
-	return append(append(append([]string{}, watchArgs...), extra...), "--", os.Args[0])
-}
-
 // TestRotationRestarts: a new AWSCURRENT version stops the program with
 // the stop signal and starts it again with the new value, in the
 // environment and in its _FILE file, whose path stays the same; each
@@ -42,7 +35,7 @@ func TestRotationRestarts(t *testing.T) {
 		params = append(params, v)
 		env = append(env, fmt.Sprintf("P%02d=ssm:%s", i, p))
 	}
-	p := startHelper(t, r.srv, append(env, "VALUEFROM_LOG_LEVEL=debug"), args()...)
+	p := start(t, r.srv, append(env, "VALUEFROM_LOG_LEVEL=debug"), watch()...)
 	m := p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*) file=(.*) path=(.*)$`)
 	pid1, path := m[1], m[4]
 	if m[2] != r.old || m[3] != r.old {
@@ -83,7 +76,7 @@ func TestRotationRestarts(t *testing.T) {
 			t.Errorf("a resolve made other than 3 calls: %s", line)
 		}
 	}
-	noValues(t, "valuefrom's log", p.Log(), append(params, r.old, r.next)...)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), append(params, r.old, r.next)...)
 }
 
 // TestSignalAction: signal:SIGHUP rewrites the _FILE file in place and
@@ -93,7 +86,7 @@ func TestSignalAction(t *testing.T) {
 	r := newRotating(t, "signal")
 	third := canary("signal3")
 	env := []string{"VAL=secretsmanager:" + r.name, "VAL_FILE=secretsmanager:" + r.name}
-	p := startHelper(t, r.srv, env, args("--on-change", "signal:SIGHUP")...)
+	p := start(t, r.srv, env, watch("--on-change", "signal:SIGHUP")...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	for _, v := range []string{r.next, third} {
 		r.sd.NewVersion(r.name, v)
@@ -113,13 +106,13 @@ func TestSignalAction(t *testing.T) {
 	if n := len(p.Lines(`environment variable.*var=VAL$`)); n != 1 {
 		t.Errorf("warned %d times that VAL cannot reach the program, want once", n)
 	}
-	noValues(t, "valuefrom's log", p.Log(), r.old, r.next, third)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), r.old, r.next, third)
 }
 
 // TestExitAction: exit stops the program and exits 8.
 func TestExitAction(t *testing.T) {
 	r := newRotating(t, "exit")
-	p := startHelper(t, r.srv, []string{"VAL=secretsmanager:" + r.name, "TERM_CODE=3"}, args("--on-change", "exit")...)
+	p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name, "TERM_CODE=3"}, watch("--on-change", "exit")...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	r.rotate()
 	p.Expect(vfbin.Stdout, `^term pid=`+pid+`$`)
@@ -146,7 +139,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := startHelper(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(args(), tt.args...)...)
+			p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(watch(), tt.args...)...)
 			if code := p.Wait(); code != tt.want {
 				t.Errorf("exit code %d, want %d", code, tt.want)
 			}
@@ -154,7 +147,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	t.Run("SIGTERM not handled", func(t *testing.T) {
 		// The helper handles SIGTERM; sh -c 'kill -TERM $$' dies of it.
-		p := startHelper(t, nil, nil, "--watch", "1s", "--", "/bin/sh", "-c", "kill -TERM $$")
+		p := start(t, nil, nil, "--watch", "1s", "--", "/bin/sh", "-c", "kill -TERM $$")
 		if code := p.Wait(); code != 128+15 {
 			t.Errorf("exit code %d, want 143", code)
 		}
@@ -164,7 +157,7 @@ func TestExitCodes(t *testing.T) {
 // TestForwardsSignals: SIGUSR1 and SIGHUP reach the program, which keeps
 // running; SIGINT, which it does not handle, ends it: 130.
 func TestForwardsSignals(t *testing.T) {
-	p := startHelper(t, nil, nil, args()...)
+	p := start(t, nil, nil, watch()...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	p.Signal(syscall.SIGUSR1)
 	p.Expect(vfbin.Stdout, `^usr1 pid=`+pid+`$`)
@@ -183,10 +176,16 @@ func TestReapsAsPID1(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("a PID namespace needs root")
 	}
-	if out, err := exec.Command("unshare", "-pf", "--mount-proc", "true").CombinedOutput(); err != nil {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("unshare is not installed")
+	}
+	if out, err := exec.Command(unshare, "-pf", "--mount-proc", "true").CombinedOutput(); err != nil {
 		t.Skipf("unshare -pf --mount-proc: %v: %s", err, out)
 	}
-	p := startHelper(t, nil, []string{"VALUEFROM_LOG_LEVEL=debug"}, append([]string{"unshare"}, append(args(), "orphans")...)...)
+	cmd := command(t, nil, []string{"VALUEFROM_LOG_LEVEL=debug"}, append(watch(), "orphans")...)
+	wrap(cmd, unshare, "-pf", "--mount-proc", "--kill-child", "--")
+	p := vfbin.Start(t, cmd)
 	var orphans []string
 	for range 3 {
 		orphans = append(orphans, p.Expect(vfbin.Stdout, `^orphan pid=(\d+)$`)[1])
@@ -216,7 +215,7 @@ func TestFaultStorm(t *testing.T) {
 		"secretsmanager.GetSecretValue": {Script: []faultproxy.Fault{faultproxy.None, u, u, u, u, u, u}},
 	}})
 	env := append(mototest.EndpointEnv(proxy.URL()), "VAL=secretsmanager:"+r.name, "VALUEFROM_MAX_ATTEMPTS=1")
-	p := startHelper(t, nil, env, args()...)
+	p := start(t, nil, env, watch()...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	p.Expect(vfbin.Stderr, `level=WARN msg="watch: a reference could not be resolved`)
 	r.rotate()
@@ -235,7 +234,7 @@ func TestFaultStorm(t *testing.T) {
 	if n := len(p.Lines(`^term pid=`)); n != 2 {
 		t.Errorf("the program was stopped %d times, want twice (the change, then SIGTERM)", n)
 	}
-	noValues(t, "valuefrom's log", p.Log(), r.old, r.next)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), r.old, r.next)
 }
 
 // TestFailedRewriteKeepsFiles: when a cycle cannot write every _FILE
@@ -245,7 +244,7 @@ func TestFailedRewriteKeepsFiles(t *testing.T) {
 	r := newRotating(t, "rewrite")
 	dir := t.TempDir()
 	env := []string{"VAL_FILE=secretsmanager:" + r.name, "ZZ_FILE=secretsmanager:" + r.name}
-	p := startHelper(t, r.srv, env, args("--on-change", "signal:SIGHUP", "--files-dir", dir)...)
+	p := start(t, r.srv, env, watch("--on-change", "signal:SIGHUP", "--files-dir", dir)...)
 	pid := p.Expect(vfbin.Stdout, `^start pid=(\d+) `)[1]
 	// ZZ's file becomes a directory, which no rename can replace.
 	zz := filepath.Join(dir, "ZZ")
@@ -270,5 +269,5 @@ func TestFailedRewriteKeepsFiles(t *testing.T) {
 	if n := len(p.Lines(`^hup pid=`)); n != 0 {
 		t.Errorf("the program was signalled %d times after a failed rewrite, want none", n)
 	}
-	noValues(t, "valuefrom's log", p.Log(), r.old, r.next)
+	vfbin.NoValue(t, "valuefrom's log", p.Log(), r.old, r.next)
 }

@@ -12,7 +12,7 @@ import (
 // after a restart the new value is masked too.
 func TestMaskSplitWrites(t *testing.T) {
 	r := newRotating(t, "mask")
-	p := startHelper(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(args("--mask"), "split")...)
+	p := start(t, r.srv, []string{"VAL=secretsmanager:" + r.name}, append(watch("--mask"), "split")...)
 	if m := p.Expect(vfbin.Stdout, `^start pid=(\d+) val=(.*) file=`); m[2] != "[valuefrom:VAL]" {
 		t.Error("the value in the start line was not masked")
 	}
@@ -27,5 +27,5 @@ func TestMaskSplitWrites(t *testing.T) {
 	p.Expect(vfbin.Stderr, `^split=\[valuefrom:VAL\]$`)
 	p.Signal(syscall.SIGTERM)
 	p.Wait()
-	noValues(t, "valuefrom's output", p.Output(), r.old, r.next)
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), r.old, r.next)
 }

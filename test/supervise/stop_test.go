@@ -59,7 +59,7 @@ func pids(p *vfbin.Proc) []int {
 // SIGTERM is killed after VALUEFROM_STOP_TIMEOUT, and valuefrom exits
 // with its status (137) within a second of that.
 func TestStopTimeoutBoundsTheExit(t *testing.T) {
-	p := start(t, nil, "stubborn", nil, watch("--stop-timeout", stopTimeout.String())...)
+	p := start(t, nil, nil, append(watch("--stop-timeout", stopTimeout.String()), "stubborn")...)
 	p.Expect(vfbin.Stdout, `^start pid=`)
 	sent := time.Now()
 	p.Signal(syscall.SIGTERM)
@@ -101,7 +101,7 @@ func TestStopSignalRaceTrials(t *testing.T) {
 	for i := range trials {
 		trial = i
 		a := actions[i%len(actions)]
-		p := start(t, srv, "serve", env, watch("--stop-timeout", stopTimeout.String(), "--on-change", a.action)...)
+		p := start(t, srv, env, watch("--stop-timeout", stopTimeout.String(), "--on-change", a.action)...)
 		p.Expect(vfbin.Stdout, `^start pid=`)
 		sd.NewVersion(name, canary("race-"+strconv.Itoa(i+1)))
 		stream := vfbin.Stdout
@@ -178,10 +178,9 @@ func startDelayed(t *testing.T, srv *mototest.Server, env []string, args ...stri
 	if out, err := exec.Command(strace, "-f", "-qq", "-o", "/dev/null", "true").CombinedOutput(); err != nil {
 		t.Skipf("strace cannot trace here: %v: %s", err, out)
 	}
-	cmd := command(t, srv, "serve", env, args...)
+	cmd := command(t, srv, env, args...)
 	delay := fmt.Sprintf("inject=execve:delay_enter=%d", execDelay.Microseconds())
-	cmd.Args = append([]string{strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=execve", "-e", delay, "--"}, cmd.Args...)
-	cmd.Path = strace
+	wrap(cmd, strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=execve", "-e", delay, "--")
 	return vfbin.Start(t, cmd)
 }
 

@@ -15,7 +15,7 @@ import (
 // filter, and a JSON key, on one value with a quote, a dollar sign,
 // markup and a newline: the examples of docs/templates.md, as run.
 func TestOneExamplePerFilter(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	const v = "canary: it's \"$5\" <&>\n"
 	sd := moto.Seeder(t, "us-east-1")
@@ -33,9 +33,9 @@ trim:   {{ V | trim | json }}
 key:    {{ J.k }} {{ J.n }} {{ J["o"] }}
 brace:  {{"{{"}} not an action }}
 `)
-	env := append(baseEnv(moto), "V=secretsmanager:filters/v", "J=secretsmanager:filters/j")
-	r := vfbin.Run(t, bin, env, "render", "--template", target)
-	noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+	env := append(moto.Env(), "V=secretsmanager:filters/v", "J=secretsmanager:filters/j")
+	r := vfbin.RunEnv(t, env, "render", "--template", target)
+	vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != 0 {
 		t.Fatalf("render exited %d:\n%s", r.Code, r.Stderr)
 	}

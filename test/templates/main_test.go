@@ -68,11 +68,6 @@ func jsonString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }
 
-// baseEnv is the environment every run gets: a PATH, moto's endpoint.
-func baseEnv(moto *mototest.Server) []string {
-	return append([]string{"PATH=/usr/bin:/bin"}, moto.Env()...)
-}
-
 // copyTemplate copies testdata/name into dir and returns its path there
 // with the path of the file it renders to (name without .tmpl), as a
 // --template argument.
@@ -96,14 +91,6 @@ func writeTemplate(t *testing.T, dir, name, src string) string {
 	return path + ":" + strings.TrimSuffix(path, ".tmpl")
 }
 
-// noCanary fails the test if what holds "canary", naming only where.
-func noCanary(t *testing.T, where, what string) {
-	t.Helper()
-	if strings.Contains(what, "canary") {
-		t.Errorf("%s: a value leaked", where)
-	}
-}
-
 // python returns a python3 that has PyYAML, or skips.
 func python(t *testing.T) string {
 	t.Helper()
@@ -122,14 +109,4 @@ func python(t *testing.T) string {
 func sum(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
-}
-
-// mode returns the permission bits of path.
-func mode(t *testing.T, path string) os.FileMode {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi.Mode().Perm()
 }

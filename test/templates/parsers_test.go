@@ -3,12 +3,12 @@ package templates
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -18,7 +18,7 @@ import (
 // others, reads back every value byte for byte, and nothing in a value
 // is run. Each file is private (0400).
 func TestRealParsersReadTheValuesBack(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	py := python(t)
 	moto := mototest.Start(t)
 	dir := t.TempDir()
@@ -42,18 +42,16 @@ for sh in sh bash; do
 done
 test ! -e pwned
 exec "$PY" "$DECODE" "$DIR" "$DIR/out"`
-	cmd := exec.Command(bin, append(args, "--", "sh", "-c", program)...)
+	cmd := vfbin.Command(t, append(append(moto.Env(), seedHostile(t, moto)...), "DIR="+dir, "PY="+py, "DECODE="+decode),
+		append(args, "--", "sh", "-c", program)...)
 	cmd.Dir = dir
-	cmd.Env = append(append(baseEnv(moto), seedHostile(t, moto)...), "DIR="+dir, "PY="+py, "DECODE="+decode)
 	r := vfbin.RunCmd(t, cmd)
-	noCanary(t, "valuefrom's and the program's output", r.Stdout+r.Stderr)
+	vfbin.NoValue(t, "valuefrom's and the program's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "decoded" {
 		t.Fatalf("exit code %d, stdout %q; want the program to decode every file:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	for _, name := range []string{"settings.json", "application.yml", "vars.sh", "links.txt", "data.b64", "context.xml"} {
-		if m := mode(t, filepath.Join(dir, name)); m != 0o400 {
-			t.Errorf("%s: mode %v, want 0400", name, m)
-		}
+		testfs.CheckMode(t, filepath.Join(dir, name), 0o400, -1)
 	}
 
 	want := map[string]string{}

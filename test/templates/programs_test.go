@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -116,7 +117,7 @@ func served(port int, want *x509.Certificate) error {
 // templates render from a JSON secret; after a rotation valuefrom renders
 // both again and sends SIGHUP, and nginx serves the new certificate.
 func TestNginxReloadsTheRenderedKey(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	nginx := need(t, "nginx")
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
@@ -149,9 +150,8 @@ http {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(bin, "--watch", "300ms", "--splay", "0s", "--on-change", "signal:SIGHUP",
+	cmd := vfbin.Command(t, append(moto.Env(), "TLS=secretsmanager:nginx/tls"), "--watch", "300ms", "--splay", "0s", "--on-change", "signal:SIGHUP",
 		"--template", crt, "--template", key, "--", nginx, "-p", dir, "-c", conf, "-e", "stderr")
-	cmd.Env = append(baseEnv(moto), "TLS=secretsmanager:nginx/tls")
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stderr, `start worker process`)
 	if err := served(port, c1); err != nil {
@@ -311,7 +311,7 @@ func scramLogin(port int, user, password string) error {
 // old one. As root, pgbouncer runs as nobody, and the file is the group
 // nogroup's (--group), mode 0440.
 func TestPgbouncerReloadsTheRenderedUserlist(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	pgbouncer := need(t, "pgbouncer")
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
@@ -336,10 +336,14 @@ auth_file = %s/userlist.txt
 	}
 	args := []string{"--watch", "300ms", "--splay", "0s", "--on-change", "signal:SIGHUP", "--template", target}
 	program := []string{pgbouncer, ini}
+	gid := -1              // the group of userlist.txt: nogroup's, as root
 	if os.Geteuid() == 0 { // pgbouncer will not run as root
 		g, err := user.LookupGroup("nogroup")
 		if err != nil {
 			t.Skip("no group nogroup for pgbouncer to run in")
+		}
+		if gid, err = strconv.Atoi(g.Gid); err != nil {
+			t.Fatalf("group nogroup: gid %q: %v", g.Gid, err)
 		}
 		// nobody reads the configuration again on SIGHUP.
 		for _, d := range []string{filepath.Dir(dir), dir} {
@@ -350,15 +354,13 @@ auth_file = %s/userlist.txt
 		args = append(args, "--group", g.Name)
 		program = []string{pgbouncer, "-u", "nobody", ini}
 	}
-	cmd := exec.Command(bin, append(append(args, "--"), program...)...)
-	cmd.Env = append(baseEnv(moto), "PGBOUNCER_USER=app", "PGBOUNCER_SCRAM=secretsmanager:pgb/app", "STATS=secretsmanager:pgb/stats",
+	env := append(moto.Env(), "PGBOUNCER_USER=app", "PGBOUNCER_SCRAM=secretsmanager:pgb/app", "STATS=secretsmanager:pgb/stats",
 		"VALUEFROM_TEMPLATE_ENV=true")
+	cmd := vfbin.Command(t, env, append(append(args, "--"), program...)...)
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stderr, `listening on 127\.0\.0\.1:`+strconv.Itoa(port))
 	if os.Geteuid() == 0 {
-		if m := mode(t, filepath.Join(dir, "userlist.txt")); m != 0o440 {
-			t.Errorf("userlist.txt is mode %v, want 0440 with --group", m)
-		}
+		testfs.CheckMode(t, filepath.Join(dir, "userlist.txt"), 0o440, gid)
 	}
 	for _, login := range []struct{ user, password string }{{"app", "canary-app-1"}, {"stats", "canary-stats"}} {
 		if err := scramLogin(port, login.user, login.password); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valuefrom/valuefrom/internal/exitcode"
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -18,17 +19,17 @@ import (
 // template that does not render writes nothing at all, --out included
 // (exit 5); a group makes the files 0440.
 func TestRenderAllOrNothing(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	moto.Seeder(t, "us-east-1").Secret("render/db", `{"user":"app","password":"canary-pw"}`)
 	dir := t.TempDir()
 	good := writeTemplate(t, dir, "app.ini.tmpl", "password = {{ DB.password | json }}\n")
 	bad := writeTemplate(t, dir, "other.ini.tmpl", "user = {{ DB.usr }}\n")
 	out := filepath.Join(dir, "app.env")
-	env := append(baseEnv(moto), "DB=secretsmanager:render/db")
+	env := append(moto.Env(), "DB=secretsmanager:render/db")
 
-	r := vfbin.Run(t, bin, env, "render", "--out", out, "--template", good, "--template", bad)
-	noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+	r := vfbin.RunEnv(t, env, "render", "--out", out, "--template", good, "--template", bad)
+	vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != exitcode.Output || !strings.Contains(r.Stderr, `other.ini.tmpl:1:14: DB: JSON key "usr" is not in the secret`) {
 		t.Errorf("exit %d, want %d naming the template:\n%s", r.Code, exitcode.Output, r.Stderr)
 	}
@@ -38,8 +39,8 @@ func TestRenderAllOrNothing(t *testing.T) {
 		}
 	}
 
-	r = vfbin.Run(t, bin, env, "render", "--out", out, "--template", good, "--group", strconv.Itoa(os.Getgid()))
-	noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+	r = vfbin.RunEnv(t, env, "render", "--out", out, "--template", good, "--group", strconv.Itoa(os.Getgid()))
+	vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 	if r.Code != 0 {
 		t.Fatalf("exit %d:\n%s", r.Code, r.Stderr)
 	}
@@ -47,8 +48,6 @@ func TestRenderAllOrNothing(t *testing.T) {
 		t.Error("the template was not rendered")
 	}
 	for _, p := range []string{out, filepath.Join(dir, "app.ini")} {
-		if m := mode(t, p); m != 0o440 {
-			t.Errorf("%s: mode %v, want 0440 with --group", filepath.Base(p), m)
-		}
+		testfs.CheckMode(t, p, 0o440, os.Getgid())
 	}
 }

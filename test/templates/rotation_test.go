@@ -2,13 +2,13 @@ package templates
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
+	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
 
@@ -47,7 +47,7 @@ func expectCycles(p *vfbin.Proc, n int) {
 // the program running, with one warning however many cycles it fails;
 // the next good rotation renders and signals again.
 func TestSuperviseRendersAgainAndSignals(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
 	sd.Secret("rot/db", `{"user":"app","password":"canary-pw-1"}`)
@@ -56,18 +56,15 @@ func TestSuperviseRendersAgainAndSignals(t *testing.T) {
 	dest := filepath.Join(dir, "userlist.txt")
 	content := func(pw string) string { return `"app" "` + pw + `"` + "\n" }
 
-	cmd := exec.Command(bin, "--watch", "200ms", "--splay", "0s", "--on-change", "signal:SIGHUP", "--template", target,
-		"--", "sh", "-c", reloader, "sh", dest)
-	cmd.Env = append(baseEnv(moto), "DB=secretsmanager:rot/db", "VALUEFROM_LOG_LEVEL=debug")
+	cmd := vfbin.Command(t, append(moto.Env(), "DB=secretsmanager:rot/db", "VALUEFROM_LOG_LEVEL=debug"),
+		"--watch", "200ms", "--splay", "0s", "--on-change", "signal:SIGHUP", "--template", target, "--", "sh", "-c", reloader, "sh", dest)
 	p := vfbin.Start(t, cmd)
 	expectSum(t, p, "start", content("canary-pw-1"))
 
 	sd.NewVersion("rot/db", `{"user":"app","password":"canary-pw-2"}`)
 	p.Expect(vfbin.Stderr, `msg="watch: files rewritten; signalling the program" changed=\[DB\] files=\[\] templates=\[`+dest+`\] signal=hangup`)
 	expectSum(t, p, "hup", content("canary-pw-2"))
-	if m := mode(t, dest); m != 0o400 {
-		t.Errorf("the rendered file is mode %v, want 0400", m)
-	}
+	testfs.CheckMode(t, dest, 0o400, -1)
 
 	sd.NewVersion("rot/db", `{"user":"app","pasword":"canary-pw-3"}`)
 	p.Expect(vfbin.Stderr, `level=WARN msg="watch: the new values could not be written; every file, templates' included, is as it was, and the program keeps running" error=".*userlist.txt.tmpl:1:24: DB: JSON key \\"password\\" is not in the secret"`)
@@ -87,7 +84,7 @@ func TestSuperviseRendersAgainAndSignals(t *testing.T) {
 	if code := p.Wait(); code != 0 {
 		t.Errorf("exit code %d, want the program's 0", code)
 	}
-	noCanary(t, "valuefrom's and the program's output", p.Output())
+	vfbin.NoValue(t, "valuefrom's and the program's output", p.Output(), "canary")
 }
 
 // TestRenderWatchRendersAgain: render --watch renders a template again
@@ -95,7 +92,7 @@ func TestSuperviseRendersAgainAndSignals(t *testing.T) {
 // render leaves both files as they were, with one warning, and render
 // running; it exits 0 on SIGTERM.
 func TestRenderWatchRendersAgain(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
 	sd.Secret("watch/key", "canary-key-1")
@@ -110,8 +107,8 @@ func TestRenderWatchRendersAgain(t *testing.T) {
 		return string(b)
 	}
 
-	cmd := exec.Command(bin, "render", "--watch", "200ms", "--template", target, "--out", out)
-	cmd.Env = append(baseEnv(moto), "API_KEY=secretsmanager:watch/key", "VALUEFROM_LOG_LEVEL=debug")
+	cmd := vfbin.Command(t, append(moto.Env(), "API_KEY=secretsmanager:watch/key", "VALUEFROM_LOG_LEVEL=debug"),
+		"render", "--watch", "200ms", "--template", target, "--out", out)
 	p := vfbin.Start(t, cmd)
 	p.Expect(vfbin.Stderr, `msg="templates rendered" files=\[`+dest+`\]`)
 	if read(dest) != `{"api_key": "canary-key-1"}` || !strings.Contains(read(out), "canary-key-1") {
@@ -145,5 +142,5 @@ func TestRenderWatchRendersAgain(t *testing.T) {
 	if code := p.Wait(); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
-	noCanary(t, "valuefrom's output", p.Output())
+	vfbin.NoValue(t, "valuefrom's output", p.Output(), "canary")
 }

@@ -17,14 +17,14 @@ import (
 // entrypoint those of VALUEFROM_TEMPLATES (the issue's name), before the
 // program starts, which reads them.
 func TestStartRendersBeforeTheProgram(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	moto.Seeder(t, "us-east-1").Secret("start/db", `{"username":"app","password":"canary-pw'1"}`)
 	dir := t.TempDir()
 	target := writeTemplate(t, dir, "pgpass.tmpl", "db.internal:5432:orders:{{ DB.username }}:{{ DB.password }}\n")
 	dest := filepath.Join(dir, "pgpass")
 	want := "db.internal:5432:orders:app:canary-pw'1\n"
-	env := append(baseEnv(moto), "DB=secretsmanager:start/db")
+	env := append(moto.Env(), "DB=secretsmanager:start/db")
 	for _, args := range [][]string{
 		{"run", "--template", target, "--", "sha256sum", dest},
 		{"--", "sha256sum", dest},
@@ -33,8 +33,8 @@ func TestStartRendersBeforeTheProgram(t *testing.T) {
 		if args[0] == "--" {
 			runEnv = append(env, "VALUEFROM_TEMPLATES="+target)
 		}
-		r := vfbin.Run(t, bin, runEnv, args...)
-		noCanary(t, "valuefrom's output", r.Stderr)
+		r := vfbin.RunEnv(t, runEnv, args...)
+		vfbin.NoValue(t, "valuefrom's output", r.Stderr, "canary")
 		if r.Code != 0 || !strings.HasPrefix(r.Stdout, sum(want)) {
 			t.Errorf("%s: exit %d; the program did not read the rendered file:\n%s", args[0], r.Code, r.Stderr)
 		}
@@ -49,7 +49,7 @@ func TestStartRendersBeforeTheProgram(t *testing.T) {
 // before any AWS call. A program that cannot be executed once the files
 // are written takes them away again.
 func TestFailingTemplateAtStart(t *testing.T) {
-	bin := vfbin.Need(t)
+	vfbin.Need(t)
 	moto := mototest.Start(t)
 	sd := moto.Seeder(t, "us-east-1")
 	sd.Secret("fail/db", `{"username":"app","password":"canary-pw"}`)
@@ -64,7 +64,7 @@ func TestFailingTemplateAtStart(t *testing.T) {
 	good := writeTemplate(t, dir, "good.conf.tmpl", "user={{ DB.username }}\n")
 	bad := writeTemplate(t, dir, "app.json.tmpl", "{\"pw\": {{ DB.pasword | json }},\n \"blob\": {{ BLOB_FILE | json }}}\n")
 	syntax := writeTemplate(t, dir, "nginx.conf.tmpl", "ssl_password {{ DB.password | jsno }};\n")
-	env := append(baseEnv(moto), "DB=secretsmanager:fail/db", "BLOB_FILE=secretsmanager:fail/blob", "KEY_FILE=secretsmanager:fail/key",
+	env := append(moto.Env(), "DB=secretsmanager:fail/db", "BLOB_FILE=secretsmanager:fail/blob", "KEY_FILE=secretsmanager:fail/key",
 		"VALUEFROM_FILES_DIR="+filesDir)
 	nothingLeft := func(t *testing.T) {
 		t.Helper()
@@ -79,8 +79,8 @@ func TestFailingTemplateAtStart(t *testing.T) {
 	}
 
 	t.Run("does not render", func(t *testing.T) {
-		r := vfbin.Run(t, bin, env, "--template", good, "--template", bad, "--", "touch", started)
-		noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+		r := vfbin.RunEnv(t, env, "--template", good, "--template", bad, "--", "touch", started)
+		vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 		src := strings.TrimSuffix(bad, ":"+filepath.Join(dir, "app.json"))
 		for _, w := range []string{
 			"valuefrom: error: " + src + `:1:14: DB: JSON key "pasword" is not in the secret`,
@@ -97,8 +97,8 @@ func TestFailingTemplateAtStart(t *testing.T) {
 	})
 
 	t.Run("does not render, json", func(t *testing.T) {
-		r := vfbin.Run(t, bin, append(env, "VALUEFROM_LOG_FORMAT=json"), "--template", bad, "--", "touch", started)
-		noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+		r := vfbin.RunEnv(t, append(env, "VALUEFROM_LOG_FORMAT=json"), "--template", bad, "--", "touch", started)
+		vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 		var n int
 		for _, obj := range vfbin.JSONLines(t, r.Stderr) {
 			if obj["level"] == "ERROR" && obj["exit_code"] == float64(exitcode.Output) && strings.Contains(obj["msg"].(string), "app.json.tmpl:") {
@@ -114,7 +114,7 @@ func TestFailingTemplateAtStart(t *testing.T) {
 	t.Run("does not parse: no AWS call", func(t *testing.T) {
 		// AWS is a closed port: a call would fail as a reference (exit 4).
 		closed := append(slicesWithout(env, "AWS_ENDPOINT_URL="), "AWS_ENDPOINT_URL=http://"+mototest.Closed(t), "VALUEFROM_TIMEOUT=5s")
-		r := vfbin.Run(t, bin, closed, "--template", good, "--template", syntax, "--", "touch", started)
+		r := vfbin.RunEnv(t, closed, "--template", good, "--template", syntax, "--", "touch", started)
 		src := strings.TrimSuffix(syntax, ":"+filepath.Join(dir, "nginx.conf"))
 		if want := "valuefrom: error: VALUEFROM_TEMPLATE (--template): " + src + `:1:31: unknown filter "jsno"`; !strings.Contains(r.Stderr, want) || r.Code != exitcode.Usage {
 			t.Errorf("exit %d, want %d and %q:\n%s", r.Code, exitcode.Usage, want, r.Stderr)
@@ -130,8 +130,8 @@ func TestFailingTemplateAtStart(t *testing.T) {
 		if err := os.WriteFile(prog, []byte("#!/no/such/interpreter\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		r := vfbin.Run(t, bin, env, "--template", good, "--", prog)
-		noCanary(t, "valuefrom's output", r.Stdout+r.Stderr)
+		r := vfbin.RunEnv(t, env, "--template", good, "--", prog)
+		vfbin.NoValue(t, "valuefrom's output", r.Stdout+r.Stderr, "canary")
 		if r.Code != exitcode.NotFound {
 			t.Errorf("exit code %d, want %d:\n%s", r.Code, exitcode.NotFound, r.Stderr)
 		}

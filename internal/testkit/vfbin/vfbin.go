@@ -192,13 +192,38 @@ func CheckEnviron(tb testing.TB, label, out string, want map[string]string) {
 	}
 }
 
-// NoLeak fails the test when the run's stderr holds canary, the mark
-// every value of the test holds, without showing the output.
+// NoValue fails the test, and ends it, when s, the text where names (an
+// output, a log, a file), holds any of values: the test's secret values,
+// or a canary mark that each of them holds. It names where, and which
+// value by its place in values and its length, never the value nor the
+// text around it; and since the test ends there, no failure message that
+// would follow can show one either. Call it before any check whose
+// message shows s.
+func NoValue(tb testing.TB, where, s string, values ...string) {
+	tb.Helper()
+	if len(values) == 0 {
+		tb.Fatalf("vfbin.NoValue(%s): no values to look for", where)
+	}
+	leaked := false
+	for i, v := range values {
+		if v == "" {
+			tb.Fatalf("vfbin.NoValue(%s): value %d of %d is empty, which every text holds", where, i+1, len(values))
+		}
+		if strings.Contains(s, v) {
+			tb.Errorf("%s: a value leaked: value %d of %d, %d bytes (not shown)", where, i+1, len(values), len(v))
+			leaked = true
+		}
+	}
+	if leaked {
+		tb.FailNow()
+	}
+}
+
+// NoLeak fails the test, as NoValue does, when the run's stderr holds
+// canary, the mark every value of the test holds.
 func NoLeak(tb testing.TB, label string, r Result, canary string) {
 	tb.Helper()
-	if strings.Contains(r.Stderr, canary) {
-		tb.Errorf("%s: a value leaked on stderr", label)
-	}
+	NoValue(tb, label+": stderr", r.Stderr, canary)
 }
 
 // JSONLines parses every line of s, such as a run's stderr with
