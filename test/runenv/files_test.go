@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/valuefrom/valuefrom/internal/exitcode"
-
 	"github.com/valuefrom/valuefrom/internal/testkit/mototest"
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"

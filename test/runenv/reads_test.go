@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/valuefrom/valuefrom/internal/exitcode"
-
 	"github.com/valuefrom/valuefrom/internal/testkit/testfs"
 	"github.com/valuefrom/valuefrom/internal/testkit/vfbin"
 )
