@@ -90,7 +90,7 @@ type rowKind int
 const (
 	aReference rowKind = iota
 	aSetting
-	anEntry    // a task-definition entry ECS would refuse
+	anEntry // a task-definition entry ECS would refuse
 	aTemplate
 )
 
